@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
+/** Parses `'250ms' | '30s' | '5m' | '2h' | '7d'` into milliseconds; null if malformed. */
+export function parseDurationMs(text: string): number | null {
+  const match = DURATION.exec(text.trim());
+  if (!match) return null;
+  const unit = match[2] as keyof typeof UNIT_MS;
+  return Math.round(Number(match[1]) * UNIT_MS[unit]);
+}
+
+/** Formats milliseconds as the shortest exact duration string (`90000` → `'90s'`). */
+export function formatDurationMs(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** A duration in config: a string like `'30s'` or a number of milliseconds; parses to ms. */
+export const duration = z.union(
+  [
+    z.number().int().nonnegative(),
+    z.string().transform((text, ctx) => {
+      const ms = parseDurationMs(text);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration like '30s', '5m', '2h' (got '${text}')` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  ],
+  { error: "expected a duration like '30s', '5m', '2h' or milliseconds" },
+);

@@ -1,0 +1,350 @@
+import { z } from 'zod';
+import { ACTION_KINDS, METRICS } from '../core/decision.js';
+import { ALL_PATTERNS, PATTERNS } from '../core/patterns.js';
+import { duration } from './duration.js';
+
+const pct = z.number().min(0).max(1000);
+const fraction = z.number().min(0).max(1);
+const positive = z.number().positive();
+
+/** Per-route targets and budgets (reference guide "monitoring framework"). */
+export const TargetsSchema = z
+  .object({
+    latency_p95_ms: positive.default(2000),
+    latency_p99_ms: positive.default(5000),
+    cost_per_task_usd: positive.default(0.1),
+    tokens_per_quality_point: positive.default(100),
+    accuracy: fraction.default(0.95),
+    consistency: fraction.default(0.9),
+  })
+  .strict();
+export type Targets = z.output<typeof TargetsSchema>;
+export const TARGET_KEYS = ['latency_p95_ms', 'latency_p99_ms', 'cost_per_task_usd', 'tokens_per_quality_point', 'accuracy', 'consistency'] as const;
+export type TargetKey = (typeof TARGET_KEYS)[number];
+
+/** How a rule's threshold is derived: absolute, relative to a target, or to the route's own baseline. */
+export const ThresholdSchema = z.union([
+  z.number(),
+  z.object({ target: z.enum(TARGET_KEYS), margin_pct: pct.default(0) }).strict(),
+  z.object({ baseline: z.literal(true), margin_pct: pct.default(0) }).strict(),
+]);
+export type Threshold = z.output<typeof ThresholdSchema>;
+
+/** One trigger rule (DESIGN §3). */
+export const RuleSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected snake_case'),
+    metric: z.enum(METRICS),
+    op: z.enum(['gt', 'lt']),
+    threshold: ThresholdSchema,
+    /** The condition must hold this long (event time) before the rule fires. */
+    for: duration.default(0),
+    /** After the condition clears it must stay clear this long before the rule resolves. */
+    keep_firing_for: duration.default(60_000),
+    /** Resolve only once the value is this far (percent of threshold) on the good side. */
+    hysteresis_pct: pct.default(5),
+    /** Fewer samples in the window than this and the rule neither fires nor resolves. */
+    min_samples: z.number().int().nonnegative().default(30),
+    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+    action: z.enum(ACTION_KINDS).optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export type Rule = z.output<typeof RuleSchema>;
+
+const DEFAULT_RULES: z.input<typeof RuleSchema>[] = [
+  { name: 'response_time_warning', metric: 'latency_p95_ms', op: 'gt', threshold: 3000, for: '1m', severity: 'warning' },
+  { name: 'response_time_critical', metric: 'latency_p95_ms', op: 'gt', threshold: 8000, for: '1m', severity: 'critical' },
+  { name: 'accuracy_drop', metric: 'accuracy', op: 'lt', threshold: 0.9, for: '2m', severity: 'warning' },
+  { name: 'consistency_drop', metric: 'consistency', op: 'lt', threshold: 0.85, for: '2m', severity: 'warning' },
+  {
+    name: 'performance_degradation', metric: 'latency_p95_ms', op: 'gt',
+    threshold: { target: 'latency_p95_ms', margin_pct: 20 }, for: '2m', severity: 'warning', action: 'pattern_simplification',
+  },
+  {
+    name: 'cost_threshold_breach', metric: 'cost_per_task_usd', op: 'gt',
+    threshold: { target: 'cost_per_task_usd', margin_pct: 25 }, for: '2m', severity: 'warning', action: 'token_optimization',
+  },
+  {
+    name: 'efficiency_drop', metric: 'tokens_per_quality_point', op: 'gt',
+    threshold: { baseline: true, margin_pct: 20 }, for: '5m', severity: 'info', action: 'token_optimization',
+  },
+  {
+    name: 'quality_improvement_opportunity', metric: 'accuracy', op: 'lt',
+    threshold: { target: 'accuracy', margin_pct: 0 }, for: '5m', severity: 'info', action: 'pattern_enhancement',
+  },
+];
+
+const VariantSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    pattern: z.enum(ALL_PATTERNS).optional(),
+    /** Prompt template text; token_optimization derives compressed candidates from it. */
+    template: z.string().optional(),
+    /** Name of a registered, shorter variant that token_optimization may use instead of deriving one. */
+    compressed: z.string().min(1).max(200).optional(),
+    tier: z.string().optional(),
+  })
+  .strict();
+
+const RouteSchema = z
+  .object({
+    targets: TargetsSchema.partial().default({}),
+    /** The variant in production when no traffic has said otherwise. */
+    current: z.string().min(1).max(200).optional(),
+    tier: z.string().optional(),
+    variants: z.array(VariantSchema).default([]),
+  })
+  .strict();
+
+const TierSchema = z.object({ max_tokens: z.number().int().positive(), pattern: z.enum(PATTERNS) }).strict();
+
+const PriceSchema = z
+  .object({ input_per_mtok: z.number().nonnegative(), output_per_mtok: z.number().nonnegative() })
+  .strict();
+
+const DEFAULT_PRICES = {
+  'gpt-4o': { input_per_mtok: 2.5, output_per_mtok: 10 },
+  'gpt-4o-mini': { input_per_mtok: 0.15, output_per_mtok: 0.6 },
+  'gpt-4.1': { input_per_mtok: 2, output_per_mtok: 8 },
+  'gpt-4.1-mini': { input_per_mtok: 0.4, output_per_mtok: 1.6 },
+  'o3-mini': { input_per_mtok: 1.1, output_per_mtok: 4.4 },
+  'claude-3-5-sonnet': { input_per_mtok: 3, output_per_mtok: 15 },
+  'claude-3-5-haiku': { input_per_mtok: 0.8, output_per_mtok: 4 },
+  'claude-sonnet-4': { input_per_mtok: 3, output_per_mtok: 15 },
+  'claude-opus-4': { input_per_mtok: 15, output_per_mtok: 75 },
+  'gemini-1.5-pro': { input_per_mtok: 1.25, output_per_mtok: 5 },
+  'gemini-1.5-flash': { input_per_mtok: 0.075, output_per_mtok: 0.3 },
+  'llama-3.1-70b': { input_per_mtok: 0.88, output_per_mtok: 0.88 },
+};
+
+const SimulatedRouteSchema = z
+  .object({
+    route: z.string().min(1).max(200),
+    variant: z.string().min(1).max(200),
+    pattern: z.enum(PATTERNS),
+    model: z.string().default('gpt-4o-mini'),
+    /** Calls per second of event time. */
+    rate_per_second: positive.default(5),
+  })
+  .strict();
+
+const DegradationSchema = z
+  .object({
+    route: z.string().min(1),
+    /** Event time after the simulator's start when the degradation begins. */
+    at: duration,
+    duration: duration,
+    latency_factor: positive.default(1),
+    cost_factor: positive.default(1),
+    accuracy_delta: z.number().min(-1).max(1).default(0),
+    error_rate: fraction.default(0),
+  })
+  .strict();
+
+const AbTestSchema = z
+  .object({
+    /** Candidate traffic share steps; each step needs a healthy check before the next. */
+    ramp: z.array(z.number().gt(0).max(0.5)).min(1).default([0.1, 0.25, 0.5]),
+    /** Samples per arm before moving to the next ramp step. */
+    ramp_step_samples: z.number().int().positive().default(200),
+    /** Family-wise error rate across an experiment's decisions (anytime-valid). */
+    alpha: z.number().gt(0).lt(0.5).default(0.05),
+    min_samples_per_arm: z.number().int().positive().default(100),
+    max_duration: duration.default(86_400_000),
+    /** Sample-ratio-mismatch test p-value below which every automated decision is blocked. */
+    srm_p_value: z.number().gt(0).lt(0.5).default(0.001),
+    /** Relative effects smaller than this never decide on their own. */
+    effect_floor_pct: pct.default(1),
+    cooldown: duration.default(3_600_000),
+    gates: z
+      .object({
+        response_time_regression_pct: pct.default(10),
+        token_efficiency_regression_pct: pct.default(5),
+        quality_degradation_pct: pct.default(2),
+        cost_increase_pct: pct.default(15),
+      })
+      .strict()
+      .default({ response_time_regression_pct: 10, token_efficiency_regression_pct: 5, quality_degradation_pct: 2, cost_increase_pct: 15 }),
+    rollback: z
+      .object({
+        response_time_spike_pct: pct.default(50),
+        error_rate_increase_points: pct.default(5),
+        satisfaction_drop_pct: pct.default(10),
+      })
+      .strict()
+      .default({ response_time_spike_pct: 50, error_rate_increase_points: 5, satisfaction_drop_pct: 10 }),
+  })
+  .strict();
+
+const KafkaSchema = z
+  .object({
+    brokers: z.array(z.string().min(1)).default([]),
+    client_id: z.string().default('promptpilot'),
+    group_id: z.string().default('promptpilot'),
+    /** `consumer` processes events; `gateway` only forwards HTTP/OTLP input to the events topic. */
+    role: z.enum(['consumer', 'gateway']).default('consumer'),
+    topics: z
+      .object({
+        events: z.string().default('promptpilot.events'),
+        otlp_spans: z.string().default('otlp_spans'),
+        decisions: z.string().default('promptpilot.decisions'),
+        dead_letter: z.string().default('promptpilot.events.dlq'),
+      })
+      .strict()
+      .default({ events: 'promptpilot.events', otlp_spans: 'otlp_spans', decisions: 'promptpilot.decisions', dead_letter: 'promptpilot.events.dlq' }),
+    ssl: z.boolean().default(false),
+    sasl: z
+      .object({
+        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+        username: z.string(),
+        password: z.string(),
+      })
+      .strict()
+      .optional(),
+    /** Pause consumption while this many events wait to be processed. */
+    max_in_flight_events: z.number().int().positive().default(50_000),
+  })
+  .strict();
+
+const OtlpAttributesSchema = z
+  .object({
+    route: z.array(z.string()).default(['promptpilot.route', 'gen_ai.prompt.name', 'langfuse.observation.prompt.name', 'langfuse.prompt.name', 'traceloop.entity.name']),
+    variant: z.array(z.string()).default(['promptpilot.variant', 'gen_ai.prompt.version', 'langfuse.observation.prompt.version', 'langfuse.prompt.version', 'llm.prompt_template.version', 'traceloop.prompt.version']),
+    pattern: z.array(z.string()).default(['promptpilot.pattern']),
+    quality: z.array(z.string()).default(['promptpilot.quality']),
+    correct: z.array(z.string()).default(['promptpilot.correct']),
+    consistent: z.array(z.string()).default(['promptpilot.consistent']),
+    satisfaction: z.array(z.string()).default(['promptpilot.satisfaction']),
+    cost_usd: z.array(z.string()).default(['promptpilot.cost_usd', 'llm.cost.total', 'gen_ai.usage.cost']),
+    input_tokens: z.array(z.string()).default(['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt']),
+    output_tokens: z.array(z.string()).default(['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.token_count.completion']),
+    model: z.array(z.string()).default(['gen_ai.response.model', 'gen_ai.request.model', 'llm.model_name']),
+    experiment: z.array(z.string()).default(['promptpilot.experiment']),
+    arm: z.array(z.string()).default(['promptpilot.arm']),
+    unit: z.array(z.string()).default(['promptpilot.unit']),
+    tier: z.array(z.string()).default(['promptpilot.tier']),
+  })
+  .strict();
+
+/** The whole configuration. `config/default.yaml` spells out these defaults. */
+export const ConfigSchema = z
+  .object({
+    server: z
+      .object({
+        port: z.number().int().min(0).max(65535).default(4318),
+        host: z.string().default('0.0.0.0'),
+        body_limit_bytes: z.number().int().positive().default(16 * 1024 * 1024),
+        /** Bearer token for mutating endpoints; unset means they are refused. */
+        api_token: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ port: 4318, host: '0.0.0.0', body_limit_bytes: 16 * 1024 * 1024 }),
+    time: z
+      .object({
+        /** Width of one statistics bucket; windows are built from these. */
+        bucket: duration.default(10_000),
+        /** Rolling window over which route statistics are computed. */
+        window: duration.default(300_000),
+        /** How long after a bucket's end events for it are still accepted. */
+        allowed_lateness: duration.default(30_000),
+        /** Events dated further ahead of the wall clock are rejected. */
+        max_future_skew: duration.default(300_000),
+        /** Wall-clock period at which idle routes' watermarks advance. */
+        idle_tick: duration.default(1_000),
+      })
+      .strict()
+      .default({ bucket: 10_000, window: 300_000, allowed_lateness: 30_000, max_future_skew: 300_000, idle_tick: 1_000 })
+      .refine((t) => t.window >= t.bucket && t.window % t.bucket === 0, {
+        message: 'window must be a whole multiple of bucket',
+        path: ['window'],
+      }),
+    targets: TargetsSchema.default(TargetsSchema.parse({})),
+    routes: z.record(z.string().min(1).max(200), RouteSchema).default({}),
+    rules: z.array(RuleSchema).default(DEFAULT_RULES.map((r) => RuleSchema.parse(r))),
+    baseline: z
+      .object({
+        /** Half-life of the exponentially weighted baseline for baseline-relative rules. */
+        half_life: duration.default(3_600_000),
+        /** Samples the baseline must have seen before baseline-relative rules may fire. */
+        min_samples: z.number().int().nonnegative().default(500),
+      })
+      .strict()
+      .default({ half_life: 3_600_000, min_samples: 500 }),
+    actions: z
+      .object({
+        /** After an action on a route, no new action on that route for this long. */
+        cooldown: duration.default(1_800_000),
+        pattern_ladder: z.array(z.enum(PATTERNS)).min(2).default([...PATTERNS]),
+        budget_tiers: z.record(z.string(), TierSchema).default({
+          economy: { max_tokens: 500, pattern: 'zero_shot' },
+          standard: { max_tokens: 1500, pattern: 'few_shot' },
+          premium: { max_tokens: 4000, pattern: 'chain_of_thought' },
+          research: { max_tokens: 8000, pattern: 'tree_of_thought' },
+        }),
+        default_tier: z.string().default('standard'),
+      })
+      .strict()
+      .default({
+        cooldown: 1_800_000,
+        pattern_ladder: [...PATTERNS],
+        budget_tiers: {
+          economy: { max_tokens: 500, pattern: 'zero_shot' },
+          standard: { max_tokens: 1500, pattern: 'few_shot' },
+          premium: { max_tokens: 4000, pattern: 'chain_of_thought' },
+          research: { max_tokens: 8000, pattern: 'tree_of_thought' },
+        },
+        default_tier: 'standard',
+      }),
+    /** USD per million tokens by model, used when an event has no cost_usd. */
+    prices: z.record(z.string(), PriceSchema).default(DEFAULT_PRICES),
+    abtest: AbTestSchema.default(() => AbTestSchema.parse({})),
+    kafka: KafkaSchema.default(() => KafkaSchema.parse({})),
+    redis: z
+      .object({ url: z.string().optional(), key_prefix: z.string().default('promptpilot:') })
+      .strict()
+      .default({ key_prefix: 'promptpilot:' }),
+    otlp: z
+      .object({
+        /** Attribute names tried in order for each event field; first present wins. */
+        attributes: OtlpAttributesSchema.default(() => OtlpAttributesSchema.parse({})),
+      })
+      .strict()
+      .default(() => ({ attributes: OtlpAttributesSchema.parse({}) })),
+    simulator: z
+      .object({
+        enabled: z.boolean().default(false),
+        seed: z.number().int().default(42),
+        /** Event-time milliseconds that pass per wall-clock millisecond. */
+        speedup: positive.default(10),
+        /** Where simulated event time starts, relative to the wall clock at start (negative = past). */
+        start_offset: z.string().default('-6h'),
+        routes: z.array(SimulatedRouteSchema).default([]),
+        degradations: z.array(DegradationSchema).default([]),
+      })
+      .strict()
+      .default({ enabled: false, seed: 42, speedup: 10, start_offset: '-6h', routes: [], degradations: [] }),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict();
+
+/** The validated, defaulted configuration. */
+export type Config = z.output<typeof ConfigSchema>;
+export type RouteConfig = z.output<typeof RouteSchema>;
+export type VariantConfig = z.output<typeof VariantSchema>;
+export type AbTestConfig = Config['abtest'];
+
+/** The targets in force for a route: the global targets with the route's overrides on top. */
+export function targetsFor(config: Config, route: string): Targets {
+  const overrides = config.routes[route]?.targets;
+  if (!overrides) return config.targets;
+  const merged: Targets = { ...config.targets };
+  for (const key of TARGET_KEYS) {
+    const value = overrides[key];
+    if (value !== undefined) merged[key] = value;
+  }
+  return merged;
+}

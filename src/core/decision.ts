@@ -1,0 +1,128 @@
+import type { Pattern } from './patterns.js';
+
+/** Severity of a trigger. */
+export type Severity = 'info' | 'warning' | 'critical';
+
+/** Kinds of optimization action (DESIGN §4). */
+export const ACTION_KINDS = ['pattern_simplification', 'token_optimization', 'pattern_enhancement'] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
+/** Statistic names a rule may watch; each is one field of the window statistics. */
+export const METRICS = [
+  'latency_p50_ms',
+  'latency_p95_ms',
+  'latency_p99_ms',
+  'error_rate',
+  'cost_per_task_usd',
+  'tokens_per_request',
+  'tokens_per_quality_point',
+  'accuracy',
+  'consistency',
+  'satisfaction',
+] as const;
+export type MetricName = (typeof METRICS)[number];
+
+/** A rule's condition started or stopped holding (DESIGN §5). */
+export interface TriggerRecord {
+  readonly type: 'trigger';
+  /** Event time, epoch ms. */
+  readonly ts: number;
+  readonly route: string;
+  readonly variant: string;
+  readonly rule: string;
+  readonly metric: MetricName;
+  readonly value: number;
+  readonly threshold: number;
+  readonly severity: Severity;
+  readonly state: 'firing' | 'resolved';
+  /** Evidence: rolling window and sample size behind `value`, and how the threshold was derived. */
+  readonly evidence: TriggerEvidence;
+}
+
+export interface TriggerEvidence {
+  readonly window_ms: number;
+  readonly window_start: number;
+  readonly window_end: number;
+  readonly samples: number;
+  /** Threshold derivation, e.g. `{kind:"target", reference:2000, margin_pct:20}`. */
+  readonly threshold_from: ThresholdSource;
+  /** For how long (event time, ms) the condition held (firing) or stayed clear (resolved). */
+  readonly held_ms: number;
+  readonly action?: ActionKind;
+}
+
+export type ThresholdSource =
+  | { readonly kind: 'absolute' }
+  | { readonly kind: 'target'; readonly target: string; readonly reference: number; readonly margin_pct: number }
+  | { readonly kind: 'baseline'; readonly reference: number; readonly margin_pct: number; readonly baseline_samples: number };
+
+/** A variant as actions and experiments refer to it. */
+export interface VariantRef {
+  readonly variant: string;
+  readonly pattern?: Pattern;
+  readonly tier?: string;
+  readonly max_tokens?: number;
+}
+
+/** A proposed change to a route (DESIGN §5). */
+export interface ActionRecord {
+  readonly type: 'action';
+  readonly ts: number;
+  /** Idempotency key: the same detection in the same episode always yields the same id. */
+  readonly id: string;
+  readonly route: string;
+  readonly kind: ActionKind;
+  readonly rule: string;
+  readonly from: VariantRef;
+  readonly to: VariantRef;
+  readonly reason: string;
+  readonly evidence: {
+    readonly metric: MetricName;
+    readonly value: number;
+    readonly threshold: number;
+    readonly samples: number;
+  };
+}
+
+/** Per-metric comparison in an experiment decision. */
+export interface MetricEvidence {
+  readonly baseline: number | null;
+  readonly candidate: number | null;
+  readonly delta: number | null;
+  readonly ci: readonly [number, number] | null;
+  readonly p: number | null;
+  readonly n: readonly [number, number];
+  readonly [extra: string]: unknown;
+}
+
+export type ExperimentStatus = 'started' | 'promoted' | 'rolled_back' | 'inconclusive';
+
+/** An experiment started or ended (DESIGN §5). */
+export interface ExperimentRecord {
+  readonly type: 'experiment';
+  readonly ts: number;
+  readonly id: string;
+  readonly route: string;
+  readonly status: ExperimentStatus;
+  readonly baseline: VariantRef;
+  readonly candidate: VariantRef;
+  readonly reason: string;
+  readonly evidence: Readonly<Record<string, MetricEvidence>>;
+  readonly [extra: string]: unknown;
+}
+
+/** Every output record of promptpilot. */
+export type DecisionRecord = TriggerRecord | ActionRecord | ExperimentRecord;
+
+/**
+ * Serializes a record as one NDJSON line with stable key order, so replay of
+ * the same input is byte-identical.
+ */
+export function formatRecord(record: DecisionRecord): string {
+  return JSON.stringify(record, roundNumbers);
+}
+
+function roundNumbers(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isInteger(value)) return Number(value.toPrecision(12));
+  return value;
+}

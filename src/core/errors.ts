@@ -1,0 +1,89 @@
+/**
+ * Error registry. Every error promptpilot raises carries a stable `code`, says
+ * whether retrying can help, and keeps the native `cause`.
+ *
+ * @remarks Subclasses follow how an error is handled, not where it is thrown:
+ * configuration (fatal at start), transient IO (retry with backoff), poison
+ * input (dead-letter, keep going), invariant (a bug: fail loudly).
+ */
+export const ErrorCodes = {
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  CONFIG_UNREADABLE: 'CONFIG_UNREADABLE',
+  USAGE: 'USAGE',
+  INPUT_INVALID: 'INPUT_INVALID',
+  IO_TRANSIENT: 'IO_TRANSIENT',
+  IO_FATAL: 'IO_FATAL',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  INVARIANT: 'INVARIANT',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Base class of every error promptpilot throws on purpose. */
+export class PromptpilotError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** A configuration file or override is wrong; the message names the path. */
+export class ConfigError extends PromptpilotError {
+  constructor(message: string, options: { cause?: unknown; code?: ErrorCode } = {}) {
+    super(options.code ?? ErrorCodes.CONFIG_INVALID, message, options);
+  }
+}
+
+/** Bad command-line usage or bad input file: exit 2 with one line. */
+export class UsageError extends PromptpilotError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(ErrorCodes.USAGE, message, options);
+  }
+}
+
+/** One input message cannot be processed; it goes to the dead-letter path. */
+export class PoisonMessageError extends PromptpilotError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(ErrorCodes.INPUT_INVALID, message, options);
+  }
+}
+
+/** An IO dependency failed in a way that retrying may fix. */
+export class TransientIoError extends PromptpilotError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(ErrorCodes.IO_TRANSIENT, message, { ...options, retriable: true });
+  }
+}
+
+/** A domain object was not found (unknown route, experiment, ...). */
+export class NotFoundError extends PromptpilotError {
+  constructor(message: string) {
+    super(ErrorCodes.NOT_FOUND, message);
+  }
+}
+
+/** A state transition is not allowed now (experiment already running, ...). */
+export class ConflictError extends PromptpilotError {
+  constructor(message: string) {
+    super(ErrorCodes.CONFLICT, message);
+  }
+}
+
+/** Something that must never happen did: a bug. */
+export class InvariantError extends PromptpilotError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(ErrorCodes.INVARIANT, message, options);
+  }
+}
+
+/** One-line description of any thrown value, for CLI output and logs. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

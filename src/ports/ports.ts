@@ -1,0 +1,105 @@
+import type { Observable } from 'rxjs';
+import type { DecisionRecord } from '../core/decision.js';
+import type { EventRejection, TelemetryEvent } from '../core/event.js';
+
+/**
+ * Ports: the narrow, domain-level interfaces between the pure core and IO.
+ * No client-library type appears here. Every port has an in-memory adapter
+ * (the embedded default) and a real one, checked by one contract suite.
+ */
+
+/** A source-specific rejection: an event that could not be taken, with where it came from. */
+export interface SourceRejection extends EventRejection {
+  /** Where the bad input came from, e.g. `kafka:promptpilot.events/2@1234` or `http`. */
+  readonly origin: string;
+}
+
+/**
+ * One batch delivered by an event source. The consumer calls `commit` once the
+ * batch's effects (statistics updated, decisions appended to the log) are
+ * durable; a source must not consider the batch done before that.
+ */
+export interface SourceBatch {
+  readonly events: readonly TelemetryEvent[];
+  readonly rejected: readonly SourceRejection[];
+  commit(): Promise<void>;
+}
+
+/** Something that produces telemetry in batches: Kafka, an HTTP receiver, a simulator, a file. */
+export interface EventSource {
+  /** Batches; completes when the source is stopped and drained. */
+  readonly batches$: Observable<SourceBatch>;
+  start(): Promise<void>;
+  /** Stop fetching, let in-flight batches finish, commit, leave cleanly. */
+  stop(): Promise<void>;
+  /** Ask the source to pause/resume fetching (backpressure). Sources that cannot pause ignore it. */
+  setPaused(paused: boolean): void;
+}
+
+/** Query for the decision log. `since` is event time (epoch ms, inclusive); `after` is a log sequence id. */
+export interface DecisionQuery {
+  readonly since?: number;
+  readonly after?: number;
+  readonly limit?: number;
+  readonly route?: string;
+  readonly type?: DecisionRecord['type'];
+}
+
+/** A decision with its position in the log. */
+export interface LoggedDecision {
+  readonly seq: number;
+  readonly record: DecisionRecord;
+}
+
+/** Durable, append-only log of every decision (memory now; Redis Stream later). */
+export interface DecisionLog {
+  append(records: readonly DecisionRecord[]): Promise<readonly LoggedDecision[]>;
+  query(query: DecisionQuery): Promise<readonly LoggedDecision[]>;
+  size(): Promise<number>;
+}
+
+/** Publishes decisions outward (Kafka decisions topic). Must be idempotent per record. */
+export interface DecisionSink {
+  publish(records: readonly DecisionRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Forwards validated events elsewhere (gateway role: Kafka events topic keyed by route). */
+export interface EventForwarder {
+  forward(events: readonly TelemetryEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A message to people: alert webhooks, Alertmanager (later issue). */
+export interface Notification {
+  readonly record: DecisionRecord;
+}
+
+/** Tells people what happened. Delivery is at-least-once through an outbox. */
+export interface Notifier {
+  notify(notifications: readonly Notification[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Wall clock, injected so that stream code never reads `Date.now()` directly. */
+export interface Clock {
+  now(): number;
+}
+
+/** The real wall clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** What the daemon's pipeline answers when handed validated events. */
+export interface IngestOutcome {
+  readonly accepted: number;
+  /** Events refused after validation (e.g. dated too far in the future); `index` is into the submitted array. */
+  readonly errors: readonly EventRejection[];
+}
+
+/**
+ * Entry point of every receiver (HTTP events, OTLP, Kafka, simulator) into the
+ * pipeline, or — in the gateway role — into the forwarder.
+ */
+export interface Ingestor {
+  submit(events: readonly TelemetryEvent[]): Promise<IngestOutcome>;
+}
