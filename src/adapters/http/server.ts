@@ -1,0 +1,104 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../../config/schema.js';
+import type { DecisionRecord } from '../../core/decision.js';
+import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js';
+import type { WindowStats } from '../../streams/windowStats.js';
+import { registerEventsRoute } from './eventsRoute.js';
+
+/** What the HTTP API reads from the running daemon. */
+export interface ApiBackend {
+  readonly ingestor: Ingestor;
+  readonly decisions: DecisionLog;
+  routeNames(): string[];
+  liveStats(route: string): WindowStats[] | null;
+  ready(): boolean;
+  metricsText(): Promise<string>;
+}
+
+/** Optional route groups plugged in by other adapters (OTLP, experiments, dashboard). */
+export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
+
+/** Renders one route's live statistics in the `/v1/routes` shape (DESIGN §6). */
+export function routeView(route: string, stats: readonly WindowStats[]): object {
+  return {
+    route,
+    variants: stats.map((s) => ({
+      variant: s.variant,
+      pattern: s.pattern,
+      count: s.count,
+      latency_ms: s.latencyMs === null ? null : { p50: round(s.latencyMs.p50), p95: round(s.latencyMs.p95), p99: round(s.latencyMs.p99) },
+      error_rate: s.errorRate,
+      cost_per_task_usd: s.costPerTaskUsd,
+      tokens_per_quality_point: s.tokensPerQualityPoint,
+      accuracy: s.accuracy,
+      consistency: s.consistency,
+      satisfaction: s.satisfaction,
+      tokens_per_request: s.tokensPerRequest,
+      window: { start: s.windowStartMs, end: s.windowEndMs },
+    })),
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+const INT = /^\d+$/;
+
+/**
+ * Builds the daemon's single HTTP server: events intake, route statistics,
+ * decision log, health, metrics, plus plugged-in route groups.
+ */
+export async function buildHttpServer(config: Config, backend: ApiBackend, plugins: readonly RoutePlugin[] = []): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: config.server.body_limit_bytes, return503OnClosing: true });
+
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message, code: err.code });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  await registerEventsRoute(app, backend.ingestor);
+
+  app.get('/v1/routes', async () => ({
+    routes: backend.routeNames().map((name) => routeView(name, backend.liveStats(name) ?? [])),
+  }));
+
+  app.get<{ Params: { route: string } }>('/v1/routes/:route', async (request, reply) => {
+    const stats = backend.liveStats(request.params.route);
+    if (stats === null) return reply.code(404).send({ error: `unknown route: ${request.params.route}` });
+    return routeView(request.params.route, stats);
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/decisions', async (request, reply) => {
+    const q = request.query;
+    const query: { -readonly [K in keyof DecisionQuery]: DecisionQuery[K] } = {};
+    for (const key of ['since', 'after', 'limit'] as const) {
+      const value = q[key];
+      if (value === undefined) continue;
+      const n = INT.test(value) ? Number(value) : Date.parse(value);
+      if (!Number.isFinite(n)) return reply.code(400).send({ error: `${key}: expected a number${key === 'since' ? ' (epoch ms) or an RFC 3339 time' : ''}` });
+      query[key] = n;
+    }
+    if (q['route'] !== undefined) query.route = q['route'];
+    if (q['type'] !== undefined) {
+      if (!['trigger', 'action', 'experiment'].includes(q['type'])) return reply.code(400).send({ error: 'type: expected trigger, action or experiment' });
+      query.type = q['type'] as DecisionRecord['type'];
+    }
+    const entries = await backend.decisions.query(query);
+    const last = entries[entries.length - 1];
+    if (String(request.headers.accept ?? '').includes('ndjson')) {
+      return reply.type('application/x-ndjson').send(entries.map((e) => JSON.stringify(e.record) + '\n').join(''));
+    }
+    return { decisions: entries.map((e) => e.record), next: last?.seq ?? query.after ?? 0 };
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => (backend.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
+  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(await backend.metricsText()));
+
+  for (const plugin of plugins) await plugin(app);
+  return app;
+}

@@ -1,0 +1,39 @@
+import type { DecisionRecord } from '../../core/decision.js';
+import type { DecisionLog, DecisionQuery, LoggedDecision } from '../../ports/ports.js';
+
+/**
+ * In-memory decision log: the embedded default. Append-only, sequence numbers
+ * start at 1. Optionally bounded: beyond `maxEntries` the oldest are dropped
+ * (a Redis Stream adapter keeps them durably).
+ */
+export class MemoryDecisionLog implements DecisionLog {
+  private readonly entries: LoggedDecision[] = [];
+  private nextSeq = 1;
+
+  constructor(private readonly maxEntries = 1_000_000) {}
+
+  async append(records: readonly DecisionRecord[]): Promise<readonly LoggedDecision[]> {
+    const logged = records.map((record) => ({ seq: this.nextSeq++, record }));
+    for (const entry of logged) this.entries.push(entry);
+    if (this.entries.length > this.maxEntries) this.entries.splice(0, this.entries.length - this.maxEntries);
+    return logged;
+  }
+
+  async query(query: DecisionQuery): Promise<readonly LoggedDecision[]> {
+    const limit = query.limit ?? 1000;
+    const out: LoggedDecision[] = [];
+    for (const entry of this.entries) {
+      if (query.after !== undefined && entry.seq <= query.after) continue;
+      if (query.since !== undefined && entry.record.ts < query.since) continue;
+      if (query.route !== undefined && entry.record.route !== query.route) continue;
+      if (query.type !== undefined && entry.record.type !== query.type) continue;
+      out.push(entry);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async size(): Promise<number> {
+    return this.entries.length;
+  }
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+import { loadConfig } from '../config/load.js';
+import { describeError, PromptpilotError, UsageError, ErrorCodes } from '../core/errors.js';
+import { parseArgs } from './args.js';
+import { replayFile } from './replay.js';
+import { runDaemon } from './run.js';
+
+const USAGE = `promptpilot — sidecar that watches LLM telemetry and proves prompt optimizations with A/B tests
+
+Usage:
+  promptpilot run [--config FILE]                  run the daemon (HTTP/OTLP on :4318)
+  promptpilot replay --input FILE.ndjson [--config FILE]
+                                                   replay recorded events in event time; decisions on stdout
+  promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]
+                                                   pre-deployment performance gate (exit 0 pass, 1 fail, 3 inconclusive, 2 bad input)
+  promptpilot validate-config FILE                 check a config file (exit 0 valid, 1 invalid)
+
+Environment: PROMPTPILOT_CONFIG, PROMPTPILOT_PORT, PROMPTPILOT_REDIS_URL, PROMPTPILOT_KAFKA_BROKERS,
+             PROMPTPILOT_API_TOKEN, PROMPTPILOT_LOG_LEVEL
+Run 'promptpilot COMMAND --help' for a command's options.`;
+
+const HELP: Record<string, string> = {
+  run: `Usage: promptpilot run [--config FILE]\n\nRuns the daemon: POST /v1/events, OTLP /v1/traces and /v1/metrics, GET /v1/routes, /v1/decisions,\n/v1/assign, /healthz, /readyz, /metrics. Stops cleanly on SIGTERM/SIGINT (exit 0).\nWithout --config (or PROMPTPILOT_CONFIG) it runs on the embedded defaults: in-memory state, no Kafka, no Redis.`,
+  replay: `Usage: promptpilot replay --input FILE.ndjson [--config FILE]\n\nFeeds recorded events (wire format v1, one JSON object per line) through the daemon's pipeline in\nevent time and prints every decision record as NDJSON on stdout, identically on every run.\nBad lines are reported on stderr with their line numbers and skipped.`,
+  gate: `Usage: promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]\n\nPre-deployment performance gate: compares two recorded runs with the A/B tester's statistics and\nprints a JSON verdict with per-gate evidence. Exit 0 pass, 1 fail (regression), 3 inconclusive,\n2 bad input or usage.`,
+  'validate-config': `Usage: promptpilot validate-config FILE\n\nValidates a config file against the schema. Exit 0 when valid; otherwise prints one line naming\nthe offending path and exits 1.`,
+};
+
+/** Runs the CLI and returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return command === undefined ? 2 : 0;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const help = HELP[command];
+    if (help === undefined) return usageError(`unknown command '${command}'`);
+    process.stdout.write(help + '\n');
+    return 0;
+  }
+  try {
+    switch (command) {
+      case 'run': {
+        const args = parseArgs(rest, ['config']);
+        const config = await loadConfig(args.flags['config']);
+        return await runDaemon(config);
+      }
+      case 'replay': {
+        const args = parseArgs(rest, ['input', 'config']);
+        const input = args.flags['input'] ?? args.positionals[0];
+        if (input === undefined) throw new UsageError('replay needs --input FILE.ndjson');
+        const config = await loadConfig(args.flags['config']);
+        const summary = await replayFile(input, config, { stdout: process.stdout, stderr: process.stderr });
+        process.stderr.write(`replay: ${summary.events} events, ${summary.rejected} rejected, ${summary.late} late, ${summary.decisions} decisions\n`);
+        return 0;
+      }
+      case 'gate': {
+        const args = parseArgs(rest, ['baseline', 'candidate', 'config']);
+        const config = await loadConfig(args.flags['config']);
+        const { runGateCommand } = await import('./gateCommand.js');
+        return await runGateCommand(rest, config);
+      }
+      case 'validate-config': {
+        const args = parseArgs(rest, ['config']);
+        const file = args.positionals[0] ?? args.flags['config'];
+        if (file === undefined) throw new UsageError('validate-config needs a FILE');
+        try {
+          await loadConfig(file, {});
+        } catch (err) {
+          if (err instanceof PromptpilotError && (err.code === ErrorCodes.CONFIG_INVALID || err.code === ErrorCodes.CONFIG_UNREADABLE)) {
+            process.stderr.write(`promptpilot: ${err.message}\n`);
+            return 1;
+          }
+          throw err;
+        }
+        process.stdout.write(`${file}: valid\n`);
+        return 0;
+      }
+      default:
+        return usageError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    if (err instanceof PromptpilotError && err.code !== ErrorCodes.INVARIANT) {
+      process.stderr.write(`promptpilot: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`promptpilot: internal error: ${describeError(err)}\n`);
+    return 70;
+  }
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`promptpilot: ${message} (see 'promptpilot --help')\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`promptpilot: internal error: ${describeError(err)}\n`);
+    process.exitCode = 70;
+  },
+);

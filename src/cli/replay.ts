@@ -1,0 +1,102 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Config } from '../config/schema.js';
+import { formatRecord, type DecisionRecord } from '../core/decision.js';
+import { UsageError } from '../core/errors.js';
+import type { TelemetryEvent } from '../core/event.js';
+import { PipelineEngine } from '../pipeline/engine.js';
+import { NdjsonEventDecoder, type LineRejection } from '../pipeline/ndjson.js';
+
+/** Where replay writes. */
+export interface ReplayIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** Summary of one replay. */
+export interface ReplaySummary {
+  readonly lines: number;
+  readonly events: number;
+  readonly rejected: number;
+  readonly late: number;
+  readonly decisions: number;
+}
+
+/**
+ * `promptpilot replay`: feeds a recorded NDJSON file through the same engine
+ * as the daemon, in event time. Decision records go to stdout (byte-identical
+ * on every run); bad lines to stderr with their line numbers, then skipped.
+ */
+export async function replayFile(path: string, config: Config, io: ReplayIo): Promise<ReplaySummary> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new UsageError(`${path}: not a file`);
+    size = info.size;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${path}: cannot read input: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+  }
+  const engine = new PipelineEngine(config);
+  const decoder = new NdjsonEventDecoder();
+  const out = new BufferedWriter(io.stdout);
+  const progress = io.stderr.isTTY === true && size > 20 * 1024 * 1024;
+  let rejected = 0;
+  let eventsSeen = 0;
+  let bytesRead = 0;
+  let lastProgress = 0;
+  const events: TelemetryEvent[] = [];
+  const errors: LineRejection[] = [];
+
+  const drain = async (): Promise<void> => {
+    eventsSeen += events.length;
+    emit(engine.ingest(events), out);
+    events.length = 0;
+    for (const e of errors) io.stderr.write(`line ${e.line}: ${e.field}: ${e.message}\n`);
+    rejected += errors.length;
+    errors.length = 0;
+    await out.flushIfLarge();
+  };
+
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  for await (const chunk of stream) {
+    decoder.push(chunk as string, events, errors);
+    bytesRead += Buffer.byteLength(chunk as string);
+    await drain();
+    if (progress && bytesRead - lastProgress > 50 * 1024 * 1024) {
+      lastProgress = bytesRead;
+      io.stderr.write(`\rreplay: ${((100 * bytesRead) / size).toFixed(0)}% (${eventsSeen} events)`);
+    }
+  }
+  decoder.end(events, errors);
+  await drain();
+  emit(engine.flush(), out);
+  await out.flush();
+  if (progress) io.stderr.write('\n');
+  return { lines: decoder.lines, events: eventsSeen, rejected, late: engine.counters.late, decisions: engine.counters.decisions };
+}
+
+function emit(records: readonly DecisionRecord[], out: BufferedWriter): void {
+  for (const record of records) out.write(formatRecord(record) + '\n');
+}
+
+/** Collects output and writes it in large chunks, honouring backpressure. */
+class BufferedWriter {
+  private parts: string[] = [];
+  private bytes = 0;
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+  write(text: string): void {
+    this.parts.push(text);
+    this.bytes += text.length;
+  }
+  async flushIfLarge(): Promise<void> {
+    if (this.bytes > 1 << 16) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.bytes = 0;
+    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+  }
+}

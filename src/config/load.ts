@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, ErrorCodes } from '../core/errors.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+/** Environment variables that override the config file (DESIGN §6). */
+export const ENV = {
+  config: 'PROMPTPILOT_CONFIG',
+  port: 'PROMPTPILOT_PORT',
+  redisUrl: 'PROMPTPILOT_REDIS_URL',
+  kafkaBrokers: 'PROMPTPILOT_KAFKA_BROKERS',
+  apiToken: 'PROMPTPILOT_API_TOKEN',
+  logLevel: 'PROMPTPILOT_LOG_LEVEL',
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Validates a raw config object (already parsed from YAML/JSON) and returns the
+ * frozen, defaulted config. Throws {@link ConfigError} whose message names the
+ * offending path, e.g. `abtest.gates.cost_increase_pct: expected number`.
+ */
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const result = ConfigSchema.safeParse(raw ?? {});
+  if (!result.success) throw new ConfigError(`${source}: ${formatZodIssues(result.error.issues)}`);
+  return deepFreeze(result.data);
+}
+
+/** Formats zod issues as `path: message` lines joined by `; ` (first three). */
+export function formatZodIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const shown = issues.slice(0, 3).map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+    return `${path}: ${describe(issue)}`;
+  });
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+  return shown.join('; ') + more;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+/** Parses YAML text into a plain value; a syntax error becomes a ConfigError naming the line. */
+export function parseYaml(text: string, source: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error) {
+    const line = error.linePos?.[0]?.line;
+    throw new ConfigError(`${source}${line !== undefined ? `:${line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`);
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** Applies the PROMPTPILOT_* overrides to a raw config object (before validation). */
+export function applyEnvOverrides(raw: unknown, env: Env): unknown {
+  const base: Record<string, unknown> = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>) } : {};
+  const section = (key: string): Record<string, unknown> => {
+    const current = base[key];
+    const copy = current !== null && typeof current === 'object' && !Array.isArray(current) ? { ...(current as Record<string, unknown>) } : {};
+    base[key] = copy;
+    return copy;
+  };
+  const port = env[ENV.port];
+  if (port !== undefined && port !== '') {
+    const n = Number(port);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${ENV.port}: expected a port number 0-65535 (got '${port}')`);
+    section('server')['port'] = n;
+  }
+  const token = env[ENV.apiToken];
+  if (token) section('server')['api_token'] = token;
+  const brokers = env[ENV.kafkaBrokers];
+  if (brokers) section('kafka')['brokers'] = brokers.split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+  const redis = env[ENV.redisUrl];
+  if (redis) section('redis')['url'] = redis;
+  const level = env[ENV.logLevel];
+  if (level) section('log')['level'] = level;
+  return base;
+}
+
+/**
+ * Loads the config: the file named by `path` or PROMPTPILOT_CONFIG (none means
+ * the embedded defaults), then the environment overrides, then validation.
+ */
+export async function loadConfig(path: string | undefined, env: Env = process.env): Promise<Config> {
+  const file = path ?? (env[ENV.config] || undefined);
+  let raw: unknown = {};
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (cause) {
+      const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (cause as Error).message;
+      throw new ConfigError(`${file}: cannot read config: ${reason}`, { cause, code: ErrorCodes.CONFIG_UNREADABLE });
+    }
+    raw = parseYaml(text, file);
+  }
+  return parseConfig(applyEnvOverrides(raw, env), file ?? 'config');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+  }
+  return value;
+}

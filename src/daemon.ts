@@ -1,0 +1,159 @@
+import type { FastifyInstance } from 'fastify';
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import type { Config } from './config/schema.js';
+import { parseDurationMs } from './config/duration.js';
+import type { DecisionRecord } from './core/decision.js';
+import type { EventRejection, TelemetryEvent } from './core/event.js';
+import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
+import { buildHttpServer, type RoutePlugin } from './adapters/http/server.js';
+import { PipelineEngine } from './pipeline/engine.js';
+import { idleTicks } from './pipeline/pipelineOperator.js';
+import { systemClock, type Clock, type DecisionLog, type DecisionSink, type Ingestor } from './ports/ports.js';
+import { createLogger, type Logger } from './runtime/logger.js';
+import { renderPrometheus } from './runtime/metricsText.js';
+import { PipelineRunner } from './runtime/pipelineRunner.js';
+import { describeDecision } from './runtime/describeDecision.js';
+import { createSimulator } from './sim/index.js';
+
+/** Injection points for tests and embedding. */
+export interface DaemonOptions {
+  readonly clock?: Clock;
+  readonly scheduler?: SchedulerLike;
+  readonly logger?: Logger;
+  readonly decisionLog?: DecisionLog;
+  readonly sinks?: readonly DecisionSink[];
+  readonly plugins?: readonly RoutePlugin[];
+}
+
+/** A running daemon. */
+export interface Daemon {
+  readonly url: string;
+  readonly port: number;
+  readonly engine: PipelineEngine;
+  readonly decisions: DecisionLog;
+  readonly ingestor: Ingestor;
+  readonly http: FastifyInstance;
+  /** Stops intake, drains the pipeline, closes every adapter. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Rejects events dated further ahead of the wall clock than the configured skew. */
+export function futureSkewFilter(events: readonly TelemetryEvent[], nowMs: number, maxSkewMs: number): { ok: TelemetryEvent[]; errors: EventRejection[] } {
+  const limit = nowMs + maxSkewMs;
+  const ok: TelemetryEvent[] = [];
+  const errors: EventRejection[] = [];
+  events.forEach((event, index) => {
+    if (event.ts > limit) {
+      errors.push({ index, field: 'ts', message: `${new Date(event.ts).toISOString()} is more than ${maxSkewMs / 1000}s ahead of the wall clock` });
+    } else ok.push(event);
+  });
+  return { ok, errors };
+}
+
+/**
+ * The composition root: wires the pure engine to its adapters (HTTP, memory
+ * log, simulator; Kafka and OTLP when configured) and owns every subscription.
+ */
+export async function startDaemon(config: Config, options: DaemonOptions = {}): Promise<Daemon> {
+  const clock = options.clock ?? systemClock;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const log = options.logger ?? createLogger(config);
+  const decisions = options.decisionLog ?? new MemoryDecisionLog();
+  const engine = new PipelineEngine(config);
+  const decisionLog = log.child({ component: 'decisions' });
+  const runner = new PipelineRunner(engine, decisions, options.sinks ?? [], (records) => {
+    for (const record of records) decisionLog.info({ decision: record }, describeDecision(record));
+  });
+  let ready = false;
+  let rejectedTotal = 0;
+
+  const ingestor: Ingestor = {
+    async submit(events) {
+      const { ok, errors } = futureSkewFilter(events, clock.now(), config.time.max_future_skew);
+      rejectedTotal += errors.length;
+      if (ok.length > 0) await runner.submit({ kind: 'events', events: ok });
+      return { accepted: ok.length, errors };
+    },
+  };
+
+  const http = await buildHttpServer(
+    config,
+    {
+      ingestor,
+      decisions,
+      routeNames: () => engine.routeNames(),
+      liveStats: (route) => engine.liveStats(route),
+      ready: () => ready,
+      metricsText: async () =>
+        renderPrometheus([
+          { name: 'promptpilot_events_accepted_total', help: 'Events added to route statistics.', type: 'counter', value: engine.counters.accepted },
+          { name: 'promptpilot_events_late_total', help: 'Events whose bucket had already closed.', type: 'counter', value: engine.counters.late },
+          { name: 'promptpilot_events_rejected_total', help: 'Events rejected after validation (e.g. future-dated).', type: 'counter', value: rejectedTotal },
+          { name: 'promptpilot_decisions_total', help: 'Decision records produced.', type: 'counter', value: engine.counters.decisions },
+          { name: 'promptpilot_routes', help: 'Routes with live statistics.', type: 'gauge', value: engine.routeNames().length },
+          { name: 'promptpilot_pipeline_in_flight', help: 'Inputs accepted but not yet durable.', type: 'gauge', value: runner.inFlight },
+        ]),
+    },
+    options.plugins ?? [],
+  );
+
+  const subscriptions: Subscription[] = [];
+  subscriptions.push(idleTicks(config.time.idle_tick, scheduler).subscribe((tick) => void runner.submit(tick)));
+
+  if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log));
+
+  const address = await http.listen({ port: config.server.port, host: config.server.host });
+  const port = Number(new URL(address).port);
+  const url = `http://127.0.0.1:${port}`;
+  ready = true;
+  log.info({ url, simulator: config.simulator.enabled }, 'promptpilot listening');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    engine,
+    decisions,
+    ingestor,
+    http,
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        for (const s of subscriptions) s.unsubscribe();
+        await http.close();
+        await runner.drain();
+        for (const sink of options.sinks ?? []) await sink.close();
+        log.info({ decisions: await decisions.size() }, 'promptpilot stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Drives the built-in traffic simulator: event time runs `speedup` times faster than the wall clock, never past it. */
+function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike, ingestor: Ingestor, log: Logger): Subscription {
+  const offset = config.simulator.start_offset;
+  const offsetMs = (offset.startsWith('-') ? -1 : 1) * (parseDurationMs(offset.replace(/^[-+]/, '')) ?? 0);
+  const wallStart = clock.now();
+  const simStart = wallStart + offsetMs;
+  const simulator = createSimulator(config.simulator, simStart);
+  const simLog = log.child({ component: 'simulator' });
+  simLog.info({ routes: config.simulator.routes.map((r) => r.route), speedup: config.simulator.speedup, start: new Date(simStart).toISOString() }, 'traffic simulator started');
+  let busy = false;
+  return idleTicks(200, scheduler).subscribe(() => {
+    if (busy) return;
+    const now = clock.now();
+    const until = Math.min(now, simStart + (now - wallStart) * config.simulator.speedup);
+    const events = simulator.eventsUntil(until);
+    if (events.length === 0) return;
+    busy = true;
+    ingestor
+      .submit(events)
+      .catch((err: unknown) => simLog.error({ err }, 'simulated batch failed'))
+      .finally(() => {
+        busy = false;
+      });
+  });
+}
+
+export type { DecisionRecord };

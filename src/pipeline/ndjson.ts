@@ -1,0 +1,58 @@
+import { validateEvent, type EventRejection, type TelemetryEvent } from '../core/event.js';
+
+/** A bad NDJSON line: 1-based line number, the field at fault and why. */
+export interface LineRejection extends EventRejection {
+  readonly line: number;
+}
+
+/**
+ * Incremental NDJSON event decoder: feed text chunks of any size, get
+ * validated events and line-numbered rejections. Blank lines are skipped.
+ * Never throws on data.
+ */
+export class NdjsonEventDecoder {
+  private pending = '';
+  private lineNo = 0;
+
+  /** Decodes every complete line in `chunk` (plus what was pending). */
+  push(chunk: string, events: TelemetryEvent[], errors: LineRejection[]): void {
+    const text = this.pending + chunk;
+    let start = 0;
+    for (;;) {
+      const end = text.indexOf('\n', start);
+      if (end < 0) break;
+      this.decodeLine(text, start, end, events, errors);
+      start = end + 1;
+    }
+    this.pending = text.slice(start);
+  }
+
+  /** Decodes the last line when the input does not end with a newline. */
+  end(events: TelemetryEvent[], errors: LineRejection[]): void {
+    if (this.pending.length > 0) this.decodeLine(this.pending, 0, this.pending.length, events, errors);
+    this.pending = '';
+  }
+
+  /** Lines seen so far. */
+  get lines(): number {
+    return this.lineNo;
+  }
+
+  private decodeLine(text: string, start: number, end: number, events: TelemetryEvent[], errors: LineRejection[]): void {
+    const line = ++this.lineNo;
+    let stop = end;
+    if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
+    const body = text.slice(start, stop);
+    if (body.length === 0 || body.trim().length === 0) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch (err) {
+      errors.push({ line, index: line - 1, field: '(line)', message: `invalid JSON: ${(err as Error).message}` });
+      return;
+    }
+    const result = validateEvent(value, line - 1);
+    if (result.ok) events.push(result.event);
+    else errors.push({ ...result.error, line });
+  }
+}

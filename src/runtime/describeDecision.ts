@@ -1,0 +1,19 @@
+import type { DecisionRecord } from '../core/decision.js';
+
+function fmt(n: number): string {
+  return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
+}
+
+/** A one-line human summary of a decision record, for logs. */
+export function describeDecision(record: DecisionRecord): string {
+  switch (record.type) {
+    case 'trigger':
+      return record.state === 'firing'
+        ? `trigger ${record.rule} firing on ${record.route}/${record.variant}: ${record.metric}=${fmt(record.value)} vs threshold ${fmt(record.threshold)}`
+        : `trigger ${record.rule} resolved on ${record.route}/${record.variant}: ${record.metric}=${fmt(record.value)}`;
+    case 'action':
+      return `action ${record.kind} on ${record.route}: ${record.from.variant}${record.from.pattern ? ` (${record.from.pattern})` : ''} -> ${record.to.variant}${record.to.pattern ? ` (${record.to.pattern})` : ''}`;
+    case 'experiment':
+      return `experiment ${record.id} on ${record.route} ${record.status}: ${record.reason}`;
+  }
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { applyEnvOverrides, loadConfig, parseConfig, parseYaml } from '../../src/config/load.js';
+import { ConfigSchema, targetsFor } from '../../src/config/schema.js';
+
+const bad = (yaml: string): string => {
+  try {
+    parseConfig(parseYaml(yaml, 'f.yaml'), 'f.yaml');
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return 'valid';
+};
+
+describe('config', () => {
+  it('config/default.yaml spells out exactly the embedded defaults', () => {
+    const file = parseConfig(parseYaml(readFileSync('config/default.yaml', 'utf8'), 'default.yaml'));
+    expect(file).toEqual(ConfigSchema.parse({}));
+  });
+
+  it('carries the reference guide numbers', () => {
+    const c = parseConfig({});
+    expect(c.targets).toMatchObject({ latency_p95_ms: 2000, latency_p99_ms: 5000, cost_per_task_usd: 0.1, accuracy: 0.95, consistency: 0.9 });
+    expect(c.abtest.gates).toEqual({ response_time_regression_pct: 10, token_efficiency_regression_pct: 5, quality_degradation_pct: 2, cost_increase_pct: 15 });
+    expect(c.abtest.rollback).toEqual({ response_time_spike_pct: 50, error_rate_increase_points: 5, satisfaction_drop_pct: 10 });
+    expect(Object.fromEntries(Object.entries(c.actions.budget_tiers).map(([k, v]) => [k, v.max_tokens]))).toEqual({ economy: 500, standard: 1500, premium: 4000, research: 8000 });
+    expect(c.rules.map((r) => r.name)).toEqual([
+      'response_time_warning', 'response_time_critical', 'accuracy_drop', 'consistency_drop',
+      'performance_degradation', 'cost_threshold_breach', 'efficiency_drop', 'quality_improvement_opportunity',
+    ]);
+  });
+
+  it('config/demo.yaml is valid', async () => {
+    await expect(loadConfig('config/demo.yaml', {})).resolves.toBeDefined();
+  });
+
+  it.each([
+    ['abtest: {gates: {cost_increase_pct: "x"}}', 'f.yaml: abtest.gates.cost_increase_pct: expected number'],
+    ['servr: {}', "f.yaml: (root): unknown key 'servr'"],
+    ['time: {bucket: 3x}', 'f.yaml: time.bucket: expected a duration'],
+    ['time: {bucket: 7s, window: 1m}', 'f.yaml: time.window: window must be a whole multiple of bucket'],
+    ['rules: [{name: Bad Name, metric: accuracy, op: lt, threshold: 1}]', 'f.yaml: rules.0.name: expected snake_case'],
+    ['a: [', 'f.yaml: invalid YAML'],
+  ])('%s → one path-named line', (yaml, message) => {
+    const text = bad(yaml);
+    expect(text.startsWith(message)).toBe(true);
+    expect(text).not.toContain('\n');
+  });
+
+  it('per-route target overrides apply only to that route', () => {
+    const c = parseConfig({ routes: { fast: { targets: { latency_p95_ms: 800 } } } });
+    expect(targetsFor(c, 'fast').latency_p95_ms).toBe(800);
+    expect(targetsFor(c, 'fast').cost_per_task_usd).toBe(0.1);
+    expect(targetsFor(c, 'other').latency_p95_ms).toBe(2000);
+  });
+
+  it('environment overrides win over the file', () => {
+    const raw = applyEnvOverrides({ server: { port: 1 } }, {
+      PROMPTPILOT_PORT: '9999', PROMPTPILOT_KAFKA_BROKERS: 'a:9092, b:9092', PROMPTPILOT_API_TOKEN: 't', PROMPTPILOT_LOG_LEVEL: 'debug', PROMPTPILOT_REDIS_URL: 'redis://x',
+    });
+    const c = parseConfig(raw);
+    expect(c.server.port).toBe(9999);
+    expect(c.kafka.brokers).toEqual(['a:9092', 'b:9092']);
+    expect(c.server.api_token).toBe('t');
+    expect(c.log.level).toBe('debug');
+    expect(c.redis.url).toBe('redis://x');
+    expect(() => applyEnvOverrides({}, { PROMPTPILOT_PORT: 'abc' })).toThrow(/PROMPTPILOT_PORT/);
+  });
+
+  it('a missing file is one clear line', async () => {
+    await expect(loadConfig('nope.yaml', {})).rejects.toThrow('nope.yaml: cannot read config: file not found');
+  });
+
+  it('is frozen', () => {
+    const c = parseConfig({});
+    expect(Object.isFrozen(c.targets)).toBe(true);
+  });
+});
