@@ -1,0 +1,126 @@
+// Pipeline throughput and memory benchmark (issue 2): parse + validate + aggregate + detect over
+// synthetic NDJSON, next to a bare JSON.parse loop over the same bytes in the same process.
+// Usage: node bench/pipeline.mjs [--events 1000000] [--routes 1000] [--long 5000000]
+import { parseConfig } from '../dist/config/load.js';
+import { PipelineEngine } from '../dist/pipeline/engine.js';
+import { NdjsonEventDecoder } from '../dist/pipeline/ndjson.js';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const EVENTS = arg('events', 1_000_000);
+const ROUTES = arg('routes', 1000);
+const LONG = arg('long', 5_000_000);
+const CHUNK = 20_000;
+const PATTERNS = ['zero_shot', 'few_shot', 'chain_of_thought', 'tree_of_thought', 'self_consistency'];
+const T0 = Date.parse('2026-01-05T00:00:00Z');
+const EVENTS_PER_SECOND = 2000; // event time: each route sees ~2 calls/s
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Deterministic NDJSON chunk k (events k*CHUNK .. (k+1)*CHUNK-1). */
+function chunk(k) {
+  const r = rng(1000 + k);
+  const lines = new Array(CHUNK);
+  for (let i = 0; i < CHUNK; i++) {
+    const n = k * CHUNK + i;
+    const route = n % ROUTES;
+    const pattern = PATTERNS[route % PATTERNS.length];
+    const latency = Math.round(800 * Math.exp(0.4 * (r() + r() + r() - 1.5)) * (1 + (route % 7) / 3));
+    lines[i] = JSON.stringify({
+      ts: T0 + Math.floor((n * 1000) / EVENTS_PER_SECOND),
+      route: `route-${route}`, variant: `v${route % 3}`, pattern,
+      latency_ms: latency, input_tokens: 300 + Math.floor(r() * 400), output_tokens: 100 + Math.floor(r() * 200),
+      model: 'gpt-4o-mini', quality: Math.round((0.7 + r() * 0.3) * 100) / 100, correct: r() < 0.93,
+    });
+  }
+  return lines.join('\n') + '\n';
+}
+
+function bareParse(text) {
+  let n = 0;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf('\n', start);
+    if (end < 0) break;
+    const o = JSON.parse(text.slice(start, end));
+    if (o.route !== undefined) n++;
+    start = end + 1;
+  }
+  return n;
+}
+
+const config = parseConfig({});
+const mib = (b) => (b / 1048576).toFixed(1);
+
+// Interleave baseline and pipeline per chunk so both see the same machine load.
+let parseMs = 0;
+let pipeMs = 0;
+let parsed = 0;
+let bytes = 0;
+let decisions = 0;
+let peakRss = 0;
+const engine = new PipelineEngine(config);
+const decoder = new NdjsonEventDecoder();
+const events = [];
+const errors = [];
+let rssAt1M = 0;
+const chunks = Math.ceil(Math.max(EVENTS, LONG) / CHUNK);
+for (let k = 0; k < chunks; k++) {
+  const text = chunk(k);
+  const measuring = (k + 1) * CHUNK <= EVENTS;
+  if (measuring) {
+    bytes += text.length;
+    let t = performance.now();
+    parsed += bareParse(text);
+    parseMs += performance.now() - t;
+    t = performance.now();
+    decoder.push(text, events, errors);
+    decisions += engine.ingest(events).length;
+    pipeMs += performance.now() - t;
+  } else {
+    decoder.push(text, events, errors);
+    decisions += engine.ingest(events).length;
+  }
+  events.length = 0;
+  errors.length = 0;
+  const processed = (k + 1) * CHUNK;
+  if (processed % 250_000 === 0) {
+    const rss = process.memoryUsage().rss;
+    peakRss = Math.max(peakRss, rss);
+    if (processed === 1_000_000) {
+      globalThis.gc?.();
+      rssAt1M = process.memoryUsage().rss;
+    }
+  }
+}
+globalThis.gc?.();
+const rssEnd = process.memoryUsage().rss;
+const parseRate = parsed / (parseMs / 1000);
+const pipeRate = EVENTS / (pipeMs / 1000);
+const result = {
+  events: EVENTS,
+  routes: ROUTES,
+  mib: Number(mib(bytes)),
+  json_parse_events_per_s: Math.round(parseRate),
+  pipeline_events_per_s: Math.round(pipeRate),
+  ratio: Number((pipeRate / parseRate).toFixed(3)),
+  peak_rss_mib: Number(mib(peakRss)),
+  rss_after_1M_mib: Number(mib(rssAt1M)),
+  [`rss_after_${LONG / 1e6}M_mib`]: Number(mib(rssEnd)),
+  rss_growth_pct: Number((((rssEnd - rssAt1M) / rssAt1M) * 100).toFixed(1)),
+  decisions,
+  late: engine.counters.late,
+};
+console.log(JSON.stringify(result, null, 2));
+console.log(`pipeline: ${(pipeRate / 1e6).toFixed(2)} M events/s vs bare JSON.parse ${(parseRate / 1e6).toFixed(2)} M/s → ratio ${result.ratio} (target ≥ 0.5)`);
+console.log(`RSS after 1M ${result.rss_after_1M_mib} MiB, after ${LONG / 1e6}M ${mib(rssEnd)} MiB (${result.rss_growth_pct} %, target within 10 %)`);
