@@ -1,0 +1,113 @@
+import type { Config, VariantConfig } from '../config/schema.js';
+import type { VariantRef } from '../core/decision.js';
+import { ALL_PATTERNS, stepPattern, type Pattern } from '../core/patterns.js';
+
+/** Separator of derived candidate names: `${variant}~${pattern}`, `${variant}~compressed`, `${variant}~${tier}`. */
+export const DERIVED_SEPARATOR = '~';
+/** Suffix of a derived token-compressed candidate's name. */
+export const COMPRESSED_SUFFIX = 'compressed';
+
+/** A change proposal before it becomes an action record. */
+export interface Candidate {
+  readonly from: VariantRef;
+  readonly to: VariantRef;
+}
+
+/** The registered config of a route's variant, if any. */
+export function variantConfig(config: Config, route: string, variant: string): VariantConfig | undefined {
+  return config.routes[route]?.variants.find((v) => v.name === variant);
+}
+
+/** The variant's pattern: what its traffic reported, else what its config says, else null. */
+export function currentPattern(config: Config, route: string, variant: string, observed: Pattern | null): Pattern | null {
+  return observed ?? variantConfig(config, route, variant)?.pattern ?? null;
+}
+
+/** The budget tier a variant runs in: its own, else its route's, else `actions.default_tier`. */
+export function currentTier(config: Config, route: string, variant: string): string {
+  return variantConfig(config, route, variant)?.tier ?? config.routes[route]?.tier ?? config.actions.default_tier;
+}
+
+/**
+ * The next budget tier below `tier` by `max_tokens` (ties broken by name);
+ * null when `tier` is the lowest or not a configured tier.
+ */
+export function lowerTier(config: Config, tier: string): { readonly name: string; readonly maxTokens: number } | null {
+  const current = config.actions.budget_tiers[tier];
+  if (current === undefined) return null;
+  let best: { name: string; maxTokens: number } | null = null;
+  for (const name of Object.keys(config.actions.budget_tiers).sort()) {
+    const maxTokens = config.actions.budget_tiers[name]!.max_tokens;
+    if (maxTokens >= current.max_tokens) continue;
+    if (best === null || maxTokens > best.maxTokens) best = { name, maxTokens };
+  }
+  return best;
+}
+
+/**
+ * One step along `actions.pattern_ladder` (`-1` simpler, `+1` stronger).
+ * The candidate is the route's first registered variant with the target
+ * pattern, else a derived name `${base}~${pattern}` where `base` is the variant
+ * without a trailing `~<pattern>` (so repeated steps do not pile up suffixes).
+ * Null when the pattern is unknown, off the ladder, or at that end of it.
+ */
+export function patternCandidate(
+  config: Config,
+  route: string,
+  variant: string,
+  observed: Pattern | null,
+  direction: -1 | 1,
+): Candidate | null {
+  const pattern = currentPattern(config, route, variant, observed);
+  if (pattern === null) return null;
+  const target = stepPattern(config.actions.pattern_ladder, pattern, direction) as Pattern | null;
+  if (target === null) return null;
+  const registered = config.routes[route]?.variants.find((v) => v.pattern === target && v.name !== variant);
+  const name = registered?.name ?? `${stripPatternSuffix(variant)}${DERIVED_SEPARATOR}${target}`;
+  return { from: ref(variant, pattern), to: ref(name, target) };
+}
+
+/**
+ * A token-optimization candidate: the variant's registered `compressed`
+ * variant when configured, else a derived `${variant}~compressed` (unless the
+ * variant already is a compressed one), together with the next lower budget
+ * tier. With no compression available but a lower tier, the candidate is
+ * `${variant}~${tier}`. Null when neither is available.
+ */
+export function tokenCandidate(config: Config, route: string, variant: string, observed: Pattern | null): Candidate | null {
+  const pattern = currentPattern(config, route, variant, observed);
+  const tier = currentTier(config, route, variant);
+  const maxTokens = config.actions.budget_tiers[tier]?.max_tokens;
+  const registeredName = variantConfig(config, route, variant)?.compressed;
+  const compressedName = registeredName ?? (isCompressed(config, route, variant) ? null : `${variant}${DERIVED_SEPARATOR}${COMPRESSED_SUFFIX}`);
+  const lower = lowerTier(config, tier);
+  if (compressedName === null && lower === null) return null;
+  const name = compressedName ?? `${variant}${DERIVED_SEPARATOR}${lower!.name}`;
+  const toPattern = (registeredName !== undefined ? variantConfig(config, route, registeredName)?.pattern : undefined) ?? pattern;
+  return {
+    from: ref(variant, pattern, tier, maxTokens),
+    to: ref(name, toPattern, lower?.name ?? tier, lower?.maxTokens ?? maxTokens),
+  };
+}
+
+/** True when the variant is a compressed one: a derived `~compressed` name or another variant's registered `compressed`. */
+function isCompressed(config: Config, route: string, variant: string): boolean {
+  if (variant.endsWith(`${DERIVED_SEPARATOR}${COMPRESSED_SUFFIX}`)) return true;
+  return config.routes[route]?.variants.some((v) => v.compressed === variant) ?? false;
+}
+
+function stripPatternSuffix(variant: string): string {
+  const at = variant.lastIndexOf(DERIVED_SEPARATOR);
+  if (at <= 0) return variant;
+  const suffix = variant.slice(at + 1);
+  return (ALL_PATTERNS as readonly string[]).includes(suffix) ? variant.slice(0, at) : variant;
+}
+
+function ref(variant: string, pattern: Pattern | null, tier?: string, maxTokens?: number): VariantRef {
+  return {
+    variant,
+    ...(pattern !== null ? { pattern } : {}),
+    ...(tier !== undefined ? { tier } : {}),
+    ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
+  };
+}

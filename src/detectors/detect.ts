@@ -1,0 +1,61 @@
+import type { Rule } from '../config/schema.js';
+import type { MetricName, ThresholdSource } from '../core/decision.js';
+import type { WindowStats } from '../streams/windowStats.js';
+import { metricSamples, metricValue } from './metricValue.js';
+import type { ResolvedThreshold } from './threshold.js';
+
+/**
+ * One rule checked against one window, with its evidence. `breached` means the
+ * rule's condition holds; `clear` means the value is on the good side of the
+ * threshold by at least the rule's `hysteresis_pct` (the only state in which a
+ * firing rule counts toward resolving). Values between the two are neither.
+ */
+export interface Detection {
+  readonly route: string;
+  readonly variant: string;
+  readonly rule: string;
+  readonly metric: MetricName;
+  readonly op: 'gt' | 'lt';
+  /** Metric value in the window, in the metric's unit. */
+  readonly value: number;
+  readonly threshold: number;
+  readonly thresholdFrom: ThresholdSource;
+  readonly breached: boolean;
+  readonly clear: boolean;
+  /** Samples behind `value` (see `metricSamples`). */
+  readonly samples: number;
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+}
+
+/**
+ * Checks a rule against a window. Total and deterministic: returns null (not
+ * enough evidence) when the threshold is unknown, the value is null or not
+ * finite, or fewer than `rule.min_samples` samples stand behind it; never
+ * throws.
+ */
+export function detect(stats: WindowStats, rule: Rule, threshold: ResolvedThreshold | null): Detection | null {
+  if (threshold === null || !Number.isFinite(threshold.value)) return null;
+  const value = metricValue(stats, rule.metric);
+  if (value === null || !Number.isFinite(value)) return null;
+  const samples = metricSamples(stats, rule.metric);
+  if (samples < rule.min_samples || samples <= 0) return null;
+  const band = (Math.abs(threshold.value) * rule.hysteresis_pct) / 100;
+  const breached = rule.op === 'gt' ? value > threshold.value : value < threshold.value;
+  const clear = rule.op === 'gt' ? value <= threshold.value - band : value >= threshold.value + band;
+  return {
+    route: stats.route,
+    variant: stats.variant,
+    rule: rule.name,
+    metric: rule.metric,
+    op: rule.op,
+    value,
+    threshold: threshold.value,
+    thresholdFrom: threshold.from,
+    breached,
+    clear,
+    samples,
+    windowStartMs: stats.windowStartMs,
+    windowEndMs: stats.windowEndMs,
+  };
+}

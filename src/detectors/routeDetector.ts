@@ -1,0 +1,158 @@
+import { NO_ACTION_YET, planAction, type RoutePlannerState } from '../actions/planner.js';
+import { targetsFor, type Config, type Rule } from '../config/schema.js';
+import type { DecisionRecord, MetricName, TriggerRecord } from '../core/decision.js';
+import type { WindowStats } from '../streams/windowStats.js';
+import { freezeBaseline, updateBaseline, type BaselineState } from './baseline.js';
+import { detect, type Detection } from './detect.js';
+import { metricSamples, metricValue } from './metricValue.js';
+import { INACTIVE, stepRule, type RuleState, type RuleTransition } from './ruleState.js';
+import { resolveThreshold } from './threshold.js';
+
+/** Detector memory of one (route, variant). */
+interface VariantMemory {
+  readonly rules: Map<string, RuleState>;
+  readonly baselines: Map<MetricName, BaselineState>;
+}
+
+/**
+ * Evaluates every enabled rule of the config against a (route, variant)'s
+ * rolling-window statistics at each bucket boundary (event time), keeps the
+ * per-rule state machines and baselines, and plans actions.
+ *
+ * @remarks Deterministic: no clock, no randomness; the same sequence of
+ * `evaluate` calls yields the same records. Records come in config rule order,
+ * each trigger followed by the action it caused. Memory is bounded by the
+ * number of (route, variant) pairs × rules.
+ *
+ * Baselines (for `{baseline: true}` thresholds) exist for metrics that some
+ * enabled baseline rule watches; each evaluation folds the window's value in
+ * after the rules ran, unless any rule on that metric is pending or firing for
+ * this (route, variant) — then the baseline is frozen (neither value nor
+ * decay moves), so a slow drift cannot become the new normal.
+ */
+export class RouteDetector {
+  private readonly rules: readonly Rule[];
+  private readonly baselineMetrics: ReadonlySet<MetricName>;
+  private readonly variants = new Map<string, VariantMemory>();
+  private readonly planners = new Map<string, RoutePlannerState>();
+
+  constructor(private readonly config: Config) {
+    this.rules = config.rules.filter((rule) => rule.enabled);
+    this.baselineMetrics = new Set(
+      this.rules.filter((rule) => typeof rule.threshold === 'object' && 'baseline' in rule.threshold).map((rule) => rule.metric),
+    );
+  }
+
+  /**
+   * Evaluates all rules for one (route, variant) window ending at `nowMs`
+   * (the bucket boundary, epoch ms event time). Returns trigger records
+   * (`firing` / `resolved` edges only) and planned action records.
+   */
+  evaluate(stats: WindowStats, nowMs: number): DecisionRecord[] {
+    const memory = this.memoryFor(stats.route, stats.variant);
+    const targets = targetsFor(this.config, stats.route);
+    const timingGapMs = Math.max(this.config.time.window, stats.windowEndMs - stats.windowStartMs);
+    const out: DecisionRecord[] = [];
+    for (const rule of this.rules) {
+      const threshold = resolveThreshold(rule, {
+        targets,
+        baseline: memory.baselines.get(rule.metric) ?? null,
+        baselineMinSamples: this.config.baseline.min_samples,
+      });
+      const detection = detect(stats, rule, threshold);
+      const step = stepRule(memory.rules.get(rule.name) ?? INACTIVE, detection, { forMs: rule.for, keepFiringForMs: rule.keep_firing_for, maxGapMs: timingGapMs }, nowMs);
+      memory.rules.set(rule.name, step.next);
+      if (step.transition === null || detection === null) continue;
+      const trigger = triggerRecord(rule, detection, step.transition, nowMs);
+      if (step.transition.state === 'firing' && rule.action !== undefined) {
+        const plan = planAction(
+          {
+            route: stats.route, variant: stats.variant, pattern: stats.pattern, rule: rule.name, kind: rule.action,
+            metric: rule.metric, op: rule.op, value: detection.value, threshold: detection.threshold, samples: detection.samples,
+            heldMs: step.transition.heldMs, episodeStartMs: step.transition.episodeStartMs, nowMs,
+          },
+          this.planners.get(stats.route) ?? NO_ACTION_YET,
+          this.config,
+        );
+        if (plan.outcome === 'planned') {
+          this.planners.set(stats.route, plan.state);
+          out.push({ ...trigger, evidence: { ...trigger.evidence, action: rule.action } }, plan.record);
+          continue;
+        }
+      }
+      out.push(trigger);
+    }
+    this.updateBaselines(stats, memory);
+    return out;
+  }
+
+  /** The current baseline of a metric for a (route, variant), or null if none yet (for status pages and tests). */
+  baselineOf(route: string, variant: string, metric: MetricName): BaselineState | null {
+    return this.variants.get(memoryKey(route, variant))?.baselines.get(metric) ?? null;
+  }
+
+  /** The state of one rule for a (route, variant); inactive if never evaluated. */
+  ruleState(route: string, variant: string, rule: string): RuleState {
+    return this.variants.get(memoryKey(route, variant))?.rules.get(rule) ?? INACTIVE;
+  }
+
+  /** Event time of the route's last planned action, epoch ms, or null. */
+  lastActionMs(route: string): number | null {
+    return this.planners.get(route)?.lastActionMs ?? null;
+  }
+
+  private updateBaselines(stats: WindowStats, memory: VariantMemory): void {
+    for (const metric of this.baselineMetrics) {
+      const previous = memory.baselines.get(metric) ?? null;
+      const frozen = this.rules.some((rule) => rule.metric === metric && isActive(memory.rules.get(rule.name)));
+      const value = metricValue(stats, metric);
+      const next = frozen
+        ? freezeBaseline(previous, stats.windowEndMs)
+        : value === null
+          ? previous
+          : updateBaseline(previous, { value, samples: metricSamples(stats, metric), windowStartMs: stats.windowStartMs, windowEndMs: stats.windowEndMs }, this.config.baseline.half_life);
+      if (next !== null) memory.baselines.set(metric, next);
+    }
+  }
+
+  private memoryFor(route: string, variant: string): VariantMemory {
+    const key = memoryKey(route, variant);
+    let memory = this.variants.get(key);
+    if (memory === undefined) {
+      memory = { rules: new Map(), baselines: new Map() };
+      this.variants.set(key, memory);
+    }
+    return memory;
+  }
+}
+
+function isActive(state: RuleState | undefined): boolean {
+  return state !== undefined && state.phase !== 'inactive';
+}
+
+function memoryKey(route: string, variant: string): string {
+  return `${route}\u0000${variant}`;
+}
+
+function triggerRecord(rule: Rule, detection: Detection, transition: RuleTransition, nowMs: number): TriggerRecord {
+  return {
+    type: 'trigger',
+    ts: nowMs,
+    route: detection.route,
+    variant: detection.variant,
+    rule: rule.name,
+    metric: rule.metric,
+    value: detection.value,
+    threshold: detection.threshold,
+    severity: rule.severity,
+    state: transition.state,
+    evidence: {
+      window_ms: detection.windowEndMs - detection.windowStartMs,
+      window_start: detection.windowStartMs,
+      window_end: detection.windowEndMs,
+      samples: detection.samples,
+      threshold_from: detection.thresholdFrom,
+      held_ms: transition.heldMs,
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Rule, Targets } from '../config/schema.js';
+import type { ThresholdSource } from '../core/decision.js';
+import { baselineReady, type BaselineState } from './baseline.js';
+
+/** A rule's threshold for one evaluation, with how it was derived (trigger evidence). */
+export interface ResolvedThreshold {
+  /** In the rule metric's unit. */
+  readonly value: number;
+  readonly from: ThresholdSource;
+}
+
+/** What a threshold may be derived from besides the rule itself. */
+export interface ThresholdContext {
+  /** Targets in force for the route (`targetsFor(config, route)`). */
+  readonly targets: Targets;
+  /** This (route, variant)'s baseline of the rule's metric, if any. */
+  readonly baseline: BaselineState | null;
+  /** `config.baseline.min_samples`. */
+  readonly baselineMinSamples: number;
+}
+
+/**
+ * Resolves a rule's threshold: an absolute number as is; `{target, margin_pct}`
+ * and `{baseline: true, margin_pct}` as reference × (1 + m/100) for `gt` rules
+ * and reference × (1 − m/100) for `lt` rules, so the margin always widens the
+ * tolerated band. Returns null while a baseline-relative rule's baseline has
+ * fewer than `baselineMinSamples` samples.
+ */
+export function resolveThreshold(rule: Rule, context: ThresholdContext): ResolvedThreshold | null {
+  const threshold = rule.threshold;
+  if (typeof threshold === 'number') return { value: threshold, from: { kind: 'absolute' } };
+  const factor = rule.op === 'gt' ? 1 + threshold.margin_pct / 100 : 1 - threshold.margin_pct / 100;
+  if ('target' in threshold) {
+    const reference = context.targets[threshold.target];
+    return {
+      value: reference * factor,
+      from: { kind: 'target', target: threshold.target, reference, margin_pct: threshold.margin_pct },
+    };
+  }
+  const baseline = context.baseline;
+  if (!baselineReady(baseline, context.baselineMinSamples)) return null;
+  return {
+    value: baseline.mean * factor,
+    from: { kind: 'baseline', reference: baseline.mean, margin_pct: threshold.margin_pct, baseline_samples: Math.round(baseline.samples) },
+  };
+}
