@@ -102,4 +102,32 @@ export interface IngestOutcome {
  */
 export interface Ingestor {
   submit(events: readonly TelemetryEvent[]): Promise<IngestOutcome>;
+  /**
+   * Pre-aggregated histograms (OTLP metrics). Optional: a pipeline without it
+   * makes the OTLP receiver answer with a partial-success warning instead.
+   * `errors[].index` is into the submitted array.
+   */
+  submitHistograms?(observations: readonly HistogramObservation[]): Promise<IngestOutcome>;
+}
+
+/**
+ * One explicit-bucket histogram observation from OTLP metrics
+ * (`gen_ai.client.operation.duration`, `gen_ai.client.token.usage`), already
+ * converted to delta temporality and to promptpilot units.
+ *
+ * @remarks `bounds` are upper bucket bounds in the metric's unit (milliseconds
+ * for `latency_ms`, tokens otherwise); `bucketCounts.length === bounds.length + 1`
+ * (the last bucket is `(bounds[last], +Inf)`); `count` is the sum of
+ * `bucketCounts`; `sum` is null when the producer did not send one.
+ */
+export interface HistogramObservation {
+  /** End of the observation interval, epoch ms (event time). */
+  readonly ts: number;
+  readonly route: string;
+  readonly variant: string;
+  readonly metric: 'latency_ms' | 'input_tokens' | 'output_tokens';
+  readonly bounds: readonly number[];
+  readonly bucketCounts: readonly number[];
+  readonly count: number;
+  readonly sum: number | null;
 }
