@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import { RouteDetector } from '../../src/detectors/index.js';
+import { actions, config, drive, stats, T0, triggers, type StatsKnobs } from './fixtures.js';
+
+const HEALTHY: StatsKnobs = {};
+
+interface DefaultRuleCase {
+  readonly rule: string;
+  readonly breach: StatsKnobs;
+  readonly forMs: number;
+  readonly threshold: number;
+  readonly severity: 'info' | 'warning' | 'critical';
+  readonly warmupMs: number;
+  readonly action?: string;
+}
+
+const DEFAULT_RULES: readonly DefaultRuleCase[] = [
+  { rule: 'response_time_warning', breach: { p95: 3500 }, forMs: 60_000, threshold: 3000, severity: 'warning', warmupMs: 60_000 },
+  { rule: 'response_time_critical', breach: { p95: 9000 }, forMs: 60_000, threshold: 8000, severity: 'critical', warmupMs: 60_000 },
+  { rule: 'accuracy_drop', breach: { accuracy: 0.8 }, forMs: 120_000, threshold: 0.9, severity: 'warning', warmupMs: 60_000 },
+  { rule: 'consistency_drop', breach: { consistency: 0.8 }, forMs: 120_000, threshold: 0.85, severity: 'warning', warmupMs: 60_000 },
+  { rule: 'performance_degradation', breach: { p95: 2500 }, forMs: 120_000, threshold: 2400, severity: 'warning', warmupMs: 60_000, action: 'pattern_simplification' },
+  { rule: 'cost_threshold_breach', breach: { costUsd: 0.13 }, forMs: 120_000, threshold: 0.125, severity: 'warning', warmupMs: 60_000, action: 'token_optimization' },
+  // Baseline needs 500 distinct events: 100 in the first window, then 100 × 10 s / 5 min per evaluation.
+  { rule: 'efficiency_drop', breach: { tokensPerQualityPoint: 70 }, forMs: 300_000, threshold: 60, severity: 'info', warmupMs: 25 * 60_000, action: 'token_optimization' },
+  { rule: 'quality_improvement_opportunity', breach: { accuracy: 0.93 }, forMs: 300_000, threshold: 0.95, severity: 'info', warmupMs: 60_000, action: 'pattern_enhancement' },
+];
+
+describe('RouteDetector with the default rules', () => {
+  it.each(DEFAULT_RULES)('$rule fires once, exactly `for` after the condition starts', (c) => {
+    const detector = new RouteDetector(config());
+    const emitted = drive(detector, [
+      { durationMs: c.warmupMs, knobs: HEALTHY },
+      { durationMs: c.forMs + 120_000, knobs: c.breach },
+    ]);
+    expect(emitted.filter((e) => e.atMs <= c.warmupMs)).toEqual([]);
+    const fired = triggers(emitted, c.rule);
+    expect(fired).toHaveLength(1);
+    const breachStartMs = c.warmupMs + 10_000;
+    expect(fired[0]!.atMs).toBe(breachStartMs + c.forMs);
+    const record = fired[0]!.record;
+    expect(record).toMatchObject({ state: 'firing', severity: c.severity, route: 'support', variant: 'v1', ts: T0 + breachStartMs + c.forMs });
+    expect(record.threshold).toBeCloseTo(c.threshold, 9);
+    expect(record.evidence.held_ms).toBe(c.forMs);
+    expect(record.evidence.samples).toBe(100);
+    expect(record.evidence.window_ms).toBe(300_000);
+    if (c.action !== undefined) {
+      const planned = actions(emitted).filter((a) => a.record.rule === c.rule);
+      expect(planned.map((a) => a.record.kind)).toEqual([c.action]);
+      expect(planned[0]!.atMs).toBe(fired[0]!.atMs);
+    }
+  });
+
+  it.each(DEFAULT_RULES)('$rule does not fire for a blip shorter than `for`', (c) => {
+    const detector = new RouteDetector(config());
+    const emitted = drive(detector, [
+      { durationMs: c.warmupMs, knobs: HEALTHY },
+      { durationMs: c.forMs - 10_000, knobs: c.breach },
+      { durationMs: 600_000, knobs: HEALTHY },
+      { durationMs: c.forMs - 10_000, knobs: c.breach },
+      { durationMs: 60_000, knobs: HEALTHY },
+    ]);
+    expect(triggers(emitted, c.rule)).toEqual([]);
+  });
+});
+
+describe('RouteDetector lifecycle', () => {
+  const PERF = 'performance_degradation';
+
+  it('hysteresis: a value hovering around the threshold fires once and does not resolve', () => {
+    const detector = new RouteDetector(config());
+    const hover = Array.from({ length: 60 }, (_, i) => ({ durationMs: 10_000, knobs: { p95: i % 2 === 0 ? 2350 : 2450 } }));
+    const emitted = drive(detector, [{ durationMs: 130_000, knobs: { p95: 2500 } }, ...hover]);
+    expect(triggers(emitted, PERF).map((t) => t.record.state)).toEqual(['firing']);
+    expect(detector.ruleState('support', 'v1', PERF).phase).toBe('firing');
+  });
+
+  it('resolves once the value is clear by the hysteresis band for keep_firing_for', () => {
+    const detector = new RouteDetector(config());
+    const emitted = drive(detector, [
+      { durationMs: 130_000, knobs: { p95: 2500 } }, // fires at 130 s
+      { durationMs: 30_000, knobs: { p95: 2300 } }, // below 2400 but not below 2280: not clear
+      { durationMs: 120_000, knobs: { p95: 2000 } }, // clear from 170 s
+    ]);
+    const fired = triggers(emitted, PERF);
+    expect(fired.map((t) => [t.record.state, t.atMs])).toEqual([
+      ['firing', 130_000],
+      ['resolved', 170_000 + 60_000],
+    ]);
+    expect(fired[1]!.record.evidence.held_ms).toBe(60_000);
+    expect(fired[1]!.record.value).toBe(2000);
+  });
+
+  it('a breach inside keep_firing_for restarts the clear stretch', () => {
+    const detector = new RouteDetector(config());
+    const emitted = drive(detector, [
+      { durationMs: 130_000, knobs: { p95: 2500 } },
+      { durationMs: 50_000, knobs: { p95: 2000 } },
+      { durationMs: 10_000, knobs: { p95: 2500 } },
+      { durationMs: 90_000, knobs: { p95: 2000 } }, // clear again from 200 s
+    ]);
+    expect(triggers(emitted, PERF).map((t) => [t.record.state, t.atMs])).toEqual([
+      ['firing', 130_000],
+      ['resolved', 260_000],
+    ]);
+  });
+
+  it('fires again in a new episode after resolving, with a new action id once the cooldown has passed', () => {
+    const detector = new RouteDetector(config());
+    const episode = [
+      { durationMs: 130_000, knobs: { p95: 2500 } },
+      { durationMs: 70_000, knobs: { p95: 2000 } },
+    ];
+    const first = drive(detector, episode);
+    const second = drive(detector, [{ durationMs: 1_800_000, knobs: HEALTHY }, ...episode], 200_000);
+    expect(triggers([...first, ...second], PERF).map((t) => t.record.state)).toEqual(['firing', 'resolved', 'firing', 'resolved']);
+    const ids = actions([...first, ...second]).map((a) => a.record.id);
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('min_samples: too few samples neither fire nor resolve', () => {
+    const detector = new RouteDetector(config());
+    const starved = drive(detector, [{ durationMs: 600_000, knobs: { p95: 9000, count: 29 } }]);
+    expect(starved).toEqual([]);
+    const accuracy = drive(detector, [{ durationMs: 600_000, knobs: { accuracy: 0.5, accuracyCount: 10 } }], 600_000);
+    expect(accuracy).toEqual([]);
+
+    const firing = new RouteDetector(config());
+    const emitted = drive(firing, [
+      { durationMs: 130_000, knobs: { p95: 2500 } },
+      { durationMs: 600_000, knobs: { p95: 1000, count: 5 } },
+    ]);
+    expect(triggers(emitted, PERF).map((t) => t.record.state)).toEqual(['firing']);
+  });
+
+  it('a window without data keeps a pending rule pending; a gap longer than the window restarts the hold', () => {
+    const short = new RouteDetector(config());
+    const withShortGap = drive(short, [
+      { durationMs: 60_000, knobs: { p95: 2500 } },
+      { durationMs: 30_000, knobs: { p95: null, count: 0 } },
+      { durationMs: 40_000, knobs: { p95: 2500 } },
+    ]);
+    expect(triggers(withShortGap, PERF).map((t) => t.atMs)).toEqual([130_000]);
+
+    const long = new RouteDetector(config());
+    const withLongGap = drive(long, [
+      { durationMs: 60_000, knobs: { p95: 2500 } },
+      { durationMs: 400_000, knobs: { p95: null, count: 0 } },
+      { durationMs: 130_000, knobs: { p95: 2500 } },
+    ]);
+    expect(triggers(withLongGap, PERF).map((t) => t.atMs)).toEqual([460_000 + 10_000 + 120_000]);
+  });
+
+  it('uses per-route target overrides', () => {
+    const detector = new RouteDetector(config({ routes: { fast: { targets: { latency_p95_ms: 1000 } } } }));
+    const fast = drive(detector, [{ durationMs: 200_000, knobs: { route: 'fast', p95: 1300 } }]);
+    const slow = drive(detector, [{ durationMs: 200_000, knobs: { route: 'other', p95: 1300 } }]);
+    const fired = triggers(fast, PERF);
+    expect(fired).toHaveLength(1);
+    expect(fired[0]!.record.threshold).toBeCloseTo(1200, 9);
+    expect(fired[0]!.record.evidence.threshold_from).toEqual({ kind: 'target', target: 'latency_p95_ms', reference: 1000, margin_pct: 20 });
+    expect(slow).toEqual([]);
+  });
+
+  it('baseline rules wait for baseline.min_samples and freeze the baseline while firing', () => {
+    const cfg = config({ baseline: { half_life: '10m', min_samples: 200 } });
+    const detector = new RouteDetector(cfg);
+    // 100 events in the first window, then ~3.3 new ones per 10 s evaluation: 200 after ~5 min.
+    const early = drive(detector, [{ durationMs: 60_000, knobs: { tokensPerQualityPoint: 50 } }]);
+    expect(early).toEqual([]);
+    expect(detector.baselineOf('support', 'v1', 'tokens_per_quality_point')!.samples).toBeLessThan(200);
+    const warmed = drive(detector, [{ durationMs: 540_000, knobs: { tokensPerQualityPoint: 50 } }], 60_000);
+    expect(warmed).toEqual([]);
+    expect(detector.baselineOf('support', 'v1', 'tokens_per_quality_point')!.mean).toBeCloseTo(50, 9);
+
+    // Drift to 70 and stay there for an hour (six half-lives): still firing against the old normal.
+    const drift = drive(detector, [{ durationMs: 3_600_000, knobs: { tokensPerQualityPoint: 70 } }], 600_000);
+    const fired = triggers(drift, 'efficiency_drop');
+    expect(fired.map((t) => [t.record.state, t.atMs])).toEqual([['firing', 610_000 + 300_000]]);
+    const from = fired[0]!.record.evidence.threshold_from;
+    expect(from).toMatchObject({ kind: 'baseline', margin_pct: 20 });
+    expect(from.kind === 'baseline' ? from.reference : NaN).toBeCloseTo(50, 9);
+    expect(from.kind === 'baseline' ? from.baseline_samples : NaN).toBeGreaterThanOrEqual(200);
+    expect(detector.baselineOf('support', 'v1', 'tokens_per_quality_point')!.mean).toBeCloseTo(50, 9);
+    expect(detector.ruleState('support', 'v1', 'efficiency_drop').phase).toBe('firing');
+  });
+
+  it('a baseline rule cannot fire before its baseline has min_samples: early data is learned, not judged', () => {
+    const detector = new RouteDetector(config({ baseline: { half_life: '10m', min_samples: 200 } }));
+    const emitted = drive(detector, [
+      { durationMs: 60_000, knobs: { tokensPerQualityPoint: 50 } },
+      { durationMs: 900_000, knobs: { tokensPerQualityPoint: 70 } },
+    ]);
+    expect(triggers(emitted, 'efficiency_drop')).toEqual([]);
+  });
+
+  it('plans at most one action per route within the cooldown, rules in config order, trigger before action', () => {
+    const detector = new RouteDetector(config());
+    // Cost and accuracy both degrade on the same route at the same moment.
+    const emitted = drive(detector, [{ durationMs: 400_000, knobs: { costUsd: 0.2, accuracy: 0.93 } }]);
+    const kinds = emitted.map((e) => `${e.record.type}:${e.record.type === 'experiment' ? '' : e.record.rule}`);
+    expect(kinds).toEqual([
+      'trigger:cost_threshold_breach',
+      'action:cost_threshold_breach',
+      'trigger:quality_improvement_opportunity',
+    ]);
+    const second = triggers(emitted, 'quality_improvement_opportunity')[0]!.record;
+    expect(second.evidence.action).toBeUndefined();
+  });
+
+  it('is deterministic: the same evaluations give identical records', () => {
+    const run = () => drive(new RouteDetector(config()), [{ durationMs: 200_000, knobs: { p95: 2500, costUsd: 0.3 } }]);
+    expect(run()).toEqual(run());
+  });
+
+  it('keeps variants of a route apart but shares the route cooldown', () => {
+    const detector = new RouteDetector(config());
+    const out = [];
+    for (let at = 10_000; at <= 200_000; at += 10_000) {
+      out.push(...detector.evaluate(stats(T0 + at, { variant: 'a', p95: 2500 }), T0 + at));
+      out.push(...detector.evaluate(stats(T0 + at, { variant: 'b', p95: 2500 }), T0 + at));
+    }
+    const perf = out.filter((r) => r.type === 'trigger' && r.rule === PERF);
+    expect(perf.map((r) => r.variant)).toEqual(['a', 'b']);
+    expect(out.filter((r) => r.type === 'action').map((r) => (r.type === 'action' ? r.from.variant : ''))).toEqual(['a']);
+  });
+});
