@@ -1,0 +1,251 @@
+import { InvariantError } from '../core/errors.js';
+
+/** Values at or below this (including 0 and negatives) are counted in the zero bucket and reported as 0. */
+export const SKETCH_MIN_INDEXABLE_VALUE = 1e-9;
+
+/** Bins allocated on first use; the array then doubles up to `maxBins`. */
+const INITIAL_BINS = 32;
+
+const EMPTY = new Float64Array(0);
+
+/**
+ * Mergeable, subtractable quantile sketch with a guaranteed relative accuracy
+ * (DDSketch-style logarithmic buckets).
+ *
+ * A positive value `v` falls in bin `i = ceil(log_γ v)` with γ = (1 + α)/(1 − α);
+ * the bin reports `2γ^i/(γ + 1)`, which is within α·v of every value in
+ * (γ^(i−1), γ^i]. So `quantile(q)` is within relative error α (default 1 %) of
+ * the exact value at rank ⌊q·(n − 1)⌋ of the sorted input (lower nearest rank).
+ * Values ≤ {@link SKETCH_MIN_INDEXABLE_VALUE} (0, negatives) go to a zero bucket
+ * and are reported as exactly 0; NaN and ±Infinity values are ignored.
+ *
+ * Counts live in a dense `Float64Array` with an index offset, grown by doubling
+ * and never longer than `maxBins` (default 2048, 16 KiB). With α = 1 % that
+ * spans a value ratio of about 10^17, so real latencies never reach it; if they
+ * do, the lowest bins are collapsed into the lowest kept bin (only the lowest
+ * quantiles lose accuracy) — the bound holds whatever the input.
+ *
+ * @remarks Hand-written rather than a library: sliding windows need
+ * {@link QuantileSketch.subtract} to expire buckets from a running total, which
+ * published sketch libraries lack. `add` costs one `Math.log` and allocates
+ * nothing once the bins cover the data's range.
+ */
+export class QuantileSketch {
+  /** Guaranteed relative error α of every quantile of values above the zero bucket. */
+  readonly relativeAccuracy: number;
+  /** Upper bound on the number of bins (memory ≤ 8 × maxBins bytes). */
+  readonly maxBins: number;
+  private readonly lnGamma: number;
+  private readonly multiplier: number;
+  private readonly valueScale: number;
+  private bins: Float64Array = EMPTY;
+  /** Bin index stored at `bins[0]`. */
+  private offset = 0;
+  /** Range of bin indices that may hold counts. Never shrinks except on `clear()`; counts below `minIndex` were collapsed into it. */
+  private minIndex = Infinity;
+  private maxIndex = -Infinity;
+  private zeroCount = 0;
+  private total = 0;
+
+  /**
+   * @param relativeAccuracy α in (0, 1); default 0.01 (1 %).
+   * @param maxBins bound on stored bins, integer ≥ 16; default 2048.
+   */
+  constructor(relativeAccuracy = 0.01, maxBins = 2048) {
+    if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
+      throw new InvariantError(`relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
+    }
+    if (!Number.isInteger(maxBins) || maxBins < 16) throw new InvariantError(`maxBins must be an integer ≥ 16, got ${maxBins}`);
+    this.relativeAccuracy = relativeAccuracy;
+    this.maxBins = maxBins;
+    // A hair tighter than asked so floating-point rounding never crosses the bound.
+    const alpha = relativeAccuracy * (1 - 1e-7);
+    const gamma = (1 + alpha) / (1 - alpha);
+    this.lnGamma = Math.log(gamma);
+    this.multiplier = 1 / this.lnGamma;
+    this.valueScale = 2 / (1 + gamma);
+  }
+
+  /** Total weight added (minus weight subtracted). */
+  get count(): number {
+    return this.total;
+  }
+
+  /** True when the sketch holds no weight. */
+  get isEmpty(): boolean {
+    return this.total <= 0;
+  }
+
+  /**
+   * Adds `value` with `weight` (default 1; non-positive or non-finite weights
+   * are ignored). Hot path: one `Math.log`, no allocation in steady state.
+   */
+  add(value: number, weight = 1): void {
+    if (!(weight > 0) || weight === Infinity) return;
+    if (value > SKETCH_MIN_INDEXABLE_VALUE) {
+      if (value === Infinity) return;
+      const index = Math.ceil(Math.log(value) * this.multiplier);
+      if (index >= this.minIndex && index <= this.maxIndex) this.bins[index - this.offset]! += weight;
+      else this.addOutside(index, weight);
+    } else if (value <= SKETCH_MIN_INDEXABLE_VALUE) {
+      this.zeroCount += weight;
+    } else {
+      return; // NaN
+    }
+    this.total += weight;
+  }
+
+  /** Adds every count of `other` (same relative accuracy required): the result is the sketch of the union. */
+  merge(other: QuantileSketch): void {
+    this.checkCompatible(other);
+    if (other.total <= 0) return;
+    this.zeroCount += other.zeroCount;
+    const src = other.bins;
+    for (let i = other.minIndex; i <= other.maxIndex; i++) {
+      const c = src[i - other.offset]!;
+      if (c === 0) continue;
+      if (i >= this.minIndex && i <= this.maxIndex) this.bins[i - this.offset]! += c;
+      else this.addOutside(i, c);
+    }
+    this.total += other.total;
+  }
+
+  /**
+   * Removes the counts of `other`, which must have been merged into this
+   * sketch earlier and not changed since (e.g. an expired bucket leaving a
+   * window total). Merge then subtract restores the previous counts exactly
+   * for integer weights. Counts never go below zero, so a misuse degrades
+   * accuracy but never corrupts the sketch.
+   */
+  subtract(other: QuantileSketch): void {
+    this.checkCompatible(other);
+    if (other.total <= 0) return;
+    let removed = Math.min(this.zeroCount, other.zeroCount);
+    this.zeroCount -= removed;
+    const src = other.bins;
+    for (let i = other.minIndex; i <= other.maxIndex; i++) {
+      const c = src[i - other.offset]!;
+      if (c === 0) continue;
+      // Counts below minIndex were collapsed into it (see class docs).
+      const target = i < this.minIndex ? this.minIndex : i;
+      if (target > this.maxIndex) continue;
+      const slot = target - this.offset;
+      const have = this.bins[slot]!;
+      const take = c < have ? c : have;
+      this.bins[slot] = have - take;
+      removed += take;
+    }
+    this.total -= removed;
+    if (this.total <= 0) this.total = 0;
+  }
+
+  /**
+   * Value at quantile `q` ∈ [0, 1] (clamped), within the relative accuracy of
+   * the exact value at rank ⌊q·(n − 1)⌋; null when empty or `q` is NaN.
+   */
+  quantile(q: number): number | null {
+    if (this.total <= 0 || Number.isNaN(q)) return null;
+    const rank = (q < 0 ? 0 : q > 1 ? 1 : q) * (this.total - 1);
+    let cumulative = this.zeroCount;
+    if (cumulative > rank) return 0;
+    const bins = this.bins;
+    for (let i = this.minIndex; i <= this.maxIndex; i++) {
+      cumulative += bins[i - this.offset]!;
+      if (cumulative > rank) return this.valueOf(i);
+    }
+    return this.maxIndex >= this.minIndex ? this.valueOf(this.maxIndex) : 0;
+  }
+
+  /** Empties the sketch; keeps the allocated bins for reuse. */
+  clear(): void {
+    if (this.maxIndex >= this.minIndex) this.bins.fill(0);
+    this.minIndex = Infinity;
+    this.maxIndex = -Infinity;
+    this.zeroCount = 0;
+    this.total = 0;
+  }
+
+  /** Approximate heap bytes held by this sketch. */
+  approxBytes(): number {
+    return 96 + this.bins.byteLength;
+  }
+
+  /** Number of bins currently allocated (≤ maxBins). */
+  get allocatedBins(): number {
+    return this.bins.length;
+  }
+
+  private valueOf(index: number): number {
+    return Math.exp(index * this.lnGamma) * this.valueScale;
+  }
+
+  private checkCompatible(other: QuantileSketch): void {
+    if (other.multiplier !== this.multiplier) {
+      throw new InvariantError(`cannot combine sketches of relative accuracy ${this.relativeAccuracy} and ${other.relativeAccuracy}`);
+    }
+  }
+
+  /** Slow path of add/merge: the index lies outside [minIndex, maxIndex]. */
+  private addOutside(index: number, weight: number): void {
+    if (this.minIndex > this.maxIndex) {
+      this.relayout(index, index);
+      this.minIndex = index;
+      this.maxIndex = index;
+      this.bins[index - this.offset]! += weight;
+      return;
+    }
+    const lo = index < this.minIndex ? index : this.minIndex;
+    const hi = index > this.maxIndex ? index : this.maxIndex;
+    if (hi - lo + 1 <= this.maxBins) {
+      this.relayout(lo, hi);
+      this.minIndex = lo;
+      this.maxIndex = hi;
+      this.bins[index - this.offset]! += weight;
+      return;
+    }
+    if (index < this.minIndex) {
+      // Too far below: clamp into the lowest bin the bound allows.
+      const floor = this.maxIndex - this.maxBins + 1;
+      this.relayout(floor, this.maxIndex);
+      this.minIndex = floor;
+      this.bins[floor - this.offset]! += weight;
+      return;
+    }
+    // Too far above: collapse the lowest bins into the new lowest bin.
+    const newLo = index - this.maxBins + 1;
+    let collapsed = 0;
+    const last = Math.min(newLo - 1, this.maxIndex);
+    for (let i = this.minIndex; i <= last; i++) {
+      const slot = i - this.offset;
+      collapsed += this.bins[slot]!;
+      this.bins[slot] = 0;
+    }
+    const keptMin = Math.max(this.minIndex, newLo);
+    this.minIndex = keptMin; // relayout copies only the kept range
+    this.relayout(newLo, index);
+    this.minIndex = newLo;
+    this.maxIndex = index;
+    this.bins[newLo - this.offset]! += collapsed;
+    this.bins[index - this.offset]! += weight;
+  }
+
+  /**
+   * Ensures the bins cover [lo, hi] (hi − lo < maxBins), copying the counts of
+   * the current [minIndex, maxIndex] range when the array must move or grow.
+   */
+  private relayout(lo: number, hi: number): void {
+    const length = this.bins.length;
+    if (lo >= this.offset && hi < this.offset + length) return;
+    const span = hi - lo + 1;
+    let newLength = Math.max(INITIAL_BINS, length * 2);
+    while (newLength < span) newLength *= 2;
+    if (newLength > this.maxBins) newLength = this.maxBins;
+    const newOffset = lo - Math.floor((newLength - span) / 2);
+    const next = new Float64Array(newLength);
+    const from = Math.max(this.minIndex, lo);
+    const to = Math.min(this.maxIndex, hi);
+    for (let i = from; i <= to; i++) next[i - newOffset] = this.bins[i - this.offset]!;
+    this.bins = next;
+    this.offset = newOffset;
+  }
+}

@@ -1,0 +1,212 @@
+import type { TelemetryEvent } from '../core/event.js';
+import { InvariantError } from '../core/errors.js';
+import { StatsBucket } from './statsBucket.js';
+
+/** Options of a {@link RollingWindow}; all durations in ms of event time. */
+export interface RollingWindowOptions {
+  /** Width of one bucket; buckets are aligned: index = floor(ts / bucketMs). */
+  readonly bucketMs: number;
+  /** Width of the window, a whole multiple of `bucketMs`. */
+  readonly windowMs: number;
+  /** How long after its end a bucket still takes events (informational: the caller's boundary enforces it). */
+  readonly allowedLatenessMs: number;
+  /** Relative accuracy of the latency sketches; default 0.01. */
+  readonly relativeAccuracy?: number;
+  /** Bin bound of the latency sketches; default 2048. */
+  readonly maxBins?: number;
+}
+
+/** Result of {@link RollingWindow.add}: `late` means the event's bucket was already closed and it was not added. */
+export type AddResult = 'ok' | 'late';
+
+interface IndexedBucket {
+  /** Bucket index: start = index × bucketMs. */
+  index: number;
+  readonly stats: StatsBucket;
+}
+
+/** Free buckets kept for reuse; steady state needs about one. */
+const POOL_LIMIT = 4;
+
+/**
+ * Event-time rolling window of one (route, variant), built from aligned
+ * buckets so memory is bounded whatever the traffic.
+ *
+ * The caller moves a bucket-aligned, non-decreasing `boundaryMs` forward
+ * (typically watermark − allowed lateness). Buckets ending at or before it are
+ * closed: they sit in a running {@link windowTotal} over
+ * [boundaryMs − windowMs, boundaryMs) and are subtracted from it as they fall
+ * out. Buckets at or after the boundary stay open for late events. An event
+ * whose bucket is already closed is refused (`'late'`), never mis-bucketed.
+ *
+ * Memory: at most windowMs/bucketMs closed buckets (empty ones are not kept),
+ * the open buckets the caller's event times create (≈ allowed lateness /
+ * bucketMs + 2 when event times are bounded ahead of the watermark), and a few
+ * pooled buckets.
+ *
+ * @remarks Before the first {@link closeUntil}, `boundaryMs` is −Infinity and
+ * every event is accepted. The running total is rebuilt from its buckets once
+ * per window length of closes, so float rounding of the sums cannot drift.
+ */
+export class RollingWindow {
+  private readonly bucketMs: number;
+  private readonly windowMs: number;
+  private readonly allowedLatenessMs: number;
+  private readonly relativeAccuracy: number;
+  private readonly maxBins: number;
+  private readonly total: StatsBucket;
+  /** Closed, non-empty buckets in the window, ascending index. */
+  private readonly closed: IndexedBucket[] = [];
+  /** Open buckets, ascending index. */
+  private readonly open: IndexedBucket[] = [];
+  private readonly pool: StatsBucket[] = [];
+  private boundary = -Infinity;
+  private lastOpen: IndexedBucket | null = null;
+  private expiredSinceRebuild = 0;
+
+  constructor(options: RollingWindowOptions) {
+    const { bucketMs, windowMs, allowedLatenessMs } = options;
+    if (!(bucketMs > 0) || !Number.isFinite(bucketMs)) throw new InvariantError(`bucketMs must be > 0, got ${bucketMs}`);
+    if (!(windowMs >= bucketMs) || windowMs % bucketMs !== 0) {
+      throw new InvariantError(`windowMs (${windowMs}) must be a whole multiple of bucketMs (${bucketMs})`);
+    }
+    if (!(allowedLatenessMs >= 0)) throw new InvariantError(`allowedLatenessMs must be ≥ 0, got ${allowedLatenessMs}`);
+    this.bucketMs = bucketMs;
+    this.windowMs = windowMs;
+    this.allowedLatenessMs = allowedLatenessMs;
+    this.relativeAccuracy = options.relativeAccuracy ?? 0.01;
+    this.maxBins = options.maxBins ?? 2048;
+    this.total = new StatsBucket(this.relativeAccuracy, this.maxBins);
+  }
+
+  /** Every bucket ending at or before this (epoch ms) is closed; −Infinity before the first close. */
+  get boundaryMs(): number {
+    return this.boundary;
+  }
+
+  /** Aggregates of the closed buckets in [boundaryMs − windowMs, boundaryMs). Read-only for callers. */
+  get windowTotal(): StatsBucket {
+    return this.total;
+  }
+
+  /** True when no bucket is open and the window is empty: the caller may drop this window. */
+  get isIdle(): boolean {
+    return this.open.length === 0 && this.closed.length === 0;
+  }
+
+  /** Configured allowed lateness, ms. */
+  get latenessMs(): number {
+    return this.allowedLatenessMs;
+  }
+
+  /** Open buckets (at or after the boundary), ascending time. Read-only for callers. */
+  openBuckets(): StatsBucket[] {
+    return this.open.map((b) => b.stats);
+  }
+
+  /**
+   * Adds an event to its bucket. Returns `'late'` — and does not add it —
+   * when that bucket is already closed (or `ts` is not finite).
+   */
+  add(event: TelemetryEvent): AddResult {
+    const index = Math.floor(event.ts / this.bucketMs);
+    const last = this.lastOpen;
+    if (last !== null && last.index === index) {
+      last.stats.add(event);
+      return 'ok';
+    }
+    if (!Number.isFinite(index) || index * this.bucketMs < this.boundary) return 'late';
+    const bucket = this.openBucket(index);
+    bucket.stats.add(event);
+    this.lastOpen = bucket;
+    return 'ok';
+  }
+
+  /**
+   * Closes every open bucket ending at or before `boundaryMs` (aligned down to
+   * a bucket start) into the window total and expires closed buckets starting
+   * before `boundaryMs − windowMs`. A boundary not above the current one does
+   * nothing. Cost is O(stored buckets) whatever the jump.
+   */
+  closeUntil(boundaryMs: number): void {
+    const target = Math.floor(boundaryMs / this.bucketMs) * this.bucketMs;
+    if (!(target > this.boundary)) return;
+    const closeBelow = target / this.bucketMs;
+    const keepFrom = (target - this.windowMs) / this.bucketMs;
+    this.boundary = target;
+    if (this.lastOpen !== null && this.lastOpen.index < closeBelow) this.lastOpen = null;
+
+    const newest = this.closed[this.closed.length - 1];
+    if (newest !== undefined && newest.index < keepFrom) {
+      // The jump passed the whole window: drop it instead of subtracting bucket by bucket.
+      for (const b of this.closed) this.recycle(b.stats);
+      this.closed.length = 0;
+      this.total.clear();
+      this.expiredSinceRebuild = 0;
+    }
+
+    let moved = 0;
+    while (moved < this.open.length && this.open[moved]!.index < closeBelow) moved++;
+    for (let i = 0; i < moved; i++) {
+      const b = this.open[i]!;
+      if (b.index < keepFrom || b.stats.isEmpty) {
+        this.recycle(b.stats);
+        continue;
+      }
+      this.closed.push(b);
+      this.total.merge(b.stats);
+    }
+    if (moved > 0) this.open.splice(0, moved);
+
+    let expired = 0;
+    while (expired < this.closed.length && this.closed[expired]!.index < keepFrom) {
+      const b = this.closed[expired]!;
+      this.total.subtract(b.stats);
+      this.recycle(b.stats);
+      expired++;
+    }
+    if (expired > 0) {
+      this.closed.splice(0, expired);
+      this.expiredSinceRebuild += expired;
+    }
+    if (this.closed.length === 0) {
+      this.total.clear();
+      this.expiredSinceRebuild = 0;
+    } else if (this.expiredSinceRebuild >= this.windowMs / this.bucketMs) {
+      this.rebuildTotal();
+    }
+  }
+
+  /** Approximate heap bytes held by this window (buckets, sketches, pool). */
+  approxBytes(): number {
+    let bytes = 200 + this.total.approxBytes();
+    for (const b of this.closed) bytes += 40 + b.stats.approxBytes();
+    for (const b of this.open) bytes += 40 + b.stats.approxBytes();
+    for (const s of this.pool) bytes += s.approxBytes();
+    return bytes;
+  }
+
+  private openBucket(index: number): IndexedBucket {
+    const open = this.open;
+    let i = open.length;
+    // Newest buckets are at the end and take nearly all traffic.
+    while (i > 0 && open[i - 1]!.index > index) i--;
+    const before = open[i - 1];
+    if (before !== undefined && before.index === index) return before;
+    const created: IndexedBucket = { index, stats: this.pool.pop() ?? new StatsBucket(this.relativeAccuracy, this.maxBins) };
+    open.splice(i, 0, created);
+    return created;
+  }
+
+  private recycle(stats: StatsBucket): void {
+    if (this.pool.length >= POOL_LIMIT) return;
+    stats.clear();
+    this.pool.push(stats);
+  }
+
+  private rebuildTotal(): void {
+    this.total.clear();
+    for (const b of this.closed) this.total.merge(b.stats);
+    this.expiredSinceRebuild = 0;
+  }
+}

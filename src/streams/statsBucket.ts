@@ -1,0 +1,164 @@
+import type { TelemetryEvent } from '../core/event.js';
+import { QuantileSketch } from './quantileSketch.js';
+
+/**
+ * Every additive aggregate of one time bucket of one (route, variant): sums
+ * and counts that can be merged (union of buckets) and subtracted (a bucket
+ * expiring from a window total). {@link toWindowStats} turns them into metrics.
+ *
+ * How fields that an event may lack are counted (each metric averages over the
+ * events that carry its input; a metric with no such event is null):
+ * - latency: every event, failed ones included (`latencyMs` is required).
+ * - tokens: events carrying `inputTokens` or `outputTokens` (a missing side
+ *   counts 0) → tokens per request = (input + output) / tokenEvents.
+ * - cost: events carrying `costUsd` → cost per task = total cost of those
+ *   calls / those of them that succeeded (failed calls' spend is charged to
+ *   the successful tasks, DESIGN §3).
+ * - quality, satisfaction: events carrying the score; correct, consistent:
+ *   events carrying the boolean.
+ *
+ * @remarks Fields are public for cheap reads; change them only through
+ * `add`/`merge`/`subtract`/`clear`.
+ */
+export class StatsBucket {
+  /** Calls. */
+  count = 0;
+  /** Failed calls (`isError`). */
+  errorCount = 0;
+  /** Latency distribution of all calls, ms. */
+  readonly latencyMs: QuantileSketch;
+  /** Sum of all calls' latency, ms. */
+  latencySumMs = 0;
+  /** Sums of input and output tokens over events carrying them. */
+  inputTokens = 0;
+  outputTokens = 0;
+  /** Events carrying `inputTokens` or `outputTokens`. */
+  tokenEvents = 0;
+  /** Sum of `costUsd` over every event carrying it (failed calls included), USD. */
+  costSumUsd = 0;
+  /** Events carrying `costUsd`. */
+  costEvents = 0;
+  /** Successful (non-error) events carrying `costUsd`: the divisor of cost per task. */
+  costSuccessEvents = 0;
+  /** Sum and count of `quality` scores ([0, 1]). */
+  qualitySum = 0;
+  qualityCount = 0;
+  /** Events with `correct: true`, and events carrying `correct`. */
+  correctTrue = 0;
+  correctTotal = 0;
+  /** Events with `consistent: true`, and events carrying `consistent`. */
+  consistentTrue = 0;
+  consistentTotal = 0;
+  /** Sum and count of `satisfaction` scores ([0, 1]). */
+  satisfactionSum = 0;
+  satisfactionCount = 0;
+
+  /** @param relativeAccuracy and @param maxBins configure the latency sketch (see {@link QuantileSketch}). */
+  constructor(relativeAccuracy = 0.01, maxBins = 2048) {
+    this.latencyMs = new QuantileSketch(relativeAccuracy, maxBins);
+  }
+
+  /** True when no event was added (or all were subtracted again). */
+  get isEmpty(): boolean {
+    return this.count <= 0;
+  }
+
+  /** Adds one event. Hot path: no allocation in steady state. */
+  add(event: TelemetryEvent): void {
+    this.count++;
+    const failed = event.isError;
+    if (failed) this.errorCount++;
+    this.latencyMs.add(event.latencyMs);
+    this.latencySumMs += event.latencyMs;
+    const input = event.inputTokens;
+    const output = event.outputTokens;
+    if (input !== undefined || output !== undefined) {
+      this.tokenEvents++;
+      if (input !== undefined) this.inputTokens += input;
+      if (output !== undefined) this.outputTokens += output;
+    }
+    const cost = event.costUsd;
+    if (cost !== undefined) {
+      this.costSumUsd += cost;
+      this.costEvents++;
+      if (!failed) this.costSuccessEvents++;
+    }
+    if (event.quality !== undefined) {
+      this.qualitySum += event.quality;
+      this.qualityCount++;
+    }
+    if (event.correct !== undefined) {
+      this.correctTotal++;
+      if (event.correct) this.correctTrue++;
+    }
+    if (event.consistent !== undefined) {
+      this.consistentTotal++;
+      if (event.consistent) this.consistentTrue++;
+    }
+    if (event.satisfaction !== undefined) {
+      this.satisfactionSum += event.satisfaction;
+      this.satisfactionCount++;
+    }
+  }
+
+  /** Adds all aggregates of `other` (union of the two buckets). */
+  merge(other: StatsBucket): void {
+    this.combine(other, 1);
+    this.latencyMs.merge(other.latencyMs);
+  }
+
+  /** Removes the aggregates of `other`, previously merged into this bucket and unchanged since. */
+  subtract(other: StatsBucket): void {
+    this.combine(other, -1);
+    this.latencyMs.subtract(other.latencyMs);
+    // Float sums may keep a rounding residue once every event is gone.
+    if (this.count <= 0) this.clear();
+  }
+
+  /** Empties the bucket; keeps allocated sketch bins for reuse. */
+  clear(): void {
+    this.count = 0;
+    this.errorCount = 0;
+    this.latencyMs.clear();
+    this.latencySumMs = 0;
+    this.inputTokens = 0;
+    this.outputTokens = 0;
+    this.tokenEvents = 0;
+    this.costSumUsd = 0;
+    this.costEvents = 0;
+    this.costSuccessEvents = 0;
+    this.qualitySum = 0;
+    this.qualityCount = 0;
+    this.correctTrue = 0;
+    this.correctTotal = 0;
+    this.consistentTrue = 0;
+    this.consistentTotal = 0;
+    this.satisfactionSum = 0;
+    this.satisfactionCount = 0;
+  }
+
+  /** Approximate heap bytes held by this bucket. */
+  approxBytes(): number {
+    return 200 + this.latencyMs.approxBytes();
+  }
+
+  private combine(o: StatsBucket, sign: 1 | -1): void {
+    this.count += sign * o.count;
+    this.errorCount += sign * o.errorCount;
+    this.latencySumMs += sign * o.latencySumMs;
+    this.inputTokens += sign * o.inputTokens;
+    this.outputTokens += sign * o.outputTokens;
+    this.tokenEvents += sign * o.tokenEvents;
+    this.costSumUsd += sign * o.costSumUsd;
+    this.costEvents += sign * o.costEvents;
+    this.costSuccessEvents += sign * o.costSuccessEvents;
+    this.qualitySum += sign * o.qualitySum;
+    this.qualityCount += sign * o.qualityCount;
+    this.correctTrue += sign * o.correctTrue;
+    this.correctTotal += sign * o.correctTotal;
+    this.consistentTrue += sign * o.consistentTrue;
+    this.consistentTotal += sign * o.consistentTotal;
+    this.satisfactionSum += sign * o.satisfactionSum;
+    this.satisfactionCount += sign * o.satisfactionCount;
+  }
+}

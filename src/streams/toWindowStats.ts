@@ -1,0 +1,69 @@
+import type { Pattern } from '../core/patterns.js';
+import type { StatsBucket } from './statsBucket.js';
+import type { LatencyPercentiles, WindowStats } from './windowStats.js';
+
+/**
+ * Turns the aggregates of a window into its statistics (DESIGN §3). Every
+ * ratio whose divisor is zero is null ("no data"), never 0 or Infinity:
+ * - errorRate = errorCount / count
+ * - costPerTaskUsd = cost of the calls carrying `costUsd` / those of them that
+ *   succeeded (null when none succeeded); totalCostUsd = that cost (null when
+ *   no event carried a cost)
+ * - tokensPerRequest = (input + output tokens) / events carrying tokens
+ * - tokensPerQualityPoint = tokensPerRequest / (meanQuality × 100) (null when
+ *   either is null or mean quality is 0)
+ * - accuracy / consistency = share of `true` among events carrying the field
+ * - latency percentiles from the sketch (≤ its relative accuracy), mean from the sum.
+ *
+ * @param windowStartMs and @param windowEndMs bound the window, epoch ms [start, end).
+ */
+export function toWindowStats(
+  route: string,
+  variant: string,
+  pattern: Pattern | null,
+  total: StatsBucket,
+  windowStartMs: number,
+  windowEndMs: number,
+): WindowStats {
+  const count = total.count;
+  const meanQuality = ratio(total.qualitySum, total.qualityCount);
+  const tokensPerRequest = ratio(total.inputTokens + total.outputTokens, total.tokenEvents);
+  return {
+    route,
+    variant,
+    pattern,
+    windowStartMs,
+    windowEndMs,
+    count,
+    errorCount: total.errorCount,
+    latencyMs: percentiles(total),
+    meanLatencyMs: ratio(total.latencySumMs, count),
+    errorRate: ratio(total.errorCount, count),
+    costPerTaskUsd: ratio(total.costSumUsd, total.costSuccessEvents),
+    totalCostUsd: total.costEvents > 0 ? total.costSumUsd : null,
+    tokensPerRequest,
+    tokensPerQualityPoint:
+      tokensPerRequest !== null && meanQuality !== null && meanQuality > 0 ? tokensPerRequest / (meanQuality * 100) : null,
+    meanQuality,
+    qualityCount: total.qualityCount,
+    accuracy: ratio(total.correctTrue, total.correctTotal),
+    accuracyCount: total.correctTotal,
+    consistency: ratio(total.consistentTrue, total.consistentTotal),
+    consistencyCount: total.consistentTotal,
+    satisfaction: ratio(total.satisfactionSum, total.satisfactionCount),
+    satisfactionCount: total.satisfactionCount,
+  };
+}
+
+function ratio(numerator: number, denominator: number): number | null {
+  return denominator > 0 ? numerator / denominator : null;
+}
+
+function percentiles(total: StatsBucket): LatencyPercentiles | null {
+  const sketch = total.latencyMs;
+  const p50 = sketch.quantile(0.5);
+  const p95 = sketch.quantile(0.95);
+  const p99 = sketch.quantile(0.99);
+  if (p50 === null || p95 === null || p99 === null) return null;
+  return { p50, p95, p99 };
+}
