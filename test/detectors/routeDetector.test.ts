@@ -222,7 +222,7 @@ describe('RouteDetector lifecycle', () => {
       out.push(...detector.evaluate(stats(T0 + at, { variant: 'b', p95: 2500 }), T0 + at));
     }
     const perf = out.filter((r) => r.type === 'trigger' && r.rule === PERF);
-    expect(perf.map((r) => r.variant)).toEqual(['a', 'b']);
+    expect(perf.map((r) => (r.type === 'trigger' ? r.variant : ''))).toEqual(['a', 'b']);
     expect(out.filter((r) => r.type === 'action').map((r) => (r.type === 'action' ? r.from.variant : ''))).toEqual(['a']);
   });
 });
