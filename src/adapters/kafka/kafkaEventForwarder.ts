@@ -1,0 +1,42 @@
+import type { Producer } from 'kafkajs';
+import type { TelemetryEvent } from '../../core/event.js';
+import type { EventForwarder } from '../../ports/ports.js';
+import { createKafkaClient, silentLogger, type KafkaSettings } from './kafkaClient.js';
+import { createIdempotentProducer, type KafkaProducerOptions } from './kafkaDecisionSink.js';
+import { toWireEvent } from './wireEvent.js';
+
+/**
+ * Gateway role: forwards validated events to the events topic as v1 wire JSON
+ * (one event per message, key = route), so many receivers feed one consumer
+ * group and each route's events land on one partition. `forward` resolves
+ * once every message is acknowledged, so a receiver can answer 202 only then.
+ */
+export class KafkaEventForwarder implements EventForwarder {
+  private readonly producer: Producer;
+  private connected: Promise<void> | null = null;
+
+  constructor(
+    private readonly settings: KafkaSettings,
+    options: KafkaProducerOptions = {},
+  ) {
+    this.producer = createIdempotentProducer(createKafkaClient(settings, options.logger ?? silentLogger, options.client));
+  }
+
+  /** Produces the events; throws (retriable) if the broker stays unreachable past kafkajs' retries. */
+  async forward(events: readonly TelemetryEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    this.connected ??= this.producer.connect();
+    await this.connected;
+    await this.producer.send({
+      topic: this.settings.topics.events,
+      acks: -1,
+      messages: events.map((event) => ({ key: event.route, value: JSON.stringify(toWireEvent(event)) })),
+    });
+  }
+
+  /** Disconnects the producer. */
+  async close(): Promise<void> {
+    if (this.connected !== null) await this.producer.disconnect();
+    this.connected = null;
+  }
+}

@@ -1,0 +1,224 @@
+import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import { Subject, type Observable } from 'rxjs';
+import type { TelemetryEvent } from '../../core/event.js';
+import { InvariantError } from '../../core/errors.js';
+import type { EventSource, SourceBatch, SourceRejection } from '../../ports/ports.js';
+import { createKafkaClient, silentLogger, type AdapterLogger, type KafkaClientOptions, type KafkaSettings } from './kafkaClient.js';
+import { decodeEventsMessage, decodeOtlpMessage, type DecodedMessage, type OtlpTraceDecoder } from './messageDecoder.js';
+import { CommitTracker } from './commitTracker.js';
+
+/** Dead-letter headers (DESIGN §6): the reason names the field. */
+export const DeadLetterHeaders = {
+  error: 'promptpilot-error',
+  field: 'promptpilot-error-field',
+  topic: 'promptpilot-original-topic',
+  partition: 'promptpilot-original-partition',
+  offset: 'promptpilot-original-offset',
+  element: 'promptpilot-original-element',
+} as const;
+
+/** Options of {@link KafkaEventSource} beyond the `kafka` config section. */
+export interface KafkaEventSourceOptions {
+  readonly logger?: AdapterLogger;
+  readonly client?: KafkaClientOptions;
+  /** Decoder for the OTLP spans topic; without it those messages are dead-lettered. */
+  readonly otlpDecoder?: OtlpTraceDecoder;
+  /** Read a new group's partitions from the beginning (default true: no event is skipped). */
+  readonly fromBeginning?: boolean;
+  /** How long `stop()` waits for delivered batches to be committed, in ms. Default 10 000. */
+  readonly drainTimeoutMs?: number;
+  /** Consumer session timeout in ms (default 10 000). */
+  readonly sessionTimeoutMs?: number;
+}
+
+/** Counters a caller may export as metrics. */
+export interface KafkaSourceCounters {
+  /** Events delivered in batches. */
+  delivered: number;
+  /** Messages (or array elements) sent to the dead-letter topic. */
+  deadLettered: number;
+  /** OTLP spans without a route, skipped. */
+  skippedSpans: number;
+  /** Messages skipped because they were already delivered (redelivery after a reconnect or retry). */
+  duplicatesSkipped: number;
+  /** Offset commits that failed and were retried later. */
+  commitFailures: number;
+}
+
+/**
+ * Kafka event source: a consumer group on the events topic (v1 JSON) and the
+ * OTLP spans topic (protobuf or JSON, as the Collector's Kafka exporter writes).
+ *
+ * Guarantees: a batch's bad messages are in the dead-letter topic before the
+ * batch is emitted; its offsets are committed only after the consumer calls
+ * `commit()` (effects durable), in offset order per partition. Delivery is
+ * at-least-once across processes; within one process a message is delivered
+ * once even when kafkajs re-fetches after a reconnect, because offsets at or
+ * below the highest one already delivered on a partition are skipped.
+ * Fetching pauses while more than `max_in_flight_events` events await commit,
+ * and on `setPaused(true)`.
+ *
+ * @remarks Subscribe to `batches$` before `start()`; batches are not buffered.
+ */
+export class KafkaEventSource implements EventSource {
+  readonly counters: KafkaSourceCounters = { delivered: 0, deadLettered: 0, skippedSpans: 0, duplicatesSkipped: 0, commitFailures: 0 };
+  private readonly subject = new Subject<SourceBatch>();
+  readonly batches$: Observable<SourceBatch> = this.subject.asObservable();
+  private readonly kafka: Kafka;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly log: AdapterLogger;
+  private readonly topics: readonly string[];
+  private readonly tracker: CommitTracker;
+  private manualPause = false;
+  private autoPause = false;
+  private appliedPause = false;
+  private running = false;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly settings: KafkaSettings,
+    private readonly options: KafkaEventSourceOptions = {},
+  ) {
+    this.log = options.logger ?? silentLogger;
+    this.kafka = createKafkaClient(settings, this.log, options.client);
+    this.consumer = this.kafka.consumer({
+      groupId: settings.group_id,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+      allowAutoTopicCreation: true,
+      retry: { retries: 5, initialRetryTime: options.client?.initialRetryTimeMs ?? 300, maxRetryTime: options.client?.maxRetryTimeMs ?? 30_000 },
+    });
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
+    this.topics = [settings.topics.events, settings.topics.otlp_spans];
+    this.tracker = new CommitTracker(
+      async (offsets) => {
+        await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.nextOffset) })));
+      },
+      (err) => {
+        this.counters.commitFailures++;
+        this.log.warn({ component: 'kafka', err }, 'offset commit failed; retried with the next commit');
+      },
+    );
+  }
+
+  /** Events delivered but not yet committed. */
+  get inFlightEvents(): number {
+    return this.tracker.inFlightEvents;
+  }
+
+  /** Connects, joins the group and starts fetching. */
+  async start(): Promise<void> {
+    if (!this.subject.observed) throw new InvariantError('subscribe to batches$ before starting the Kafka source');
+    await this.producer.connect();
+    await this.consumer.connect();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.tracker.retain(event.payload.memberAssignment);
+      this.appliedPause = false;
+      this.applyPause();
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.log.error({ component: 'kafka', err: event.payload.error, restart: event.payload.restart }, 'Kafka consumer crashed');
+    });
+    await this.consumer.subscribe({ topics: [...this.topics], fromBeginning: this.options.fromBeginning ?? true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Pauses (true) or resumes (false) fetching; automatic lag pausing still applies on top. */
+  setPaused(paused: boolean): void {
+    this.manualPause = paused;
+    this.applyPause();
+  }
+
+  /** Stops fetching, waits (bounded) for delivered batches to be committed, commits, leaves the group. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.running = false;
+      this.manualPause = true;
+      this.applyPause();
+      await this.tracker.drain(this.options.drainTimeoutMs ?? 10_000);
+      await this.consumer.disconnect().catch((err: unknown) => this.log.warn({ component: 'kafka', err }, 'consumer disconnect failed'));
+      await this.producer.disconnect().catch((err: unknown) => this.log.warn({ component: 'kafka', err }, 'producer disconnect failed'));
+      this.subject.complete();
+    })();
+    return this.stopping;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    if (!this.running || isStale()) return;
+    const kind = topic === this.settings.topics.otlp_spans ? 'otlp_spans' : 'events';
+    const delivered = this.tracker.deliveredThrough(topic, partition);
+    const events: TelemetryEvent[] = [];
+    const rejected: SourceRejection[] = [];
+    const deadLetters: Message[] = [];
+    let lastOffset = -1;
+    for (const message of batch.messages) {
+      const offset = Number(message.offset);
+      if (offset <= delivered) {
+        this.counters.duplicatesSkipped++;
+        continue;
+      }
+      lastOffset = offset;
+      const decoded: DecodedMessage = kind === 'events' ? decodeEventsMessage(message.value) : decodeOtlpMessage(message.value, this.options.otlpDecoder);
+      for (const event of decoded.events) events.push(event);
+      this.counters.skippedSpans += decoded.skipped;
+      for (const problem of decoded.problems) {
+        const origin = `kafka:${topic}/${partition}@${message.offset}`;
+        rejected.push({ index: rejected.length, field: problem.field, message: problem.message, origin });
+        const headers: Record<string, string> = {
+          [DeadLetterHeaders.error]: `${problem.field}: ${problem.message}`,
+          [DeadLetterHeaders.field]: problem.field,
+          [DeadLetterHeaders.topic]: topic,
+          [DeadLetterHeaders.partition]: String(partition),
+          [DeadLetterHeaders.offset]: message.offset,
+        };
+        if (problem.element !== undefined) headers[DeadLetterHeaders.element] = String(problem.element);
+        deadLetters.push({ key: message.key, value: problem.value ?? message.value, headers });
+      }
+    }
+    if (lastOffset < 0) {
+      resolveOffset(batch.lastOffset());
+      return;
+    }
+    if (deadLetters.length > 0) {
+      // Throws on failure: kafkajs retries the batch, which was not resolved, so nothing is lost.
+      await this.producer.send({ topic: this.settings.topics.dead_letter, messages: deadLetters });
+      this.counters.deadLettered += deadLetters.length;
+    }
+    const commit = this.tracker.deliver(topic, partition, lastOffset, events.length);
+    this.counters.delivered += events.length;
+    resolveOffset(String(lastOffset));
+    this.subject.next({ events, rejected, commit: () => commit().finally(() => this.onCommitted()) });
+    if (this.tracker.inFlightEvents > this.settings.max_in_flight_events && !this.autoPause) {
+      this.autoPause = true;
+      this.applyPause();
+    }
+    await heartbeat();
+  }
+
+  private onCommitted(): void {
+    if (this.autoPause && this.tracker.inFlightEvents <= this.settings.max_in_flight_events / 2) {
+      this.autoPause = false;
+      this.applyPause();
+    }
+  }
+
+  private applyPause(): void {
+    const wanted = this.manualPause || this.autoPause;
+    if (wanted === this.appliedPause) return;
+    try {
+      const topics = this.topics.map((topic) => ({ topic }));
+      if (wanted) this.consumer.pause(topics);
+      else this.consumer.resume(topics);
+      this.appliedPause = wanted;
+    } catch {
+      // Not running yet (or restarting after a crash): applied again on the next group join.
+    }
+  }
+}
