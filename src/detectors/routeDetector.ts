@@ -21,7 +21,9 @@ interface VariantMemory {
  *
  * @remarks Deterministic: no clock, no randomness; the same sequence of
  * `evaluate` calls yields the same records. Records come in config rule order,
- * each trigger followed by the action it caused. Memory is bounded by the
+ * each trigger followed by the action it caused; a firing trigger whose action
+ * was planned carries `evidence.action` (absent when cooldown or a missing
+ * ladder step meant no action). Memory is bounded by the
  * number of (route, variant) pairs × rules.
  *
  * Baselines (for `{baseline: true}` thresholds) exist for metrics that some
@@ -94,6 +96,22 @@ export class RouteDetector {
   /** The state of one rule for a (route, variant); inactive if never evaluated. */
   ruleState(route: string, variant: string, rule: string): RuleState {
     return this.variants.get(memoryKey(route, variant))?.rules.get(rule) ?? INACTIVE;
+  }
+
+  /**
+   * Records an action on a route decided elsewhere (e.g. a manual promote or
+   * rollback) so the route's cooldown starts at `nowMs` (epoch ms event time).
+   * Never moves the cooldown start backwards.
+   */
+  noteAction(route: string, nowMs: number): void {
+    const previous = this.planners.get(route) ?? NO_ACTION_YET;
+    if (previous.lastActionMs !== null && previous.lastActionMs >= nowMs) return;
+    this.planners.set(route, { lastActionMs: nowMs, lastActionId: previous.lastActionId });
+  }
+
+  /** Drops all state of a (route, variant), e.g. once the variant is retired. The route's cooldown is kept. */
+  forget(route: string, variant: string): void {
+    this.variants.delete(memoryKey(route, variant));
   }
 
   /** Event time of the route's last planned action, epoch ms, or null. */

@@ -226,3 +226,14 @@ describe('RouteDetector lifecycle', () => {
     expect(out.filter((r) => r.type === 'action').map((r) => (r.type === 'action' ? r.from.variant : ''))).toEqual(['a']);
   });
 });
+
+describe('RouteDetector.noteAction', () => {
+  it('an action decided elsewhere starts the route cooldown', () => {
+    const detector = new RouteDetector(config());
+    detector.noteAction('support', T0);
+    const emitted = drive(detector, [{ durationMs: 200_000, knobs: { p95: 2500 } }]);
+    expect(triggers(emitted, 'performance_degradation').map((t) => t.record.state)).toEqual(['firing']);
+    expect(actions(emitted)).toEqual([]);
+    expect(detector.lastActionMs('support')).toBe(T0);
+  });
+});
