@@ -41,7 +41,10 @@ export const RuleSchema = z
     for: duration.default(0),
     /** After the condition clears it must stay clear this long before the rule resolves. */
     keep_firing_for: duration.default(60_000),
-    /** Resolve only once the value is this far (percent of threshold) on the good side. */
+    /**
+     * Resolve only once the value is this far (percent of threshold) on the good side. The
+     * default rules on shares (accuracy, consistency) use 1 %: 5 % of 0.95 would demand 0.9975.
+     */
     hysteresis_pct: pct.default(5),
     /** Fewer samples in the window than this and the rule neither fires nor resolves. */
     min_samples: z.number().int().nonnegative().default(30),
@@ -55,8 +58,8 @@ export type Rule = z.output<typeof RuleSchema>;
 const DEFAULT_RULES: z.input<typeof RuleSchema>[] = [
   { name: 'response_time_warning', metric: 'latency_p95_ms', op: 'gt', threshold: 3000, for: '1m', severity: 'warning' },
   { name: 'response_time_critical', metric: 'latency_p95_ms', op: 'gt', threshold: 8000, for: '1m', severity: 'critical' },
-  { name: 'accuracy_drop', metric: 'accuracy', op: 'lt', threshold: 0.9, for: '2m', severity: 'warning' },
-  { name: 'consistency_drop', metric: 'consistency', op: 'lt', threshold: 0.85, for: '2m', severity: 'warning' },
+  { name: 'accuracy_drop', metric: 'accuracy', op: 'lt', threshold: 0.9, for: '2m', hysteresis_pct: 1, severity: 'warning' },
+  { name: 'consistency_drop', metric: 'consistency', op: 'lt', threshold: 0.85, for: '2m', hysteresis_pct: 1, severity: 'warning' },
   {
     name: 'performance_degradation', metric: 'latency_p95_ms', op: 'gt',
     threshold: { target: 'latency_p95_ms', margin_pct: 20 }, for: '2m', severity: 'warning', action: 'pattern_simplification',
@@ -71,7 +74,7 @@ const DEFAULT_RULES: z.input<typeof RuleSchema>[] = [
   },
   {
     name: 'quality_improvement_opportunity', metric: 'accuracy', op: 'lt',
-    threshold: { target: 'accuracy', margin_pct: 0 }, for: '5m', severity: 'info', action: 'pattern_enhancement',
+    threshold: { target: 'accuracy', margin_pct: 0 }, for: '5m', hysteresis_pct: 1, severity: 'info', action: 'pattern_enhancement',
   },
 ];
 
