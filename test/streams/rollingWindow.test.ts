@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { TelemetryEvent } from '../../src/core/event.js';
+import { InvariantError } from '../../src/core/errors.js';
+import { RollingWindow } from '../../src/streams/rollingWindow.js';
+import { StatsBucket } from '../../src/streams/statsBucket.js';
+import { toWindowStats } from '../../src/streams/toWindowStats.js';
+import { mulberry32 } from './prng.js';
+
+const ev = (ts: number, latencyMs = 100, extra: Partial<TelemetryEvent> = {}): TelemetryEvent => ({
+  ts, route: 'r', variant: 'v', latencyMs, isError: false, ...extra,
+});
+const OPTIONS = { bucketMs: 1000, windowMs: 5000, allowedLatenessMs: 2000 };
+const HOUR = 3_600_000;
+
+describe('RollingWindow', () => {
+  it('holds exactly the closed buckets of [boundary − window, boundary)', () => {
+    const w = new RollingWindow(OPTIONS);
+    for (let ts = 0; ts < 10_000; ts += 100) expect(w.add(ev(ts, 1 + Math.floor(ts / 1000)))).toBe('ok');
+    w.closeUntil(5000);
+    expect(w.boundaryMs).toBe(5000);
+    expect(w.windowTotal.count).toBe(50); // buckets 0..4
+    expect(w.openBuckets().reduce((n, b) => n + b.count, 0)).toBe(50);
+    w.closeUntil(8000);
+    expect(w.windowTotal.count).toBe(50); // buckets 3..7
+    expect(w.windowTotal.latencyMs.quantile(0)! / 4).toBeCloseTo(1, 1);
+    expect(w.windowTotal.latencyMs.quantile(1)! / 8).toBeCloseTo(1, 1);
+    expect(w.openBuckets()).toHaveLength(2);
+  });
+
+  it('refuses events of closed buckets as late and never counts them', () => {
+    const w = new RollingWindow(OPTIONS);
+    w.closeUntil(5000);
+    expect(w.add(ev(4999))).toBe('late');
+    expect(w.add(ev(-1))).toBe('late');
+    expect(w.add(ev(5000))).toBe('ok');
+    w.closeUntil(6000);
+    expect(w.windowTotal.count).toBe(1);
+    expect(w.add(ev(5500))).toBe('late');
+    expect(w.windowTotal.count).toBe(1);
+    expect(w.add(ev(Number.NaN))).toBe('late');
+  });
+
+  it('accepts everything before the first close', () => {
+    const w = new RollingWindow(OPTIONS);
+    expect(w.boundaryMs).toBe(-Infinity);
+    expect(w.add(ev(0))).toBe('ok');
+    expect(w.add(ev(123_456_789))).toBe('ok');
+  });
+
+  it('expires the window and becomes idle after a huge jump, keeping buckets that land in the new window', () => {
+    const w = new RollingWindow(OPTIONS);
+    for (let ts = 0; ts < 5000; ts += 10) w.add(ev(ts));
+    w.closeUntil(3000);
+    w.add(ev(10 * HOUR - 1500)); // far-future event, inside the window that ends at 10 h
+    w.closeUntil(10 * HOUR);
+    expect(w.windowTotal.count).toBe(1);
+    expect(w.openBuckets()).toHaveLength(0);
+    w.closeUntil(20 * HOUR);
+    expect(w.windowTotal.count).toBe(0);
+    expect(w.windowTotal.latencyMs.quantile(0.5)).toBeNull();
+    expect(w.isIdle).toBe(true);
+    expect(w.add(ev(20 * HOUR + 1))).toBe('ok');
+    expect(w.isIdle).toBe(false);
+  });
+
+  it('ignores a boundary that does not move forward and aligns boundaries down to bucket starts', () => {
+    const w = new RollingWindow(OPTIONS);
+    w.add(ev(1500));
+    w.closeUntil(2999); // → 2000
+    expect(w.boundaryMs).toBe(2000);
+    expect(w.windowTotal.count).toBe(1);
+    w.closeUntil(1000);
+    expect(w.boundaryMs).toBe(2000);
+    expect(w.windowTotal.count).toBe(1);
+  });
+
+  it('rejects inconsistent options', () => {
+    expect(() => new RollingWindow({ bucketMs: 0, windowMs: 1000, allowedLatenessMs: 0 })).toThrow(InvariantError);
+    expect(() => new RollingWindow({ bucketMs: 1000, windowMs: 1500, allowedLatenessMs: 0 })).toThrow(InvariantError);
+  });
+
+  it('matches a brute-force window on random, out-of-order traffic with jumps', () => {
+    const { bucketMs, windowMs } = { bucketMs: 1000, windowMs: 10_000 };
+    const latenessMs = 3000;
+    const w = new RollingWindow({ bucketMs, windowMs, allowedLatenessMs: latenessMs });
+    const rng = mulberry32(42);
+    const accepted: TelemetryEvent[] = [];
+    let clock = 1_000_000;
+    let watermark = clock;
+    let late = 0;
+    for (let step = 0; step < 400; step++) {
+      const jump = rng();
+      clock += jump < 0.02 ? HOUR : jump < 0.05 ? 12_000 : 300;
+      for (let i = 0; i < 20; i++) {
+        const ts = Math.floor(clock - 5000 + rng() * 7000);
+        const event = ev(ts, Math.exp(3 + 2 * rng()), {
+          isError: rng() < 0.1, costUsd: rng() * 0.01, ...(rng() < 0.5 ? { correct: rng() < 0.9 } : {}),
+        });
+        const expectLate = Math.floor(ts / bucketMs) * bucketMs < w.boundaryMs;
+        const result = w.add(event);
+        expect(result).toBe(expectLate ? 'late' : 'ok');
+        if (result === 'ok') accepted.push(event);
+        else late++;
+        watermark = Math.max(watermark, ts);
+      }
+      const boundary = Math.floor((watermark - latenessMs) / bucketMs) * bucketMs;
+      w.closeUntil(boundary);
+      const reference = new StatsBucket();
+      for (const e of accepted) if (e.ts >= boundary - windowMs && e.ts < boundary) reference.add(e);
+      const got = toWindowStats('r', 'v', null, w.windowTotal, 0, 0);
+      const want = toWindowStats('r', 'v', null, reference, 0, 0);
+      expect(got.count).toBe(want.count);
+      expect(got.errorCount).toBe(want.errorCount);
+      expect(got.accuracyCount).toBe(want.accuracyCount);
+      expect(got.accuracy).toBe(want.accuracy);
+      expect(got.latencyMs).toEqual(want.latencyMs);
+      if (want.totalCostUsd === null) expect(got.totalCostUsd).toBeNull();
+      else expect(got.totalCostUsd).toBeCloseTo(want.totalCostUsd, 9);
+      if (want.meanLatencyMs !== null) expect(got.meanLatencyMs).toBeCloseTo(want.meanLatencyMs, 6);
+    }
+    expect(late).toBeGreaterThan(0); // the scenario does exercise late data
+  });
+
+  it('is deterministic: the same input gives the same statistics', () => {
+    const run = () => {
+      const w = new RollingWindow(OPTIONS);
+      const rng = mulberry32(7);
+      const out: unknown[] = [];
+      for (let t = 0; t < 60_000; t += 50) {
+        w.add(ev(t - Math.floor(rng() * 2500), 10 + rng() * 1000, { quality: rng() }));
+        if (t % 1000 === 0) {
+          w.closeUntil(t - 2000);
+          out.push(toWindowStats('r', 'v', null, w.windowTotal, t - 7000, t - 2000));
+        }
+      }
+      return out;
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it('keeps memory bounded however long the traffic runs', () => {
+    const w = new RollingWindow({ bucketMs: 10_000, windowMs: 300_000, allowedLatenessMs: 30_000 });
+    const rng = mulberry32(9);
+    let bytesAfterWarmup = 0;
+    for (let t = 0; t < 20_000_000; t += 500) {
+      w.add(ev(t, 200 + rng() * 5000));
+      if (t % 10_000 === 0) w.closeUntil(t - 30_000);
+      if (t === 2_000_000) bytesAfterWarmup = w.approxBytes();
+    }
+    expect(w.windowTotal.count).toBe(600); // 30 buckets × 20 events
+    expect(w.approxBytes()).toBeLessThanOrEqual(bytesAfterWarmup * 1.1);
+    expect(w.approxBytes()).toBeLessThan(200_000);
+  });
+});
