@@ -8,7 +8,7 @@ export function createLogger(config: Config, destination?: NodeJS.WritableStream
       name: 'promptpilot',
       level: config.log.level,
       redact: { paths: ['config.server.api_token', 'config.kafka.sasl.password', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
-      base: undefined,
+      base: null,
     },
     destination ?? process.stdout,
   );
