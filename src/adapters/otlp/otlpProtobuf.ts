@@ -1,0 +1,113 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import protobuf from 'protobufjs';
+
+/**
+ * OTLP protobuf codec built from the upstream opentelemetry-proto definitions.
+ *
+ * @remarks `@opentelemetry/otlp-transformer` no longer ships generated code, so
+ * the `.proto` files come from `@elastic/mockotlpserver` (kept in sync with
+ * opentelemetry-js) and protobufjs compiles them once, lazily, on first use.
+ * Decoded messages keep protobufjs's shapes: 64-bit integers are `Long`
+ * objects, unset scalar fields read as prototype defaults (so callers test
+ * presence with `Object.hasOwn`).
+ */
+
+const TRACE_SERVICE = 'opentelemetry/proto/collector/trace/v1/trace_service.proto';
+const METRICS_SERVICE = 'opentelemetry/proto/collector/metrics/v1/metrics_service.proto';
+
+interface OtlpTypes {
+  readonly traceRequest: protobuf.Type;
+  readonly traceResponse: protobuf.Type;
+  readonly metricsRequest: protobuf.Type;
+  readonly metricsResponse: protobuf.Type;
+}
+
+let types: OtlpTypes | null = null;
+
+function protoDir(): string {
+  const require = createRequire(import.meta.url);
+  return path.dirname(require.resolve('@elastic/mockotlpserver/package.json'));
+}
+
+/** Loads (once) the OTLP collector service definitions. Throws only if the package is missing. */
+export function otlpTypes(): OtlpTypes {
+  if (types !== null) return types;
+  const base = protoDir();
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(base, target));
+  root.loadSync([TRACE_SERVICE, METRICS_SERVICE], { keepCase: false });
+  types = {
+    traceRequest: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
+    traceResponse: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse'),
+    metricsRequest: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
+    metricsResponse: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse'),
+  };
+  return types;
+}
+
+/** Outcome of decoding a body: the decoded request (loosely typed: walk it with the helpers in otlpValues) or why not. */
+export type DecodeResult = { readonly ok: true; readonly request: unknown } | { readonly ok: false; readonly reason: string };
+
+function decodeWith(type: protobuf.Type, body: Uint8Array): DecodeResult {
+  try {
+    return { ok: true, request: type.decode(body) };
+  } catch (err) {
+    return { ok: false, reason: `invalid protobuf ${type.name}: ${(err as Error).message}` };
+  }
+}
+
+/** Decodes a binary `ExportTraceServiceRequest`. Never throws on data. */
+export function decodeTraceRequestProto(body: Uint8Array): DecodeResult {
+  return decodeWith(otlpTypes().traceRequest, body);
+}
+
+/** Decodes a binary `ExportMetricsServiceRequest`. Never throws on data. */
+export function decodeMetricsRequestProto(body: Uint8Array): DecodeResult {
+  return decodeWith(otlpTypes().metricsRequest, body);
+}
+
+/**
+ * Decodes an OTLP/JSON request body (lowerCamelCase fields, int64 as strings or
+ * numbers, ids as hex). `listField` is `resourceSpans` or `resourceMetrics`.
+ */
+export function decodeRequestJson(body: Uint8Array, listField: 'resourceSpans' | 'resourceMetrics'): DecodeResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: `body is not valid JSON: ${(err as Error).message}` };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, reason: 'expected an OTLP/JSON object' };
+  }
+  const list = (parsed as Record<string, unknown>)[listField];
+  if (list !== undefined && list !== null && !Array.isArray(list)) {
+    return { ok: false, reason: `${listField}: expected an array` };
+  }
+  return { ok: true, request: parsed };
+}
+
+/** What an OTLP export response says about items the server refused. */
+export interface PartialSuccess {
+  /** Spans or data points rejected (0 with a message is a warning). */
+  readonly rejected: number;
+  readonly errorMessage: string;
+}
+
+/** Encodes an `ExportTraceServiceResponse` / `ExportMetricsServiceResponse`; empty when `partial` is null. */
+export function encodeResponseProto(signal: 'traces' | 'metrics', partial: PartialSuccess | null): Uint8Array {
+  const t = otlpTypes();
+  const type = signal === 'traces' ? t.traceResponse : t.metricsResponse;
+  if (partial === null) return type.encode(type.create({})).finish();
+  const field = signal === 'traces' ? 'rejectedSpans' : 'rejectedDataPoints';
+  const message = type.fromObject({ partialSuccess: { [field]: partial.rejected, errorMessage: partial.errorMessage } });
+  return type.encode(message).finish();
+}
+
+/** OTLP/JSON response object: `{}` or `{partialSuccess:{rejectedSpans|rejectedDataPoints (int64 string), errorMessage}}`. */
+export function responseJson(signal: 'traces' | 'metrics', partial: PartialSuccess | null): object {
+  if (partial === null) return {};
+  const field = signal === 'traces' ? 'rejectedSpans' : 'rejectedDataPoints';
+  return { partialSuccess: { [field]: String(partial.rejected), errorMessage: partial.errorMessage } };
+}

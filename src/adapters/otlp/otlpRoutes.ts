@@ -1,0 +1,164 @@
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/schema.js';
+import type { EventRejection } from '../../core/event.js';
+import type { IngestOutcome, Ingestor } from '../../ports/ports.js';
+import { HistogramMapper } from './histogramMapper.js';
+import {
+  decodeMetricsRequestProto,
+  decodeRequestJson,
+  decodeTraceRequestProto,
+  encodeResponseProto,
+  otlpTypes,
+  responseJson,
+  type DecodeResult,
+  type PartialSuccess,
+} from './otlpProtobuf.js';
+import { SpanMapper } from './spanMapper.js';
+
+/** What the OTLP routes need from the daemon. */
+export interface OtlpRouteDeps {
+  readonly ingestor: Ingestor;
+  readonly config: Config;
+  readonly log?: { warn(obj: object, msg?: string): void };
+}
+
+/** OTLP/HTTP paths (DESIGN §6). */
+export const OTLP_PATHS = { traces: '/v1/traces', metrics: '/v1/metrics' } as const;
+
+const PROTOBUF_TYPES = ['application/x-protobuf', 'application/protobuf'];
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+
+/** gRPC status codes used in OTLP error bodies (`google.rpc.Status.code`). */
+const GRPC = { invalidArgument: 3, resourceExhausted: 8, internal: 13, unavailable: 14 } as const;
+
+class HttpFailure {
+  constructor(
+    readonly status: number,
+    readonly message: string,
+  ) {}
+}
+
+/** At most this many rejection reasons are spelled out in a partial-success message. */
+const MAX_REASONS = 3;
+
+/** Builds a partial-success message from rejections: the first few reasons and how many more. */
+export function describeRejections(noun: string, rejections: readonly EventRejection[]): string {
+  const shown = rejections.slice(0, MAX_REASONS).map((r) => `${noun} ${r.index}: ${r.field}: ${r.message}`);
+  const more = rejections.length - shown.length;
+  return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');
+}
+
+async function decompress(body: Buffer, encoding: string, limitBytes: number): Promise<Buffer> {
+  if (encoding === '' || encoding === 'identity') return body;
+  const inflater = encoding === 'gzip' || encoding === 'x-gzip' ? gunzip : encoding === 'deflate' ? inflate : null;
+  if (inflater === null) throw new HttpFailure(415, `unsupported Content-Encoding: ${encoding}`);
+  try {
+    return await inflater(body, { maxOutputLength: limitBytes });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new HttpFailure(413, `decompressed body exceeds ${limitBytes} bytes`);
+    }
+    throw new HttpFailure(400, `invalid ${encoding} body: ${(err as Error).message}`);
+  }
+}
+
+function grpcCodeFor(status: number): number {
+  if (status === 413) return GRPC.resourceExhausted;
+  if (status === 503) return GRPC.unavailable;
+  if (status >= 500) return GRPC.internal;
+  return GRPC.invalidArgument;
+}
+
+function sendFailure(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ code: grpcCodeFor(status), message });
+}
+
+/**
+ * Registers `POST /v1/traces` and `POST /v1/metrics` (OTLP/HTTP, protobuf or
+ * JSON, optionally gzip- or deflate-encoded) in their own encapsulated
+ * context, so their content-type parsers do not touch other routes.
+ *
+ * Answers: 200 with an empty export response, or with `partialSuccess`
+ * (`rejectedSpans` / `rejectedDataPoints`, `errorMessage`) when some items
+ * were refused, encoded like the request; 400 undecodable body, 413 over
+ * `server.body_limit_bytes` (compressed or not), 415 other media type or
+ * encoding, 503 when the pipeline refuses the batch (retriable).
+ */
+export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): Promise<void> {
+  otlpTypes();
+  const { config, ingestor, log } = deps;
+  const limitBytes = config.server.body_limit_bytes;
+  const defaultVariant = (route: string): string => config.routes[route]?.current ?? 'default';
+  const spans = new SpanMapper({ attributes: config.otlp.attributes, defaultVariant });
+  const histograms = new HistogramMapper({ attributes: config.otlp.attributes, defaultVariant });
+  let warnedNoHistograms = false;
+
+  async function handle(signal: 'traces' | 'metrics', request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
+    const protobuf = PROTOBUF_TYPES.some((t) => contentType.startsWith(t));
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    let body: Buffer;
+    try {
+      body = await decompress(raw, String(request.headers['content-encoding'] ?? '').trim().toLowerCase(), limitBytes);
+    } catch (err) {
+      if (err instanceof HttpFailure) return sendFailure(reply, err.status, err.message);
+      throw err;
+    }
+    let decoded: DecodeResult;
+    if (protobuf) decoded = signal === 'traces' ? decodeTraceRequestProto(body) : decodeMetricsRequestProto(body);
+    else decoded = decodeRequestJson(body, signal === 'traces' ? 'resourceSpans' : 'resourceMetrics');
+    if (!decoded.ok) return sendFailure(reply, 400, decoded.reason);
+
+    let partial: PartialSuccess | null;
+    try {
+      partial = signal === 'traces' ? await ingestSpans(decoded.request) : await ingestHistograms(decoded.request);
+    } catch (err) {
+      log?.warn({ err, signal }, 'OTLP batch refused by the pipeline');
+      return sendFailure(reply, 503, 'pipeline unavailable, retry later');
+    }
+    if (protobuf) return reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeResponseProto(signal, partial)));
+    return reply.code(200).type('application/json').send(responseJson(signal, partial));
+  }
+
+  async function ingestSpans(request: unknown): Promise<PartialSuccess | null> {
+    const mapping = spans.map(request);
+    const outcome: IngestOutcome = mapping.events.length > 0 ? await ingestor.submit(mapping.events) : { accepted: 0, errors: [] };
+    const rejections = [...mapping.rejected, ...outcome.errors.map((e) => ({ ...e, index: mapping.positions[e.index] ?? e.index }))];
+    if (rejections.length === 0) return null;
+    rejections.sort((a, b) => a.index - b.index);
+    return { rejected: rejections.length, errorMessage: describeRejections('span', rejections) };
+  }
+
+  async function ingestHistograms(request: unknown): Promise<PartialSuccess | null> {
+    const mapping = histograms.map(request);
+    let rejections = mapping.rejected;
+    if (mapping.observations.length > 0) {
+      if (ingestor.submitHistograms === undefined) {
+        if (!warnedNoHistograms) log?.warn({ observations: mapping.observations.length }, 'OTLP histograms received but this pipeline does not take them');
+        warnedNoHistograms = true;
+        return { rejected: rejections.length, errorMessage: `${mapping.observations.length} GenAI histogram data points ignored: this pipeline does not take histograms` + (rejections.length > 0 ? `; ${describeRejections('data point', rejections)}` : '') };
+      }
+      const outcome = await ingestor.submitHistograms(mapping.observations);
+      if (outcome.errors.length > 0) rejections = [...rejections, ...outcome.errors];
+    }
+    if (rejections.length === 0) return null;
+    return { rejected: rejections.length, errorMessage: describeRejections('data point', rejections) };
+  }
+
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser([...PROTOBUF_TYPES, 'application/json'], { parseAs: 'buffer', bodyLimit: limitBytes }, (_request, body, done) => {
+      done(null, body);
+    });
+    scope.setErrorHandler((err: { statusCode?: number; message: string }, _request, reply) => {
+      const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
+      if (status >= 500) log?.warn({ err }, 'OTLP request failed');
+      return sendFailure(reply, status, status >= 500 ? 'internal error' : err.message);
+    });
+    scope.post(OTLP_PATHS.traces, (request, reply) => handle('traces', request, reply));
+    scope.post(OTLP_PATHS.metrics, (request, reply) => handle('metrics', request, reply));
+  });
+}
