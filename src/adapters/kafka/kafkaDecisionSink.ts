@@ -10,12 +10,27 @@ export interface KafkaProducerOptions {
 }
 
 /**
- * Creates the idempotent producer both Kafka outputs use: acks from all
+ * Connects the producer both Kafka outputs use: idempotent, acks from all
  * replicas, one request in flight (ordering per partition survives retries),
  * topics auto-created (the librdkafka mock has no CreateTopics).
+ *
+ * @remarks kafkajs' idempotent producer needs the cluster's controller; the
+ * librdkafka mock reports none, so there it falls back (with a warning) to the
+ * same settings without idempotence: acks=all, one in-flight request.
  */
-export function createIdempotentProducer(kafka: Kafka): Producer {
-  return kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
+export async function connectProducer(kafka: Kafka, log: AdapterLogger): Promise<Producer> {
+  const idempotent = kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
+  try {
+    await idempotent.connect();
+    return idempotent;
+  } catch (err) {
+    if (!(err instanceof Error) || err.name !== 'KafkaJSBrokerNotFound') throw err;
+    await idempotent.disconnect().catch(() => {});
+    log.warn({ component: 'kafka', err }, 'cluster has no controller: idempotent producer unavailable, using acks=all with one in-flight request');
+    const plain = kafka.producer({ allowAutoTopicCreation: true, maxInFlightRequests: 1 });
+    await plain.connect();
+    return plain;
+  }
 }
 
 /**
@@ -25,22 +40,27 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
  * `publish` resolves once every record is acknowledged.
  */
 export class KafkaDecisionSink implements DecisionSink {
-  private readonly producer: Producer;
-  private connected: Promise<void> | null = null;
+  private readonly kafka: Kafka;
+  private readonly log: AdapterLogger;
+  private producer: Promise<Producer> | null = null;
 
   constructor(
     private readonly settings: KafkaSettings,
     options: KafkaProducerOptions = {},
   ) {
-    this.producer = createIdempotentProducer(createKafkaClient(settings, options.logger ?? silentLogger, options.client));
+    this.log = options.logger ?? silentLogger;
+    this.kafka = createKafkaClient(settings, this.log, options.client);
   }
 
   /** Sends the records; throws (retriable) if the broker stays unreachable past kafkajs' retries. */
   async publish(records: readonly DecisionRecord[]): Promise<void> {
     if (records.length === 0) return;
-    this.connected ??= this.producer.connect();
-    await this.connected;
-    await this.producer.send({
+    this.producer ??= connectProducer(this.kafka, this.log).catch((err: unknown) => {
+      this.producer = null;
+      throw err;
+    });
+    const producer = await this.producer;
+    await producer.send({
       topic: this.settings.topics.decisions,
       acks: -1,
       messages: records.map((record) => ({ key: record.route, value: formatRecord(record) })),
@@ -49,7 +69,8 @@ export class KafkaDecisionSink implements DecisionSink {
 
   /** Disconnects the producer. */
   async close(): Promise<void> {
-    if (this.connected !== null) await this.producer.disconnect();
-    this.connected = null;
+    const producer = this.producer;
+    this.producer = null;
+    if (producer !== null) await (await producer.catch(() => null))?.disconnect();
   }
 }

@@ -1,8 +1,8 @@
-import type { Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { TelemetryEvent } from '../../core/event.js';
 import type { EventForwarder } from '../../ports/ports.js';
-import { createKafkaClient, silentLogger, type KafkaSettings } from './kafkaClient.js';
-import { createIdempotentProducer, type KafkaProducerOptions } from './kafkaDecisionSink.js';
+import { createKafkaClient, silentLogger, type AdapterLogger, type KafkaSettings } from './kafkaClient.js';
+import { connectProducer, type KafkaProducerOptions } from './kafkaDecisionSink.js';
 import { toWireEvent } from './wireEvent.js';
 
 /**
@@ -12,22 +12,27 @@ import { toWireEvent } from './wireEvent.js';
  * once every message is acknowledged, so a receiver can answer 202 only then.
  */
 export class KafkaEventForwarder implements EventForwarder {
-  private readonly producer: Producer;
-  private connected: Promise<void> | null = null;
+  private readonly kafka: Kafka;
+  private readonly log: AdapterLogger;
+  private producer: Promise<Producer> | null = null;
 
   constructor(
     private readonly settings: KafkaSettings,
     options: KafkaProducerOptions = {},
   ) {
-    this.producer = createIdempotentProducer(createKafkaClient(settings, options.logger ?? silentLogger, options.client));
+    this.log = options.logger ?? silentLogger;
+    this.kafka = createKafkaClient(settings, this.log, options.client);
   }
 
   /** Produces the events; throws (retriable) if the broker stays unreachable past kafkajs' retries. */
   async forward(events: readonly TelemetryEvent[]): Promise<void> {
     if (events.length === 0) return;
-    this.connected ??= this.producer.connect();
-    await this.connected;
-    await this.producer.send({
+    this.producer ??= connectProducer(this.kafka, this.log).catch((err: unknown) => {
+      this.producer = null;
+      throw err;
+    });
+    const producer = await this.producer;
+    await producer.send({
       topic: this.settings.topics.events,
       acks: -1,
       messages: events.map((event) => ({ key: event.route, value: JSON.stringify(toWireEvent(event)) })),
@@ -36,7 +41,8 @@ export class KafkaEventForwarder implements EventForwarder {
 
   /** Disconnects the producer. */
   async close(): Promise<void> {
-    if (this.connected !== null) await this.producer.disconnect();
-    this.connected = null;
+    const producer = this.producer;
+    this.producer = null;
+    if (producer !== null) await (await producer.catch(() => null))?.disconnect();
   }
 }

@@ -6,6 +6,7 @@ import type { EventSource, SourceBatch, SourceRejection } from '../../ports/port
 import { createKafkaClient, silentLogger, type AdapterLogger, type KafkaClientOptions, type KafkaSettings } from './kafkaClient.js';
 import { decodeEventsMessage, decodeOtlpMessage, type DecodedMessage, type OtlpTraceDecoder } from './messageDecoder.js';
 import { CommitTracker } from './commitTracker.js';
+import { connectProducer } from './kafkaDecisionSink.js';
 
 /** Dead-letter headers (DESIGN §6): the reason names the field. */
 export const DeadLetterHeaders = {
@@ -66,7 +67,7 @@ export class KafkaEventSource implements EventSource {
   readonly batches$: Observable<SourceBatch> = this.subject.asObservable();
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  private producer: Producer | null = null;
   private readonly log: AdapterLogger;
   private readonly topics: readonly string[];
   private readonly tracker: CommitTracker;
@@ -89,7 +90,6 @@ export class KafkaEventSource implements EventSource {
       allowAutoTopicCreation: true,
       retry: { retries: 5, initialRetryTime: options.client?.initialRetryTimeMs ?? 300, maxRetryTime: options.client?.maxRetryTimeMs ?? 30_000 },
     });
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
     this.topics = [settings.topics.events, settings.topics.otlp_spans];
     this.tracker = new CommitTracker(
       async (offsets) => {
@@ -110,7 +110,7 @@ export class KafkaEventSource implements EventSource {
   /** Connects, joins the group and starts fetching. */
   async start(): Promise<void> {
     if (!this.subject.observed) throw new InvariantError('subscribe to batches$ before starting the Kafka source');
-    await this.producer.connect();
+    this.producer = await connectProducer(this.kafka, this.log);
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.tracker.retain(event.payload.memberAssignment);
@@ -143,7 +143,7 @@ export class KafkaEventSource implements EventSource {
       this.applyPause();
       await this.tracker.drain(this.options.drainTimeoutMs ?? 10_000);
       await this.consumer.disconnect().catch((err: unknown) => this.log.warn({ component: 'kafka', err }, 'consumer disconnect failed'));
-      await this.producer.disconnect().catch((err: unknown) => this.log.warn({ component: 'kafka', err }, 'producer disconnect failed'));
+      await this.producer?.disconnect().catch((err: unknown) => this.log.warn({ component: 'kafka', err }, 'producer disconnect failed'));
       this.subject.complete();
     })();
     return this.stopping;
@@ -188,6 +188,7 @@ export class KafkaEventSource implements EventSource {
     }
     if (deadLetters.length > 0) {
       // Throws on failure: kafkajs retries the batch, which was not resolved, so nothing is lost.
+      if (this.producer === null) throw new InvariantError('dead-letter producer not connected');
       await this.producer.send({ topic: this.settings.topics.dead_letter, messages: deadLetters });
       this.counters.deadLettered += deadLetters.length;
     }
