@@ -101,7 +101,7 @@ export function simulateCall(rng: Rng, pattern: Pattern, conditions: CallConditi
 
   const accuracyDelta = conditions.accuracyDelta ?? 0;
   const pCorrect = clamp01(profile.accuracy + accuracyDelta - truncationPenalty - compressionPenalty);
-  const pConsistent = clamp01(profile.consistency + 0.5 * accuracyDelta - 0.5 * truncationPenalty);
+  const pConsistent = clamp01(profile.consistency + 0.3 * accuracyDelta - 0.5 * truncationPenalty);
   const isError = errorU < Math.min(1, BASE_ERROR_RATE + (conditions.extraErrorRate ?? 0));
 
   const call: Mutable<SimulatedCall> = { pattern, latencyMs: 0, inputTokens, outputTokens, satisfaction: 0, isError };
