@@ -1,7 +1,78 @@
 import { describe, expect, it } from 'vitest';
 import { compressPrompt } from '../../src/actions/compressPrompt.js';
 import { countTokens } from '../../src/actions/tokenCounter.js';
-import { ALL_FIXTURES, CODE_REVIEW, ENTITY_EXTRACTION, RAG_ANSWER, SUPPORT_TRIAGE, TERSE } from './fixtures/prompts.js';
+
+/** Realistic, verbose prompt templates as teams write them (test fixtures for compression). */
+const CODE_REVIEW = `You are an experienced senior software engineer who reviews pull requests.
+
+I need you to carefully analyze the provided code and look for several different types of issues. First, check for any logical bugs or errors in the code that could cause incorrect behavior. Second, examine the code for potential security vulnerabilities that could be exploited by malicious users. Third, identify any performance bottlenecks or inefficiencies that could slow down the application. Finally, look for opportunities to improve the code's readability, maintainability, and adherence to best practices.
+
+When you find issues, please provide a detailed explanation of what the problem is, why it's problematic, and specific recommendations for how to fix it. It is important to note that you should include code examples where appropriate in order to demonstrate the recommended changes.
+
+Here is the code:
+\`\`\`{{language}}
+{{code}}
+\`\`\`
+
+Thank you very much!`;
+
+const SUPPORT_TRIAGE = `You are a helpful customer support assistant for {company}.
+
+Your task is to classify the customer's ticket into exactly one category. Please make sure to read the entire ticket carefully before answering, due to the fact that customers often mention the real problem at the end.
+
+The categories are: billing, technical, account, shipping, other.
+
+Example 1:
+Input: I was charged twice for my subscription this month, please refund me.
+Output: billing
+
+Example 2:
+Input: The app crashes every time I try to upload a photo.
+Output: technical
+
+Example 3:
+Input: I forgot my password and the reset email never arrives.
+Output: account
+
+Example 4:
+Input: My package has been stuck in transit for two weeks.
+Output: shipping
+
+Your answer should be only the category name, in lowercase, with no additional information or explanation.
+
+Ticket: {ticket}`;
+
+const RAG_ANSWER = `You are a knowledgeable assistant that answers questions using only the provided documentation.
+
+I would like you to answer the user's question based on the context below. It is important that you do not make up any information that is not present in the context. In the event that the context does not contain the answer, you should say that you do not know.   Please keep your answer concise and to the point.
+
+Please note that the user may ask about configuration, authentication, performance, and so on, and you should cite the relevant section of the documentation for each and every claim you make.
+
+
+
+Here are the documents:
+{{context}}
+
+Question: {{question}}
+
+Respond in Markdown with a short answer followed by a list of sources.`;
+
+const ENTITY_EXTRACTION = `I want you to extract named entities from the text below.
+
+Basically, you need to find all people, organizations, locations and dates. For example, if the text mentions "Apple opened a store in Paris on 3 May", you should return the organization Apple, the location Paris and the date 3 May. Kindly return the result as JSON with the keys "people", "organizations", "locations" and "dates".
+
+Example 1: Input: Tim Cook visited Berlin in March. Output: {"people":["Tim Cook"],"organizations":[],"locations":["Berlin"],"dates":["March"]}
+Example 2: Input: The WHO met in Geneva on Monday. Output: {"people":[],"organizations":["WHO"],"locations":["Geneva"],"dates":["Monday"]}
+
+Text: \${text}`;
+
+/** Already terse: little to gain, nothing may break. */
+const TERSE = `Role: SQL expert.
+Task: write one PostgreSQL query for {{question}}.
+Schema: {{schema}}
+Output: SQL only.`;
+
+const ALL_FIXTURES = { CODE_REVIEW, SUPPORT_TRIAGE, RAG_ANSWER, ENTITY_EXTRACTION, TERSE } as const;
 
 const PLACEHOLDER = /\{\{[^{}]*\}\}|\$\{[^{}]*\}|\{[A-Za-z_][\w.-]*\}/g;
 const placeholders = (text: string): string[] => [...text.matchAll(PLACEHOLDER)].map((m) => m[0]);
