@@ -4,3 +4,4 @@ export { KafkaDecisionSink, connectProducer, type KafkaProducerOptions } from '.
 export { KafkaEventForwarder } from './kafkaEventForwarder.js';
 export { toWireEvent } from './wireEvent.js';
 export { decodeEventsMessage, decodeOtlpMessage, looksLikeJson, MessageKinds, type DecodedMessage, type MessageKind, type MessageProblem, type OtlpTraceDecoder } from './messageDecoder.js';
+export { createOtlpTraceDecoder } from './otlpTraceDecoder.js';

@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { formatRecord, type DecisionRecord } from '../../core/decision.js';
 import type { DecisionSink } from '../../ports/ports.js';
 import { createKafkaClient, silentLogger, type AdapterLogger, type KafkaClientOptions, type KafkaSettings } from './kafkaClient.js';
@@ -19,7 +19,7 @@ export interface KafkaProducerOptions {
  * same settings without idempotence: acks=all, one in-flight request.
  */
 export async function connectProducer(kafka: Kafka, log: AdapterLogger): Promise<Producer> {
-  const idempotent = kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
+  const idempotent = kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   try {
     await idempotent.connect();
     return idempotent;
@@ -27,7 +27,7 @@ export async function connectProducer(kafka: Kafka, log: AdapterLogger): Promise
     if (!(err instanceof Error) || err.name !== 'KafkaJSBrokerNotFound') throw err;
     await idempotent.disconnect().catch(() => {});
     log.warn({ component: 'kafka', err }, 'cluster has no controller: idempotent producer unavailable, using acks=all with one in-flight request');
-    const plain = kafka.producer({ allowAutoTopicCreation: true, maxInFlightRequests: 1 });
+    const plain = kafka.producer({ allowAutoTopicCreation: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await plain.connect();
     return plain;
   }

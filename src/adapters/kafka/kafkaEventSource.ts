@@ -7,6 +7,7 @@ import { createKafkaClient, silentLogger, type AdapterLogger, type KafkaClientOp
 import { decodeEventsMessage, decodeOtlpMessage, type DecodedMessage, type OtlpTraceDecoder } from './messageDecoder.js';
 import { CommitTracker } from './commitTracker.js';
 import { connectProducer } from './kafkaDecisionSink.js';
+import { createOtlpTraceDecoder } from './otlpTraceDecoder.js';
 
 /** Dead-letter headers (DESIGN §6): the reason names the field. */
 export const DeadLetterHeaders = {
@@ -22,7 +23,7 @@ export const DeadLetterHeaders = {
 export interface KafkaEventSourceOptions {
   readonly logger?: AdapterLogger;
   readonly client?: KafkaClientOptions;
-  /** Decoder for the OTLP spans topic; without it those messages are dead-lettered. */
+  /** Decoder for the OTLP spans topic; default: {@link createOtlpTraceDecoder} with the default attribute names. */
   readonly otlpDecoder?: OtlpTraceDecoder;
   /** Read a new group's partitions from the beginning (default true: no event is skipped). */
   readonly fromBeginning?: boolean;
@@ -30,6 +31,8 @@ export interface KafkaEventSourceOptions {
   readonly drainTimeoutMs?: number;
   /** Consumer session timeout in ms (default 10 000). */
   readonly sessionTimeoutMs?: number;
+  /** Longest a fetch waits on the broker for new data, in ms (default 500; also bounds how long `stop()` waits for a fetch). */
+  readonly maxWaitTimeMs?: number;
 }
 
 /** Counters a caller may export as metrics. */
@@ -76,6 +79,7 @@ export class KafkaEventSource implements EventSource {
   private appliedPause = false;
   private running = false;
   private stopping: Promise<void> | null = null;
+  private readonly otlpDecoder: OtlpTraceDecoder;
 
   constructor(
     private readonly settings: KafkaSettings,
@@ -87,10 +91,12 @@ export class KafkaEventSource implements EventSource {
       groupId: settings.group_id,
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       allowAutoTopicCreation: true,
       retry: { retries: 5, initialRetryTime: options.client?.initialRetryTimeMs ?? 300, maxRetryTime: options.client?.maxRetryTimeMs ?? 30_000 },
     });
     this.topics = [settings.topics.events, settings.topics.otlp_spans];
+    this.otlpDecoder = options.otlpDecoder ?? createOtlpTraceDecoder();
     this.tracker = new CommitTracker(
       async (offsets) => {
         await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.nextOffset) })));
@@ -165,7 +171,7 @@ export class KafkaEventSource implements EventSource {
         continue;
       }
       lastOffset = offset;
-      const decoded: DecodedMessage = kind === 'events' ? decodeEventsMessage(message.value) : decodeOtlpMessage(message.value, this.options.otlpDecoder);
+      const decoded: DecodedMessage = kind === 'events' ? decodeEventsMessage(message.value) : decodeOtlpMessage(message.value, this.otlpDecoder);
       for (const event of decoded.events) events.push(event);
       this.counters.skippedSpans += decoded.skipped;
       for (const problem of decoded.problems) {

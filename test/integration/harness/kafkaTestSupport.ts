@@ -1,6 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { Subscription } from 'rxjs';
-import { vi } from 'vitest';
 import { ConfigSchema } from '../../../src/config/schema.js';
 import type { KafkaSettings } from '../../../src/adapters/kafka/index.js';
 import type { TelemetryEvent } from '../../../src/core/event.js';
@@ -49,9 +48,7 @@ export class RecordingConsumer {
 
   /** Waits until at least `n` events arrived (the broker and group join are real, so this polls). */
   async waitForEvents(n: number, timeoutMs = 30_000): Promise<void> {
-    await vi.waitFor(() => {
-      if (this.events.length < n) throw new Error(`${this.events.length}/${n} events`);
-    }, { timeout: timeoutMs, interval: 50 });
+    await waitUntil(() => this.events.length >= n, timeoutMs, () => `${this.events.length}/${n} events`);
   }
 
   close(): void {
@@ -75,4 +72,13 @@ export async function committedTotal(brokers: string, groupId: string, topic: st
 /** A v1 wire event for tests. */
 export function wire(i: number, route = `route-${i % 3}`): Record<string, unknown> {
   return { ts: 1_700_000_000_000 + i, route, variant: 'v1', latency_ms: 100 + i, input_tokens: 10, output_tokens: 5 };
+}
+
+/** Polls `condition` every 25 ms until it holds; rejects after `timeoutMs` with `describe()`. For waits on real services only. */
+export async function waitUntil(condition: () => boolean, timeoutMs = 30_000, describe: () => string = () => 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
