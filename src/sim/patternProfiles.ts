@@ -39,11 +39,11 @@ export interface PatternProfile {
  */
 export const PATTERN_PROFILES: Readonly<Record<Pattern, PatternProfile>> = {
   zero_shot: {
-    meanLatencyMs: 1200, latencySigma: 0.3, meanInputTokens: 250, meanOutputTokens: 200,
+    meanLatencyMs: 1200, latencySigma: 0.28, meanInputTokens: 250, meanOutputTokens: 200,
     accuracy: 0.86, quality: 0.8, consistency: 0.88, degradationSensitivity: 1.2,
   },
   few_shot: {
-    meanLatencyMs: 1800, latencySigma: 0.3, meanInputTokens: 700, meanOutputTokens: 250,
+    meanLatencyMs: 1800, latencySigma: 0.28, meanInputTokens: 700, meanOutputTokens: 250,
     accuracy: 0.94, quality: 0.87, consistency: 0.91, degradationSensitivity: 1,
   },
   chain_of_thought: {
