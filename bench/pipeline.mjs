@@ -74,6 +74,9 @@ const decoder = new NdjsonEventDecoder();
 const events = [];
 const errors = [];
 let rssAt1M = 0;
+const onBatch = (batch) => {
+  decisions += engine.ingest(batch).length;
+};
 const chunks = Math.ceil(Math.max(EVENTS, LONG) / CHUNK);
 for (let k = 0; k < chunks; k++) {
   const text = chunk(k);
@@ -84,11 +87,11 @@ for (let k = 0; k < chunks; k++) {
     parsed += bareParse(text);
     parseMs += performance.now() - t;
     t = performance.now();
-    decoder.push(text, events, errors);
+    decoder.push(text, events, errors, onBatch);
     decisions += engine.ingest(events).length;
     pipeMs += performance.now() - t;
   } else {
-    decoder.push(text, events, errors);
+    decoder.push(text, events, errors, onBatch);
     decisions += engine.ingest(events).length;
   }
   events.length = 0;

@@ -60,7 +60,10 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
 
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   for await (const chunk of stream) {
-    decoder.push(chunk as string, events, errors);
+    decoder.push(chunk as string, events, errors, (batch) => {
+      eventsSeen += batch.length;
+      emit(engine.ingest(batch), out);
+    });
     bytesRead += Buffer.byteLength(chunk as string);
     await drain();
     if (progress && bytesRead - lastProgress > 50 * 1024 * 1024) {

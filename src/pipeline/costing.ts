@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { TelemetryEvent } from '../core/event.js';
+import { withCostUsd, type TelemetryEvent } from '../core/event.js';
 
 /**
  * Fills `costUsd` from the price table when the event has none but carries a
@@ -10,5 +10,5 @@ export function withCost(event: TelemetryEvent, prices: Config['prices']): Telem
   const price = prices[event.model];
   if (price === undefined || (event.inputTokens === undefined && event.outputTokens === undefined)) return event;
   const costUsd = ((event.inputTokens ?? 0) * price.input_per_mtok + (event.outputTokens ?? 0) * price.output_per_mtok) / 1_000_000;
-  return { ...event, costUsd };
+  return withCostUsd(event, costUsd);
 }

@@ -20,6 +20,8 @@ interface VariantState {
 interface RouteState {
   readonly route: string;
   readonly variants: Map<string, VariantState>;
+  /** The same variants sorted by name: evaluation order, kept sorted on insert. */
+  readonly sorted: VariantState[];
   /** Newest event time seen on this route (or advanced while idle), epoch ms. */
   watermarkMs: number;
   /** Every bucket ending at or before this boundary is closed and evaluated. */
@@ -167,8 +169,8 @@ export class PipelineEngine {
     const state = this.routes.get(route);
     if (state === undefined) return null;
     const stats: WindowStats[] = [];
-    for (const name of [...state.variants.keys()].sort()) {
-      const variant = state.variants.get(name)!;
+    for (const variant of state.sorted) {
+      const name = variant.variant;
       const total = new StatsBucket();
       total.merge(variant.window.windowTotal);
       for (const open of variant.window.openBuckets()) total.merge(open);
@@ -191,6 +193,7 @@ export class PipelineEngine {
     const state: RouteState = {
       route,
       variants: new Map(),
+      sorted: [],
       watermarkMs: firstTs,
       boundaryMs: this.boundaryFor(firstTs),
       lastDataMs: firstTs,
@@ -206,6 +209,9 @@ export class PipelineEngine {
     window.closeUntil(state.boundaryMs);
     const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant) };
     state.variants.set(variant, created);
+    let at = state.sorted.length;
+    while (at > 0 && state.sorted[at - 1]!.variant > variant) at--;
+    state.sorted.splice(at, 0, created);
     return created;
   }
 
@@ -230,10 +236,9 @@ export class PipelineEngine {
   private closeAndEvaluate(state: RouteState, boundaryMs: number, out: DecisionRecord[]): void {
     state.boundaryMs = boundaryMs;
     const produced: DecisionRecord[] = [];
-    for (const name of [...state.variants.keys()].sort()) {
-      const variant = state.variants.get(name)!;
+    for (const variant of state.sorted) {
       variant.window.closeUntil(boundaryMs);
-      const stats = toWindowStats(state.route, name, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs);
+      const stats = toWindowStats(state.route, variant.variant, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs);
       this.counters.evaluations++;
       for (const record of this.detector.evaluate(stats, boundaryMs)) produced.push(record);
     }

@@ -14,8 +14,12 @@ export class NdjsonEventDecoder {
   private pending = '';
   private lineNo = 0;
 
-  /** Decodes every complete line in `chunk` (plus what was pending). */
-  push(chunk: string, events: TelemetryEvent[], errors: LineRejection[]): void {
+  /**
+   * Decodes every complete line in `chunk` (plus what was pending). With
+   * `onBatch`, hands over (and empties) `events` every `batchSize` events, so
+   * decoded events die young instead of surviving into the old generation.
+   */
+  push(chunk: string, events: TelemetryEvent[], errors: LineRejection[], onBatch?: (events: TelemetryEvent[]) => void, batchSize = 512): void {
     const text = this.pending + chunk;
     let start = 0;
     for (;;) {
@@ -23,6 +27,10 @@ export class NdjsonEventDecoder {
       if (end < 0) break;
       this.decodeLine(text, start, end, events, errors);
       start = end + 1;
+      if (onBatch !== undefined && events.length >= batchSize) {
+        onBatch(events);
+        events.length = 0;
+      }
     }
     this.pending = text.slice(start);
   }
