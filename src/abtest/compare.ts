@@ -177,10 +177,10 @@ export function hasData(c: Comparison): boolean {
   return c.delta !== null;
 }
 
-/** The DESIGN §5 evidence shape of a comparison (`unit` and `alpha` added as extra fields). */
+/** The DESIGN §5 evidence shape of a comparison (`unit` and `alpha` added as extra fields; an unbounded ci side serializes as null). */
 export function toEvidence(c: Comparison, alpha: number): MetricEvidence {
-  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
-  const ci = c.delta === null ? null : ([finite(c.lo) ?? -1e308, finite(c.hi) ?? 1e308] as const);
+  // An unbounded side stays ±Infinity, which JSON writes as null.
+  const ci = c.delta === null ? null : ([c.lo, c.hi] as const);
   const extra = c.thresholdMs === undefined ? {} : { threshold_ms: c.thresholdMs, quantile_level: c.level };
   return { baseline: c.baseline, candidate: c.candidate, delta: c.delta, ci, p: c.p, n: c.n, unit: c.unit, alpha, ...extra };
 }

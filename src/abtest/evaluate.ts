@@ -126,13 +126,14 @@ export function evaluateExperiment(state: ExperimentState, config: AbTestConfig,
   if (minN < config.min_samples_per_arm) {
     return expired ? done('inconclusive', `deadline reached with ${minN} < ${config.min_samples_per_arm} samples per arm; baseline kept`) : done('continue', `waiting for ${config.min_samples_per_arm} samples per arm (have ${minN})`);
   }
-  const trigger = triggers.find((t) => t.status === 'failed');
-  if (trigger) return done('rollback', `rollback trigger: ${trigger.reason}`);
-  const gate = gates.find((g) => g.status === 'failed');
-  if (gate) return done('rollback', `gate violated: ${gate.reason}`);
   const floor = config.effect_floor_pct / 100;
   const main = primary(comparisons, kind, floor);
-  if (main.status === 'worse') return done('rollback', `${kind} cannot succeed: ${main.detail}`);
+  const problems = [
+    ...triggers.filter((t) => t.status === 'failed').map((t) => `rollback trigger: ${t.reason}`),
+    ...gates.filter((g) => g.status === 'failed').map((g) => `gate violated: ${g.reason}`),
+    ...(main.status === 'worse' ? [`${kind} cannot succeed: ${main.detail}`] : []),
+  ];
+  if (problems.length > 0) return done('rollback', problems.join(' | '));
   const pending = [...gates, ...triggers].filter((g) => g.status === 'inconclusive');
   if (main.status === 'better' && pending.length === 0) {
     return done('promote', `${kind} succeeded: ${main.detail}; all gates passed`);
