@@ -1,0 +1,82 @@
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
+import { PipelineEngine } from '../../src/pipeline/engine.js';
+import { idleTicks, runEngine } from '../../src/pipeline/pipelineOperator.js';
+
+const config = parseConfig({});
+const T0 = Date.parse('2026-01-05T08:00:00Z');
+
+function ev(ts: number, route = 'r', latencyMs = 1000, extra: Partial<TelemetryEvent> = {}): TelemetryEvent {
+  return { ...makeEvent(ts, route, 'v1', latencyMs), ...extra };
+}
+
+describe('PipelineEngine event time', () => {
+  it('counts an event whose bucket already closed as late and leaves the statistics alone', () => {
+    const engine = new PipelineEngine(config);
+    engine.ingest([ev(T0), ev(T0 + 120_000)]); // watermark T0+2m closes buckets before T0+90s
+    const before = engine.liveStats('r')![0]!.count;
+    engine.ingest([ev(T0 + 5_000, 'r', 99_999)]);
+    expect(engine.lateEventsOf('r')).toBe(1);
+    expect(engine.counters.late).toBe(1);
+    expect(engine.liveStats('r')![0]!.count).toBe(before);
+    expect(engine.liveStats('r')![0]!.latencyMs!.p99).toBeLessThan(2000);
+  });
+
+  it('accepts out-of-order events within the allowed lateness', () => {
+    const engine = new PipelineEngine(config);
+    engine.ingest([ev(T0 + 60_000), ev(T0 + 35_000), ev(T0 + 59_000)]);
+    expect(engine.lateEventsOf('r')).toBe(0);
+    expect(engine.liveStats('r')![0]!.count).toBe(3);
+  });
+
+  it('keeps one watermark per route: a route far ahead never makes another route late', () => {
+    const engine = new PipelineEngine(config);
+    engine.ingest([ev(T0, 'slow'), ev(T0 + 3_600_000, 'fast'), ev(T0 + 1_000, 'slow')]);
+    expect(engine.lateEventsOf('slow')).toBe(0);
+    expect(engine.watermarkOf('slow')).toBe(T0 + 1_000);
+    expect(engine.watermarkOf('fast')).toBe(T0 + 3_600_000);
+  });
+
+  it('fills cost from the price table when the event has none', () => {
+    const engine = new PipelineEngine(config);
+    engine.ingest([ev(T0, 'r', 1000, { model: 'gpt-4o', inputTokens: 1_000_000, outputTokens: 0 })]);
+    expect(engine.liveStats('r')![0]!.costPerTaskUsd).toBeCloseTo(2.5, 10);
+  });
+
+  it('null metrics stay null, never 0', () => {
+    const engine = new PipelineEngine(config);
+    engine.ingest([ev(T0)]);
+    const s = engine.liveStats('r')![0]!;
+    expect([s.accuracy, s.consistency, s.costPerTaskUsd, s.tokensPerQualityPoint]).toEqual([null, null, null, null]);
+    expect(engine.liveStats('unknown')).toBeNull();
+  });
+
+  it('an idle route's watermark moves on with the (virtual) wall clock and its window empties', () => {
+    const engine = new PipelineEngine(config);
+    const slow: TelemetryEvent[] = [];
+    for (let t = 0; t < 10 * 60_000; t += 200) slow.push(ev(T0 + t, 'r', 4000));
+    const records = engine.ingest(slow);
+    expect(records.some((r) => r.type === 'trigger' && r.rule === 'response_time_warning' && r.state === 'firing')).toBe(true);
+    expect(engine.liveStats('r')![0]!.count).toBeGreaterThan(0);
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    scheduler.run(({ flush }) => {
+      const out: number[] = [];
+      const sub = idleTicks(1000, scheduler).pipe(runEngine(engine)).subscribe((r) => out.push(r.length));
+      scheduler.schedule(() => sub.unsubscribe(), 10 * 60_000 + 1);
+      flush();
+      expect(out.length).toBe(600);
+    });
+    // The first tick only notices the route went idle; the other 599 move it on by 1 s each.
+    expect(engine.watermarkOf('r')).toBe(T0 + 10 * 60_000 - 200 + 599_000);
+    expect(engine.liveStats('r')![0]!.count).toBe(0);
+  });
+
+  it('is deterministic: same input, same records', () => {
+    const input: TelemetryEvent[] = [];
+    for (let t = 0; t < 20 * 60_000; t += 100) input.push(ev(T0 + t, t % 300 === 0 ? 'a' : 'b', 1500 + (t % 7000) / 2, { costUsd: 0.2 }));
+    const run = (): string => JSON.stringify([...new PipelineEngine(config).ingest(input), ...new PipelineEngine(config).flush()]);
+    expect(run()).toBe(run());
+  });
+});
