@@ -53,7 +53,7 @@ describe('PipelineEngine event time', () => {
     expect(engine.liveStats('unknown')).toBeNull();
   });
 
-  it('an idle route's watermark moves on with the (virtual) wall clock and its window empties', () => {
+  it("an idle route's watermark moves on with the (virtual) wall clock and its window empties", () => {
     const engine = new PipelineEngine(config);
     const slow: TelemetryEvent[] = [];
     for (let t = 0; t < 10 * 60_000; t += 200) slow.push(ev(T0 + t, 'r', 4000));
