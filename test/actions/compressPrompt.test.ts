@@ -79,11 +79,11 @@ const placeholders = (text: string): string[] => [...text.matchAll(PLACEHOLDER)]
 
 describe('compressPrompt', () => {
   it.each([
-    ['CODE_REVIEW', CODE_REVIEW, 15],
-    ['SUPPORT_TRIAGE', SUPPORT_TRIAGE, 15],
-    ['RAG_ANSWER', RAG_ANSWER, 15],
-    ['ENTITY_EXTRACTION', ENTITY_EXTRACTION, 8],
-  ])('saves real tokens on %s (at least %s percent)', (_name, template, minSavingPct) => {
+    ['CODE_REVIEW', 15, CODE_REVIEW],
+    ['SUPPORT_TRIAGE', 15, SUPPORT_TRIAGE],
+    ['RAG_ANSWER', 15, RAG_ANSWER],
+    ['ENTITY_EXTRACTION', 8, ENTITY_EXTRACTION],
+  ] as const)('%s saves at least %i percent of real tokens', (_name, minSavingPct, template) => {
     const result = compressPrompt(template);
     expect(result.tokensBefore).toBe(countTokens(template));
     expect(result.tokensAfter).toBe(countTokens(result.text));
