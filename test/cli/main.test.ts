@@ -1,0 +1,80 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The CLI as users run it: the built package (npm test builds before vitest).
+const CLI = 'dist/cli/main.js';
+const run = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, PROMPTPILOT_CONFIG: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const tmpFile = (name: string, text: string): string => {
+  const path = join(mkdtempSync(join(tmpdir(), 'pp-cli-')), name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('promptpilot CLI', () => {
+  it('--help everywhere, exit 0', () => {
+    for (const args of [['--help'], ['run', '--help'], ['replay', '--help'], ['gate', '--help'], ['validate-config', '--help']]) {
+      const r = run(...args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage');
+    }
+  });
+
+  it('bad usage is one clear line and a non-zero exit, never a stack trace', () => {
+    for (const args of [['frobnicate'], ['replay'], ['replay', '--input', 'does-not-exist.ndjson'], ['replay', '--bogus', 'x'], ['run', '--config', 'nope.yaml']]) {
+      const r = run(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('validate-config: the shipped configs are valid; a bad one names the path (exit 1)', () => {
+    expect(run('validate-config', 'config/default.yaml').code).toBe(0);
+    expect(run('validate-config', 'config/demo.yaml').code).toBe(0);
+    const bad = tmpFile('bad.yaml', 'abtest:\n  gates:\n    cost_increase_pct: lots\n');
+    const r = run('validate-config', bad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('abtest.gates.cost_increase_pct: expected number');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('replay prints decision records on stdout and reports bad lines on stderr', () => {
+    const start = Date.parse('2026-01-05T08:00:00Z');
+    const lines = ['{oops'];
+    for (let i = 0; i < 3000; i++) lines.push(JSON.stringify({ ts: start + i * 400, route: 'r', variant: 'v', latency_ms: 4000, cost_usd: 0.01 }));
+    const r = run('replay', '--input', tmpFile('in.ndjson', lines.join('\n')));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('line 1: (line): invalid JSON');
+    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records[0]).toMatchObject({ type: 'trigger', rule: 'response_time_warning', state: 'firing' });
+  });
+
+  it('run drains and exits 0 on SIGTERM', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const child = spawn(process.execPath, [CLI, 'run'], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'info' } });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    for (let i = 0; i < 100 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    const res = await fetch(`http://127.0.0.1:${port}/v1/events`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ts: Date.now(), route: 'r', variant: 'v', latency_ms: 5 }),
+    });
+    expect(res.status).toBe(202);
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(out).toContain('promptpilot stopped');
+  });
+});
