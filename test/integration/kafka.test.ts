@@ -73,24 +73,43 @@ describe('KafkaEventSource on the librdkafka mock cluster', () => {
     expect(await committedTotal(mock.brokers, settings.group_id, settings.topics.events)).toBe(5);
   });
 
-  it('pauses fetching while more events than max_in_flight_events await commit, and resumes after commits', async () => {
+  it('stops fetching while more events than max_in_flight_events await commit, and resumes after commits', async () => {
     const settings = uniqueSettings(mock.brokers, { max_in_flight_events: 5 });
     await kcatProduce(mock.brokers, settings.topics.events, Array.from({ length: 30 }, (_, i) => ({ key: 'r', value: JSON.stringify(wire(i, 'r')) })), 0);
-    const source = new KafkaEventSource(settings, { client: {} });
+    const source = new KafkaEventSource(settings);
     const consumer = new RecordingConsumer(source);
     consumer.autoCommit = false;
     await source.start();
-    await consumer.waitForEvents(1);
-    const seenWhileBlocked = consumer.events.length;
-    // Nothing was committed, so the source must be holding back: it only ever delivers whole fetched batches.
-    expect(source.inFlightEvents).toBe(seenWhileBlocked);
+    await consumer.waitForEvents(30);
+    expect(source.paused).toBe(true);
+    await kcatProduce(mock.brokers, settings.topics.events, Array.from({ length: 20 }, (_, i) => ({ key: 'r', value: JSON.stringify(wire(100 + i, 'r')) })), 0);
+    // A negative check needs a wait: several fetch cycles (maxWaitTime 500 ms) pass without a delivery.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(consumer.events).toHaveLength(30);
+
     consumer.autoCommit = true;
     await consumer.commitAll();
-    await consumer.waitForEvents(30);
+    expect(source.paused).toBe(false);
+    await consumer.waitForEvents(50);
     await source.stop();
     consumer.close();
-    expect(new Set(consumer.events.map((e) => e.ts)).size).toBe(30);
-    expect(await committedTotal(mock.brokers, settings.group_id, settings.topics.events)).toBe(30);
+    expect(new Set(consumer.events.map((e) => e.ts)).size).toBe(50);
+    expect(await committedTotal(mock.brokers, settings.group_id, settings.topics.events)).toBe(50);
+  });
+
+  it('setPaused(true) holds delivery until setPaused(false)', async () => {
+    const settings = uniqueSettings(mock.brokers);
+    const source = new KafkaEventSource(settings);
+    const consumer = new RecordingConsumer(source);
+    await source.start();
+    source.setPaused(true);
+    await kcatProduce(mock.brokers, settings.topics.events, [{ key: 'r', value: JSON.stringify(wire(1, 'r')) }]);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(consumer.events).toHaveLength(0);
+    source.setPaused(false);
+    await consumer.waitForEvents(1);
+    await source.stop();
+    consumer.close();
   });
 });
 

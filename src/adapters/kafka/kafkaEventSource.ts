@@ -113,6 +113,11 @@ export class KafkaEventSource implements EventSource {
     return this.tracker.inFlightEvents;
   }
 
+  /** True while fetching is paused (by `setPaused(true)` or because too many events await commit). */
+  get paused(): boolean {
+    return this.manualPause || this.autoPause;
+  }
+
   /** Connects, joins the group and starts fetching. */
   async start(): Promise<void> {
     if (!this.subject.observed) throw new InvariantError('subscribe to batches$ before starting the Kafka source');
