@@ -38,16 +38,16 @@ export const RuleSchema = z
     op: z.enum(['gt', 'lt']),
     threshold: ThresholdSchema,
     /** The condition must hold this long (event time) before the rule fires. */
-    for: duration.default(0),
+    for: duration.default(0).describe('The condition must hold this long (event time) before the rule fires.'),
     /** After the condition clears it must stay clear this long before the rule resolves. */
-    keep_firing_for: duration.default(60_000),
+    keep_firing_for: duration.default(60_000).describe('After the condition clears it must stay clear this long before the rule resolves.'),
     /**
      * Resolve only once the value is this far (percent of threshold) on the good side. The
      * default rules on shares (accuracy, consistency) use 1 %: 5 % of 0.95 would demand 0.9975.
      */
     hysteresis_pct: pct.default(5),
     /** Fewer samples in the window than this and the rule neither fires nor resolves. */
-    min_samples: z.number().int().nonnegative().default(30),
+    min_samples: z.number().int().nonnegative().default(30).describe('Fewer samples in the window than this and the rule neither fires nor resolves.'),
     severity: z.enum(['info', 'warning', 'critical']).default('warning'),
     action: z.enum(ACTION_KINDS).optional(),
     enabled: z.boolean().default(true),
@@ -83,9 +83,9 @@ const VariantSchema = z
     name: z.string().min(1).max(200),
     pattern: z.enum(ALL_PATTERNS).optional(),
     /** Prompt template text; token_optimization derives compressed candidates from it. */
-    template: z.string().optional(),
+    template: z.string().optional().describe('Prompt template text; token_optimization derives compressed candidates from it.'),
     /** Name of a registered, shorter variant that token_optimization may use instead of deriving one. */
-    compressed: z.string().min(1).max(200).optional(),
+    compressed: z.string().min(1).max(200).optional().describe('Name of a registered, shorter variant that token_optimization may use instead of deriving one.'),
     tier: z.string().optional(),
   })
   .strict();
@@ -94,7 +94,7 @@ const RouteSchema = z
   .object({
     targets: TargetsSchema.partial().default({}),
     /** The variant in production when no traffic has said otherwise. */
-    current: z.string().min(1).max(200).optional(),
+    current: z.string().min(1).max(200).optional().describe('The variant in production when no traffic has said otherwise.'),
     tier: z.string().optional(),
     variants: z.array(VariantSchema).default([]),
   })
@@ -128,7 +128,7 @@ const SimulatedRouteSchema = z
     pattern: z.enum(PATTERNS),
     model: z.string().default('gpt-4o-mini'),
     /** Calls per second of event time. */
-    rate_per_second: positive.default(5),
+    rate_per_second: positive.default(5).describe('Calls per second of event time.'),
   })
   .strict();
 
@@ -136,7 +136,7 @@ const DegradationSchema = z
   .object({
     route: z.string().min(1),
     /** Event time after the simulator's start when the degradation begins. */
-    at: duration,
+    at: duration.describe('Event time after the simulator\'s start when the degradation begins.'),
     duration: duration,
     latency_factor: positive.default(1),
     cost_factor: positive.default(1),
@@ -148,17 +148,17 @@ const DegradationSchema = z
 const AbTestSchema = z
   .object({
     /** Candidate traffic share steps; each step needs a healthy check before the next. */
-    ramp: z.array(z.number().gt(0).max(0.5)).min(1).default([0.1, 0.25, 0.5]),
+    ramp: z.array(z.number().gt(0).max(0.5)).min(1).default([0.1, 0.25, 0.5]).describe('Candidate traffic share steps; each step needs a healthy check before the next.'),
     /** Samples per arm before moving to the next ramp step. */
-    ramp_step_samples: z.number().int().positive().default(200),
+    ramp_step_samples: z.number().int().positive().default(200).describe('Samples per arm before moving to the next ramp step.'),
     /** Family-wise error rate across an experiment's decisions (anytime-valid). */
-    alpha: z.number().gt(0).lt(0.5).default(0.05),
+    alpha: z.number().gt(0).lt(0.5).default(0.05).describe('Family-wise error rate across an experiment\'s decisions (anytime-valid).'),
     min_samples_per_arm: z.number().int().positive().default(100),
     max_duration: duration.default(86_400_000),
     /** Sample-ratio-mismatch test p-value below which every automated decision is blocked. */
-    srm_p_value: z.number().gt(0).lt(0.5).default(0.001),
+    srm_p_value: z.number().gt(0).lt(0.5).default(0.001).describe('Sample-ratio-mismatch test p-value below which every automated decision is blocked.'),
     /** Relative effects smaller than this never decide on their own. */
-    effect_floor_pct: pct.default(1),
+    effect_floor_pct: pct.default(1).describe('Relative effects smaller than this never decide on their own.'),
     cooldown: duration.default(3_600_000),
     gates: z
       .object({
@@ -186,7 +186,7 @@ const KafkaSchema = z
     client_id: z.string().default('promptpilot'),
     group_id: z.string().default('promptpilot'),
     /** `consumer` processes events; `gateway` only forwards HTTP/OTLP input to the events topic. */
-    role: z.enum(['consumer', 'gateway']).default('consumer'),
+    role: z.enum(['consumer', 'gateway']).default('consumer').describe('`consumer` processes events; `gateway` only forwards HTTP/OTLP input to the events topic.'),
     topics: z
       .object({
         events: z.string().default('promptpilot.events'),
@@ -206,7 +206,7 @@ const KafkaSchema = z
       .strict()
       .optional(),
     /** Pause consumption while this many events wait to be processed. */
-    max_in_flight_events: z.number().int().positive().default(50_000),
+    max_in_flight_events: z.number().int().positive().default(50_000).describe('Pause consumption while this many events wait to be processed.'),
   })
   .strict();
 
@@ -239,22 +239,22 @@ export const ConfigSchema = z
         host: z.string().default('0.0.0.0'),
         body_limit_bytes: z.number().int().positive().default(16 * 1024 * 1024),
         /** Bearer token for mutating endpoints; unset means they are refused. */
-        api_token: z.string().min(1).optional(),
+        api_token: z.string().min(1).optional().describe('Bearer token for mutating endpoints; unset means they are refused.'),
       })
       .strict()
       .default({ port: 4318, host: '0.0.0.0', body_limit_bytes: 16 * 1024 * 1024 }),
     time: z
       .object({
         /** Width of one statistics bucket; windows are built from these. */
-        bucket: duration.default(10_000),
+        bucket: duration.default(10_000).describe('Width of one statistics bucket; windows are built from these.'),
         /** Rolling window over which route statistics are computed. */
-        window: duration.default(300_000),
+        window: duration.default(300_000).describe('Rolling window over which route statistics are computed.'),
         /** How long after a bucket's end events for it are still accepted. */
-        allowed_lateness: duration.default(30_000),
+        allowed_lateness: duration.default(30_000).describe('How long after a bucket\'s end events for it are still accepted.'),
         /** Events dated further ahead of the wall clock are rejected. */
-        max_future_skew: duration.default(300_000),
+        max_future_skew: duration.default(300_000).describe('Events dated further ahead of the wall clock are rejected.'),
         /** Wall-clock period at which idle routes' watermarks advance. */
-        idle_tick: duration.default(1_000),
+        idle_tick: duration.default(1_000).describe('Wall-clock period at which idle routes\' watermarks advance.'),
       })
       .strict()
       .default({ bucket: 10_000, window: 300_000, allowed_lateness: 30_000, max_future_skew: 300_000, idle_tick: 1_000 })
@@ -268,16 +268,16 @@ export const ConfigSchema = z
     baseline: z
       .object({
         /** Half-life of the exponentially weighted baseline for baseline-relative rules. */
-        half_life: duration.default(3_600_000),
+        half_life: duration.default(3_600_000).describe('Half-life of the exponentially weighted baseline for baseline-relative rules.'),
         /** Samples the baseline must have seen before baseline-relative rules may fire. */
-        min_samples: z.number().int().nonnegative().default(500),
+        min_samples: z.number().int().nonnegative().default(500).describe('Samples the baseline must have seen before baseline-relative rules may fire.'),
       })
       .strict()
       .default({ half_life: 3_600_000, min_samples: 500 }),
     actions: z
       .object({
         /** After an action on a route, no new action on that route for this long. */
-        cooldown: duration.default(1_800_000),
+        cooldown: duration.default(1_800_000).describe('After an action on a route, no new action on that route for this long.'),
         pattern_ladder: z.array(z.enum(PATTERNS)).min(2).default([...PATTERNS]),
         budget_tiers: z.record(z.string(), TierSchema).default({
           economy: { max_tokens: 500, pattern: 'zero_shot' },
@@ -300,7 +300,7 @@ export const ConfigSchema = z
         default_tier: 'standard',
       }),
     /** USD per million tokens by model, used when an event has no cost_usd. */
-    prices: z.record(z.string(), PriceSchema).default(DEFAULT_PRICES),
+    prices: z.record(z.string(), PriceSchema).default(DEFAULT_PRICES).describe('USD per million tokens by model, used when an event has no cost_usd.'),
     abtest: AbTestSchema.default(() => AbTestSchema.parse({})),
     kafka: KafkaSchema.default(() => KafkaSchema.parse({})),
     redis: z
@@ -310,7 +310,7 @@ export const ConfigSchema = z
     otlp: z
       .object({
         /** Attribute names tried in order for each event field; first present wins. */
-        attributes: OtlpAttributesSchema.default(() => OtlpAttributesSchema.parse({})),
+        attributes: OtlpAttributesSchema.default(() => OtlpAttributesSchema.parse({})).describe('Attribute names tried in order for each event field; first present wins.'),
       })
       .strict()
       .default(() => ({ attributes: OtlpAttributesSchema.parse({}) })),
@@ -319,9 +319,9 @@ export const ConfigSchema = z
         enabled: z.boolean().default(false),
         seed: z.number().int().default(42),
         /** Event-time milliseconds that pass per wall-clock millisecond. */
-        speedup: positive.default(10),
+        speedup: positive.default(10).describe('Event-time milliseconds that pass per wall-clock millisecond.'),
         /** Where simulated event time starts, relative to the wall clock at start (negative = past). */
-        start_offset: z.string().default('-6h'),
+        start_offset: z.string().default('-6h').describe('Where simulated event time starts, relative to the wall clock at start (negative = past).'),
         routes: z.array(SimulatedRouteSchema).default([]),
         degradations: z.array(DegradationSchema).default([]),
       })

@@ -76,3 +76,10 @@ describe('config', () => {
     expect(Object.isFrozen(c.targets)).toBe(true);
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('is generated from the schema and up to date (npx tsx scripts/gen-config-docs.ts)', async () => {
+    const { renderConfigReference } = await import('../../src/config/configReference.js');
+    expect(readFileSync('docs/configuration.md', 'utf8')).toBe(renderConfigReference());
+  });
+});

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { formatDurationMs } from './duration.js';
+import { ConfigSchema } from './schema.js';
+
+interface JsonSchema {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  enum?: unknown[];
+  const?: unknown;
+  minimum?: number;
+  maximum?: number;
+}
+
+const DURATION_KEYS = new Set(['bucket', 'window', 'allowed_lateness', 'max_future_skew', 'idle_tick', 'for', 'keep_firing_for', 'half_life', 'cooldown', 'max_duration', 'at', 'duration']);
+
+function typeOf(s: JsonSchema, key: string): string {
+  if (DURATION_KEYS.has(key)) return 'duration';
+  if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
+  if (s.const !== undefined) return `\`${String(s.const)}\``;
+  if (s.anyOf) return s.anyOf.map((a) => typeOf(a, '')).join(' \\| ');
+  if (s.type === 'array') return `list of ${s.items ? typeOf(s.items, '') : 'any'}`;
+  if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') return 'map';
+  const t = Array.isArray(s.type) ? s.type.join('/') : (s.type ?? 'any');
+  const range = s.minimum !== undefined || s.maximum !== undefined ? ` (${s.minimum ?? '…'}–${s.maximum ?? '…'})` : '';
+  return t + range;
+}
+
+function formatDefault(value: unknown, key: string): string {
+  if (value === undefined) return '';
+  if (typeof value === 'number' && DURATION_KEYS.has(key)) return `\`${formatDurationMs(value)}\``;
+  const text = JSON.stringify(value);
+  return text.length > 60 ? '(see config/default.yaml)' : `\`${text}\``;
+}
+
+/**
+ * Renders the configuration reference (docs/configuration.md) from the zod
+ * schema, so the documentation cannot drift from the code.
+ */
+export function renderConfigReference(): string {
+  const root = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const rows: string[] = [];
+  const walk = (schema: JsonSchema, path: string, key: string): void => {
+    const props = schema.properties;
+    if (path !== '') {
+      rows.push(`| \`${path}\` | ${typeOf(schema, key)} | ${formatDefault(schema.default, key)} | ${(schema.description ?? '').replace(/\|/g, '\\|')} |`);
+    }
+    if (props) for (const [k, child] of Object.entries(props)) walk(child, path === '' ? k : `${path}.${k}`, k);
+    else if (schema.type === 'array' && schema.items?.properties) walk({ ...schema.items, default: undefined, description: '' }, `${path}[]`, '');
+    else if (schema.additionalProperties && typeof schema.additionalProperties === 'object' && schema.additionalProperties.properties) {
+      walk({ ...schema.additionalProperties, default: undefined }, `${path}.<name>`, '');
+    }
+  };
+  walk(root, '', '');
+  return [
+    '# Configuration reference',
+    '',
+    'Generated from `src/config/schema.ts` (`npx tsx scripts/gen-config-docs.ts`); a test fails when this file is stale.',
+    'Every key is optional: `config/default.yaml` spells out the defaults, which are the reference guide\'s numbers.',
+    'Durations are strings like `250ms`, `30s`, `5m`, `2h`, `7d` (or milliseconds). Unknown keys are errors.',
+    'A bad file gives one line naming the path, e.g. `abtest.gates.cost_increase_pct: expected number, received string`.',
+    '',
+    'Environment overrides (applied over the file): `PROMPTPILOT_CONFIG` (file path), `PROMPTPILOT_PORT` → `server.port`,',
+    '`PROMPTPILOT_API_TOKEN` → `server.api_token`, `PROMPTPILOT_KAFKA_BROKERS` (comma list) → `kafka.brokers`,',
+    '`PROMPTPILOT_REDIS_URL` → `redis.url`, `PROMPTPILOT_LOG_LEVEL` → `log.level`.',
+    '',
+    '## Rules',
+    '',
+    'A rule watches one metric of each (route, variant) over the rolling window. `threshold` is a number, or',
+    '`{target: <targets key>, margin_pct: m}` (target × (1 ± m/100): + for `gt`, − for `lt`, with per-route target',
+    'overrides), or `{baseline: true, margin_pct: m}` (the route\'s own exponentially weighted baseline of that metric).',
+    'The rule fires once when the condition has held for `for`, and resolves once the value has been on the good side',
+    'by `hysteresis_pct` of the threshold for `keep_firing_for`. A rule with `action` proposes that action when it fires.',
+    '',
+    '## Keys',
+    '',
+    '| key | type | default | meaning |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
