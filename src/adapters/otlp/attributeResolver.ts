@@ -1,4 +1,4 @@
-import { asRecord, readAnyValue, type Scalar } from './otlpValues.js';
+import { readAnyValue, type Scalar } from './otlpValues.js';
 
 /** One value to look for: the attribute names tried in order (first present wins). */
 export interface AttributeSlot {
@@ -39,24 +39,37 @@ export class AttributeResolver {
 
   /** Values per slot (`absent` where no listed attribute is present) from a `KeyValue[]`. */
   resolve(attributes: readonly unknown[]): Scalar[] {
-    const values: Scalar[] = new Array<Scalar>(this.slotNames.length).fill(ABSENT);
-    const ranks: number[] = new Array<number>(this.slotNames.length).fill(Number.MAX_SAFE_INTEGER);
-    for (const kv of attributes) {
-      const record = asRecord(kv);
-      if (record === null) continue;
+    const values: Scalar[] = new Array<Scalar>(this.slotNames.length);
+    this.resolveInto(attributes, values, new Array<number>(this.slotNames.length));
+    return values;
+  }
+
+  /**
+   * Allocation-light {@link resolve} for hot paths: fills caller-owned
+   * `values` (and scratch `ranks`), both at least `slotNames.length` long.
+   */
+  resolveInto(attributes: readonly unknown[], values: Scalar[], ranks: number[]): void {
+    const slots = this.slotNames.length;
+    for (let i = 0; i < slots; i++) {
+      values[i] = ABSENT;
+      ranks[i] = Number.MAX_SAFE_INTEGER;
+    }
+    for (let a = 0; a < attributes.length; a++) {
+      const record = attributes[a] as Record<string, unknown> | null | undefined;
+      if (record === null || typeof record !== 'object') continue;
       const key = record['key'];
       if (typeof key !== 'string') continue;
       const entries = this.index.get(key);
       if (entries === undefined) continue;
       const value = readAnyValue(record['value']);
       if (value.kind === 'absent') continue;
-      for (const { slot, rank } of entries) {
-        if (rank < (ranks[slot] ?? 0)) {
+      for (let e = 0; e < entries.length; e++) {
+        const { slot, rank } = entries[e]!;
+        if (rank < ranks[slot]!) {
           ranks[slot] = rank;
           values[slot] = value;
         }
       }
     }
-    return values;
   }
 }

@@ -82,6 +82,9 @@ export class SpanMapper {
   private readonly errorTypeSlot: number;
   private readonly operationSlot: number;
   private readonly genAiSlots: readonly number[];
+  /** Scratch buffers reused across spans (map() is synchronous). */
+  private readonly own: Scalar[] = [];
+  private readonly ranks: number[] = [];
 
   constructor(options: SpanMapperOptions) {
     const slots: AttributeSlot[] = FIELDS.map((field) => ({ name: field, attributeNames: options.attributes[field] }));
@@ -130,7 +133,8 @@ export class SpanMapper {
 
   /** The wire-format object for a span, or null when the span is not an LLM call for a route. */
   private toWire(span: Record<string, unknown>, fallback: readonly Scalar[]): Record<string, unknown> | null {
-    const own = this.resolver.resolve(listField(span, 'attributes'));
+    const own = this.own;
+    this.resolver.resolveInto(listField(span, 'attributes'), own, this.ranks);
     const routeOwn = own[0];
     const routeScalar = routeOwn !== undefined && routeOwn.kind !== 'absent' ? routeOwn : fallback[0];
     if (routeScalar === undefined || routeScalar.kind === 'absent') return null;

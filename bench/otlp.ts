@@ -1,0 +1,181 @@
+// OTLP receiver benchmark (issue 3): spans/s through decode + map + validate, and through the
+// full HTTP route (loopback, keep-alive), next to decode-only of the same payloads in the same run.
+// The machine is shared: the three measurements are interleaved over several rounds and the best
+// round of each is kept, so a neighbour's burst does not decide the ratio.
+// Usage: npx tsx bench/otlp.ts [--spans-per-request 512] [--requests 200] [--seconds 0.6] [--rounds 5]
+import http from 'node:http';
+import Fastify from 'fastify';
+import { decodeRequestJson, decodeTraceRequestProto, otlpTypes, registerOtlpRoutes, SpanMapper } from '../src/adapters/otlp/index.js';
+import { ConfigSchema } from '../src/config/schema.js';
+import type { Ingestor } from '../src/ports/ports.js';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SPANS = arg('spans-per-request', 512);
+const REQUESTS = arg('requests', 200);
+const SECONDS = arg('seconds', 0.6);
+const ROUNDS = arg('rounds', 5);
+const ROUTES = 50;
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A realistic GenAI span request in OTLP/JSON form: ids, kind, ~12 attributes, status. */
+function jsonRequest(k: number): object {
+  const r = rng(k + 1);
+  const t0 = 1_767_225_600_000_000_000n + BigInt(k) * 10_000_000_000n;
+  const spans = [];
+  for (let i = 0; i < SPANS; i++) {
+    const end = t0 + BigInt(i) * 1_000_000n;
+    const latencyNs = BigInt(Math.round(800e6 * Math.exp(0.4 * (r() + r() + r() - 1.5))));
+    const route = `route-${(k * SPANS + i) % ROUTES}`;
+    spans.push({
+      traceId: 'a'.repeat(24) + (k * SPANS + i).toString(16).padStart(8, '0'),
+      spanId: (i + 1).toString(16).padStart(16, '0'),
+      name: 'chat gpt-4o-mini',
+      kind: 3,
+      startTimeUnixNano: (end - latencyNs).toString(),
+      endTimeUnixNano: end.toString(),
+      attributes: [
+        { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
+        { key: 'gen_ai.system', value: { stringValue: 'openai' } },
+        { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o-mini' } },
+        { key: 'gen_ai.response.model', value: { stringValue: 'gpt-4o-mini-2024-07-18' } },
+        { key: 'gen_ai.usage.input_tokens', value: { intValue: String(300 + Math.floor(r() * 400)) } },
+        { key: 'gen_ai.usage.output_tokens', value: { intValue: String(100 + Math.floor(r() * 200)) } },
+        { key: 'gen_ai.request.temperature', value: { doubleValue: 0.2 } },
+        { key: 'server.address', value: { stringValue: 'api.openai.com' } },
+        { key: 'promptpilot.route', value: { stringValue: route } },
+        { key: 'promptpilot.variant', value: { stringValue: `v${i % 3}` } },
+        { key: 'promptpilot.pattern', value: { stringValue: 'few_shot' } },
+        { key: 'promptpilot.quality', value: { doubleValue: Math.round((0.7 + r() * 0.3) * 100) / 100 } },
+      ],
+      status: { code: r() < 0.02 ? 2 : 0 },
+    });
+  }
+  return {
+    resourceSpans: [{
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'llm-app' } }, { key: 'telemetry.sdk.language', value: { stringValue: 'nodejs' } }] },
+      scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-openai', version: '0.1.0' }, spans }],
+    }],
+  };
+}
+
+const type = otlpTypes().traceRequest;
+const jsonObjects = Array.from({ length: REQUESTS }, (_, k) => jsonRequest(k));
+const jsonPayloads = jsonObjects.map((o) => Buffer.from(JSON.stringify(o)));
+// the OTLP/JSON ids are hex; protobufjs's fromObject reads bytes as base64, which is fine for a payload
+const protoPayloads = jsonObjects.map((o) => Buffer.from(type.encode(type.fromObject(o)).finish()));
+const mapper = new SpanMapper({ attributes: ConfigSchema.parse({}).otlp.attributes });
+
+/** Runs `work` over the payloads round-robin for SECONDS; returns spans/s. */
+function rate(payloads: readonly Buffer[], work: (body: Buffer) => number): number {
+  for (let i = 0; i < Math.min(20, payloads.length); i++) work(payloads[i]!); // warm-up
+  let spans = 0;
+  let i = 0;
+  const start = process.hrtime.bigint();
+  const budgetNs = BigInt(Math.round(SECONDS * 1e9));
+  while (process.hrtime.bigint() - start < budgetNs) {
+    spans += work(payloads[i++ % payloads.length]!);
+  }
+  return spans / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+function countSpans(request: unknown): number {
+  let n = 0;
+  for (const rs of (request as { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] }).resourceSpans ?? []) {
+    for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
+  }
+  return n;
+}
+
+function decodeProto(body: Buffer): unknown {
+  const d = decodeTraceRequestProto(body);
+  if (!d.ok) throw new Error(d.reason);
+  return d.request;
+}
+function decodeJson(body: Buffer): unknown {
+  const d = decodeRequestJson(body, 'resourceSpans');
+  if (!d.ok) throw new Error(d.reason);
+  return d.request;
+}
+
+/** A receiver on a loopback port with a sink ingestor, and a keep-alive client posting payloads to it. */
+async function httpServer(): Promise<{ rate: (payloads: readonly Buffer[], contentType: string) => Promise<number>; close: () => Promise<void> }> {
+  const app = Fastify({ logger: false });
+  const sink: Ingestor = { submit: async (events) => ({ accepted: events.length, errors: [] }) };
+  await registerOtlpRoutes(app, { ingestor: sink, config: ConfigSchema.parse({}) });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = Number(new URL(address).port);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const post = (body: Buffer, contentType: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const rate = async (payloads: readonly Buffer[], contentType: string): Promise<number> => {
+    for (let i = 0; i < 8; i++) await post(payloads[i % payloads.length]!, contentType);
+    let sent = 0;
+    let next = 0;
+    const start = process.hrtime.bigint();
+    const budgetNs = BigInt(Math.round(SECONDS * 1e9));
+    const worker = async (): Promise<void> => {
+      while (process.hrtime.bigint() - start < budgetNs) {
+        await post(payloads[next++ % payloads.length]!, contentType);
+        sent += SPANS;
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    return sent / (Number(process.hrtime.bigint() - start) / 1e9);
+  };
+  return {
+    rate,
+    close: async () => {
+      agent.destroy();
+      await app.close();
+    },
+  };
+}
+
+const fmt = (n: number): string => `${(n / 1000).toFixed(0)} k spans/s`;
+console.log(`OTLP receiver: ${REQUESTS} requests × ${SPANS} GenAI spans; best of ${ROUNDS} interleaved rounds of ${SECONDS}s; node ${process.version}`);
+console.log(`payload: protobuf ${(protoPayloads[0]!.length / SPANS).toFixed(0)} B/span, JSON ${(jsonPayloads[0]!.length / SPANS).toFixed(0)} B/span`);
+const server = await httpServer();
+let worst = Infinity;
+for (const [name, payloads, decode, contentType] of [
+  ['protobuf', protoPayloads, decodeProto, 'application/x-protobuf'],
+  ['json', jsonPayloads, decodeJson, 'application/json'],
+] as const) {
+  let decodeOnly = 0;
+  let full = 0;
+  let overHttp = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    decodeOnly = Math.max(decodeOnly, rate(payloads, (b) => countSpans(decode(b))));
+    full = Math.max(full, rate(payloads, (b) => {
+      const m = mapper.map(decode(b));
+      if (m.events.length + m.rejected.length !== SPANS) throw new Error('lost spans');
+      return m.spans;
+    }));
+    overHttp = Math.max(overHttp, await server.rate(payloads, contentType));
+  }
+  worst = Math.min(worst, full / decodeOnly, overHttp / decodeOnly);
+  console.log(
+    `${name.padEnd(8)} decode-only ${fmt(decodeOnly)} | decode+map+validate ${fmt(full)} (ratio ${(full / decodeOnly).toFixed(2)}) | ` +
+      `OTLP/HTTP loopback ${fmt(overHttp)} (ratio ${(overHttp / decodeOnly).toFixed(2)})`,
+  );
+}
+await server.close();
+console.log(`worst ratio ${worst.toFixed(2)} (target ≥ 0.5)`);
