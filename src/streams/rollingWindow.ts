@@ -45,8 +45,9 @@ const POOL_LIMIT = 4;
  * pooled buckets.
  *
  * @remarks Before the first {@link closeUntil}, `boundaryMs` is −Infinity and
- * every event is accepted. The running total is rebuilt from its buckets once
- * per window length of closes, so float rounding of the sums cannot drift.
+ * every event is accepted. The running total's sums are recomputed from its
+ * buckets once per window length of closes, so float rounding cannot drift
+ * (sketch counts are integers and stay exact).
  */
 export class RollingWindow {
   private readonly bucketMs: number;
@@ -61,7 +62,9 @@ export class RollingWindow {
   private readonly open: IndexedBucket[] = [];
   private readonly pool: StatsBucket[] = [];
   private boundary = -Infinity;
-  private lastOpen: IndexedBucket | null = null;
+  /** Bucket index and stats of the open bucket that took the last event (NaN/null: none). */
+  private lastIndex = Number.NaN;
+  private lastStats: StatsBucket | null = null;
   private expiredSinceRebuild = 0;
 
   constructor(options: RollingWindowOptions) {
@@ -110,15 +113,15 @@ export class RollingWindow {
    */
   add(event: TelemetryEvent): AddResult {
     const index = Math.floor(event.ts / this.bucketMs);
-    const last = this.lastOpen;
-    if (last !== null && last.index === index) {
-      last.stats.add(event);
+    if (index === this.lastIndex) {
+      this.lastStats!.add(event);
       return 'ok';
     }
     if (!Number.isFinite(index) || index * this.bucketMs < this.boundary) return 'late';
     const bucket = this.openBucket(index);
     bucket.stats.add(event);
-    this.lastOpen = bucket;
+    this.lastIndex = index;
+    this.lastStats = bucket.stats;
     return 'ok';
   }
 
@@ -134,7 +137,10 @@ export class RollingWindow {
     const closeBelow = target / this.bucketMs;
     const keepFrom = (target - this.windowMs) / this.bucketMs;
     this.boundary = target;
-    if (this.lastOpen !== null && this.lastOpen.index < closeBelow) this.lastOpen = null;
+    if (this.lastIndex < closeBelow) {
+      this.lastIndex = Number.NaN;
+      this.lastStats = null;
+    }
 
     const newest = this.closed[this.closed.length - 1];
     if (newest !== undefined && newest.index < keepFrom) {
@@ -173,7 +179,7 @@ export class RollingWindow {
       this.total.clear();
       this.expiredSinceRebuild = 0;
     } else if (this.expiredSinceRebuild >= this.windowMs / this.bucketMs) {
-      this.rebuildTotal();
+      this.rebuildSums();
     }
   }
 
@@ -204,9 +210,8 @@ export class RollingWindow {
     this.pool.push(stats);
   }
 
-  private rebuildTotal(): void {
-    this.total.clear();
-    for (const b of this.closed) this.total.merge(b.stats);
+  private rebuildSums(): void {
+    this.total.recomputeSums(this.closed.map((b) => b.stats));
     this.expiredSinceRebuild = 0;
   }
 }

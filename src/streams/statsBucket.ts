@@ -115,11 +115,25 @@ export class StatsBucket {
     if (this.count <= 0) this.clear();
   }
 
+  /**
+   * Recomputes every sum and count (not the sketch, whose integer counts are
+   * exact) as the union of `parts`: removes float rounding that repeated
+   * merge/subtract leaves in a running total.
+   */
+  recomputeSums(parts: Iterable<StatsBucket>): void {
+    this.clearSums();
+    for (const part of parts) this.combine(part, 1);
+  }
+
   /** Empties the bucket; keeps allocated sketch bins for reuse. */
   clear(): void {
+    this.latencyMs.clear();
+    this.clearSums();
+  }
+
+  private clearSums(): void {
     this.count = 0;
     this.errorCount = 0;
-    this.latencyMs.clear();
     this.latencySumMs = 0;
     this.inputTokens = 0;
     this.outputTokens = 0;

@@ -152,3 +152,13 @@ describe('RollingWindow', () => {
     expect(w.approxBytes()).toBeLessThan(200_000);
   });
 });
+
+describe('RollingWindow robustness', () => {
+  it('refuses non-finite event times without throwing', () => {
+    const w = new RollingWindow(OPTIONS);
+    expect(w.add(ev(-Infinity))).toBe('late');
+    expect(w.add(ev(Infinity))).toBe('late');
+    expect(w.add(ev(Number.NaN))).toBe('late');
+    expect(w.isIdle).toBe(true);
+  });
+});
