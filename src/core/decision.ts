@@ -22,6 +22,9 @@ export const METRICS = [
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
+/** Metrics of experiment health alerts (not rule metrics). */
+export type ExperimentMetricName = 'srm_p_value';
+
 /** A rule's condition started or stopped holding (DESIGN §5). */
 export interface TriggerRecord {
   readonly type: 'trigger';
@@ -30,7 +33,7 @@ export interface TriggerRecord {
   readonly route: string;
   readonly variant: string;
   readonly rule: string;
-  readonly metric: MetricName;
+  readonly metric: MetricName | ExperimentMetricName;
   readonly value: number;
   readonly threshold: number;
   readonly severity: Severity;
@@ -49,6 +52,7 @@ export interface TriggerEvidence {
   /** For how long (event time, ms) the condition held (firing) or stayed clear (resolved). */
   readonly held_ms: number;
   readonly action?: ActionKind;
+  readonly [extra: string]: unknown;
 }
 
 export type ThresholdSource =

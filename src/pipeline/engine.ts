@@ -3,6 +3,7 @@ import type { DecisionRecord } from '../core/decision.js';
 import type { TelemetryEvent } from '../core/event.js';
 import type { Pattern } from '../core/patterns.js';
 import { RouteDetector } from '../detectors/index.js';
+import { ExperimentManager } from '../experiments/experimentManager.js';
 import { RollingWindow } from '../streams/rollingWindow.js';
 import { StatsBucket } from '../streams/statsBucket.js';
 import { toWindowStats } from '../streams/toWindowStats.js';
@@ -33,14 +34,6 @@ interface RouteState {
   lateEvents: number;
 }
 
-/** Observers of the pipeline, e.g. the experiment manager (issue 4). Pure hooks. */
-export interface EngineHooks {
-  /** Called for every accepted event, after it updated route statistics. */
-  onEvent?(event: TelemetryEvent): void;
-  /** Called at every closed boundary of a route, after its detectors; returns further records. */
-  onBoundary?(route: string, boundaryMs: number, records: DecisionRecord[]): DecisionRecord[];
-}
-
 /** Counters the daemon exports on /metrics. */
 export interface EngineCounters {
   accepted: number;
@@ -65,12 +58,12 @@ export class PipelineEngine {
   private readonly windowMs: number;
   private readonly latenessMs: number;
   readonly counters: EngineCounters = { accepted: 0, late: 0, evaluations: 0, decisions: 0 };
+  /** Experiments validating the actions, and the route/variant registry behind `/v1/assign`. */
+  readonly experiments: ExperimentManager;
 
-  constructor(
-    private readonly config: Config,
-    private readonly hooks: EngineHooks = {},
-  ) {
+  constructor(private readonly config: Config) {
     this.detector = new RouteDetector(config);
+    this.experiments = new ExperimentManager(config);
     this.bucketMs = config.time.bucket;
     this.windowMs = config.time.window;
     this.latenessMs = config.time.allowed_lateness;
@@ -103,7 +96,7 @@ export class PipelineEngine {
       if (event.pattern !== undefined) variant.pattern = event.pattern;
       if (event.ts > state.lastDataMs) state.lastDataMs = event.ts;
       this.counters.accepted++;
-      this.hooks.onEvent?.(event);
+      this.experiments.onEvent(event);
     }
     this.counters.decisions += out.length;
     return out;
@@ -235,6 +228,8 @@ export class PipelineEngine {
 
   private closeAndEvaluate(state: RouteState, boundaryMs: number, out: DecisionRecord[]): void {
     state.boundaryMs = boundaryMs;
+    // One experiment per route at a time: while one runs (or cools down) no new action is planned.
+    if (this.experiments.isBusy(state.route, boundaryMs)) this.detector.noteAction(state.route, boundaryMs);
     const produced: DecisionRecord[] = [];
     for (const variant of state.sorted) {
       variant.window.closeUntil(boundaryMs);
@@ -242,7 +237,7 @@ export class PipelineEngine {
       this.counters.evaluations++;
       for (const record of this.detector.evaluate(stats, boundaryMs)) produced.push(record);
     }
-    const extra = this.hooks.onBoundary?.(state.route, boundaryMs, produced) ?? [];
+    const extra = this.experiments.onBoundary(state.route, boundaryMs, produced);
     for (const record of produced) out.push(record);
     for (const record of extra) out.push(record);
   }

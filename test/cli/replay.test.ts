@@ -19,7 +19,9 @@ async function replay(path: string): Promise<{ records: Record<string, unknown>[
 }
 
 const summary = (records: Record<string, unknown>[]): string[] =>
-  records.map((r) => (r['type'] === 'trigger' ? `trigger ${String(r['rule'])} ${String(r['state'])}` : `${String(r['type'])} ${String(r['kind'] ?? r['status'])}`));
+  records.map((r) =>
+    r['type'] === 'trigger' ? `trigger ${String(r['rule'])} ${String(r['state'])}` : r['type'] === 'action' ? `action ${String(r['kind'])}` : `experiment ${String(r['status'])}`,
+  );
 
 const healthy = { medianMs: 1000, sigma: 0.3, costUsd: 0.02, accuracy: 0.98 };
 
@@ -37,9 +39,12 @@ describe('replay golden scenarios', () => {
     expect(summary(records)).toEqual([
       'trigger performance_degradation firing',
       'action pattern_simplification',
+      // Recorded traffic never serves the candidate, so the experiment stays open (its deadline is 24 h).
+      'experiment started',
       'trigger performance_degradation resolved',
     ]);
-    const [firing, action, resolved] = records as [Record<string, any>, Record<string, any>, Record<string, any>];
+    const [firing, action, started, resolved] = records as Record<string, any>[] as [Record<string, any>, Record<string, any>, Record<string, any>, Record<string, any>];
+    expect(started).toMatchObject({ type: 'experiment', status: 'started', route: 'support-answer', baseline: { variant: 'cot-v1' }, candidate: { pattern: 'few_shot' } });
     expect(firing).toMatchObject({ route: 'support-answer', variant: 'cot-v1', metric: 'latency_p95_ms', threshold: 2400, severity: 'warning' });
     expect(firing['value']).toBeGreaterThan(2400);
     expect(firing['evidence']['samples']).toBeGreaterThan(1000);
@@ -64,7 +69,7 @@ describe('replay golden scenarios', () => {
       phases: [{ ...healthy, durationMs: 15 * MINUTE }, { ...healthy, durationMs: 15 * MINUTE, costUsd: 0.15 }],
     };
     const { records } = await replay(writeNdjson(generate([route])));
-    expect(summary(records)).toEqual(['trigger cost_threshold_breach firing', 'action token_optimization']);
+    expect(summary(records)).toEqual(['trigger cost_threshold_breach firing', 'action token_optimization', 'experiment started']);
     expect(records[0]).toMatchObject({ metric: 'cost_per_task_usd', threshold: 0.125 });
     expect(records[1]).toMatchObject({ kind: 'token_optimization', from: { variant: 'sum-v2' } });
   });
@@ -103,7 +108,7 @@ describe('replay golden scenarios', () => {
     expect(stderr).toContain('line 11: (line): invalid JSON');
     expect(stderr).toContain('line 12: latency_ms: required field is missing');
     expect(stderr).toContain('line 13: (event): expected a JSON object');
-    expect(summary(records)).toEqual(['trigger cost_threshold_breach firing', 'action token_optimization']);
+    expect(summary(records)).toEqual(['trigger cost_threshold_breach firing', 'action token_optimization', 'experiment started']);
   });
 
   it('two runs over the same input are byte-identical', async () => {

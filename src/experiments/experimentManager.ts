@@ -1,0 +1,267 @@
+import { assignArm, createExperimentState, evaluateExperiment, recordExperimentEvent, type ExperimentEvaluation, type ExperimentState } from '../abtest/index.js';
+import { compressPrompt } from '../actions/compressPrompt.js';
+import type { Config } from '../config/schema.js';
+import type { ActionKind, ActionRecord, DecisionRecord, ExperimentRecord, ExperimentStatus, MetricEvidence, TriggerRecord, VariantRef } from '../core/decision.js';
+import type { Arm, TelemetryEvent } from '../core/event.js';
+import { RouteRegistry, toVariantRef, type VariantInfo } from './routeRegistry.js';
+
+/** One experiment as the API and the state store see it (JSON). */
+export interface ExperimentSnapshot {
+  readonly id: string;
+  readonly route: string;
+  readonly kind: ActionKind;
+  readonly action_id: string;
+  readonly status: 'running' | Exclude<ExperimentStatus, 'started'>;
+  readonly started_at: number;
+  readonly deadline: number;
+  readonly ended_at: number | null;
+  readonly baseline: VariantRef;
+  readonly candidate: VariantRef;
+  /** Current candidate traffic share and the ramp history `[ts, share]`. */
+  readonly share: number;
+  readonly ramp: readonly (readonly [number, number])[];
+  readonly salt: string;
+  readonly hash_version: 1;
+  readonly reason: string | null;
+  readonly n: readonly [number, number];
+  readonly evidence: Readonly<Record<string, MetricEvidence>>;
+  readonly srm: { readonly p: number; readonly mismatch: boolean } | null;
+  readonly candidate_params: Readonly<Record<string, unknown>>;
+}
+
+interface Running {
+  snapshot: ExperimentSnapshot;
+  readonly state: ExperimentState;
+  rampIndex: number;
+  srmFiring: boolean;
+}
+
+/** What `/v1/assign` answers. */
+export interface Assignment {
+  readonly route: string;
+  readonly variant: string;
+  readonly pattern: string | null;
+  readonly experiment?: string;
+  readonly arm?: Arm;
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Runs the experiments that validate actions (DESIGN §4): starts one per
+ * action (one per route at a time, with cooldowns), feeds arm events to the
+ * anytime-valid evaluator, ramps the candidate share while healthy, and ends
+ * in promoted / rolled_back / inconclusive. Pure and event-time driven, so
+ * replay is deterministic; the daemon mirrors snapshots to the state store.
+ */
+export class ExperimentManager {
+  readonly registry: RouteRegistry;
+  private readonly running = new Map<string, Running>(); // by route
+  private readonly byId = new Map<string, Running>();
+  private readonly finished: ExperimentSnapshot[] = [];
+  private readonly cooldownUntil = new Map<string, number>();
+  private readonly changed = new Set<string>();
+
+  constructor(private readonly config: Config) {
+    this.registry = new RouteRegistry(config);
+  }
+
+  /**
+   * Whether the route has an experiment running or is in its post-experiment
+   * cooldown: its detectors must not plan new actions then.
+   */
+  isBusy(route: string, nowMs: number): boolean {
+    return this.running.has(route) || (this.cooldownUntil.get(route) ?? -Infinity) > nowMs;
+  }
+
+  /** Per accepted event: learns variants and feeds experiment arms. */
+  onEvent(event: TelemetryEvent): void {
+    this.registry.observe(event.route, event.variant, event.pattern, event.tier);
+    if (event.experiment === undefined) return;
+    const run = this.byId.get(event.experiment);
+    if (run === undefined || run.snapshot.route !== event.route) return;
+    const arm = event.arm ?? (event.variant === run.snapshot.candidate.variant ? 'candidate' : event.variant === run.snapshot.baseline.variant ? 'baseline' : undefined);
+    if (recordExperimentEvent(run.state, event, run.snapshot.share, arm)) this.changed.add(run.snapshot.id);
+  }
+
+  /** At a route's closed boundary: start experiments for new actions, evaluate the running one. */
+  onBoundary(route: string, boundaryMs: number, records: readonly DecisionRecord[]): DecisionRecord[] {
+    const out: DecisionRecord[] = [];
+    for (const record of records) if (record.type === 'action') this.start(record, boundaryMs, out);
+    const run = this.running.get(route);
+    if (run !== undefined && run.snapshot.started_at < boundaryMs) this.evaluate(run, boundaryMs, out);
+    return out;
+  }
+
+  /** Manual promote/rollback through the API; event time = the route's watermark. */
+  decideManually(id: string, decision: 'promote' | 'rollback', nowMs: number): DecisionRecord[] | null {
+    const run = this.byId.get(id);
+    if (run === undefined || run.snapshot.status !== 'running') return null;
+    const evaluation = evaluateExperiment(run.state, this.config.abtest, run.snapshot.kind, nowMs);
+    const out: DecisionRecord[] = [];
+    this.end(run, decision === 'promote' ? 'promoted' : 'rolled_back', `manual ${decision} through the API`, evaluation, Math.max(nowMs, run.snapshot.started_at), out);
+    return out;
+  }
+
+  /** Which variant a unit gets on a route; null for a route never seen. */
+  assign(route: string, unit: string): Assignment | null {
+    const run = this.running.get(route);
+    if (run !== undefined) {
+      const arm = assignArm(run.snapshot.salt, unit, run.snapshot.share, run.snapshot.hash_version);
+      const ref = arm === 'candidate' ? run.snapshot.candidate : run.snapshot.baseline;
+      const info = this.registry.variant(route, ref.variant);
+      return { route, variant: ref.variant, pattern: ref.pattern ?? null, experiment: run.snapshot.id, arm, params: info ? paramsOf(info) : {} };
+    }
+    const current = this.registry.current(route);
+    if (current === null) return null;
+    return { route, variant: current.variant, pattern: current.pattern, params: paramsOf(current) };
+  }
+
+  /** Every experiment, running first then finished, newest first. */
+  list(): ExperimentSnapshot[] {
+    const running = [...this.running.values()].map((r) => r.snapshot);
+    return [...running.sort((a, b) => b.started_at - a.started_at), ...[...this.finished].reverse()];
+  }
+
+  get(id: string): ExperimentSnapshot | null {
+    return this.byId.get(id)?.snapshot ?? this.finished.find((s) => s.id === id) ?? null;
+  }
+
+  /** Ids whose snapshot changed since the last call (for mirroring to a store). */
+  takeChanged(): ExperimentSnapshot[] {
+    const out = [...this.changed].map((id) => this.get(id)).filter((s): s is ExperimentSnapshot => s !== null);
+    this.changed.clear();
+    return out;
+  }
+
+  private start(action: ActionRecord, nowMs: number, out: DecisionRecord[]): void {
+    const route = action.route;
+    if (this.running.has(route)) return;
+    if ((this.cooldownUntil.get(route) ?? -Infinity) > nowMs) return;
+    const id = `exp-${action.id}`;
+    if (this.byId.has(id) || this.finished.some((f) => f.id === id)) return;
+    const baselineInfo = this.registry.variant(route, action.from.variant);
+    const candidate = this.candidateFor(action, baselineInfo);
+    this.registry.register(route, candidate);
+    const share = this.config.abtest.ramp[0]!;
+    const snapshot: ExperimentSnapshot = {
+      id, route, kind: action.kind, action_id: action.id, status: 'running', started_at: nowMs,
+      deadline: nowMs + this.config.abtest.max_duration, ended_at: null,
+      baseline: action.from, candidate: toVariantRef(candidate), share, ramp: [[nowMs, share]], salt: id, hash_version: 1,
+      reason: null, n: [0, 0], evidence: {}, srm: null, candidate_params: paramsOf(candidate),
+    };
+    const run: Running = { snapshot, state: createExperimentState(nowMs, this.config.abtest.min_samples_per_arm), rampIndex: 0, srmFiring: false };
+    this.running.set(route, run);
+    this.byId.set(id, run);
+    this.changed.add(id);
+    out.push(this.record(snapshot, 'started', nowMs, `validating ${action.kind} (${action.rule}) against the baseline, candidate share ${share * 100} %`, {}, { action: action.id, kind: action.kind, share, params: snapshot.candidate_params }));
+  }
+
+  private candidateFor(action: ActionRecord, baseline: VariantInfo | null): VariantInfo {
+    const known = this.registry.variant(action.route, action.to.variant);
+    const maxTokens = action.to.max_tokens ?? known?.maxTokens ?? null;
+    let template = known?.template ?? null;
+    let compression: VariantInfo['compression'] = known?.compression ?? null;
+    if (action.kind === 'token_optimization' && template === null && baseline?.template) {
+      const compressed = compressPrompt(baseline.template);
+      template = compressed.text;
+      compression = { tokensBefore: compressed.tokensBefore, tokensAfter: compressed.tokensAfter, savingPct: compressed.savingPct, transforms: [...compressed.transforms] };
+    } else if (template === null && baseline?.template && action.kind !== 'token_optimization') {
+      template = baseline.template;
+    }
+    return {
+      variant: action.to.variant, pattern: action.to.pattern ?? known?.pattern ?? null, tier: action.to.tier ?? known?.tier ?? null,
+      maxTokens, template, compression, source: 'action',
+    };
+  }
+
+  private evaluate(run: Running, nowMs: number, out: DecisionRecord[]): void {
+    const evaluation = evaluateExperiment(run.state, this.config.abtest, run.snapshot.kind, nowMs);
+    this.srmAlert(run, evaluation, nowMs, out);
+    switch (evaluation.decision) {
+      case 'promote':
+        this.end(run, 'promoted', evaluation.reason, evaluation, nowMs, out);
+        return;
+      case 'rollback':
+        this.end(run, 'rolled_back', evaluation.reason, evaluation, nowMs, out);
+        return;
+      case 'inconclusive':
+        this.end(run, 'inconclusive', evaluation.reason, evaluation, nowMs, out);
+        return;
+      case 'continue':
+        run.snapshot = { ...run.snapshot, n: nOf(evaluation), evidence: evaluation.evidence, srm: { p: evaluation.srm.p, mismatch: evaluation.srm.mismatch } };
+        this.ramp(run, evaluation, nowMs);
+        this.changed.add(run.snapshot.id);
+    }
+  }
+
+  /** Next ramp step once the candidate has enough samples at this step and no gate or trigger has failed. */
+  private ramp(run: Running, evaluation: ExperimentEvaluation, nowMs: number): void {
+    const ramp = this.config.abtest.ramp;
+    if (run.rampIndex >= ramp.length - 1 || evaluation.srm.mismatch) return;
+    const healthy = [...evaluation.gates, ...evaluation.triggers].every((g) => g.status !== 'failed');
+    const needed = this.config.abtest.ramp_step_samples * (run.rampIndex + 1);
+    if (!healthy || run.state.candidate.n < needed) return;
+    run.rampIndex++;
+    const share = ramp[run.rampIndex]!;
+    run.snapshot = { ...run.snapshot, share, ramp: [...run.snapshot.ramp, [nowMs, share]] };
+  }
+
+  private srmAlert(run: Running, evaluation: ExperimentEvaluation, nowMs: number, out: DecisionRecord[]): void {
+    const mismatch = evaluation.srm.mismatch;
+    if (mismatch === run.srmFiring) return;
+    run.srmFiring = mismatch;
+    const trigger: TriggerRecord = {
+      type: 'trigger', ts: nowMs, route: run.snapshot.route, variant: run.snapshot.candidate.variant, rule: 'sample_ratio_mismatch',
+      metric: 'srm_p_value', value: evaluation.srm.p, threshold: this.config.abtest.srm_p_value, severity: 'critical', state: mismatch ? 'firing' : 'resolved',
+      evidence: {
+        window_ms: nowMs - run.snapshot.started_at, window_start: run.snapshot.started_at, window_end: nowMs,
+        samples: evaluation.srm.observed[0] + evaluation.srm.observed[1], threshold_from: { kind: 'absolute' }, held_ms: 0,
+        experiment: run.snapshot.id, observed: evaluation.srm.observed, expected: evaluation.srm.expected,
+      },
+    };
+    out.push(trigger);
+  }
+
+  private end(run: Running, status: Exclude<ExperimentStatus, 'started'>, reason: string, evaluation: ExperimentEvaluation, nowMs: number, out: DecisionRecord[]): void {
+    const route = run.snapshot.route;
+    if (status === 'promoted') this.registry.setCurrent(route, run.snapshot.candidate.variant);
+    run.snapshot = {
+      ...run.snapshot, status, ended_at: nowMs, reason, n: nOf(evaluation), evidence: evaluation.evidence,
+      srm: { p: evaluation.srm.p, mismatch: evaluation.srm.mismatch },
+    };
+    this.running.delete(route);
+    this.byId.delete(run.snapshot.id);
+    this.finished.push(run.snapshot);
+    if (this.finished.length > 10_000) this.finished.shift();
+    this.cooldownUntil.set(route, nowMs + this.config.abtest.cooldown);
+    this.changed.add(run.snapshot.id);
+    out.push(this.record(run.snapshot, status, nowMs, reason, evaluation.evidence, {
+      kind: run.snapshot.kind, action: run.snapshot.action_id, share: run.snapshot.share,
+      gates: evaluation.gates.map((g) => ({ name: g.name, status: g.status, reason: g.reason })),
+      triggers: evaluation.triggers.map((g) => ({ name: g.name, status: g.status, reason: g.reason })),
+      srm: { p: evaluation.srm.p, observed: evaluation.srm.observed, expected: evaluation.srm.expected, mismatch: evaluation.srm.mismatch },
+    }));
+  }
+
+  private record(s: ExperimentSnapshot, status: ExperimentStatus, ts: number, reason: string, evidence: Readonly<Record<string, MetricEvidence>>, extra: Record<string, unknown>): ExperimentRecord {
+    return { type: 'experiment', ts, id: s.id, route: s.route, status, baseline: s.baseline, candidate: s.candidate, reason, evidence, ...extra };
+  }
+}
+
+function nOf(evaluation: ExperimentEvaluation): readonly [number, number] {
+  return [evaluation.srm.observed[0], evaluation.srm.observed[1]];
+}
+
+function paramsOf(info: VariantInfo): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  if (info.tier !== null) params['tier'] = info.tier;
+  if (info.maxTokens !== null) params['max_tokens'] = info.maxTokens;
+  if (info.template !== null) params['template'] = info.template;
+  if (info.compression !== null) {
+    params['tokens_before'] = info.compression.tokensBefore;
+    params['tokens_after'] = info.compression.tokensAfter;
+    params['token_saving_pct'] = info.compression.savingPct;
+    params['transforms'] = info.compression.transforms;
+  }
+  return params;
+}

@@ -1,0 +1,126 @@
+import type { Config } from '../config/schema.js';
+import type { VariantRef } from '../core/decision.js';
+import type { Pattern } from '../core/patterns.js';
+
+/** Everything the daemon knows about one variant of a route: what `/v1/assign` hands to the app. */
+export interface VariantInfo {
+  readonly variant: string;
+  readonly pattern: Pattern | null;
+  readonly tier: string | null;
+  readonly maxTokens: number | null;
+  /** Prompt template, when registered or derived (token optimization). */
+  readonly template: string | null;
+  /** How a derived compressed template was made (tokenizer counts). */
+  readonly compression: { readonly tokensBefore: number; readonly tokensAfter: number; readonly savingPct: number; readonly transforms: readonly string[] } | null;
+  /** Where it came from: config, the API, traffic, or an action. */
+  readonly source: 'config' | 'api' | 'traffic' | 'action';
+}
+
+interface RouteEntry {
+  current: string | null;
+  readonly variants: Map<string, VariantInfo>;
+}
+
+/**
+ * Routes and their variants: which variant is in production ("current") and
+ * the parameters of every known variant. Seeded from config, learned from
+ * traffic (the first variant seen on an unconfigured route becomes current),
+ * changed by promotions and `POST /v1/routes/{route}/variants`. Pure.
+ */
+export class RouteRegistry {
+  private readonly routes = new Map<string, RouteEntry>();
+
+  constructor(private readonly config: Config) {
+    for (const [route, rc] of Object.entries(config.routes)) {
+      const entry = this.entry(route);
+      for (const v of rc.variants) {
+        entry.variants.set(v.name, {
+          variant: v.name, pattern: v.pattern ?? null, tier: v.tier ?? rc.tier ?? null,
+          maxTokens: this.maxTokensOf(v.tier ?? rc.tier), template: v.template ?? null, compression: null, source: 'config',
+        });
+      }
+      entry.current = rc.current ?? rc.variants[0]?.name ?? null;
+    }
+  }
+
+  /** Whether the route is configured or has been seen. */
+  has(route: string): boolean {
+    return this.routes.has(route);
+  }
+
+  /** Route names, sorted. */
+  routeNames(): string[] {
+    return [...this.routes.keys()].sort();
+  }
+
+  /** Notes a variant seen in traffic; the first one on a route without a current variant becomes current. */
+  observe(route: string, variant: string, pattern: Pattern | undefined, tier: string | undefined): void {
+    const entry = this.entry(route);
+    const known = entry.variants.get(variant);
+    if (known === undefined) {
+      entry.variants.set(variant, { variant, pattern: pattern ?? null, tier: tier ?? null, maxTokens: this.maxTokensOf(tier), template: null, compression: null, source: 'traffic' });
+    } else if (known.pattern === null && pattern !== undefined) {
+      entry.variants.set(variant, { ...known, pattern });
+    }
+    if (entry.current === null) entry.current = variant;
+  }
+
+  /** Registers or replaces a variant (API or action). */
+  register(route: string, info: VariantInfo): void {
+    const entry = this.entry(route);
+    const known = entry.variants.get(info.variant);
+    entry.variants.set(info.variant, known && info.source === 'action' ? { ...known, ...withoutNulls(info, known) } : info);
+    if (entry.current === null) entry.current = info.variant;
+  }
+
+  /** The variant in production, or null for an unknown route. */
+  current(route: string): VariantInfo | null {
+    const entry = this.routes.get(route);
+    if (entry?.current == null) return null;
+    return entry.variants.get(entry.current) ?? null;
+  }
+
+  /** Makes a known variant the production one (promotion). */
+  setCurrent(route: string, variant: string): void {
+    const entry = this.entry(route);
+    entry.current = variant;
+  }
+
+  variant(route: string, variant: string): VariantInfo | null {
+    return this.routes.get(route)?.variants.get(variant) ?? null;
+  }
+
+  variants(route: string): VariantInfo[] {
+    return [...(this.routes.get(route)?.variants.values() ?? [])].sort((a, b) => (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0));
+  }
+
+  /** Max-token limit of a budget tier, or null. */
+  maxTokensOf(tier: string | undefined | null): number | null {
+    if (tier == null) return null;
+    return this.config.actions.budget_tiers[tier]?.max_tokens ?? null;
+  }
+
+  private entry(route: string): RouteEntry {
+    let entry = this.routes.get(route);
+    if (entry === undefined) {
+      entry = { current: null, variants: new Map() };
+      this.routes.set(route, entry);
+    }
+    return entry;
+  }
+}
+
+function withoutNulls(info: VariantInfo, known: VariantInfo): Partial<VariantInfo> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(info)) if (v !== null || (known as unknown as Record<string, unknown>)[k] === undefined) out[k] = v;
+  return out as Partial<VariantInfo>;
+}
+
+/** A registry variant as a decision record's VariantRef. */
+export function toVariantRef(info: VariantInfo): VariantRef {
+  const ref: { -readonly [K in keyof VariantRef]: VariantRef[K] } = { variant: info.variant };
+  if (info.pattern !== null) ref.pattern = info.pattern;
+  if (info.tier !== null) ref.tier = info.tier;
+  if (info.maxTokens !== null) ref.max_tokens = info.maxTokens;
+  return ref;
+}
