@@ -6,6 +6,7 @@ import type { DecisionRecord } from './core/decision.js';
 import type { EventRejection, TelemetryEvent } from './core/event.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { buildHttpServer, type RoutePlugin } from './adapters/http/server.js';
+import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { PipelineEngine } from './pipeline/engine.js';
 import { idleTicks } from './pipeline/pipelineOperator.js';
 import { systemClock, type Clock, type DecisionLog, type DecisionSink, type Ingestor } from './ports/ports.js';
@@ -94,7 +95,16 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
           { name: 'promptpilot_pipeline_in_flight', help: 'Inputs accepted but not yet durable.', type: 'gauge', value: runner.inFlight },
         ]),
     },
-    options.plugins ?? [],
+    [
+      controlRoutes(config, {
+        assign: (route, unit) => engine.experiments.assign(route, unit),
+        experiments: () => engine.experiments.list(),
+        experiment: (id) => engine.experiments.get(id),
+        variants: (route) => (engine.experiments.registry.has(route) ? engine.experiments.registry.variants(route) : null),
+        command: (run) => runner.submit({ kind: 'command', run }),
+      }),
+      ...(options.plugins ?? []),
+    ],
   );
 
   const subscriptions: Subscription[] = [];

@@ -6,11 +6,20 @@ import type { PipelineEngine } from './engine.js';
 /** What drives the engine: a batch of validated events, or wall-clock time passing. */
 export type PipelineInput =
   | { readonly kind: 'events'; readonly events: readonly TelemetryEvent[] }
-  | { readonly kind: 'tick'; readonly elapsedMs: number };
+  | { readonly kind: 'tick'; readonly elapsedMs: number }
+  /** A state change from the control API (manual promote/rollback, variant registration), serialized with the data. */
+  | { readonly kind: 'command'; readonly run: (engine: PipelineEngine) => DecisionRecord[] };
 
 /** Applies one input to the engine and returns the decision records it produced. */
 export function stepEngine(engine: PipelineEngine, input: PipelineInput): DecisionRecord[] {
-  return input.kind === 'events' ? engine.ingest(input.events) : engine.advanceIdle(input.elapsedMs);
+  switch (input.kind) {
+    case 'events':
+      return engine.ingest(input.events);
+    case 'tick':
+      return engine.advanceIdle(input.elapsedMs);
+    case 'command':
+      return input.run(engine);
+  }
 }
 
 /**

@@ -1,0 +1,118 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../../config/schema.js';
+import type { DecisionRecord } from '../../core/decision.js';
+import { ALL_PATTERNS } from '../../core/patterns.js';
+import type { Assignment, ExperimentSnapshot } from '../../experiments/experimentManager.js';
+import type { VariantInfo } from '../../experiments/routeRegistry.js';
+import type { PipelineEngine } from '../../pipeline/engine.js';
+
+/** What the control routes need from the daemon. */
+export interface ControlBackend {
+  assign(route: string, unit: string): Assignment | null;
+  experiments(): ExperimentSnapshot[];
+  experiment(id: string): ExperimentSnapshot | null;
+  variants(route: string): VariantInfo[] | null;
+  /** Runs a state change serialized with the event stream; resolves with its decision records. */
+  command(run: (engine: PipelineEngine) => DecisionRecord[]): Promise<DecisionRecord[]>;
+}
+
+const VariantBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    pattern: z.enum(ALL_PATTERNS).optional(),
+    template: z.string().max(200_000).optional(),
+    tier: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
+function tokenMatches(expected: string, header: string | undefined): boolean {
+  const given = header?.startsWith('Bearer ') ? header.slice(7) : '';
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * `/v1/assign`, `/v1/experiments…`, `/v1/routes/{route}/variants`. Mutating
+ * endpoints need `Authorization: Bearer <server.api_token>`; without a
+ * configured token they are refused (403), never open.
+ */
+export function controlRoutes(config: Config, backend: ControlBackend) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+      const token = config.server.api_token;
+      if (token === undefined) {
+        await reply.code(403).send({ error: 'mutating endpoints are disabled: set server.api_token or PROMPTPILOT_API_TOKEN' });
+        return false;
+      }
+      if (!tokenMatches(token, request.headers.authorization)) {
+        await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token' });
+        return false;
+      }
+      return true;
+    };
+
+    app.get<{ Querystring: { route?: string; unit?: string } }>('/v1/assign', async (request, reply) => {
+      const { route, unit } = request.query;
+      if (!route) return reply.code(400).send({ error: 'route: required query parameter' });
+      if (!unit) return reply.code(400).send({ error: 'unit: required query parameter' });
+      const assignment = backend.assign(route, unit);
+      if (assignment === null) return reply.code(404).send({ error: `unknown route: ${route}` });
+      return assignment;
+    });
+
+    app.get('/v1/experiments', async () => ({ experiments: backend.experiments() }));
+    app.get<{ Params: { id: string } }>('/v1/experiments/:id', async (request, reply) => {
+      const experiment = backend.experiment(request.params.id);
+      if (experiment === null) return reply.code(404).send({ error: `unknown experiment: ${request.params.id}` });
+      return experiment;
+    });
+
+    for (const decision of ['promote', 'rollback'] as const) {
+      app.post<{ Params: { id: string } }>(`/v1/experiments/:id/${decision}`, async (request, reply) => {
+        if (!(await authorize(request, reply))) return reply;
+        const { id } = request.params;
+        const existing = backend.experiment(id);
+        if (existing === null) return reply.code(404).send({ error: `unknown experiment: ${id}` });
+        if (existing.status !== 'running') return reply.code(409).send({ error: `experiment ${id} is already ${existing.status}` });
+        let found = true;
+        const records = await backend.command((engine) => {
+          const now = engine.watermarkOf(existing.route) ?? existing.started_at;
+          const out = engine.experiments.decideManually(id, decision, now);
+          if (out === null) found = false;
+          return out ?? [];
+        });
+        if (!found) return reply.code(409).send({ error: `experiment ${id} is no longer running` });
+        return { experiment: backend.experiment(id), decisions: records };
+      });
+    }
+
+    app.get<{ Params: { route: string } }>('/v1/routes/:route/variants', async (request, reply) => {
+      const variants = backend.variants(request.params.route);
+      if (variants === null) return reply.code(404).send({ error: `unknown route: ${request.params.route}` });
+      return { route: request.params.route, variants };
+    });
+
+    app.post<{ Params: { route: string } }>('/v1/routes/:route/variants', async (request, reply) => {
+      if (!(await authorize(request, reply))) return reply;
+      const parsed = VariantBody.safeParse(request.body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return reply.code(400).send({ error: `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}` });
+      }
+      const body = parsed.data;
+      const route = request.params.route;
+      await backend.command((engine) => {
+        const registry = engine.experiments.registry;
+        registry.register(route, {
+          variant: body.name, pattern: body.pattern ?? null, tier: body.tier ?? null, maxTokens: registry.maxTokensOf(body.tier),
+          template: body.template ?? null, compression: null, source: 'api',
+        });
+        return [];
+      });
+      return reply.code(201).send(backend.variants(route)?.find((v) => v.variant === body.name));
+    });
+  };
+}
