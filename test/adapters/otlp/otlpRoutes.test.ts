@@ -99,6 +99,8 @@ describe('POST /v1/traces', () => {
   it('answers 415 for other media types and encodings, without touching other routes\' parsers', async () => {
     const s = await server(new RecordingIngestor());
     expect((await s.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'text/plain' }, payload: 'hi' })).statusCode).toBe(415);
+    expect((await s.inject({ method: 'POST', url: '/v1/traces', payload: 'no content type' })).statusCode).toBe(415);
+    expect((await s.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: '{}' })).statusCode).toBe(200);
     expect((await s.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, payload: '{}' })).statusCode).toBe(415);
     const events = await s.inject({ method: 'POST', url: '/v1/events', payload: { a: 1 } });
     expect(events.json()).toEqual({ got: { a: 1 } });
