@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, concatMap, defer, type SchedulerLike, type Subscription } from 'rxjs';
+import { KafkaDecisionSink, KafkaEventForwarder, KafkaEventSource, createOtlpTraceDecoder } from './adapters/kafka/index.js';
+import { registerOtlpRoutes } from './adapters/otlp/index.js';
 import type { Config } from './config/schema.js';
 import { parseDurationMs } from './config/duration.js';
 import type { DecisionRecord } from './core/decision.js';
@@ -9,7 +11,7 @@ import { buildHttpServer, type RoutePlugin } from './adapters/http/server.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { PipelineEngine } from './pipeline/engine.js';
 import { idleTicks } from './pipeline/pipelineOperator.js';
-import { systemClock, type Clock, type DecisionLog, type DecisionSink, type Ingestor } from './ports/ports.js';
+import { systemClock, type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor } from './ports/ports.js';
 import { createLogger, type Logger } from './runtime/logger.js';
 import { renderPrometheus } from './runtime/metricsText.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
@@ -62,7 +64,13 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const decisions = options.decisionLog ?? new MemoryDecisionLog();
   const engine = new PipelineEngine(config);
   const decisionLog = log.child({ component: 'decisions' });
-  const runner = new PipelineRunner(engine, decisions, options.sinks ?? [], (records) => {
+  const kafkaOn = config.kafka.brokers.length > 0;
+  const gateway = kafkaOn && config.kafka.role === 'gateway';
+  const kafkaLog = log.child({ component: 'kafka' });
+  const sinks: DecisionSink[] = [...(options.sinks ?? [])];
+  if (kafkaOn && !gateway) sinks.push(new KafkaDecisionSink(config.kafka, { logger: kafkaLog }));
+  const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: kafkaLog }) : null;
+  const runner = new PipelineRunner(engine, decisions, sinks, (records) => {
     for (const record of records) decisionLog.info({ decision: record }, describeDecision(record));
   });
   let ready = false;
@@ -72,7 +80,17 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     async submit(events) {
       const { ok, errors } = futureSkewFilter(events, clock.now(), config.time.max_future_skew);
       rejectedTotal += errors.length;
-      if (ok.length > 0) await runner.submit({ kind: 'events', events: ok });
+      if (ok.length > 0) {
+        if (forwarder !== null) await forwarder.forward(ok);
+        else await runner.submit({ kind: 'events', events: ok });
+      }
+      return { accepted: ok.length, errors };
+    },
+    async submitHistograms(observations) {
+      const limit = clock.now() + config.time.max_future_skew;
+      const errors = observations.flatMap((o, index) => (o.ts > limit ? [{ index, field: 'ts', message: 'data point is ahead of the wall clock' }] : []));
+      const ok = observations.filter((o) => o.ts <= limit);
+      if (ok.length > 0 && forwarder === null) await runner.submit({ kind: 'histograms', observations: ok });
       return { accepted: ok.length, errors };
     },
   };
@@ -103,6 +121,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         variants: (route) => (engine.experiments.registry.has(route) ? engine.experiments.registry.variants(route) : null),
         command: (run) => runner.submit({ kind: 'command', run }),
       }),
+      (app) => registerOtlpRoutes(app, { ingestor, config, log: log.child({ component: 'otlp' }) }),
       ...(options.plugins ?? []),
     ],
   );
@@ -112,11 +131,34 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 
   if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log));
 
+  let source: EventSource | null = null;
+  let sourceSubscription: Subscription | null = null;
+  if (kafkaOn && !gateway) {
+    const kafkaSource = new KafkaEventSource(config.kafka, { logger: kafkaLog, otlpDecoder: createOtlpTraceDecoder(config.otlp.attributes) });
+    source = kafkaSource;
+    // Offsets are committed only after the batch's decisions are in the log and published.
+    sourceSubscription = (
+      kafkaSource.batches$
+        .pipe(
+          concatMap((batch) =>
+            defer(async () => {
+              const outcome = await ingestor.submit(batch.events);
+              if (outcome.errors.length > 0) kafkaLog.warn({ rejected: outcome.errors.length, first: outcome.errors[0] }, 'events rejected after decoding');
+              await batch.commit();
+              kafkaSource.setPaused(runner.inFlight > 2);
+            }),
+          ),
+        )
+        .subscribe({ error: (err: unknown) => kafkaLog.error({ err }, 'kafka pipeline failed') })
+    );
+    await kafkaSource.start();
+  }
+
   const address = await http.listen({ port: config.server.port, host: config.server.host });
   const port = Number(new URL(address).port);
   const url = `http://127.0.0.1:${port}`;
   ready = true;
-  log.info({ url, simulator: config.simulator.enabled }, 'promptpilot listening');
+  log.info({ url, simulator: config.simulator.enabled, kafka: kafkaOn ? config.kafka.role : 'off' }, 'promptpilot listening');
 
   let stopping: Promise<void> | null = null;
   return {
@@ -131,8 +173,12 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         ready = false;
         for (const s of subscriptions) s.unsubscribe();
         await http.close();
+        // The source drains while its pipeline is still subscribed, so delivered batches get committed.
+        if (source !== null) await source.stop();
+        sourceSubscription?.unsubscribe();
         await runner.drain();
-        for (const sink of options.sinks ?? []) await sink.close();
+        if (forwarder !== null) await forwarder.close();
+        for (const sink of sinks) await sink.close();
         log.info({ decisions: await decisions.size() }, 'promptpilot stopped');
       })();
       return stopping;

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { DecisionRecord } from '../core/decision.js';
-import type { TelemetryEvent } from '../core/event.js';
+import { makeEvent, type TelemetryEvent } from '../core/event.js';
+import type { HistogramObservation } from '../ports/ports.js';
 import type { Pattern } from '../core/patterns.js';
 import { RouteDetector } from '../detectors/index.js';
 import { ExperimentManager } from '../experiments/experimentManager.js';
@@ -100,6 +101,29 @@ export class PipelineEngine {
     }
     this.counters.decisions += out.length;
     return out;
+  }
+
+  /**
+   * Feeds OTLP latency histograms (`gen_ai.client.operation.duration`) into
+   * route statistics: each bucket's count becomes that many calls at the
+   * bucket's midpoint (first bucket: half its upper bound; overflow bucket: its
+   * lower bound), so percentiles carry the histogram's own resolution. Token
+   * histograms carry no per-call pairing and are counted, not aggregated.
+   */
+  ingestHistograms(observations: readonly HistogramObservation[]): DecisionRecord[] {
+    const events: TelemetryEvent[] = [];
+    for (const o of observations) {
+      if (o.metric !== 'latency_ms') continue;
+      for (let i = 0; i < o.bucketCounts.length; i++) {
+        const count = o.bucketCounts[i]!;
+        if (!(count > 0)) continue;
+        const upper = o.bounds[i];
+        const lower = i === 0 ? 0 : o.bounds[i - 1]!;
+        const latencyMs = upper === undefined ? lower : (lower + upper) / 2;
+        for (let c = 0; c < Math.min(count, 1_000_000); c++) events.push(makeEvent(o.ts, o.route, o.variant, latencyMs));
+      }
+    }
+    return this.ingest(events);
   }
 
   /**

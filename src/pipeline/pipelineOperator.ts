@@ -1,12 +1,14 @@
 import { asyncScheduler, interval, map, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { DecisionRecord } from '../core/decision.js';
 import type { TelemetryEvent } from '../core/event.js';
+import type { HistogramObservation } from '../ports/ports.js';
 import type { PipelineEngine } from './engine.js';
 
 /** What drives the engine: a batch of validated events, or wall-clock time passing. */
 export type PipelineInput =
   | { readonly kind: 'events'; readonly events: readonly TelemetryEvent[] }
   | { readonly kind: 'tick'; readonly elapsedMs: number }
+  | { readonly kind: 'histograms'; readonly observations: readonly HistogramObservation[] }
   /** A state change from the control API (manual promote/rollback, variant registration), serialized with the data. */
   | { readonly kind: 'command'; readonly run: (engine: PipelineEngine) => DecisionRecord[] };
 
@@ -17,6 +19,8 @@ export function stepEngine(engine: PipelineEngine, input: PipelineInput): Decisi
       return engine.ingest(input.events);
     case 'tick':
       return engine.advanceIdle(input.elapsedMs);
+    case 'histograms':
+      return engine.ingestHistograms(input.observations);
     case 'command':
       return input.run(engine);
   }
