@@ -6,7 +6,7 @@ import { asRecord, int64Difference, int64ToNumber, listField, toBooleanField, to
 /** Attribute-name lists per event field (`config.otlp.attributes`). */
 export type OtlpAttributeNames = Config['otlp']['attributes'];
 
-/** Event fields filled from span attributes, with how their values are coerced. */
+/** Event fields filled from span attributes, with how their values are coerced. `route` must stay first: it is slot 0. */
 const FIELD_KINDS = {
   route: 'string',
   variant: 'string',
