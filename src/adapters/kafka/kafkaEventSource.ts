@@ -142,6 +142,7 @@ export class KafkaEventSource implements EventSource {
 
   /** Pauses (true) or resumes (false) fetching; automatic lag pausing still applies on top. */
   setPaused(paused: boolean): void {
+    if (this.stopping !== null) return;
     this.manualPause = paused;
     this.applyPause();
   }
