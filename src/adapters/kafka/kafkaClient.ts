@@ -26,14 +26,6 @@ export interface KafkaClientOptions {
   readonly connectionTimeoutMs?: number;
 }
 
-/** Parses `PROMPTPILOT_KAFKA_BROKERS` (`host:port,host:port`) into a broker list; blank entries are dropped. */
-export function parseBrokerList(text: string): string[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
 /**
  * Creates the kafkajs client for the `kafka` config section: brokers,
  * client id, TLS, SASL (plain / scram-sha-256 / scram-sha-512), retry with
