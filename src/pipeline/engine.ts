@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { DecisionRecord } from '../core/decision.js';
-import { makeEvent, type TelemetryEvent } from '../core/event.js';
+import { makeEvent, withCostUsd, type TelemetryEvent } from '../core/event.js';
 import type { HistogramObservation } from '../ports/ports.js';
 import type { Pattern } from '../core/patterns.js';
 import { RouteDetector } from '../detectors/index.js';
@@ -9,7 +9,7 @@ import { RollingWindow } from '../streams/rollingWindow.js';
 import { StatsBucket } from '../streams/statsBucket.js';
 import { toWindowStats } from '../streams/toWindowStats.js';
 import type { WindowStats } from '../streams/windowStats.js';
-import { withCost } from './costing.js';
+import { costOf } from './costing.js';
 
 /** Per (route, variant) state: its rolling window and last known pattern. */
 interface VariantState {
@@ -88,16 +88,20 @@ export class PipelineEngine {
       }
       let variant = state.variants.get(raw.variant);
       if (variant === undefined) variant = this.createVariant(state, raw.variant);
-      const event = withCost(raw, this.config.prices);
-      if (variant.window.add(event) === 'late') {
+      const costUsd = costOf(raw, this.config.prices);
+      if (variant.window.add(raw, costUsd) === 'late') {
         state.lateEvents++;
         this.counters.late++;
         continue;
       }
-      if (event.pattern !== undefined) variant.pattern = event.pattern;
-      if (event.ts > state.lastDataMs) state.lastDataMs = event.ts;
+      if (raw.pattern !== undefined && raw.pattern !== variant.pattern) {
+        variant.pattern = raw.pattern;
+        this.experiments.registry.observe(raw.route, raw.variant, raw.pattern, raw.tier);
+      }
+      if (raw.ts > state.lastDataMs) state.lastDataMs = raw.ts;
       this.counters.accepted++;
-      this.experiments.onEvent(event);
+      // Only experiment traffic needs the event itself with its cost filled in.
+      if (raw.experiment !== undefined) this.experiments.onEvent(costUsd === raw.costUsd || costUsd === undefined ? raw : withCostUsd(raw, costUsd));
     }
     this.counters.decisions += out.length;
     return out;
@@ -225,6 +229,7 @@ export class PipelineEngine {
     const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs });
     window.closeUntil(state.boundaryMs);
     const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant) };
+    this.experiments.registry.observe(state.route, variant, undefined, undefined);
     state.variants.set(variant, created);
     let at = state.sorted.length;
     while (at > 0 && state.sorted[at - 1]!.variant > variant) at--;

@@ -1,4 +1,4 @@
-import { validateEvent, type EventRejection, type TelemetryEvent } from '../core/event.js';
+import { fastNormalize, validateEvent, type EventRejection, type TelemetryEvent } from '../core/event.js';
 
 /** A bad NDJSON line: 1-based line number, the field at fault and why. */
 export interface LineRejection extends EventRejection {
@@ -50,14 +50,23 @@ export class NdjsonEventDecoder {
     const line = ++this.lineNo;
     let stop = end;
     if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
+    if (stop === start) return;
     const body = text.slice(start, stop);
-    if (body.length === 0 || body.trim().length === 0) return;
+    const first = body.charCodeAt(0);
+    if ((first === 32 || first === 9) && body.trim().length === 0) return;
     let value: unknown;
     try {
       value = JSON.parse(body);
     } catch (err) {
       errors.push({ line, index: line - 1, field: '(line)', message: `invalid JSON: ${(err as Error).message}` });
       return;
+    }
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const fast = fastNormalize(value as Record<string, unknown>);
+      if (fast !== null) {
+        events.push(fast);
+        return;
+      }
     }
     const result = validateEvent(value, line - 1);
     if (result.ok) events.push(result.event);

@@ -237,6 +237,22 @@ export class QuantileSketch {
     const length = this.bins.length;
     if (lo >= this.offset && hi < this.offset + length) return;
     const span = hi - lo + 1;
+    if (span <= length) {
+      // Fits: re-centre in place instead of growing. Recycled window buckets land
+      // on other bins all the time; growing here doubled every array to maxBins.
+      const newOffset = lo - Math.floor((length - span) / 2);
+      const from = Math.max(this.minIndex, lo);
+      const to = Math.min(this.maxIndex, hi);
+      if (from <= to) {
+        this.bins.copyWithin(from - newOffset, from - this.offset, to - this.offset + 1);
+        this.bins.fill(0, 0, from - newOffset);
+        this.bins.fill(0, to - newOffset + 1);
+      } else {
+        this.bins.fill(0);
+      }
+      this.offset = newOffset;
+      return;
+    }
     let newLength = Math.max(INITIAL_BINS, length * 2);
     while (newLength < span) newLength *= 2;
     if (newLength > this.maxBins) newLength = this.maxBins;

@@ -111,15 +111,15 @@ export class RollingWindow {
    * Adds an event to its bucket. Returns `'late'` — and does not add it —
    * when that bucket is already closed (or `ts` is not finite).
    */
-  add(event: TelemetryEvent): AddResult {
+  add(event: TelemetryEvent, costUsd: number | undefined = event.costUsd): AddResult {
     const index = Math.floor(event.ts / this.bucketMs);
     if (index === this.lastIndex) {
-      this.lastStats!.add(event);
+      this.lastStats!.add(event, costUsd);
       return 'ok';
     }
     if (!Number.isFinite(index) || index * this.bucketMs < this.boundary) return 'late';
     const bucket = this.openBucket(index);
-    bucket.stats.add(event);
+    bucket.stats.add(event, costUsd);
     this.lastIndex = index;
     this.lastStats = bucket.stats;
     return 'ok';

@@ -63,8 +63,12 @@ export class StatsBucket {
     return this.count <= 0;
   }
 
-  /** Adds one event. Hot path: no allocation in steady state. */
-  add(event: TelemetryEvent): void {
+  /**
+   * Adds one event. Hot path: no allocation in steady state. `costUsd`
+   * overrides the event's own (the engine passes the price-table cost here
+   * rather than copying the event).
+   */
+  add(event: TelemetryEvent, costUsd: number | undefined = event.costUsd): void {
     this.count++;
     const failed = event.isError;
     if (failed) this.errorCount++;
@@ -77,7 +81,7 @@ export class StatsBucket {
       if (input !== undefined) this.inputTokens += input;
       if (output !== undefined) this.outputTokens += output;
     }
-    const cost = event.costUsd;
+    const cost = costUsd;
     if (cost !== undefined) {
       this.costSumUsd += cost;
       this.costEvents++;

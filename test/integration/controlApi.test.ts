@@ -73,7 +73,7 @@ describe('assignment and control API', () => {
     const running = (await getJson(`${daemon.url}/v1/experiments`)).json.experiments.find((e: any) => e.status === 'running');
     const res = await post(`${daemon.url}/v1/experiments/${running.id}/rollback`, {}, TOKEN);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.experiment.status).toBe('rolled_back');
     expect(body.decisions[0]).toMatchObject({ type: 'experiment', status: 'rolled_back', reason: 'manual rollback through the API' });
     expect((await post(`${daemon.url}/v1/experiments/${running.id}/promote`, {}, TOKEN)).status).toBe(409);
