@@ -38,7 +38,7 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
     throw new UsageError(`${path}: cannot read input: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
   }
   const engine = new PipelineEngine(config);
-  const decoder = new NdjsonEventDecoder();
+  const decoder = new NdjsonEventDecoder(true);
   const out = new BufferedWriter(io.stdout);
   const progress = io.stderr.isTTY === true && size > 20 * 1024 * 1024;
   let rejected = 0;
@@ -52,6 +52,7 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
     eventsSeen += events.length;
     emit(engine.ingest(events), out);
     events.length = 0;
+    decoder.recycle();
     for (const e of errors) io.stderr.write(`line ${e.line}: ${e.field}: ${e.message}\n`);
     rejected += errors.length;
     errors.length = 0;

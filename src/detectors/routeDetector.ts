@@ -35,7 +35,8 @@ interface VariantMemory {
 export class RouteDetector {
   private readonly rules: readonly Rule[];
   private readonly baselineMetrics: ReadonlySet<MetricName>;
-  private readonly variants = new Map<string, VariantMemory>();
+  /** Memory by route, then variant (nested maps: no key concatenation per evaluation). */
+  private readonly variants = new Map<string, Map<string, VariantMemory>>();
   private readonly planners = new Map<string, RoutePlannerState>();
 
   constructor(private readonly config: Config) {
@@ -90,12 +91,12 @@ export class RouteDetector {
 
   /** The current baseline of a metric for a (route, variant), or null if none yet (for status pages and tests). */
   baselineOf(route: string, variant: string, metric: MetricName): BaselineState | null {
-    return this.variants.get(memoryKey(route, variant))?.baselines.get(metric) ?? null;
+    return this.variants.get(route)?.get(variant)?.baselines.get(metric) ?? null;
   }
 
   /** The state of one rule for a (route, variant); inactive if never evaluated. */
   ruleState(route: string, variant: string, rule: string): RuleState {
-    return this.variants.get(memoryKey(route, variant))?.rules.get(rule) ?? INACTIVE;
+    return this.variants.get(route)?.get(variant)?.rules.get(rule) ?? INACTIVE;
   }
 
   /**
@@ -111,7 +112,7 @@ export class RouteDetector {
 
   /** Drops all state of a (route, variant), e.g. once the variant is retired. The route's cooldown is kept. */
   forget(route: string, variant: string): void {
-    this.variants.delete(memoryKey(route, variant));
+    this.variants.get(route)?.delete(variant);
   }
 
   /** Event time of the route's last planned action, epoch ms, or null. */
@@ -134,11 +135,15 @@ export class RouteDetector {
   }
 
   private memoryFor(route: string, variant: string): VariantMemory {
-    const key = memoryKey(route, variant);
-    let memory = this.variants.get(key);
+    let byVariant = this.variants.get(route);
+    if (byVariant === undefined) {
+      byVariant = new Map();
+      this.variants.set(route, byVariant);
+    }
+    let memory = byVariant.get(variant);
     if (memory === undefined) {
       memory = { rules: new Map(), baselines: new Map() };
-      this.variants.set(key, memory);
+      byVariant.set(variant, memory);
     }
     return memory;
   }
@@ -148,9 +153,6 @@ function isActive(state: RuleState | undefined): boolean {
   return state !== undefined && state.phase !== 'inactive';
 }
 
-function memoryKey(route: string, variant: string): string {
-  return `${route}\u0000${variant}`;
-}
 
 function triggerRecord(rule: Rule, detection: Detection, transition: RuleTransition, nowMs: number): TriggerRecord {
   return {

@@ -34,6 +34,8 @@ interface Running {
   readonly state: ExperimentState;
   rampIndex: number;
   srmFiring: boolean;
+  /** Arm events since the last evaluation: without new data only the deadline can change the outcome. */
+  dirty: boolean;
 }
 
 /** What `/v1/assign` answers. */
@@ -83,7 +85,10 @@ export class ExperimentManager {
     const run = this.byId.get(event.experiment);
     if (run === undefined || run.snapshot.route !== event.route) return;
     const arm = event.arm ?? (event.variant === run.snapshot.candidate.variant ? 'candidate' : event.variant === run.snapshot.baseline.variant ? 'baseline' : undefined);
-    if (recordExperimentEvent(run.state, event, run.snapshot.share, arm)) this.changed.add(run.snapshot.id);
+    if (recordExperimentEvent(run.state, event, run.snapshot.share, arm)) {
+      run.dirty = true;
+      this.changed.add(run.snapshot.id);
+    }
   }
 
   /** At a route's closed boundary: start experiments for new actions, evaluate the running one. */
@@ -91,7 +96,12 @@ export class ExperimentManager {
     const out: DecisionRecord[] = [];
     for (const record of records) if (record.type === 'action') this.start(record, boundaryMs, out);
     const run = this.running.get(route);
-    if (run !== undefined && run.snapshot.started_at < boundaryMs) this.evaluate(run, boundaryMs, out);
+    // Re-evaluating unchanged arms cannot change the verdict (the sequential tests only
+    // move with data) — except that the deadline may have passed.
+    if (run !== undefined && run.snapshot.started_at < boundaryMs && (run.dirty || boundaryMs >= run.snapshot.deadline)) {
+      run.dirty = false;
+      this.evaluate(run, boundaryMs, out);
+    }
     return out;
   }
 
@@ -152,7 +162,7 @@ export class ExperimentManager {
       baseline: action.from, candidate: toVariantRef(candidate), share, ramp: [[nowMs, share]], salt: id, hash_version: 1,
       reason: null, n: [0, 0], evidence: {}, srm: null, candidate_params: paramsOf(candidate),
     };
-    const run: Running = { snapshot, state: createExperimentState(nowMs, this.config.abtest.min_samples_per_arm), rampIndex: 0, srmFiring: false };
+    const run: Running = { snapshot, state: createExperimentState(nowMs, this.config.abtest.min_samples_per_arm), rampIndex: 0, srmFiring: false, dirty: false };
     this.running.set(route, run);
     this.byId.set(id, run);
     this.changed.add(id);

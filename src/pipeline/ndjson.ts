@@ -1,4 +1,4 @@
-import { fastNormalize, validateEvent, type EventRejection, type TelemetryEvent } from '../core/event.js';
+import { fastNormalizeInto, makeEvent, validateEvent, type EventRejection, type Mutable, type TelemetryEvent } from '../core/event.js';
 
 /** A bad NDJSON line: 1-based line number, the field at fault and why. */
 export interface LineRejection extends EventRejection {
@@ -13,6 +13,15 @@ export interface LineRejection extends EventRejection {
 export class NdjsonEventDecoder {
   private pending = '';
   private lineNo = 0;
+  private readonly pool: Mutable<TelemetryEvent>[] = [];
+  private poolNext = 0;
+
+  /**
+   * @param reuseEvents when true, event objects are reused after each
+   * `onBatch` call: the consumer must not keep them past the callback (the
+   * engine does not). Halves the replay path's allocations.
+   */
+  constructor(private readonly reuseEvents = false) {}
 
   /**
    * Decodes every complete line in `chunk` (plus what was pending). With
@@ -30,6 +39,7 @@ export class NdjsonEventDecoder {
       if (onBatch !== undefined && events.length >= batchSize) {
         onBatch(events);
         events.length = 0;
+        this.poolNext = 0;
       }
     }
     this.pending = text.slice(start);
@@ -41,9 +51,24 @@ export class NdjsonEventDecoder {
     this.pending = '';
   }
 
+  /** Declares every event handed out so far consumed, so their objects can be reused. */
+  recycle(): void {
+    this.poolNext = 0;
+  }
+
   /** Lines seen so far. */
   get lines(): number {
     return this.lineNo;
+  }
+
+  private nextEvent(): Mutable<TelemetryEvent> {
+    if (!this.reuseEvents) return makeEvent(0, '', '', 0);
+    let event = this.pool[this.poolNext];
+    if (event === undefined) {
+      event = makeEvent(0, '', '', 0);
+      this.pool.push(event);
+    }
+    return event;
   }
 
   private decodeLine(text: string, start: number, end: number, events: TelemetryEvent[], errors: LineRejection[]): void {
@@ -62,9 +87,10 @@ export class NdjsonEventDecoder {
       return;
     }
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      const fast = fastNormalize(value as Record<string, unknown>);
-      if (fast !== null) {
-        events.push(fast);
+      const target = this.nextEvent();
+      if (fastNormalizeInto(target, value as Record<string, unknown>)) {
+        events.push(target);
+        if (this.reuseEvents) this.poolNext++;
         return;
       }
     }

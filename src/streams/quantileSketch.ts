@@ -140,6 +140,27 @@ export class QuantileSketch {
   }
 
   /**
+   * Several quantiles in one pass over the bins. `qs` must be ascending; the
+   * result matches {@link quantile} for each (null when empty).
+   */
+  quantiles(qs: readonly number[]): (number | null)[] {
+    const out: (number | null)[] = new Array<number | null>(qs.length).fill(null);
+    if (this.total <= 0) return out;
+    let k = 0;
+    let cumulative = this.zeroCount;
+    const rankOf = (q: number): number => (q < 0 ? 0 : q > 1 ? 1 : q) * (this.total - 1);
+    while (k < qs.length && cumulative > rankOf(qs[k]!)) out[k++] = 0;
+    const bins = this.bins;
+    for (let i = this.minIndex; i <= this.maxIndex && k < qs.length; i++) {
+      cumulative += bins[i - this.offset]!;
+      while (k < qs.length && cumulative > rankOf(qs[k]!)) out[k++] = this.valueOf(i);
+    }
+    const last = this.maxIndex >= this.minIndex ? this.valueOf(this.maxIndex) : 0;
+    while (k < qs.length) out[k++] = last;
+    return out;
+  }
+
+  /**
    * Value at quantile `q` ∈ [0, 1] (clamped), within the relative accuracy of
    * the exact value at rank ⌊q·(n − 1)⌋; null when empty or `q` is NaN.
    */

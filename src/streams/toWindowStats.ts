@@ -59,11 +59,10 @@ function ratio(numerator: number, denominator: number): number | null {
   return denominator > 0 ? numerator / denominator : null;
 }
 
+const PERCENTILES = [0.5, 0.95, 0.99] as const;
+
 function percentiles(total: StatsBucket): LatencyPercentiles | null {
-  const sketch = total.latencyMs;
-  const p50 = sketch.quantile(0.5);
-  const p95 = sketch.quantile(0.95);
-  const p99 = sketch.quantile(0.99);
-  if (p50 === null || p95 === null || p99 === null) return null;
+  const [p50, p95, p99] = total.latencyMs.quantiles(PERCENTILES);
+  if (p50 == null || p95 == null || p99 == null) return null;
   return { p50, p95, p99 };
 }

@@ -190,3 +190,13 @@ describe('QuantileSketch bounded size', () => {
     expect(sketch.allocatedBins).toBeLessThanOrEqual(128);
   });
 });
+
+describe('QuantileSketch.quantiles', () => {
+  it('answers several ascending quantiles in one pass, exactly as quantile() does', () => {
+    const sketch = new QuantileSketch();
+    expect(sketch.quantiles([0.5, 0.99])).toEqual([null, null]);
+    for (let i = 0; i < 5000; i++) sketch.add(i % 17 === 0 ? 0 : 1 + ((i * 7919) % 10_000) / 3);
+    const qs = [0, 0.01, 0.05, 0.5, 0.95, 0.99, 1];
+    expect(sketch.quantiles(qs)).toEqual(qs.map((q) => sketch.quantile(q)));
+  });
+});
