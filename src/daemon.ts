@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { asyncScheduler, concatMap, defer, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, catchError, concatMap, defer, EMPTY, retry, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { describeError, PromptpilotError, TransientIoError } from './core/errors.js';
 import { KafkaDecisionSink, KafkaEventForwarder, KafkaEventSource, createOtlpTraceDecoder } from './adapters/kafka/index.js';
 import { registerOtlpRoutes } from './adapters/otlp/index.js';
 import type { Config } from './config/schema.js';
@@ -70,9 +71,15 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const sinks: DecisionSink[] = [...(options.sinks ?? [])];
   if (kafkaOn && !gateway) sinks.push(new KafkaDecisionSink(config.kafka, { logger: kafkaLog }));
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: kafkaLog }) : null;
-  const runner = new PipelineRunner(engine, decisions, sinks, (records) => {
-    for (const record of records) decisionLog.info({ decision: record }, describeDecision(record));
-  });
+  const runner = new PipelineRunner(
+    engine,
+    decisions,
+    sinks,
+    (records) => {
+      for (const record of records) decisionLog.info({ decision: record }, describeDecision(record));
+    },
+    (err, attempt) => decisionLog.warn({ err, attempt }, 'writing decisions failed; retrying (they stay in the decision log)'),
+  );
   let ready = false;
   let rejectedTotal = 0;
 
@@ -81,8 +88,13 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       const { ok, errors } = futureSkewFilter(events, clock.now(), config.time.max_future_skew);
       rejectedTotal += errors.length;
       if (ok.length > 0) {
-        if (forwarder !== null) await forwarder.forward(ok);
-        else await runner.submit({ kind: 'events', events: ok });
+        if (forwarder !== null) {
+          try {
+            await forwarder.forward(ok);
+          } catch (cause) {
+            throw new TransientIoError(`cannot forward to Kafka: ${describeError(cause)}`, { cause });
+          }
+        } else await runner.submit({ kind: 'events', events: ok });
       }
       return { accepted: ok.length, errors };
     },
@@ -124,6 +136,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       (app) => registerOtlpRoutes(app, { ingestor, config, log: log.child({ component: 'otlp' }) }),
       ...(options.plugins ?? []),
     ],
+    { onInternalError: (err) => log.error({ err }, 'request failed') },
   );
 
   const subscriptions: Subscription[] = [];
@@ -146,7 +159,21 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
               if (outcome.errors.length > 0) kafkaLog.warn({ rejected: outcome.errors.length, first: outcome.errors[0] }, 'events rejected after decoding');
               await batch.commit();
               kafkaSource.setPaused(runner.inFlight > 2);
-            }),
+            }).pipe(
+              // Transient failures (a store or broker away) retry the batch with backoff; its
+              // offsets stay uncommitted meanwhile. Anything else is logged and the stream goes on.
+              retry({
+                delay: (err: unknown, attempt) => {
+                  if (!(err instanceof PromptpilotError && err.retriable)) throw err;
+                  kafkaLog.warn({ err, attempt }, 'batch failed, retrying');
+                  return timer(Math.min(30_000, 250 * 2 ** attempt));
+                },
+              }),
+              catchError((err: unknown) => {
+                kafkaLog.error({ err, events: batch.events.length }, 'batch failed and was skipped; its offsets stay uncommitted');
+                return EMPTY;
+              }),
+            ),
           ),
         )
         .subscribe({ error: (err: unknown) => kafkaLog.error({ err }, 'kafka pipeline failed') })

@@ -1,5 +1,6 @@
 import { Subject, concatMap, defer, type Subscription } from 'rxjs';
 import type { DecisionRecord } from '../core/decision.js';
+import { PromptpilotError } from '../core/errors.js';
 import type { PipelineEngine } from '../pipeline/engine.js';
 import { stepEngine, type PipelineInput } from '../pipeline/pipelineOperator.js';
 import type { DecisionLog, DecisionSink } from '../ports/ports.js';
@@ -28,6 +29,8 @@ export class PipelineRunner {
     private readonly log: DecisionLog,
     private readonly sinks: readonly DecisionSink[],
     private readonly onDecisions: (records: readonly DecisionRecord[]) => void = () => {},
+    private readonly onSinkFailure: (err: unknown, attempt: number) => void = () => {},
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
     this.subscription = this.jobs$
       .pipe(concatMap((job) => defer(() => this.process(job))))
@@ -52,12 +55,27 @@ export class PipelineRunner {
     this.subscription.unsubscribe();
   }
 
+  private async withRetry<T>(action: () => Promise<T>, attempts: number): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await action();
+      } catch (err) {
+        const retriable = err instanceof PromptpilotError ? err.retriable : true;
+        if (!retriable || attempt >= attempts) throw err;
+        this.onSinkFailure(err, attempt);
+        await this.sleep(Math.min(30_000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
   private async process(job: Job): Promise<void> {
     try {
       const records = stepEngine(this.engine, job.input);
       if (records.length > 0) {
-        await this.log.append(records);
-        for (const sink of this.sinks) await sink.publish(records);
+        // The engine has moved on: from here the records exist only in memory, so the log
+        // append is retried (transient errors) until it succeeds — a decision is never dropped.
+        await this.withRetry(() => this.log.append(records), Infinity);
+        for (const sink of this.sinks) await this.withRetry(() => sink.publish(records), 5).catch((err: unknown) => this.onSinkFailure(err, 5));
         this.onDecisions(records);
       }
       job.resolve(records);

@@ -49,12 +49,19 @@ const INT = /^\d+$/;
  * Builds the daemon's single HTTP server: events intake, route statistics,
  * decision log, health, metrics, plus plugged-in route groups.
  */
-export async function buildHttpServer(config: Config, backend: ApiBackend, plugins: readonly RoutePlugin[] = []): Promise<FastifyInstance> {
+export async function buildHttpServer(
+  config: Config,
+  backend: ApiBackend,
+  plugins: readonly RoutePlugin[] = [],
+  options: { onInternalError?: (err: unknown) => void } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: config.server.body_limit_bytes, return503OnClosing: true });
 
-  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string; retriable?: boolean }, _request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : err.retriable === true ? 503 : 500;
+    if (status === 503) void reply.header('retry-after', '1');
     void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message, code: err.code });
+    if (status === 500) options.onInternalError?.(err);
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
