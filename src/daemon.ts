@@ -6,6 +6,7 @@ import { registerOtlpRoutes } from './adapters/otlp/index.js';
 import type { Config } from './config/schema.js';
 import { parseDurationMs } from './config/duration.js';
 import type { DecisionRecord } from './core/decision.js';
+import type { Pattern } from './core/patterns.js';
 import type { EventRejection, TelemetryEvent } from './core/event.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { buildHttpServer, type RoutePlugin } from './adapters/http/server.js';
@@ -142,7 +143,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const subscriptions: Subscription[] = [];
   subscriptions.push(idleTicks(config.time.idle_tick, scheduler).subscribe((tick) => void runner.submit(tick)));
 
-  if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log));
+  if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log, engine));
 
   let source: EventSource | null = null;
   let sourceSubscription: Subscription | null = null;
@@ -214,12 +215,32 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 }
 
 /** Drives the built-in traffic simulator: event time runs `speedup` times faster than the wall clock, never past it. */
-function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike, ingestor: Ingestor, log: Logger): Subscription {
+function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike, ingestor: Ingestor, log: Logger, engine: PipelineEngine): Subscription {
   const offset = config.simulator.start_offset;
   const offsetMs = (offset.startsWith('-') ? -1 : 1) * (parseDurationMs(offset.replace(/^[-+]/, '')) ?? 0);
   const wallStart = clock.now();
   const simStart = wallStart + offsetMs;
-  const simulator = createSimulator(config.simulator, simStart);
+  // The simulated app follows the daemon's assignment for every call, as a real app
+  // following GET /v1/assign would: experiments get traffic and promotions take effect.
+  const simulator = createSimulator(config.simulator, simStart, {
+    serve: (request) => {
+      const assignment = engine.experiments.assign(request.route, request.unit);
+      if (assignment === null) return undefined;
+      const params = assignment.params ?? {};
+      const saving = typeof params['token_saving_pct'] === 'number' ? params['token_saving_pct'] : 0;
+      const maxTokens = typeof params['max_tokens'] === 'number' ? params['max_tokens'] : undefined;
+      const tier = typeof params['tier'] === 'string' ? params['tier'] : undefined;
+      return {
+        variant: assignment.variant,
+        pattern: (assignment.pattern as Pattern | null) ?? request.current.pattern,
+        ...(saving > 0 ? { inputTokenFactor: 1 - saving / 100 } : {}),
+        ...(maxTokens !== undefined ? { maxOutputTokens: maxTokens } : {}),
+        ...(tier !== undefined ? { tier } : {}),
+        ...(assignment.experiment !== undefined ? { experiment: assignment.experiment } : {}),
+        ...(assignment.arm !== undefined ? { arm: assignment.arm } : {}),
+      };
+    },
+  });
   const simLog = log.child({ component: 'simulator' });
   simLog.info({ routes: config.simulator.routes.map((r) => r.route), speedup: config.simulator.speedup, start: new Date(simStart).toISOString() }, 'traffic simulator started');
   let busy = false;

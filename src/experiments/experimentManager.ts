@@ -85,10 +85,32 @@ export class ExperimentManager {
     const run = this.byId.get(event.experiment);
     if (run === undefined || run.snapshot.route !== event.route) return;
     const arm = event.arm ?? (event.variant === run.snapshot.candidate.variant ? 'candidate' : event.variant === run.snapshot.baseline.variant ? 'baseline' : undefined);
-    if (recordExperimentEvent(run.state, event, run.snapshot.share, arm)) {
+    if (recordExperimentEvent(run.state, event, this.expectedShare(run, event, arm), arm)) {
       run.dirty = true;
       this.changed.add(run.snapshot.id);
     }
+  }
+
+  /**
+   * The candidate share this event was most likely assigned under, for the
+   * sample-ratio check: the ramp step in force at its event time. Right after a
+   * ramp step an app may still serve assignments made under the previous share
+   * (assignment → call → telemetry takes a while), so events within the grace
+   * period (allowed lateness + one bucket) count as neutral: expected = observed.
+   */
+  private expectedShare(run: Running, event: TelemetryEvent, arm: Arm | undefined): number {
+    const ramp = run.snapshot.ramp;
+    let share = ramp[0]![1];
+    let changedAt = -Infinity;
+    for (let i = 1; i < ramp.length; i++) {
+      const [ts, next] = ramp[i]!;
+      if (event.ts < ts) break;
+      share = next;
+      changedAt = ts;
+    }
+    const graceMs = this.config.time.allowed_lateness + this.config.time.bucket;
+    if (event.ts - changedAt < graceMs) return arm === 'candidate' ? 1 : 0;
+    return share;
   }
 
   /** At a route's closed boundary: start experiments for new actions, evaluate the running one. */
@@ -152,6 +174,7 @@ export class ExperimentManager {
     if ((this.cooldownUntil.get(route) ?? -Infinity) > nowMs) return;
     const id = `exp-${action.id}`;
     if (this.byId.has(id) || this.finished.some((f) => f.id === id)) return;
+    this.registry.observe(route, action.from.variant, action.from.pattern, action.from.tier);
     const baselineInfo = this.registry.variant(route, action.from.variant);
     const candidate = this.candidateFor(action, baselineInfo);
     this.registry.register(route, candidate);

@@ -70,7 +70,8 @@ export class RouteRegistry {
     const entry = this.entry(route);
     const known = entry.variants.get(info.variant);
     entry.variants.set(info.variant, known && info.source === 'action' ? { ...known, ...withoutNulls(info, known) } : info);
-    if (entry.current === null) entry.current = info.variant;
+    // A candidate never becomes production by being registered; only a promotion does that.
+    if (entry.current === null && info.source !== 'action') entry.current = info.variant;
   }
 
   /** The variant in production, or null for an unknown route. */
