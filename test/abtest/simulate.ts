@@ -6,24 +6,8 @@ import { compareArms, COMPARED_METRICS, type ComparedMetric } from '../../src/ab
 import { addArmEvent, createExperimentState, evaluateExperiment, type ExperimentDecision } from '../../src/abtest/evaluate.js';
 import { normalTwoSidedP } from '../../src/abtest/sequential.js';
 
-/** mulberry32: small seeded PRNG returning [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal draws (Box–Muller). */
-export function normal(rand: () => number): number {
-  const u = 1 - rand();
-  const v = rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
+export { mulberry32, normal } from '../../src/sim/random.js';
+import { mulberry32, normal } from '../../src/sim/random.js';
 
 /** How one arm behaves. */
 export interface ArmModel {

@@ -4,7 +4,7 @@ import { InvariantError } from '../../src/core/errors.js';
 import { RollingWindow } from '../../src/streams/rollingWindow.js';
 import { StatsBucket } from '../../src/streams/statsBucket.js';
 import { toWindowStats } from '../../src/streams/toWindowStats.js';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../../src/sim/random.js';
 
 const ev = (ts: number, latencyMs = 100, extra: Partial<TelemetryEvent> = {}): TelemetryEvent => ({
   ts, route: 'r', variant: 'v', latencyMs, isError: false, ...extra,

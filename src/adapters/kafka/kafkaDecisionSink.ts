@@ -34,37 +34,28 @@ export async function connectProducer(kafka: Kafka, log: AdapterLogger): Promise
 }
 
 /**
- * Publishes decision records to the decisions topic (default
- * `promptpilot.decisions`), one `formatRecord` line per message, key = route,
- * so one route's decisions stay in order on one partition. Connects lazily;
- * `publish` resolves once every record is acknowledged.
+ * A lazily connected producer writing keyed messages to one topic; what both
+ * Kafka outputs share. A failed connect is retried on the next send.
  */
-export class KafkaDecisionSink implements DecisionSink {
+export class KeyedTopicProducer {
   private readonly kafka: Kafka;
   private readonly log: AdapterLogger;
   private producer: Promise<Producer> | null = null;
 
-  constructor(
-    private readonly settings: KafkaSettings,
-    options: KafkaProducerOptions = {},
-  ) {
+  constructor(settings: KafkaSettings, private readonly topic: string, options: KafkaProducerOptions = {}) {
     this.log = options.logger ?? silentLogger;
     this.kafka = createKafkaClient(settings, this.log, options.client);
   }
 
-  /** Sends the records; throws (retriable) if the broker stays unreachable past kafkajs' retries. */
-  async publish(records: readonly DecisionRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  /** Sends the messages and resolves once all replicas acknowledged them. */
+  async send(messages: readonly { key: string; value: string }[]): Promise<void> {
+    if (messages.length === 0) return;
     this.producer ??= connectProducer(this.kafka, this.log).catch((err: unknown) => {
       this.producer = null;
       throw err;
     });
     const producer = await this.producer;
-    await producer.send({
-      topic: this.settings.topics.decisions,
-      acks: -1,
-      messages: records.map((record) => ({ key: record.route, value: formatRecord(record) })),
-    });
+    await producer.send({ topic: this.topic, acks: -1, messages: [...messages] });
   }
 
   /** Disconnects the producer. */
@@ -72,5 +63,29 @@ export class KafkaDecisionSink implements DecisionSink {
     const producer = this.producer;
     this.producer = null;
     if (producer !== null) await (await producer.catch(() => null))?.disconnect();
+  }
+}
+
+/**
+ * Publishes decision records to the decisions topic (default
+ * `promptpilot.decisions`), one `formatRecord` line per message, key = route,
+ * so one route's decisions stay in order on one partition. Connects lazily;
+ * `publish` resolves once every record is acknowledged.
+ */
+export class KafkaDecisionSink implements DecisionSink {
+  private readonly producer: KeyedTopicProducer;
+
+  constructor(settings: KafkaSettings, options: KafkaProducerOptions = {}) {
+    this.producer = new KeyedTopicProducer(settings, settings.topics.decisions, options);
+  }
+
+  /** Sends the records; throws (retriable) if the broker stays unreachable past kafkajs' retries. */
+  async publish(records: readonly DecisionRecord[]): Promise<void> {
+    await this.producer.send(records.map((record) => ({ key: record.route, value: formatRecord(record) })));
+  }
+
+  /** Disconnects the producer. */
+  async close(): Promise<void> {
+    await this.producer.close();
   }
 }
