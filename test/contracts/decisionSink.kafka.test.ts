@@ -1,0 +1,22 @@
+import { afterAll, beforeAll } from 'vitest';
+import { KafkaDecisionSink } from '../../src/adapters/kafka/index.js';
+import { kcatConsume, startKafkaMock, type KafkaMock } from '../integration/harness/index.js';
+import { uniqueSettings } from '../integration/harness/kafkaTestSupport.js';
+import { decisionSinkContract } from './decisionSinkContract.js';
+
+let mock: KafkaMock;
+beforeAll(async () => {
+  mock = await startKafkaMock();
+});
+afterAll(async () => {
+  await mock.stop();
+});
+
+decisionSinkContract(
+  'KafkaDecisionSink',
+  () => {
+    const settings = uniqueSettings(mock.brokers);
+    return Object.assign(new KafkaDecisionSink(settings), { topic: settings.topics.decisions });
+  },
+  async (sink) => (await kcatConsume(mock.brokers, sink.topic)).map((m) => m.payload ?? ''),
+);
