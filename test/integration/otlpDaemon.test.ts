@@ -4,21 +4,9 @@ import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { registerOtlpRoutes } from '../../src/adapters/otlp/index.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
-import type { Ingestor } from '../../src/ports/ports.js';
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../../src/sim/random.js';
 
 function percentile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -33,22 +21,8 @@ const config = ConfigSchema.parse({ server: { port: 0, host: '127.0.0.1' }, log:
 let daemon: Daemon;
 
 beforeAll(async () => {
-  // The daemon may already serve OTLP itself; otherwise plug the receiver in, forwarding to the daemon's ingestor.
-  let target: Ingestor | null = null;
-  const forward: Ingestor = {
-    submit: (events) => {
-      if (target === null) throw new Error('daemon not started');
-      return target.submit(events);
-    },
-  };
-  daemon = await startDaemon(config, {
-    plugins: [
-      async (app) => {
-        if (!app.hasRoute({ method: 'POST', url: '/v1/traces' })) await registerOtlpRoutes(app, { ingestor: forward, config });
-      },
-    ],
-  });
-  target = daemon.ingestor;
+  // The daemon serves OTLP on its own port, as a user runs it.
+  daemon = await startDaemon(config);
 });
 afterAll(async () => {
   await daemon.stop();
