@@ -58,7 +58,11 @@ export interface DecisionLog {
   size(): Promise<number>;
 }
 
-/** Publishes decisions outward (Kafka decisions topic). Must be idempotent per record. */
+/**
+ * Publishes decisions outward (Kafka decisions topic). At-least-once: a
+ * publish retried after a failure may deliver a record twice; consumers
+ * deduplicate by the record's identity (type, route, ts, id/rule).
+ */
 export interface DecisionSink {
   publish(records: readonly DecisionRecord[]): Promise<void>;
   close(): Promise<void>;

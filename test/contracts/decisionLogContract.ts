@@ -59,6 +59,7 @@ export function decisionLogContract(name: string, makeLog: () => DecisionLog | P
       await log.append(mixedRecords());
       expect(lines(await log.query({ limit: 2 }))).toEqual(formatted(mixedRecords().slice(0, 2)));
       expect(lines(await log.query({ limit: 100 }))).toEqual(formatted(mixedRecords()));
+      expect(await log.query({ limit: 0 })).toEqual([]);
     });
 
     it('since filters on event time (inclusive), not on append order', async () => {

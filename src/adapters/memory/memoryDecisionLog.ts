@@ -22,6 +22,7 @@ export class MemoryDecisionLog implements DecisionLog {
   async query(query: DecisionQuery): Promise<readonly LoggedDecision[]> {
     const limit = query.limit ?? 1000;
     const out: LoggedDecision[] = [];
+    if (limit <= 0) return out;
     for (const entry of this.entries) {
       if (query.after !== undefined && entry.seq <= query.after) continue;
       if (query.since !== undefined && entry.record.ts < query.since) continue;
