@@ -56,6 +56,27 @@ export function futureSkewFilter(events: readonly TelemetryEvent[], nowMs: numbe
 }
 
 /**
+ * Drops events that would exceed the cardinality limits, adding a rejection
+ * (indexed into `all`) for each; keeps the order of the rest.
+ */
+function withinLimits(engine: PipelineEngine, events: TelemetryEvent[], all: readonly TelemetryEvent[], errors: EventRejection[]): TelemetryEvent[] {
+  const pending = { newRoutes: 0, variants: new Map<string, Set<string>>() };
+  const kept: TelemetryEvent[] = [];
+  let positions: Map<TelemetryEvent, number> | null = null;
+  for (const event of events) {
+    const problem = engine.cardinalityProblem(event.route, event.variant, pending);
+    if (problem === null) {
+      kept.push(event);
+      continue;
+    }
+    positions ??= new Map(all.map((e, i) => [e, i]));
+    errors.push({ index: positions.get(event) ?? -1, ...problem });
+  }
+  if (kept.length !== events.length) errors.sort((a, b) => a.index - b.index);
+  return kept;
+}
+
+/**
  * The composition root: wires the pure engine to its adapters (HTTP, memory
  * log, simulator; Kafka and OTLP when configured) and owns every subscription.
  */
@@ -86,7 +107,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 
   const ingestor: Ingestor = {
     async submit(events) {
-      const { ok, errors } = futureSkewFilter(events, clock.now(), config.time.max_future_skew);
+      const { ok: timely, errors } = futureSkewFilter(events, clock.now(), config.time.max_future_skew);
+      const ok = forwarder === null ? withinLimits(engine, timely, events, errors) : timely;
       rejectedTotal += errors.length;
       if (ok.length > 0) {
         if (forwarder !== null) {

@@ -327,6 +327,15 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ enabled: false, seed: 42, speedup: 10, start_offset: '-6h', routes: [], degradations: [] }),
+    limits: z
+      .object({
+        /** Distinct routes with live statistics; events for further new routes are rejected (cardinality guard). */
+        max_routes: z.number().int().positive().default(10_000),
+        /** Distinct variants per route; events for further new variants are rejected. */
+        max_variants_per_route: z.number().int().positive().default(100),
+      })
+      .strict()
+      .default({ max_routes: 10_000, max_variants_per_route: 100 }),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

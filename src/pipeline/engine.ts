@@ -35,6 +35,12 @@ interface RouteState {
   lateEvents: number;
 }
 
+/** Routes and variants a batch would add, while it is checked against the limits. */
+export interface PendingCardinality {
+  newRoutes: number;
+  readonly variants: Map<string, Set<string>>;
+}
+
 /** Counters the daemon exports on /metrics. */
 export interface EngineCounters {
   accepted: number;
@@ -164,6 +170,34 @@ export class PipelineEngine {
   /** Routes seen so far, sorted. */
   routeNames(): string[] {
     return [...this.routes.keys()].sort();
+  }
+
+  /**
+   * Why an event cannot be taken without exceeding the cardinality limits
+   * (`limits.max_routes`, `limits.max_variants_per_route`), or null. A client
+   * sending random route names must not grow the daemon's memory without bound.
+   * `pending` collects the routes/variants a batch adds before it is ingested.
+   */
+  cardinalityProblem(route: string, variant: string, pending: PendingCardinality): { field: 'route' | 'variant'; message: string } | null {
+    const state = this.routes.get(route);
+    let added = pending.variants.get(route);
+    if (state === undefined && added === undefined) {
+      if (this.routes.size + pending.newRoutes >= this.config.limits.max_routes) {
+        return { field: 'route', message: `too many routes: the limit is ${this.config.limits.max_routes} (limits.max_routes)` };
+      }
+      pending.newRoutes++;
+    }
+    if (state?.variants.has(variant) === true || added?.has(variant) === true) return null;
+    const variants = (state?.variants.size ?? 0) + (added?.size ?? 0);
+    if (variants >= this.config.limits.max_variants_per_route) {
+      return { field: 'variant', message: `too many variants on route ${route}: the limit is ${this.config.limits.max_variants_per_route} (limits.max_variants_per_route)` };
+    }
+    if (added === undefined) {
+      added = new Set();
+      pending.variants.set(route, added);
+    }
+    added.add(variant);
+    return null;
   }
 
   /** Whether the route has been seen. */

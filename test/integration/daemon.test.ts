@@ -90,3 +90,23 @@ describe('daemon HTTP API', () => {
     expect(next.json.decisions[0]).toEqual(json.decisions[1]);
   });
 });
+
+describe('cardinality limits', () => {
+  it('rejects events for routes and variants beyond the limits, naming the limit, and keeps the rest', async () => {
+    const { daemon: small } = await startTestDaemon({ limits: { max_routes: 2, max_variants_per_route: 2 } });
+    try {
+      const ts = Date.now() - 1000;
+      const e = (route: string, variant: string) => ({ ts, route, variant, latency_ms: 10 });
+      const { json } = await postJson(`${small.url}/v1/events`, [e('a', 'v1'), e('b', 'v1'), e('c', 'v1'), e('a', 'v2'), e('a', 'v3'), e('a', 'v1')]);
+      expect(json.accepted).toBe(4);
+      expect(json.errors).toEqual([
+        { index: 2, field: 'route', message: 'too many routes: the limit is 2 (limits.max_routes)' },
+        { index: 4, field: 'variant', message: 'too many variants on route a: the limit is 2 (limits.max_variants_per_route)' },
+      ]);
+      const second = await postJson(`${small.url}/v1/events`, [e('d', 'v1'), e('b', 'v1')]);
+      expect(second.json).toMatchObject({ accepted: 1, rejected: 1 });
+    } finally {
+      await small.stop();
+    }
+  });
+});
