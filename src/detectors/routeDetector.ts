@@ -12,6 +12,8 @@ import { resolveThreshold } from './threshold.js';
 interface VariantMemory {
   readonly rules: Map<string, RuleState>;
   readonly baselines: Map<MetricName, BaselineState>;
+  /** Last judged detection per rule: the evidence of a resolve when the variant's traffic stops. */
+  readonly lastDetections: Map<string, Detection>;
 }
 
 /**
@@ -65,6 +67,7 @@ export class RouteDetector {
       const detection = detect(stats, rule, threshold);
       const step = stepRule(memory.rules.get(rule.name) ?? INACTIVE, detection, { forMs: rule.for, keepFiringForMs: rule.keep_firing_for, maxGapMs: timingGapMs }, nowMs);
       memory.rules.set(rule.name, step.next);
+      if (detection !== null && step.next.phase === 'firing') memory.lastDetections.set(rule.name, detection);
       if (step.transition === null || detection === null) continue;
       const trigger = triggerRecord(rule, detection, step.transition, nowMs);
       if (step.transition.state === 'firing' && rule.action !== undefined) {
@@ -110,6 +113,29 @@ export class RouteDetector {
     this.planners.set(route, { lastActionMs: nowMs, lastActionId: previous.lastActionId });
   }
 
+  /**
+   * Retires a (route, variant) whose traffic stopped (its window is empty):
+   * every firing rule resolves — evidence from its last judged window, with
+   * `reason: "no_traffic"` — so alerts do not stay open for a variant nobody
+   * serves any more (e.g. the baseline after a promotion); then its state is
+   * dropped. The route's cooldown is kept.
+   */
+  retire(route: string, variant: string, nowMs: number): TriggerRecord[] {
+    const memory = this.variants.get(route)?.get(variant);
+    const out: TriggerRecord[] = [];
+    if (memory !== undefined) {
+      for (const rule of this.rules) {
+        const state = memory.rules.get(rule.name);
+        const last = memory.lastDetections.get(rule.name);
+        if (state?.phase !== 'firing' || last === undefined) continue;
+        const record = triggerRecord(rule, last, { state: 'resolved', heldMs: nowMs - state.firedMs, episodeStartMs: state.episodeStartMs }, nowMs);
+        out.push({ ...record, evidence: { ...record.evidence, reason: 'no_traffic' } });
+      }
+    }
+    this.forget(route, variant);
+    return out;
+  }
+
   /** Drops all state of a (route, variant), e.g. once the variant is retired. The route's cooldown is kept. */
   forget(route: string, variant: string): void {
     this.variants.get(route)?.delete(variant);
@@ -142,7 +168,7 @@ export class RouteDetector {
     }
     let memory = byVariant.get(variant);
     if (memory === undefined) {
-      memory = { rules: new Map(), baselines: new Map() };
+      memory = { rules: new Map(), baselines: new Map(), lastDetections: new Map() };
       byVariant.set(variant, memory);
     }
     return memory;

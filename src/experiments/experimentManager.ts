@@ -75,6 +75,12 @@ export class ExperimentManager {
     return this.running.has(route) || (this.cooldownUntil.get(route) ?? -Infinity) > nowMs;
   }
 
+  /** Whether a running experiment uses this variant as baseline or candidate. */
+  involves(route: string, variant: string): boolean {
+    const run = this.running.get(route);
+    return run !== undefined && (run.snapshot.baseline.variant === variant || run.snapshot.candidate.variant === variant);
+  }
+
   /**
    * Per accepted event: feeds experiment arms. The engine calls
    * `registry.observe` itself, only when a variant or its pattern is new

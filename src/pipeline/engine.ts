@@ -294,11 +294,25 @@ export class PipelineEngine {
     // One experiment per route at a time: while one runs (or cools down) no new action is planned.
     if (this.experiments.isBusy(state.route, boundaryMs)) this.detector.noteAction(state.route, boundaryMs);
     const produced: DecisionRecord[] = [];
+    let retired: VariantState[] | null = null;
     for (const variant of state.sorted) {
       variant.window.closeUntil(boundaryMs);
+      // A variant whose window emptied (its traffic stopped: a retired prompt, the baseline
+      // after a promotion) resolves its open alerts and is dropped, so state stays bounded.
+      if (variant.window.isIdle && !this.experiments.involves(state.route, variant.variant)) {
+        for (const record of this.detector.retire(state.route, variant.variant, boundaryMs)) produced.push(record);
+        (retired ??= []).push(variant);
+        continue;
+      }
       const stats = toWindowStats(state.route, variant.variant, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs);
       this.counters.evaluations++;
       for (const record of this.detector.evaluate(stats, boundaryMs)) produced.push(record);
+    }
+    if (retired !== null) {
+      for (const variant of retired) {
+        state.variants.delete(variant.variant);
+        state.sorted.splice(state.sorted.indexOf(variant), 1);
+      }
     }
     const extra = this.experiments.onBoundary(state.route, boundaryMs, produced);
     for (const record of produced) out.push(record);

@@ -57,6 +57,8 @@ describe('closed loop: live daemon + simulated app following /v1/assign', () => 
   it('latency degradation → trigger → pattern_simplification experiment → promoted; afterwards every unit gets the new variant', async () => {
     ({ daemon } = await startTestDaemon({
       routes: { support: { targets: { latency_p95_ms: 6000 }, variants: [{ name: 'cot-v1', pattern: 'chain_of_thought' }] } },
+      // Ramp after 50 healthy candidate samples per step, so the ramp is exercised before the decision.
+      abtest: { ramp_step_samples: 50 },
     }));
     const start = Date.now() - 8 * 3_600_000;
     await runApp(daemon, start, {
@@ -82,6 +84,10 @@ describe('closed loop: live daemon + simulated app following /v1/assign', () => 
       expect(a).toMatchObject({ variant: action.to.variant, pattern: 'few_shot' });
       expect(a.experiment).toBeUndefined();
     }
+    // Afterwards nobody is served the old variant any more: its open alert resolves (no traffic).
+    await runApp(daemon, result.ts + 1000, { route: 'support', ratePerSecond: 10, durationMs: 10 * 60_000, conditions: () => ({ latencyFactor: 2.2 }) });
+    const after = await decisions(daemon, 'support');
+    expect(after.find((d) => d.type === 'trigger' && d.variant === 'cot-v1' && d.rule === 'performance_degradation' && d.state === 'resolved')).toMatchObject({ evidence: { reason: 'no_traffic' } });
   });
 
   it('a bad candidate is rolled back and the baseline keeps serving', async () => {

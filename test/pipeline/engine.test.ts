@@ -1,6 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import type { DecisionRecord } from '../../src/core/decision.js';
 import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
 import { PipelineEngine } from '../../src/pipeline/engine.js';
 import { idleTicks, runEngine } from '../../src/pipeline/pipelineOperator.js';
@@ -53,24 +54,31 @@ describe('PipelineEngine event time', () => {
     expect(engine.liveStats('unknown')).toBeNull();
   });
 
-  it("an idle route's watermark moves on with the (virtual) wall clock and its window empties", () => {
+  it("an idle route's watermark moves on with the (virtual) wall clock; its window empties and its alerts resolve", () => {
     const engine = new PipelineEngine(config);
     const slow: TelemetryEvent[] = [];
     for (let t = 0; t < 10 * 60_000; t += 200) slow.push(ev(T0 + t, 'r', 4000));
     const records = engine.ingest(slow);
     expect(records.some((r) => r.type === 'trigger' && r.rule === 'response_time_warning' && r.state === 'firing')).toBe(true);
     expect(engine.liveStats('r')![0]!.count).toBeGreaterThan(0);
+    const resolved: DecisionRecord[] = [];
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
     scheduler.run(({ flush }) => {
       const out: number[] = [];
-      const sub = idleTicks(1000, scheduler).pipe(runEngine(engine)).subscribe((r) => out.push(r.length));
+      const sub = idleTicks(1000, scheduler).pipe(runEngine(engine)).subscribe((r) => {
+        out.push(r.length);
+        resolved.push(...r);
+      });
       scheduler.schedule(() => sub.unsubscribe(), 10 * 60_000 + 1);
       flush();
       expect(out.length).toBe(600);
     });
     // The first tick only notices the route went idle; the other 599 move it on by 1 s each.
     expect(engine.watermarkOf('r')).toBe(T0 + 10 * 60_000 - 200 + 599_000);
-    expect(engine.liveStats('r')![0]!.count).toBe(0);
+    // Its traffic stopped: the variant is retired, and its open alert resolves instead of staying open forever.
+    expect(engine.liveStats('r')).toEqual([]);
+    const warning = resolved.find((r) => r.type === 'trigger' && r.rule === 'response_time_warning');
+    expect(warning).toMatchObject({ state: 'resolved', evidence: { reason: 'no_traffic' } });
   });
 
   it('is deterministic: same input, same records', () => {
