@@ -136,7 +136,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       ingestor,
       decisions,
       routeNames: () => engine.routeNames(),
-      liveStats: (route) => engine.liveStats(route),
+      liveStats: (route) => engine.liveStats(route) ?? (engine.experiments.registry.has(route) ? [] : null),
       ready: () => ready,
       metricsText: async () =>
         renderPrometheus([

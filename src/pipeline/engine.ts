@@ -151,6 +151,9 @@ export class PipelineEngine {
       }
       state.watermarkMs += elapsedMs;
       this.advance(state, out);
+      // Every variant retired: the route has no live statistics left, and its slot under
+      // limits.max_routes is free again (the registry still knows it for /v1/assign).
+      if (state.sorted.length === 0) this.routes.delete(state.route);
     }
     this.counters.decisions += out.length;
     return out;
