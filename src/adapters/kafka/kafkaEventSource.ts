@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import { Subject, type Observable } from 'rxjs';
 import type { TelemetryEvent } from '../../core/event.js';
-import { InvariantError } from '../../core/errors.js';
+import { InvariantError, TransientIoError } from '../../core/errors.js';
 import type { EventSource, SourceBatch, SourceRejection } from '../../ports/ports.js';
 import { createKafkaClient, silentLogger, type AdapterLogger, type KafkaClientOptions, type KafkaSettings } from './kafkaClient.js';
 import { decodeEventsMessage, decodeOtlpMessage, type DecodedMessage, type OtlpTraceDecoder } from './messageDecoder.js';
@@ -80,6 +80,8 @@ export class KafkaEventSource implements EventSource {
   private running = false;
   private stopping: Promise<void> | null = null;
   private readonly otlpDecoder: OtlpTraceDecoder;
+  /** Offset commits the broker acknowledged (kafkajs COMMIT_OFFSETS events; with autoCommit off, only ours). */
+  private acknowledgedCommits = 0;
 
   constructor(
     private readonly settings: KafkaSettings,
@@ -97,9 +99,19 @@ export class KafkaEventSource implements EventSource {
     });
     this.topics = [settings.topics.events, settings.topics.otlp_spans];
     this.otlpDecoder = options.otlpDecoder ?? createOtlpTraceDecoder();
+    // kafkajs' commitOffsets resolves WITHOUT committing when its runner is not running (crashed, restarting,
+    // or it stopped during the commit's retries). COMMIT_OFFSETS is emitted synchronously after the broker
+    // acknowledged an OffsetCommit, before commitOffsets resolves, so a commit with no such event was dropped.
+    this.consumer.on(this.consumer.events.COMMIT_OFFSETS, () => {
+      this.acknowledgedCommits++;
+    });
     this.tracker = new CommitTracker(
       async (offsets) => {
+        const acknowledgedBefore = this.acknowledgedCommits;
         await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.nextOffset) })));
+        if (this.acknowledgedCommits === acknowledgedBefore) {
+          throw new TransientIoError('offset commit dropped by kafkajs: the consumer was not running (crashed or restarting)');
+        }
       },
       (err) => {
         this.counters.commitFailures++;
