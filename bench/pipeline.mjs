@@ -62,6 +62,18 @@ function bareParse(text) {
   return n;
 }
 
+/** Full GCs until the heap stops shrinking, so RSS reflects retained state rather than GC timing. */
+function settle() {
+  if (globalThis.gc === undefined) return;
+  let before = Infinity;
+  for (let i = 0; i < 5; i++) {
+    globalThis.gc();
+    const used = process.memoryUsage().heapUsed;
+    if (used >= before * 0.99) break;
+    before = used;
+  }
+}
+
 const config = parseConfig(process.argv.includes('--no-rules') ? { rules: [] } : {});
 const mib = (b) => (b / 1048576).toFixed(1);
 
@@ -90,15 +102,17 @@ const engine = new PipelineEngine(config);
     if (processed % 250_000 === 0) {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       if (processed === 1_000_000) {
-        globalThis.gc?.();
+        settle();
         rssAt1M = process.memoryUsage().rss;
+        if (process.env.BENCH_DEBUG) console.error('1M', process.memoryUsage());
         heapAt1M = process.memoryUsage().heapUsed;
       }
     }
   }
-  globalThis.gc?.();
+  settle();
 }
 const rssEnd = process.memoryUsage().rss;
+if (process.env.BENCH_DEBUG) console.error('end', process.memoryUsage());
 const heapEnd = process.memoryUsage().heapUsed;
 
 // Phase 2 — throughput: the same bytes (pre-generated, so generation's garbage is not timed)
