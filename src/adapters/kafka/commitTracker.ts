@@ -1,3 +1,5 @@
+import { waitUntilIdle } from '../waitUntilIdle.js';
+
 /** An offset to commit: the next offset to read on a partition (last processed + 1). */
 export interface OffsetToCommit {
   readonly topic: string;
@@ -90,16 +92,7 @@ export class CommitTracker {
 
   /** Waits until every delivered batch is committed or `timeoutMs` passes, then commits what is done. */
   async drain(timeoutMs: number): Promise<void> {
-    if (this.inFlight > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.inFlight > 0) await waitUntilIdle(this.idleWaiters, timeoutMs);
     await this.flush();
   }
 

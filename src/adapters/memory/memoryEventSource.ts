@@ -1,6 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type { TelemetryEvent } from '../../core/event.js';
 import { InvariantError } from '../../core/errors.js';
+import { waitUntilIdle } from '../waitUntilIdle.js';
 import type { EventSource, SourceBatch, SourceRejection } from '../../ports/ports.js';
 
 /** Options of {@link MemoryEventSource}. */
@@ -160,14 +161,7 @@ export class MemoryEventSource implements EventSource {
 
   private async drain(timeoutMs: number): Promise<void> {
     if (this.uncommitted === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await waitUntilIdle(this.idleWaiters, timeoutMs);
   }
 
   private wakeIdle(): void {
