@@ -49,7 +49,8 @@ export function futureSkewFilter(events: readonly TelemetryEvent[], nowMs: numbe
   const errors: EventRejection[] = [];
   events.forEach((event, index) => {
     if (event.ts > limit) {
-      errors.push({ index, field: 'ts', message: `${new Date(event.ts).toISOString()} is more than ${maxSkewMs / 1000}s ahead of the wall clock` });
+      const when = event.ts <= 8.64e15 ? new Date(event.ts).toISOString() : `${event.ts} ms`;
+      errors.push({ index, field: 'ts', message: `${when} is more than ${maxSkewMs / 1000}s ahead of the wall clock` });
     } else ok.push(event);
   });
   return { ok, errors };

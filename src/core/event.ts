@@ -1,17 +1,32 @@
 import { z } from 'zod';
 import { ALL_PATTERNS, type Pattern } from './patterns.js';
 
+/**
+ * Plausibility bounds: values past them are garbage, not telemetry, and would
+ * overflow sums (1e308 ms) or dates (past the largest JS date).
+ */
+export const EVENT_LIMITS = {
+  /** The largest valid JS date, epoch ms. */
+  maxTsMs: 8_640_000_000_000_000,
+  /** One day: no LLM call takes longer. */
+  maxLatencyMs: 86_400_000,
+  /** Tokens of one call. */
+  maxTokens: 1_000_000_000,
+  /** Cost of one call, USD. */
+  maxCostUsd: 1_000_000,
+} as const;
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 const timestamp = z.union(
   [
-  z.number().finite().nonnegative(),
+  z.number().finite().nonnegative().max(EVENT_LIMITS.maxTsMs),
   z
     .string()
     .regex(RFC3339, 'expected epoch milliseconds or an RFC 3339 timestamp')
     .transform((text, ctx) => {
       const ms = Date.parse(text);
-      if (Number.isNaN(ms)) {
+      if (Number.isNaN(ms) || ms < 0) {
         ctx.addIssue({ code: 'custom', message: `not a valid date: ${text}` });
         return z.NEVER;
       }
@@ -23,7 +38,9 @@ const timestamp = z.union(
 
 const name = z.string().min(1).max(200);
 const unitInterval = z.number().min(0).max(1);
-const count = z.number().int().nonnegative();
+
+
+const count = z.number().int().nonnegative().max(EVENT_LIMITS.maxTokens);
 
 /**
  * Telemetry event, wire format v1 (DESIGN §2): one LLM call.
@@ -34,10 +51,10 @@ export const WireEventSchema = z.object({
   route: name,
   variant: name,
   pattern: z.enum(ALL_PATTERNS).optional(),
-  latency_ms: z.number().finite().nonnegative(),
+  latency_ms: z.number().finite().nonnegative().max(EVENT_LIMITS.maxLatencyMs),
   input_tokens: count.optional(),
   output_tokens: count.optional(),
-  cost_usd: z.number().finite().nonnegative().optional(),
+  cost_usd: z.number().finite().nonnegative().max(EVENT_LIMITS.maxCostUsd).optional(),
   model: z.string().min(1).max(200).optional(),
   quality: unitInterval.optional(),
   correct: z.boolean().optional(),
@@ -190,11 +207,11 @@ const PATTERN_SET: ReadonlySet<unknown> = new Set(ALL_PATTERNS);
 function isName(v: unknown, max = 200): v is string {
   return typeof v === 'string' && v.length >= 1 && v.length <= max;
 }
-function isNonNegative(v: unknown): v is number {
-  return typeof v === 'number' && v >= 0 && v !== Infinity;
+function isBetween(v: unknown, max: number): v is number {
+  return typeof v === 'number' && v >= 0 && v <= max;
 }
 function isCount(v: unknown): v is number {
-  return typeof v === 'number' && v >= 0 && Number.isSafeInteger(v);
+  return typeof v === 'number' && v >= 0 && v <= EVENT_LIMITS.maxTokens && Number.isInteger(v);
 }
 function isUnit(v: unknown): v is number {
   return typeof v === 'number' && v >= 0 && v <= 1;
@@ -220,7 +237,7 @@ export function fastNormalizeInto(event: Mutable<TelemetryEvent>, o: Record<stri
   const route = o['route'];
   const variant = o['variant'];
   const latency = o['latency_ms'];
-  if (!isNonNegative(ts) || !isName(route) || !isName(variant) || !isNonNegative(latency)) return false;
+  if (!isBetween(ts, EVENT_LIMITS.maxTsMs) || !isName(route) || !isName(variant) || !isBetween(latency, EVENT_LIMITS.maxLatencyMs)) return false;
   event.ts = ts;
   event.route = route;
   event.variant = variant;
@@ -236,7 +253,7 @@ export function fastNormalizeInto(event: Mutable<TelemetryEvent>, o: Record<stri
   else if (isCount(v)) event.outputTokens = v;
   else return false;
   if ((v = o['cost_usd']) === undefined) event.costUsd = undefined;
-  else if (isNonNegative(v)) event.costUsd = v;
+  else if (isBetween(v, EVENT_LIMITS.maxCostUsd)) event.costUsd = v;
   else return false;
   if ((v = o['model']) === undefined) event.model = undefined;
   else if (isName(v)) event.model = v;
