@@ -115,7 +115,7 @@ export function evaluateExperiment(state: ExperimentState, config: AbTestConfig,
   const evidence = evidenceOf(comparisons, metricAlpha(config));
   const srm = checkSampleRatio(state.baseline.n, state.candidate.n, state.expectedCandidate, config.srm_p_value);
   const gates = assessGates(comparisons, config, kind);
-  const triggers = assessTriggers(comparisons, config);
+  const triggers = assessTriggers(comparisons, config, kind);
   const expired = nowMs - state.startedAtMs >= config.max_duration;
   const done = (decision: ExperimentDecision, reason: string): ExperimentEvaluation => ({ decision, reason, evidence, srm, gates, triggers });
   if (srm.mismatch) {

@@ -1,6 +1,6 @@
 import { assignArm, createExperimentState, evaluateExperiment, recordExperimentEvent, type ExperimentEvaluation, type ExperimentState } from '../abtest/index.js';
 import { compressPrompt } from '../actions/compressPrompt.js';
-import type { Config } from '../config/schema.js';
+import { targetsFor, type Config } from '../config/schema.js';
 import type { ActionKind, ActionRecord, DecisionRecord, ExperimentRecord, ExperimentStatus, MetricEvidence, TriggerRecord, VariantRef } from '../core/decision.js';
 import type { Arm, TelemetryEvent } from '../core/event.js';
 import { RouteRegistry, toVariantRef, type VariantInfo } from './routeRegistry.js';
@@ -217,7 +217,7 @@ export class ExperimentManager {
   }
 
   private evaluate(run: Running, nowMs: number, out: DecisionRecord[]): void {
-    const evaluation = evaluateExperiment(run.state, this.config.abtest, run.snapshot.kind, nowMs);
+    const evaluation = this.withLatencyCeiling(run, evaluateExperiment(run.state, this.config.abtest, run.snapshot.kind, nowMs));
     this.srmAlert(run, evaluation, nowMs, out);
     switch (evaluation.decision) {
       case 'promote':
@@ -234,6 +234,36 @@ export class ExperimentManager {
         this.ramp(run, evaluation, nowMs);
         this.changed.add(run.snapshot.id);
     }
+  }
+
+  /**
+   * A pattern enhancement is slower by design, so its latency is not judged
+   * against the (faster) baseline but against the route's own limit: the
+   * threshold of the rule that would plan a simplification (default: p95 >
+   * target + 20 %). A candidate above it would flip the route straight back —
+   * enhance, simplify, enhance… — so it is rolled back instead.
+   */
+  private withLatencyCeiling(run: Running, evaluation: ExperimentEvaluation): ExperimentEvaluation {
+    if (run.snapshot.kind !== 'pattern_enhancement' || evaluation.decision === 'rollback' || evaluation.srm.mismatch) return evaluation;
+    const ceiling = this.latencyCeilingMs(run.snapshot.route);
+    const p95 = evaluation.evidence['latency_p95_ms'];
+    const candidateP95 = typeof p95?.candidate === 'number' ? p95.candidate : null;
+    if (ceiling === null || candidateP95 === null || run.state.candidate.n < this.config.abtest.min_samples_per_arm) return evaluation;
+    if (candidateP95 <= ceiling) return evaluation;
+    return {
+      ...evaluation,
+      decision: 'rollback',
+      reason: `latency ceiling: the candidate's p95 ${candidateP95.toFixed(0)} ms exceeds the route's limit ${ceiling.toFixed(0)} ms (it would trigger pattern_simplification)`,
+    };
+  }
+
+  private latencyCeilingMs(route: string): number | null {
+    const rule = this.config.rules.find((r) => r.enabled && r.action === 'pattern_simplification' && r.metric === 'latency_p95_ms' && r.op === 'gt');
+    if (rule === undefined) return null;
+    const threshold = rule.threshold;
+    if (typeof threshold === 'number') return threshold;
+    if ('target' in threshold) return targetsFor(this.config, route)[threshold.target] * (1 + threshold.margin_pct / 100);
+    return null;
   }
 
   /** Next ramp step once the candidate has enough samples at this step and no gate or trigger has failed. */
