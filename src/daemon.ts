@@ -16,6 +16,7 @@ import { idleTicks } from './pipeline/pipelineOperator.js';
 import { systemClock, type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor } from './ports/ports.js';
 import { createLogger, type Logger } from './runtime/logger.js';
 import { renderPrometheus } from './runtime/metricsText.js';
+import { daemonSamples, DecisionCounter } from './runtime/daemonMetrics.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
 import { describeDecision } from './runtime/describeDecision.js';
 import { createSimulator } from './sim/index.js';
@@ -94,11 +95,13 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const sinks: DecisionSink[] = [...(options.sinks ?? [])];
   if (kafkaOn && !gateway) sinks.push(new KafkaDecisionSink(config.kafka, { logger: kafkaLog }));
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: kafkaLog }) : null;
+  const decisionCounter = new DecisionCounter();
   const runner = new PipelineRunner(
     engine,
     decisions,
     sinks,
     (records) => {
+      decisionCounter.add(records);
       for (const record of records) decisionLog.info({ decision: record }, describeDecision(record));
     },
     (err, attempt) => decisionLog.warn({ err, attempt }, 'writing decisions failed; retrying (they stay in the decision log)'),
@@ -139,15 +142,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       routeNames: () => engine.routeNames(),
       liveStats: (route) => engine.liveStats(route) ?? (engine.experiments.registry.has(route) ? [] : null),
       ready: () => ready,
-      metricsText: async () =>
-        renderPrometheus([
-          { name: 'promptpilot_events_accepted_total', help: 'Events added to route statistics.', type: 'counter', value: engine.counters.accepted },
-          { name: 'promptpilot_events_late_total', help: 'Events whose bucket had already closed.', type: 'counter', value: engine.counters.late },
-          { name: 'promptpilot_events_rejected_total', help: 'Events rejected after validation (e.g. future-dated).', type: 'counter', value: rejectedTotal },
-          { name: 'promptpilot_decisions_total', help: 'Decision records produced.', type: 'counter', value: engine.counters.decisions },
-          { name: 'promptpilot_routes', help: 'Routes with live statistics.', type: 'gauge', value: engine.routeNames().length },
-          { name: 'promptpilot_pipeline_in_flight', help: 'Inputs accepted but not yet durable.', type: 'gauge', value: runner.inFlight },
-        ]),
+      metricsText: async () => renderPrometheus(daemonSamples(engine, decisionCounter, { rejected: rejectedTotal, inFlight: runner.inFlight })),
     },
     [
       controlRoutes(config, {

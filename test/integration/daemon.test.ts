@@ -84,6 +84,11 @@ describe('daemon HTTP API', () => {
     expect(names).toContain('trigger:response_time_warning:firing');
     expect(names).toContain('trigger:performance_degradation:firing');
     expect(names).toContain('action:pattern_simplification:');
+    const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+    expect(metrics).toMatch(/^promptpilot_route_latency_p95_ms\{route="slow",variant="cot"\} 3[56]\d\d(\.\d+)?$/m);
+    expect(metrics).toMatch(/^promptpilot_decisions_total\{type="trigger",outcome="firing"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^promptpilot_experiments_running 1$/m);
+    expect(metrics).not.toMatch(/promptpilot_route_accuracy\{route="slow"/); // no data: omitted, not 0
     const page = await getJson(`${daemon.url}/v1/decisions?route=slow&limit=1`);
     expect(page.json.decisions).toHaveLength(1);
     const next = await getJson(`${daemon.url}/v1/decisions?route=slow&after=${page.json.next}`);
