@@ -3,14 +3,16 @@ import type { DecisionLog, DecisionQuery, LoggedDecision } from '../../ports/por
 
 /**
  * In-memory decision log: the embedded default. Append-only, sequence numbers
- * start at 1. Optionally bounded: beyond `maxEntries` the oldest are dropped
- * (a Redis Stream adapter keeps them durably).
+ * start at 1. Bounded so a daemon running for weeks keeps constant memory:
+ * beyond `maxEntries` (default 100,000, ~100 MB of records) the oldest are
+ * dropped from memory; they remain on the Kafka decisions topic when Kafka is
+ * on, and the Redis Stream adapter (next issue) keeps them durably.
  */
 export class MemoryDecisionLog implements DecisionLog {
   private readonly entries: LoggedDecision[] = [];
   private nextSeq = 1;
 
-  constructor(private readonly maxEntries = 1_000_000) {}
+  constructor(private readonly maxEntries = 100_000) {}
 
   async append(records: readonly DecisionRecord[]): Promise<readonly LoggedDecision[]> {
     const logged = records.map((record) => ({ seq: this.nextSeq++, record }));
