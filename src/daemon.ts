@@ -197,7 +197,14 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         )
         .subscribe({ error: (err: unknown) => kafkaLog.error({ err }, 'kafka pipeline failed') })
     );
-    await kafkaSource.start();
+    try {
+      await kafkaSource.start();
+    } catch (cause) {
+      sourceSubscription.unsubscribe();
+      for (const sub of subscriptions) sub.unsubscribe();
+      await http.close();
+      throw new TransientIoError(`cannot start the Kafka source (brokers ${config.kafka.brokers.join(',')}): ${describeError(cause)}`, { cause });
+    }
   }
 
   const address = await http.listen({ port: config.server.port, host: config.server.host });

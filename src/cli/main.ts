@@ -83,7 +83,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof PromptpilotError && err.code !== ErrorCodes.INVARIANT) {
       process.stderr.write(`promptpilot: ${err.message}\n`);
-      return 2;
+      // A dependency that is away (Kafka at start) is not bad input: exit 1 so a supervisor restarts it.
+      return err.retriable ? 1 : 2;
     }
     process.stderr.write(`promptpilot: internal error: ${describeError(err)}\n`);
     return 70;
