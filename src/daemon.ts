@@ -91,10 +91,11 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const decisionLog = log.child({ component: 'decisions' });
   const kafkaOn = config.kafka.brokers.length > 0;
   const gateway = kafkaOn && config.kafka.role === 'gateway';
+  // The Kafka adapters tag their own lines with component "kafka"; they get the root logger.
   const kafkaLog = log.child({ component: 'kafka' });
   const sinks: DecisionSink[] = [...(options.sinks ?? [])];
-  if (kafkaOn && !gateway) sinks.push(new KafkaDecisionSink(config.kafka, { logger: kafkaLog }));
-  const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: kafkaLog }) : null;
+  if (kafkaOn && !gateway) sinks.push(new KafkaDecisionSink(config.kafka, { logger: log }));
+  const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: log }) : null;
   const decisionCounter = new DecisionCounter();
   const runner = new PipelineRunner(
     engine,
@@ -166,7 +167,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   let source: EventSource | null = null;
   let sourceSubscription: Subscription | null = null;
   if (kafkaOn && !gateway) {
-    const kafkaSource = new KafkaEventSource(config.kafka, { logger: kafkaLog, otlpDecoder: createOtlpTraceDecoder(config.otlp.attributes) });
+    const kafkaSource = new KafkaEventSource(config.kafka, { logger: log, otlpDecoder: createOtlpTraceDecoder(config.otlp.attributes) });
     source = kafkaSource;
     // Offsets are committed only after the batch's decisions are in the log and published.
     sourceSubscription = (
