@@ -160,7 +160,11 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   );
 
   const subscriptions: Subscription[] = [];
-  subscriptions.push(idleTicks(config.time.idle_tick, scheduler).subscribe((tick) => void runner.submit(tick)));
+  subscriptions.push(
+    idleTicks(config.time.idle_tick, scheduler).subscribe((tick) => {
+      runner.submit(tick).catch((err: unknown) => log.error({ err }, 'idle tick failed'));
+    }),
+  );
 
   if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log, engine));
 
@@ -177,8 +181,9 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
             defer(async () => {
               const outcome = await ingestor.submit(batch.events);
               if (outcome.errors.length > 0) kafkaLog.warn({ rejected: outcome.errors.length, first: outcome.errors[0] }, 'events rejected after decoding');
+              // Backpressure is the source's own: it pauses while more than kafka.max_in_flight_events
+              // await commit and resumes as commits land (a pause decided here was never lifted).
               await batch.commit();
-              kafkaSource.setPaused(runner.inFlight > 2);
             }).pipe(
               // Transient failures (a store or broker away) retry the batch with backoff; its
               // offsets stay uncommitted meanwhile. Anything else is logged and the stream goes on.
