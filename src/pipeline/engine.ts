@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { DecisionRecord } from '../core/decision.js';
-import { makeEvent, withCostUsd, type TelemetryEvent } from '../core/event.js';
+import { withCostUsd, type TelemetryEvent } from '../core/event.js';
 import type { HistogramObservation } from '../ports/ports.js';
 import type { Pattern } from '../core/patterns.js';
 import { RouteDetector } from '../detectors/index.js';
@@ -121,20 +121,37 @@ export class PipelineEngine {
    * histograms carry no per-call pairing and are counted, not aggregated.
    */
   ingestHistograms(observations: readonly HistogramObservation[]): DecisionRecord[] {
-    const events: TelemetryEvent[] = [];
+    const out: DecisionRecord[] = [];
     for (const o of observations) {
       if (o.metric !== 'latency_ms') continue;
+      let state = this.routes.get(o.route);
+      if (state === undefined) state = this.createRoute(o.route, o.ts);
+      state.touched = true;
+      if (o.ts > state.watermarkMs) {
+        state.watermarkMs = o.ts;
+        this.advance(state, out);
+      }
+      const variant = state.variants.get(o.variant) ?? this.createVariant(state, o.variant);
+      // Weighted adds: a bucket count of millions costs the same as a count of one.
       for (let i = 0; i < o.bucketCounts.length; i++) {
         const count = o.bucketCounts[i]!;
-        if (!(count > 0)) continue;
+        if (!(count > 0) || !Number.isFinite(count)) continue;
         const upper = o.bounds[i];
         const lower = i === 0 ? 0 : o.bounds[i - 1]!;
         const latencyMs = upper === undefined ? lower : (lower + upper) / 2;
-        for (let c = 0; c < Math.min(count, 1_000_000); c++) events.push(makeEvent(o.ts, o.route, o.variant, latencyMs));
+        if (variant.window.addLatencyCalls(o.ts, latencyMs, count) === 'late') {
+          state.lateEvents += count;
+          this.counters.late += count;
+        } else {
+          this.counters.accepted += count;
+          if (o.ts > state.lastDataMs) state.lastDataMs = o.ts;
+        }
       }
     }
-    return this.ingest(events);
+    this.counters.decisions += out.length;
+    return out;
   }
+
 
   /**
    * Moves the watermark of every route that received no event since the last

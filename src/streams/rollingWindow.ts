@@ -125,6 +125,17 @@ export class RollingWindow {
     return 'ok';
   }
 
+  /** Adds `weight` latency-only calls at `ts` in O(1) (see {@link StatsBucket.addLatencyCalls}). */
+  addLatencyCalls(ts: number, latencyMs: number, weight: number): AddResult {
+    const index = Math.floor(ts / this.bucketMs);
+    if (!Number.isFinite(index) || index * this.bucketMs < this.boundary) return 'late';
+    const bucket = this.openBucket(index);
+    bucket.stats.addLatencyCalls(latencyMs, weight);
+    this.lastIndex = index;
+    this.lastStats = bucket.stats;
+    return 'ok';
+  }
+
   /**
    * Closes every open bucket ending at or before `boundaryMs` (aligned down to
    * a bucket start) into the window total and expires closed buckets starting

@@ -105,6 +105,17 @@ export class StatsBucket {
     }
   }
 
+  /**
+   * Adds `weight` calls that all took `latencyMs` and carry nothing else (an
+   * OTLP duration histogram bucket): O(1) whatever the weight.
+   */
+  addLatencyCalls(latencyMs: number, weight: number): void {
+    if (!(weight > 0) || !Number.isFinite(weight)) return;
+    this.count += weight;
+    this.latencyMs.add(latencyMs, weight);
+    this.latencySumMs += latencyMs * weight;
+  }
+
   /** Adds all aggregates of `other` (union of the two buckets). */
   merge(other: StatsBucket): void {
     this.combine(other, 1);
