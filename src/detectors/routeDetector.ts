@@ -51,9 +51,12 @@ export class RouteDetector {
   /**
    * Evaluates all rules for one (route, variant) window ending at `nowMs`
    * (the bucket boundary, epoch ms event time). Returns trigger records
-   * (`firing` / `resolved` edges only) and planned action records.
+   * (`firing` / `resolved` edges only) and planned action records. With
+   * `actions: false` (a variant that is not the route's production one, e.g. a
+   * canary) rules still alert but plan no action.
    */
-  evaluate(stats: WindowStats, nowMs: number): DecisionRecord[] {
+  evaluate(stats: WindowStats, nowMs: number, options: { readonly actions?: boolean } = {}): DecisionRecord[] {
+    const allowActions = options.actions ?? true;
     const memory = this.memoryFor(stats.route, stats.variant);
     const targets = targetsFor(this.config, stats.route);
     const timingGapMs = Math.max(this.config.time.window, stats.windowEndMs - stats.windowStartMs);
@@ -70,7 +73,7 @@ export class RouteDetector {
       if (detection !== null && step.next.phase === 'firing') memory.lastDetections.set(rule.name, detection);
       if (step.transition === null || detection === null) continue;
       const trigger = triggerRecord(rule, detection, step.transition, nowMs);
-      if (step.transition.state === 'firing' && rule.action !== undefined) {
+      if (step.transition.state === 'firing' && rule.action !== undefined && allowActions) {
         const plan = planAction(
           {
             route: stats.route, variant: stats.variant, pattern: stats.pattern, rule: rule.name, kind: rule.action,

@@ -326,7 +326,9 @@ export class PipelineEngine {
       }
       const stats = toWindowStats(state.route, variant.variant, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs);
       this.counters.evaluations++;
-      for (const record of this.detector.evaluate(stats, boundaryMs)) produced.push(record);
+      // Only the route's production variant is optimized; a canary or an experiment arm still alerts.
+      const production = this.experiments.registry.current(state.route)?.variant === variant.variant;
+      for (const record of this.detector.evaluate(stats, boundaryMs, { actions: production })) produced.push(record);
     }
     if (retired !== null) {
       for (const variant of retired) {

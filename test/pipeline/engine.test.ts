@@ -102,3 +102,18 @@ describe('OTLP latency histograms', () => {
     expect(s.latencyMs!.p95).toBeCloseTo(3000, -2);
   });
 });
+
+describe('which variant is optimized', () => {
+  it('a slow canary alerts but is not optimized: no action, no experiment, production keeps being served', () => {
+    const engine = new PipelineEngine(config);
+    const events: TelemetryEvent[] = [];
+    for (let t = 0; t < 20 * 60_000; t += 200) {
+      events.push(ev(T0 + t, 'r', 900, { variant: 'v1', pattern: 'few_shot' }));
+      events.push(ev(T0 + t + 1, 'r', 4000, { variant: 'v2-canary', pattern: 'chain_of_thought' }));
+    }
+    const records = [...engine.ingest(events), ...engine.flush()];
+    expect(records.some((r) => r.type === 'trigger' && r.variant === 'v2-canary' && r.rule === 'performance_degradation' && r.state === 'firing')).toBe(true);
+    expect(records.filter((r) => r.type !== 'trigger')).toEqual([]);
+    expect(engine.experiments.assign('r', 'anyone')).toMatchObject({ variant: 'v1', pattern: 'few_shot' });
+  });
+});
