@@ -43,6 +43,10 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+function isoOrMs(ts: number): string {
+  return ts >= 0 && ts <= 8.64e15 ? new Date(ts).toISOString() : `${ts} ms`;
+}
+
 /** Rejects events dated further ahead of the wall clock than the configured skew. */
 export function futureSkewFilter(events: readonly TelemetryEvent[], nowMs: number, maxSkewMs: number): { ok: TelemetryEvent[]; errors: EventRejection[] } {
   const limit = nowMs + maxSkewMs;
@@ -50,8 +54,7 @@ export function futureSkewFilter(events: readonly TelemetryEvent[], nowMs: numbe
   const errors: EventRejection[] = [];
   events.forEach((event, index) => {
     if (event.ts > limit) {
-      const when = event.ts <= 8.64e15 ? new Date(event.ts).toISOString() : `${event.ts} ms`;
-      errors.push({ index, field: 'ts', message: `${when} is more than ${maxSkewMs / 1000}s ahead of the wall clock` });
+      errors.push({ index, field: 'ts', message: `${isoOrMs(event.ts)} is more than ${maxSkewMs / 1000}s ahead of the wall clock` });
     } else ok.push(event);
   });
   return { ok, errors };
@@ -122,7 +125,21 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
           } catch (cause) {
             throw new TransientIoError(`cannot forward to Kafka: ${describeError(cause)}`, { cause });
           }
-        } else await runner.submit({ kind: 'events', events: ok });
+        } else {
+          // Late events (their bucket already closed) are refused, so `accepted` means counted.
+          const late: number[] = [];
+          await runner.submit({ kind: 'events', events: ok, options: { nowMs: clock.now(), onLate: (i) => late.push(i) } });
+          if (late.length > 0) {
+            const positions = new Map(events.map((e, i) => [e, i]));
+            for (const i of late) {
+              const event = ok[i]!;
+              errors.push({ index: positions.get(event) ?? i, field: 'ts', message: `late: the time bucket of ${isoOrMs(event.ts)} already closed (allowed lateness ${config.time.allowed_lateness / 1000}s)` });
+            }
+            errors.sort((a, b) => a.index - b.index);
+            rejectedTotal += late.length;
+            return { accepted: ok.length - late.length, errors };
+          }
+        }
       }
       return { accepted: ok.length, errors };
     },
@@ -130,7 +147,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       const limit = clock.now() + config.time.max_future_skew;
       const errors = observations.flatMap((o, index) => (o.ts > limit ? [{ index, field: 'ts', message: 'data point is ahead of the wall clock' }] : []));
       const ok = observations.filter((o) => o.ts <= limit);
-      if (ok.length > 0 && forwarder === null) await runner.submit({ kind: 'histograms', observations: ok });
+      if (ok.length > 0 && forwarder === null) await runner.submit({ kind: 'histograms', observations: ok, nowMs: clock.now() });
       return { accepted: ok.length, errors };
     },
   };

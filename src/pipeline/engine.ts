@@ -35,6 +35,14 @@ interface RouteState {
   lateEvents: number;
 }
 
+/** Options of {@link PipelineEngine.ingest}. */
+export interface IngestOptions {
+  /** Wall clock (live mode): no route's watermark moves past it. Absent in replay. */
+  readonly nowMs?: number;
+  /** Called with the batch index of every event whose bucket had already closed. */
+  readonly onLate?: (index: number) => void;
+}
+
 /** Routes and variants a batch would add, while it is checked against the limits. */
 export interface PendingCardinality {
   newRoutes: number;
@@ -81,15 +89,19 @@ export class PipelineEngine {
    * produced by buckets the batch closed. Late events (their bucket already
    * closed) are counted per route and otherwise ignored.
    */
-  ingest(events: readonly TelemetryEvent[]): DecisionRecord[] {
+  ingest(events: readonly TelemetryEvent[], options: IngestOptions = {}): DecisionRecord[] {
     const out: DecisionRecord[] = [];
+    const nowMs = options.nowMs ?? Infinity;
     for (let i = 0; i < events.length; i++) {
       const raw = events[i]!;
+      // Live mode: an event dated ahead of the wall clock is kept, but it does not move the
+      // route's watermark past now (else correctly timed events after it would be late).
+      const markMs = raw.ts < nowMs ? raw.ts : nowMs;
       let state = this.routes.get(raw.route);
-      if (state === undefined) state = this.createRoute(raw.route, raw.ts);
+      if (state === undefined) state = this.createRoute(raw.route, markMs);
       state.touched = true;
-      if (raw.ts > state.watermarkMs) {
-        state.watermarkMs = raw.ts;
+      if (markMs > state.watermarkMs) {
+        state.watermarkMs = markMs;
         this.advance(state, out);
       }
       let variant = state.variants.get(raw.variant);
@@ -98,6 +110,7 @@ export class PipelineEngine {
       if (variant.window.add(raw, costUsd) === 'late') {
         state.lateEvents++;
         this.counters.late++;
+        options.onLate?.(i);
         continue;
       }
       if (raw.pattern !== undefined && raw.pattern !== variant.pattern) {
@@ -120,15 +133,16 @@ export class PipelineEngine {
    * lower bound), so percentiles carry the histogram's own resolution. Token
    * histograms carry no per-call pairing and are counted, not aggregated.
    */
-  ingestHistograms(observations: readonly HistogramObservation[]): DecisionRecord[] {
+  ingestHistograms(observations: readonly HistogramObservation[], nowMs = Infinity): DecisionRecord[] {
     const out: DecisionRecord[] = [];
     for (const o of observations) {
       if (o.metric !== 'latency_ms') continue;
+      const markMs = o.ts < nowMs ? o.ts : nowMs;
       let state = this.routes.get(o.route);
-      if (state === undefined) state = this.createRoute(o.route, o.ts);
+      if (state === undefined) state = this.createRoute(o.route, markMs);
       state.touched = true;
-      if (o.ts > state.watermarkMs) {
-        state.watermarkMs = o.ts;
+      if (markMs > state.watermarkMs) {
+        state.watermarkMs = markMs;
         this.advance(state, out);
       }
       const variant = state.variants.get(o.variant) ?? this.createVariant(state, o.variant);

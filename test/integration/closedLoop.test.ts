@@ -85,7 +85,7 @@ describe('closed loop: live daemon + simulated app following /v1/assign', () => 
       expect(a.experiment).toBeUndefined();
     }
     // Afterwards nobody is served the old variant any more: its open alert resolves (no traffic).
-    await runApp(daemon, result.ts + 1000, { route: 'support', ratePerSecond: 10, durationMs: 10 * 60_000, conditions: () => ({ latencyFactor: 2.2 }) });
+    await runApp(daemon, result.ts + 60_000, { route: 'support', ratePerSecond: 10, durationMs: 10 * 60_000, conditions: () => ({ latencyFactor: 2.2 }) });
     const after = await decisions(daemon, 'support');
     expect(after.find((d) => d.type === 'trigger' && d.variant === 'cot-v1' && d.rule === 'performance_degradation' && d.state === 'resolved')).toMatchObject({ evidence: { reason: 'no_traffic' } });
   });

@@ -96,6 +96,26 @@ describe('daemon HTTP API', () => {
   });
 });
 
+describe('event time in the live daemon', () => {
+  it('an event ahead of the wall clock does not push the watermark into the future; late events are rejected, not counted as accepted', async () => {
+    const { daemon: d } = await startTestDaemon();
+    try {
+      const now = Date.now();
+      const e = (ts: number) => ({ ts, route: 'skew', variant: 'v', latency_ms: 10 });
+      expect((await postJson(`${d.url}/v1/events`, [e(now), e(now + 290_000)])).json.accepted).toBe(2);
+      const onTime = await postJson(`${d.url}/v1/events`, Array.from({ length: 100 }, (_, i) => e(now + i)));
+      expect(onTime.json).toMatchObject({ accepted: 100, rejected: 0 });
+      expect((await getJson(`${d.url}/v1/routes/skew`)).json.variants[0].count).toBe(102);
+      const stale = await postJson(`${d.url}/v1/events`, [e(now - 3_600_000), e(now + 1)]);
+      expect(stale.json.accepted).toBe(1);
+      expect(stale.json.errors).toMatchObject([{ index: 0, field: 'ts' }]);
+      expect(stale.json.errors[0].message).toContain('late');
+    } finally {
+      await d.stop();
+    }
+  });
+});
+
 describe('cardinality limits', () => {
   it('rejects events for routes and variants beyond the limits, naming the limit, and keeps the rest', async () => {
     const { daemon: small } = await startTestDaemon({ limits: { max_routes: 2, max_variants_per_route: 2 } });
