@@ -139,9 +139,23 @@ export class RouteDetector {
     return out;
   }
 
+  /** Routes with detector state and routes with a remembered cooldown (for memory gauges). */
+  sizes(): { routes: number; planners: number } {
+    return { routes: this.variants.size, planners: this.planners.size };
+  }
+
+  /** Drops a route whose variants are all retired; its cooldown only once it has expired. */
+  forgetRoute(route: string, nowMs: number): void {
+    this.variants.delete(route);
+    const planner = this.planners.get(route);
+    if (planner === undefined || planner.lastActionMs === null || planner.lastActionMs + this.config.actions.cooldown <= nowMs) this.planners.delete(route);
+  }
+
   /** Drops all state of a (route, variant), e.g. once the variant is retired. The route's cooldown is kept. */
   forget(route: string, variant: string): void {
-    this.variants.get(route)?.delete(variant);
+    const byVariant = this.variants.get(route);
+    byVariant?.delete(variant);
+    if (byVariant?.size === 0) this.variants.delete(route);
   }
 
   /** Event time of the route's last planned action, epoch ms, or null. */

@@ -75,6 +75,17 @@ export class ExperimentManager {
     return this.running.has(route) || (this.cooldownUntil.get(route) ?? -Infinity) > nowMs;
   }
 
+  /**
+   * The engine dropped the route's live state (all its traffic stopped): drop
+   * what only served that route — an expired cooldown, a registry entry that
+   * was merely learned from traffic. Promotions and registered variants stay.
+   */
+  forgetRoute(route: string, nowMs: number): void {
+    if (this.running.has(route)) return;
+    if ((this.cooldownUntil.get(route) ?? -Infinity) <= nowMs) this.cooldownUntil.delete(route);
+    this.registry.forgetIfLearned(route);
+  }
+
   /** Whether a running experiment uses this variant as baseline or candidate. */
   involves(route: string, variant: string): boolean {
     const run = this.running.get(route);

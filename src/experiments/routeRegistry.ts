@@ -19,6 +19,8 @@ export interface VariantInfo {
 interface RouteEntry {
   current: string | null;
   readonly variants: Map<string, VariantInfo>;
+  /** A promotion or the API changed it: it carries decisions and is never forgotten. */
+  pinned: boolean;
 }
 
 /**
@@ -68,6 +70,7 @@ export class RouteRegistry {
   /** Registers or replaces a variant (API or action). */
   register(route: string, info: VariantInfo): void {
     const entry = this.entry(route);
+    if (info.source === 'api') entry.pinned = true;
     const known = entry.variants.get(info.variant);
     entry.variants.set(info.variant, known && info.source === 'action' ? { ...known, ...withoutNulls(info, known) } : info);
     // A candidate never becomes production by being registered; only a promotion does that.
@@ -85,6 +88,20 @@ export class RouteRegistry {
   setCurrent(route: string, variant: string): void {
     const entry = this.entry(route);
     entry.current = variant;
+    entry.pinned = true;
+  }
+
+  /**
+   * Forgets a route that was only ever learned from traffic (not configured,
+   * never promoted, no registered variant), once its traffic stopped: route
+   * names churn, and memory must stay bounded over weeks. Returns whether it did.
+   */
+  forgetIfLearned(route: string): boolean {
+    const entry = this.routes.get(route);
+    if (entry === undefined || entry.pinned || this.config.routes[route] !== undefined) return false;
+    for (const v of entry.variants.values()) if (v.source !== 'traffic') return false;
+    this.routes.delete(route);
+    return true;
   }
 
   variant(route: string, variant: string): VariantInfo | null {
@@ -104,7 +121,7 @@ export class RouteRegistry {
   private entry(route: string): RouteEntry {
     let entry = this.routes.get(route);
     if (entry === undefined) {
-      entry = { current: null, variants: new Map() };
+      entry = { current: null, variants: new Map(), pinned: false };
       this.routes.set(route, entry);
     }
     return entry;

@@ -11,6 +11,9 @@ import { toWindowStats } from '../streams/toWindowStats.js';
 import type { WindowStats } from '../streams/windowStats.js';
 import { costOf } from './costing.js';
 
+/** Retired routes whose watermark is remembered (~100 bytes each). */
+const TOMBSTONE_LIMIT = 100_000;
+
 /** Per (route, variant) state: its rolling window and last known pattern. */
 interface VariantState {
   readonly variant: string;
@@ -68,6 +71,8 @@ export interface EngineCounters {
  */
 export class PipelineEngine {
   private readonly routes = new Map<string, RouteState>();
+  /** Watermarks of retired routes, oldest first, bounded by {@link TOMBSTONE_LIMIT}. */
+  private readonly tombstones = new Map<string, number>();
   private readonly detector: RouteDetector;
   private readonly bucketMs: number;
   private readonly windowMs: number;
@@ -182,9 +187,7 @@ export class PipelineEngine {
       }
       state.watermarkMs += elapsedMs;
       this.advance(state, out);
-      // Every variant retired: the route has no live statistics left, and its slot under
-      // limits.max_routes is free again (the registry still knows it for /v1/assign).
-      if (state.sorted.length === 0) this.routes.delete(state.route);
+      if (state.sorted.length === 0) this.retireRoute(state);
     }
     this.counters.decisions += out.length;
     return out;
@@ -234,6 +237,18 @@ export class PipelineEngine {
     return null;
   }
 
+  /** Entries of every per-route structure, to show (and test) that state stays bounded. */
+  stateSizes(): { routes: number; tombstones: number; detectorRoutes: number; cooldowns: number; registryRoutes: number } {
+    const detector = this.detector.sizes();
+    return {
+      routes: this.routes.size,
+      tombstones: this.tombstones.size,
+      detectorRoutes: detector.routes,
+      cooldowns: detector.planners,
+      registryRoutes: this.experiments.registry.routeNames().length,
+    };
+  }
+
   /** Whether the route has been seen. */
   hasRoute(route: string): boolean {
     return this.routes.has(route);
@@ -278,14 +293,31 @@ export class PipelineEngine {
     return this.config.routes[route]?.variants.find((v) => v.name === variant)?.pattern ?? null;
   }
 
+  /**
+   * Every variant retired: the route's live state goes (its slot under
+   * limits.max_routes is free again), leaving a small tombstone with its
+   * watermark so a late backlog for it cannot reopen closed time.
+   */
+  private retireRoute(state: RouteState): void {
+    this.routes.delete(state.route);
+    this.tombstones.delete(state.route);
+    this.tombstones.set(state.route, state.watermarkMs);
+    if (this.tombstones.size > TOMBSTONE_LIMIT) this.tombstones.delete(this.tombstones.keys().next().value!);
+    this.detector.forgetRoute(state.route, state.watermarkMs);
+    this.experiments.forgetRoute(state.route, state.watermarkMs);
+  }
+
   private createRoute(route: string, firstTs: number): RouteState {
+    const tombstone = this.tombstones.get(route);
+    if (tombstone !== undefined) this.tombstones.delete(route);
+    const watermarkMs = tombstone !== undefined && tombstone > firstTs ? tombstone : firstTs;
     const state: RouteState = {
       route,
       variants: new Map(),
       sorted: [],
-      watermarkMs: firstTs,
-      boundaryMs: this.boundaryFor(firstTs),
-      lastDataMs: firstTs,
+      watermarkMs,
+      boundaryMs: this.boundaryFor(watermarkMs),
+      lastDataMs: watermarkMs,
       touched: true,
       lateEvents: 0,
     };

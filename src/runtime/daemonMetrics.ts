@@ -51,6 +51,9 @@ export function daemonSamples(engine: PipelineEngine, decisions: DecisionCounter
     { name: 'promptpilot_pipeline_in_flight', help: 'Inputs accepted but not yet durable.', type: 'gauge', value: extra.inFlight },
     { name: 'promptpilot_experiments_running', help: 'Experiments running now.', type: 'gauge', value: engine.experiments.list().filter((e) => e.status === 'running').length },
   ];
+  for (const [kind, value] of Object.entries(engine.stateSizes())) {
+    samples.push({ name: 'promptpilot_state_entries', help: 'Entries of the per-route state structures (bounded).', type: 'gauge', value, labels: { kind } });
+  }
   const stats = engine.routeNames().flatMap((route) => engine.liveStats(route) ?? []);
   for (const gauge of ROUTE_GAUGES) {
     for (const s of stats) {

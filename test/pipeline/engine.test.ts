@@ -117,3 +117,33 @@ describe('which variant is optimized', () => {
     expect(engine.experiments.assign('r', 'anyone')).toMatchObject({ variant: 'v1', pattern: 'few_shot' });
   });
 });
+
+describe('state stays bounded over weeks', () => {
+  it('churning route names leave no per-route state behind once their traffic stops', () => {
+    const engine = new PipelineEngine(config);
+    for (let wave = 0; wave < 20; wave++) {
+      const start = T0 + wave * 3_600_000;
+      engine.ingest(Array.from({ length: 500 }, (_, i) => ev(start + i * 10, `job-${wave}-${i}`, 3000)));
+      engine.advanceIdle(1); // marks them idle
+      for (let t = 0; t < 12; t++) engine.advanceIdle(60_000); // 12 idle minutes: windows empty, routes retire
+    }
+    const sizes = engine.stateSizes();
+    expect(sizes).toMatchObject({ routes: 0, detectorRoutes: 0, registryRoutes: 0, cooldowns: 0 });
+    expect(sizes.tombstones).toBe(10_000); // 100 bytes each, capped at 100k
+  });
+
+  it('a retired route remembers its watermark: a late backlog cannot reopen closed time', () => {
+    const engine = new PipelineEngine(config);
+    const slow: TelemetryEvent[] = [];
+    for (let t = 0; t < 5 * 60_000; t += 500) slow.push(ev(T0 + t, 'r', 4000));
+    const first = engine.ingest(slow);
+    engine.advanceIdle(1);
+    for (let t = 0; t < 12; t++) engine.advanceIdle(60_000);
+    expect(engine.routeNames()).toEqual([]);
+    const late: number[] = [];
+    const again = engine.ingest(slow.slice(0, 100), { onLate: (i) => late.push(i) });
+    expect(late).toHaveLength(100);
+    expect(again.filter((r) => r.type === 'trigger' && r.state === 'firing')).toEqual([]);
+    expect(first.some((r) => r.type === 'trigger' && r.state === 'firing')).toBe(true);
+  });
+});
