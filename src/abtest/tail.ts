@@ -1,4 +1,4 @@
-import { latencyBucket, latencyDistribution, latencyQuantileMs, type ArmStats, type LatencyDistribution } from './armStats.js';
+import { bucketLatencyMs, latencyAtRank, latencyBucket, latencyDistribution, type ArmStats, type LatencyDistribution } from './armStats.js';
 import { mixtureInterval } from './sequential.js';
 
 /**
@@ -32,7 +32,7 @@ export function createTailState(freezeSamples: number): TailState {
  */
 export function addTailEvent(tail: TailState, isCandidate: boolean, latencyMs: number, baseline: ArmStats): void {
   if (tail.thresholdMs === null) {
-    if (baseline.n >= tail.freezeSamples) tail.thresholdMs = latencyQuantileMs(latencyDistribution(baseline), 0.95);
+    if (baseline.n >= tail.freezeSamples) tail.thresholdMs = tailThresholdMs(latencyDistribution(baseline));
     return;
   }
   if (!Number.isFinite(latencyMs) || latencyMs < 0) return;
@@ -41,6 +41,26 @@ export function addTailEvent(tail: TailState, isCandidate: boolean, latencyMs: n
   buckets[key] = (buckets[key] ?? 0) + 1;
   if (isCandidate) tail.candidateN++;
   else tail.baselineN++;
+}
+
+/**
+ * The frozen threshold: the highest histogram bucket with at least 5 % of the
+ * baseline strictly above it — the p95 for spread-out latencies. For tightly
+ * clustered latencies (a cached or mocked model) the p95 falls in the top
+ * occupied bucket with nothing above it, and the exceedance test could never
+ * bound the change (its interval stayed open at +∞, found in review); the
+ * threshold then moves down until there is mass above it, and the compared
+ * quantile `level` says which one it is.
+ */
+function tailThresholdMs(dist: LatencyDistribution): number | null {
+  if (dist.total === 0) return null;
+  const needed = Math.max(1, Math.ceil(0.05 * dist.total));
+  for (let i = dist.buckets.length - 1; i >= 0; i--) {
+    const above = dist.total - dist.cumulative[i]!;
+    if (above >= needed) return bucketLatencyMs(dist.buckets[i]!);
+  }
+  // Everything sits in the lowest occupied bucket: compare just below it.
+  return bucketLatencyMs(dist.buckets[0]! - 1);
 }
 
 function countAbove(dist: LatencyDistribution, thresholdMs: number): number {
@@ -107,12 +127,17 @@ export function compareTail(tail: TailState, alpha: number): TailComparison | nu
     return (a + b) / 2;
   };
   const lo = crossing((x) => x.lo, true);
-  const estimate = crossing((x) => x.estimate, false);
   const hi = crossing((x) => x.hi, false);
+  // Point estimate: the ratio of the two arms' empirical quantiles at the compared level.
+  // (Inverting the step-shaped θ gave the lower edge of its zero set: −1 % for identical data.)
+  const level = 1 - pb;
+  const qb = latencyAtRank(db, Math.max(1, Math.ceil(level * nb)));
+  const qc = latencyAtRank(dc, Math.max(1, Math.ceil(level * nc)));
+  const delta = qb > 0 && Number.isFinite(qb) && Number.isFinite(qc) ? qc / qb - 1 : 0;
   return {
     thresholdMs: t0,
-    level: 1 - pb,
-    delta: Math.expm1(estimate),
+    level,
+    delta,
     lo: lo === -Infinity ? -1 : Math.expm1(lo),
     hi: Math.expm1(hi),
     p: interval(0).p,
