@@ -62,15 +62,19 @@ function bareParse(text) {
   return n;
 }
 
-/** Full GCs until the heap stops shrinking, so RSS reflects retained state rather than GC timing. */
+/**
+ * Full GCs (with short pauses so V8 can hand freed pages back) until RSS stops
+ * shrinking, so it reflects retained state rather than GC timing.
+ */
 function settle() {
   if (globalThis.gc === undefined) return;
   let before = Infinity;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 8; i++) {
     globalThis.gc();
-    const used = process.memoryUsage().heapUsed;
-    if (used >= before * 0.99) break;
-    before = used;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    const rss = process.memoryUsage().rss;
+    if (rss >= before * 0.995) break;
+    before = rss;
   }
 }
 

@@ -6,7 +6,7 @@ import { freezeBaseline, updateBaseline, type BaselineState } from './baseline.j
 import { detect, type Detection } from './detect.js';
 import { metricSamples, metricValue } from './metricValue.js';
 import { INACTIVE, stepRule, type RuleState, type RuleTransition } from './ruleState.js';
-import { resolveThreshold } from './threshold.js';
+import { resolveThreshold, thresholdValue, type ThresholdContext } from './threshold.js';
 
 /** Detector memory of one (route, variant). */
 interface VariantMemory {
@@ -62,14 +62,17 @@ export class RouteDetector {
     const timingGapMs = Math.max(this.config.time.window, stats.windowEndMs - stats.windowStartMs);
     const out: DecisionRecord[] = [];
     for (const rule of this.rules) {
-      const threshold = resolveThreshold(rule, {
+      const context = {
         targets,
         baseline: memory.baselines.get(rule.metric) ?? null,
         baselineMinSamples: this.config.baseline.min_samples,
-      });
+      };
+      const previous = memory.rules.get(rule.name) ?? INACTIVE;
+      if (previous.phase === 'inactive' && !mayBreach(stats, rule, context)) continue; // stays inactive: nothing to record
+      const threshold = resolveThreshold(rule, context);
       const detection = detect(stats, rule, threshold);
-      const step = stepRule(memory.rules.get(rule.name) ?? INACTIVE, detection, { forMs: rule.for, keepFiringForMs: rule.keep_firing_for, maxGapMs: timingGapMs }, nowMs);
-      memory.rules.set(rule.name, step.next);
+      const step = stepRule(previous, detection, { forMs: rule.for, keepFiringForMs: rule.keep_firing_for, maxGapMs: timingGapMs }, nowMs);
+      if (step.next !== previous) memory.rules.set(rule.name, step.next);
       if (detection !== null && step.next.phase === 'firing') memory.lastDetections.set(rule.name, detection);
       if (step.transition === null || detection === null) continue;
       const trigger = triggerRecord(rule, detection, step.transition, nowMs);
@@ -196,6 +199,21 @@ function isActive(state: RuleState | undefined): boolean {
   return state !== undefined && state.phase !== 'inactive';
 }
 
+
+/**
+ * Whether the rule's condition can hold on this window: false when the value
+ * or threshold is missing or the value is on the good side. An inactive rule
+ * for which this is false stays inactive (the same answer `detect` + `stepRule`
+ * give), so the evaluation skips building its evidence — most rules, most of
+ * the time.
+ */
+function mayBreach(stats: WindowStats, rule: Rule, context: ThresholdContext): boolean {
+  const value = metricValue(stats, rule.metric);
+  if (value === null) return false;
+  const threshold = thresholdValue(rule, context);
+  if (threshold === null) return false;
+  return rule.op === 'gt' ? value > threshold : value < threshold;
+}
 
 function triggerRecord(rule: Rule, detection: Detection, transition: RuleTransition, nowMs: number): TriggerRecord {
   return {

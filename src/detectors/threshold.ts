@@ -44,3 +44,15 @@ export function resolveThreshold(rule: Rule, context: ThresholdContext): Resolve
     from: { kind: 'baseline', reference: baseline.mean, margin_pct: threshold.margin_pct, baseline_samples: Math.round(baseline.samples) },
   };
 }
+
+/**
+ * The threshold's value alone (no evidence object): the detector's cheap
+ * pre-check for rules that are inactive and stay so. Null exactly when
+ * {@link resolveThreshold} is null.
+ */
+export function thresholdValue(rule: Rule, context: ThresholdContext): number | null {
+  const threshold = rule.threshold;
+  if (typeof threshold === 'number') return threshold;
+  if ('target' in threshold) return context.targets[threshold.target] * (rule.op === 'gt' ? 1 + threshold.margin_pct / 100 : 1 - threshold.margin_pct / 100);
+  return resolveThreshold(rule, context)?.value ?? null;
+}

@@ -11,6 +11,9 @@ import { toWindowStats } from '../streams/toWindowStats.js';
 import type { WindowStats } from '../streams/windowStats.js';
 import { costOf } from './costing.js';
 
+const ACTIONS_ON = { actions: true } as const;
+const ACTIONS_OFF = { actions: false } as const;
+
 /** Retired routes whose watermark is remembered (~100 bytes each). */
 const TOMBSTONE_LIMIT = 100_000;
 
@@ -361,6 +364,7 @@ export class PipelineEngine {
     if (this.experiments.isBusy(state.route, boundaryMs)) this.detector.noteAction(state.route, boundaryMs);
     const produced: DecisionRecord[] = [];
     let retired: VariantState[] | null = null;
+    const production = this.experiments.registry.current(state.route)?.variant;
     for (const variant of state.sorted) {
       variant.window.closeUntil(boundaryMs);
       // A variant whose window emptied (its traffic stopped: a retired prompt, the baseline
@@ -373,8 +377,8 @@ export class PipelineEngine {
       const stats = toWindowStats(state.route, variant.variant, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs);
       this.counters.evaluations++;
       // Only the route's production variant is optimized; a canary or an experiment arm still alerts.
-      const production = this.experiments.registry.current(state.route)?.variant === variant.variant;
-      for (const record of this.detector.evaluate(stats, boundaryMs, { actions: production })) produced.push(record);
+      const options = variant.variant === production ? ACTIONS_ON : ACTIONS_OFF;
+      for (const record of this.detector.evaluate(stats, boundaryMs, options)) produced.push(record);
     }
     if (retired !== null) {
       for (const variant of retired) {
