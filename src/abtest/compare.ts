@@ -80,10 +80,32 @@ function relativeFromLog(metric: ComparedMetric, baseline: number, candidate: nu
   return { metric, unit: 'relative', baseline, candidate, delta: Math.expm1(logDelta), lo: Math.expm1(ci.lo), hi: Math.expm1(ci.hi), p: ci.p, n };
 }
 
+/**
+ * Relative change when an arm's value is 0 (no log scale): (c − b)/b with the
+ * given variance when the baseline is positive; a rise from a zero baseline is
+ * an unbounded increase (+∞, proven); two zeros are no change.
+ */
+function relativeToBaseline(metric: ComparedMetric, baseline: number, candidate: number, variance: number, tau: number, alpha: number, n: readonly [number, number]): Comparison {
+  if (!(baseline > 0)) {
+    const rise = candidate > 0;
+    return { metric, unit: 'relative', baseline, candidate, delta: rise ? Infinity : 0, lo: rise ? Infinity : 0, hi: rise ? Infinity : 0, p: rise ? 0 : 1, n };
+  }
+  const delta = (candidate - baseline) / baseline;
+  if (!(variance > 0)) return { metric, unit: 'relative', baseline, candidate, delta, lo: delta, hi: delta, p: delta === 0 ? 1 : 0, n };
+  const ci = mixtureInterval(delta, variance, Math.max(tau, MIN_TAU), alpha);
+  return { metric, unit: 'relative', baseline, candidate, delta, lo: ci.lo, hi: ci.hi, p: ci.p, n };
+}
+
 /** Log of a ratio of means, variance of the log by the delta method (s²/(n m²) per arm). */
 function meanRatio(metric: ComparedMetric, b: Moments, c: Moments, tau: number, alpha: number): Comparison {
   const n = [b.n, c.n] as const;
-  if (b.n < 2 || c.n < 2 || !(b.mean > 0) || !(c.mean > 0)) return NO_DATA(metric, 'relative', n, b.n > 0 ? b.mean : null, c.n > 0 ? c.mean : null);
+  if (b.n < 2 || c.n < 2) return NO_DATA(metric, 'relative', n, b.n > 0 ? b.mean : null, c.n > 0 ? c.mean : null);
+  if (!(b.mean > 0) || !(c.mean > 0)) {
+    // A log ratio is undefined when an arm's mean is 0 (quality or satisfaction all 0, no tokens):
+    // compare the difference of means relative to the baseline instead (found in review: the
+    // metric used to be skipped, so a candidate with quality 0 passed every gate).
+    return relativeToBaseline(metric, b.mean, c.mean, (b.variance / b.n + c.variance / c.n) / Math.max(b.mean * b.mean, 1e-18), tau, alpha, n);
+  }
   const variance = b.variance / (b.n * b.mean * b.mean) + c.variance / (c.n * c.mean * c.mean);
   return relativeFromLog(metric, b.mean, c.mean, Math.log(c.mean / b.mean), variance, tau, alpha, n);
 }
@@ -112,7 +134,8 @@ function ratioMetric(metric: ComparedMetric, b: RatioSums, c: RatioSums, tau: nu
   const value = (s: RatioSums): number | null => (s.n > 0 && s.y > 0 ? s.x / s.y : null);
   const rb = value(b);
   const rc = value(c);
-  if (b.n < 2 || c.n < 2 || rb === null || rc === null || !(rb > 0) || !(rc > 0)) return NO_DATA(metric, 'relative', n, rb, rc);
+  if (b.n < 2 || c.n < 2 || rb === null || rc === null) return NO_DATA(metric, 'relative', n, rb, rc);
+  if (!(rb > 0) || !(rc > 0)) return relativeToBaseline(metric, rb, rc, 0, tau, alpha, n);
   return relativeFromLog(metric, rb, rc, Math.log(rc / rb), logRatioVariance(b) + logRatioVariance(c), tau, alpha, n);
 }
 
