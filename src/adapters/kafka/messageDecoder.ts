@@ -34,7 +34,7 @@ export type OtlpTraceDecoder = (
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 
-/** True when the payload looks like JSON (first non-blank byte is `{` or `[`). */
+/** True when the payload looks like JSON (first non-blank byte is `{` or `[`); for v1 event messages, not for OTLP protobuf. */
 export function looksLikeJson(payload: Uint8Array): boolean {
   for (const byte of payload) {
     if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
@@ -81,7 +81,15 @@ export function decodeOtlpMessage(value: Buffer | null, decoder: OtlpTraceDecode
   if (value === null || value.length === 0) return failed('(message)', 'empty message value');
   if (decoder === undefined) return failed('(message)', 'OTLP decoding is not available in this build');
   try {
-    const out = decoder(value, looksLikeJson(value) ? 'json' : 'protobuf');
+    // A protobuf ExportTraceServiceRequest starts with 0x0a (field 1) — a newline to a JSON
+    // sniffer — and its next byte may be '{' (a 123-byte ResourceSpans). Only a payload that
+    // starts with '{' is JSON, and a JSON parse failure still gets a protobuf attempt.
+    const undecodable = (out: ReturnType<OtlpTraceDecoder>): boolean => out.events.length === 0 && out.problems.some((p) => p.field === '(message)');
+    let out = decoder(value, value[0] === 0x7b ? 'json' : 'protobuf');
+    if (value[0] === 0x7b && undecodable(out)) {
+      const proto = decoder(value, 'protobuf');
+      if (!undecodable(proto)) out = proto;
+    }
     return { events: [...out.events], problems: [...out.problems], skipped: out.skipped };
   } catch (err) {
     return failed('(message)', `not a valid OTLP ExportTraceServiceRequest: ${err instanceof Error ? err.message : String(err)}`);

@@ -57,3 +57,27 @@ describe('decodeOtlpMessage', () => {
     expect(out.problems[0]?.message).toMatch(/not a valid OTLP ExportTraceServiceRequest: boom/);
   });
 });
+
+describe('OTLP protobuf whose second byte is "{" (regression, found in review)', () => {
+  it('is decoded as protobuf, not misread as JSON', async () => {
+    const { createOtlpTraceDecoder } = await import('../../../src/adapters/kafka/otlpTraceDecoder.js');
+    const { otlpTypes } = await import('../../../src/adapters/otlp/otlpProtobuf.js');
+    const types = otlpTypes();
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const request = (route: string) =>
+      types.traceRequest.encode(types.traceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans: [{
+        traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), name: 'chat',
+        startTimeUnixNano: (now - 1_500_000_000n).toString(), endTimeUnixNano: now.toString(),
+        attributes: [{ key: 'promptpilot.route', value: { stringValue: route } }, { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } }],
+      }] }] }] })).finish();
+    let found: Buffer | null = null;
+    for (let len = 1; len < 80 && found === null; len++) {
+      const bytes = Buffer.from(request('r'.repeat(len)));
+      if (bytes[0] === 0x0a && bytes[1] === 0x7b) found = bytes; // 0x0a '{' : looks like "\n{" to a JSON sniffer
+    }
+    expect(found).not.toBeNull();
+    const decoded = decodeOtlpMessage(found, createOtlpTraceDecoder());
+    expect(decoded.problems).toEqual([]);
+    expect(decoded.events).toHaveLength(1);
+  });
+});
