@@ -53,6 +53,8 @@ export interface ArmStats {
 export const LATENCY_RELATIVE_ACCURACY = 0.01;
 const GAMMA = (1 + LATENCY_RELATIVE_ACCURACY) / (1 - LATENCY_RELATIVE_ACCURACY);
 const LOG_GAMMA = Math.log(GAMMA);
+/** Ratio between consecutive latency histogram bucket bounds. */
+export const LATENCY_GAMMA = GAMMA;
 
 /** An empty accumulator. */
 export function createArmStats(): ArmStats {

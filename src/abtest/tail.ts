@@ -1,4 +1,4 @@
-import { bucketLatencyMs, latencyAtRank, latencyBucket, latencyDistribution, type ArmStats, type LatencyDistribution } from './armStats.js';
+import { bucketLatencyMs, LATENCY_GAMMA, latencyAtRank, latencyBucket, latencyDistribution, type ArmStats, type LatencyDistribution } from './armStats.js';
 import { mixtureInterval } from './sequential.js';
 
 /**
@@ -64,7 +64,9 @@ function tailThresholdMs(dist: LatencyDistribution): number | null {
 }
 
 function countAbove(dist: LatencyDistribution, thresholdMs: number): number {
-  const bucket = latencyBucket(thresholdMs);
+  // Not latencyBucket(): it floors at 1 ms, which put a sub-millisecond threshold in the
+  // same bucket as everything below 1 ms and nothing was ever above it (found in review).
+  const bucket = Math.ceil(Math.log(thresholdMs) / Math.log(LATENCY_GAMMA));
   let lo = 0;
   let hi = dist.buckets.length;
   while (lo < hi) {

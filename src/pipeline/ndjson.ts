@@ -75,7 +75,9 @@ export class NdjsonEventDecoder {
     const line = ++this.lineNo;
     let stop = end;
     if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
-    if (stop === start) return;
+    // A UTF-8 byte-order mark (editors on Windows) is not part of the first line's JSON.
+    if (line === 1 && text.charCodeAt(start) === 0xfeff) start++;
+    if (stop <= start) return;
     const body = text.slice(start, stop);
     const first = body.charCodeAt(0);
     if ((first === 32 || first === 9) && body.trim().length === 0) return;

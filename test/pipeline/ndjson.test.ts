@@ -24,3 +24,15 @@ describe('NdjsonEventDecoder', () => {
     }
   });
 });
+
+describe('NdjsonEventDecoder and byte-order marks (regression, found in review)', () => {
+  it('a UTF-8 BOM before the first line is not part of its JSON', () => {
+    const decoder = new NdjsonEventDecoder();
+    const events: TelemetryEvent[] = [];
+    const errors: LineRejection[] = [];
+    decoder.push('\uFEFF{"ts":1,"route":"r","variant":"v","latency_ms":5}\n{"ts":2,"route":"r","variant":"v","latency_ms":6}\n', events, errors);
+    decoder.end(events, errors);
+    expect(errors).toEqual([]);
+    expect(events.map((e) => e.ts)).toEqual([1, 2]);
+  });
+});

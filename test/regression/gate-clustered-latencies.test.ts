@@ -35,3 +35,11 @@ describe('gate with clustered latencies', () => {
     expect(verdict.gates.find((g) => g.name === 'response_time_regression')!.status).toBe('failed');
   });
 });
+
+describe('gate with sub-millisecond latencies (regression, found in review)', () => {
+  it('identical runs of a cached model (0.2-0.8 ms) pass', () => {
+    const events = run(3, (r) => 0.2 + 0.6 * r(), 2000);
+    const verdict = evaluateGate(events, events, config.abtest);
+    expect(verdict.verdict).toBe('pass');
+  });
+});
