@@ -212,8 +212,10 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
                 },
               }),
               catchError((err: unknown) => {
-                kafkaLog.error({ err, events: batch.events.length }, 'batch failed and was skipped; its offsets stay uncommitted');
-                return EMPTY;
+                // Not transient (a bug or poison input the validators missed): commit past it, or the
+                // in-order commits of its partition would stall every later batch for good.
+                kafkaLog.error({ err, events: batch.events.length }, 'batch failed and was skipped');
+                return defer(() => batch.commit()).pipe(catchError(() => EMPTY));
               }),
             ),
           ),

@@ -44,13 +44,19 @@ function describe(issue: z.core.$ZodIssue): string {
 
 /** Parses YAML text into a plain value; a syntax error becomes a ConfigError naming the line. */
 export function parseYaml(text: string, source: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true });
   const error = doc.errors[0];
   if (error) {
     const line = error.linePos?.[0]?.line;
     throw new ConfigError(`${source}${line !== undefined ? `:${line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`);
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  // An empty file means the defaults; anything else must be a mapping (a list or a lone
+  // scalar used to pass validation and silently run on the defaults).
+  if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
+    throw new ConfigError(`${source}: (root): expected a mapping of config sections, got ${Array.isArray(value) ? 'a list' : typeof value}`);
+  }
+  return value ?? {};
 }
 
 /** Applies the PROMPTPILOT_* overrides to a raw config object (before validation). */
@@ -64,7 +70,7 @@ export function applyEnvOverrides(raw: unknown, env: Env): unknown {
   };
   const port = env[ENV.port];
   if (port !== undefined && port !== '') {
-    const n = Number(port);
+    const n = /^\d+$/.test(port) ? Number(port) : NaN;
     if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${ENV.port}: expected a port number 0-65535 (got '${port}')`);
     section('server')['port'] = n;
   }

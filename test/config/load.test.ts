@@ -41,6 +41,8 @@ describe('config', () => {
     ['time: {bucket: 7s, window: 1m}', 'f.yaml: time.window: window must be a whole multiple of bucket'],
     ['rules: [{name: Bad Name, metric: accuracy, op: lt, threshold: 1}]', 'f.yaml: rules.0.name: expected snake_case'],
     ['a: [', 'f.yaml: invalid YAML'],
+    ['- a\n- b', 'f.yaml: (root): expected a mapping of config sections, got a list'],
+    ['hello', 'f.yaml: (root): expected a mapping of config sections, got string'],
   ])('%s → one path-named line', (yaml, message) => {
     const text = bad(yaml);
     expect(text.startsWith(message)).toBe(true);
@@ -69,6 +71,15 @@ describe('config', () => {
 
   it('a missing file is one clear line', async () => {
     await expect(loadConfig('nope.yaml', {})).rejects.toThrow('nope.yaml: cannot read config: file not found');
+  });
+
+  it('YAML merge keys work; an empty file is the defaults; a hex port is refused', () => {
+    const withMerge = parseYaml('a: &a {accuracy: 0.9}\nb: {<<: *a, consistency: 0.8}\n', 'f.yaml') as Record<string, Record<string, number>>;
+    expect(withMerge['b']).toEqual({ accuracy: 0.9, consistency: 0.8 });
+    const routes = parseConfig(parseYaml('routes:\n  a: &r {targets: {latency_p95_ms: 800}}\n  b: {<<: *r, tier: economy}\n', 'f.yaml'));
+    expect(routes.routes['b']?.targets.latency_p95_ms).toBe(800);
+    expect(parseConfig(parseYaml('', 'f.yaml'))).toEqual(ConfigSchema.parse({}));
+    expect(() => applyEnvOverrides({}, { PROMPTPILOT_PORT: '0x1F90' })).toThrow(/PROMPTPILOT_PORT/);
   });
 
   it('is frozen', () => {
