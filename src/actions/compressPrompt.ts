@@ -17,7 +17,8 @@ export interface CompressedPrompt {
  * Template parts no transform may touch: `{{input}}`, `{input}`, `${input}`,
  * `<<input>>` placeholders, fenced code blocks and inline code.
  */
-const PROTECTED = /```[\s\S]*?```|`[^`\n]+`|\{\{[^{}]*\}\}|\$\{[^{}]*\}|\{[A-Za-z_][\w.-]*\}|<<[^<>\n]*>>/g;
+// Code, placeholders and template logic ({% … %}, {# … #}: Jinja/Nunjucks/Liquid) are never edited.
+const PROTECTED = /```[\s\S]*?```|`[^`\n]+`|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}|\{\{[^{}]*\}\}|\$\{[^{}]*\}|\{[A-Za-z_][\w.-]*\}|<<[^<>\n]*>>/g;
 const MASK_OPEN = '\uE000';
 const MASK_CLOSE = '\uE001';
 const MAX_PASSES = 20;

@@ -62,6 +62,7 @@ function tidyPunctuation(line: string): string {
     .replace(/[ \t]+([,.;:!?])/g, '$1')
     .replace(/,([.!?;:])/g, '$1')
     .replace(/,{2,}/g, ',')
+    .replace(/(?<!\.)\.\.(?!\.)/g, '.')
     .replace(/(\S)[ \t]{2,}/g, '$1 ')
     .replace(/[ \t]+$/g, '');
 }

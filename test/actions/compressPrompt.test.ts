@@ -166,3 +166,15 @@ describe('compressPrompt', () => {
     expect(compressPrompt('')).toEqual({ text: '', transforms: [], tokensBefore: 0, tokensAfter: 0, savingPct: 0 });
   });
 });
+
+describe('template logic is never edited (regression, found in review)', () => {
+  it('keeps Jinja/Nunjucks tags and comments byte-identical and leaves no double period', () => {
+    const template = 'Hello {% if please %}x{% endif %}{# please keep #}. Please be brief. Answer in 5. Please.';
+    const out = compressPrompt(template).text;
+    expect(out).toContain('{% if please %}');
+    expect(out).toContain('{% endif %}');
+    expect(out).toContain('{# please keep #}');
+    expect(out).not.toMatch(/[^.]\.\.(?!\.)/);
+    expect(compressPrompt(out).text).toBe(out);
+  });
+});
