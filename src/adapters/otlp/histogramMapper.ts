@@ -27,8 +27,16 @@ export interface HistogramMapping {
 export interface HistogramMapperOptions {
   readonly attributes: OtlpAttributeNames;
   readonly defaultVariant?: (route: string) => string;
-  /** Cumulative streams remembered for delta conversion; the least recently seen is forgotten first. Default 10 000. */
+  /** Cumulative streams remembered for delta conversion; the least recently seen is forgotten first. Default 100 000. */
   readonly maxStreams?: number;
+  /**
+   * When this mapper started (epoch ns; default now). A cumulative stream first
+   * seen here that started earlier carries history from before we listened: its
+   * first point becomes the delta baseline instead of being counted (as the
+   * Collector's cumulativetodelta does), so a daemon restart or a forgotten
+   * stream never re-counts a whole total.
+   */
+  readonly startedAtNs?: number;
 }
 
 interface StreamState {
@@ -54,6 +62,7 @@ export class HistogramMapper {
   private readonly resolver: AttributeResolver;
   private readonly defaultVariant: (route: string) => string;
   private readonly maxStreams: number;
+  private readonly startedAtNs: number;
   private readonly streams = new Map<string, StreamState>();
 
   constructor(options: HistogramMapperOptions) {
@@ -63,7 +72,8 @@ export class HistogramMapper {
       { name: TOKEN_TYPE, attributeNames: [TOKEN_TYPE] },
     ]);
     this.defaultVariant = options.defaultVariant ?? (() => 'default');
-    this.maxStreams = options.maxStreams ?? 10_000;
+    this.maxStreams = options.maxStreams ?? 100_000;
+    this.startedAtNs = options.startedAtNs ?? Date.now() * 1e6;
   }
 
   /** Maps one `ExportMetricsServiceRequest`. Total: never throws on data. */
@@ -161,6 +171,10 @@ export class HistogramMapper {
     if (this.streams.size > this.maxStreams) {
       const oldest = this.streams.keys().next();
       if (oldest.done !== true) this.streams.delete(oldest.value);
+    }
+    if (previous === undefined && startNs > 0 && startNs < this.startedAtNs) {
+      // History from before we listened (restart, or a stream forgotten by the LRU): baseline only.
+      return { bucketCounts: current.bucketCounts.map(() => 0), sum: current.sum === null ? null : 0 };
     }
     if (previous === undefined || previous.startNs !== startNs || !sameNumbers(previous.bounds, current.bounds)) return current;
     const delta = current.bucketCounts.map((c, i) => c - (previous.bucketCounts[i] ?? 0));

@@ -30,7 +30,7 @@ const attributes = testConfig().otlp.attributes;
 
 describe('HistogramMapper', () => {
   it('maps operation duration (s → ms) and token usage by token type', () => {
-    const mapper = new HistogramMapper({ attributes });
+    const mapper = new HistogramMapper({ attributes, startedAtNs: 0 });
     const out = mapper.map(metricsRequest([
       histogram('gen_ai.client.operation.duration', 's', [point({ 'promptpilot.route': 'r', 'promptpilot.variant': 'v1' }, [1, 2, 3, 4], { sum: 9.5 })]),
       histogram('gen_ai.client.token.usage', '{token}', [
@@ -47,7 +47,7 @@ describe('HistogramMapper', () => {
   });
 
   it('turns cumulative exports into deltas, so re-exported totals are not counted twice', () => {
-    const mapper = new HistogramMapper({ attributes });
+    const mapper = new HistogramMapper({ attributes, startedAtNs: 0 });
     const at = (counts: number[], sum: number, endMs: number) =>
       metricsRequest([histogram('gen_ai.client.operation.duration', 's', [point({ 'promptpilot.route': 'r' }, counts, { sum, endMs })])]);
     expect(mapper.map(at([1, 1, 0, 0], 0.5, 10_000)).observations[0]).toMatchObject({ bucketCounts: [1, 1, 0, 0], count: 2, sum: 500 });
@@ -59,15 +59,25 @@ describe('HistogramMapper', () => {
     expect(mapper.map(at([0, 1, 0, 0], 0.2, 40_000)).observations[0]).toMatchObject({ bucketCounts: [0, 1, 0, 0], count: 1 });
   });
 
+  it('a cumulative stream that started before the mapper is a baseline first, not a burst (regression, found in review)', () => {
+    // The daemon restarted (or forgot the stream): the first point carries the stream's whole history.
+    const mapper = new HistogramMapper({ attributes, startedAtNs: (1_700_000_000_000 + 5_000) * 1e6 });
+    const at = (counts: number[], sum: number, endMs: number) =>
+      metricsRequest([histogram('gen_ai.client.operation.duration', 's', [point({ 'promptpilot.route': 'r' }, counts, { sum, endMs })])]);
+    const first = mapper.map(at([100_000, 900_000, 0, 0], 500, 10_000));
+    expect(first.observations).toEqual([]);
+    expect(mapper.map(at([100_001, 900_000, 0, 0], 500.1, 20_000)).observations[0]).toMatchObject({ bucketCounts: [1, 0, 0, 0], count: 1 });
+  });
+
   it('takes delta exports as they are', () => {
-    const mapper = new HistogramMapper({ attributes });
+    const mapper = new HistogramMapper({ attributes, startedAtNs: 0 });
     const req = metricsRequest([histogram('gen_ai.client.operation.duration', 'ms', [point({ 'promptpilot.route': 'r' }, [1, 0, 0, 0], { sum: 0.05 })], 1)]);
     expect(mapper.map(req).observations[0]).toMatchObject({ bounds: [0.1, 0.5, 1], count: 1, sum: 0.05 });
     expect(mapper.map(req).observations[0]).toMatchObject({ count: 1 });
   });
 
   it('skips other metrics and points without a route; rejects malformed points and keeps the rest', () => {
-    const mapper = new HistogramMapper({ attributes });
+    const mapper = new HistogramMapper({ attributes, startedAtNs: 0 });
     const out = mapper.map(metricsRequest([
       { name: 'http.server.duration', unit: 's', histogram: { aggregationTemporality: 2, dataPoints: [point({}, [1, 0, 0, 0])] } },
       { name: 'gen_ai.client.operation.duration', unit: 's', sum: { dataPoints: [{}, {}] } },
@@ -90,8 +100,8 @@ describe('HistogramMapper', () => {
     const decoded = decodeMetricsRequestProto(type.encode(type.fromObject(json)).finish());
     expect(decoded.ok).toBe(true);
     if (!decoded.ok) return;
-    const viaProto = new HistogramMapper({ attributes }).map(decoded.request);
-    expect(viaProto.observations).toEqual(new HistogramMapper({ attributes }).map(json).observations);
+    const viaProto = new HistogramMapper({ attributes, startedAtNs: 0 }).map(decoded.request);
+    expect(viaProto.observations).toEqual(new HistogramMapper({ attributes, startedAtNs: 0 }).map(json).observations);
     expect(viaProto.observations[0]?.count).toBe(10);
   });
 });
