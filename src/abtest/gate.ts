@@ -2,7 +2,7 @@ import type { AbTestConfig } from '../config/schema.js';
 import type { MetricEvidence } from '../core/decision.js';
 import type { ArmEvent } from './armStats.js';
 import { compareArms, metricAlpha } from './compare.js';
-import { addArmEvent, createExperimentState, evidenceOf } from './evaluate.js';
+import { addArmEvent, createExperimentState, evidenceOf, type ExperimentState } from './evaluate.js';
 import { assessGates, assessTriggers, type GateName, type GateStatus, type TriggerName } from './guards.js';
 
 /** Verdict of the pre-deployment gate. */
@@ -37,9 +37,38 @@ export interface GateEvaluation {
  * below `min_samples_per_arm`) `inconclusive`.
  */
 export function evaluateGate(baselineEvents: Iterable<ArmEvent>, candidateEvents: Iterable<ArmEvent>, config: AbTestConfig): GateEvaluation {
-  const state = createExperimentState(0, config.min_samples_per_arm);
-  for (const event of baselineEvents) addArmEvent(state, false, event);
-  for (const event of candidateEvents) addArmEvent(state, true, event);
+  const gate = new GateAccumulator(config);
+  for (const event of baselineEvents) gate.addBaseline(event);
+  for (const event of candidateEvents) gate.addCandidate(event);
+  return gate.evaluate();
+}
+
+/**
+ * The gate fed one event at a time (all baseline events first, then the
+ * candidate's), so files of any size stream through in constant memory.
+ */
+export class GateAccumulator {
+  private readonly state: ExperimentState;
+
+  constructor(private readonly config: AbTestConfig) {
+    this.state = createExperimentState(0, config.min_samples_per_arm);
+  }
+
+  addBaseline(event: ArmEvent): void {
+    addArmEvent(this.state, false, event);
+  }
+
+  addCandidate(event: ArmEvent): void {
+    addArmEvent(this.state, true, event);
+  }
+
+  /** The verdict over everything added so far. */
+  evaluate(): GateEvaluation {
+    return verdictOf(this.state, this.config);
+  }
+}
+
+function verdictOf(state: ExperimentState, config: AbTestConfig): GateEvaluation {
   const comparisons = compareArms(state.baseline, state.candidate, config, state.tail);
   const alpha = metricAlpha(config);
   const evidence = evidenceOf(comparisons, alpha);

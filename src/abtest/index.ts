@@ -15,4 +15,4 @@ export {
   type ExperimentEvaluation,
   type ExperimentState,
 } from './evaluate.js';
-export { evaluateGate, type GateEvaluation, type GateResult, type GateVerdict } from './gate.js';
+export { evaluateGate, GateAccumulator, type GateEvaluation, type GateResult, type GateVerdict } from './gate.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { TelemetryEvent } from '../core/event.js';
-import { evaluateGate, type GateVerdict } from '../abtest/gate.js';
+import { GateAccumulator, type GateVerdict } from '../abtest/gate.js';
 import { PromptpilotError } from '../core/errors.js';
 import { withCost } from '../pipeline/costing.js';
 import { NdjsonEventDecoder, type LineRejection } from '../pipeline/ndjson.js';
@@ -11,6 +11,8 @@ export interface GateIo {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
   readonly readFile: (path: string) => Promise<string>;
+  /** Streams a file in text chunks; when present it is used instead of `readFile` (any file size). */
+  readonly readChunks?: (path: string) => AsyncIterable<string>;
 }
 
 const USAGE = `Usage: promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]
@@ -25,25 +27,45 @@ export const GATE_EXIT = { pass: 0, fail: 1, inconclusive: 3, badInput: 2 } as c
 
 class BadInput extends Error {}
 
-async function readEvents(path: string, io: GateIo, config: Config): Promise<TelemetryEvent[]> {
-  let text: string;
+/**
+ * Streams one NDJSON run into `add`, event by event. Bad lines make the whole
+ * run bad input (exit 2), reported with the first one's line number.
+ */
+async function readEvents(path: string, io: GateIo, config: Config, add: (event: TelemetryEvent) => void): Promise<number> {
+  const decoder = new NdjsonEventDecoder(true);
+  const events: TelemetryEvent[] = [];
+  const errors: LineRejection[] = [];
+  let count = 0;
+  const take = (batch: TelemetryEvent[]): void => {
+    if (errors.length === 0) for (const e of batch) add(withCost(e, config.prices));
+    count += batch.length;
+  };
+  const flush = (): void => {
+    take(events);
+    events.length = 0;
+    decoder.recycle();
+  };
   try {
-    text = await io.readFile(path);
+    if (io.readChunks !== undefined) {
+      for await (const chunk of io.readChunks(path)) {
+        decoder.push(chunk, events, errors, take);
+        flush();
+      }
+    } else {
+      decoder.push(await io.readFile(path), events, errors, take);
+    }
   } catch (err) {
     throw new BadInput(`cannot read ${path}: ${(err as Error).message}`);
   }
-  const decoder = new NdjsonEventDecoder();
-  const events: TelemetryEvent[] = [];
-  const errors: LineRejection[] = [];
-  decoder.push(text, events, errors);
   decoder.end(events, errors);
+  flush();
   const first = errors[0];
   if (first !== undefined) {
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more bad lines)` : '';
     throw new BadInput(`${path}:${first.line}: ${first.field}: ${first.message}${more}`);
   }
-  if (events.length === 0) throw new BadInput(`${path}: no events`);
-  return events.map((e) => withCost(e, config.prices));
+  if (count === 0) throw new BadInput(`${path}: no events`);
+  return count;
 }
 
 /**
@@ -62,9 +84,10 @@ export async function runGate(argv: string[], io: GateIo, config: Config): Promi
     const candidatePath = args.flags['candidate'];
     if (baselinePath === undefined || candidatePath === undefined) throw new BadInput('gate needs --baseline A.ndjson and --candidate B.ndjson (see --help)');
     if (args.positionals.length > 0) throw new BadInput(`unexpected argument '${args.positionals[0]}'`);
-    const baseline = await readEvents(baselinePath, io, config);
-    const candidate = await readEvents(candidatePath, io, config);
-    const result = evaluateGate(baseline, candidate, config.abtest);
+    const gate = new GateAccumulator(config.abtest);
+    await readEvents(baselinePath, io, config, (e) => gate.addBaseline(e));
+    await readEvents(candidatePath, io, config, (e) => gate.addCandidate(e));
+    const result = gate.evaluate();
     io.stdout(`${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(6)) : v))}\n`);
     return GATE_EXIT[result.verdict];
   } catch (err) {
