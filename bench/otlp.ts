@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import Fastify from 'fastify';
 import { decodeRequestJson, decodeTraceRequestProto, otlpTypes, registerOtlpRoutes, SpanMapper } from '../src/adapters/otlp/index.js';
 import { ConfigSchema } from '../src/config/schema.js';
+import { mulberry32 as rng } from '../src/sim/random.js';
 import type { Ingestor } from '../src/ports/ports.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -19,15 +20,6 @@ const SECONDS = arg('seconds', 0.6);
 const ROUNDS = arg('rounds', 5);
 const ROUTES = 50;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A realistic GenAI span request in OTLP/JSON form: ids, kind, ~12 attributes, status. */
 function jsonRequest(k: number): object {

@@ -3,6 +3,7 @@
 // Usage: node bench/pipeline.mjs [--events 1000000] [--routes 1000] [--variants 1] [--long 5000000]
 import { parseConfig } from '../dist/config/load.js';
 import { PipelineEngine } from '../dist/pipeline/engine.js';
+import { mulberry32 as rng } from '../dist/sim/random.js';
 import { NdjsonEventDecoder } from '../dist/pipeline/ndjson.js';
 
 const arg = (name, fallback) => {
@@ -20,15 +21,6 @@ const PATTERNS = ['zero_shot', 'few_shot', 'chain_of_thought', 'tree_of_thought'
 const T0 = Date.parse('2026-01-05T00:00:00Z');
 const EVENTS_PER_SECOND = 2000; // event time: each route sees ~2 calls/s
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Deterministic NDJSON chunk k of `size` events (events k*size .. (k+1)*size-1). */
 function chunk(k, size = CHUNK) {

@@ -3,5 +3,5 @@ export { KafkaEventSource, DeadLetterHeaders, type KafkaEventSourceOptions, type
 export { KafkaDecisionSink, type KafkaProducerOptions } from './kafkaDecisionSink.js';
 export { KafkaEventForwarder } from './kafkaEventForwarder.js';
 export { toWireEvent } from './wireEvent.js';
-export { decodeEventsMessage, decodeOtlpMessage, looksLikeJson, MessageKinds, type DecodedMessage, type MessageKind, type MessageProblem, type OtlpTraceDecoder } from './messageDecoder.js';
+export { decodeEventsMessage, decodeOtlpMessage, MessageKinds, type DecodedMessage, type MessageKind, type MessageProblem, type OtlpTraceDecoder } from './messageDecoder.js';
 export { createOtlpTraceDecoder } from './otlpTraceDecoder.js';

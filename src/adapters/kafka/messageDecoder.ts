@@ -31,17 +31,7 @@ export type OtlpTraceDecoder = (
   encoding: 'protobuf' | 'json',
 ) => { readonly events: readonly TelemetryEvent[]; readonly skipped: number; readonly problems: readonly MessageProblem[] };
 
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
 
-/** True when the payload looks like JSON (first non-blank byte is `{` or `[`); for v1 event messages, not for OTLP protobuf. */
-export function looksLikeJson(payload: Uint8Array): boolean {
-  for (const byte of payload) {
-    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
-    return byte === OPEN_BRACE || byte === OPEN_BRACKET;
-  }
-  return false;
-}
 
 /**
  * Decodes a v1 JSON message: one event object, or (tolerated) an array of

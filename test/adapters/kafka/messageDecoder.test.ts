@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEventsMessage, decodeOtlpMessage, looksLikeJson } from '../../../src/adapters/kafka/messageDecoder.js';
+import { decodeEventsMessage, decodeOtlpMessage } from '../../../src/adapters/kafka/messageDecoder.js';
 
 const good = { ts: 1_700_000_000_000, route: 'support', variant: 'v1', latency_ms: 1200 };
 const buf = (v: unknown): Buffer => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
@@ -42,9 +42,15 @@ describe('decodeEventsMessage', () => {
 });
 
 describe('decodeOtlpMessage', () => {
-  it('tells JSON from protobuf by the first non-blank byte', () => {
-    expect(looksLikeJson(Buffer.from('  {"resourceSpans":[]}'))).toBe(true);
-    expect(looksLikeJson(Buffer.from([0x0a, 0x05]))).toBe(false);
+  it('tells JSON from protobuf by the first byte: only "{" is JSON', () => {
+    const encodingFor = (bytes: Buffer): string[] => {
+      const tried: string[] = [];
+      decodeOtlpMessage(bytes, (_p, encoding) => (tried.push(encoding), { events: [], skipped: 0, problems: [] }));
+      return tried;
+    };
+    expect(encodingFor(Buffer.from('{"resourceSpans":[]}'))).toEqual(['json']);
+    expect(encodingFor(Buffer.from([0x0a, 0x05]))).toEqual(['protobuf']);
+    expect(encodingFor(Buffer.from([0x0a, 0x7b, 0x12]))).toEqual(['protobuf']);
     let seen = '';
     decodeOtlpMessage(Buffer.from('{}'), (_p, encoding) => ((seen = encoding), { events: [], skipped: 0, problems: [] }));
     expect(seen).toBe('json');
