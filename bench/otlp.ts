@@ -5,7 +5,8 @@
 // Usage: npx tsx bench/otlp.ts [--spans-per-request 512] [--requests 200] [--seconds 0.6] [--rounds 5]
 import { Worker } from 'node:worker_threads';
 import Fastify from 'fastify';
-import { decodeRequestJson, decodeTraceRequestProto, otlpTypes, registerOtlpRoutes, SpanMapper } from '../src/adapters/otlp/index.js';
+import { registerOtlpRoutes } from '../src/adapters/http/otlpRoutes.js';
+import { decodeRequestJson, decodeTraceRequestProto, otlpTypes, SpanMapper } from '../src/codecs/otlp/index.js';
 import { ConfigSchema } from '../src/config/schema.js';
 import { mulberry32 as rng } from '../src/sim/random.js';
 import type { Ingestor } from '../src/ports/ports.js';

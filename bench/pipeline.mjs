@@ -2,9 +2,9 @@
 // synthetic NDJSON, next to a bare JSON.parse loop over the same bytes in the same process.
 // Usage: node bench/pipeline.mjs [--events 1000000] [--routes 1000] [--variants 1] [--long 5000000]
 import { parseConfig } from '../dist/config/load.js';
-import { PipelineEngine } from '../dist/pipeline/engine.js';
+import { PipelineEngine } from '../dist/engine/engine.js';
 import { mulberry32 as rng } from '../dist/sim/random.js';
-import { NdjsonEventDecoder } from '../dist/pipeline/ndjson.js';
+import { NdjsonEventDecoder } from '../dist/codecs/ndjson.js';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const PURE = ['src/core', 'src/streams', 'src/detectors', 'src/actions', 'src/abtest', 'src/pipeline', 'src/experiments', 'src/sim'];
+const PURE = ['src/core', 'src/windows', 'src/streams', 'src/codecs', 'src/detectors', 'src/actions', 'src/abtest', 'src/engine', 'src/variants', 'src/sim'];
 const BANNED = [
   /^kafkajs/, /^ioredis/, /^pino/, /^fastify/, /^@opentelemetry\//, /^node:(http|https|net|fs|fs\/promises|child_process|dgram|tls|zlib)$/,
   /^(http|https|net|fs|child_process|dgram|tls|zlib)$/, /\/adapters\//, /\/cli\//,

@@ -2,8 +2,8 @@ import type { Config } from '../config/schema.js';
 import type { TelemetryEvent } from '../core/event.js';
 import { GateAccumulator, type GateVerdict } from '../abtest/gate.js';
 import { PromptpilotError } from '../core/errors.js';
-import { withCost } from '../pipeline/costing.js';
-import { NdjsonEventDecoder, type LineRejection } from '../pipeline/ndjson.js';
+import { withCost } from '../engine/costing.js';
+import { NdjsonEventDecoder, type LineRejection } from '../codecs/ndjson.js';
 import { parseArgs } from './args.js';
 
 /** Streams and file access the gate command uses (injected for tests). */

@@ -4,8 +4,8 @@ import type { Config } from '../config/schema.js';
 import { formatRecord, type DecisionRecord } from '../core/decision.js';
 import { UsageError } from '../core/errors.js';
 import type { TelemetryEvent } from '../core/event.js';
-import { PipelineEngine } from '../pipeline/engine.js';
-import { NdjsonEventDecoder, type LineRejection } from '../pipeline/ndjson.js';
+import { PipelineEngine } from '../engine/engine.js';
+import { NdjsonEventDecoder, type LineRejection } from '../codecs/ndjson.js';
 
 /** Where replay writes. */
 export interface ReplayIo {

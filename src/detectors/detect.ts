@@ -1,6 +1,6 @@
 import type { Rule } from '../config/schema.js';
 import type { MetricName, ThresholdSource } from '../core/decision.js';
-import type { WindowStats } from '../streams/windowStats.js';
+import type { WindowStats } from '../windows/windowStats.js';
 import { metricSamples, metricValue } from './metricValue.js';
 import type { ResolvedThreshold } from './threshold.js';
 

@@ -1,5 +1,5 @@
 import type { MetricName } from '../core/decision.js';
-import type { WindowStats } from '../streams/windowStats.js';
+import type { WindowStats } from '../windows/windowStats.js';
 
 /**
  * The value of one rule metric in a window's statistics; null when the window

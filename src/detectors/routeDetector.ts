@@ -1,7 +1,7 @@
 import { NO_ACTION_YET, planAction, type RoutePlannerState } from '../actions/planner.js';
 import { targetsFor, type Config, type Rule } from '../config/schema.js';
 import type { DecisionRecord, MetricName, TriggerRecord } from '../core/decision.js';
-import type { WindowStats } from '../streams/windowStats.js';
+import type { WindowStats } from '../windows/windowStats.js';
 import { freezeBaseline, updateBaseline, type BaselineState } from './baseline.js';
 import { detect, type Detection } from './detect.js';
 import { metricSamples, metricValue } from './metricValue.js';

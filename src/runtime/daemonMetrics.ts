@@ -1,6 +1,6 @@
 import type { DecisionRecord } from '../core/decision.js';
-import type { PipelineEngine } from '../pipeline/engine.js';
-import type { WindowStats } from '../streams/windowStats.js';
+import type { PipelineEngine } from '../engine/engine.js';
+import type { WindowStats } from '../windows/windowStats.js';
 import type { Sample } from './metricsText.js';
 
 /** Counts decisions by type and outcome, for `/metrics`. */

@@ -1,8 +1,8 @@
 import { Subject, concatMap, defer, type Subscription } from 'rxjs';
 import type { DecisionRecord } from '../core/decision.js';
 import { PromptpilotError } from '../core/errors.js';
-import type { PipelineEngine } from '../pipeline/engine.js';
-import { stepEngine, type PipelineInput } from '../pipeline/pipelineOperator.js';
+import type { PipelineEngine } from '../engine/engine.js';
+import { stepEngine, type PipelineInput } from '../streams/pipelineOperator.js';
 import type { DecisionLog, DecisionSink } from '../ports/ports.js';
 
 interface Job {

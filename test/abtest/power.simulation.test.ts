@@ -17,7 +17,7 @@ const TAIL_SIGMA = BASE_ARM.sigma + Math.log(1.25) / 1.6449;
 
 describe('+25 % p95 regression is rolled back within 1,500 samples per arm', () => {
   // A pattern enhancement is slower by design: its latency is held to the route's own limit by the
-  // experiment manager (test/experiments/experimentManager.test.ts), not compared with the baseline here.
+  // experiment manager (test/abtest/experimentManager.test.ts), not compared with the baseline here.
   it.each(['pattern_simplification', 'token_optimization'] as const)('whole distribution 25 percent slower: %s', (kind) => {
     const runs = many(kind, { medianMs: BASE_ARM.medianMs * 1.25 });
     const rolledBack = share(runs, (r) => r.decision === 'rollback' && r.n[0] <= 1500 && r.n[1] <= 1600);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
-import { KafkaEventSource, toWireEvent } from '../../src/adapters/kafka/index.js';
+import { KafkaEventSource } from '../../src/adapters/kafka/index.js';
+import { toWireEvent } from '../../src/codecs/index.js';
 import { kcatProduce, startKafkaMock, type KafkaMock } from '../integration/harness/index.js';
 import { committedTotal, uniqueSettings } from '../integration/harness/kafkaTestSupport.js';
 import { eventSourceContract } from './eventSourceContract.js';

@@ -2,7 +2,7 @@
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import type { DecisionRecord, TriggerRecord, ActionRecord } from '../../src/core/decision.js';
 import type { RouteDetector } from '../../src/detectors/index.js';
-import type { WindowStats } from '../../src/streams/windowStats.js';
+import type { WindowStats } from '../../src/windows/windowStats.js';
 
 export const WINDOW_MS = 300_000;
 export const BUCKET_MS = 10_000;

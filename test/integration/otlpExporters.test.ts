@@ -9,9 +9,9 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { registerOtlpRoutes } from '../../src/adapters/otlp/index.js';
+import { registerOtlpRoutes } from '../../src/adapters/http/otlpRoutes.js';
 import { ConfigSchema } from '../../src/config/schema.js';
-import { RecordingIngestor } from '../adapters/otlp/recordingIngestor.js';
+import { RecordingIngestor } from '../adapters/http/recordingIngestor.js';
 
 /** Deterministic PRNG (mulberry32) for latencies. */
 function prng(seed: number): () => number {

@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
 import { TransientIoError } from '../../src/core/errors.js';
 import { makeEvent } from '../../src/core/event.js';
-import { PipelineEngine } from '../../src/pipeline/engine.js';
+import { PipelineEngine } from '../../src/engine/engine.js';
 import type { DecisionSink, LoggedDecision } from '../../src/ports/ports.js';
 import { PipelineRunner } from '../../src/runtime/pipelineRunner.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, parseYaml } from '../../src/config/load.js';
 import type { TelemetryEvent } from '../../src/core/event.js';
-import { withCost } from '../../src/pipeline/costing.js';
+import { withCost } from '../../src/engine/costing.js';
 import { createSimulator } from '../../src/sim/index.js';
 
 const MIN = 60_000;

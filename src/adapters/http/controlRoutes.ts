@@ -4,9 +4,9 @@ import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
 import type { DecisionRecord } from '../../core/decision.js';
 import { ALL_PATTERNS } from '../../core/patterns.js';
-import type { Assignment, ExperimentSnapshot } from '../../experiments/experimentManager.js';
-import type { VariantInfo } from '../../experiments/routeRegistry.js';
-import type { PipelineEngine } from '../../pipeline/engine.js';
+import type { Assignment, ExperimentSnapshot } from '../../abtest/experimentManager.js';
+import type { VariantInfo } from '../../variants/routeRegistry.js';
+import type { PipelineEngine } from '../../engine/engine.js';
 
 /** What the control routes need from the daemon. */
 export interface ControlBackend {

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import type { DecisionRecord } from '../../core/decision.js';
 import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js';
-import type { WindowStats } from '../../streams/windowStats.js';
+import type { WindowStats } from '../../windows/windowStats.js';
 import { registerEventsRoute } from './eventsRoute.js';
 
 /** What the HTTP API reads from the running daemon. */

@@ -2,7 +2,7 @@ import type { TelemetryEvent } from '../../core/event.js';
 import type { EventForwarder } from '../../ports/ports.js';
 import type { KafkaSettings } from './kafkaClient.js';
 import { KeyedTopicProducer, type KafkaProducerOptions } from './kafkaDecisionSink.js';
-import { toWireEvent } from './wireEvent.js';
+import { toWireEvent } from '../../codecs/wireEvent.js';
 
 /**
  * Gateway role: forwards validated events to the events topic as v1 wire JSON

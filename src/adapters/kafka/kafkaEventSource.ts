@@ -4,10 +4,10 @@ import type { TelemetryEvent } from '../../core/event.js';
 import { InvariantError, TransientIoError } from '../../core/errors.js';
 import type { EventSource, SourceBatch, SourceRejection } from '../../ports/ports.js';
 import { createKafkaClient, silentLogger, type AdapterLogger, type KafkaClientOptions, type KafkaSettings } from './kafkaClient.js';
-import { decodeEventsMessage, decodeOtlpMessage, type DecodedMessage, type OtlpTraceDecoder } from './messageDecoder.js';
+import { decodeEventsMessage, decodeOtlpMessage, type DecodedMessage, type OtlpTraceDecoder } from '../../codecs/messageDecoder.js';
 import { CommitTracker } from './commitTracker.js';
 import { connectProducer } from './kafkaDecisionSink.js';
-import { createOtlpTraceDecoder } from './otlpTraceDecoder.js';
+import { createOtlpTraceDecoder } from '../../codecs/otlpTraceDecoder.js';
 
 /** Dead-letter headers (DESIGN §6): the reason names the field. */
 export const DeadLetterHeaders = {

@@ -1,4 +1,4 @@
-import type { TelemetryEvent, WireEvent } from '../../core/event.js';
+import type { TelemetryEvent, WireEvent } from '../core/event.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

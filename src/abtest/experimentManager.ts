@@ -1,9 +1,9 @@
-import { assignArm, createExperimentState, evaluateExperiment, recordExperimentEvent, type ExperimentEvaluation, type ExperimentState } from '../abtest/index.js';
+import { assignArm, createExperimentState, evaluateExperiment, recordExperimentEvent, type ExperimentEvaluation, type ExperimentState } from './index.js';
 import { compressPrompt } from '../actions/compressPrompt.js';
 import { targetsFor, type Config } from '../config/schema.js';
 import type { ActionKind, ActionRecord, DecisionRecord, ExperimentRecord, ExperimentStatus, MetricEvidence, TriggerRecord, VariantRef } from '../core/decision.js';
 import type { Arm, TelemetryEvent } from '../core/event.js';
-import { RouteRegistry, toVariantRef, type VariantInfo } from './routeRegistry.js';
+import { RouteRegistry, toVariantRef, type VariantInfo } from '../variants/routeRegistry.js';
 
 /** One experiment as the API and the state store see it (JSON). */
 export interface ExperimentSnapshot {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TelemetryEvent } from '../../src/core/event.js';
-import { StatsBucket } from '../../src/streams/statsBucket.js';
-import { toWindowStats } from '../../src/streams/toWindowStats.js';
+import { StatsBucket } from '../../src/windows/statsBucket.js';
+import { toWindowStats } from '../../src/windows/toWindowStats.js';
 
 type Extra = Partial<Omit<TelemetryEvent, 'ts' | 'route' | 'variant'>>;
 const ev = (extra: Extra = {}): TelemetryEvent => ({ ts: 0, route: 'r', variant: 'v', latencyMs: 100, isError: false, ...extra });

@@ -1,4 +1,4 @@
-import { validateEvent, type TelemetryEvent } from '../../core/event.js';
+import { validateEvent, type TelemetryEvent } from '../core/event.js';
 
 /** What a Kafka message on an input topic holds: v1 JSON events or OTLP spans (protobuf or JSON). */
 export const MessageKinds = { events: 'events', otlpSpans: 'otlp_spans' } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TelemetryEvent } from '../../src/core/event.js';
-import { NdjsonEventDecoder, type LineRejection } from '../../src/pipeline/ndjson.js';
+import { NdjsonEventDecoder, type LineRejection } from '../../src/codecs/ndjson.js';
 
 describe('NdjsonEventDecoder', () => {
   it('decodes across arbitrary chunk boundaries with line numbers for bad lines', () => {

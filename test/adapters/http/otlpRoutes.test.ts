@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { registerOtlpRoutes } from '../../../src/adapters/otlp/otlpRoutes.js';
-import { otlpTypes } from '../../../src/adapters/otlp/otlpProtobuf.js';
+import { registerOtlpRoutes } from '../../../src/adapters/http/otlpRoutes.js';
+import { otlpTypes } from '../../../src/codecs/otlp/otlpProtobuf.js';
 import type { Ingestor } from '../../../src/ports/ports.js';
-import { endTimeMs, span, testConfig, traceRequest } from './otlpFixtures.js';
+import { endTimeMs, span, testConfig, traceRequest } from '../../codecs/otlp/otlpFixtures.js';
 import { RecordingIngestor } from './recordingIngestor.js';
 
 let app: FastifyInstance | null = null;

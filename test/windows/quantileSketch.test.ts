@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvariantError } from '../../src/core/errors.js';
-import { QuantileSketch } from '../../src/streams/quantileSketch.js';
+import { QuantileSketch } from '../../src/windows/quantileSketch.js';
 import { mulberry32, normal } from '../../src/sim/random.js';
 
 const SWEEP = Array.from({ length: 101 }, (_, i) => i / 100).concat([0.95, 0.99, 0.999]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toWireEvent } from '../../../src/adapters/kafka/wireEvent.js';
-import { validateEvent, type TelemetryEvent } from '../../../src/core/event.js';
+import { toWireEvent } from '../../src/codecs/wireEvent.js';
+import { validateEvent, type TelemetryEvent } from '../../src/core/event.js';
 
 const full = {
   ts: 1_700_000_000_000, route: 'r', variant: 'v', pattern: 'few_shot', latency_ms: 12.5, input_tokens: 3, output_tokens: 4, cost_usd: 0.002,

@@ -2,7 +2,7 @@ import { asyncScheduler, interval, map, type Observable, type OperatorFunction, 
 import type { DecisionRecord } from '../core/decision.js';
 import type { TelemetryEvent } from '../core/event.js';
 import type { HistogramObservation } from '../ports/ports.js';
-import type { IngestOptions, PipelineEngine } from './engine.js';
+import type { IngestOptions, PipelineEngine } from '../engine/engine.js';
 
 /** What drives the engine: a batch of validated events, or wall-clock time passing. */
 export type PipelineInput =

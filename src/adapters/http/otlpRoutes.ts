@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import type { EventRejection } from '../../core/event.js';
 import type { IngestOutcome, Ingestor } from '../../ports/ports.js';
-import { HistogramMapper } from './histogramMapper.js';
+import { HistogramMapper } from '../../codecs/otlp/histogramMapper.js';
 import {
   decodeMetricsRequestProto,
   decodeRequestJson,
@@ -14,8 +14,8 @@ import {
   responseJson,
   type DecodeResult,
   type PartialSuccess,
-} from './otlpProtobuf.js';
-import { SpanMapper } from './spanMapper.js';
+} from '../../codecs/otlp/otlpProtobuf.js';
+import { SpanMapper } from '../../codecs/otlp/spanMapper.js';
 
 /** What the OTLP routes need from the daemon. */
 export interface OtlpRouteDeps {
@@ -93,7 +93,7 @@ export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDe
   const limitBytes = config.server.body_limit_bytes;
   const defaultVariant = (route: string): string => config.routes[route]?.current ?? 'default';
   const spans = new SpanMapper({ attributes: config.otlp.attributes, defaultVariant });
-  const histograms = new HistogramMapper({ attributes: config.otlp.attributes, defaultVariant });
+  const histograms = new HistogramMapper({ attributes: config.otlp.attributes, defaultVariant, startedAtNs: Date.now() * 1e6 });
   let warnedNoHistograms = false;
 
   async function handle(signal: 'traces' | 'metrics', request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

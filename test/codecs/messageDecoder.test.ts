@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEventsMessage, decodeOtlpMessage } from '../../../src/adapters/kafka/messageDecoder.js';
+import { decodeEventsMessage, decodeOtlpMessage } from '../../src/codecs/messageDecoder.js';
 
 const good = { ts: 1_700_000_000_000, route: 'support', variant: 'v1', latency_ms: 1200 };
 const buf = (v: unknown): Buffer => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
@@ -66,8 +66,8 @@ describe('decodeOtlpMessage', () => {
 
 describe('OTLP protobuf whose second byte is "{" (regression, found in review)', () => {
   it('is decoded as protobuf, not misread as JSON', async () => {
-    const { createOtlpTraceDecoder } = await import('../../../src/adapters/kafka/otlpTraceDecoder.js');
-    const { otlpTypes } = await import('../../../src/adapters/otlp/otlpProtobuf.js');
+    const { createOtlpTraceDecoder } = await import('../../src/codecs/otlpTraceDecoder.js');
+    const { otlpTypes } = await import('../../src/codecs/otlp/otlpProtobuf.js');
     const types = otlpTypes();
     const now = BigInt(Date.now()) * 1_000_000n;
     const request = (route: string) =>

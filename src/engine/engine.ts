@@ -4,11 +4,11 @@ import { withCostUsd, type TelemetryEvent } from '../core/event.js';
 import type { HistogramObservation } from '../ports/ports.js';
 import type { Pattern } from '../core/patterns.js';
 import { RouteDetector } from '../detectors/index.js';
-import { ExperimentManager } from '../experiments/experimentManager.js';
-import { RollingWindow } from '../streams/rollingWindow.js';
-import { StatsBucket } from '../streams/statsBucket.js';
-import { toWindowStats } from '../streams/toWindowStats.js';
-import type { WindowStats } from '../streams/windowStats.js';
+import { ExperimentManager } from '../abtest/experimentManager.js';
+import { RollingWindow } from '../windows/rollingWindow.js';
+import { StatsBucket } from '../windows/statsBucket.js';
+import { toWindowStats } from '../windows/toWindowStats.js';
+import type { WindowStats } from '../windows/windowStats.js';
 import { costOf } from './costing.js';
 
 const ACTIONS_ON = { actions: true } as const;

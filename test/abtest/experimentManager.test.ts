@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActionRecord, DecisionRecord, ExperimentRecord } from '../../src/core/decision.js';
 import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
-import { ExperimentManager } from '../../src/experiments/experimentManager.js';
+import { ExperimentManager } from '../../src/abtest/experimentManager.js';
 import { mulberry32, normal } from '../../src/sim/index.js';
 
 const T0 = Date.parse('2026-01-05T08:00:00Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateEvent } from '../../../src/core/event.js';
-import { SpanMapper } from '../../../src/adapters/otlp/spanMapper.js';
-import { decodeTraceRequestProto, otlpTypes } from '../../../src/adapters/otlp/otlpProtobuf.js';
+import { SpanMapper } from '../../../src/codecs/otlp/spanMapper.js';
+import { decodeTraceRequestProto, otlpTypes } from '../../../src/codecs/otlp/otlpProtobuf.js';
 import { endTimeMs, span, testConfig, traceRequest } from './otlpFixtures.js';
 
 const mapper = new SpanMapper({ attributes: testConfig().otlp.attributes });

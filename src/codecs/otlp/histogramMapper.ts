@@ -30,13 +30,13 @@ export interface HistogramMapperOptions {
   /** Cumulative streams remembered for delta conversion; the least recently seen is forgotten first. Default 100 000. */
   readonly maxStreams?: number;
   /**
-   * When this mapper started (epoch ns; default now). A cumulative stream first
+   * When this mapper started (epoch ns; the caller reads its clock: codecs are pure). A cumulative stream first
    * seen here that started earlier carries history from before we listened: its
    * first point becomes the delta baseline instead of being counted (as the
    * Collector's cumulativetodelta does), so a daemon restart or a forgotten
    * stream never re-counts a whole total.
    */
-  readonly startedAtNs?: number;
+  readonly startedAtNs: number;
 }
 
 interface StreamState {
@@ -73,7 +73,7 @@ export class HistogramMapper {
     ]);
     this.defaultVariant = options.defaultVariant ?? (() => 'default');
     this.maxStreams = options.maxStreams ?? 100_000;
-    this.startedAtNs = options.startedAtNs ?? Date.now() * 1e6;
+    this.startedAtNs = options.startedAtNs;
   }
 
   /** Maps one `ExportMetricsServiceRequest`. Total: never throws on data. */

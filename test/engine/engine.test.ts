@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
 import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
-import { PipelineEngine } from '../../src/pipeline/engine.js';
-import { idleTicks, runEngine } from '../../src/pipeline/pipelineOperator.js';
+import { PipelineEngine } from '../../src/engine/engine.js';
+import { idleTicks, runEngine } from '../../src/streams/pipelineOperator.js';
 
 const config = parseConfig({});
 const T0 = Date.parse('2026-01-05T08:00:00Z');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TelemetryEvent } from '../../src/core/event.js';
 import { InvariantError } from '../../src/core/errors.js';
-import { RollingWindow } from '../../src/streams/rollingWindow.js';
-import { StatsBucket } from '../../src/streams/statsBucket.js';
-import { toWindowStats } from '../../src/streams/toWindowStats.js';
+import { RollingWindow } from '../../src/windows/rollingWindow.js';
+import { StatsBucket } from '../../src/windows/statsBucket.js';
+import { toWindowStats } from '../../src/windows/toWindowStats.js';
 import { mulberry32 } from '../../src/sim/random.js';
 
 const ev = (ts: number, latencyMs = 100, extra: Partial<TelemetryEvent> = {}): TelemetryEvent => ({

@@ -1,5 +1,5 @@
-import { ConfigSchema, type Config } from '../../config/schema.js';
-import { decodeRequestJson, decodeTraceRequestProto, SpanMapper } from '../otlp/index.js';
+import { ConfigSchema, type Config } from '../config/schema.js';
+import { decodeRequestJson, decodeTraceRequestProto, SpanMapper } from './otlp/index.js';
 import type { MessageProblem, OtlpTraceDecoder } from './messageDecoder.js';
 
 /** How many span rejections one dead-letter reason lists before summarizing. */

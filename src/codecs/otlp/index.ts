@@ -1,4 +1,3 @@
-export { registerOtlpRoutes, describeRejections, OTLP_PATHS, type OtlpRouteDeps } from './otlpRoutes.js';
 export { SpanMapper, type SpanMapping, type SpanMapperOptions, type OtlpAttributeNames } from './spanMapper.js';
 export { HistogramMapper, GENAI_METRICS, type HistogramMapping, type HistogramMapperOptions } from './histogramMapper.js';
 export {

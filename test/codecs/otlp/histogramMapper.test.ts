@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HistogramMapper } from '../../../src/adapters/otlp/histogramMapper.js';
-import { decodeMetricsRequestProto, otlpTypes } from '../../../src/adapters/otlp/otlpProtobuf.js';
+import { HistogramMapper } from '../../../src/codecs/otlp/histogramMapper.js';
+import { decodeMetricsRequestProto, otlpTypes } from '../../../src/codecs/otlp/otlpProtobuf.js';
 import { kv, testConfig, type Attr } from './otlpFixtures.js';
 
 const T0 = 1_700_000_000_000_000_000n;
