@@ -20,6 +20,8 @@ import { renderPrometheus } from './runtime/metricsText.js';
 import { daemonSamples, DecisionCounter } from './runtime/daemonMetrics.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
 import { describeDecision } from './runtime/describeDecision.js';
+import { bindHost } from './runtime/bindHost.js';
+import { redactAddress } from './runtime/secrets.js';
 import { createSimulator } from './sim/index.js';
 
 /** Injection points for tests and embedding. */
@@ -229,11 +231,11 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       sourceSubscription.unsubscribe();
       for (const sub of subscriptions) sub.unsubscribe();
       await http.close();
-      throw new TransientIoError(`cannot start the Kafka source (brokers ${config.kafka.brokers.join(',')}): ${describeError(cause)}`, { cause });
+      throw new TransientIoError(`cannot start the Kafka source (brokers ${config.kafka.brokers.map(redactAddress).join(',')}): ${describeError(cause)}`, { cause });
     }
   }
 
-  const address = await http.listen({ port: config.server.port, host: config.server.host });
+  const address = await http.listen({ port: config.server.port, host: bindHost(config) });
   const port = Number(new URL(address).port);
   const url = `http://127.0.0.1:${port}`;
   ready = true;

@@ -4,6 +4,8 @@ import { describeError, PromptpilotError, UsageError, ErrorCodes } from '../core
 import { parseArgs } from './args.js';
 import { replayFile } from './replay.js';
 import { runDaemon } from './run.js';
+import { secretScrubber, secretsOf } from '../runtime/secrets.js';
+import type { Config } from '../config/schema.js';
 
 const USAGE = `promptpilot — sidecar that watches LLM telemetry and proves prompt optimizations with A/B tests
 
@@ -39,12 +41,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(help + '\n');
     return 0;
   }
+  // Once a config is loaded, every message printed here is scrubbed of its secrets
+  // (a broker or Redis address with a password inside must not reach a terminal or CI log).
+  let loaded: Config | null = null;
+  const scrub = (text: string): string => (loaded === null ? text : secretScrubber(secretsOf(loaded))(text));
   try {
     switch (command) {
       case 'run': {
         const args = parseArgs(rest, ['config']);
-        const config = await loadConfig(args.flags['config']);
-        return await runDaemon(config);
+        loaded = await loadConfig(args.flags['config']);
+        return await runDaemon(loaded);
       }
       case 'replay': {
         const args = parseArgs(rest, ['input', 'config']);
@@ -82,11 +88,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof PromptpilotError && err.code !== ErrorCodes.INVARIANT) {
-      process.stderr.write(`promptpilot: ${err.message}\n`);
+      process.stderr.write(scrub(`promptpilot: ${err.message}\n`));
       // A dependency that is away (Kafka at start) is not bad input: exit 1 so a supervisor restarts it.
       return err.retriable ? 1 : 2;
     }
-    process.stderr.write(`promptpilot: internal error: ${describeError(err)}\n`);
+    process.stderr.write(scrub(`promptpilot: internal error: ${describeError(err)}\n`));
     return 70;
   }
 }

@@ -1,12 +1,18 @@
 import type { Config } from '../config/schema.js';
 import { startDaemon } from '../daemon.js';
+import { createLogger } from '../runtime/logger.js';
 
 /**
  * `promptpilot run`: starts the daemon and waits for SIGTERM/SIGINT, then
  * drains and exits 0. A second signal during the drain exits at once (130).
+ * SIGHUP is logged and ignored (Node's default for it is to exit without a
+ * drain, losing in-flight work); reloading the config on it comes later.
  */
 export async function runDaemon(config: Config): Promise<number> {
-  const daemon = await startDaemon(config);
+  const log = createLogger(config);
+  const onHangup = (): void => log.warn({ signal: 'SIGHUP' }, 'SIGHUP received: config reload is not supported yet; still running on the config loaded at start');
+  process.on('SIGHUP', onHangup);
+  const daemon = await startDaemon(config, { logger: log });
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (): void => {

@@ -12,6 +12,7 @@ export const ENV = {
   kafkaBrokers: 'PROMPTPILOT_KAFKA_BROKERS',
   apiToken: 'PROMPTPILOT_API_TOKEN',
   logLevel: 'PROMPTPILOT_LOG_LEVEL',
+  host: 'PROMPTPILOT_HOST',
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -74,6 +75,8 @@ export function applyEnvOverrides(raw: unknown, env: Env): unknown {
     if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${ENV.port}: expected a port number 0-65535 (got '${port}')`);
     section('server')['port'] = n;
   }
+  const host = env[ENV.host];
+  if (host) section('server')['host'] = host;
   const token = env[ENV.apiToken];
   if (token) section('server')['api_token'] = token;
   const brokers = env[ENV.kafkaBrokers];

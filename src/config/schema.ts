@@ -236,13 +236,17 @@ export const ConfigSchema = z
     server: z
       .object({
         port: z.number().int().min(0).max(65535).default(4318),
-        host: z.string().default('0.0.0.0'),
+        /**
+         * Bind address. Unset: 127.0.0.1 (a sidecar serves the pod/host it runs on), or 0.0.0.0 with
+         * `kafka.role: gateway`. Set `0.0.0.0` (or `::`) to take traffic from other hosts.
+         */
+        host: z.string().min(1).optional().describe('Bind address. Unset: 127.0.0.1 (a sidecar serves the pod/host it runs on), or 0.0.0.0 with `kafka.role: gateway`. Set `0.0.0.0` (or `::`) to take traffic from other hosts.'),
         body_limit_bytes: z.number().int().positive().default(16 * 1024 * 1024),
         /** Bearer token for mutating endpoints; unset means they are refused. */
         api_token: z.string().min(1).optional().describe('Bearer token for mutating endpoints; unset means they are refused.'),
       })
       .strict()
-      .default({ port: 4318, host: '0.0.0.0', body_limit_bytes: 16 * 1024 * 1024 }),
+      .default({ port: 4318, body_limit_bytes: 16 * 1024 * 1024 }),
     time: z
       .object({
         /** Width of one statistics bucket; windows are built from these. */

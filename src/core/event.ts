@@ -14,6 +14,14 @@ export const EVENT_LIMITS = {
   maxTokens: 1_000_000_000,
   /** Cost of one call, USD. */
   maxCostUsd: 1_000_000,
+  /**
+   * Calls one OTLP histogram data point may add (after delta conversion): ten
+   * million per export interval is ~170k calls/s at the SDK's 60 s default.
+   * A point claiming 2^53 − 1 calls is garbage that would own every statistic.
+   */
+  maxCallsPerDataPoint: 10_000_000,
+  /** Explicit bucket bounds of one histogram data point (the SDK default has 15). */
+  maxHistogramBounds: 1_000,
 } as const;
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;

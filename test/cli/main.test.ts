@@ -77,4 +77,27 @@ describe('promptpilot CLI', () => {
     expect(code).toBe(0);
     expect(out).toContain('promptpilot stopped');
   });
+
+  it('run survives SIGHUP (logged, ignored) and still drains on SIGTERM', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const child = spawn(process.execPath, [CLI, 'run'], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'info', PROMPTPILOT_API_TOKEN: 'tok-never-printed' } });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    for (let i = 0; i < 100 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGHUP');
+    for (let i = 0; i < 50 && !out.includes('SIGHUP'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('SIGHUP received');
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect(child.exitCode).toBeNull();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(out).toContain('promptpilot stopped');
+    expect(out).not.toContain('tok-never-printed');
+  });
 });

@@ -27,8 +27,12 @@ const VariantBody = z
   })
   .strict();
 
-function tokenMatches(expected: string, header: string | undefined): boolean {
-  const given = header?.startsWith('Bearer ') ? header.slice(7) : '';
+/** `Bearer <token>`; the scheme name is case-insensitive (RFC 9110 §11.1). */
+const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** Compares in constant time; false for a missing header or another scheme. */
+export function tokenMatches(expected: string, header: string | undefined): boolean {
+  const given = header === undefined ? '' : (BEARER.exec(header)?.[1] ?? '');
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
@@ -41,17 +45,17 @@ function tokenMatches(expected: string, header: string | undefined): boolean {
  */
 export function controlRoutes(config: Config, backend: ControlBackend) {
   return async (app: FastifyInstance): Promise<void> => {
-    const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    // An onRequest hook: it runs before the body is read or parsed, so an unauthenticated client
+    // cannot make the daemon buffer and parse up to body_limit_bytes of JSON.
+    const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
       const token = config.server.api_token;
       if (token === undefined) {
         await reply.code(403).send({ error: 'mutating endpoints are disabled: set server.api_token or PROMPTPILOT_API_TOKEN' });
-        return false;
+        return;
       }
       if (!tokenMatches(token, request.headers.authorization)) {
         await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token' });
-        return false;
       }
-      return true;
     };
 
     app.get<{ Querystring: { route?: string; unit?: string } }>('/v1/assign', async (request, reply) => {
@@ -71,8 +75,7 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
     });
 
     for (const decision of ['promote', 'rollback'] as const) {
-      app.post<{ Params: { id: string } }>(`/v1/experiments/:id/${decision}`, async (request, reply) => {
-        if (!(await authorize(request, reply))) return reply;
+      app.post<{ Params: { id: string } }>(`/v1/experiments/:id/${decision}`, { onRequest: authorize }, async (request, reply) => {
         const { id } = request.params;
         const existing = backend.experiment(id);
         if (existing === null) return reply.code(404).send({ error: `unknown experiment: ${id}` });
@@ -95,8 +98,7 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       return { route: request.params.route, variants };
     });
 
-    app.post<{ Params: { route: string } }>('/v1/routes/:route/variants', async (request, reply) => {
-      if (!(await authorize(request, reply))) return reply;
+    app.post<{ Params: { route: string } }>('/v1/routes/:route/variants', { onRequest: authorize }, async (request, reply) => {
       const parsed = VariantBody.safeParse(request.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { validateEvent, type EventRejection, type TelemetryEvent } from '../../core/event.js';
 import type { Ingestor } from '../../ports/ports.js';
+import { decompressBody, HttpFailure } from './decompress.js';
 
 /** Decodes a /v1/events body into candidate values plus per-index parse errors. */
 export function decodeEventsBody(body: string, contentType: string): { values: unknown[]; errors: EventRejection[] } | { fatal: string } {
@@ -34,15 +35,26 @@ export function decodeEventsBody(body: string, contentType: string): { values: u
 /**
  * `POST /v1/events` (DESIGN §2): one JSON object, an array, or NDJSON. Every
  * bad event is rejected with its index, field and reason; the rest are taken.
- * Answers `202 {accepted, rejected, errors}`.
+ * Answers `202 {accepted, rejected, errors}`. A gzip or deflate
+ * `Content-Encoding` is decoded under `bodyLimitBytes` (413 past it, 415 for
+ * another encoding).
  */
-export async function registerEventsRoute(app: FastifyInstance, ingestor: Ingestor): Promise<void> {
+export async function registerEventsRoute(app: FastifyInstance, ingestor: Ingestor, bodyLimitBytes: number): Promise<void> {
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(['application/json', 'application/x-ndjson', 'application/jsonl', 'application/ndjson'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser(['application/json', 'application/x-ndjson', 'application/jsonl', 'application/ndjson'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     scope.post('/v1/events', async (request, reply) => {
       const contentType = String(request.headers['content-type'] ?? '');
-      const decoded = decodeEventsBody(String(request.body ?? ''), contentType);
+      let text: string;
+      try {
+        // gzip/deflate bodies inflate under the same cap as plain ones (a 16 KB bomb never becomes 16 GB).
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        text = (await decompressBody(raw, request.headers['content-encoding'], bodyLimitBytes)).toString('utf8');
+      } catch (err) {
+        if (err instanceof HttpFailure) return reply.code(err.status).send({ error: err.message });
+        throw err;
+      }
+      const decoded = decodeEventsBody(text, contentType);
       if ('fatal' in decoded) return reply.code(400).send({ error: decoded.fatal });
       const errors: EventRejection[] = [...decoded.errors];
       const parseFailed = new Set(decoded.errors.map((e) => e.index));

@@ -1,10 +1,9 @@
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import type { EventRejection } from '../../core/event.js';
 import type { IngestOutcome, Ingestor } from '../../ports/ports.js';
 import { HistogramMapper } from '../../codecs/otlp/histogramMapper.js';
+import { decompressBody, HttpFailure } from './decompress.js';
 import {
   decodeMetricsRequestProto,
   decodeRequestJson,
@@ -28,18 +27,8 @@ export interface OtlpRouteDeps {
 export const OTLP_PATHS = { traces: '/v1/traces', metrics: '/v1/metrics' } as const;
 
 const PROTOBUF_TYPES = ['application/x-protobuf', 'application/protobuf'];
-const gunzip = promisify(zlib.gunzip);
-const inflate = promisify(zlib.inflate);
-
 /** gRPC status codes used in OTLP error bodies (`google.rpc.Status.code`). */
 const GRPC = { invalidArgument: 3, resourceExhausted: 8, internal: 13, unavailable: 14 } as const;
-
-class HttpFailure {
-  constructor(
-    readonly status: number,
-    readonly message: string,
-  ) {}
-}
 
 /** At most this many rejection reasons are spelled out in a partial-success message. */
 const MAX_REASONS = 3;
@@ -49,20 +38,6 @@ export function describeRejections(noun: string, rejections: readonly EventRejec
   const shown = rejections.slice(0, MAX_REASONS).map((r) => `${noun} ${r.index}: ${r.field}: ${r.message}`);
   const more = rejections.length - shown.length;
   return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');
-}
-
-async function decompress(body: Buffer, encoding: string, limitBytes: number): Promise<Buffer> {
-  if (encoding === '' || encoding === 'identity') return body;
-  const inflater = encoding === 'gzip' || encoding === 'x-gzip' ? gunzip : encoding === 'deflate' ? inflate : null;
-  if (inflater === null) throw new HttpFailure(415, `unsupported Content-Encoding: ${encoding}`);
-  try {
-    return await inflater(body, { maxOutputLength: limitBytes });
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new HttpFailure(413, `decompressed body exceeds ${limitBytes} bytes`);
-    }
-    throw new HttpFailure(400, `invalid ${encoding} body: ${(err as Error).message}`);
-  }
 }
 
 function grpcCodeFor(status: number): number {
@@ -102,7 +77,7 @@ export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDe
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     let body: Buffer;
     try {
-      body = await decompress(raw, String(request.headers['content-encoding'] ?? '').trim().toLowerCase(), limitBytes);
+      body = await decompressBody(raw, request.headers['content-encoding'], limitBytes);
     } catch (err) {
       if (err instanceof HttpFailure) return sendFailure(reply, err.status, err.message);
       throw err;

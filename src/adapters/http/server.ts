@@ -67,7 +67,7 @@ export async function buildHttpServer(
     void reply.code(404).send({ error: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
   });
 
-  await registerEventsRoute(app, backend.ingestor);
+  await registerEventsRoute(app, backend.ingestor, config.server.body_limit_bytes);
 
   app.get('/v1/routes', async () => ({
     routes: backend.routeNames().map((name) => routeView(name, backend.liveStats(name) ?? [])),

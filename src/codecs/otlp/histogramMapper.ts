@@ -1,4 +1,5 @@
-import type { EventRejection } from '../../core/event.js';
+import { createHash } from 'node:crypto';
+import { EVENT_LIMITS, type EventRejection } from '../../core/event.js';
 import type { HistogramObservation } from '../../ports/ports.js';
 import { AttributeResolver } from './attributeResolver.js';
 import { asRecord, int64ToNumber, listField, readAnyValue, toStringField, type Scalar } from './otlpValues.js';
@@ -155,6 +156,11 @@ export class HistogramMapper {
               skipped++;
               continue;
             }
+            const implausible = implausibility(kind, count, sum);
+            if (implausible !== null) {
+              rejected.push({ index, ...implausible });
+              continue;
+            }
             const ts = int64ToNumber(point['timeUnixNano']) / 1e6;
             observations.push({ ts, route, variant, metric: kind, bounds: checked.bounds, bucketCounts, count, sum });
           }
@@ -208,6 +214,9 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** Stream identities longer than this are kept as a digest: 100k remembered streams stay ~10 MB. */
+const MAX_KEY_CHARS = 256;
+
 function canonicalAttributes(attributes: readonly unknown[]): string {
   const parts: string[] = [];
   for (const kv of attributes) {
@@ -216,11 +225,32 @@ function canonicalAttributes(attributes: readonly unknown[]): string {
     const value = readAnyValue(record['value']);
     parts.push(`${record['key']}=${value.kind}:${value.kind === 'absent' ? '' : JSON.stringify(value.value) ?? ''}`);
   }
-  return parts.sort().join('\u0002');
+  const key = parts.sort().join('\u0002');
+  return key.length <= MAX_KEY_CHARS ? key : `sha256:${createHash('sha256').update(key).digest('base64')}`;
+}
+
+/**
+ * Holds a point's (delta) count and sum to what the same calls sent as events
+ * could carry: at most {@link EVENT_LIMITS.maxCallsPerDataPoint} calls, a sum
+ * between 0 and count × the per-call maximum. Null when plausible.
+ */
+function implausibility(kind: HistogramObservation['metric'], count: number, sum: number | null): { field: string; message: string } | null {
+  if (count > EVENT_LIMITS.maxCallsPerDataPoint) {
+    return { field: 'count', message: `${count} calls in one data point is more than the plausible ${EVENT_LIMITS.maxCallsPerDataPoint}` };
+  }
+  if (sum === null) return null;
+  const perCall = kind === 'latency_ms' ? EVENT_LIMITS.maxLatencyMs : EVENT_LIMITS.maxTokens;
+  if (sum < 0 || sum > count * perCall) {
+    return { field: 'sum', message: `expected between 0 and ${count} × ${perCall} (${kind === 'latency_ms' ? 'ms' : 'tokens'} per call), got ${sum}` };
+  }
+  return null;
 }
 
 function checkPoint(point: Record<string, unknown>, scale: number): Checked {
   const rawBounds = listField(point, 'explicitBounds');
+  if (rawBounds.length > EVENT_LIMITS.maxHistogramBounds) {
+    return { ok: false, field: 'explicitBounds', message: `expected at most ${EVENT_LIMITS.maxHistogramBounds} bounds, got ${rawBounds.length}` };
+  }
   const bounds: number[] = [];
   for (const b of rawBounds) {
     const n = typeof b === 'number' ? b : Number(b);

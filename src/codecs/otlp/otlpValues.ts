@@ -21,6 +21,11 @@ export function listField(record: Record<string, unknown> | null, key: string): 
 
 const TWO_32 = 4294967296;
 
+/** A decimal int64 has at most 19 digits and a sign; longer strings are refused before any parsing. */
+const MAX_INT64_CHARS = 20;
+const INT64_TEXT = /^-?\d{1,20}$/;
+const UINT64_TEXT = /^\d{1,20}$/;
+
 function isLongLike(value: object): value is { low: number; high: number; unsigned?: boolean } {
   const v = value as { low?: unknown; high?: unknown };
   return typeof v.low === 'number' && typeof v.high === 'number';
@@ -32,7 +37,7 @@ function isLongLike(value: object): value is { low: number; high: number; unsign
  */
 export function int64ToNumber(value: unknown): number {
   if (typeof value === 'number') return value;
-  if (typeof value === 'string') return value.length > 0 && /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (typeof value === 'string') return value.length <= MAX_INT64_CHARS && INT64_TEXT.test(value) ? Number(value) : NaN;
   if (typeof value === 'bigint') return Number(value);
   if (value !== null && typeof value === 'object' && isLongLike(value)) {
     const high = value.unsigned === true ? value.high >>> 0 : value.high;
@@ -53,7 +58,9 @@ export function int64Difference(later: unknown, earlier: unknown): number {
     return (highL - highE) * TWO_32 + ((later.low >>> 0) - (earlier.low >>> 0));
   }
   if (typeof later === 'string' && typeof earlier === 'string' && (later.length > 15 || earlier.length > 15)) {
-    if (!/^\d+$/.test(later) || !/^\d+$/.test(earlier)) return NaN;
+    // Length-checked before BigInt: a megabyte of digits must not become a megabyte bigint.
+    if (later.length > MAX_INT64_CHARS || earlier.length > MAX_INT64_CHARS) return NaN;
+    if (!UINT64_TEXT.test(later) || !UINT64_TEXT.test(earlier)) return NaN;
     return Number(BigInt(later) - BigInt(earlier));
   }
   return int64ToNumber(later) - int64ToNumber(earlier);

@@ -1,0 +1,65 @@
+import type { Config } from '../config/schema.js';
+
+/** What a secret is replaced with wherever text leaves the process. */
+export const REDACTED = '[redacted]';
+
+/** `scheme://user:password@host` or `user:password@host`: the credentials part. */
+const USERINFO = /^(?<scheme>[a-z][a-z0-9+.-]*:\/\/)?(?<userinfo>[^@/\s]*)@/i;
+
+/**
+ * An address with any credentials taken out, for messages and logs:
+ * `redis://app:s3cret@cache:6379/0` → `redis://[redacted]@cache:6379/0`.
+ */
+export function redactAddress(address: string): string {
+  const match = USERINFO.exec(address);
+  if (match?.groups === undefined || match.groups['userinfo'] === '') return address;
+  return `${match.groups['scheme'] ?? ''}${REDACTED}@${address.slice(match[0].length)}`;
+}
+
+function credentialsOf(address: string): string[] {
+  const userinfo = USERINFO.exec(address)?.groups?.['userinfo'];
+  if (userinfo === undefined || userinfo === '') return [];
+  const colon = userinfo.indexOf(':');
+  const password = colon >= 0 ? userinfo.slice(colon + 1) : userinfo;
+  const out = [userinfo];
+  if (password !== '') {
+    out.push(password);
+    try {
+      const decoded = decodeURIComponent(password);
+      if (decoded !== password) out.push(decoded);
+    } catch {
+      // not percent-encoded: the raw form is already listed
+    }
+  }
+  return out;
+}
+
+/**
+ * Every secret the configuration holds: the API token, the SASL password and
+ * credentials embedded in broker or Redis addresses. Longest first, so a
+ * password inside a longer userinfo is replaced as a whole.
+ */
+export function secretsOf(config: Config): string[] {
+  const found = new Set<string>();
+  if (config.server.api_token !== undefined) found.add(config.server.api_token);
+  if (config.kafka.sasl !== undefined && config.kafka.sasl.password !== '') found.add(config.kafka.sasl.password);
+  for (const address of [...config.kafka.brokers, ...(config.redis.url !== undefined ? [config.redis.url] : [])]) {
+    for (const secret of credentialsOf(address)) found.add(secret);
+  }
+  // A one- or two-character "secret" would shred every line; such a value protects nothing anyway.
+  return [...found].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * A function that replaces every listed secret (also in its JSON-escaped
+ * form, as it appears inside a JSON log line) with {@link REDACTED}.
+ */
+export function secretScrubber(secrets: readonly string[]): (text: string) => string {
+  const forms = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort((a, b) => b.length - a.length);
+  if (forms.length === 0) return (text) => text;
+  return (text) => {
+    let out = text;
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    return out;
+  };
+}
