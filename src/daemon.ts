@@ -12,6 +12,7 @@ import type { EventRejection, TelemetryEvent } from './core/event.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { buildHttpServer, type RoutePlugin } from './adapters/http/server.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
+import { isoOrMs, tooLateMessage } from './engine/tooLate.js';
 import { PipelineEngine } from './engine/engine.js';
 import { idleTicks } from './streams/pipelineOperator.js';
 import { systemClock, type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor } from './ports/ports.js';
@@ -44,10 +45,6 @@ export interface Daemon {
   readonly http: FastifyInstance;
   /** Stops intake, drains the pipeline, closes every adapter. Idempotent. */
   stop(): Promise<void>;
-}
-
-function isoOrMs(ts: number): string {
-  return ts >= 0 && ts <= 8.64e15 ? new Date(ts).toISOString() : `${ts} ms`;
 }
 
 /** Rejects events dated further ahead of the wall clock than the configured skew. */
@@ -114,13 +111,15 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     (err, attempt) => decisionLog.warn({ err, attempt }, 'writing decisions failed; retrying (they stay in the decision log)'),
   );
   let ready = false;
-  let rejectedTotal = 0;
+  /** Events rejected after decoding, by reason (too_late is counted by the engine). */
+  const rejected = { future_skew: 0, limit: 0 };
 
   const ingestor: Ingestor = {
     async submit(events) {
       const { ok: timely, errors } = futureSkewFilter(events, clock.now(), config.time.max_future_skew);
+      rejected.future_skew += errors.length;
       const ok = forwarder === null ? withinLimits(engine, timely, events, errors) : timely;
-      rejectedTotal += errors.length;
+      rejected.limit += timely.length - ok.length;
       if (ok.length > 0) {
         if (forwarder !== null) {
           try {
@@ -129,18 +128,18 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
             throw new TransientIoError(`cannot forward to Kafka: ${describeError(cause)}`, { cause });
           }
         } else {
-          // Late events (their bucket already closed) are refused, so `accepted` means counted.
-          const late: number[] = [];
-          await runner.submit({ kind: 'events', events: ok, options: { nowMs: clock.now(), onLate: (i) => late.push(i) } });
-          if (late.length > 0) {
+          // Late events still count; only those older than the window or max lateness are refused,
+          // so `accepted` means counted.
+          const tooLate: { index: number; oldestMs: number }[] = [];
+          await runner.submit({ kind: 'events', events: ok, options: { nowMs: clock.now(), onTooLate: (index, oldestMs) => tooLate.push({ index, oldestMs }) } });
+          if (tooLate.length > 0) {
             const positions = new Map(events.map((e, i) => [e, i]));
-            for (const i of late) {
-              const event = ok[i]!;
-              errors.push({ index: positions.get(event) ?? i, field: 'ts', message: `late: the time bucket of ${isoOrMs(event.ts)} already closed (allowed lateness ${config.time.allowed_lateness / 1000}s)` });
+            for (const { index, oldestMs } of tooLate) {
+              const event = ok[index]!;
+              errors.push({ index: positions.get(event) ?? index, field: 'ts', message: tooLateMessage(event.ts, oldestMs, config.time) });
             }
             errors.sort((a, b) => a.index - b.index);
-            rejectedTotal += late.length;
-            return { accepted: ok.length - late.length, errors };
+            return { accepted: ok.length - tooLate.length, errors };
           }
         }
       }
@@ -163,7 +162,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       routeNames: () => engine.routeNames(),
       liveStats: (route) => engine.liveStats(route) ?? (engine.experiments.registry.has(route) ? [] : null),
       ready: () => ready,
-      metricsText: async () => renderPrometheus(daemonSamples(engine, decisionCounter, { rejected: rejectedTotal, inFlight: runner.inFlight })),
+      metricsText: async () => renderPrometheus(daemonSamples(engine, decisionCounter, { rejected, inFlight: runner.inFlight })),
     },
     [
       controlRoutes(config, {
@@ -200,7 +199,11 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
           concatMap((batch) =>
             defer(async () => {
               const outcome = await ingestor.submit(batch.events);
-              if (outcome.errors.length > 0) kafkaLog.warn({ rejected: outcome.errors.length, first: outcome.errors[0] }, 'events rejected after decoding');
+              if (outcome.errors.length > 0) {
+                // Refused after decoding (too late, future-dated, over a limit): to the dead-letter topic with the reason.
+                await batch.deadLetter?.(outcome.errors);
+                kafkaLog.warn({ rejected: outcome.errors.length, first: outcome.errors[0] }, 'events rejected after decoding');
+              }
               // Backpressure is the source's own: it pauses while more than kafka.max_in_flight_events
               // await commit and resumes as commits land (a pause decided here was never lifted).
               await batch.commit();

@@ -58,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (input === undefined) throw new UsageError('replay needs --input FILE.ndjson');
         const config = await loadConfig(args.flags['config']);
         const summary = await replayFile(input, config, { stdout: process.stdout, stderr: process.stderr });
-        process.stderr.write(`replay: ${summary.events} events, ${summary.rejected} rejected, ${summary.late} late, ${summary.decisions} decisions\n`);
+        process.stderr.write(`replay: ${summary.events} events, ${summary.rejected} rejected, ${summary.tooLate} too late, ${summary.late} late (counted), ${summary.decisions} decisions\n`);
         return 0;
       }
       case 'gate': {

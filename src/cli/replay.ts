@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.js';
 import type { TelemetryEvent } from '../core/event.js';
 import { PipelineEngine } from '../engine/engine.js';
 import { NdjsonEventDecoder, type LineRejection } from '../codecs/ndjson.js';
+import { tooLateMessage } from '../engine/tooLate.js';
 
 /** Where replay writes. */
 export interface ReplayIo {
@@ -18,14 +19,18 @@ export interface ReplaySummary {
   readonly lines: number;
   readonly events: number;
   readonly rejected: number;
+  /** Events counted after their bucket had closed. */
   readonly late: number;
+  /** Events rejected as too late (each also named on stderr). */
+  readonly tooLate: number;
   readonly decisions: number;
 }
 
 /**
  * `promptpilot replay`: feeds a recorded NDJSON file through the same engine
  * as the daemon, in event time. Decision records go to stdout (byte-identical
- * on every run); bad lines to stderr with their line numbers, then skipped.
+ * on every run, in-order or not); bad lines and events rejected as too late to
+ * stderr with their line numbers, then skipped.
  */
 export async function replayFile(path: string, config: Config, io: ReplayIo): Promise<ReplaySummary> {
   let size: number;
@@ -47,10 +52,20 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
   let lastProgress = 0;
   const events: TelemetryEvent[] = [];
   const errors: LineRejection[] = [];
+  const tooLate = (index: number, oldestMs: number): void => {
+    const event = current[index]!;
+    io.stderr.write(`line ${decoder.lineOf(index)}: ts: ${tooLateMessage(event.ts, oldestMs, config.time)}\n`);
+  };
+  const ingestOptions = { onTooLate: tooLate };
+  let current: readonly TelemetryEvent[] = events;
+  const ingest = (batch: readonly TelemetryEvent[]): void => {
+    current = batch;
+    emit(engine.ingest(batch, ingestOptions), out);
+  };
 
   const drain = async (): Promise<void> => {
     eventsSeen += events.length;
-    emit(engine.ingest(events), out);
+    ingest(events);
     events.length = 0;
     decoder.recycle();
     for (const e of errors) io.stderr.write(`line ${e.line}: ${e.field}: ${e.message}\n`);
@@ -63,7 +78,7 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
   for await (const chunk of stream) {
     decoder.push(chunk as string, events, errors, (batch) => {
       eventsSeen += batch.length;
-      emit(engine.ingest(batch), out);
+      ingest(batch);
     });
     bytesRead += Buffer.byteLength(chunk as string);
     await drain();
@@ -77,7 +92,7 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
   emit(engine.flush(), out);
   await out.flush();
   if (progress) io.stderr.write('\n');
-  return { lines: decoder.lines, events: eventsSeen, rejected, late: engine.counters.late, decisions: engine.counters.decisions };
+  return { lines: decoder.lines, events: eventsSeen, rejected, late: engine.counters.late, tooLate: engine.counters.tooLate, decisions: engine.counters.decisions };
 }
 
 function emit(records: readonly DecisionRecord[], out: BufferedWriter): void {

@@ -15,6 +15,8 @@ export class NdjsonEventDecoder {
   private lineNo = 0;
   private readonly pool: Mutable<TelemetryEvent>[] = [];
   private poolNext = 0;
+  /** Line numbers of the events handed out since the last batch or recycle, by position. */
+  private readonly eventLines: number[] = [];
 
   /**
    * @param reuseEvents when true, event objects are reused after each
@@ -40,6 +42,7 @@ export class NdjsonEventDecoder {
         onBatch(events);
         events.length = 0;
         this.poolNext = 0;
+        this.eventLines.length = 0;
       }
     }
     this.pending = text.slice(start);
@@ -54,6 +57,15 @@ export class NdjsonEventDecoder {
   /** Declares every event handed out so far consumed, so their objects can be reused. */
   recycle(): void {
     this.poolNext = 0;
+    this.eventLines.length = 0;
+  }
+
+  /**
+   * 1-based input line of the event at `index` of the current batch (the one
+   * `onBatch` is handling, or the events collected since the last `recycle`).
+   */
+  lineOf(index: number): number {
+    return this.eventLines[index] ?? 0;
   }
 
   /** Lines seen so far. */
@@ -92,12 +104,15 @@ export class NdjsonEventDecoder {
       const target = this.nextEvent();
       if (fastNormalizeInto(target, value as Record<string, unknown>)) {
         events.push(target);
+        this.eventLines.push(line);
         if (this.reuseEvents) this.poolNext++;
         return;
       }
     }
     const result = validateEvent(value, line - 1);
-    if (result.ok) events.push(result.event);
-    else errors.push({ ...result.error, line });
+    if (result.ok) {
+      events.push(result.event);
+      this.eventLines.push(line);
+    } else errors.push({ ...result.error, line });
   }
 }

@@ -253,15 +253,25 @@ export const ConfigSchema = z
         bucket: duration.default(10_000).describe('Width of one statistics bucket; windows are built from these.'),
         /** Rolling window over which route statistics are computed. */
         window: duration.default(300_000).describe('Rolling window over which route statistics are computed.'),
-        /** How long after a bucket's end events for it are still accepted. */
-        allowed_lateness: duration.default(30_000).describe('How long after a bucket\'s end events for it are still accepted.'),
+        /** How long a bucket stays open after its end before the detectors evaluate it. */
+        allowed_lateness: duration
+          .default(30_000)
+          .describe(
+            "Default 30 s. How long after a bucket's end the detectors wait before they evaluate it, so events arriving that much out of order are in the bucket's first evaluation. Later events still count (see max_lateness), from the next evaluation on. A longer wait delays every alert by as much.",
+          ),
+        /** Events further behind their route's watermark than this are rejected as too late. */
+        max_lateness: duration
+          .default(300_000)
+          .describe(
+            "Events more than this behind their route's watermark (its newest event time) are rejected as too_late; so are events older than the rolling window. Default 5 min: OTLP exporters send batches concurrently and retry failed ones with backoff for tens of seconds (SDK exporters) up to 5 min (the OpenTelemetry Collector's retry_on_failure.max_elapsed_time is 300 s), and such a retry must still count. Never below allowed_lateness.",
+          ),
         /** Events dated further ahead of the wall clock are rejected. */
         max_future_skew: duration.default(300_000).describe('Events dated further ahead of the wall clock are rejected.'),
         /** Wall-clock period at which idle routes' watermarks advance. */
         idle_tick: duration.default(1_000).describe('Wall-clock period at which idle routes\' watermarks advance.'),
       })
       .strict()
-      .default({ bucket: 10_000, window: 300_000, allowed_lateness: 30_000, max_future_skew: 300_000, idle_tick: 1_000 })
+      .default({ bucket: 10_000, window: 300_000, allowed_lateness: 30_000, max_lateness: 300_000, max_future_skew: 300_000, idle_tick: 1_000 })
       .refine((t) => t.window >= t.bucket && t.window % t.bucket === 0, {
         message: 'window must be a whole multiple of bucket',
         path: ['window'],

@@ -38,15 +38,21 @@ interface RouteState {
   lastDataMs: number;
   /** Set when an event arrived since the last idle tick. */
   touched: boolean;
+  /** Events counted after their bucket had closed. */
   lateEvents: number;
+  /** Events rejected as older than the window or than the maximum lateness. */
+  tooLateEvents: number;
 }
 
 /** Options of {@link PipelineEngine.ingest}. */
 export interface IngestOptions {
   /** Wall clock (live mode): no route's watermark moves past it. Absent in replay. */
   readonly nowMs?: number;
-  /** Called with the batch index of every event whose bucket had already closed. */
-  readonly onLate?: (index: number) => void;
+  /**
+   * Called with the batch index of every event rejected as too late, and the
+   * oldest event time (epoch ms) its route still accepted.
+   */
+  readonly onTooLate?: (index: number, oldestAcceptedMs: number) => void;
 }
 
 /** Routes and variants a batch would add, while it is checked against the limits. */
@@ -57,8 +63,12 @@ export interface PendingCardinality {
 
 /** Counters the daemon exports on /metrics. */
 export interface EngineCounters {
+  /** Events added to route statistics (late ones included). */
   accepted: number;
+  /** Accepted events whose bucket had already closed: counted from the route's next evaluation. */
   late: number;
+  /** Events rejected as too late: older than the route's window or than `time.max_lateness` behind its watermark. */
+  tooLate: number;
   evaluations: number;
   decisions: number;
 }
@@ -80,7 +90,8 @@ export class PipelineEngine {
   private readonly bucketMs: number;
   private readonly windowMs: number;
   private readonly latenessMs: number;
-  readonly counters: EngineCounters = { accepted: 0, late: 0, evaluations: 0, decisions: 0 };
+  private readonly maxLatenessMs: number;
+  readonly counters: EngineCounters = { accepted: 0, late: 0, tooLate: 0, evaluations: 0, decisions: 0 };
   /** Experiments validating the actions, and the route/variant registry behind `/v1/assign`. */
   readonly experiments: ExperimentManager;
 
@@ -90,12 +101,17 @@ export class PipelineEngine {
     this.bucketMs = config.time.bucket;
     this.windowMs = config.time.window;
     this.latenessMs = config.time.allowed_lateness;
+    // An event the evaluation still waits for is never refused.
+    this.maxLatenessMs = Math.max(config.time.max_lateness, config.time.allowed_lateness);
   }
 
   /**
    * Feeds a batch of validated events in order. Returns the decision records
-   * produced by buckets the batch closed. Late events (their bucket already
-   * closed) are counted per route and otherwise ignored.
+   * produced by buckets the batch closed. An event whose bucket has already
+   * closed still counts (its bucket and window total are updated; detectors
+   * and experiments see it from their next evaluation, earlier decisions stay
+   * as they were). Only an event older than its route's window, or more than
+   * `time.max_lateness` behind its watermark, is rejected (`onTooLate`).
    */
   ingest(events: readonly TelemetryEvent[], options: IngestOptions = {}): DecisionRecord[] {
     const out: DecisionRecord[] = [];
@@ -112,14 +128,23 @@ export class PipelineEngine {
         state.watermarkMs = markMs;
         this.advance(state, out);
       }
+      if (raw.ts < state.watermarkMs - this.maxLatenessMs || raw.ts < state.boundaryMs - this.windowMs) {
+        this.rejectTooLate(state, 1);
+        options.onTooLate?.(i, this.oldestAcceptedMs(state));
+        continue;
+      }
       let variant = state.variants.get(raw.variant);
       if (variant === undefined) variant = this.createVariant(state, raw.variant);
       const costUsd = costOf(raw, this.config.prices);
-      if (variant.window.add(raw, costUsd) === 'late') {
+      const added = variant.window.add(raw, costUsd);
+      if (added !== 'ok') {
+        if (added === 'too_late') {
+          this.rejectTooLate(state, 1);
+          options.onTooLate?.(i, this.oldestAcceptedMs(state));
+          continue;
+        }
         state.lateEvents++;
         this.counters.late++;
-        options.onLate?.(i);
-        continue;
       }
       if (raw.pattern !== undefined && raw.pattern !== variant.pattern) {
         variant.pattern = raw.pattern;
@@ -153,7 +178,8 @@ export class PipelineEngine {
         state.watermarkMs = markMs;
         this.advance(state, out);
       }
-      const variant = state.variants.get(o.variant) ?? this.createVariant(state, o.variant);
+      const tooLate = o.ts < state.watermarkMs - this.maxLatenessMs || o.ts < state.boundaryMs - this.windowMs;
+      const variant = tooLate ? undefined : (state.variants.get(o.variant) ?? this.createVariant(state, o.variant));
       // Weighted adds: a bucket count of millions costs the same as a count of one.
       for (let i = 0; i < o.bucketCounts.length; i++) {
         const count = o.bucketCounts[i]!;
@@ -161,13 +187,17 @@ export class PipelineEngine {
         const upper = o.bounds[i];
         const lower = i === 0 ? 0 : o.bounds[i - 1]!;
         const latencyMs = upper === undefined ? lower : (lower + upper) / 2;
-        if (variant.window.addLatencyCalls(o.ts, latencyMs, count) === 'late') {
+        const added = variant === undefined ? 'too_late' : variant.window.addLatencyCalls(o.ts, latencyMs, count);
+        if (added === 'too_late') {
+          this.rejectTooLate(state, count);
+          continue;
+        }
+        if (added === 'late') {
           state.lateEvents += count;
           this.counters.late += count;
-        } else {
-          this.counters.accepted += count;
-          if (o.ts > state.lastDataMs) state.lastDataMs = o.ts;
         }
+        this.counters.accepted += count;
+        if (o.ts > state.lastDataMs) state.lastDataMs = o.ts;
       }
     }
     this.counters.decisions += out.length;
@@ -262,9 +292,14 @@ export class PipelineEngine {
     return this.routes.get(route)?.watermarkMs ?? null;
   }
 
-  /** Late events counted for a route. */
+  /** Events of a route counted after their bucket had closed. */
   lateEventsOf(route: string): number {
     return this.routes.get(route)?.lateEvents ?? 0;
+  }
+
+  /** Events of a route rejected as too late. */
+  tooLateEventsOf(route: string): number {
+    return this.routes.get(route)?.tooLateEvents ?? 0;
   }
 
   /**
@@ -323,6 +358,7 @@ export class PipelineEngine {
       lastDataMs: watermarkMs,
       touched: true,
       lateEvents: 0,
+      tooLateEvents: 0,
     };
     this.routes.set(route, state);
     return state;
@@ -338,6 +374,16 @@ export class PipelineEngine {
     while (at > 0 && state.sorted[at - 1]!.variant > variant) at--;
     state.sorted.splice(at, 0, created);
     return created;
+  }
+
+  private rejectTooLate(state: RouteState, count: number): void {
+    state.tooLateEvents += count;
+    this.counters.tooLate += count;
+  }
+
+  /** Oldest event time a route accepts now: the start of its window, or `max_lateness` behind its watermark. */
+  private oldestAcceptedMs(state: RouteState): number {
+    return Math.max(state.boundaryMs - this.windowMs, state.watermarkMs - this.maxLatenessMs);
   }
 
   /** The evaluation boundary a watermark allows: buckets ending ≤ watermark − lateness are closed. */

@@ -23,6 +23,12 @@ export interface SourceBatch {
   readonly events: readonly TelemetryEvent[];
   readonly rejected: readonly SourceRejection[];
   commit(): Promise<void>;
+  /**
+   * Hands events the pipeline refused after decoding (too late, future-dated,
+   * over a limit; `index` into `events`) to the source's dead-letter
+   * destination with their reasons. Call before `commit`. Sources without one omit it.
+   */
+  deadLetter?(rejections: readonly EventRejection[]): Promise<void>;
 }
 
 /** Something that produces telemetry in batches: Kafka, an HTTP receiver, a simulator, a file. */

@@ -41,11 +41,14 @@ const ROUTE_GAUGES: readonly { name: string; help: string; value: (s: WindowStat
  * running experiments, and per (route, variant) window statistics (a metric
  * without data is omitted rather than exported as 0).
  */
-export function daemonSamples(engine: PipelineEngine, decisions: DecisionCounter, extra: { rejected: number; inFlight: number }): Sample[] {
+export function daemonSamples(engine: PipelineEngine, decisions: DecisionCounter, extra: { rejected: { future_skew: number; limit: number }; inFlight: number }): Sample[] {
+  const rejectedHelp = 'Events rejected after validation, by reason: too_late (older than the window or time.max_lateness), future_skew, limit (cardinality).';
   const samples: Sample[] = [
-    { name: 'promptpilot_events_accepted_total', help: 'Events added to route statistics.', type: 'counter', value: engine.counters.accepted },
-    { name: 'promptpilot_events_late_total', help: 'Events whose bucket had already closed.', type: 'counter', value: engine.counters.late },
-    { name: 'promptpilot_events_rejected_total', help: 'Events rejected after validation (future-dated, over a limit).', type: 'counter', value: extra.rejected },
+    { name: 'promptpilot_events_accepted_total', help: 'Events added to route statistics (late ones included).', type: 'counter', value: engine.counters.accepted },
+    { name: 'promptpilot_events_late_total', help: 'Events that arrived after their time bucket had closed and still counted: they update the window from the route\'s next evaluation.', type: 'counter', value: engine.counters.late },
+    { name: 'promptpilot_events_rejected_total', help: rejectedHelp, type: 'counter', value: engine.counters.tooLate, labels: { reason: 'too_late' } },
+    { name: 'promptpilot_events_rejected_total', help: rejectedHelp, type: 'counter', value: extra.rejected.future_skew, labels: { reason: 'future_skew' } },
+    { name: 'promptpilot_events_rejected_total', help: rejectedHelp, type: 'counter', value: extra.rejected.limit, labels: { reason: 'limit' } },
     ...decisions.samples(),
     { name: 'promptpilot_routes', help: 'Routes with live statistics.', type: 'gauge', value: engine.routeNames().length },
     { name: 'promptpilot_pipeline_in_flight', help: 'Inputs accepted but not yet durable.', type: 'gauge', value: extra.inFlight },

@@ -8,7 +8,7 @@ export interface RollingWindowOptions {
   readonly bucketMs: number;
   /** Width of the window, a whole multiple of `bucketMs`. */
   readonly windowMs: number;
-  /** How long after its end a bucket still takes events (informational: the caller's boundary enforces it). */
+  /** How long after its end a bucket stays open (informational: the caller's boundary enforces it). */
   readonly allowedLatenessMs: number;
   /** Relative accuracy of the latency sketches; default 0.01. */
   readonly relativeAccuracy?: number;
@@ -16,8 +16,13 @@ export interface RollingWindowOptions {
   readonly maxBins?: number;
 }
 
-/** Result of {@link RollingWindow.add}: `late` means the event's bucket was already closed and it was not added. */
-export type AddResult = 'ok' | 'late';
+/**
+ * Result of {@link RollingWindow.add}: `ok` — added to an open bucket; `late` —
+ * its bucket had already closed but lies inside the window: added to that
+ * bucket and to the window total (counted from the next read); `too_late` —
+ * older than the window (or `ts` not finite): not added.
+ */
+export type AddResult = 'ok' | 'late' | 'too_late';
 
 interface IndexedBucket {
   /** Bucket index: start = index × bucketMs. */
@@ -36,8 +41,11 @@ const POOL_LIMIT = 4;
  * (typically watermark − allowed lateness). Buckets ending at or before it are
  * closed: they sit in a running {@link windowTotal} over
  * [boundaryMs − windowMs, boundaryMs) and are subtracted from it as they fall
- * out. Buckets at or after the boundary stay open for late events. An event
- * whose bucket is already closed is refused (`'late'`), never mis-bucketed.
+ * out. Buckets at or after the boundary are open. An event whose bucket has
+ * already closed but still lies in the window is added to that bucket and to
+ * the total (`'late'`): out-of-order input gives the same window as in-order
+ * input. Only an event older than the window is refused (`'too_late'`);
+ * nothing is ever mis-bucketed.
  *
  * Memory: at most windowMs/bucketMs closed buckets (empty ones are not kept),
  * the open buckets the caller's event times create (≈ allowed lateness /
@@ -108,8 +116,10 @@ export class RollingWindow {
   }
 
   /**
-   * Adds an event to its bucket. Returns `'late'` — and does not add it —
-   * when that bucket is already closed (or `ts` is not finite).
+   * Adds an event to its bucket: an open one (`'ok'`), or a closed one still in
+   * the window, which also updates the window total (`'late'`). Returns
+   * `'too_late'` — and does not add it — when its bucket has left the window
+   * (or `ts` is not finite).
    */
   add(event: TelemetryEvent, costUsd: number | undefined = event.costUsd): AddResult {
     const index = Math.floor(event.ts / this.bucketMs);
@@ -117,7 +127,14 @@ export class RollingWindow {
       this.lastStats!.add(event, costUsd);
       return 'ok';
     }
-    if (!Number.isFinite(index) || index * this.bucketMs < this.boundary) return 'late';
+    if (!Number.isFinite(index)) return 'too_late';
+    if (index * this.bucketMs < this.boundary) {
+      const closed = this.closedBucket(index);
+      if (closed === null) return 'too_late';
+      closed.add(event, costUsd);
+      this.total.add(event, costUsd);
+      return 'late';
+    }
     const bucket = this.openBucket(index);
     bucket.stats.add(event, costUsd);
     this.lastIndex = index;
@@ -128,7 +145,14 @@ export class RollingWindow {
   /** Adds `weight` latency-only calls at `ts` in O(1) (see {@link StatsBucket.addLatencyCalls}). */
   addLatencyCalls(ts: number, latencyMs: number, weight: number): AddResult {
     const index = Math.floor(ts / this.bucketMs);
-    if (!Number.isFinite(index) || index * this.bucketMs < this.boundary) return 'late';
+    if (!Number.isFinite(index)) return 'too_late';
+    if (index * this.bucketMs < this.boundary) {
+      const closed = this.closedBucket(index);
+      if (closed === null) return 'too_late';
+      closed.addLatencyCalls(latencyMs, weight);
+      this.total.addLatencyCalls(latencyMs, weight);
+      return 'late';
+    }
     const bucket = this.openBucket(index);
     bucket.stats.addLatencyCalls(latencyMs, weight);
     this.lastIndex = index;
@@ -213,6 +237,23 @@ export class RollingWindow {
     const created: IndexedBucket = { index, stats: this.pool.pop() ?? new StatsBucket(this.relativeAccuracy, this.maxBins) };
     open.splice(i, 0, created);
     return created;
+  }
+
+  /**
+   * The closed bucket `index` (created empty when no event had reached it), or
+   * null when it lies before the window: [boundary − windowMs, boundary).
+   */
+  private closedBucket(index: number): StatsBucket | null {
+    if (index * this.bucketMs < this.boundary - this.windowMs) return null;
+    const closed = this.closed;
+    let i = closed.length;
+    // Out-of-order batches mostly hit the newest closed buckets.
+    while (i > 0 && closed[i - 1]!.index > index) i--;
+    const before = closed[i - 1];
+    if (before !== undefined && before.index === index) return before.stats;
+    const created: IndexedBucket = { index, stats: this.pool.pop() ?? new StatsBucket(this.relativeAccuracy, this.maxBins) };
+    closed.splice(i, 0, created);
+    return created.stats;
   }
 
   private recycle(stats: StatsBucket): void {

@@ -122,4 +122,30 @@ describe('replay golden scenarios', () => {
     expect(first.records.length).toBeGreaterThan(3);
     expect(second.stdout).toBe(first.stdout);
   });
+
+  it('out-of-order input (batches up to a minute late) replays byte-identically, decides as in order, and names too-late lines', async () => {
+    const routes: ScenarioRoute[] = [
+      { route: 'a', variant: 'v', pattern: 'chain_of_thought', ratePerSecond: 4, phases: [{ ...healthy, durationMs: 10 * MINUTE }, { ...healthy, durationMs: 20 * MINUTE, medianMs: 1700, costUsd: 0.2 }] },
+      { route: 'b', variant: 'w', pattern: 'few_shot', ratePerSecond: 3, phases: [{ ...healthy, durationMs: 30 * MINUTE, accuracy: 0.8 }] },
+    ];
+    const inOrder = generate(routes) as { ts: number }[];
+    // Exporter-like disorder: 20-second slices of traffic delivered newest-first in groups of three.
+    const slices: { ts: number }[][] = [];
+    for (const event of inOrder) {
+      const k = Math.floor((event.ts - inOrder[0]!.ts) / 20_000);
+      (slices[k] ??= []).push(event);
+    }
+    const shuffled: (object | string)[] = [];
+    for (let g = 0; g < slices.length; g += 3) for (const slice of slices.slice(g, g + 3).reverse()) shuffled.push(...(slice ?? []));
+    const stale = { ts: inOrder[inOrder.length - 1]!.ts - 20 * MINUTE, route: 'a', variant: 'v', latency_ms: 5 };
+    shuffled.push(stale);
+    const path = writeNdjson(shuffled);
+    const first = await replay(path);
+    const second = await replay(path);
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.stderr).toBe(first.stderr);
+    expect(first.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^line ${shuffled.length}: ts: too_late: `))]);
+    const ordered = await replay(writeNdjson(inOrder));
+    expect(summary(first.records)).toEqual(summary(ordered.records));
+  });
 });

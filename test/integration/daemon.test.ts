@@ -68,7 +68,7 @@ describe('daemon HTTP API', () => {
     expect((await getJson(`${daemon.url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
     expect(metrics).toMatch(/promptpilot_events_accepted_total 5/);
-    expect(metrics).toMatch(/promptpilot_events_rejected_total 1/);
+    expect(metrics).toMatch(/promptpilot_events_rejected_total\{reason="future_skew"\} 1/);
     const { json } = await getJson(`${daemon.url}/v1/decisions?since=0`);
     expect(json).toEqual({ decisions: [], next: 0 });
     expect((await getJson(`${daemon.url}/v1/decisions?since=yesterday`)).status).toBe(400);
@@ -97,7 +97,7 @@ describe('daemon HTTP API', () => {
 });
 
 describe('event time in the live daemon', () => {
-  it('an event ahead of the wall clock does not push the watermark into the future; late events are rejected, not counted as accepted', async () => {
+  it('an event ahead of the wall clock does not push the watermark into the future; late events count, too-late ones are rejected by reason', async () => {
     const { daemon: d } = await startTestDaemon();
     try {
       const now = Date.now();
@@ -106,10 +106,14 @@ describe('event time in the live daemon', () => {
       const onTime = await postJson(`${d.url}/v1/events`, Array.from({ length: 100 }, (_, i) => e(now + i)));
       expect(onTime.json).toMatchObject({ accepted: 100, rejected: 0 });
       expect((await getJson(`${d.url}/v1/routes/skew`)).json.variants[0].count).toBe(102);
-      const stale = await postJson(`${d.url}/v1/events`, [e(now - 3_600_000), e(now + 1)]);
-      expect(stale.json.accepted).toBe(1);
+      const stale = await postJson(`${d.url}/v1/events`, [e(now - 3_600_000), e(now + 1), e(now - 40_000)]);
+      expect(stale.json.accepted).toBe(2);
       expect(stale.json.errors).toMatchObject([{ index: 0, field: 'ts' }]);
-      expect(stale.json.errors[0].message).toContain('late');
+      expect(stale.json.errors[0].message).toMatch(/^too_late: .* older than the oldest time the route still accepts/);
+      expect((await getJson(`${d.url}/v1/routes/skew`)).json.variants[0].count).toBe(104);
+      const metrics = await (await fetch(`${d.url}/metrics`)).text();
+      expect(metrics).toMatch(/promptpilot_events_rejected_total\{reason="too_late"\} 1/);
+      expect(metrics).toMatch(/promptpilot_events_late_total 1/);
     } finally {
       await d.stop();
     }

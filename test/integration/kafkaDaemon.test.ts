@@ -38,6 +38,7 @@ describe('daemon with Kafka', () => {
     await kcatProduce(mock.brokers, kafka.topics.events, [
       ...Array.from({ length: 4000 }, (_, i) => ({ key: 'slow', value: JSON.stringify(slowEvent(i)) })),
       { key: 'slow', value: '{"route":"slow"}' },
+      { key: 'slow', value: JSON.stringify(slowEvent(0)) }, // a 33-minute-old retry: older than the window
     ]);
     const { daemon } = await startTestDaemon({ kafka });
     daemons.push(daemon);
@@ -49,9 +50,12 @@ describe('daemon with Kafka', () => {
     await waitUntil(() => daemon.engine.counters.accepted >= 4000, 30_000, () => 'all events accepted');
     await daemon.stop();
     expect(daemon.engine.counters.accepted).toBe(4000);
-    expect(await committedTotal(mock.brokers, kafka.group_id, kafka.topics.events)).toBe(4001);
+    expect(await committedTotal(mock.brokers, kafka.group_id, kafka.topics.events)).toBe(4002);
     const dlq = await kcatConsume(mock.brokers, kafka.topics.dead_letter);
-    expect(dlq.map((r) => r.headers['promptpilot-error-field'])).toEqual(['ts']);
+    expect(dlq.map((r) => r.headers['promptpilot-error-field'])).toEqual(['ts', 'ts']);
+    expect(dlq[1]!.headers['promptpilot-error']).toMatch(/^ts: too_late: /);
+    expect(dlq[1]!.headers['promptpilot-original-offset']).toBe('4001');
+    expect(JSON.parse(dlq[1]!.payload ?? '{}')).toMatchObject({ ts: start, route: 'slow', variant: 'cot' });
   });
 
   it('gateway role forwards POST /v1/events to the events topic keyed by route; a consumer daemon turns them into decisions', async () => {

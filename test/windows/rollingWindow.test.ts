@@ -27,17 +27,21 @@ describe('RollingWindow', () => {
     expect(w.openBuckets()).toHaveLength(2);
   });
 
-  it('refuses events of closed buckets as late and never counts them', () => {
+  it('counts an event of a closed bucket in the window at once; refuses one older than the window', () => {
     const w = new RollingWindow(OPTIONS);
-    w.closeUntil(5000);
+    w.closeUntil(5000); // window [0, 5000)
     expect(w.add(ev(4999))).toBe('late');
-    expect(w.add(ev(-1))).toBe('late');
+    expect(w.add(ev(0, 300))).toBe('late');
+    expect(w.add(ev(-1))).toBe('too_late');
+    expect(w.windowTotal.count).toBe(2);
     expect(w.add(ev(5000))).toBe('ok');
-    w.closeUntil(6000);
-    expect(w.windowTotal.count).toBe(1);
+    w.closeUntil(6000); // window [1000, 6000): the bucket at 0 expires with its late event
+    expect(w.windowTotal.count).toBe(2);
+    expect(w.windowTotal.latencyMs.quantile(1)! / 100).toBeCloseTo(1, 1);
     expect(w.add(ev(5500))).toBe('late');
-    expect(w.windowTotal.count).toBe(1);
-    expect(w.add(ev(Number.NaN))).toBe('late');
+    expect(w.add(ev(999))).toBe('too_late');
+    expect(w.windowTotal.count).toBe(3);
+    expect(w.add(ev(Number.NaN))).toBe('too_late');
   });
 
   it('accepts everything before the first close', () => {
@@ -88,19 +92,22 @@ describe('RollingWindow', () => {
     let clock = 1_000_000;
     let watermark = clock;
     let late = 0;
+    let tooLate = 0;
     for (let step = 0; step < 400; step++) {
       const jump = rng();
       clock += jump < 0.02 ? HOUR : jump < 0.05 ? 12_000 : 300;
       for (let i = 0; i < 20; i++) {
-        const ts = Math.floor(clock - 5000 + rng() * 7000);
+        // mostly within the lateness, sometimes a retry from up to 25 s ago (past the window)
+        const ts = Math.floor(rng() < 0.05 ? clock - 25_000 * rng() : clock - 5000 + rng() * 7000);
         const event = ev(ts, Math.exp(3 + 2 * rng()), {
           isError: rng() < 0.1, costUsd: rng() * 0.01, ...(rng() < 0.5 ? { correct: rng() < 0.9 } : {}),
         });
-        const expectLate = Math.floor(ts / bucketMs) * bucketMs < w.boundaryMs;
+        const start = Math.floor(ts / bucketMs) * bucketMs;
         const result = w.add(event);
-        expect(result).toBe(expectLate ? 'late' : 'ok');
-        if (result === 'ok') accepted.push(event);
-        else late++;
+        expect(result).toBe(start >= w.boundaryMs ? 'ok' : start >= w.boundaryMs - windowMs ? 'late' : 'too_late');
+        if (result !== 'too_late') accepted.push(event);
+        if (result === 'late') late++;
+        if (result === 'too_late') tooLate++;
         watermark = Math.max(watermark, ts);
       }
       const boundary = Math.floor((watermark - latenessMs) / bucketMs) * bucketMs;
@@ -119,6 +126,7 @@ describe('RollingWindow', () => {
       if (want.meanLatencyMs !== null) expect(got.meanLatencyMs).toBeCloseTo(want.meanLatencyMs, 6);
     }
     expect(late).toBeGreaterThan(0); // the scenario does exercise late data
+    expect(tooLate).toBeGreaterThan(0); // and data older than the window
   });
 
   it('is deterministic: the same input gives the same statistics', () => {
@@ -156,9 +164,9 @@ describe('RollingWindow', () => {
 describe('RollingWindow robustness', () => {
   it('refuses non-finite event times without throwing', () => {
     const w = new RollingWindow(OPTIONS);
-    expect(w.add(ev(-Infinity))).toBe('late');
-    expect(w.add(ev(Infinity))).toBe('late');
-    expect(w.add(ev(Number.NaN))).toBe('late');
+    expect(w.add(ev(-Infinity))).toBe('too_late');
+    expect(w.add(ev(Infinity))).toBe('too_late');
+    expect(w.add(ev(Number.NaN))).toBe('too_late');
     expect(w.isIdle).toBe(true);
   });
 });

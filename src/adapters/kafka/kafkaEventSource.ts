@@ -1,6 +1,6 @@
-import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { Subject, type Observable } from 'rxjs';
-import type { TelemetryEvent } from '../../core/event.js';
+import type { EventRejection, TelemetryEvent } from '../../core/event.js';
 import { InvariantError, TransientIoError } from '../../core/errors.js';
 import type { EventSource, SourceBatch, SourceRejection } from '../../ports/ports.js';
 import { createKafkaClient, silentLogger, type AdapterLogger, type KafkaClientOptions, type KafkaSettings } from './kafkaClient.js';
@@ -8,6 +8,7 @@ import { decodeEventsMessage, decodeOtlpMessage, type DecodedMessage, type OtlpT
 import { CommitTracker } from './commitTracker.js';
 import { connectProducer } from './kafkaDecisionSink.js';
 import { createOtlpTraceDecoder } from '../../codecs/otlpTraceDecoder.js';
+import { toWireEvent } from '../../codecs/wireEvent.js';
 
 /** Dead-letter headers (DESIGN §6): the reason names the field. */
 export const DeadLetterHeaders = {
@@ -18,6 +19,17 @@ export const DeadLetterHeaders = {
   offset: 'promptpilot-original-offset',
   element: 'promptpilot-original-element',
 } as const;
+
+/** Headers of one dead letter: the reason (naming the field) and where the message came from. */
+function deadLetterHeaders(problem: { field: string; message: string }, topic: string, partition: number, offset: string): Record<string, string> {
+  return {
+    [DeadLetterHeaders.error]: `${problem.field}: ${problem.message}`,
+    [DeadLetterHeaders.field]: problem.field,
+    [DeadLetterHeaders.topic]: topic,
+    [DeadLetterHeaders.partition]: String(partition),
+    [DeadLetterHeaders.offset]: offset,
+  };
+}
 
 /** Options of {@link KafkaEventSource} beyond the `kafka` config section. */
 export interface KafkaEventSourceOptions {
@@ -179,6 +191,8 @@ export class KafkaEventSource implements EventSource {
     const kind = topic === this.settings.topics.otlp_spans ? 'otlp_spans' : 'events';
     const delivered = this.tracker.deliveredThrough(topic, partition);
     const events: TelemetryEvent[] = [];
+    /** The message each event came from, by position. */
+    const sources: KafkaMessage[] = [];
     const rejected: SourceRejection[] = [];
     const deadLetters: Message[] = [];
     let lastOffset = -1;
@@ -190,18 +204,15 @@ export class KafkaEventSource implements EventSource {
       }
       lastOffset = offset;
       const decoded: DecodedMessage = kind === 'events' ? decodeEventsMessage(message.value) : decodeOtlpMessage(message.value, this.otlpDecoder);
-      for (const event of decoded.events) events.push(event);
+      for (const event of decoded.events) {
+        events.push(event);
+        sources.push(message);
+      }
       this.counters.skippedSpans += decoded.skipped;
       for (const problem of decoded.problems) {
         const origin = `kafka:${topic}/${partition}@${message.offset}`;
         rejected.push({ index: rejected.length, field: problem.field, message: problem.message, origin });
-        const headers: Record<string, string> = {
-          [DeadLetterHeaders.error]: `${problem.field}: ${problem.message}`,
-          [DeadLetterHeaders.field]: problem.field,
-          [DeadLetterHeaders.topic]: topic,
-          [DeadLetterHeaders.partition]: String(partition),
-          [DeadLetterHeaders.offset]: message.offset,
-        };
+        const headers = deadLetterHeaders(problem, topic, partition, message.offset);
         if (problem.element !== undefined) headers[DeadLetterHeaders.element] = String(problem.element);
         deadLetters.push({ key: message.key, value: problem.value ?? message.value, headers });
       }
@@ -219,7 +230,24 @@ export class KafkaEventSource implements EventSource {
     const commit = this.tracker.deliver(topic, partition, lastOffset, events.length);
     this.counters.delivered += events.length;
     resolveOffset(String(lastOffset));
-    this.subject.next({ events, rejected, commit: () => commit().finally(() => this.onCommitted()) });
+    const deadLetter = async (refused: readonly EventRejection[]): Promise<void> => {
+      const messages: Message[] = [];
+      for (const problem of refused) {
+        const event = events[problem.index];
+        const source = sources[problem.index];
+        if (event === undefined || source === undefined) continue;
+        messages.push({ key: source.key ?? null, value: JSON.stringify(toWireEvent(event)), headers: deadLetterHeaders(problem, topic, partition, source.offset) });
+      }
+      if (messages.length === 0) return;
+      if (this.producer === null) throw new InvariantError('dead-letter producer not connected');
+      try {
+        await this.producer.send({ topic: this.settings.topics.dead_letter, messages });
+      } catch (cause) {
+        throw new TransientIoError(`cannot write to the dead-letter topic: ${(cause as Error).message}`, { cause });
+      }
+      this.counters.deadLettered += messages.length;
+    };
+    this.subject.next({ events, rejected, commit: () => commit().finally(() => this.onCommitted()), deadLetter });
     if (this.tracker.inFlightEvents > this.settings.max_in_flight_events && !this.autoPause) {
       this.autoPause = true;
       this.applyPause();
