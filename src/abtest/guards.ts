@@ -58,13 +58,25 @@ function combine(statuses: readonly GateStatus[]): GateStatus {
 }
 
 function describe(metric: Comparison): string {
-  return `${metric.metric} ${metric.delta === null ? 'n/a' : bound(metric.delta)} [${bound(metric.lo)}, ${bound(metric.hi)}]`;
+  const unit = metric.unit === 'points' ? ' points' : '';
+  const fmt = (x: number): string => (metric.unit === 'points' && Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}` : bound(x));
+  return `${metric.metric} ${metric.delta === null ? 'n/a' : fmt(metric.delta)} [${fmt(metric.lo)}, ${fmt(metric.hi)}]${unit}`;
 }
 
 function assessment(name: GateName | TriggerName, status: GateStatus, threshold: number, metrics: readonly Comparison[], label: string): GateAssessment {
   const used = metrics.filter(hasData);
   const detail = used.length === 0 ? 'no data in both arms' : used.map(describe).join('; ');
   return { name, status, threshold, metrics: used.map((m) => m.metric), reason: `${name} ${status} (${label}): ${detail}` };
+}
+
+/** Options of {@link assessGates}. */
+export interface AssessOptions {
+  /**
+   * Every metric of a gate with data in both arms must be proven within the
+   * limit for the gate to pass (the pre-deployment gate). Without it the p95
+   * and accuracy are guardrails that can only fail a gate (the live tester).
+   */
+  readonly strict?: boolean;
 }
 
 /**
@@ -82,7 +94,14 @@ function assessment(name: GateName | TriggerName, status: GateStatus, threshold:
  * (accuracy when no scores exist), and accuracy fails it when proven below
  * (margin in points = relative margin × baseline accuracy).
  */
-export function assessGates(c: Comparisons, config: Pick<AbTestConfig, 'gates' | 'effect_floor_pct'>, kind: ActionKind | null): GateAssessment[] {
+export function assessGates(
+  c: Comparisons,
+  config: Pick<AbTestConfig, 'gates' | 'effect_floor_pct'>,
+  kind: ActionKind | null,
+  options: AssessOptions = {},
+): GateAssessment[] {
+  const strict = options.strict ?? false;
+  const guardrail = (status: GateStatus): GateStatus => (strict || status === 'failed' ? status : 'skipped');
   const floor = config.effect_floor_pct / 100;
   const margin = (pctValue: number): number => Math.max(pctValue / 100, floor);
   const out: GateAssessment[] = [];
@@ -94,7 +113,7 @@ export function assessGates(c: Comparisons, config: Pick<AbTestConfig, 'gates' |
   } else {
     const tailLimit = kind === 'pattern_simplification' || kind === 'token_optimization' ? floor : rt;
     const p95 = worseAbove(c.latency_p95_ms, tailLimit);
-    const rtStatus = combine([worseAbove(c.latency_ms, rt), p95 === 'failed' ? 'failed' : 'skipped']);
+    const rtStatus = combine([worseAbove(c.latency_ms, rt), guardrail(p95)]);
     out.push(assessment('response_time_regression', rtStatus, rt, [c.latency_ms, c.latency_p95_ms], `< +${pct(rt)}, p95 < +${pct(tailLimit)}`));
   }
   if (kind !== 'pattern_enhancement') {
@@ -105,7 +124,7 @@ export function assessGates(c: Comparisons, config: Pick<AbTestConfig, 'gates' |
   const q = margin(config.gates.quality_degradation_pct);
   const accuracy = worseBelow(c.accuracy, q * (c.accuracy.baseline ?? 1));
   const quality = worseBelow(c.quality, q);
-  const qualityStatus = quality === 'skipped' ? accuracy : combine([quality, accuracy === 'failed' ? 'failed' : 'skipped']);
+  const qualityStatus = quality === 'skipped' ? accuracy : combine([quality, guardrail(accuracy)]);
   out.push(assessment('quality_degradation', qualityStatus, q, [c.quality, c.accuracy], `> -${pct(q)} relative`));
   const cost = margin(config.gates.cost_increase_pct);
   out.push(assessment('cost_increase', worseAbove(c.cost_per_task_usd, cost), cost, [c.cost_per_task_usd], `< +${pct(cost)}`));

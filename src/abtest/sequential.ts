@@ -78,3 +78,47 @@ export function mixtureInterval(estimate: number, variance: number, tau: number,
   const e = mixtureEValue(estimate, variance, tau);
   return { estimate, lo: estimate - half, hi: estimate + half, p: Math.min(1, 1 / e), e };
 }
+
+/** Standard normal quantile: the z with P(Z ≤ z) = `p`, by bisection on {@link erfc} (|error| < 1e-6 in z, the accuracy of erfc). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0)) return -Infinity;
+  if (!(p < 1)) return Infinity;
+  let lo = -40;
+  let hi = 40;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (erfc(-mid / Math.SQRT2) / 2 < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * Fixed-horizon (classical Wald) interval θ̂ ± z₁₋α/₂·√v and its two-sided
+ * p-value. Valid only when the sample size was fixed in advance and the data
+ * are looked at once — the pre-deployment gate on two complete runs; the live
+ * tester, which looks after every batch, uses {@link mixtureInterval}. `tau`
+ * is ignored (same signature as the mixture interval).
+ */
+export function fixedHorizonInterval(estimate: number, variance: number, _tau: number, alpha: number): SequentialInterval {
+  if (!(variance > 0) || !Number.isFinite(variance)) {
+    const exact = variance === 0;
+    return { estimate, lo: exact ? estimate : -Infinity, hi: exact ? estimate : Infinity, p: exact ? (estimate === 0 ? 1 : 0) : 1, e: 1 };
+  }
+  const sd = Math.sqrt(variance);
+  const half = normalQuantile(1 - alpha / 2) * sd;
+  const p = normalTwoSidedP(estimate / sd);
+  return { estimate, lo: estimate - half, hi: estimate + half, p, e: 1 / Math.max(p, 1e-300) };
+}
+
+/** How an interval is computed: anytime-valid (live experiments, continuous looks) or fixed-horizon (one look at complete runs). */
+export const INTERVAL_KINDS = ['anytime_valid', 'fixed_horizon'] as const;
+export type IntervalKind = (typeof INTERVAL_KINDS)[number];
+
+/** An interval function of either kind: `(estimate, variance, tau, alpha)`. */
+export type IntervalFn = (estimate: number, variance: number, tau: number, alpha: number) => SequentialInterval;
+
+/** The interval function of a kind. */
+export function intervalFunction(kind: IntervalKind): IntervalFn {
+  return kind === 'fixed_horizon' ? fixedHorizonInterval : mixtureInterval;
+}

@@ -1,5 +1,5 @@
 import { bucketLatencyMs, LATENCY_GAMMA, latencyAtRank, latencyBucket, latencyDistribution, type ArmStats, type LatencyDistribution } from './armStats.js';
-import { mixtureInterval } from './sequential.js';
+import { mixtureInterval, type IntervalFn } from './sequential.js';
 
 /**
  * State of the peeking-safe p95 comparison: a latency threshold frozen from
@@ -83,6 +83,9 @@ export interface TailComparison {
   /** Baseline share at or below the threshold after the freeze: the quantile level actually compared (≈ 0.95). */
   readonly level: number;
   readonly delta: number;
+  /** The two arms' post-freeze latency quantiles at `level`, ms: `delta` is candidateMs / baselineMs − 1. */
+  readonly baselineMs: number;
+  readonly candidateMs: number;
   readonly lo: number;
   readonly hi: number;
   readonly p: number;
@@ -93,13 +96,15 @@ const TAIL_TAU = 0.02;
 const LOG_RANGE = 5;
 
 /**
- * Anytime-valid interval for m = q_c(p)/q_b(p) − 1, the relative change of the
+ * Interval for m = q_c(p)/q_b(p) − 1, the relative change of the
  * latency quantile at level p = F_b(t0) ≈ 0.95, by inverting the two-proportion
  * confidence sequence on θ_m = P_c(X > (1+m)·t0) − P_b(X > t0): the true m has
- * θ_m = 0, so it stays inside the interval at all times with probability ≥ 1 − α.
+ * θ_m = 0, so it stays inside the interval at all times with probability ≥ 1 − α
+ * (with the default mixture interval; `intervalFn` = the fixed-horizon one covers
+ * it at the one look at complete runs).
  * Null until both arms have two post-freeze events.
  */
-export function compareTail(tail: TailState, alpha: number): TailComparison | null {
+export function compareTail(tail: TailState, alpha: number, intervalFn: IntervalFn = mixtureInterval): TailComparison | null {
   const t0 = tail.thresholdMs;
   if (t0 === null || tail.baselineN < 2 || tail.candidateN < 2) return null;
   const db = latencyDistribution({ latencyBuckets: tail.baselineBuckets });
@@ -112,7 +117,7 @@ export function compareTail(tail: TailState, alpha: number): TailComparison | nu
   const interval = (logRatio: number): { lo: number; hi: number; estimate: number; p: number } => {
     const xc = countAbove(dc, t0 * Math.exp(logRatio));
     const sc = (xc + 0.5) / (nc + 1);
-    const ci = mixtureInterval(xc / nc - pb, (sb * (1 - sb)) / nb + (sc * (1 - sc)) / nc, TAIL_TAU, alpha);
+    const ci = intervalFn(xc / nc - pb, (sb * (1 - sb)) / nb + (sc * (1 - sc)) / nc, TAIL_TAU, alpha);
     return { lo: ci.lo, hi: ci.hi, estimate: ci.estimate, p: ci.p };
   };
   // θ decreases in the log ratio; find where its lower bound, estimate and upper bound cross 0.
@@ -140,6 +145,8 @@ export function compareTail(tail: TailState, alpha: number): TailComparison | nu
     thresholdMs: t0,
     level,
     delta,
+    baselineMs: qb,
+    candidateMs: qc,
     lo: lo === -Infinity ? -1 : Math.expm1(lo),
     hi: Math.expm1(hi),
     p: interval(0).p,

@@ -15,11 +15,13 @@ export interface GateIo {
   readonly readChunks?: (path: string) => AsyncIterable<string>;
 }
 
-const USAGE = `Usage: promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]
+const USAGE = `Usage: promptpilot gate --baseline A.ndjson --candidate B.ndjson [--route R] [--config FILE]
 
-Pre-deployment performance gate: compares two recorded runs (NDJSON telemetry events) with the
-A/B tester's anytime-valid statistics and prints a JSON verdict with per-gate evidence.
-Exit 0 pass, 1 fail (regression), 3 inconclusive, 2 bad input or usage.
+Pre-deployment performance gate: compares two complete recorded runs of one route (NDJSON
+telemetry events) with fixed-horizon confidence intervals and prints a JSON verdict with
+per-gate evidence. Pass means every gate is proven to hold; a metric the baseline reports and
+the candidate lacks is never passed. Files holding several routes need --route.
+Exit 0 pass, 1 fail (regression), 3 inconclusive, 2 bad input or usage (incl. different routes).
 `;
 
 /** Exit codes of `promptpilot gate` (DESIGN §6). */
@@ -31,14 +33,20 @@ class BadInput extends Error {}
  * Streams one NDJSON run into `add`, event by event. Bad lines make the whole
  * run bad input (exit 2), reported with the first one's line number.
  */
-async function readEvents(path: string, io: GateIo, config: Config, add: (event: TelemetryEvent) => void): Promise<number> {
+async function readEvents(path: string, io: GateIo, config: Config, route: string | undefined, add: (event: TelemetryEvent, costComputed: boolean) => void): Promise<RunSummary> {
   const decoder = new NdjsonEventDecoder(true);
   const events: TelemetryEvent[] = [];
   const errors: LineRejection[] = [];
+  const routes = new Set<string>();
   let count = 0;
   const take = (batch: TelemetryEvent[]): void => {
-    if (errors.length === 0) for (const e of batch) add(withCost(e, config.prices));
-    count += batch.length;
+    for (const e of batch) {
+      if (routes.size < MAX_ROUTES_LISTED || routes.has(e.route)) routes.add(e.route);
+      if (errors.length > 0 || (route !== undefined && e.route !== route)) continue;
+      const costed = withCost(e, config.prices);
+      add(costed, e.costUsd === undefined && costed.costUsd !== undefined);
+      count++;
+    }
   };
   const flush = (): void => {
     take(events);
@@ -64,8 +72,35 @@ async function readEvents(path: string, io: GateIo, config: Config, add: (event:
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more bad lines)` : '';
     throw new BadInput(`${path}:${first.line}: ${first.field}: ${first.message}${more}`);
   }
-  if (count === 0) throw new BadInput(`${path}: no events`);
-  return count;
+  if (routes.size === 0) throw new BadInput(`${path}: no events`);
+  if (route !== undefined && count === 0) throw new BadInput(`${path}: no events for route ${route} (it holds ${listRoutes(routes)})`);
+  return { events: count, routes };
+}
+
+/** What one run held. */
+interface RunSummary {
+  readonly events: number;
+  readonly routes: ReadonlySet<string>;
+}
+
+const MAX_ROUTES_LISTED = 20;
+
+function listRoutes(routes: ReadonlySet<string>): string {
+  const names = [...routes].sort();
+  return names.length === 1 ? `route ${names[0]!}` : `routes ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`;
+}
+
+/**
+ * Both runs must be of one route: comparing different prompts' telemetry says
+ * nothing about either. Several routes in a file need `--route`.
+ */
+function checkRoutes(baselinePath: string, baseline: RunSummary, candidatePath: string, candidate: RunSummary, route: string | undefined): void {
+  if (route !== undefined) return;
+  if (baseline.routes.size > 1) throw new BadInput(`${baselinePath} holds ${listRoutes(baseline.routes)}: choose one with --route`);
+  if (candidate.routes.size > 1) throw new BadInput(`${candidatePath} holds ${listRoutes(candidate.routes)}: choose one with --route`);
+  const [b] = baseline.routes;
+  const [c] = candidate.routes;
+  if (b !== c) throw new BadInput(`the runs are of different routes: ${baselinePath} is route ${b!}, ${candidatePath} is route ${c!}`);
 }
 
 /**
@@ -75,7 +110,7 @@ async function readEvents(path: string, io: GateIo, config: Config, add: (event:
  */
 export async function runGate(argv: string[], io: GateIo, config: Config): Promise<number> {
   try {
-    const args = parseArgs(argv, ['baseline', 'candidate', 'config']);
+    const args = parseArgs(argv, ['baseline', 'candidate', 'route', 'config']);
     if (args.booleans.has('help')) {
       io.stdout(USAGE);
       return 0;
@@ -84,10 +119,12 @@ export async function runGate(argv: string[], io: GateIo, config: Config): Promi
     const candidatePath = args.flags['candidate'];
     if (baselinePath === undefined || candidatePath === undefined) throw new BadInput('gate needs --baseline A.ndjson and --candidate B.ndjson (see --help)');
     if (args.positionals.length > 0) throw new BadInput(`unexpected argument '${args.positionals[0]}'`);
+    const route = args.flags['route'];
     const gate = new GateAccumulator(config.abtest);
-    await readEvents(baselinePath, io, config, (e) => gate.addBaseline(e));
-    await readEvents(candidatePath, io, config, (e) => gate.addCandidate(e));
-    const result = gate.evaluate();
+    const baseline = await readEvents(baselinePath, io, config, route, (e, costComputed) => gate.addBaseline(e, { costComputed }));
+    const candidate = await readEvents(candidatePath, io, config, route, (e, costComputed) => gate.addCandidate(e, { costComputed }));
+    checkRoutes(baselinePath, baseline, candidatePath, candidate, route);
+    const result = { route: route ?? [...baseline.routes][0]!, ...gate.evaluate() };
     io.stdout(`${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(6)) : v))}\n`);
     return GATE_EXIT[result.verdict];
   } catch (err) {

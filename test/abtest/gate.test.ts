@@ -13,9 +13,12 @@ function run(seed: number, n: number, model: Partial<ArmModel> = {}): ArmEvent[]
 const statusOf = (result: ReturnType<typeof evaluateGate>, name: string): string | undefined => result.gates.find((g) => g.name === name)?.status;
 
 describe('evaluateGate (pre-deployment performance gate)', () => {
-  it('passes two runs from the same distribution', () => {
-    const result = evaluateGate(run(1, 5000), run(2, 5000), config);
+  it('passes two runs from the same distribution, saying it used fixed-horizon intervals', () => {
+    // 20k calls per run: proving accuracy within −2 % relative (1.8 points) needs that many.
+    const result = evaluateGate(run(1, 20_000), run(2, 20_000), config);
     expect(result.verdict).toBe('pass');
+    expect(result.intervals).toBe('fixed_horizon');
+    expect(result.reason).toMatch(/fixed-horizon/);
     expect(result.gates.map((g) => g.name)).toEqual([
       'response_time_regression', 'token_efficiency_regression', 'quality_degradation', 'cost_increase',
       'response_time_spike', 'error_rate_increase', 'satisfaction_drop',
@@ -55,6 +58,16 @@ describe('evaluateGate (pre-deployment performance gate)', () => {
   it('is inconclusive when the runs are too small to prove the margins', () => {
     const result = evaluateGate(run(11, 300), run(12, 300), config);
     expect(result.verdict).toBe('inconclusive');
+  });
+
+  it('is inconclusive, not passed, when only the accuracy interval reaches past its limit (every metric of a gate must be proven)', () => {
+    const result = evaluateGate(run(1, 5000), run(2, 5000), config);
+    const quality = result.gates.find((g) => g.name === 'quality_degradation')!;
+    const accuracy = quality.evidence['accuracy']!;
+    expect(accuracy.ci![0]).toBeLessThan(-quality.threshold * accuracy.baseline!);
+    expect(quality.status).toBe('inconclusive');
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.reason).toBe('not proven: quality_degradation');
   });
 
   it('skips gates whose metric no run carries', () => {

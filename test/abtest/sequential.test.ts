@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addEvent, createArmStats, latencyDistribution, latencyQuantileMs, mergeArmStats } from '../../src/abtest/armStats.js';
-import { chiSquare1P, erfc, mixtureHalfWidth, mixtureInterval, normalTwoSidedP } from '../../src/abtest/sequential.js';
+import { chiSquare1P, erfc, fixedHorizonInterval, mixtureHalfWidth, mixtureInterval, normalQuantile, normalTwoSidedP } from '../../src/abtest/sequential.js';
 import { checkSampleRatio } from '../../src/abtest/srm.js';
 import { drawEvent, BASE_ARM, mulberry32 } from './simulate.js';
 
@@ -82,5 +82,23 @@ describe('sample-ratio mismatch', () => {
     // 1,000 events at 10 % then 1,000 at 50 %: expected candidate = 600.
     expect(checkSampleRatio(1400, 600, 600, 0.001).mismatch).toBe(false);
     expect(checkSampleRatio(1000, 1000, 600, 0.001).mismatch).toBe(true);
+  });
+});
+
+describe('fixed-horizon interval (the gate: one look at complete runs)', () => {
+  it('uses the normal quantile', () => {
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 6);
+    expect(normalQuantile(1 - 0.05 / 18)).toBeCloseTo(2.7729213, 6);
+    const ci = fixedHorizonInterval(0.1, 0.0004, 0, 0.05);
+    expect(ci.lo).toBeCloseTo(0.1 - 1.959964 * 0.02, 5);
+    expect(ci.hi).toBeCloseTo(0.1 + 1.959964 * 0.02, 5);
+    expect(ci.p).toBeCloseTo(normalTwoSidedP(5), 9);
+  });
+
+  it('is narrower than the anytime-valid sequence at the same variance (the price of peeking)', () => {
+    const fixed = fixedHorizonInterval(0, 0.0004, 0.1, 0.0056);
+    const anytime = mixtureInterval(0, 0.0004, 0.1, 0.0056);
+    expect(fixed.hi - fixed.lo).toBeLessThan(anytime.hi - anytime.lo);
   });
 });

@@ -5,19 +5,21 @@ import { BASE_ARM, drawEvent, mulberry32, type ArmModel } from '../abtest/simula
 
 const config = ConfigSchema.parse({});
 
-function ndjson(seed: number, n: number, model: Partial<ArmModel> = {}): string {
+function ndjson(seed: number, n: number, model: Partial<ArmModel> = {}, edit: (e: Record<string, unknown>) => Record<string, unknown> = (e) => e): string {
   const rand = mulberry32(seed);
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const e = drawEvent({ ...BASE_ARM, ...model }, rand);
-    lines.push(JSON.stringify({
+    lines.push(JSON.stringify(edit({
       ts: 1_700_000_000_000 + i * 1000, route: 'checkout', variant: 'v1', latency_ms: e.latencyMs,
       input_tokens: e.inputTokens, output_tokens: e.outputTokens, cost_usd: e.costUsd, quality: e.quality,
-      correct: e.correct, satisfaction: e.satisfaction, error: e.isError,
-    }));
+      correct: e.correct, satisfaction: e.satisfaction, error: e.isError, model: 'gpt-4o-mini',
+    })));
   }
   return `${lines.join('\n')}\n`;
 }
+
+const without = (...fields: string[]) => (e: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(e).filter(([k]) => !fields.includes(k)));
 
 async function gate(argv: string[], files: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -38,13 +40,51 @@ describe('promptpilot gate', () => {
   const baseline = ndjson(1, 5000);
 
   it('exits 0 with a JSON pass verdict for an equivalent candidate (and ignores --config)', async () => {
-    const out = await gate(['--baseline', 'a.ndjson', '--candidate=b.ndjson', '--config', 'x.yaml'], { 'a.ndjson': baseline, 'b.ndjson': ndjson(2, 5000) });
+    const out = await gate(['--baseline', 'a.ndjson', '--candidate=b.ndjson', '--config', 'x.yaml'], { 'a.ndjson': ndjson(1, 20_000), 'b.ndjson': ndjson(2, 20_000) });
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
-    const verdict = JSON.parse(out.stdout) as { verdict: string; gates: { name: string; status: string; evidence: Record<string, { ci: unknown; p: unknown; n: unknown }> }[] };
-    expect(verdict.verdict).toBe('pass');
+    const verdict = JSON.parse(out.stdout) as { verdict: string; route: string; intervals: string; gates: { name: string; status: string; evidence: Record<string, { ci: unknown; p: unknown; n: unknown }> }[] };
+    expect(verdict).toMatchObject({ verdict: 'pass', route: 'checkout', intervals: 'fixed_horizon' });
     const rt = verdict.gates.find((g) => g.name === 'response_time_regression')!;
-    expect(rt.evidence['latency_ms']).toMatchObject({ n: [5000, 5000] });
+    expect(rt.evidence['latency_ms']).toMatchObject({ n: [20_000, 20_000] });
+  });
+
+  it('exits 3 naming the metric when the candidate run lacks a field the baseline has', async () => {
+    const out = await gate(['--baseline', 'a', '--candidate', 'b'], { a: baseline, b: ndjson(2, 5000, {}, without('quality')) });
+    expect(out.code).toBe(3);
+    const verdict = JSON.parse(out.stdout) as { verdict: string; reason: string; gates: { name: string; status: string; reason: string }[] };
+    expect(verdict.verdict).toBe('inconclusive');
+    expect(verdict.reason).toMatch(/quality_degradation \(candidate lacks quality\)/);
+    expect(verdict.gates.find((g) => g.name === 'quality_degradation')).toMatchObject({ status: 'inconclusive' });
+    expect(verdict.gates.map((g) => g.status)).not.toContain('skipped');
+  });
+
+  it('flags cost reported in one run and computed from the price table in the other', async () => {
+    const out = await gate(['--baseline', 'a', '--candidate', 'b'], { a: baseline, b: ndjson(2, 5000, {}, without('cost_usd')) });
+    const verdict = JSON.parse(out.stdout) as { flags: string[]; cost_sources: unknown; gates: { name: string; status: string; flag?: string }[] };
+    expect(verdict.cost_sources).toEqual({ baseline: { reported: 5000, computed: 0 }, candidate: { reported: 0, computed: 5000 } });
+    expect(verdict.gates.find((g) => g.name === 'cost_increase')!.flag).toMatch(/different sources/);
+    expect(verdict.flags).toHaveLength(1);
+    expect(out.code).not.toBe(0);
+  });
+
+  it('exits 2 when the two runs are of different routes', async () => {
+    const out = await gate(['--baseline', 'a', '--candidate', 'b'], { a: baseline, b: ndjson(2, 5000, {}, (e) => ({ ...e, route: 'search' })) });
+    expect(out.code).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe('promptpilot gate: the runs are of different routes: a is route checkout, b is route search\n');
+  });
+
+  it('needs --route for a file with several routes, and then compares that route only', async () => {
+    const mixed = `${baseline}${ndjson(3, 500, { medianMs: 9000 }, (e) => ({ ...e, route: 'search' }))}`;
+    const refused = await gate(['--baseline', 'a', '--candidate', 'b'], { a: mixed, b: ndjson(2, 5000) });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/a holds routes checkout, search: choose one with --route/);
+    const chosen = await gate(['--baseline', 'a', '--candidate', 'b', '--route', 'checkout'], { a: mixed, b: ndjson(2, 5000) });
+    expect(JSON.parse(chosen.stdout)).toMatchObject({ route: 'checkout', n: [5000, 5000] });
+    const absent = await gate(['--baseline', 'a', '--candidate', 'b', '--route', 'nope'], { a: mixed, b: ndjson(2, 5000) });
+    expect(absent.code).toBe(2);
+    expect(absent.stderr).toMatch(/a: no events for route nope \(it holds routes checkout, search\)/);
   });
 
   it('exits 1 naming the failed gate for a 25 % slower candidate', async () => {
