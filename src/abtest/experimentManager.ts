@@ -1,5 +1,6 @@
 import { assignArm, createExperimentState, evaluateExperiment, recordExperimentEvent, type ExperimentEvaluation, type ExperimentState } from './index.js';
-import { compressPrompt } from '../actions/compressPrompt.js';
+import { compressionOptionsFor, compressPrompt } from '../actions/compressPrompt.js';
+import { compressionLevelOf } from '../actions/plannerCandidates.js';
 import { targetsFor, type Config } from '../config/schema.js';
 import type { ActionKind, ActionRecord, DecisionRecord, ExperimentRecord, ExperimentStatus, MetricEvidence, TriggerRecord, VariantRef } from '../core/decision.js';
 import type { Arm, TelemetryEvent } from '../core/event.js';
@@ -206,7 +207,9 @@ export class ExperimentManager {
     this.running.set(route, run);
     this.byId.set(id, run);
     this.changed.add(id);
-    out.push(this.record(snapshot, 'started', nowMs, `validating ${action.kind} (${action.rule}) against the baseline, candidate share ${share * 100} %`, {}, { action: action.id, kind: action.kind, share, params: snapshot.candidate_params }));
+    out.push(this.record(snapshot, 'started', nowMs, `validating ${action.kind} (${action.rule}) against the baseline, candidate share ${share * 100} %`, {}, {
+      action: action.id, kind: action.kind, share, params: snapshot.candidate_params, ...compressionEvidenceOf(candidate),
+    }));
   }
 
   private candidateFor(action: ActionRecord, baseline: VariantInfo | null): VariantInfo {
@@ -215,9 +218,10 @@ export class ExperimentManager {
     let template = known?.template ?? null;
     let compression: VariantInfo['compression'] = known?.compression ?? null;
     if (action.kind === 'token_optimization' && template === null && baseline?.template) {
-      const compressed = compressPrompt(baseline.template);
+      // Conservative first; aggressive only from a promoted conservative baseline (the candidate's name says which).
+      const compressed = compressPrompt(baseline.template, compressionOptionsFor(this.config, compressionLevelOf(action.to.variant)));
       template = compressed.text;
-      compression = { tokensBefore: compressed.tokensBefore, tokensAfter: compressed.tokensAfter, savingPct: compressed.savingPct, transforms: [...compressed.transforms] };
+      compression = { level: compressed.level, tokensBefore: compressed.tokensBefore, tokensAfter: compressed.tokensAfter, savingPct: compressed.savingPct, transforms: compressed.savings };
     } else if (template === null && baseline?.template && action.kind !== 'token_optimization') {
       template = baseline.template;
     }
@@ -323,6 +327,7 @@ export class ExperimentManager {
       gates: evaluation.gates.map((g) => ({ name: g.name, status: g.status, reason: g.reason })),
       triggers: evaluation.triggers.map((g) => ({ name: g.name, status: g.status, reason: g.reason })),
       srm: { p: evaluation.srm.p, observed: evaluation.srm.observed, expected: evaluation.srm.expected, mismatch: evaluation.srm.mismatch },
+      ...compressionEvidenceOf(this.registry.variant(route, run.snapshot.candidate.variant)),
     }));
   }
 
@@ -335,6 +340,18 @@ function nOf(evaluation: ExperimentEvaluation): readonly [number, number] {
   return [evaluation.srm.observed[0], evaluation.srm.observed[1]];
 }
 
+/** A derived compressed candidate's evidence for the experiment record: tokens before/after and what each transform saved. */
+function compressionEvidenceOf(info: VariantInfo | null): Record<string, unknown> {
+  const c = info?.compression ?? null;
+  if (c === null) return {};
+  return {
+    compression: {
+      level: c.level, tokens_before: c.tokensBefore, tokens_after: c.tokensAfter, saving_pct: c.savingPct,
+      transforms: c.transforms.map((t) => ({ name: t.name, tokens_saved: t.tokensSaved })),
+    },
+  };
+}
+
 function paramsOf(info: VariantInfo): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   if (info.tier !== null) params['tier'] = info.tier;
@@ -344,7 +361,8 @@ function paramsOf(info: VariantInfo): Record<string, unknown> {
     params['tokens_before'] = info.compression.tokensBefore;
     params['tokens_after'] = info.compression.tokensAfter;
     params['token_saving_pct'] = info.compression.savingPct;
-    params['transforms'] = info.compression.transforms;
+    params['compression_level'] = info.compression.level;
+    params['transforms'] = info.compression.transforms.map((t) => t.name);
   }
   return params;
 }

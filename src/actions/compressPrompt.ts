@@ -1,12 +1,49 @@
-import { COMPRESSION_TRANSFORMS, TRANSFORM_FNS, type CompressionTransform } from './compressTransforms.js';
+import type { Config } from '../config/schema.js';
+import { DEFAULT_ABBREVIATIONS, type AbbreviationLibrary } from './compressAbbreviations.js';
+import {
+  PROMPT_SECTIONS,
+  TRANSFORM_FNS,
+  TRANSFORM_SECTION,
+  transformsFor,
+  type CompressionLevel,
+  type CompressionTransform,
+  type PromptSection,
+  type TransformContext,
+} from './compressTransforms.js';
 import { countTokens } from './tokenCounter.js';
+
+/** How to compress; every field is optional. */
+export interface CompressOptions {
+  /** `conservative` (default) or `aggressive` (adds telegraphic transforms). */
+  readonly level?: CompressionLevel;
+  /** Abbreviation library (full → short); entries apply only where they save tokens. */
+  readonly abbreviations?: AbbreviationLibrary;
+  /**
+   * Which prompt section to cut first (e.g. from a per-request token budget's
+   * allocation: the section most over its share first). Transforms that cut
+   * from earlier sections are tried first; sections not listed come after, in
+   * {@link PROMPT_SECTIONS} order.
+   */
+  readonly sectionPriority?: readonly PromptSection[];
+  /** Stop once the template is at most this many tokens (default: compress as far as the level goes). */
+  readonly targetTokens?: number;
+}
+
+/** Tokens one transform saved, summed over its applications. */
+export interface TransformSaving {
+  readonly name: CompressionTransform;
+  readonly tokensSaved: number;
+}
 
 /** Result of {@link compressPrompt}. Token counts are o200k_base tokens. */
 export interface CompressedPrompt {
   /** The compressed template; placeholders and fenced/inline code are byte-identical. */
   readonly text: string;
+  readonly level: CompressionLevel;
   /** Transforms that changed the text, in the order first applied. */
   readonly transforms: CompressionTransform[];
+  /** Tokens each applied transform saved, in the order first applied (a same-token, shorter rewrite saves 0). */
+  readonly savings: TransformSaving[];
   readonly tokensBefore: number;
   readonly tokensAfter: number;
   /** (before − after) / before × 100, one decimal; 0 for an empty template. */
@@ -34,11 +71,15 @@ const MAX_PASSES = 20;
  * fixed point, so compressing the output again changes nothing (idempotent);
  * same input, same output.
  */
-export function compressPrompt(template: string): CompressedPrompt {
+export function compressPrompt(template: string, options: CompressOptions = {}): CompressedPrompt {
+  const level = options.level ?? 'conservative';
   const tokensBefore = countTokens(template);
   if (template.includes(MASK_OPEN) || template.includes(MASK_CLOSE)) {
-    return { text: template, transforms: [], tokensBefore, tokensAfter: tokensBefore, savingPct: 0 };
+    return { text: template, level, transforms: [], savings: [], tokensBefore, tokensAfter: tokensBefore, savingPct: 0 };
   }
+  const context: TransformContext = { abbreviations: options.abbreviations ?? DEFAULT_ABBREVIATIONS };
+  const order = orderedTransforms(level, options.sectionPriority);
+  const target = options.targetTokens ?? -1;
   const kept: string[] = [];
   let masked = template.replace(PROTECTED, (m) => {
     kept.push(m);
@@ -46,25 +87,55 @@ export function compressPrompt(template: string): CompressedPrompt {
   });
   const unmask = (s: string): string => s.replace(/\uE000(\d+)\uE001/g, (_m, i: string) => kept[Number(i)] ?? '');
 
-  const applied: CompressionTransform[] = [];
+  const saved = new Map<CompressionTransform, number>();
   let tokens = tokensBefore;
   let length = template.length;
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
+  for (let pass = 0; pass < MAX_PASSES && tokens > target; pass++) {
     let changed = false;
-    for (const name of COMPRESSION_TRANSFORMS) {
-      const candidate = TRANSFORM_FNS[name](masked);
+    for (const name of order) {
+      if (tokens <= target) break;
+      const candidate = TRANSFORM_FNS[name](masked, context);
       if (candidate === masked) continue;
       const text = unmask(candidate);
       const candidateTokens = countTokens(text);
       if (candidateTokens > tokens || (candidateTokens === tokens && text.length >= length)) continue;
       masked = candidate;
+      saved.set(name, (saved.get(name) ?? 0) + tokens - candidateTokens);
       tokens = candidateTokens;
       length = text.length;
       changed = true;
-      if (!applied.includes(name)) applied.push(name);
     }
     if (!changed) break;
   }
   const savingPct = tokensBefore === 0 ? 0 : Math.round(((tokensBefore - tokens) / tokensBefore) * 1000) / 10;
-  return { text: unmask(masked), transforms: applied, tokensBefore, tokensAfter: tokens, savingPct };
+  const savings = [...saved].map(([name, tokensSaved]) => ({ name, tokensSaved }));
+  return { text: unmask(masked), level, transforms: [...saved.keys()], savings, tokensBefore, tokensAfter: tokens, savingPct };
+}
+
+/** The level's transforms, those cutting from higher-priority sections first (stable otherwise). */
+function orderedTransforms(level: CompressionLevel, priority: readonly PromptSection[] | undefined): readonly CompressionTransform[] {
+  const transforms = transformsFor(level);
+  if (priority === undefined || priority.length === 0) return transforms;
+  const rank = (section: PromptSection): number => {
+    const at = priority.indexOf(section);
+    return at >= 0 ? at : priority.length + PROMPT_SECTIONS.indexOf(section);
+  };
+  return [...transforms].sort((a, b) => rank(TRANSFORM_SECTION[a]) - rank(TRANSFORM_SECTION[b]));
+}
+
+const libraries = new WeakMap<object, AbbreviationLibrary>();
+
+/**
+ * The options the daemon compresses with at `level`: the built-in
+ * abbreviation library with `actions.compression.abbreviations` over it.
+ * The CLI's `compress` uses the same, so its preview is what the daemon proposes.
+ */
+export function compressionOptionsFor(config: Config, level: CompressionLevel, sectionPriority?: readonly PromptSection[]): CompressOptions {
+  const configured = config.actions.compression.abbreviations;
+  let library = libraries.get(configured);
+  if (library === undefined) {
+    library = Object.keys(configured).length === 0 ? DEFAULT_ABBREVIATIONS : { ...DEFAULT_ABBREVIATIONS, ...configured };
+    libraries.set(configured, library);
+  }
+  return { level, abbreviations: library, ...(sectionPriority !== undefined ? { sectionPriority } : {}) };
 }

@@ -2,10 +2,12 @@ import type { Config, VariantConfig } from '../config/schema.js';
 import type { VariantRef } from '../core/decision.js';
 import { ALL_PATTERNS, stepPattern, type Pattern } from '../core/patterns.js';
 
-/** Separator of derived candidate names: `${variant}~${pattern}`, `${variant}~compressed`, `${variant}~${tier}`. */
+/** Separator of derived candidate names: `${variant}~${pattern}`, `${variant}~compressed`, `${variant}~compressed-aggressive`, `${variant}~${tier}`. */
 export const DERIVED_SEPARATOR = '~';
 /** Suffix of a derived token-compressed candidate's name. */
 export const COMPRESSED_SUFFIX = 'compressed';
+/** Suffix of a derived, aggressively compressed candidate (the step after a promoted conservative one). */
+export const AGGRESSIVE_SUFFIX = 'compressed-aggressive';
 
 /** A change proposal before it becomes an action record. */
 export interface Candidate {
@@ -68,10 +70,13 @@ export function patternCandidate(
 }
 
 /**
- * A token-optimization candidate: the variant's registered `compressed`
- * variant when configured, else a derived `${variant}~compressed` (unless the
- * variant already is a compressed one), together with the next lower budget
- * tier. With no compression available but a lower tier, the candidate is
+ * A token-optimization candidate, one compression level at a time so the A/B
+ * test guards quality at each step: from an uncompressed variant, its
+ * registered `compressed` variant when configured, else a derived
+ * `${variant}~compressed` (conservative rewrite); from a conservative one
+ * (promoted, and still over budget), `${base}~compressed-aggressive`; from an
+ * aggressive one, no further compression. Together with the next lower budget
+ * tier. With no compression step left but a lower tier, the candidate is
  * `${variant}~${tier}`. Null when neither is available.
  */
 export function tokenCandidate(config: Config, route: string, variant: string, observed: Pattern | null): Candidate | null {
@@ -79,7 +84,7 @@ export function tokenCandidate(config: Config, route: string, variant: string, o
   const tier = currentTier(config, route, variant);
   const maxTokens = config.actions.budget_tiers[tier]?.max_tokens;
   const registeredName = variantConfig(config, route, variant)?.compressed;
-  const compressedName = registeredName ?? (isCompressed(config, route, variant) ? null : `${variant}${DERIVED_SEPARATOR}${COMPRESSED_SUFFIX}`);
+  const compressedName = registeredName ?? nextCompressedName(config, route, variant);
   const lower = lowerTier(config, tier);
   if (compressedName === null && lower === null) return null;
   const name = compressedName ?? `${variant}${DERIVED_SEPARATOR}${lower!.name}`;
@@ -88,6 +93,24 @@ export function tokenCandidate(config: Config, route: string, variant: string, o
     from: ref(variant, pattern, tier, maxTokens),
     to: ref(name, toPattern, lower?.name ?? tier, lower?.maxTokens ?? maxTokens),
   };
+}
+
+/**
+ * The compression level a token-optimization candidate's template is derived
+ * at, from its name: `aggressive` for a `~compressed-aggressive` variant,
+ * otherwise `conservative`.
+ */
+export function compressionLevelOf(variant: string): 'conservative' | 'aggressive' {
+  return variant.endsWith(`${DERIVED_SEPARATOR}${AGGRESSIVE_SUFFIX}`) ? 'aggressive' : 'conservative';
+}
+
+/** The derived name of the next compression step; null when the variant is already compressed aggressively. */
+function nextCompressedName(config: Config, route: string, variant: string): string | null {
+  if (variant.endsWith(`${DERIVED_SEPARATOR}${AGGRESSIVE_SUFFIX}`)) return null;
+  if (!isCompressed(config, route, variant)) return `${variant}${DERIVED_SEPARATOR}${COMPRESSED_SUFFIX}`;
+  const conservativeSuffix = `${DERIVED_SEPARATOR}${COMPRESSED_SUFFIX}`;
+  const base = variant.endsWith(conservativeSuffix) ? variant.slice(0, -conservativeSuffix.length) : variant;
+  return `${base}${DERIVED_SEPARATOR}${AGGRESSIVE_SUFFIX}`;
 }
 
 /** True when the variant is a compressed one: a derived `~compressed` name or another variant's registered `compressed`. */

@@ -16,6 +16,8 @@ Usage:
   promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]
                                                    pre-deployment performance gate (exit 0 pass, 1 fail, 3 inconclusive, 2 bad input)
   promptpilot validate-config FILE                 check a config file (exit 0 valid, 1 invalid)
+  promptpilot compress FILE|- [--json] [--level conservative|aggressive] [--config FILE]
+                                                   preview the token-optimized template the daemon would propose
 
 Environment: PROMPTPILOT_CONFIG, PROMPTPILOT_PORT, PROMPTPILOT_REDIS_URL, PROMPTPILOT_KAFKA_BROKERS,
              PROMPTPILOT_API_TOKEN, PROMPTPILOT_LOG_LEVEL
@@ -25,6 +27,7 @@ const HELP: Record<string, string> = {
   run: `Usage: promptpilot run [--config FILE]\n\nRuns the daemon: POST /v1/events, OTLP /v1/traces and /v1/metrics, GET /v1/routes, /v1/decisions,\n/v1/assign, /healthz, /readyz, /metrics. Stops cleanly on SIGTERM/SIGINT (exit 0).\nWithout --config (or PROMPTPILOT_CONFIG) it runs on the embedded defaults: in-memory state, no Kafka, no Redis.`,
   replay: `Usage: promptpilot replay --input FILE.ndjson [--config FILE]\n\nFeeds recorded events (wire format v1, one JSON object per line) through the daemon's pipeline in\nevent time and prints every decision record as NDJSON on stdout, identically on every run.\nBad lines are reported on stderr with their line numbers and skipped.`,
   gate: `Usage: promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]\n\nPre-deployment performance gate: compares two recorded runs with the A/B tester's statistics and\nprints a JSON verdict with per-gate evidence. Exit 0 pass, 1 fail (regression), 3 inconclusive,\n2 bad input or usage.`,
+  compress: `Usage: promptpilot compress FILE|- [--json] [--level conservative|aggressive] [--config FILE]\n\nPrints the token-optimized candidate the daemon derives from a prompt template (FILE, or stdin for '-'):\nthe same deterministic rewrites, measured with the o200k_base tokenizer, each kept only where it saves\ntokens; placeholders ({{x}}, {x}, \${x}), {% %}/{# #} template logic and code stay byte-identical.\nconservative (default) drops courtesy, hedging and meta-instructions and turns prose into lists and\noutput specs; aggressive also goes telegraphic. --json prints {"template","tokens_before","tokens_after",\n"saving_pct","level","transforms":[{"name","tokens_saved"}]}. --config applies actions.compression.\nCompressing the output again changes nothing. Exit 0; bad input or usage: one line, exit 2.`,
   'validate-config': `Usage: promptpilot validate-config FILE\n\nValidates a config file against the schema. Exit 0 when valid; otherwise prints one line naming\nthe offending path and exits 1.`,
 };
 
@@ -82,6 +85,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
         process.stdout.write(`${file}: valid\n`);
         return 0;
+      }
+      case 'compress': {
+        const { runCompressCommand } = await import('./compressCommand.js');
+        return await runCompressCommand(rest, { stdout: process.stdout, stdin: process.stdin });
       }
       default:
         return usageError(`unknown command '${command}'`);

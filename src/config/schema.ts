@@ -300,6 +300,18 @@ export const ConfigSchema = z
           research: { max_tokens: 8000, pattern: 'tree_of_thought' },
         }),
         default_tier: z.string().default('standard'),
+        /** Prompt compression for token_optimization candidates. */
+        compression: z
+          .object({
+            /** Abbreviation library entries (full phrase → short form) added to the built-in one; an entry applies only where the tokenizer counts the short form as fewer tokens. */
+            abbreviations: z
+              .record(z.string().min(1).max(200), z.string().max(200))
+              .default({})
+              .describe('Abbreviation library entries (full phrase → short form) added to the built-in one; an entry applies only where the tokenizer counts the short form as fewer tokens.'),
+          })
+          .strict()
+          .default({ abbreviations: {} })
+          .describe('Prompt compression for token_optimization candidates.'),
       })
       .strict()
       .default({
@@ -312,6 +324,7 @@ export const ConfigSchema = z
           research: { max_tokens: 8000, pattern: 'tree_of_thought' },
         },
         default_tier: 'standard',
+        compression: { abbreviations: {} },
       }),
     /** USD per million tokens by model, used when an event has no cost_usd. */
     prices: z.record(z.string(), PriceSchema).default(DEFAULT_PRICES).describe('USD per million tokens by model, used when an event has no cost_usd.'),

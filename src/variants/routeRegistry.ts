@@ -10,8 +10,14 @@ export interface VariantInfo {
   readonly maxTokens: number | null;
   /** Prompt template, when registered or derived (token optimization). */
   readonly template: string | null;
-  /** How a derived compressed template was made (tokenizer counts). */
-  readonly compression: { readonly tokensBefore: number; readonly tokensAfter: number; readonly savingPct: number; readonly transforms: readonly string[] } | null;
+  /** How a derived compressed template was made (tokenizer counts, level, tokens each transform saved). */
+  readonly compression: {
+    readonly level: string;
+    readonly tokensBefore: number;
+    readonly tokensAfter: number;
+    readonly savingPct: number;
+    readonly transforms: readonly { readonly name: string; readonly tokensSaved: number }[];
+  } | null;
   /** Where it came from: config, the API, traffic, or an action. */
   readonly source: 'config' | 'api' | 'traffic' | 'action';
 }

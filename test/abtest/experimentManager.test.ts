@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { compressPrompt } from '../../src/actions/compressPrompt.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActionRecord, DecisionRecord, ExperimentRecord } from '../../src/core/decision.js';
 import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
@@ -146,5 +148,30 @@ describe('ExperimentManager', () => {
     expect(params['tokens_after']).toBeLessThan(params['tokens_before'] as number);
     expect(params['token_saving_pct']).toBeGreaterThan(5);
     expect(params['max_tokens']).toBe(1500);
+  });
+
+  it('token_optimization: the record carries tokens before/after and what each transform saved; aggressive only from a compressed baseline', () => {
+    const template = readFileSync('test/fixtures/prompts/code_review_guide.txt', 'utf8');
+    const config = parseConfig({ routes: { review: { variants: [{ name: 'v1', template }] } } });
+    const manager = new ExperimentManager(config);
+    const to = { variant: 'v1~compressed', tier: 'standard', max_tokens: 1500 };
+    const started = experiments(manager.onBoundary('review', T0, [action({ route: 'review', kind: 'token_optimization', from: { variant: 'v1' }, to })]))[0]!;
+    const conservative = compressPrompt(template, { level: 'conservative' });
+    expect(started['compression']).toEqual({
+      level: 'conservative', tokens_before: conservative.tokensBefore, tokens_after: conservative.tokensAfter, saving_pct: conservative.savingPct,
+      transforms: conservative.savings.map((s) => ({ name: s.name, tokens_saved: s.tokensSaved })),
+    });
+    expect((started['params'] as Record<string, unknown>)['template']).toBe(conservative.text);
+    // After the conservative candidate is promoted, the next step compresses its template aggressively.
+    manager.decideManually(started.id, 'promote', T0 + 1000);
+    const next = new ExperimentManager(config);
+    next.registry.register('review', { variant: 'v1~compressed', pattern: null, tier: 'standard', maxTokens: 1500, template: conservative.text, compression: null, source: 'action' });
+    const aggressiveTo = { variant: 'v1~compressed-aggressive', tier: 'economy', max_tokens: 500 };
+    const second = experiments(next.onBoundary('review', T0, [action({ id: 'a2', route: 'review', kind: 'token_optimization', from: { variant: 'v1~compressed' }, to: aggressiveTo })]))[0]!;
+    const evidence = second['compression'] as { level: string; tokens_before: number; tokens_after: number };
+    expect(evidence.level).toBe('aggressive');
+    expect(evidence.tokens_before).toBe(conservative.tokensAfter);
+    expect(evidence.tokens_after).toBeLessThan(evidence.tokens_before);
+    expect(evidence.tokens_after / conservative.tokensBefore).toBeLessThanOrEqual(0.6);
   });
 });

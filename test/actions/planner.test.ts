@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NO_ACTION_YET, planAction, type PlanRequest } from '../../src/actions/planner.js';
+import { compressionLevelOf } from '../../src/actions/plannerCandidates.js';
 import { actionId } from '../../src/actions/plannerId.js';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import type { ActionKind } from '../../src/core/decision.js';
@@ -80,15 +81,26 @@ describe('planAction: token_optimization', () => {
     expect(record.to).toEqual({ variant: 'v1~compressed', pattern: 'tree_of_thought', tier: 'premium', max_tokens: 4000 });
   });
 
-  it('at the lowest tier still compresses; a compressed variant at the lowest tier has no step', () => {
+  it('at the lowest tier still compresses; an aggressively compressed variant at the lowest tier has no step', () => {
     const config = ConfigSchema.parse({ actions: { default_tier: 'economy' } });
     expect(planned(request('token_optimization', 'zero_shot'), config).to).toEqual({ variant: 'v1~compressed', pattern: 'zero_shot', tier: 'economy', max_tokens: 500 });
-    expect(planAction(request('token_optimization', 'zero_shot', { variant: 'v1~compressed' }), NO_ACTION_YET, config)).toMatchObject({ outcome: 'skipped', reason: 'no_step' });
+    expect(planAction(request('token_optimization', 'zero_shot', { variant: 'v1~compressed-aggressive' }), NO_ACTION_YET, config)).toMatchObject({ outcome: 'skipped', reason: 'no_step' });
   });
 
-  it('a compressed variant above the lowest tier only lowers the tier', () => {
-    const record = planned(request('token_optimization', 'few_shot', { variant: 'v1~compressed' }));
-    expect(record.to).toEqual({ variant: 'v1~compressed~economy', pattern: 'few_shot', tier: 'economy', max_tokens: 500 });
+  it('conservative first, aggressive only from a (promoted) conservative variant, then only the tier', () => {
+    const config = ConfigSchema.parse({ actions: { default_tier: 'economy' } });
+    const second = planned(request('token_optimization', 'zero_shot', { variant: 'v1~compressed' }), config);
+    expect(second.to).toEqual({ variant: 'v1~compressed-aggressive', pattern: 'zero_shot', tier: 'economy', max_tokens: 500 });
+    expect(compressionLevelOf('v1~compressed')).toBe('conservative');
+    expect(compressionLevelOf(second.to.variant)).toBe('aggressive');
+    // A registered compressed variant is a conservative step too: the next one is aggressive.
+    const registered = ConfigSchema.parse({ routes: { support: { variants: [{ name: 'v1', compressed: 'v1-short' }, { name: 'v1-short' }] } } });
+    expect(planned(request('token_optimization', 'few_shot', { variant: 'v1-short' }), registered).to.variant).toBe('v1-short~compressed-aggressive');
+  });
+
+  it('an aggressively compressed variant above the lowest tier only lowers the tier', () => {
+    const record = planned(request('token_optimization', 'few_shot', { variant: 'v1~compressed-aggressive' }));
+    expect(record.to).toEqual({ variant: 'v1~compressed-aggressive~economy', pattern: 'few_shot', tier: 'economy', max_tokens: 500 });
   });
 });
 

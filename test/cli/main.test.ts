@@ -19,7 +19,7 @@ const tmpFile = (name: string, text: string): string => {
 
 describe('promptpilot CLI', () => {
   it('--help everywhere, exit 0', () => {
-    for (const args of [['--help'], ['run', '--help'], ['replay', '--help'], ['gate', '--help'], ['validate-config', '--help']]) {
+    for (const args of [['--help'], ['run', '--help'], ['replay', '--help'], ['gate', '--help'], ['validate-config', '--help'], ['compress', '--help']]) {
       const r = run(...args);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Usage');
@@ -34,6 +34,28 @@ describe('promptpilot CLI', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
+
+  it('compress: the daemon\'s candidate on stdout or as JSON; stdin with -; idempotent; bad input is one line', () => {
+    const file = 'test/fixtures/prompts/code_review_guide.txt';
+    const json = run('compress', file, '--json', '--level', 'aggressive');
+    expect(json.code).toBe(0);
+    const out = JSON.parse(json.stdout) as { template: string; tokens_before: number; tokens_after: number; saving_pct: number; transforms: { name: string; tokens_saved: number }[] };
+    expect(Object.keys(out)).toEqual(['template', 'tokens_before', 'tokens_after', 'saving_pct', 'level', 'transforms']);
+    expect(out.saving_pct).toBeGreaterThanOrEqual(40);
+    expect(out.transforms.reduce((sum, t) => sum + t.tokens_saved, 0)).toBe(out.tokens_before - out.tokens_after);
+    const text = run('compress', file);
+    expect(text.code).toBe(0);
+    const again = spawnSync(process.execPath, [CLI, 'compress', '-', '--json'], { input: text.stdout, encoding: 'utf8', env: { ...process.env, PROMPTPILOT_CONFIG: '' } });
+    const second = JSON.parse(again.stdout) as { template: string; transforms: unknown[] };
+    expect(second.template + '\n').toBe(text.stdout);
+    expect(second.transforms.filter((t) => (t as { tokens_saved: number }).tokens_saved > 0)).toEqual([]);
+    for (const args of [['compress', 'nope.txt'], ['compress', file, '--level', 'extreme'], ['compress', tmpFile('empty.txt', '  \n')]]) {
+      const r = run(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  }, 300_000);
 
   it('validate-config: the shipped configs are valid; a bad one names the path (exit 1)', () => {
     expect(run('validate-config', 'config/default.yaml').code).toBe(0);
