@@ -1,3 +1,4 @@
+import { stringifyRounded } from './jsonNumbers.js';
 import type { Pattern } from './patterns.js';
 
 /** Severity of a trigger. */
@@ -123,10 +124,5 @@ export type DecisionRecord = TriggerRecord | ActionRecord | ExperimentRecord;
  * the same input is byte-identical.
  */
 export function formatRecord(record: DecisionRecord): string {
-  return JSON.stringify(record, roundNumbers);
-}
-
-function roundNumbers(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isInteger(value)) return Number(value.toPrecision(12));
-  return value;
+  return stringifyRounded(record);
 }

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../../config/schema.js';
-import type { DecisionRecord } from '../../core/decision.js';
+import { formatRecord, type DecisionRecord } from '../../core/decision.js';
+import { stringifyRounded } from '../../core/jsonNumbers.js';
 import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js';
 import type { WindowStats } from '../../windows/windowStats.js';
 import { registerEventsRoute } from './eventsRoute.js';
@@ -26,7 +27,7 @@ export function routeView(route: string, stats: readonly WindowStats[]): object 
       variant: s.variant,
       pattern: s.pattern,
       count: s.count,
-      latency_ms: s.latencyMs === null ? null : { p50: round(s.latencyMs.p50), p95: round(s.latencyMs.p95), p99: round(s.latencyMs.p99) },
+      latency_ms: s.latencyMs === null ? null : { p50: s.latencyMs.p50, p95: s.latencyMs.p95, p99: s.latencyMs.p99 },
       error_rate: s.errorRate,
       cost_per_task_usd: s.costPerTaskUsd,
       tokens_per_quality_point: s.tokensPerQualityPoint,
@@ -37,10 +38,6 @@ export function routeView(route: string, stats: readonly WindowStats[]): object 
       window: { start: s.windowStartMs, end: s.windowEndMs },
     })),
   };
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
 
 const INT = /^\d+$/;
@@ -56,6 +53,9 @@ export async function buildHttpServer(
   options: { onInternalError?: (err: unknown) => void } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: config.server.body_limit_bytes, return503OnClosing: true });
+  // Every JSON answer rounds like the decision records (12 significant digits), so an API client and a
+  // replay reader see the same numbers.
+  app.setReplySerializer((payload) => stringifyRounded(payload));
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string; retriable?: boolean }, _request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : err.retriable === true ? 503 : 500;
@@ -97,7 +97,7 @@ export async function buildHttpServer(
     const entries = await backend.decisions.query(query);
     const last = entries[entries.length - 1];
     if (String(request.headers.accept ?? '').includes('ndjson')) {
-      return reply.type('application/x-ndjson').send(entries.map((e) => JSON.stringify(e.record) + '\n').join(''));
+      return reply.type('application/x-ndjson').send(entries.map((e) => formatRecord(e.record) + '\n').join(''));
     }
     return { decisions: entries.map((e) => e.record), next: last?.seq ?? query.after ?? 0 };
   });

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { buildHttpServer } from '../../../src/adapters/http/server.js';
+import { MemoryDecisionLog } from '../../../src/adapters/memory/memoryDecisionLog.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { formatRecord, type TriggerRecord } from '../../../src/core/decision.js';
+import type { WindowStats } from '../../../src/streams/windowStats.js';
+
+const stats: WindowStats = {
+  route: 'r', variant: 'v', pattern: 'few_shot', windowStartMs: 0, windowEndMs: 300_000,
+  count: 3, errorCount: 1, latencyMs: { p50: 1234.56789012345678, p95: 2000.0000000001, p99: 2500.123456789012 },
+  meanLatencyMs: 1500, errorRate: 1 / 3, costPerTaskUsd: 0.1 + 0.2, totalCostUsd: 0.6, tokensPerRequest: 400 / 3,
+  tokensPerQualityPoint: 2 / 3, meanQuality: 0.9, qualityCount: 3, accuracy: 2 / 3, accuracyCount: 3,
+  consistency: null, consistencyCount: 0, satisfaction: 0.7, satisfactionCount: 3,
+};
+
+const trigger: TriggerRecord = {
+  type: 'trigger', ts: 300_000, route: 'r', variant: 'v', rule: 'accuracy_drop', metric: 'accuracy', value: 2 / 3, threshold: 0.9,
+  severity: 'warning', state: 'firing',
+  evidence: { window_ms: 300_000, window_start: 0, window_end: 300_000, samples: 3, threshold_from: { kind: 'absolute' }, held_ms: 0, ci: [0.1 + 0.2, 1 / 7] },
+};
+
+async function server() {
+  const decisions = new MemoryDecisionLog();
+  await decisions.append([trigger]);
+  return buildHttpServer(parseConfig({}), {
+    ingestor: { submit: async () => ({ accepted: 0, rejected: 0, errors: [] }) },
+    decisions,
+    routeNames: () => ['r'],
+    liveStats: (route) => (route === 'r' ? [stats] : null),
+    ready: () => true,
+    metricsText: async () => '',
+  });
+}
+
+describe('HTTP API numbers', () => {
+  it('route statistics are rounded to 12 significant digits, like replay records', async () => {
+    const app = await server();
+    const res = await app.inject({ method: 'GET', url: '/v1/routes/r' });
+    expect(res.body).toContain('"error_rate":0.333333333333,');
+    expect(res.body).toContain('"cost_per_task_usd":0.3,');
+    expect(res.body).toContain('"p50":1234.56789012,');
+    expect(res.body).toContain('"p95":2000,');
+    expect(res.body).toContain('"consistency":null');
+    const all = await app.inject({ method: 'GET', url: '/v1/routes' });
+    expect(all.body).toContain('"tokens_per_request":133.333333333');
+    await app.close();
+  });
+
+  it('the decision log answers with the same bytes replay writes, in JSON and NDJSON', async () => {
+    const app = await server();
+    const json = await app.inject({ method: 'GET', url: '/v1/decisions' });
+    expect(json.body).toContain(formatRecord(trigger));
+    expect(json.body).toContain('"ci":[0.3,0.142857142857]');
+    const ndjson = await app.inject({ method: 'GET', url: '/v1/decisions', headers: { accept: 'application/x-ndjson' } });
+    expect(ndjson.body).toBe(`${formatRecord(trigger)}\n`);
+    await app.close();
+  });
+});
