@@ -1,14 +1,19 @@
 import type { Rule } from '../config/schema.js';
 import type { MetricName, ThresholdSource } from '../core/decision.js';
 import type { WindowStats } from '../windows/windowStats.js';
+import { metricInterval, type IntervalMethod } from './metricInterval.js';
 import { metricSamples, metricValue } from './metricValue.js';
 import type { ResolvedThreshold } from './threshold.js';
 
 /**
  * One rule checked against one window, with its evidence. `breached` means the
- * rule's condition holds; `clear` means the value is on the good side of the
+ * window shows the breach with confidence: the whole `confidence` interval of
+ * the metric lies on the bad side of the threshold (for `gt`: its lower bound
+ * is above it). `clear` means the point estimate is on the good side of the
  * threshold by at least the rule's `hysteresis_pct` (the only state in which a
- * firing rule counts toward resolving). Values between the two are neither.
+ * firing rule counts toward resolving). Windows between the two are neither:
+ * that dead band — the interval's half-width plus the hysteresis band — is
+ * what keeps a noisy or hovering metric from opening episode after episode.
  */
 export interface Detection {
   readonly route: string;
@@ -22,6 +27,11 @@ export interface Detection {
   readonly thresholdFrom: ThresholdSource;
   readonly breached: boolean;
   readonly clear: boolean;
+  /** Two-sided interval of the metric at `confidence` (an unbounded side is ±Infinity). */
+  readonly lower: number;
+  readonly upper: number;
+  readonly confidence: number;
+  readonly method: IntervalMethod;
   /** Samples behind `value` (see `metricSamples`). */
   readonly samples: number;
   readonly windowStartMs: number;
@@ -41,7 +51,8 @@ export function detect(stats: WindowStats, rule: Rule, threshold: ResolvedThresh
   const samples = metricSamples(stats, rule.metric);
   if (samples < rule.min_samples || samples <= 0) return null;
   const band = (Math.abs(threshold.value) * rule.hysteresis_pct) / 100;
-  const breached = rule.op === 'gt' ? value > threshold.value : value < threshold.value;
+  const interval = metricInterval(stats, rule.metric, value, rule.confidence);
+  const breached = rule.op === 'gt' ? interval.lower > threshold.value : interval.upper < threshold.value;
   const clear = rule.op === 'gt' ? value <= threshold.value - band : value >= threshold.value + band;
   return {
     route: stats.route,
@@ -54,6 +65,10 @@ export function detect(stats: WindowStats, rule: Rule, threshold: ResolvedThresh
     thresholdFrom: threshold.from,
     breached,
     clear,
+    lower: interval.lower,
+    upper: interval.upper,
+    confidence: rule.confidence,
+    method: interval.method,
     samples,
     windowStartMs: stats.windowStartMs,
     windowEndMs: stats.windowEndMs,

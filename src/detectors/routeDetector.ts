@@ -234,6 +234,9 @@ function triggerRecord(rule: Rule, detection: Detection, transition: RuleTransit
       samples: detection.samples,
       threshold_from: detection.thresholdFrom,
       held_ms: transition.heldMs,
+      ci: [detection.lower, detection.upper],
+      confidence: detection.confidence,
+      ci_method: detection.method,
     },
   };
 }

@@ -166,13 +166,23 @@ export class QuantileSketch {
    */
   quantile(q: number): number | null {
     if (this.total <= 0 || Number.isNaN(q)) return null;
-    const rank = (q < 0 ? 0 : q > 1 ? 1 : q) * (this.total - 1);
+    return this.valueAtRank((q < 0 ? 0 : q > 1 ? 1 : q) * (this.total - 1));
+  }
+
+  /**
+   * Value of the element at 0-based `rank` of the sorted input (clamped to
+   * [0, n − 1]), within the relative accuracy; null when empty. The order
+   * statistic behind {@link quantile}, for rank-based confidence intervals.
+   */
+  valueAtRank(rank: number): number | null {
+    if (this.total <= 0 || Number.isNaN(rank)) return null;
+    const r = rank < 0 ? 0 : rank > this.total - 1 ? this.total - 1 : rank;
     let cumulative = this.zeroCount;
-    if (cumulative > rank) return 0;
+    if (cumulative > r) return 0;
     const bins = this.bins;
     for (let i = this.minIndex; i <= this.maxIndex; i++) {
       cumulative += bins[i - this.offset]!;
-      if (cumulative > rank) return this.valueOf(i);
+      if (cumulative > r) return this.valueOf(i);
     }
     return this.maxIndex >= this.minIndex ? this.valueOf(this.maxIndex) : 0;
   }

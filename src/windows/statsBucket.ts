@@ -34,15 +34,25 @@ export class StatsBucket {
   outputTokens = 0;
   /** Events carrying `inputTokens` or `outputTokens`. */
   tokenEvents = 0;
+  /** Σ (input + output tokens)² over those events (spread for confidence intervals). */
+  tokensSquaredSum = 0;
   /** Sum of `costUsd` over every event carrying it (failed calls included), USD. */
   costSumUsd = 0;
   /** Events carrying `costUsd`. */
   costEvents = 0;
   /** Successful (non-error) events carrying `costUsd`: the divisor of cost per task. */
   costSuccessEvents = 0;
+  /** Σ cost² over events carrying `costUsd`, USD². */
+  costSquaredSumUsd2 = 0;
+  /** Σ cost over the successful events carrying `costUsd`, USD. */
+  costSuccessSumUsd = 0;
   /** Sum and count of `quality` scores ([0, 1]). */
   qualitySum = 0;
   qualityCount = 0;
+  qualitySquaredSum = 0;
+  /** Σ tokens × quality and the count of events carrying both (their covariance). */
+  tokensQualitySum = 0;
+  tokensQualityCount = 0;
   /** Events with `correct: true`, and events carrying `correct`. */
   correctTrue = 0;
   correctTotal = 0;
@@ -52,6 +62,7 @@ export class StatsBucket {
   /** Sum and count of `satisfaction` scores ([0, 1]). */
   satisfactionSum = 0;
   satisfactionCount = 0;
+  satisfactionSquaredSum = 0;
 
   /** @param relativeAccuracy and @param maxBins configure the latency sketch (see {@link QuantileSketch}). */
   constructor(relativeAccuracy = 0.01, maxBins = 2048) {
@@ -76,20 +87,33 @@ export class StatsBucket {
     this.latencySumMs += event.latencyMs;
     const input = event.inputTokens;
     const output = event.outputTokens;
+    let tokens = -1;
     if (input !== undefined || output !== undefined) {
       this.tokenEvents++;
+      tokens = (input ?? 0) + (output ?? 0);
+      this.tokensSquaredSum += tokens * tokens;
       if (input !== undefined) this.inputTokens += input;
       if (output !== undefined) this.outputTokens += output;
     }
     const cost = costUsd;
     if (cost !== undefined) {
       this.costSumUsd += cost;
+      this.costSquaredSumUsd2 += cost * cost;
       this.costEvents++;
-      if (!failed) this.costSuccessEvents++;
+      if (!failed) {
+        this.costSuccessEvents++;
+        this.costSuccessSumUsd += cost;
+      }
     }
-    if (event.quality !== undefined) {
-      this.qualitySum += event.quality;
+    const quality = event.quality;
+    if (quality !== undefined) {
+      this.qualitySum += quality;
+      this.qualitySquaredSum += quality * quality;
       this.qualityCount++;
+      if (tokens >= 0) {
+        this.tokensQualitySum += tokens * quality;
+        this.tokensQualityCount++;
+      }
     }
     if (event.correct !== undefined) {
       this.correctTotal++;
@@ -101,6 +125,7 @@ export class StatsBucket {
     }
     if (event.satisfaction !== undefined) {
       this.satisfactionSum += event.satisfaction;
+      this.satisfactionSquaredSum += event.satisfaction * event.satisfaction;
       this.satisfactionCount++;
     }
   }
@@ -153,6 +178,13 @@ export class StatsBucket {
     this.inputTokens = 0;
     this.outputTokens = 0;
     this.tokenEvents = 0;
+    this.tokensSquaredSum = 0;
+    this.costSquaredSumUsd2 = 0;
+    this.costSuccessSumUsd = 0;
+    this.qualitySquaredSum = 0;
+    this.tokensQualitySum = 0;
+    this.tokensQualityCount = 0;
+    this.satisfactionSquaredSum = 0;
     this.costSumUsd = 0;
     this.costEvents = 0;
     this.costSuccessEvents = 0;
@@ -168,7 +200,7 @@ export class StatsBucket {
 
   /** Approximate heap bytes held by this bucket. */
   approxBytes(): number {
-    return 200 + this.latencyMs.approxBytes();
+    return 256 + this.latencyMs.approxBytes();
   }
 
   private combine(o: StatsBucket, sign: 1 | -1): void {
@@ -189,5 +221,12 @@ export class StatsBucket {
     this.consistentTotal += sign * o.consistentTotal;
     this.satisfactionSum += sign * o.satisfactionSum;
     this.satisfactionCount += sign * o.satisfactionCount;
+    this.tokensSquaredSum += sign * o.tokensSquaredSum;
+    this.costSquaredSumUsd2 += sign * o.costSquaredSumUsd2;
+    this.costSuccessSumUsd += sign * o.costSuccessSumUsd;
+    this.qualitySquaredSum += sign * o.qualitySquaredSum;
+    this.tokensQualitySum += sign * o.tokensQualitySum;
+    this.tokensQualityCount += sign * o.tokensQualityCount;
+    this.satisfactionSquaredSum += sign * o.satisfactionSquaredSum;
   }
 }

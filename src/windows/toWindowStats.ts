@@ -52,6 +52,22 @@ export function toWindowStats(
     consistencyCount: total.consistentTotal,
     satisfaction: ratio(total.satisfactionSum, total.satisfactionCount),
     satisfactionCount: total.satisfactionCount,
+    spread: {
+      latency: total.latencyMs,
+      tokenEvents: total.tokenEvents,
+      tokensSum: total.inputTokens + total.outputTokens,
+      tokensSquaredSum: total.tokensSquaredSum,
+      qualitySum: total.qualitySum,
+      qualitySquaredSum: total.qualitySquaredSum,
+      tokensQualitySum: total.tokensQualitySum,
+      tokensQualityCount: total.tokensQualityCount,
+      costEvents: total.costEvents,
+      costSquaredSumUsd2: total.costSquaredSumUsd2,
+      costSuccessSumUsd: total.costSuccessSumUsd,
+      costSuccessEvents: total.costSuccessEvents,
+      satisfactionSum: total.satisfactionSum,
+      satisfactionSquaredSum: total.satisfactionSquaredSum,
+    },
   };
 }
 

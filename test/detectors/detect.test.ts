@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RuleSchema } from '../../src/config/schema.js';
 import { METRICS, type MetricName } from '../../src/core/decision.js';
 import { detect, metricSamples, metricValue, resolveThreshold, updateBaseline } from '../../src/detectors/index.js';
+import { StatsBucket } from '../../src/windows/statsBucket.js';
+import { toWindowStats } from '../../src/windows/toWindowStats.js';
 import { config, stats, T0 } from './fixtures.js';
 
 const rule = (input: Record<string, unknown>) => RuleSchema.parse({ name: 'r', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, ...input });
@@ -97,5 +99,34 @@ describe('updateBaseline', () => {
   it('ignores a window that does not end after the last update', () => {
     const b = updateBaseline(null, { value: 100, samples: 10, windowStartMs: 0, windowEndMs: 300_000 }, 60_000);
     expect(updateBaseline(b, { value: 999, samples: 10, windowStartMs: 0, windowEndMs: 300_000 }, 60_000)).toBe(b);
+  });
+});
+
+describe('detect: a breach needs evidence (the confidence interval past the threshold)', () => {
+  const windowOf = (correct: number, n: number) => {
+    const bucket = new StatsBucket();
+    for (let i = 0; i < n; i++) bucket.add({ ts: 0, route: 'r', variant: 'v', latencyMs: 100, isError: false, correct: i < correct });
+    return toWindowStats('r', 'v', 'few_shot', bucket, 0, 300_000);
+  };
+  const accuracyRule = rule({ metric: 'accuracy', op: 'lt', threshold: 0.9, hysteresis_pct: 1 });
+  const absolute = { value: 0.9, from: { kind: 'absolute' } } as const;
+
+  it('85 % of 60 calls is no evidence of accuracy below 90 %; 85 % of 3,000 is', () => {
+    const small = detect(windowOf(51, 60), accuracyRule, absolute)!;
+    expect(small).toMatchObject({ value: 0.85, breached: false, clear: false, confidence: 0.99, method: 'clopper_pearson' });
+    expect(small.upper).toBeGreaterThan(0.9);
+    const large = detect(windowOf(2550, 3000), accuracyRule, absolute)!;
+    expect(large).toMatchObject({ value: 0.85, breached: true, confidence: 0.99 });
+    expect(large.upper).toBeLessThan(0.9);
+    expect(large.lower).toBeLessThan(0.85);
+  });
+
+  it('confidence 0 compares the point estimate, as before', () => {
+    expect(detect(windowOf(51, 60), rule({ metric: 'accuracy', op: 'lt', threshold: 0.9, confidence: 0 }), absolute)).toMatchObject({ breached: true, method: 'point' });
+  });
+
+  it('config rejects a level between 0 and 0.5 or of 1 and more', () => {
+    expect(() => rule({ confidence: 0.3 })).toThrow(/0 \(point estimate\)/);
+    expect(() => rule({ confidence: 1 })).toThrow();
   });
 });

@@ -17,13 +17,13 @@ interface DefaultRuleCase {
 const DEFAULT_RULES: readonly DefaultRuleCase[] = [
   { rule: 'response_time_warning', breach: { p95: 3500 }, forMs: 60_000, threshold: 3000, severity: 'warning', warmupMs: 60_000 },
   { rule: 'response_time_critical', breach: { p95: 9000 }, forMs: 60_000, threshold: 8000, severity: 'critical', warmupMs: 60_000 },
-  { rule: 'accuracy_drop', breach: { accuracy: 0.8 }, forMs: 120_000, threshold: 0.9, severity: 'warning', warmupMs: 60_000 },
-  { rule: 'consistency_drop', breach: { consistency: 0.8 }, forMs: 120_000, threshold: 0.85, severity: 'warning', warmupMs: 60_000 },
+  { rule: 'accuracy_drop', breach: { accuracy: 0.8 }, forMs: 60_000, threshold: 0.9, severity: 'warning', warmupMs: 60_000 },
+  { rule: 'consistency_drop', breach: { consistency: 0.8 }, forMs: 60_000, threshold: 0.85, severity: 'warning', warmupMs: 60_000 },
   { rule: 'performance_degradation', breach: { p95: 2500 }, forMs: 120_000, threshold: 2400, severity: 'warning', warmupMs: 60_000, action: 'pattern_simplification' },
   { rule: 'cost_threshold_breach', breach: { costUsd: 0.13 }, forMs: 120_000, threshold: 0.125, severity: 'warning', warmupMs: 60_000, action: 'token_optimization' },
   // Baseline needs 500 distinct events: 100 in the first window, then 100 × 10 s / 5 min per evaluation.
   { rule: 'efficiency_drop', breach: { tokensPerQualityPoint: 70 }, forMs: 300_000, threshold: 60, severity: 'info', warmupMs: 25 * 60_000, action: 'token_optimization' },
-  { rule: 'quality_improvement_opportunity', breach: { accuracy: 0.93 }, forMs: 300_000, threshold: 0.95, severity: 'info', warmupMs: 60_000, action: 'pattern_enhancement' },
+  { rule: 'quality_improvement_opportunity', breach: { accuracy: 0.93 }, forMs: 240_000, threshold: 0.95, severity: 'info', warmupMs: 60_000, action: 'pattern_enhancement' },
 ];
 
 describe('RouteDetector with the default rules', () => {

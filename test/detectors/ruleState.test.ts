@@ -8,7 +8,8 @@ type Seen = 'breach' | 'mid' | 'clear' | 'none';
 function detection(seen: Exclude<Seen, 'none'>): Detection {
   return {
     route: 'r', variant: 'v', rule: 'x', metric: 'latency_p95_ms', op: 'gt', value: 1, threshold: 1,
-    thresholdFrom: { kind: 'absolute' }, breached: seen === 'breach', clear: seen === 'clear', samples: 50, windowStartMs: 0, windowEndMs: 1,
+    thresholdFrom: { kind: 'absolute' }, breached: seen === 'breach', clear: seen === 'clear', lower: 1, upper: 1, confidence: 0, method: 'point',
+    samples: 50, windowStartMs: 0, windowEndMs: 1,
   };
 }
 

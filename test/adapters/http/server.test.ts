@@ -3,7 +3,7 @@ import { buildHttpServer } from '../../../src/adapters/http/server.js';
 import { MemoryDecisionLog } from '../../../src/adapters/memory/memoryDecisionLog.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { formatRecord, type TriggerRecord } from '../../../src/core/decision.js';
-import type { WindowStats } from '../../../src/streams/windowStats.js';
+import type { WindowStats } from '../../../src/windows/windowStats.js';
 
 const stats: WindowStats = {
   route: 'r', variant: 'v', pattern: 'few_shot', windowStartMs: 0, windowEndMs: 300_000,

@@ -1,0 +1,139 @@
+import type { MetricName } from '../core/decision.js';
+import type { WindowStats } from '../windows/windowStats.js';
+import { betaQuantile, binomialCdf, normalQuantile } from './distributions.js';
+
+/**
+ * How a metric's interval was computed (trigger evidence `ci_method`):
+ * - `clopper_pearson`: exact binomial interval of a proportion (error rate,
+ *   accuracy, consistency); coverage ≥ the level for every n and p.
+ * - `order_statistic`: distribution-free interval of a quantile (p50/p95/p99)
+ *   from the binomial law of ranks, widened by the sketch's relative error;
+ *   coverage ≥ the level for any continuous latency distribution.
+ * - `normal_mean`: mean ± z·s/√n (tokens per request, satisfaction); asymptotic.
+ * - `delta_log_ratio`: ratio of means (cost per task, tokens per quality
+ *   point) on the log scale, variance by the delta method including the
+ *   numerator–denominator covariance; asymptotic.
+ * - `point`: no spread known (hand-built statistics): the point estimate.
+ */
+export type IntervalMethod = 'clopper_pearson' | 'order_statistic' | 'normal_mean' | 'delta_log_ratio' | 'point';
+
+/** A two-sided interval at a confidence level; an unbounded side is ±Infinity (JSON `null`). */
+export interface MetricInterval {
+  readonly lower: number;
+  readonly upper: number;
+  readonly method: IntervalMethod;
+}
+
+const QUANTILE_LEVEL: Partial<Record<MetricName, number>> = { latency_p50_ms: 0.5, latency_p95_ms: 0.95, latency_p99_ms: 0.99 };
+
+/**
+ * The two-sided `confidence` interval of `metric` in a window whose point
+ * value is `value` (from {@link metricValue}); each side is a one-sided bound
+ * at (1 + confidence)/2. Always contains `value`. Total: a level ≤ 0.5, no
+ * spread data, or a degenerate sample give the point `[value, value]`.
+ */
+export function metricInterval(stats: WindowStats, metric: MetricName, value: number, confidence: number): MetricInterval {
+  const spread = stats.spread;
+  if (spread === undefined || !(confidence > 0.5) || !(confidence < 1)) return point(value);
+  const tail = (1 - confidence) / 2;
+  const z = normalQuantile(1 - tail);
+  switch (metric) {
+    case 'latency_p50_ms':
+    case 'latency_p95_ms':
+    case 'latency_p99_ms':
+      return quantileInterval(stats, QUANTILE_LEVEL[metric] ?? 0.5, value, tail);
+    case 'error_rate':
+      return clopperPearson(stats.errorCount, stats.count, tail);
+    case 'accuracy':
+      return clopperPearson(Math.round(value * stats.accuracyCount), stats.accuracyCount, tail);
+    case 'consistency':
+      return clopperPearson(Math.round(value * stats.consistencyCount), stats.consistencyCount, tail);
+    case 'tokens_per_request':
+      return meanInterval(value, spread.tokensSquaredSum, spread.tokenEvents, z);
+    case 'satisfaction':
+      return meanInterval(value, spread.satisfactionSquaredSum, stats.satisfactionCount, z);
+    case 'cost_per_task_usd': {
+      // R = Σcost / Σsuccess over the events carrying a cost; linearized: Σ(cost_i − R·success_i)² / S².
+      const s = spread.costSuccessEvents;
+      if (!(s > 0) || !(value > 0)) return point(value);
+      const variance = (spread.costSquaredSumUsd2 - 2 * value * spread.costSuccessSumUsd + value * value * s) / (s * s);
+      return logInterval(value, Math.sqrt(Math.max(0, variance)) / value, z);
+    }
+    case 'tokens_per_quality_point': {
+      const nt = spread.tokenEvents;
+      const nq = stats.qualityCount;
+      if (!(nt > 1) || !(nq > 1) || !(value > 0)) return point(value);
+      const a = spread.tokensSum / nt;
+      const b = spread.qualitySum / nq;
+      if (!(a > 0) || !(b > 0)) return point(value);
+      const varA = (Math.max(0, spread.tokensSquaredSum / nt - a * a) * nt) / (nt - 1) / nt;
+      const varB = (Math.max(0, spread.qualitySquaredSum / nq - b * b) * nq) / (nq - 1) / nq;
+      const nBoth = spread.tokensQualityCount;
+      const covAB = nBoth > 0 ? ((spread.tokensQualitySum / nBoth - a * b) * nBoth) / (nt * nq) : 0;
+      const relVariance = varA / (a * a) + varB / (b * b) - (2 * covAB) / (a * b);
+      return logInterval(value, Math.sqrt(Math.max(0, relVariance)), z);
+    }
+  }
+}
+
+function point(value: number): MetricInterval {
+  return { lower: value, upper: value, method: 'point' };
+}
+
+/** Exact (Clopper–Pearson) interval for x successes in n trials, each side at one-sided level 1 − tail. */
+export function clopperPearson(x: number, n: number, tail: number): MetricInterval {
+  if (!(n > 0)) return { lower: 0, upper: 1, method: 'clopper_pearson' };
+  const k = Math.min(n, Math.max(0, Math.round(x)));
+  const lower = k === 0 ? 0 : betaQuantile(tail, k, n - k + 1);
+  const upper = k === n ? 1 : betaQuantile(1 - tail, k + 1, n - k);
+  return { lower, upper, method: 'clopper_pearson' };
+}
+
+function meanInterval(mean: number, squaredSum: number, n: number, z: number): MetricInterval {
+  if (!(n > 1)) return point(mean);
+  const variance = (Math.max(0, squaredSum / n - mean * mean) * n) / (n - 1);
+  const half = z * Math.sqrt(variance / n);
+  return { lower: mean - half, upper: mean + half, method: 'normal_mean' };
+}
+
+function logInterval(value: number, seLog: number, z: number): MetricInterval {
+  return { lower: value * Math.exp(-z * seLog), upper: value * Math.exp(z * seLog), method: 'delta_log_ratio' };
+}
+
+/**
+ * Order-statistic interval for the q-quantile: with X₍₁₎ ≤ … ≤ X₍ₙ₎ (1-based),
+ * P(X₍ⱼ₎ ≤ ξ_q) = P(Bin(n, q) ≥ j), so the lower bound is X₍ⱼ₎ for the largest
+ * j with P(Bin(n, q) ≤ j − 1) ≤ tail (none: 0, latencies are ≥ 0) and the
+ * upper bound X₍ₖ₎ for the smallest k with P(Bin(n, q) ≤ k − 1) ≥ 1 − tail
+ * (none: +∞). Sketch values are within ±α relative of the true order
+ * statistics, so the bounds are widened by that much.
+ */
+function quantileInterval(stats: WindowStats, q: number, value: number, tail: number): MetricInterval {
+  const ranks = stats.spread?.latency;
+  const n = Math.floor(stats.count);
+  if (ranks === undefined || n < 1) return point(value);
+  const pointRank = Math.floor(q * (n - 1)); // 0-based rank behind the reported quantile
+  let lower = 0;
+  if (binomialCdf(0, n, q) <= tail) {
+    let lo = 1; // satisfies the condition
+    let hi = n;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (binomialCdf(mid - 1, n, q) <= tail) lo = mid;
+      else hi = mid - 1;
+    }
+    lower = (ranks.valueAtRank(Math.min(lo - 1, pointRank)) ?? 0) / (1 + ranks.relativeAccuracy);
+  }
+  let upper = Infinity;
+  if (binomialCdf(n - 1, n, q) >= 1 - tail) {
+    let lo = 1;
+    let hi = n; // satisfies the condition
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (binomialCdf(mid - 1, n, q) >= 1 - tail) hi = mid;
+      else lo = mid + 1;
+    }
+    upper = (ranks.valueAtRank(Math.max(hi - 1, pointRank)) ?? Infinity) / (1 - ranks.relativeAccuracy);
+  }
+  return { lower: Math.min(lower, value), upper: Math.max(upper, value), method: 'order_statistic' };
+}
