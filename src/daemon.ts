@@ -17,13 +17,12 @@ import { PipelineEngine } from './engine/engine.js';
 import { idleTicks } from './streams/pipelineOperator.js';
 import { systemClock, type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor } from './ports/ports.js';
 import { createLogger, type Logger } from './runtime/logger.js';
-import { renderPrometheus } from './runtime/metricsText.js';
-import { daemonSamples, DecisionCounter } from './runtime/daemonMetrics.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
 import { describeDecision } from './runtime/describeDecision.js';
 import { bindHost } from './runtime/bindHost.js';
 import { redactAddress } from './runtime/secrets.js';
 import { createSimulator } from './sim/index.js';
+import { startSelfTelemetry, type IngestRecorder } from './telemetry/index.js';
 
 /** Injection points for tests and embedding. */
 export interface DaemonOptions {
@@ -99,27 +98,39 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const sinks: DecisionSink[] = [...(options.sinks ?? [])];
   if (kafkaOn && !gateway) sinks.push(new KafkaDecisionSink(config.kafka, { logger: log }));
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: log }) : null;
-  const decisionCounter = new DecisionCounter();
+  let kafkaLag: KafkaEventSource | null = null;
+  const telemetry = startSelfTelemetry(
+    config.telemetry,
+    {
+      gauges: {
+        routes: () => engine.stateSizes().routes,
+        inFlight: () => runner.inFlight,
+        experimentStatuses: () => engine.experiments.list().map((e) => e.status),
+        stateSizes: () => engine.stateSizes(),
+        lateEvents: () => engine.counters.late,
+        kafkaLag: () => kafkaLag?.consumerLag() ?? [],
+      },
+      routes: engine,
+    },
+    { nowMs: () => clock.now(), logger: log.child({ component: 'telemetry' }) },
+  );
+  const recorder: IngestRecorder = telemetry.instruments;
   const runner = new PipelineRunner(
     engine,
     decisions,
     sinks,
     (records) => {
-      decisionCounter.add(records);
+      telemetry.onDecisions(records, clock.now());
       for (const record of records) decisionLog.info({ decision: record }, describeDecision(record));
     },
     (err, attempt) => decisionLog.warn({ err, attempt }, 'writing decisions failed; retrying (they stay in the decision log)'),
   );
   let ready = false;
-  /** Events rejected after decoding, by reason (too_late is counted by the engine). */
-  const rejected = { future_skew: 0, limit: 0 };
 
   const ingestor: Ingestor = {
     async submit(events) {
       const { ok: timely, errors } = futureSkewFilter(events, clock.now(), config.time.max_future_skew);
-      rejected.future_skew += errors.length;
       const ok = forwarder === null ? withinLimits(engine, timely, events, errors) : timely;
-      rejected.limit += timely.length - ok.length;
       if (ok.length > 0) {
         if (forwarder !== null) {
           try {
@@ -162,7 +173,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       routeNames: () => engine.routeNames(),
       liveStats: (route) => engine.liveStats(route) ?? (engine.experiments.registry.has(route) ? [] : null),
       ready: () => ready,
-      metricsText: async () => renderPrometheus(daemonSamples(engine, decisionCounter, { rejected, inFlight: runner.inFlight })),
+      metricsText: () => telemetry.metricsText(),
+      ingestRecorder: recorder,
     },
     [
       controlRoutes(config, {
@@ -172,7 +184,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         variants: (route) => (engine.experiments.registry.has(route) ? engine.experiments.registry.variants(route) : null),
         command: (run) => runner.submit({ kind: 'command', run }),
       }),
-      (app) => registerOtlpRoutes(app, { ingestor, config, log: log.child({ component: 'otlp' }) }),
+      (app) => registerOtlpRoutes(app, { ingestor, config, log: log.child({ component: 'otlp' }), recorder }),
       ...(options.plugins ?? []),
     ],
     { onInternalError: (err) => log.error({ err }, 'request failed') },
@@ -185,13 +197,14 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     }),
   );
 
-  if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log, engine));
+  if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log, engine, recorder));
 
   let source: EventSource | null = null;
   let sourceSubscription: Subscription | null = null;
   if (kafkaOn && !gateway) {
     const kafkaSource = new KafkaEventSource(config.kafka, { logger: log, otlpDecoder: createOtlpTraceDecoder(config.otlp.attributes) });
     source = kafkaSource;
+    kafkaLag = kafkaSource;
     // Offsets are committed only after the batch's decisions are in the log and published.
     sourceSubscription = (
       kafkaSource.batches$
@@ -199,6 +212,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
           concatMap((batch) =>
             defer(async () => {
               const outcome = await ingestor.submit(batch.events);
+              recorder.record('kafka', outcome.accepted, [...batch.rejected, ...outcome.errors]);
               if (outcome.errors.length > 0) {
                 // Refused after decoding (too late, future-dated, over a limit): to the dead-letter topic with the reason.
                 await batch.deadLetter?.(outcome.errors);
@@ -234,6 +248,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       sourceSubscription.unsubscribe();
       for (const sub of subscriptions) sub.unsubscribe();
       await http.close();
+      await telemetry.shutdown();
       throw new TransientIoError(`cannot start the Kafka source (brokers ${config.kafka.brokers.map(redactAddress).join(',')}): ${describeError(cause)}`, { cause });
     }
   }
@@ -263,6 +278,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         await runner.drain();
         if (forwarder !== null) await forwarder.close();
         for (const sink of sinks) await sink.close();
+        await telemetry.shutdown();
         log.info({ decisions: await decisions.size() }, 'promptpilot stopped');
       })();
       return stopping;
@@ -271,7 +287,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 }
 
 /** Drives the built-in traffic simulator: event time runs `speedup` times faster than the wall clock, never past it. */
-function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike, ingestor: Ingestor, log: Logger, engine: PipelineEngine): Subscription {
+function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike, ingestor: Ingestor, log: Logger, engine: PipelineEngine, recorder: IngestRecorder): Subscription {
   const offset = config.simulator.start_offset;
   const offsetMs = (offset.startsWith('-') ? -1 : 1) * (parseDurationMs(offset.replace(/^[-+]/, '')) ?? 0);
   const wallStart = clock.now();
@@ -309,6 +325,7 @@ function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike,
     busy = true;
     ingestor
       .submit(events)
+      .then((outcome) => recorder.record('simulator', outcome.accepted, outcome.errors))
       .catch((err: unknown) => simLog.error({ err }, 'simulated batch failed'))
       .finally(() => {
         busy = false;

@@ -1,19 +1,32 @@
 // Runs once before the suite: makes sure the real components the integration tests start
 // themselves are installed. On a fresh machine of this kind (Debian, root) that means
-// installing kcat, whose librdkafka mock cluster is the Kafka-protocol broker of the tests.
+// installing kcat, whose librdkafka mock cluster is the Kafka-protocol broker of the tests,
+// and prometheus (with promtool), which scrapes the daemon's /metrics.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const KCAT = process.env['KCAT'] ?? '/usr/bin/kcat';
+const PROMETHEUS = process.env['PROMETHEUS'] ?? '/usr/bin/prometheus';
+const PROMTOOL = process.env['PROMTOOL'] ?? '/usr/bin/promtool';
+
+/** Debian packages to install: each binary that is missing, with the package providing it. */
+const NEEDED: readonly { readonly binary: string; readonly pkg: string; readonly why: string }[] = [
+  { binary: KCAT, pkg: 'kcat', why: 'Kafka-protocol mock broker' },
+  { binary: PROMETHEUS, pkg: 'prometheus', why: 'scrapes /metrics in the self-telemetry test' },
+  { binary: PROMTOOL, pkg: 'prometheus', why: 'lints the /metrics exposition' },
+];
 
 export default function setup(): void {
-  if (existsSync(KCAT)) return;
+  const missing = NEEDED.filter((n) => !existsSync(n.binary));
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing.map((m) => m.pkg))];
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!root || !existsSync('/usr/bin/apt-get')) {
-    throw new Error(`kcat is missing (${KCAT}): install the Debian package 'kcat' (apt-get install kcat) or run .ci/run`);
+    const list = missing.map((m) => `${m.binary} (Debian package '${m.pkg}': ${m.why})`).join(', ');
+    throw new Error(`missing: ${list}; install with apt-get install ${packages.join(' ')} or run .ci/run`);
   }
-  process.stderr.write('test setup: installing kcat (Kafka-protocol mock broker for the integration tests)\n');
+  process.stderr.write(`test setup: installing ${packages.join(', ')} (${missing.map((m) => m.why).join('; ')})\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'kcat'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
 }

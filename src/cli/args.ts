@@ -1,3 +1,4 @@
+import { parseArgs as parseNodeArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 
 /** Parsed command line: flags with values, boolean flags, positionals. */
@@ -7,34 +8,45 @@ export interface ParsedArgs {
   readonly positionals: readonly string[];
 }
 
+type OptionSpec = { type: 'string' } | { type: 'boolean'; short?: string };
+
 /**
- * Parses `--name value`, `--name=value` and boolean flags. Unknown flags are
- * a {@link UsageError} naming them.
+ * Parses `--name value`, `--name=value`, boolean flags and `-h` with
+ * `node:util`'s `parseArgs` (strict). An unknown flag or a missing/empty value
+ * is a {@link UsageError} naming the flag.
  */
 export function parseArgs(argv: readonly string[], valueFlags: readonly string[], booleanFlags: readonly string[] = ['help']): ParsedArgs {
+  const options: Record<string, OptionSpec> = {};
+  for (const name of valueFlags) options[name] = { type: 'string' };
+  for (const name of booleanFlags) options[name] = name === 'help' ? { type: 'boolean', short: 'h' } : { type: 'boolean' };
+  let parsed: ReturnType<typeof parseNodeArgs>;
+  try {
+    parsed = parseNodeArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw usageErrorFor(err, argv, valueFlags);
+  }
   const flags: Record<string, string> = {};
   const booleans = new Set<string>();
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h') {
-      booleans.add('help');
-      continue;
-    }
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (booleanFlags.includes(name)) {
-      booleans.add(name);
-      continue;
-    }
-    if (!valueFlags.includes(name)) throw new UsageError(`unknown option --${name}`);
-    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
-    flags[name] = value;
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (typeof value === 'string') {
+      if (value === '') throw new UsageError(`--${name} needs a value`);
+      flags[name] = value;
+    } else if (value === true) booleans.add(name);
   }
-  return { flags, booleans, positionals };
+  return { flags, booleans, positionals: parsed.positionals };
+}
+
+/** Turns `node:util`'s parse errors into one line naming the flag. */
+function usageErrorFor(err: unknown, argv: readonly string[], valueFlags: readonly string[]): UsageError {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  const named = /'(-{1,2}[^'\s=]+)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && named !== undefined) return new UsageError(`unknown option ${named}`);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = valueFlags.find((name) => message.includes(`--${name}`) && argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
+    if (flag !== undefined) return new UsageError(`--${flag} needs a value`);
+    const boolean = /(--[\w-]+)' does not take an argument/.exec(message)?.[1];
+    if (boolean !== undefined) return new UsageError(`${boolean} takes no value`);
+  }
+  return new UsageError(message);
 }

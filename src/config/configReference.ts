@@ -16,7 +16,7 @@ interface JsonSchema {
   maximum?: number;
 }
 
-const DURATION_KEYS = new Set(['bucket', 'window', 'allowed_lateness', 'max_lateness', 'max_future_skew', 'idle_tick', 'for', 'keep_firing_for', 'half_life', 'cooldown', 'max_duration', 'at', 'duration']);
+const DURATION_KEYS = new Set(['bucket', 'window', 'allowed_lateness', 'max_lateness', 'max_future_skew', 'idle_tick', 'for', 'keep_firing_for', 'half_life', 'cooldown', 'max_duration', 'at', 'duration', 'interval']);
 
 function typeOf(s: JsonSchema, key: string): string {
   if (DURATION_KEYS.has(key)) return 'duration';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACTION_KINDS, METRICS } from '../core/decision.js';
 import { ALL_PATTERNS, PATTERNS } from '../core/patterns.js';
 import { duration } from './duration.js';
+import { TelemetrySchema } from './telemetrySchema.js';
 
 const pct = z.number().min(0).max(1000);
 const fraction = z.number().min(0).max(1);
@@ -380,6 +381,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ max_routes: 10_000, max_variants_per_route: 100 }),
+    telemetry: TelemetrySchema.default(() => TelemetrySchema.parse({})),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

@@ -282,6 +282,23 @@ export class PipelineEngine {
     };
   }
 
+  /**
+   * Visits every live route with its calls in the live window (closed window
+   * plus the buckets still open, as {@link liveStats} counts them), its
+   * variant count and its watermark (epoch ms): a cheap scan, no sketch
+   * merging, so self-telemetry can pick the busiest routes among many.
+   */
+  forEachRouteTraffic(visit: (route: string, calls: number, variants: number, watermarkMs: number) => void): void {
+    for (const state of this.routes.values()) {
+      let calls = 0;
+      for (const variant of state.sorted) {
+        calls += variant.window.windowTotal.count;
+        for (const open of variant.window.openBuckets()) calls += open.count;
+      }
+      visit(state.route, calls, state.sorted.length, state.watermarkMs);
+    }
+  }
+
   /** Whether the route has been seen. */
   hasRoute(route: string): boolean {
     return this.routes.has(route);

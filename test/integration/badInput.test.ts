@@ -65,8 +65,8 @@ describe('bad input never crashes the daemon or loses the rest', () => {
     expect(accepted).toBeGreaterThan(300);
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
     // Accepted means counted: late events (e.g. ts 0.5 on a route already at now) are rejections.
-    const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
-    expect(counter('promptpilot_events_accepted_total')).toBe(accepted);
+    const counter = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(counter('promptpilot_events_accepted_total{source="http"}')).toBe(accepted);
   });
 
   it('garbage bodies on every intake endpoint and content type: 4xx, never 5xx', async () => {

@@ -67,8 +67,11 @@ describe('daemon HTTP API', () => {
   it('serves health, readiness, metrics and the decision log', async () => {
     expect((await getJson(`${daemon.url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-    expect(metrics).toMatch(/promptpilot_events_accepted_total 5/);
-    expect(metrics).toMatch(/promptpilot_events_rejected_total\{reason="future_skew"\} 1/);
+    expect(metrics).toMatch(/^promptpilot_events_accepted_total\{source="http"\} 5$/m);
+    // Schema rejections count too: two bad fields, one future-dated event, a bad NDJSON line and a non-JSON body.
+    expect(metrics).toMatch(/^promptpilot_events_rejected_total\{source="http",reason="schema"\} 2$/m);
+    expect(metrics).toMatch(/^promptpilot_events_rejected_total\{source="http",reason="future_skew"\} 1$/m);
+    expect(metrics).toMatch(/^promptpilot_events_rejected_total\{source="http",reason="malformed"\} 2$/m);
     const { json } = await getJson(`${daemon.url}/v1/decisions?since=0`);
     expect(json).toEqual({ decisions: [], next: 0 });
     expect((await getJson(`${daemon.url}/v1/decisions?since=yesterday`)).status).toBe(400);
@@ -85,7 +88,7 @@ describe('daemon HTTP API', () => {
     expect(names).toContain('trigger:performance_degradation:firing');
     expect(names).toContain('action:pattern_simplification:');
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-    expect(metrics).toMatch(/^promptpilot_route_latency_p95_ms\{route="slow",variant="cot"\} 3[56]\d\d(\.\d+)?$/m);
+    expect(metrics).toMatch(/^promptpilot_route_latency_p95_seconds\{route="slow",variant="cot"\} 3\.[56]\d*$/m);
     expect(metrics).toMatch(/^promptpilot_decisions_total\{type="trigger",outcome="firing"\} [1-9]\d*$/m);
     expect(metrics).toMatch(/^promptpilot_experiments_running 1$/m);
     expect(metrics).not.toMatch(/promptpilot_route_accuracy\{route="slow"/); // no data: omitted, not 0
@@ -112,7 +115,7 @@ describe('event time in the live daemon', () => {
       expect(stale.json.errors[0].message).toMatch(/^too_late: .* older than the oldest time the route still accepts/);
       expect((await getJson(`${d.url}/v1/routes/skew`)).json.variants[0].count).toBe(104);
       const metrics = await (await fetch(`${d.url}/metrics`)).text();
-      expect(metrics).toMatch(/promptpilot_events_rejected_total\{reason="too_late"\} 1/);
+      expect(metrics).toMatch(/^promptpilot_events_rejected_total\{source="http",reason="too_late"\} 1$/m);
       expect(metrics).toMatch(/promptpilot_events_late_total 1/);
     } finally {
       await d.stop();

@@ -87,7 +87,7 @@ async function metric(pattern: RegExp): Promise<number> {
 }
 
 const LATE = /^promptpilot_events_late_total (\d+)$/m;
-const TOO_LATE = /^promptpilot_events_rejected_total\{reason="too_late"\} (\d+)$/m;
+const TOO_LATE = /^promptpilot_events_rejected_total\{source="otlp_traces",reason="too_late"\} (\d+)$/m;
 
 const exporters: { name: string; make: () => SpanExporter }[] = [
   { name: 'exporter-trace-otlp-http (JSON)', make: () => new JsonTraceExporter({ url: `${daemon.url}/v1/traces` }) },

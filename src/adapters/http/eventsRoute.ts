@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { validateEvent, type EventRejection, type TelemetryEvent } from '../../core/event.js';
 import type { Ingestor } from '../../ports/ports.js';
+import { noopIngestRecorder, type IngestRecorder } from '../../telemetry/ingestRecorder.js';
 import { decompressBody, HttpFailure } from './decompress.js';
 
 /** Decodes a /v1/events body into candidate values plus per-index parse errors. */
@@ -37,9 +38,9 @@ export function decodeEventsBody(body: string, contentType: string): { values: u
  * bad event is rejected with its index, field and reason; the rest are taken.
  * Answers `202 {accepted, rejected, errors}`. A gzip or deflate
  * `Content-Encoding` is decoded under `bodyLimitBytes` (413 past it, 415 for
- * another encoding).
+ * another encoding). The same outcome goes to `recorder` (self-telemetry).
  */
-export async function registerEventsRoute(app: FastifyInstance, ingestor: Ingestor, bodyLimitBytes: number): Promise<void> {
+export async function registerEventsRoute(app: FastifyInstance, ingestor: Ingestor, bodyLimitBytes: number, recorder: IngestRecorder = noopIngestRecorder): Promise<void> {
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(['application/json', 'application/x-ndjson', 'application/jsonl', 'application/ndjson'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -55,7 +56,10 @@ export async function registerEventsRoute(app: FastifyInstance, ingestor: Ingest
         throw err;
       }
       const decoded = decodeEventsBody(text, contentType);
-      if ('fatal' in decoded) return reply.code(400).send({ error: decoded.fatal });
+      if ('fatal' in decoded) {
+        recorder.record('http', 0, [{ index: 0, field: '(body)', message: decoded.fatal }]);
+        return reply.code(400).send({ error: decoded.fatal });
+      }
       const errors: EventRejection[] = [...decoded.errors];
       const parseFailed = new Set(decoded.errors.map((e) => e.index));
       const events: TelemetryEvent[] = [];
@@ -71,6 +75,7 @@ export async function registerEventsRoute(app: FastifyInstance, ingestor: Ingest
       const outcome = events.length > 0 ? await ingestor.submit(events) : { accepted: 0, errors: [] };
       for (const e of outcome.errors) errors.push({ ...e, index: positions[e.index] ?? e.index });
       errors.sort((a, b) => a.index - b.index);
+      recorder.record('http', outcome.accepted, errors);
       return reply.code(202).send({ accepted: outcome.accepted, rejected: errors.length, errors });
     });
   });

@@ -15,12 +15,15 @@ import {
   type PartialSuccess,
 } from '../../codecs/otlp/otlpProtobuf.js';
 import { SpanMapper } from '../../codecs/otlp/spanMapper.js';
+import { noopIngestRecorder, type IngestRecorder } from '../../telemetry/ingestRecorder.js';
 
 /** What the OTLP routes need from the daemon. */
 export interface OtlpRouteDeps {
   readonly ingestor: Ingestor;
   readonly config: Config;
   readonly log?: { warn(obj: object, msg?: string): void };
+  /** Counts spans / data points taken, refused and skipped (source `otlp_traces` / `otlp_metrics`). */
+  readonly recorder?: IngestRecorder;
 }
 
 /** OTLP/HTTP paths (DESIGN §6). */
@@ -65,6 +68,7 @@ function sendFailure(reply: FastifyReply, status: number, message: string): Fast
 export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): Promise<void> {
   otlpTypes();
   const { config, ingestor, log } = deps;
+  const recorder = deps.recorder ?? noopIngestRecorder;
   const limitBytes = config.server.body_limit_bytes;
   const defaultVariant = (route: string): string => config.routes[route]?.current ?? 'default';
   const spans = new SpanMapper({ attributes: config.otlp.attributes, defaultVariant });
@@ -85,7 +89,10 @@ export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDe
     let decoded: DecodeResult;
     if (protobuf) decoded = signal === 'traces' ? decodeTraceRequestProto(body) : decodeMetricsRequestProto(body);
     else decoded = decodeRequestJson(body, signal === 'traces' ? 'resourceSpans' : 'resourceMetrics');
-    if (!decoded.ok) return sendFailure(reply, 400, decoded.reason);
+    if (!decoded.ok) {
+      recorder.record(signal === 'traces' ? 'otlp_traces' : 'otlp_metrics', 0, [{ index: 0, field: '(body)', message: decoded.reason }]);
+      return sendFailure(reply, 400, decoded.reason);
+    }
 
     let partial: PartialSuccess | null;
     try {
@@ -102,6 +109,7 @@ export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDe
     const mapping = spans.map(request);
     const outcome: IngestOutcome = mapping.events.length > 0 ? await ingestor.submit(mapping.events) : { accepted: 0, errors: [] };
     const rejections = [...mapping.rejected, ...outcome.errors.map((e) => ({ ...e, index: mapping.positions[e.index] ?? e.index }))];
+    recorder.record('otlp_traces', outcome.accepted, rejections, mapping.skipped);
     if (rejections.length === 0) return null;
     rejections.sort((a, b) => a.index - b.index);
     return { rejected: rejections.length, errorMessage: describeRejections('span', rejections) };
@@ -118,7 +126,8 @@ export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDe
       }
       const outcome = await ingestor.submitHistograms(mapping.observations);
       if (outcome.errors.length > 0) rejections = [...rejections, ...outcome.errors];
-    }
+      recorder.record('otlp_metrics', outcome.accepted, rejections, mapping.skipped);
+    } else recorder.record('otlp_metrics', 0, rejections, mapping.skipped);
     if (rejections.length === 0) return null;
     return { rejected: rejections.length, errorMessage: describeRejections('data point', rejections) };
   }

@@ -4,6 +4,7 @@ import { formatRecord, type DecisionRecord } from '../../core/decision.js';
 import { stringifyRounded } from '../../core/jsonNumbers.js';
 import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js';
 import type { WindowStats } from '../../windows/windowStats.js';
+import type { IngestRecorder } from '../../telemetry/ingestRecorder.js';
 import { registerEventsRoute } from './eventsRoute.js';
 
 /** What the HTTP API reads from the running daemon. */
@@ -13,7 +14,10 @@ export interface ApiBackend {
   routeNames(): string[];
   liveStats(route: string): WindowStats[] | null;
   ready(): boolean;
+  /** Prometheus text exposition for `GET /metrics`. */
   metricsText(): Promise<string>;
+  /** Counts what the events endpoint took and refused. */
+  readonly ingestRecorder?: IngestRecorder;
 }
 
 /** Optional route groups plugged in by other adapters (OTLP, experiments, dashboard). */
@@ -67,7 +71,7 @@ export async function buildHttpServer(
     void reply.code(404).send({ error: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
   });
 
-  await registerEventsRoute(app, backend.ingestor, config.server.body_limit_bytes);
+  await registerEventsRoute(app, backend.ingestor, config.server.body_limit_bytes, backend.ingestRecorder);
 
   app.get('/v1/routes', async () => ({
     routes: backend.routeNames().map((name) => routeView(name, backend.liveStats(name) ?? [])),

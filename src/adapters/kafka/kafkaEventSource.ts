@@ -94,6 +94,8 @@ export class KafkaEventSource implements EventSource {
   private readonly otlpDecoder: OtlpTraceDecoder;
   /** Offset commits the broker acknowledged (kafkajs COMMIT_OFFSETS events; with autoCommit off, only ours). */
   private acknowledgedCommits = 0;
+  /** Messages behind the high watermark per `topic/partition`, as of the last batch fetched from it. */
+  private readonly lagByPartition = new Map<string, { readonly topic: string; readonly partition: number; readonly messages: number }>();
 
   constructor(
     private readonly settings: KafkaSettings,
@@ -130,6 +132,11 @@ export class KafkaEventSource implements EventSource {
         this.log.warn({ component: 'kafka', err }, 'offset commit failed; retried with the next commit');
       },
     );
+  }
+
+  /** Consumer lag per partition this consumer fetched from: messages after the last one fetched. */
+  consumerLag(): { readonly topic: string; readonly partition: number; readonly messages: number }[] {
+    return [...this.lagByPartition.values()];
   }
 
   /** Events delivered but not yet committed. */
@@ -189,6 +196,8 @@ export class KafkaEventSource implements EventSource {
     const { topic, partition } = batch;
     if (!this.running || isStale()) return;
     const kind = topic === this.settings.topics.otlp_spans ? 'otlp_spans' : 'events';
+    const lag = Number(batch.offsetLag());
+    if (Number.isFinite(lag)) this.lagByPartition.set(`${topic}/${partition}`, { topic, partition, messages: Math.max(0, lag) });
     const delivered = this.tracker.deliveredThrough(topic, partition);
     const events: TelemetryEvent[] = [];
     /** The message each event came from, by position. */

@@ -1,20 +1,15 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import protobuf from 'protobufjs';
+import { OTLP_SCHEMA } from './otlpSchema.js';
 
 /**
- * OTLP protobuf codec built from the upstream opentelemetry-proto definitions.
+ * OTLP protobuf codec built from the project's own schema of the OTLP subset
+ * it reads ({@link OTLP_SCHEMA}: the specification's field numbers), compiled
+ * by protobufjs once, lazily, on first use.
  *
- * @remarks `@opentelemetry/otlp-transformer` no longer ships generated code, so
- * the `.proto` files come from `@elastic/mockotlpserver` (kept in sync with
- * opentelemetry-js) and protobufjs compiles them once, lazily, on first use.
- * Decoded messages keep protobufjs's shapes: 64-bit integers are `Long`
- * objects, unset scalar fields read as prototype defaults (so callers test
- * presence with `Object.hasOwn`).
+ * @remarks Decoded messages keep protobufjs's shapes: 64-bit integers are
+ * `Long` objects, unset scalar fields read as prototype defaults (so callers
+ * test presence with `Object.hasOwn`).
  */
-
-const TRACE_SERVICE = 'opentelemetry/proto/collector/trace/v1/trace_service.proto';
-const METRICS_SERVICE = 'opentelemetry/proto/collector/metrics/v1/metrics_service.proto';
 
 interface OtlpTypes {
   readonly traceRequest: protobuf.Type;
@@ -25,23 +20,15 @@ interface OtlpTypes {
 
 let types: OtlpTypes | null = null;
 
-function protoDir(): string {
-  const require = createRequire(import.meta.url);
-  return path.dirname(require.resolve('@elastic/mockotlpserver/package.json'));
-}
-
-/** Loads (once) the OTLP collector service definitions. Throws only if the package is missing. */
+/** Builds (once) the OTLP collector request/response types. */
 export function otlpTypes(): OtlpTypes {
   if (types !== null) return types;
-  const base = protoDir();
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(base, target));
-  root.loadSync([TRACE_SERVICE, METRICS_SERVICE], { keepCase: false });
+  const root = protobuf.Root.fromJSON(OTLP_SCHEMA);
   types = {
-    traceRequest: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
-    traceResponse: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse'),
-    metricsRequest: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
-    metricsResponse: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse'),
+    traceRequest: root.lookupType('otlp.ExportTraceServiceRequest'),
+    traceResponse: root.lookupType('otlp.ExportTraceServiceResponse'),
+    metricsRequest: root.lookupType('otlp.ExportMetricsServiceRequest'),
+    metricsResponse: root.lookupType('otlp.ExportMetricsServiceResponse'),
   };
   return types;
 }

@@ -1,0 +1,103 @@
+import type { Attributes, Counter, Meter } from '@opentelemetry/api';
+import type { DecisionRecord } from '../core/decision.js';
+import type { EventRejection } from '../core/event.js';
+import { INGEST_SOURCES, REJECTION_REASONS, rejectionReason, type IngestRecorder, type IngestSource } from './ingestRecorder.js';
+
+/** Consumer lag of one Kafka partition, in messages. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: number;
+}
+
+/** What the daemon's gauges read at collection time (cheap reads only). */
+export interface DaemonGaugeSources {
+  /** Routes with live statistics. */
+  routes(): number;
+  /** Inputs accepted by the pipeline queue but not yet durable (queue depth). */
+  inFlight(): number;
+  /** Every known experiment's status. */
+  experimentStatuses(): Iterable<string>;
+  /** Entries of the bounded per-route structures, by kind. */
+  stateSizes(): Readonly<Record<string, number>>;
+  /** Events (and histogram calls) that arrived after their bucket had closed and still counted, since start. */
+  lateEvents(): number;
+  /** Kafka consumer lag per assigned partition; empty without Kafka. */
+  kafkaLag(): readonly PartitionLag[];
+}
+
+/** `outcome` label of a decision: trigger state, action kind (or status), experiment status. */
+export function decisionOutcome(record: DecisionRecord): string {
+  if (record.type === 'trigger') return record.state;
+  if (record.type === 'experiment') return record.status;
+  const status = (record as { status?: unknown }).status;
+  return typeof status === 'string' ? status : record.kind;
+}
+
+/**
+ * The daemon's own instruments, created through the OpenTelemetry API
+ * (`Meter`): event counters by source and reason, decisions by type and
+ * outcome, and observable gauges over the pipeline's state. The SDK behind
+ * the meter decides where they go (`/metrics`, OTLP).
+ */
+export class DaemonInstruments implements IngestRecorder {
+  private readonly accepted: Counter;
+  private readonly rejected: Counter;
+  private readonly skipped: Counter;
+  private readonly decisionCounter: Counter;
+  private readonly sourceAttributes = new Map<IngestSource, Attributes>();
+
+  constructor(meter: Meter, sources: DaemonGaugeSources) {
+    this.accepted = meter.createCounter('promptpilot_events_accepted', { description: 'Events added to route statistics, by source (otlp_metrics: histogram data points).' });
+    this.rejected = meter.createCounter('promptpilot_events_rejected', { description: 'Events refused, by source and reason (malformed, schema, future_skew, too_late, route_limit, variant_limit).' });
+    this.skipped = meter.createCounter('promptpilot_events_skipped', { description: 'Items that are not LLM calls for a route (spans without a route, metrics not read), by source.' });
+    this.decisionCounter = meter.createCounter('promptpilot_decisions', { description: 'Decision records by type and outcome.' });
+    for (const source of INGEST_SOURCES) {
+      const attributes = { source };
+      this.sourceAttributes.set(source, attributes);
+      // Every known series exists from the start (at 0), so rate() and absence checks work.
+      this.accepted.add(0, attributes);
+      for (const reason of REJECTION_REASONS) this.rejected.add(0, { source, reason });
+    }
+
+    const late = meter.createObservableCounter('promptpilot_events_late', { description: 'Events (and histogram calls) that arrived after their time bucket had closed and still counted.' });
+    const routes = meter.createObservableGauge('promptpilot_routes', { description: 'Routes with live statistics.' });
+    const inFlight = meter.createObservableGauge('promptpilot_pipeline_in_flight', { description: 'Inputs queued or being processed, not yet durable (queue depth).' });
+    const experiments = meter.createObservableGauge('promptpilot_experiments', { description: 'Experiments by status.' });
+    const running = meter.createObservableGauge('promptpilot_experiments_running', { description: 'Experiments running now.' });
+    const state = meter.createObservableGauge('promptpilot_state_entries', { description: 'Entries of the per-route state structures (bounded), by kind.' });
+    const kafkaLag = meter.createObservableGauge('promptpilot_kafka_consumer_lag_messages', { description: 'Messages between the last delivered offset and the partition high watermark.' });
+    meter.addBatchObservableCallback(
+      (result) => {
+        result.observe(late, sources.lateEvents());
+        result.observe(routes, sources.routes());
+        result.observe(inFlight, sources.inFlight());
+        const byStatus = new Map<string, number>();
+        for (const status of sources.experimentStatuses()) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+        for (const [status, count] of byStatus) result.observe(experiments, count, { status });
+        result.observe(running, byStatus.get('running') ?? 0);
+        for (const [kind, value] of Object.entries(sources.stateSizes())) result.observe(state, value, { kind });
+        for (const lag of sources.kafkaLag()) result.observe(kafkaLag, lag.messages, { topic: lag.topic, partition: String(lag.partition) });
+      },
+      [late, routes, inFlight, experiments, running, state, kafkaLag],
+    );
+  }
+
+  record(source: IngestSource, accepted: number, rejections: readonly EventRejection[], skipped = 0): void {
+    const attributes = this.sourceAttributes.get(source) ?? { source };
+    if (accepted > 0) this.accepted.add(accepted, attributes);
+    if (skipped > 0) this.skipped.add(skipped, attributes);
+    if (rejections.length === 0) return;
+    const byReason = new Map<string, number>();
+    for (const r of rejections) {
+      const reason = rejectionReason(r);
+      byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+    }
+    for (const [reason, count] of byReason) this.rejected.add(count, { source, reason });
+  }
+
+  /** Counts decision records by type and outcome. */
+  decisions(records: readonly DecisionRecord[]): void {
+    for (const r of records) this.decisionCounter.add(1, { type: r.type, outcome: decisionOutcome(r) });
+  }
+}
