@@ -10,6 +10,7 @@ const benches = [
   ['pipeline', ['--expose-gc', 'bench/pipeline.mjs'], { MALLOC_TRIM_THRESHOLD_: '131072' }],
   ['otlp', ['--import', 'tsx', 'bench/otlp.ts']],
   ['kafka', ['--import', 'tsx', 'bench/kafka.ts']],
+  ['metrics', ['--import', 'tsx', 'bench/metrics.ts']],
 ];
 let failed = 0;
 for (const [name, args, env = {}] of benches) {

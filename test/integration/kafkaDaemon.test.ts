@@ -48,6 +48,17 @@ describe('daemon with Kafka', () => {
     const first = JSON.parse(records.find((r) => r.key === 'slow')?.payload ?? 'null') as Record<string, unknown>;
     expect(first).toMatchObject({ type: 'trigger', route: 'slow' });
     await waitUntil(() => daemon.engine.counters.accepted >= 4000, 30_000, () => 'all events accepted');
+    // Self-telemetry: the Kafka source's accepted and dead-lettered events and its consumer lag.
+    let metrics = '';
+    for (let i = 0; i < 100 && !/^promptpilot_events_rejected_total\{source="kafka",reason="schema"\} 1$/m.test(metrics); i++) {
+      metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(metrics).toMatch(/^promptpilot_events_accepted_total\{source="kafka"\} 4000$/m);
+    expect(metrics).toMatch(/^promptpilot_events_rejected_total\{source="kafka",reason="schema"\} 1$/m);
+    const lag = [...metrics.matchAll(/^promptpilot_kafka_consumer_lag_messages\{topic="([^"]+)",partition="\d+"\} (\d+)$/gm)];
+    expect(lag.some((m) => m[1] === kafka.topics.events)).toBe(true);
+    expect(lag.every((m) => m[2] === '0')).toBe(true);
     await daemon.stop();
     expect(daemon.engine.counters.accepted).toBe(4000);
     expect(await committedTotal(mock.brokers, kafka.group_id, kafka.topics.events)).toBe(4002);
