@@ -65,13 +65,28 @@ export const mergeExamples = (text: string): string => {
     const plainLabels = first.labels[0] === 'Input' && first.labels[1] === 'Output';
     if (sameTwoLabels) {
       out.push(plainLabels ? `${indent}Examples:` : `${indent}Examples (${first.labels[0]} → ${first.labels[1]}):`);
-      for (const p of parsed) out.push(`${indent}- ${p.values[0]} → ${p.values[1]}`);
+      for (const [output, inputs] of groupByOutput(parsed)) out.push(`${indent}- ${inputs.join(' | ')} → ${output}`);
     } else {
       out.push(`${indent}Examples:`);
-      for (const p of parsed) out.push(`${indent}- ${p.raw.replace(/\s+/g, ' ')}`);
+      for (const raw of new Set(parsed.map((p) => p.raw.replace(/\s+/g, ' ')))) out.push(`${indent}- ${raw}`);
     }
     if (j < lines.length) out.push('');
     i = j;
   }
   return out.join('\n');
 };
+
+/**
+ * Overlapping examples merged: examples with the same output become one line
+ * (`- a | b → label`), in order of first appearance; repeated inputs appear once.
+ */
+function groupByOutput(parsed: readonly ExampleBlock[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const p of parsed) {
+    const [input, output] = [p.values[0]!, p.values[1]!];
+    const inputs = groups.get(output) ?? [];
+    if (!inputs.includes(input)) inputs.push(input);
+    groups.set(output, inputs);
+  }
+  return groups;
+}

@@ -21,6 +21,10 @@ const SPEC_RULES: readonly (readonly [RegExp, (...groups: string[]) => string])[
   [new RegExp(`(^|[.!?:] )${OUTPUT_VERB} (?:me )?(?:your|the) ${OUTPUT_NOUN}(?: back)? (in |as |using |in the form of )(?:the following )?(?:an? )?(\\S)`, 'i'), (lead, prep, first) => `${lead}Output: ${prep === 'in ' ? prep : ''}${first}`],
   // "Your response should be formatted in Markdown …"
   [new RegExp(`(^|[.!?:] )(?:your|the) ${OUTPUT_NOUN} (?:should|must|needs to|has to) (?:be )?(?:formatted |written |given |returned |provided )?(?:as|in|using) (?:an? )?(\\S)`, 'i'), (lead, first) => `${lead}Output: ${first}`],
+  // "The whole description should be between 120 and 200 words long." → "Length: 120–200 words."
+  [new RegExp(`(^|[.!?:] )(?:the |your )?(?:whole |entire )?(?:${OUTPUT_NOUN}|text|paragraph|headline|title) (?:should|must) be (?:between )?(\\d+) (?:and|to) (\\d+) (words|sentences|characters|lines|paragraphs|bullet points)(?: long| in length)?`, 'i'), (lead, low, high, unit) => `${lead}Length: ${low}–${high} ${unit}`],
+  // "The reply should be at most 150 words." → "Length: at most 150 words."
+  [new RegExp(`(^|[.!?:] )(?:the |your )?(?:whole |entire )?${OUTPUT_NOUN} (?:should|must) (?:be )?(at most|no more than|not exceed|not be longer than|be at most|at least|be at least|exactly) (\\d+) (words|sentences|characters|lines|paragraphs|bullet points)(?: long| in length)?`, 'i'), (lead, bound, n, unit) => `${lead}Length: ${/least/.test(bound) ? 'at least' : bound === 'exactly' ? 'exactly' : 'at most'} ${n} ${unit}`],
   // "Respond with only the SQL query …", "Reply in Markdown …"
   [/(^|[.!?:] )(?:respond|reply|answer)( only)? (?:with|in|using) (?:an? )?(\S)/i, (lead, only, first) => `${lead}Output:${only ?? ''} ${first}`],
   // "When you find issues, provide a detailed explanation of …" → "Per issue: a detailed explanation of …"
@@ -44,6 +48,7 @@ const TERSE_CONSTRAINTS: readonly PhraseRule[] = [
   phraseRule("(?:do not|don't|never) (?:include|add|give|write|output|mention|provide|return) anything", 'nothing'),
   phraseRule("(?:do not|don't|never) (?:include|add|use|give|write|output|mention|provide|return)(?: any)?", 'no'),
   phraseRule('without any', 'without'),
+  phraseRule('(?<=\\bno [^.\\n]*)or any', 'or'),
 ];
 
 /** Aggressive: negative instructions in their shortest form ("Do not include any explanation" → "No explanation"). */

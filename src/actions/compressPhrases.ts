@@ -44,7 +44,7 @@ const CONCISE: readonly PhraseRule[] = [
   ['not be longer than', 'be at most'], ['several different types of', 'several'], ['a variety of', 'various'],
   ['(?:that|which) (?:is|are) (?:provided|given|shown|included|listed) below', 'below'], ['provided below', 'below'],
   ['the provided', 'the'], ['the given', 'the'],
-  ['for each of them', 'for each'], ['together with', 'with'], ['any other', 'other'], ['and that you', 'and'], ['(?:that|which) (?:is|are) not present in', 'not in'],
+  ['(?<=\\b(?:not|never) (?:[a-z]+ ){1,2})any', ''], ['for each of them', 'for each'], ['together with', 'with'], ['any other', 'other'], ['and that you', 'and'], ['(?:that|which) (?:is|are) not present in', 'not in'],
 ].map(([from, to]) => phraseRule(from!, to));
 
 /**

@@ -13,6 +13,8 @@ const KEY_VALUE_RULES: readonly (readonly [RegExp, (...groups: string[]) => stri
   [/(^\s*|[.!?] )(?:The )?(?:possible|available) ([a-z]+s) are:?\s*/i, (indent, noun) => `${indent}${capitalize(noun)}: `],
   [/^(\s*)(?:Here (?:is|are) (?:the|some|a few)|Consider the following) ([A-Za-z][\w' ]{0,40}?):/, (indent, noun) => `${indent}${capitalize(noun)}:`],
   [/^(\s*)The ([a-z][\w ]{0,30}?) (?:are|is):\s*/, (indent, noun) => `${indent}${capitalize(noun)}: `],
+  // "Extract the following fields: a, b" → "Extract: a, b"
+  [/(^\s*|[.!?] )([A-Z][a-z]+) (?:the |all (?:of )?the )?following (?:[a-z]+ ){0,2}?(?:fields|items|points|details|elements|aspects|values|attributes|properties|information|data|things|steps|rules|criteria):/, (lead, verb) => `${lead}${verb}:`],
 ];
 
 const FIRST_MARKER = /^(?:First(?:ly)?(?: of all)?|To (?:start|begin)),?\s+/;
@@ -83,8 +85,10 @@ export const dropArticles = (text: string): string =>
  */
 const RATIONALE = /,? (?:because|since) (?:that|this|it|our|the|they|we|there|customers|users)\b[^.;:\n]*(?=[.;]|$)/gi;
 /** Persona adjectives that add no instruction to a role line. */
-const ROLE_FILLER = /^(\s*Role: )(?:(?:helpful|knowledgeable|talented|experienced|skilled|highly|very|seasoned)(?:,| and)? )+/i;
+const FILLER_ADJECTIVE = '(?:helpful|knowledgeable|talented|experienced|skilled|seasoned|highly qualified)';
+const ROLE_FILLER_LEADING = new RegExp(`(?<=^\\s*Role: (?:[a-z-]+(?:,| and) )*)${FILLER_ADJECTIVE}(?:,| and)? `, 'gi');
+const ROLE_FILLER_TRAILING = new RegExp(`(?<=^\\s*Role: .*?)(?:,| and) ${FILLER_ADJECTIVE}\\b`, 'gi');
 
 /** Aggressive: reasons given for an instruction go; the instruction stays. Role lines lose filler adjectives. */
 export const dropRationale = (text: string): string =>
-  mapInstructionLines(text, (line) => line.replace(RATIONALE, '').replace(ROLE_FILLER, '$1'));
+  mapInstructionLines(text, (line) => line.replace(RATIONALE, '').replace(ROLE_FILLER_TRAILING, '').replace(ROLE_FILLER_LEADING, ''));

@@ -32,7 +32,7 @@ export const COMPRESSION_LEVELS = ['conservative', 'aggressive'] as const;
 export type CompressionLevel = (typeof COMPRESSION_LEVELS)[number];
 
 /** Transforms only the aggressive level applies. */
-const AGGRESSIVE_ONLY: ReadonlySet<CompressionTransform> = new Set(['drop_item_justification', 'drop_rationale', 'terse_constraints', 'drop_articles']);
+const AGGRESSIVE_ONLY: ReadonlySet<CompressionTransform> = new Set(['drop_item_justification', 'drop_rationale', 'drop_articles']);
 
 /** The transforms of a level, in trial order. */
 export function transformsFor(level: CompressionLevel): readonly CompressionTransform[] {

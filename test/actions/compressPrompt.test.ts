@@ -157,6 +157,24 @@ describe('compressPrompt', () => {
     expect(compressPrompt(ENTITY_EXTRACTION).text).toContain('For example');
   });
 
+  it('merges overlapping examples: same output on one line, a repeated input once', () => {
+    const blocks = [['I was charged twice.', 'billing'], ['The app crashes on start.', 'technical'], ['Refund my last invoice.', 'billing'], ['I was charged twice.', 'billing']];
+    const template = `Classify the ticket.\n\n${blocks.map(([i, o], n) => `Example ${n + 1}:\nInput: ${i}\nOutput: ${o}`).join('\n\n')}\n\nTicket: {{ticket}}`;
+    expect(compressPrompt(template).text).toBe(
+      'Classify the ticket.\n\nExamples:\n- I was charged twice. | Refund my last invoice. → billing\n- The app crashes on start. → technical\n\nTicket: {{ticket}}',
+    );
+  });
+
+  it('output requests become a terse spec that keeps every limit', () => {
+    const out = compressPrompt('Write a reply to the email. The whole reply should be between 80 and 120 words long. Your answer should be written in a formal tone.\n\n{{email}}').text;
+    expect(out).toBe('Write a reply to the email. Length: 80–120 words. Tone: formal.\n\n{{email}}');
+  });
+
+  it('aggressive drops persona filler from the role but keeps what the role does', () => {
+    const out = compressPrompt('You are a creative and talented copywriter who writes ads.\n\n{{brief}}', { level: 'aggressive' }).text;
+    expect(out).toBe('Role: creative copywriter who writes ads.\n\n{{brief}}');
+  });
+
   it('collapses whitespace runs', () => {
     const out = compressPrompt('Summarize   the text.\n\n\n\n\nText:  {{text}}   ').text;
     expect(out).toBe('Summarize the text.\n\nText: {{text}}');
