@@ -119,8 +119,9 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     engine,
     decisions,
     sinks,
-    (records) => {
-      telemetry.onDecisions(records, clock.now());
+    (records, stepStartedAtMs) => {
+      // One span per decision, from the engine step that produced it until it was durable.
+      telemetry.onDecisions(records, stepStartedAtMs);
       for (const record of records) decisionLog.info({ decision: record }, describeDecision(record));
     },
     (err, attempt) => decisionLog.warn({ err, attempt }, 'writing decisions failed; retrying (they stay in the decision log)'),

@@ -28,7 +28,8 @@ export class PipelineRunner {
     private readonly engine: PipelineEngine,
     private readonly log: DecisionLog,
     private readonly sinks: readonly DecisionSink[],
-    private readonly onDecisions: (records: readonly DecisionRecord[]) => void = () => {},
+    /** Called with each step's records once durable, and when the step started (epoch ms). */
+    private readonly onDecisions: (records: readonly DecisionRecord[], stepStartedAtMs: number) => void = () => {},
     private readonly onSinkFailure: (err: unknown, attempt: number) => void = () => {},
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
@@ -70,13 +71,14 @@ export class PipelineRunner {
 
   private async process(job: Job): Promise<void> {
     try {
+      const stepStartedAtMs = Date.now();
       const records = stepEngine(this.engine, job.input);
       if (records.length > 0) {
         // The engine has moved on: from here the records exist only in memory, so the log
         // append is retried (transient errors) until it succeeds — a decision is never dropped.
         await this.withRetry(() => this.log.append(records), Infinity);
         for (const sink of this.sinks) await this.withRetry(() => sink.publish(records), 5).catch((err: unknown) => this.onSinkFailure(err, 5));
-        this.onDecisions(records);
+        this.onDecisions(records, stepStartedAtMs);
       }
       job.resolve(records);
     } catch (err) {

@@ -29,7 +29,8 @@ export function decisionAttributes(record: DecisionRecord): Attributes {
 
 /**
  * Records one span per decision record through the OpenTelemetry API, from
- * `startTimeMs` (when the input that produced it was taken) to now. Whether
+ * `startTimeMs` (when the engine step that produced it began) to now (when it
+ * is in the decision log and published). Whether
  * spans leave the process is the tracer provider's business (config
  * `telemetry.otlp.traces_url`); without one the API's tracer is a no-op.
  */

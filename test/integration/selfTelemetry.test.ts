@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRequestJson } from '../../src/codecs/otlp/otlpProtobuf.js';
-import { asRecord, listField, readAnyValue } from '../../src/codecs/otlp/otlpValues.js';
+import { asRecord, int64Difference, listField, readAnyValue } from '../../src/codecs/otlp/otlpValues.js';
 import type { Daemon } from '../../src/daemon.js';
 import { postJson, startTestDaemon } from '../helpers/daemon.js';
 import { promtoolCheckMetrics, startPrometheus, type PrometheusServer } from './harness/index.js';
@@ -83,7 +83,9 @@ describe('optional OTLP export of self-metrics and decision spans', () => {
   it('pushes metrics and one span per decision to the configured OTLP endpoints', async () => {
     const address = collector.server.address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-    const { daemon } = await startTestDaemon({ telemetry: { otlp: { metrics_url: `${base}/v1/metrics`, traces_url: `${base}/v1/traces`, interval: '200ms' } } });
+    // A sink that takes 50 ms per publish: a decision's span runs from its engine step until it is published.
+    const slowSink = { publish: () => new Promise<void>((resolve) => setTimeout(resolve, 50)), close: async () => {} };
+    const { daemon } = await startTestDaemon({ telemetry: { otlp: { metrics_url: `${base}/v1/metrics`, traces_url: `${base}/v1/traces`, interval: '200ms' } } }, { sinks: [slowSink] });
     try {
       await postJson(`${daemon.url}/v1/events`, slowRoute());
     } finally {
@@ -105,6 +107,7 @@ describe('optional OTLP export of self-metrics and decision spans', () => {
     expect(attribute(triggers[0]!, 'promptpilot.route')).toBe('slow');
     expect(attribute(triggers[0]!, 'promptpilot.decision.outcome')).toBe('firing');
     expect(spans.some((s) => s['name'] === 'promptpilot.decision action')).toBe(true);
+    for (const span of triggers) expect(int64Difference(span['endTimeUnixNano'], span['startTimeUnixNano']) / 1e6).toBeGreaterThanOrEqual(45);
     const names = new Set(
       bodies
         .filter((b) => b.path === '/v1/metrics')
