@@ -7,6 +7,13 @@ import { applyRules, mapInstructionLines, phraseRule, rewriteInstructions, type 
  * are never in a pattern's removed part.
  */
 
+/**
+ * Where a clause starts: a phrase such as "you should" or "try to" is dropped
+ * only there ("Try to be brief" → "Be brief"), never inside a clause ("users
+ * who try to log in", "if you should see").
+ */
+const CLAUSE_START = '(?<=^\\s*|^\\s*[-*] |[.!?:;,]["\')]? |\\band |\\bbut |\\bthen |\\bso |\\balso |\\bplease )';
+
 const IMPORTANCE = "(?:it is|it's)(?: very| extremely| really| particularly| absolutely| super| critically)? (?:important|essential|crucial|critical|vital)";
 
 /** Courtesy: politeness and thanks. */
@@ -25,14 +32,14 @@ const META: readonly PhraseRule[] = [
   `${IMPORTANCE} to note that`, `${IMPORTANCE} that you`, `${IMPORTANCE} that`, `${IMPORTANCE} to`,
   'it is worth noting that', 'note that', 'keep in mind that', 'bear in mind that', 'remember that',
   'make sure (?:that )?(?:you )?(?:to )?', 'ensure that you', 'be sure to', 'remember to', "don't forget to", 'do not forget to',
-  'you should (?:also )?(?:always )?', 'you must (?=never|not|always|only)', 'you need to', 'you will need to', 'you have to',
+  `${CLAUSE_START}(?:you should (?:also )?(?:always )?|you must (?=never|not|always|only)|you (?:will )?need to|you have to)`,
   '(?:very )?carefully', 'which (?:is|are)(?= \uE000)', 'to help you understand the task', 'in detail(?= and)',
 ].map((p) => phraseRule(p));
 
 /** Hedging: softeners that weaken an instruction without adding one. */
 const HEDGING: readonly PhraseRule[] = [
-  'if at all possible', 'if possible', 'whenever possible', 'try to', 'feel free to', 'do your best to', 'attempt to',
-  'really', 'actually', 'basically', 'simply', 'just', 'very', 'at all(?! times)', 'of course', 'a bit',
+  'if at all possible', 'if possible', 'whenever possible', `${CLAUSE_START}(?:try to|feel free to|do your best to|attempt to)`,
+  'really', 'actually', 'basically', 'simply', 'just(?!-)', 'very', 'at all(?! times)', 'of course', 'a bit',
 ].map((p) => phraseRule(p));
 
 /** Wordy phrases with a shorter equivalent (kept only where the tokenizer agrees). */
@@ -44,7 +51,7 @@ const CONCISE: readonly PhraseRule[] = [
   ['not be longer than', 'be at most'], ['several different types of', 'several'], ['a variety of', 'various'],
   ['(?:that|which) (?:is|are) (?:provided|given|shown|included|listed) below', 'below'], ['provided below', 'below'],
   ['the provided', 'the'], ['the given', 'the'],
-  ['(?<=\\b(?:not|never) (?:[a-z]+ ){1,2})any', ''], ['for each of them', 'for each'], ['together with', 'with'], ['any other', 'other'], ['and that you', 'and'], ['(?:that|which) (?:is|are) not present in', 'not in'],
+  ['(?<=\\b(?:not|never) (?:[a-z]+ ){1,2})any(?! (?:way|case|circumstances?|time))', ''], ['for each of them', 'for each'], ['together with', 'with'], ['any other', 'other'], ['and that you', 'and'], ['(?:that|which) (?:is|are) not present in', 'not in'],
 ].map(([from, to]) => phraseRule(from!, to));
 
 /**

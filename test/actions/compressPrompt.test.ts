@@ -175,6 +175,16 @@ describe('compressPrompt', () => {
     expect(out).toBe('Role: creative copywriter who writes ads.\n\n{{brief}}');
   });
 
+  it('drops hedges and "you should" only where a clause starts, never inside one', () => {
+    const out = compressPrompt('Help users who try to log in. If you should see an error, report it. Try to be brief.', { level: 'aggressive' }).text;
+    expect(out).toContain('users who try to log in');
+    expect(out).toContain('If you should see');
+    expect(out).toContain('Be brief.');
+    expect(compressPrompt('Do not change the meaning in any way. Do not make up any values. Use just-in-time loading.').text).toBe(
+      'Do not change the meaning in any way. Do not make up values. Use just-in-time loading.',
+    );
+  });
+
   it('collapses whitespace runs', () => {
     const out = compressPrompt('Summarize   the text.\n\n\n\n\nText:  {{text}}   ').text;
     expect(out).toBe('Summarize the text.\n\nText: {{text}}');
