@@ -1,7 +1,7 @@
 import { assignArm, createExperimentState, evaluateExperiment, recordExperimentEvent, type ExperimentEvaluation, type ExperimentState } from './index.js';
 import { compressionOptionsFor, compressPrompt } from '../actions/compressPrompt.js';
 import { compressionLevelOf } from '../actions/plannerCandidates.js';
-import { targetsFor, type Config } from '../config/schema.js';
+import { rulesFor, targetsFor, type Config } from '../config/schema.js';
 import type { ActionKind, ActionRecord, DecisionRecord, ExperimentRecord, ExperimentStatus, MetricEvidence, TriggerRecord, VariantRef } from '../core/decision.js';
 import type { Arm, TelemetryEvent } from '../core/event.js';
 import { RouteRegistry, toVariantRef, type VariantInfo } from '../variants/routeRegistry.js';
@@ -273,7 +273,7 @@ export class ExperimentManager {
   }
 
   private latencyCeilingMs(route: string): number | null {
-    const rule = this.config.rules.find((r) => r.enabled && r.action === 'pattern_simplification' && r.metric === 'latency_p95_ms' && r.op === 'gt');
+    const rule = rulesFor(this.config, route).find((r) => r.enabled && r.action === 'pattern_simplification' && r.metric === 'latency_p95_ms' && r.op === 'gt');
     if (rule === undefined) return null;
     const threshold = rule.threshold;
     if (typeof threshold === 'number') return threshold;

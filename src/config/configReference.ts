@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatDurationMs } from './duration.js';
+import { RuleSchema } from './ruleSchema.js';
 import { ConfigSchema } from './schema.js';
 
 interface JsonSchema {
@@ -49,6 +50,11 @@ export function renderConfigReference(): string {
     if (path !== '') {
       rows.push(`| \`${path}\` | ${typeOf(schema, key)} | ${formatDefault(schema.default, key)} | ${(schema.description ?? '').replace(/\|/g, '\\|')} |`);
     }
+    if (path === 'rules') {
+      // Entries are merged with the default rules before validation, so the input schema is loose; document a rule's keys.
+      walk({ ...(z.toJSONSchema(RuleSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema), description: '' }, 'rules[]', '');
+      return;
+    }
     if (props) for (const [k, child] of Object.entries(props)) walk(child, path === '' ? k : `${path}.${k}`, k);
     else if (schema.type === 'array' && schema.items?.properties) walk({ ...schema.items, default: undefined, description: '' }, `${path}[]`, '');
     else if (schema.additionalProperties && typeof schema.additionalProperties === 'object' && schema.additionalProperties.properties) {
@@ -62,7 +68,7 @@ export function renderConfigReference(): string {
     'Generated from `src/config/schema.ts` (`npx tsx scripts/gen-config-docs.ts`); a test fails when this file is stale.',
     'Every key is optional: `config/default.yaml` spells out the defaults, which are the reference guide\'s numbers.',
     'Durations are strings like `250ms`, `30s`, `5m`, `2h`, `7d` (or milliseconds). Unknown keys are errors.',
-    'A bad file gives one line naming the path, e.g. `abtest.gates.cost_increase_pct: expected number, received string`.',
+    'A bad file gives one line naming the path, e.g. `abtest.gates.cost_increase_pct: expected number, received string (line 3, column 24)`.',
     '',
     'Environment overrides (applied over the file): `PROMPTPILOT_CONFIG` (file path), `PROMPTPILOT_PORT` → `server.port`,',
     '`PROMPTPILOT_API_TOKEN` → `server.api_token`, `PROMPTPILOT_KAFKA_BROKERS` (comma list) → `kafka.brokers`,',
@@ -80,6 +86,29 @@ export function renderConfigReference(): string {
     'The default response-time alerts are target-relative (warning at target + 50 %, critical at target + 300 %: 3 s and 8 s',
     'for the default 2 s target), so a route whose own target is 6 s alerts at 9 s and 24 s. An absolute number stays',
     'absolute on every route.',
+    '',
+    '## How your file merges with the defaults',
+    '',
+    '- Sections (objects) merge key by key: keys you write replace the default, keys you leave out keep it.',
+    '- `rules` merge **by `name`**: an entry named like a default rule replaces the keys it sets and keeps the rest',
+    '  (`{name: accuracy_drop, threshold: 0.85}` changes only the threshold); `{name: accuracy_drop, enabled: false}`',
+    '  switches a default rule off; a new name adds a rule, which then needs `metric`, `op` and `threshold`. The same',
+    '  name twice is an error.',
+    '- Maps merge **by key**: `prices` (by model) and `actions.budget_tiers` (by tier) add to or replace the built-in',
+    '  entries of the same name; `routes`, `targets` and `routes.<name>.targets` likewise.',
+    '- Every other list replaces the default list as a whole: `abtest.ramp`, `actions.pattern_ladder`, `kafka.brokers`,',
+    '  each `otlp.attributes.<field>`, `simulator.routes`, `simulator.degradations`.',
+    '- Per route, `routes.<name>.rules.<rule>` changes a rule for that route only: e.g.',
+    '  `routes: {search: {rules: {response_time_warning: {threshold: 9000}, accuracy_drop: {enabled: false}}}}`.',
+    '  It may set any rule key except `name`, `metric` and `op`.',
+    '',
+    'A route\'s `targets` move every target-relative threshold on that route (`{target: …}`), including the default',
+    'response-time alerts; an absolute number stays the same on every route unless that route sets its own.',
+    '',
+    '`validate-config FILE` checks all of this and names each problem with its path and place in the file, e.g.',
+    '`rules[1].name: duplicate rule name \'accuracy_drop\' (rules[0] has it too) (line 3, column 11)`; it also catches',
+    'unknown tiers, ramp shares that do not increase, a route\'s `current` that is not among its `variants`, and',
+    'negative durations.',
     '',
     '## Keys',
     '',

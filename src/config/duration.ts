@@ -19,18 +19,23 @@ export function formatDurationMs(ms: number): string {
   return `${ms}ms`;
 }
 
-/** A duration in config: a string like `'30s'` or a number of milliseconds; parses to ms. */
-export const duration = z.union(
-  [
-    z.number().int().nonnegative(),
-    z.string().transform((text, ctx) => {
-      const ms = parseDurationMs(text);
-      if (ms === null) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration like '30s', '5m', '2h' (got '${text}')` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
-  ],
-  { error: "expected a duration like '30s', '5m', '2h' or milliseconds" },
-);
+/**
+ * A duration in config: a string like `'30s'` or a whole number of
+ * milliseconds ≥ 0; parses to ms. Errors say what is wrong in plain words
+ * (a negative duration, an unknown unit).
+ */
+export const duration = z
+  .union([z.number(), z.string()], { error: "expected a duration like '30s', '5m', '2h' or milliseconds" })
+  .transform((value, ctx) => {
+    if (typeof value === 'number') {
+      if (value < 0) ctx.addIssue({ code: 'custom', message: `durations cannot be negative (got ${value})` });
+      else if (!Number.isInteger(value)) ctx.addIssue({ code: 'custom', message: `expected whole milliseconds or a string like '30s' (got ${value})` });
+      else return value;
+      return z.NEVER;
+    }
+    const ms = parseDurationMs(value);
+    if (ms !== null) return ms;
+    const negative = value.trim().startsWith('-');
+    ctx.addIssue({ code: 'custom', message: negative ? `durations cannot be negative (got '${value}')` : `expected a duration like '30s', '5m', '2h' (got '${value}')` });
+    return z.NEVER;
+  });

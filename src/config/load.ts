@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ErrorCodes } from '../core/errors.js';
+import { plainMessage } from './ruleMerge.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 /** Environment variables that override the config file (DESIGN §6). */
@@ -17,39 +18,52 @@ export const ENV = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Finds where a config path is written in the source file: 1-based line and column, if known. */
+export type Locate = (path: readonly PropertyKey[]) => { readonly line: number; readonly col: number } | undefined;
+
 /**
  * Validates a raw config object (already parsed from YAML/JSON) and returns the
  * frozen, defaulted config. Throws {@link ConfigError} whose message names the
- * offending path, e.g. `abtest.gates.cost_increase_pct: expected number`.
+ * offending path as the docs write it, e.g. `rules[2].threshold: expected
+ * number`, with the line and column when `locate` knows them.
  */
-export function parseConfig(raw: unknown, source = 'config'): Config {
+export function parseConfig(raw: unknown, source = 'config', locate?: Locate): Config {
   const result = ConfigSchema.safeParse(raw ?? {});
-  if (!result.success) throw new ConfigError(`${source}: ${formatZodIssues(result.error.issues)}`);
+  if (!result.success) throw new ConfigError(`${source}: ${formatZodIssues(result.error.issues, locate)}`);
   return deepFreeze(result.data);
 }
 
-/** Formats zod issues as `path: message` lines joined by `; ` (first three). */
-export function formatZodIssues(issues: readonly z.core.$ZodIssue[]): string {
+/** A config path as the docs write it: `rules[2].threshold`, `routes.support.variants[0].tier`. */
+export function formatConfigPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out === '' ? '' : '.'}${String(part)}`;
+  return out === '' ? '(root)' : out;
+}
+
+/** Formats zod issues as `path: message (line L, column C)` joined by `; ` (first three). */
+export function formatZodIssues(issues: readonly z.core.$ZodIssue[], locate?: Locate): string {
   const shown = issues.slice(0, 3).map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-    return `${path}: ${describe(issue)}`;
+    const at = locate?.(issue.path);
+    return `${formatConfigPath(issue.path)}: ${plainMessage(issue)}${at === undefined ? '' : ` (line ${at.line}, column ${at.col})`}`;
   });
   const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
   return shown.join('; ') + more;
 }
 
-function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  return issue.message.replace(/^Invalid input: /, '');
+/** Parses YAML text into a plain value; a syntax error becomes a ConfigError naming the line and column. */
+export function parseYaml(text: string, source: string): unknown {
+  return parseYamlDocument(text, source).value;
 }
 
-/** Parses YAML text into a plain value; a syntax error becomes a ConfigError naming the line. */
-export function parseYaml(text: string, source: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true });
+/** Parses YAML text into a plain value plus a {@link Locate} for its paths. */
+export function parseYamlDocument(text: string, source: string): { readonly value: unknown; readonly locate: Locate } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true, lineCounter });
   const error = doc.errors[0];
   if (error) {
-    const line = error.linePos?.[0]?.line;
-    throw new ConfigError(`${source}${line !== undefined ? `:${line}` : ''}: invalid YAML: ${error.message.split('\n')[0]}`);
+    const pos = error.linePos?.[0] ?? (error.pos[0] >= 0 ? lineCounter.linePos(error.pos[0]) : undefined);
+    const where = pos === undefined ? '' : ` at line ${pos.line}, column ${pos.col}`;
+    throw new ConfigError(`${source}: invalid YAML${where}: ${error.message.split('\n')[0]}`);
   }
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
   // An empty file means the defaults; anything else must be a mapping (a list or a lone
@@ -57,7 +71,19 @@ export function parseYaml(text: string, source: string): unknown {
   if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
     throw new ConfigError(`${source}: (root): expected a mapping of config sections, got ${Array.isArray(value) ? 'a list' : typeof value}`);
   }
-  return value ?? {};
+  const locate: Locate = (path) => {
+    // The deepest node the file has on this path (an unknown key's issue points at its parent mapping).
+    for (let depth = path.length; depth >= 1; depth--) {
+      const node: unknown = doc.getIn(path.slice(0, depth).map((p) => (typeof p === 'symbol' ? String(p) : p)), true);
+      const range = isNode(node) ? node.range : undefined;
+      if (range) {
+        const pos = lineCounter.linePos(range[0]);
+        return { line: pos.line, col: pos.col };
+      }
+    }
+    return undefined;
+  };
+  return { value: value ?? {}, locate };
 }
 
 /** Applies the PROMPTPILOT_* overrides to a raw config object (before validation). */
@@ -95,6 +121,7 @@ export function applyEnvOverrides(raw: unknown, env: Env): unknown {
 export async function loadConfig(path: string | undefined, env: Env = process.env): Promise<Config> {
   const file = path ?? (env[ENV.config] || undefined);
   let raw: unknown = {};
+  let locate: Locate | undefined;
   if (file !== undefined) {
     let text: string;
     try {
@@ -103,9 +130,11 @@ export async function loadConfig(path: string | undefined, env: Env = process.en
       const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (cause as Error).message;
       throw new ConfigError(`${file}: cannot read config: ${reason}`, { cause, code: ErrorCodes.CONFIG_UNREADABLE });
     }
-    raw = parseYaml(text, file);
+    const parsed = parseYamlDocument(text, file);
+    raw = parsed.value;
+    locate = parsed.locate;
   }
-  return parseConfig(applyEnvOverrides(raw, env), file ?? 'config');
+  return parseConfig(applyEnvOverrides(raw, env), file ?? 'config', locate);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,100 +1,16 @@
 import { z } from 'zod';
-import { ACTION_KINDS, METRICS } from '../core/decision.js';
 import { ALL_PATTERNS, PATTERNS } from '../core/patterns.js';
 import { duration } from './duration.js';
+import { crossCheck, report, resolveRouteRules } from './crossChecks.js';
+import { mergeRulesByName, plainIssue } from './ruleMerge.js';
+import { DEFAULT_RULES, RuleSchema, TargetsSchema, TARGET_KEYS, type Rule, type Targets } from './ruleSchema.js';
 import { TelemetrySchema } from './telemetrySchema.js';
 
 const pct = z.number().min(0).max(1000);
 const fraction = z.number().min(0).max(1);
 const positive = z.number().positive();
 
-/** Per-route targets and budgets (reference guide "monitoring framework"). */
-export const TargetsSchema = z
-  .object({
-    latency_p95_ms: positive.default(2000),
-    latency_p99_ms: positive.default(5000),
-    cost_per_task_usd: positive.default(0.1),
-    tokens_per_quality_point: positive.default(100),
-    accuracy: fraction.default(0.95),
-    consistency: fraction.default(0.9),
-  })
-  .strict();
-export type Targets = z.output<typeof TargetsSchema>;
-export const TARGET_KEYS = ['latency_p95_ms', 'latency_p99_ms', 'cost_per_task_usd', 'tokens_per_quality_point', 'accuracy', 'consistency'] as const;
-export type TargetKey = (typeof TARGET_KEYS)[number];
-
-/** How a rule's threshold is derived: absolute, relative to a target, or to the route's own baseline. */
-export const ThresholdSchema = z.union([
-  z.number(),
-  z.object({ target: z.enum(TARGET_KEYS), margin_pct: pct.default(0) }).strict(),
-  z.object({ baseline: z.literal(true), margin_pct: pct.default(0) }).strict(),
-]);
-export type Threshold = z.output<typeof ThresholdSchema>;
-
-/** Default evidence level of rules (calibrated by simulation, docs/statistics.md). */
-export const DEFAULT_CONFIDENCE = 0.99;
-
-/** One trigger rule (DESIGN §3). */
-export const RuleSchema = z
-  .object({
-    name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected snake_case'),
-    metric: z.enum(METRICS),
-    op: z.enum(['gt', 'lt']),
-    threshold: ThresholdSchema,
-    /** The condition must hold this long (event time) before the rule fires. */
-    for: duration.default(0).describe('The condition must hold this long (event time) before the rule fires.'),
-    /** After the condition clears it must stay clear this long before the rule resolves. */
-    keep_firing_for: duration.default(60_000).describe('After the condition clears it must stay clear this long before the rule resolves.'),
-    /**
-     * Resolve only once the value is this far (percent of threshold) on the good side. The
-     * default rules on shares (accuracy, consistency) use 1 %: 5 % of 0.95 would demand 0.9975.
-     */
-    hysteresis_pct: pct.default(5),
-    /**
-     * Evidence level: the rule fires only when the metric's two-sided confidence interval at this
-     * level lies wholly past the threshold (see docs/statistics.md). 0 compares the point estimate.
-     */
-    confidence: z
-      .number()
-      .min(0)
-      .lt(1)
-      .refine((c) => c === 0 || c >= 0.5, 'expected 0 (point estimate) or a level from 0.5 to below 1, e.g. 0.99')
-      .default(DEFAULT_CONFIDENCE)
-      .describe('Fires only when the metric\'s two-sided confidence interval at this level lies wholly past the threshold (exact for shares and percentiles). 0 compares the point estimate.'),
-    /** Fewer samples in the window than this and the rule neither fires nor resolves. */
-    min_samples: z.number().int().nonnegative().default(30).describe('Fewer samples in the window than this and the rule neither fires nor resolves.'),
-    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
-    action: z.enum(ACTION_KINDS).optional(),
-    enabled: z.boolean().default(true),
-  })
-  .strict();
-export type Rule = z.output<typeof RuleSchema>;
-
-const DEFAULT_RULES: z.input<typeof RuleSchema>[] = [
-  // 3 s and 8 s are the guide's alert levels for its 2 s p95 target: written relative to the target
-  // (+50 %, +300 %), they mean the same on a route whose target is 6 s (9 s, 24 s) instead of firing
-  // on its normal traffic.
-  { name: 'response_time_warning', metric: 'latency_p95_ms', op: 'gt', threshold: { target: 'latency_p95_ms', margin_pct: 50 }, for: '1m', severity: 'warning' },
-  { name: 'response_time_critical', metric: 'latency_p95_ms', op: 'gt', threshold: { target: 'latency_p95_ms', margin_pct: 300 }, for: '1m', severity: 'critical' },
-  { name: 'accuracy_drop', metric: 'accuracy', op: 'lt', threshold: 0.9, for: '1m', hysteresis_pct: 1, severity: 'warning' },
-  { name: 'consistency_drop', metric: 'consistency', op: 'lt', threshold: 0.85, for: '1m', hysteresis_pct: 1, severity: 'warning' },
-  {
-    name: 'performance_degradation', metric: 'latency_p95_ms', op: 'gt',
-    threshold: { target: 'latency_p95_ms', margin_pct: 20 }, for: '2m', severity: 'warning', action: 'pattern_simplification',
-  },
-  {
-    name: 'cost_threshold_breach', metric: 'cost_per_task_usd', op: 'gt',
-    threshold: { target: 'cost_per_task_usd', margin_pct: 25 }, for: '2m', severity: 'warning', action: 'token_optimization',
-  },
-  {
-    name: 'efficiency_drop', metric: 'tokens_per_quality_point', op: 'gt',
-    threshold: { baseline: true, margin_pct: 20 }, for: '5m', severity: 'info', action: 'token_optimization',
-  },
-  {
-    name: 'quality_improvement_opportunity', metric: 'accuracy', op: 'lt',
-    threshold: { target: 'accuracy', margin_pct: 0 }, for: '4m', hysteresis_pct: 1, severity: 'info', action: 'pattern_enhancement',
-  },
-];
+export { DEFAULT_CONFIDENCE, DEFAULT_RULES, RuleSchema, TARGET_KEYS, TargetsSchema, ThresholdSchema, type Rule, type TargetKey, type Targets, type Threshold } from './ruleSchema.js';
 
 const VariantSchema = z
   .object({
@@ -115,10 +31,25 @@ const RouteSchema = z
     current: z.string().min(1).max(200).optional().describe('The variant in production when no traffic has said otherwise.'),
     tier: z.string().optional(),
     variants: z.array(VariantSchema).default([]),
+    /**
+     * Per-route rule settings by rule name: the keys given replace the rule's for this route only
+     * (e.g. `performance_degradation: {threshold: 9000}` or `response_time_warning: {enabled: false}`).
+     */
+    rules: z
+      .record(z.string(), z.looseObject({}))
+      .default({})
+      .describe('Per-route rule settings by rule name: keys given (threshold, for, confidence, severity, enabled, …) replace the rule\'s for this route only.'),
   })
   .strict();
 
 const TierSchema = z.object({ max_tokens: z.number().int().positive(), pattern: z.enum(PATTERNS) }).strict();
+
+const DEFAULT_TIERS = {
+  economy: { max_tokens: 500, pattern: 'zero_shot' },
+  standard: { max_tokens: 1500, pattern: 'few_shot' },
+  premium: { max_tokens: 4000, pattern: 'chain_of_thought' },
+  research: { max_tokens: 8000, pattern: 'tree_of_thought' },
+} as const;
 
 const PriceSchema = z
   .object({ input_per_mtok: z.number().nonnegative(), output_per_mtok: z.number().nonnegative() })
@@ -296,7 +227,27 @@ export const ConfigSchema = z
       }),
     targets: TargetsSchema.default(TargetsSchema.parse({})),
     routes: z.record(z.string().min(1).max(200), RouteSchema).default({}),
-    rules: z.array(RuleSchema).default(DEFAULT_RULES.map((r) => RuleSchema.parse(r))),
+    rules: z
+      .array(z.looseObject({ name: z.string() }))
+      .default([])
+      .transform((entries, ctx) => {
+        const { rules, issues } = mergeRulesByName(DEFAULT_RULES, entries);
+        report(ctx, issues);
+        const out: Rule[] = [];
+        for (const merged of rules) {
+          const index = entries.findIndex((e) => e.name === merged.name);
+          const missing = (['metric', 'op', 'threshold'] as const).filter((key) => merged[key] === undefined);
+          if (missing.length > 0) {
+            report(ctx, [{ path: [index], message: `'${merged.name}' is not a default rule, so it needs ${missing.join(', ')} (a new rule names metric, op and threshold)` }]);
+            continue;
+          }
+          const parsed = RuleSchema.safeParse(merged);
+          if (parsed.success) out.push(parsed.data);
+          else report(ctx, parsed.error.issues.map((issue) => plainIssue(issue, index >= 0 ? [index] : [])));
+        }
+        return out;
+      })
+      .describe('Merged with the default rules by name: an entry named like a default rule replaces the keys it sets, `enabled: false` switches it off, a new name adds a rule.'),
     baseline: z
       .object({
         /** Half-life of the exponentially weighted baseline for baseline-relative rules. */
@@ -311,12 +262,11 @@ export const ConfigSchema = z
         /** After an action on a route, no new action on that route for this long. */
         cooldown: duration.default(1_800_000).describe('After an action on a route, no new action on that route for this long.'),
         pattern_ladder: z.array(z.enum(PATTERNS)).min(2).default([...PATTERNS]),
-        budget_tiers: z.record(z.string(), TierSchema).default({
-          economy: { max_tokens: 500, pattern: 'zero_shot' },
-          standard: { max_tokens: 1500, pattern: 'few_shot' },
-          premium: { max_tokens: 4000, pattern: 'chain_of_thought' },
-          research: { max_tokens: 8000, pattern: 'tree_of_thought' },
-        }),
+        budget_tiers: z
+          .record(z.string(), TierSchema)
+          .default({})
+          .transform((own): Record<string, z.output<typeof TierSchema>> => ({ ...DEFAULT_TIERS, ...own }))
+          .describe('Merged with the built-in tiers (economy, standard, premium, research) by name.'),
         default_tier: z.string().default('standard'),
         /** Prompt compression for token_optimization candidates. */
         compression: z
@@ -345,7 +295,11 @@ export const ConfigSchema = z
         compression: { abbreviations: {} },
       }),
     /** USD per million tokens by model, used when an event has no cost_usd. */
-    prices: z.record(z.string(), PriceSchema).default(DEFAULT_PRICES).describe('USD per million tokens by model, used when an event has no cost_usd.'),
+    prices: z
+      .record(z.string(), PriceSchema)
+      .default({})
+      .transform((own): Record<string, z.output<typeof PriceSchema>> => ({ ...DEFAULT_PRICES, ...own }))
+      .describe('USD per million tokens by model, used when an event has no cost_usd. Merged with the built-in table by model name.'),
     abtest: AbTestSchema.default(() => AbTestSchema.parse({})),
     kafka: KafkaSchema.default(() => KafkaSchema.parse({})),
     redis: z
@@ -387,11 +341,21 @@ export const ConfigSchema = z
       .strict()
       .default({ level: 'info' }),
   })
-  .strict();
+  .strict()
+  .transform((config, ctx) => {
+    const problems = crossCheck(config);
+    const { byRoute, issues } = resolveRouteRules(config);
+    report(ctx, [...problems, ...issues]);
+    const routes: Record<string, RouteSettings> = {};
+    for (const [name, route] of Object.entries(config.routes)) routes[name] = { ...route, rules: byRoute[name] ?? {} };
+    return { ...config, routes };
+  });
 
 /** The validated, defaulted configuration. */
 export type Config = z.output<typeof ConfigSchema>;
-export type RouteConfig = z.output<typeof RouteSchema>;
+/** A route's settings with its rule overrides resolved into whole rules. */
+type RouteSettings = Omit<z.output<typeof RouteSchema>, 'rules'> & { readonly rules: Readonly<Record<string, Rule>> };
+export type RouteConfig = RouteSettings;
 export type VariantConfig = z.output<typeof VariantSchema>;
 export type AbTestConfig = Config['abtest'];
 
@@ -405,4 +369,16 @@ export function targetsFor(config: Config, route: string): Targets {
     if (value !== undefined) merged[key] = value;
   }
   return merged;
+}
+
+/**
+ * The rules in force on a route: the config's rules with that route's
+ * `routes.<route>.rules` settings applied (disabled ones included; callers
+ * filter on `enabled`). The same array as `config.rules` for a route without
+ * settings.
+ */
+export function rulesFor(config: Config, route: string): readonly Rule[] {
+  const own = config.routes[route]?.rules;
+  if (own === undefined || Object.keys(own).length === 0) return config.rules;
+  return config.rules.map((rule) => own[rule.name] ?? rule);
 }

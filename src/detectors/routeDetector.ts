@@ -1,5 +1,5 @@
 import { NO_ACTION_YET, planAction, type RoutePlannerState } from '../actions/planner.js';
-import { targetsFor, type Config, type Rule } from '../config/schema.js';
+import { rulesFor, targetsFor, type Config, type Rule } from '../config/schema.js';
 import type { DecisionRecord, MetricName, TriggerRecord } from '../core/decision.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { freezeBaseline, updateBaseline, type BaselineState } from './baseline.js';
@@ -36,6 +36,8 @@ interface VariantMemory {
  */
 export class RouteDetector {
   private readonly rules: readonly Rule[];
+  /** Routes whose config changes some rule: their enabled rules. */
+  private readonly routeRules = new Map<string, readonly Rule[]>();
   private readonly baselineMetrics: ReadonlySet<MetricName>;
   /** Memory by route, then variant (nested maps: no key concatenation per evaluation). */
   private readonly variants = new Map<string, Map<string, VariantMemory>>();
@@ -43,9 +45,17 @@ export class RouteDetector {
 
   constructor(private readonly config: Config) {
     this.rules = config.rules.filter((rule) => rule.enabled);
-    this.baselineMetrics = new Set(
-      this.rules.filter((rule) => typeof rule.threshold === 'object' && 'baseline' in rule.threshold).map((rule) => rule.metric),
-    );
+    for (const route of Object.keys(config.routes)) {
+      const own = rulesFor(config, route);
+      if (own !== config.rules) this.routeRules.set(route, own.filter((rule) => rule.enabled));
+    }
+    const everyRule = [this.rules, ...this.routeRules.values()].flat();
+    this.baselineMetrics = new Set(everyRule.filter((rule) => typeof rule.threshold === 'object' && 'baseline' in rule.threshold).map((rule) => rule.metric));
+  }
+
+  /** Enabled rules on a route (its `routes.<route>.rules` settings applied). */
+  private rulesOf(route: string): readonly Rule[] {
+    return this.routeRules.get(route) ?? this.rules;
   }
 
   /**
@@ -61,7 +71,8 @@ export class RouteDetector {
     const targets = targetsFor(this.config, stats.route);
     const timingGapMs = Math.max(this.config.time.window, stats.windowEndMs - stats.windowStartMs);
     const out: DecisionRecord[] = [];
-    for (const rule of this.rules) {
+    const rules = this.rulesOf(stats.route);
+    for (const rule of rules) {
       const context = {
         targets,
         baseline: memory.baselines.get(rule.metric) ?? null,
@@ -130,7 +141,7 @@ export class RouteDetector {
     const memory = this.variants.get(route)?.get(variant);
     const out: TriggerRecord[] = [];
     if (memory !== undefined) {
-      for (const rule of this.rules) {
+      for (const rule of this.rulesOf(route)) {
         const state = memory.rules.get(rule.name);
         const last = memory.lastDetections.get(rule.name);
         if (state?.phase !== 'firing' || last === undefined) continue;
@@ -169,7 +180,7 @@ export class RouteDetector {
   private updateBaselines(stats: WindowStats, memory: VariantMemory): void {
     for (const metric of this.baselineMetrics) {
       const previous = memory.baselines.get(metric) ?? null;
-      const frozen = this.rules.some((rule) => rule.metric === metric && isActive(memory.rules.get(rule.name)));
+      const frozen = this.rulesOf(stats.route).some((rule) => rule.metric === metric && isActive(memory.rules.get(rule.name)));
       const value = metricValue(stats, metric);
       const next = frozen
         ? freezeBaseline(previous, stats.windowEndMs)

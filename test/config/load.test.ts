@@ -39,7 +39,7 @@ describe('config', () => {
     ['servr: {}', "f.yaml: (root): unknown key 'servr'"],
     ['time: {bucket: 3x}', 'f.yaml: time.bucket: expected a duration'],
     ['time: {bucket: 7s, window: 1m}', 'f.yaml: time.window: window must be a whole multiple of bucket'],
-    ['rules: [{name: Bad Name, metric: accuracy, op: lt, threshold: 1}]', 'f.yaml: rules.0.name: expected snake_case'],
+    ['rules: [{name: Bad Name, metric: accuracy, op: lt, threshold: 1}]', 'f.yaml: rules[0].name: expected snake_case'],
     ['a: [', 'f.yaml: invalid YAML'],
     ['- a\n- b', 'f.yaml: (root): expected a mapping of config sections, got a list'],
     ['hello', 'f.yaml: (root): expected a mapping of config sections, got string'],
