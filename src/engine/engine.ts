@@ -291,10 +291,7 @@ export class PipelineEngine {
   forEachRouteTraffic(visit: (route: string, calls: number, variants: number, watermarkMs: number) => void): void {
     for (const state of this.routes.values()) {
       let calls = 0;
-      for (const variant of state.sorted) {
-        calls += variant.window.windowTotal.count;
-        for (const open of variant.window.openBuckets()) calls += open.count;
-      }
+      for (const variant of state.sorted) calls += variant.window.liveCount;
       visit(state.route, calls, state.sorted.length, state.watermarkMs);
     }
   }

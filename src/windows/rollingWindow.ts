@@ -100,6 +100,13 @@ export class RollingWindow {
     return this.total;
   }
 
+  /** Calls in the closed window plus the buckets still open, without allocating (a scrape reads it for every series). */
+  get liveCount(): number {
+    let count = this.total.count;
+    for (const bucket of this.open) count += bucket.stats.count;
+    return count;
+  }
+
   /** True when no bucket is open and the window is empty: the caller may drop this window. */
   get isIdle(): boolean {
     return this.open.length === 0 && this.closed.length === 0;

@@ -20,11 +20,13 @@ describe('RollingWindow', () => {
     expect(w.boundaryMs).toBe(5000);
     expect(w.windowTotal.count).toBe(50); // buckets 0..4
     expect(w.openBuckets().reduce((n, b) => n + b.count, 0)).toBe(50);
+    expect(w.liveCount).toBe(100); // closed window + open buckets, as liveStats counts
     w.closeUntil(8000);
     expect(w.windowTotal.count).toBe(50); // buckets 3..7
     expect(w.windowTotal.latencyMs.quantile(0)! / 4).toBeCloseTo(1, 1);
     expect(w.windowTotal.latencyMs.quantile(1)! / 8).toBeCloseTo(1, 1);
     expect(w.openBuckets()).toHaveLength(2);
+    expect(w.liveCount).toBe(70); // buckets 3..7 closed, 8..9 open
   });
 
   it('counts an event of a closed bucket in the window at once; refuses one older than the window', () => {
