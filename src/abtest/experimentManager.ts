@@ -1,6 +1,9 @@
 import { assignArm, createExperimentState, evaluateExperiment, recordExperimentEvent, type ExperimentEvaluation, type ExperimentState } from './index.js';
 import { compressionOptionsFor, compressPrompt } from '../actions/compressPrompt.js';
+import type { ActionBlock } from '../actions/planner.js';
 import { compressionLevelOf } from '../actions/plannerCandidates.js';
+import { rewriteForPattern } from '../actions/patternRewrite.js';
+import { countTokens } from '../actions/tokenCounter.js';
 import { rulesFor, targetsFor, type Config } from '../config/schema.js';
 import type { ActionKind, ActionRecord, DecisionRecord, ExperimentRecord, ExperimentStatus, MetricEvidence, TriggerRecord, VariantRef } from '../core/decision.js';
 import type { Arm, TelemetryEvent } from '../core/event.js';
@@ -28,6 +31,8 @@ export interface ExperimentSnapshot {
   readonly evidence: Readonly<Record<string, MetricEvidence>>;
   readonly srm: { readonly p: number; readonly mismatch: boolean } | null;
   readonly candidate_params: Readonly<Record<string, unknown>>;
+  /** o200k_base tokens of the baseline's and the candidate's templates (null: that template is not known). */
+  readonly template_tokens: { readonly baseline: number | null; readonly candidate: number | null };
 }
 
 interface Running {
@@ -62,6 +67,8 @@ export class ExperimentManager {
   private readonly byId = new Map<string, Running>();
   private readonly finished: ExperimentSnapshot[] = [];
   private readonly cooldownUntil = new Map<string, number>();
+  /** Id of each route's last ended experiment, for the skipped-action reason during its cooldown. */
+  private readonly lastEnded = new Map<string, string>();
   private readonly changed = new Set<string>();
 
   constructor(private readonly config: Config) {
@@ -76,6 +83,18 @@ export class ExperimentManager {
     return this.running.has(route) || (this.cooldownUntil.get(route) ?? -Infinity) > nowMs;
   }
 
+  /** Why the route takes no new action now (an experiment running or cooling down), or null. */
+  blockFor(route: string, nowMs: number): ActionBlock | null {
+    const run = this.running.get(route);
+    if (run !== undefined) {
+      return { code: 'experiment_running', detail: `experiment ${run.snapshot.id} running (${run.snapshot.kind}: ${run.snapshot.baseline.variant} vs ${run.snapshot.candidate.variant})` };
+    }
+    const untilMs = this.cooldownUntil.get(route);
+    if (untilMs === undefined || untilMs <= nowMs) return null;
+    const last = this.lastEnded.get(route);
+    return { code: 'cooldown', detail: `cooldown until ${new Date(untilMs).toISOString()}${last !== undefined ? ` after experiment ${last}` : ''} (abtest.cooldown)` };
+  }
+
   /**
    * The engine dropped the route's live state (all its traffic stopped): drop
    * what only served that route — an expired cooldown, a registry entry that
@@ -83,7 +102,10 @@ export class ExperimentManager {
    */
   forgetRoute(route: string, nowMs: number): void {
     if (this.running.has(route)) return;
-    if ((this.cooldownUntil.get(route) ?? -Infinity) <= nowMs) this.cooldownUntil.delete(route);
+    if ((this.cooldownUntil.get(route) ?? -Infinity) <= nowMs) {
+      this.cooldownUntil.delete(route);
+      this.lastEnded.delete(route);
+    }
     this.registry.forgetIfLearned(route);
   }
 
@@ -134,7 +156,7 @@ export class ExperimentManager {
   /** At a route's closed boundary: start experiments for new actions, evaluate the running one. */
   onBoundary(route: string, boundaryMs: number, records: readonly DecisionRecord[]): DecisionRecord[] {
     const out: DecisionRecord[] = [];
-    for (const record of records) if (record.type === 'action') this.start(record, boundaryMs, out);
+    for (const record of records) if (record.type === 'action' && record.status !== 'skipped') this.start(record, boundaryMs, out);
     const run = this.running.get(route);
     // Re-evaluating unchanged arms cannot change the verdict (the sequential tests only
     // move with data) — except that the deadline may have passed.
@@ -197,36 +219,52 @@ export class ExperimentManager {
     const candidate = this.candidateFor(action, baselineInfo);
     this.registry.register(route, candidate);
     const share = this.config.abtest.ramp[0]!;
+    const templateTokens = {
+      baseline: baselineInfo?.template ? countTokens(baselineInfo.template) : null,
+      candidate: candidate.template !== null ? countTokens(candidate.template) : null,
+    };
     const snapshot: ExperimentSnapshot = {
       id, route, kind: action.kind, action_id: action.id, status: 'running', started_at: nowMs,
       deadline: nowMs + this.config.abtest.max_duration, ended_at: null,
       baseline: action.from, candidate: toVariantRef(candidate), share, ramp: [[nowMs, share]], salt: id, hash_version: 1,
-      reason: null, n: [0, 0], evidence: {}, srm: null, candidate_params: paramsOf(candidate),
+      reason: null, n: [0, 0], evidence: {}, srm: null, candidate_params: paramsOf(candidate), template_tokens: templateTokens,
     };
     const run: Running = { snapshot, state: createExperimentState(nowMs, this.config.abtest.min_samples_per_arm), rampIndex: 0, srmFiring: false, dirty: false };
     this.running.set(route, run);
     this.byId.set(id, run);
     this.changed.add(id);
     out.push(this.record(snapshot, 'started', nowMs, `validating ${action.kind} (${action.rule}) against the baseline, candidate share ${share * 100} %`, {}, {
-      action: action.id, kind: action.kind, share, params: snapshot.candidate_params, ...compressionEvidenceOf(candidate),
+      action: action.id, kind: action.kind, share, params: snapshot.candidate_params, template_tokens: templateTokens, ...compressionEvidenceOf(candidate),
     }));
   }
 
+  /**
+   * The candidate the experiment serves: what the action says (variant,
+   * pattern, tier, max_tokens) completed from the registry and the baseline —
+   * so a promotion keeps all of it. Its template is a registered one, else
+   * derived from the baseline's (compressed for token optimization, rewritten
+   * for the target pattern for pattern actions), else none: the app serves its
+   * own prompt for the pattern. Never the baseline's text under a new name.
+   */
   private candidateFor(action: ActionRecord, baseline: VariantInfo | null): VariantInfo {
     const known = this.registry.variant(action.route, action.to.variant);
-    const maxTokens = action.to.max_tokens ?? known?.maxTokens ?? null;
+    const tier = action.to.tier ?? known?.tier ?? baseline?.tier ?? null;
+    const maxTokens = action.to.max_tokens ?? known?.maxTokens ?? this.registry.maxTokensOf(tier) ?? baseline?.maxTokens ?? null;
     let template = known?.template ?? null;
     let compression: VariantInfo['compression'] = known?.compression ?? null;
-    if (action.kind === 'token_optimization' && template === null && baseline?.template) {
-      // Conservative first; aggressive only from a promoted conservative baseline (the candidate's name says which).
-      const compressed = compressPrompt(baseline.template, compressionOptionsFor(this.config, compressionLevelOf(action.to.variant)));
-      template = compressed.text;
-      compression = { level: compressed.level, tokensBefore: compressed.tokensBefore, tokensAfter: compressed.tokensAfter, savingPct: compressed.savingPct, transforms: compressed.savings };
-    } else if (template === null && baseline?.template && action.kind !== 'token_optimization') {
-      template = baseline.template;
+    if (template === null && baseline?.template) {
+      if (action.kind === 'token_optimization') {
+        // Conservative first; aggressive only from a promoted conservative baseline (the candidate's name says which).
+        const compressed = compressPrompt(baseline.template, compressionOptionsFor(this.config, compressionLevelOf(action.to.variant)));
+        template = compressed.text;
+        compression = { level: compressed.level, tokensBefore: compressed.tokensBefore, tokensAfter: compressed.tokensAfter, savingPct: compressed.savingPct, transforms: compressed.savings };
+      } else if (action.prompt?.source === 'derived' && action.from.pattern !== undefined && action.to.pattern !== undefined) {
+        const rewrite = rewriteForPattern(baseline.template, action.from.pattern, action.to.pattern, this.config.routes[action.route]?.examples ?? []);
+        if (rewrite.outcome === 'rewritten') template = rewrite.template;
+      }
     }
     return {
-      variant: action.to.variant, pattern: action.to.pattern ?? known?.pattern ?? null, tier: action.to.tier ?? known?.tier ?? null,
+      variant: action.to.variant, pattern: action.to.pattern ?? known?.pattern ?? null, tier,
       maxTokens, template, compression, source: 'action',
     };
   }
@@ -321,9 +359,10 @@ export class ExperimentManager {
     this.finished.push(run.snapshot);
     if (this.finished.length > 10_000) this.finished.shift();
     this.cooldownUntil.set(route, nowMs + this.config.abtest.cooldown);
+    this.lastEnded.set(route, run.snapshot.id);
     this.changed.add(run.snapshot.id);
     out.push(this.record(run.snapshot, status, nowMs, reason, evaluation.evidence, {
-      kind: run.snapshot.kind, action: run.snapshot.action_id, share: run.snapshot.share,
+      kind: run.snapshot.kind, action: run.snapshot.action_id, share: run.snapshot.share, template_tokens: run.snapshot.template_tokens,
       gates: evaluation.gates.map((g) => ({ name: g.name, status: g.status, reason: g.reason })),
       triggers: evaluation.triggers.map((g) => ({ name: g.name, status: g.status, reason: g.reason })),
       srm: { p: evaluation.srm.p, observed: evaluation.srm.observed, expected: evaluation.srm.expected, mismatch: evaluation.srm.mismatch },

@@ -1,9 +1,9 @@
 import type { Config } from '../config/schema.js';
 import { formatDurationMs } from '../config/duration.js';
-import type { ActionKind, ActionRecord, MetricName, VariantRef } from '../core/decision.js';
+import type { ActionKind, ActionRecord, MetricName, SkippedActionRecord, SkipReason, VariantRef } from '../core/decision.js';
 import type { Pattern } from '../core/patterns.js';
 import { actionId } from './plannerId.js';
-import { patternCandidate, tokenCandidate, type Candidate } from './plannerCandidates.js';
+import { configCatalog, patternCandidate, tokenCandidate, type Candidate, type NoCandidate, type VariantCatalog } from './plannerCandidates.js';
 
 /** What fired: the evidence an action is planned from. */
 export interface PlanRequest {
@@ -24,6 +24,17 @@ export interface PlanRequest {
   readonly episodeStartMs: number;
   /** Event time of the firing evaluation, epoch ms: the action's `ts`. */
   readonly nowMs: number;
+  /** The route's production variant; an action is only planned for it. Absent: the variant is taken to be production. */
+  readonly production?: string | null;
+  /** Why the route takes no action now whatever the planner's own state (an experiment running or cooling down). */
+  readonly blocked?: ActionBlock | null;
+}
+
+/** A route-level reason not to act, decided by the caller (e.g. the experiment manager). */
+export interface ActionBlock {
+  readonly code: Extract<SkipReason, 'experiment_running' | 'cooldown'>;
+  /** The sentence for the skipped record, e.g. `experiment exp-… running`. */
+  readonly detail: string;
 }
 
 /** Per-route planner memory. */
@@ -38,14 +49,14 @@ export const NO_ACTION_YET: RoutePlannerState = { lastActionMs: null, lastAction
 
 /**
  * Outcome of planning. `planned` carries the action record and the route's
- * next planner state; `skipped` says why nothing is proposed (`cooldown`: the
- * route had an action less than `actions.cooldown` ago; `no_step`: nothing to
- * move to, e.g. already at the end of the ladder). `key` is the idempotency
- * key in both cases (equal to `record.id` when planned).
+ * next planner state; `skipped` carries the skipped-action record saying why
+ * nothing is proposed (`not_production`, `experiment_running`, `cooldown`,
+ * `no_candidate`: nothing to move to, or no real prompt for the target).
+ * `key` is the idempotency key in both cases (equal to `record.id`).
  */
 export type ActionPlan =
   | { readonly outcome: 'planned'; readonly key: string; readonly record: ActionRecord; readonly state: RoutePlannerState }
-  | { readonly outcome: 'skipped'; readonly key: string; readonly reason: 'cooldown' | 'no_step'; readonly detail: string };
+  | { readonly outcome: 'skipped'; readonly key: string; readonly reason: SkipReason; readonly detail: string; readonly record: SkippedActionRecord };
 
 /**
  * Plans the action for a rule that just fired. Pure: the same request and
@@ -53,15 +64,25 @@ export type ActionPlan =
  * route per cooldown (`config.actions.cooldown`, event time), whichever rule
  * asks; the caller stores `plan.state` when it uses a planned action.
  */
-export function planAction(request: PlanRequest, state: RoutePlannerState, config: Config): ActionPlan {
+export function planAction(request: PlanRequest, state: RoutePlannerState, config: Config, catalog: VariantCatalog = configCatalog(config)): ActionPlan {
   const key = actionId(request.route, request.variant, request.rule, request.episodeStartMs);
-  if (state.lastActionMs !== null && request.nowMs - state.lastActionMs < config.actions.cooldown) {
-    const leftMs = config.actions.cooldown - (request.nowMs - state.lastActionMs);
-    return { outcome: 'skipped', key, reason: 'cooldown', detail: `route ${request.route} is in action cooldown for another ${formatDurationMs(leftMs)}` };
+  const skip = (reason: SkipReason, detail: string, change?: { from: VariantRef; to: VariantRef }): ActionPlan => ({
+    outcome: 'skipped', key, reason, detail, record: skippedRecord(request, key, reason, detail, change),
+  });
+  if (request.production != null && request.production !== request.variant) {
+    return skip('not_production', `${request.variant} is not the production variant of route ${request.route} (${request.production}); only the production variant is optimized`);
   }
-  const candidate = candidateFor(request, config);
+  if (request.blocked != null) return skip(request.blocked.code, request.blocked.detail);
+  if (state.lastActionMs !== null && request.nowMs - state.lastActionMs < config.actions.cooldown) {
+    const untilMs = state.lastActionMs + config.actions.cooldown;
+    return skip('cooldown', `cooldown until ${new Date(untilMs).toISOString()}: route ${request.route} had an action ${formatDurationMs(request.nowMs - state.lastActionMs)} ago (actions.cooldown ${formatDurationMs(config.actions.cooldown)})`);
+  }
+  const candidate = candidateFor(request, config, catalog);
   if (candidate === null) {
-    return { outcome: 'skipped', key, reason: 'no_step', detail: `no ${request.kind} step available for ${request.route}/${request.variant}` };
+    return skip('no_candidate', `no candidate: no ${request.kind} step from ${request.pattern ?? 'an unknown pattern'} on the pattern ladder for ${request.route}/${request.variant}`);
+  }
+  if ('impossible' in candidate) {
+    return skip('no_candidate', `no candidate: ${candidate.impossible} (${describe(candidate.from)} → ${candidate.to.pattern ?? candidate.to.variant})`, candidate);
   }
   const record: ActionRecord = {
     type: 'action',
@@ -73,17 +94,29 @@ export function planAction(request: PlanRequest, state: RoutePlannerState, confi
     from: candidate.from,
     to: candidate.to,
     reason: reasonFor(request, candidate),
-    evidence: { metric: request.metric, value: request.value, threshold: request.threshold, samples: request.samples },
+    evidence: evidenceOf(request),
+    ...(candidate.prompt !== undefined ? { prompt: candidate.prompt } : {}),
   };
   return { outcome: 'planned', key, record, state: { lastActionMs: request.nowMs, lastActionId: key } };
 }
 
-function candidateFor(request: PlanRequest, config: Config): Candidate | null {
+function evidenceOf(request: PlanRequest): ActionRecord['evidence'] {
+  return { metric: request.metric, value: request.value, threshold: request.threshold, samples: request.samples };
+}
+
+function skippedRecord(request: PlanRequest, key: string, reason: SkipReason, detail: string, change?: { from: VariantRef; to: VariantRef }): SkippedActionRecord {
+  return {
+    type: 'action', status: 'skipped', ts: request.nowMs, id: key, route: request.route, variant: request.variant, kind: request.kind, rule: request.rule,
+    reason: detail, reason_code: reason, ...(change !== undefined ? { from: change.from, to: change.to } : {}), evidence: evidenceOf(request),
+  };
+}
+
+function candidateFor(request: PlanRequest, config: Config, catalog: VariantCatalog): Candidate | NoCandidate | null {
   switch (request.kind) {
     case 'pattern_simplification':
-      return patternCandidate(config, request.route, request.variant, request.pattern, -1);
+      return patternCandidate(config, catalog, request.route, request.variant, request.pattern, -1);
     case 'pattern_enhancement':
-      return patternCandidate(config, request.route, request.variant, request.pattern, 1);
+      return patternCandidate(config, catalog, request.route, request.variant, request.pattern, 1);
     case 'token_optimization':
       return tokenCandidate(config, request.route, request.variant, request.pattern);
   }
@@ -94,7 +127,9 @@ function reasonFor(request: PlanRequest, candidate: Candidate): string {
   const comparison = request.op === 'gt' ? 'above' : 'below';
   const seen = `${request.metric} ${formatNumber(request.value)} is ${comparison} the threshold ${formatNumber(request.threshold)}`;
   const held = `for ${formatDurationMs(Math.max(0, request.heldMs))} (${request.samples} samples)`;
-  return `${request.rule}: ${seen} ${held}; proposing ${describe(candidate.from)} → ${describe(candidate.to)} on route ${request.route}.`;
+  const prompt = candidate.prompt;
+  const tokens = prompt?.baseline_tokens != null && prompt.candidate_tokens != null ? ` (prompt ${prompt.baseline_tokens} → ${prompt.candidate_tokens} tokens, ${prompt.source === 'derived' ? 'rewritten from the baseline template' : 'registered variant'})` : '';
+  return `${request.rule}: ${seen} ${held}; proposing ${describe(candidate.from)} → ${describe(candidate.to)}${tokens} on route ${request.route}.`;
 }
 
 function describe(ref: VariantRef): string {

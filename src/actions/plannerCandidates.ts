@@ -1,6 +1,8 @@
 import type { Config, VariantConfig } from '../config/schema.js';
-import type { VariantRef } from '../core/decision.js';
+import type { PromptChange, VariantRef } from '../core/decision.js';
 import { ALL_PATTERNS, stepPattern, type Pattern } from '../core/patterns.js';
+import { rewriteForPattern } from './patternRewrite.js';
+import { countTokens } from './tokenCounter.js';
 
 /** Separator of derived candidate names: `${variant}~${pattern}`, `${variant}~compressed`, `${variant}~compressed-aggressive`, `${variant}~${tier}`. */
 export const DERIVED_SEPARATOR = '~';
@@ -11,6 +13,40 @@ export const AGGRESSIVE_SUFFIX = 'compressed-aggressive';
 
 /** A change proposal before it becomes an action record. */
 export interface Candidate {
+  readonly from: VariantRef;
+  readonly to: VariantRef;
+  /** How the prompt changes (pattern actions on a route whose template is known). */
+  readonly prompt?: PromptChange;
+}
+
+/** A variant as the planner may know it beyond config: registered through the API or made by an earlier action. */
+export interface KnownVariant {
+  readonly variant: string;
+  readonly pattern: Pattern | null;
+  readonly tier: string | null;
+  readonly maxTokens: number | null;
+  readonly template: string | null;
+}
+
+/** The variants the planner can see per route (the route registry in the daemon; config alone in tests). */
+export interface VariantCatalog {
+  variants(route: string): readonly KnownVariant[];
+}
+
+/** A catalog of the variants registered in config. */
+export function configCatalog(config: Config): VariantCatalog {
+  return {
+    variants: (route) =>
+      (config.routes[route]?.variants ?? []).map((v) => ({
+        variant: v.name, pattern: v.pattern ?? null, tier: v.tier ?? config.routes[route]?.tier ?? null,
+        maxTokens: config.actions.budget_tiers[v.tier ?? config.routes[route]?.tier ?? '']?.max_tokens ?? null, template: v.template ?? null,
+      })),
+  };
+}
+
+/** A pattern step that cannot be taken: a template is known, but no real candidate can be built from it. */
+export interface NoCandidate {
+  readonly impossible: string;
   readonly from: VariantRef;
   readonly to: VariantRef;
 }
@@ -47,26 +83,50 @@ export function lowerTier(config: Config, tier: string): { readonly name: string
 }
 
 /**
- * One step along `actions.pattern_ladder` (`-1` simpler, `+1` stronger).
- * The candidate is the route's first registered variant with the target
- * pattern, else a derived name `${base}~${pattern}` where `base` is the variant
- * without a trailing `~<pattern>` (so repeated steps do not pile up suffixes).
- * Null when the pattern is unknown, off the ladder, or at that end of it.
+ * One step along `actions.pattern_ladder` (`-1` simpler, `+1` stronger), in
+ * the variant's own budget tier. The candidate is, in order of preference: a
+ * variant registered (config or API) with the target pattern; else, when the
+ * variant's template is known, a derived `${base}~${pattern}` whose template is
+ * rewritten for the target pattern (`prompt` carries both token counts) — or a
+ * {@link NoCandidate} when no real rewrite exists; else (no template known) a
+ * derived name the application serves with its own prompt for the pattern.
+ * `base` is the variant without a trailing `~<pattern>`, so repeated steps do
+ * not pile up suffixes. Null when the pattern is unknown, off the ladder, or at
+ * that end of it.
  */
 export function patternCandidate(
   config: Config,
+  catalog: VariantCatalog,
   route: string,
   variant: string,
   observed: Pattern | null,
   direction: -1 | 1,
-): Candidate | null {
-  const pattern = currentPattern(config, route, variant, observed);
+): Candidate | NoCandidate | null {
+  const known = catalog.variants(route);
+  const self = known.find((v) => v.variant === variant);
+  const pattern = observed ?? self?.pattern ?? currentPattern(config, route, variant, null);
   if (pattern === null) return null;
   const target = stepPattern(config.actions.pattern_ladder, pattern, direction) as Pattern | null;
   if (target === null) return null;
-  const registered = config.routes[route]?.variants.find((v) => v.pattern === target && v.name !== variant);
-  const name = registered?.name ?? `${stripPatternSuffix(variant)}${DERIVED_SEPARATOR}${target}`;
-  return { from: ref(variant, pattern), to: ref(name, target) };
+  const tier = self?.tier ?? currentTier(config, route, variant);
+  const maxTokens = self?.maxTokens ?? config.actions.budget_tiers[tier]?.max_tokens;
+  const from = ref(variant, pattern, tier, maxTokens ?? undefined);
+  const registered = known.find((v) => v.pattern === target && v.variant !== variant);
+  if (registered !== undefined) {
+    const to = ref(registered.variant, target, registered.tier ?? tier, registered.maxTokens ?? maxTokens ?? undefined);
+    const template = self?.template ?? null;
+    if (template === null && registered.template === null) return { from, to };
+    return { from, to, prompt: { source: 'registered', baseline_tokens: template === null ? null : countTokens(template), candidate_tokens: registered.template === null ? null : countTokens(registered.template) } };
+  }
+  const to = ref(`${stripPatternSuffix(variant)}${DERIVED_SEPARATOR}${target}`, target, tier, maxTokens ?? undefined);
+  const template = self?.template ?? null;
+  if (template === null) return { from, to };
+  const rewrite = rewriteForPattern(template, pattern, target, config.routes[route]?.examples ?? []);
+  if (rewrite.outcome === 'impossible') return { impossible: rewrite.reason, from, to };
+  return {
+    from, to,
+    prompt: { source: 'derived', baseline_tokens: rewrite.tokensBefore, candidate_tokens: rewrite.tokensAfter, changes: rewrite.steps.map((step) => ({ name: step.name, text: step.text })) },
+  };
 }
 
 /**

@@ -16,8 +16,8 @@ const VariantSchema = z
   .object({
     name: z.string().min(1).max(200),
     pattern: z.enum(ALL_PATTERNS).optional(),
-    /** Prompt template text; token_optimization derives compressed candidates from it. */
-    template: z.string().optional().describe('Prompt template text; token_optimization derives compressed candidates from it.'),
+    /** Prompt template text; token_optimization derives compressed candidates from it, pattern actions a template rewritten for the target pattern. */
+    template: z.string().optional().describe('Prompt template text; token_optimization derives compressed candidates from it, pattern actions a template rewritten for the target pattern.'),
     /** Name of a registered, shorter variant that token_optimization may use instead of deriving one. */
     compressed: z.string().min(1).max(200).optional().describe('Name of a registered, shorter variant that token_optimization may use instead of deriving one.'),
     tier: z.string().optional(),
@@ -39,6 +39,11 @@ const RouteSchema = z
       .record(z.string(), z.looseObject({}))
       .default({})
       .describe('Per-route rule settings by rule name: keys given (threshold, for, confidence, severity, enabled, …) replace the rule\'s for this route only.'),
+    /** Worked examples a pattern action inserts when it rewrites a template to few_shot (input → output). */
+    examples: z
+      .array(z.object({ input: z.string().min(1), output: z.string().min(1) }).strict())
+      .default([])
+      .describe('Worked examples a pattern action inserts when it rewrites a template to few_shot (input → output).'),
   })
   .strict();
 

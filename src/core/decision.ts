@@ -69,9 +69,21 @@ export interface VariantRef {
   readonly max_tokens?: number;
 }
 
+/** How a pattern action changes the prompt: the candidate's template and both templates' token counts (o200k_base). */
+export interface PromptChange {
+  /** `derived`: rewritten from the baseline's template; `registered`: a variant configured for the target pattern. */
+  readonly source: 'derived' | 'registered';
+  readonly baseline_tokens: number | null;
+  readonly candidate_tokens: number | null;
+  /** What the rewrite dropped or added (derived only), with the text. */
+  readonly changes?: readonly { readonly name: string; readonly text: readonly string[] }[];
+}
+
 /** A proposed change to a route (DESIGN §5). */
 export interface ActionRecord {
   readonly type: 'action';
+  /** Never set on a planned action (DESIGN §5 gives it no status); present to tell it from a skipped one. */
+  readonly status?: undefined;
   readonly ts: number;
   /** Idempotency key: the same detection in the same episode always yields the same id. */
   readonly id: string;
@@ -81,12 +93,43 @@ export interface ActionRecord {
   readonly from: VariantRef;
   readonly to: VariantRef;
   readonly reason: string;
-  readonly evidence: {
-    readonly metric: MetricName;
-    readonly value: number;
-    readonly threshold: number;
-    readonly samples: number;
-  };
+  readonly evidence: ActionEvidence;
+  /** Pattern actions on a route whose template is known: how the prompt changes. */
+  readonly prompt?: PromptChange;
+}
+
+/** What a planned or skipped action was asked for. */
+export interface ActionEvidence {
+  readonly metric: MetricName;
+  readonly value: number;
+  readonly threshold: number;
+  readonly samples: number;
+}
+
+/** Why an action was not taken. */
+export const SKIP_REASONS = ['cooldown', 'experiment_running', 'no_candidate', 'not_production'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/**
+ * An action a firing rule asked for and that was not taken (DESIGN §5), once
+ * per episode: `reason` is the sentence, `reason_code` the machine-readable cause.
+ */
+export interface SkippedActionRecord {
+  readonly type: 'action';
+  readonly status: 'skipped';
+  readonly ts: number;
+  /** The idempotency key the action would have had. */
+  readonly id: string;
+  readonly route: string;
+  readonly variant: string;
+  readonly kind: ActionKind;
+  readonly rule: string;
+  readonly reason: string;
+  readonly reason_code: SkipReason;
+  /** The change that would have been proposed, when one was found. */
+  readonly from?: VariantRef;
+  readonly to?: VariantRef;
+  readonly evidence: ActionEvidence;
 }
 
 /** Per-metric comparison in an experiment decision. */
@@ -117,7 +160,7 @@ export interface ExperimentRecord {
 }
 
 /** Every output record of promptpilot. */
-export type DecisionRecord = TriggerRecord | ActionRecord | ExperimentRecord;
+export type DecisionRecord = TriggerRecord | ActionRecord | SkippedActionRecord | ExperimentRecord;
 
 /**
  * Serializes a record as one NDJSON line with stable key order, so replay of

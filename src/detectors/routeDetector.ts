@@ -1,4 +1,5 @@
-import { NO_ACTION_YET, planAction, type RoutePlannerState } from '../actions/planner.js';
+import { NO_ACTION_YET, planAction, type ActionBlock, type RoutePlannerState } from '../actions/planner.js';
+import { configCatalog, type VariantCatalog } from '../actions/plannerCandidates.js';
 import { rulesFor, targetsFor, type Config, type Rule } from '../config/schema.js';
 import type { DecisionRecord, MetricName, TriggerRecord } from '../core/decision.js';
 import type { WindowStats } from '../windows/windowStats.js';
@@ -43,7 +44,11 @@ export class RouteDetector {
   private readonly variants = new Map<string, Map<string, VariantMemory>>();
   private readonly planners = new Map<string, RoutePlannerState>();
 
-  constructor(private readonly config: Config) {
+  /** `catalog`: the variants the planner sees beyond config (the daemon passes its route registry). */
+  constructor(
+    private readonly config: Config,
+    private readonly catalog: VariantCatalog = configCatalog(config),
+  ) {
     this.rules = config.rules.filter((rule) => rule.enabled);
     for (const route of Object.keys(config.routes)) {
       const own = rulesFor(config, route);
@@ -65,8 +70,8 @@ export class RouteDetector {
    * `actions: false` (a variant that is not the route's production one, e.g. a
    * canary) rules still alert but plan no action.
    */
-  evaluate(stats: WindowStats, nowMs: number, options: { readonly actions?: boolean } = {}): DecisionRecord[] {
-    const allowActions = options.actions ?? true;
+  evaluate(stats: WindowStats, nowMs: number, options: EvaluateOptions = {}): DecisionRecord[] {
+    const production = options.production !== undefined ? options.production : options.actions === false ? null : stats.variant;
     const memory = this.memoryFor(stats.route, stats.variant);
     const targets = targetsFor(this.config, stats.route);
     const timingGapMs = Math.max(this.config.time.window, stats.windowEndMs - stats.windowStartMs);
@@ -87,21 +92,26 @@ export class RouteDetector {
       if (detection !== null && step.next.phase === 'firing') memory.lastDetections.set(rule.name, detection);
       if (step.transition === null || detection === null) continue;
       const trigger = triggerRecord(rule, detection, step.transition, nowMs);
-      if (step.transition.state === 'firing' && rule.action !== undefined && allowActions) {
+      if (step.transition.state === 'firing' && rule.action !== undefined) {
         const plan = planAction(
           {
             route: stats.route, variant: stats.variant, pattern: stats.pattern, rule: rule.name, kind: rule.action,
             metric: rule.metric, op: rule.op, value: detection.value, threshold: detection.threshold, samples: detection.samples,
             heldMs: step.transition.heldMs, episodeStartMs: step.transition.episodeStartMs, nowMs,
+            production: production ?? `another variant`, blocked: options.blocked ?? null,
           },
           this.planners.get(stats.route) ?? NO_ACTION_YET,
           this.config,
+          this.catalog,
         );
         if (plan.outcome === 'planned') {
           this.planners.set(stats.route, plan.state);
           out.push({ ...trigger, evidence: { ...trigger.evidence, action: rule.action } }, plan.record);
-          continue;
+        } else {
+          // Nothing happens silently: the action not taken is a record, once per episode (firing edge).
+          out.push(trigger, plan.record);
         }
+        continue;
       }
       out.push(trigger);
     }
@@ -204,6 +214,16 @@ export class RouteDetector {
     }
     return memory;
   }
+}
+
+/** Options of {@link RouteDetector.evaluate}. */
+export interface EvaluateOptions {
+  /** `false`: plan no action (the variant is not the route's production one). Prefer `production`. */
+  readonly actions?: boolean;
+  /** The route's production variant (null: unknown); actions are planned only for it, others get a skipped record. */
+  readonly production?: string | null;
+  /** A route-level reason to take no action now (experiment running or cooling down). */
+  readonly blocked?: ActionBlock | null;
 }
 
 function isActive(state: RuleState | undefined): boolean {

@@ -11,9 +11,6 @@ import { toWindowStats } from '../windows/toWindowStats.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { costOf } from './costing.js';
 
-const ACTIONS_ON = { actions: true } as const;
-const ACTIONS_OFF = { actions: false } as const;
-
 /** Retired routes whose watermark is remembered (~100 bytes each). */
 const TOMBSTONE_LIMIT = 100_000;
 
@@ -96,8 +93,9 @@ export class PipelineEngine {
   readonly experiments: ExperimentManager;
 
   constructor(private readonly config: Config) {
-    this.detector = new RouteDetector(config);
     this.experiments = new ExperimentManager(config);
+    // The planner sees the registry: templates and tiers registered through the API or made by earlier actions.
+    this.detector = new RouteDetector(config, this.experiments.registry);
     this.bucketMs = config.time.bucket;
     this.windowMs = config.time.window;
     this.latenessMs = config.time.allowed_lateness;
@@ -421,10 +419,11 @@ export class PipelineEngine {
   private closeAndEvaluate(state: RouteState, boundaryMs: number, out: DecisionRecord[]): void {
     state.boundaryMs = boundaryMs;
     // One experiment per route at a time: while one runs (or cools down) no new action is planned.
-    if (this.experiments.isBusy(state.route, boundaryMs)) this.detector.noteAction(state.route, boundaryMs);
+    const blocked = this.experiments.blockFor(state.route, boundaryMs);
+    if (blocked !== null) this.detector.noteAction(state.route, boundaryMs);
     const produced: DecisionRecord[] = [];
     let retired: VariantState[] | null = null;
-    const production = this.experiments.registry.current(state.route)?.variant;
+    const production = this.experiments.registry.current(state.route)?.variant ?? null;
     for (const variant of state.sorted) {
       variant.window.closeUntil(boundaryMs);
       // A variant whose window emptied (its traffic stopped: a retired prompt, the baseline
@@ -436,9 +435,9 @@ export class PipelineEngine {
       }
       const stats = toWindowStats(state.route, variant.variant, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs);
       this.counters.evaluations++;
-      // Only the route's production variant is optimized; a canary or an experiment arm still alerts.
-      const options = variant.variant === production ? ACTIONS_ON : ACTIONS_OFF;
-      for (const record of this.detector.evaluate(stats, boundaryMs, options)) produced.push(record);
+      // Only the route's production variant is optimized; a canary or an experiment arm still alerts
+      // (and a rule asking it for an action gets a skipped record saying why).
+      for (const record of this.detector.evaluate(stats, boundaryMs, { production, blocked })) produced.push(record);
     }
     if (retired !== null) {
       for (const variant of retired) {

@@ -10,8 +10,11 @@ export function describeDecision(record: DecisionRecord): string {
     case 'trigger':
       return record.state === 'firing'
         ? `trigger ${record.rule} firing on ${record.route}/${record.variant}: ${record.metric}=${fmt(record.value)} vs threshold ${fmt(record.threshold)}`
-        : `trigger ${record.rule} resolved on ${record.route}/${record.variant}: ${record.metric}=${fmt(record.value)}`;
+        : record.evidence['reason'] === 'no_traffic'
+          ? `trigger ${record.rule} resolved on ${record.route}/${record.variant} because its traffic stopped (no events for a whole window), not because ${record.metric} recovered: last ${record.metric}=${fmt(record.value)}`
+          : `trigger ${record.rule} resolved on ${record.route}/${record.variant}: ${record.metric}=${fmt(record.value)}`;
     case 'action':
+      if (record.status === 'skipped') return `action ${record.kind} on ${record.route}/${record.variant} skipped (${record.reason_code}): ${record.reason}`;
       return `action ${record.kind} on ${record.route}: ${record.from.variant}${record.from.pattern ? ` (${record.from.pattern})` : ''} -> ${record.to.variant}${record.to.pattern ? ` (${record.to.pattern})` : ''}`;
     case 'experiment':
       return `experiment ${record.id} on ${record.route} ${record.status}: ${record.reason}`;

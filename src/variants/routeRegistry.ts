@@ -148,3 +148,33 @@ export function toVariantRef(info: VariantInfo): VariantRef {
   if (info.maxTokens !== null) ref.max_tokens = info.maxTokens;
   return ref;
 }
+
+/** A variant as the HTTP API shows it: the registry's fields in the API's one spelling (snake_case). */
+export interface VariantView {
+  readonly variant: string;
+  readonly pattern: Pattern | null;
+  readonly tier: string | null;
+  readonly max_tokens: number | null;
+  readonly template: string | null;
+  readonly compression: {
+    readonly level: string;
+    readonly tokens_before: number;
+    readonly tokens_after: number;
+    readonly saving_pct: number;
+    readonly transforms: readonly { readonly name: string; readonly tokens_saved: number }[];
+  } | null;
+  readonly source: VariantInfo['source'];
+}
+
+/** The API view of a registry variant (`GET/POST /v1/routes/{route}/variants`). */
+export function toVariantView(info: VariantInfo): VariantView {
+  const c = info.compression;
+  return {
+    variant: info.variant, pattern: info.pattern, tier: info.tier, max_tokens: info.maxTokens, template: info.template,
+    compression: c === null ? null : {
+      level: c.level, tokens_before: c.tokensBefore, tokens_after: c.tokensAfter, saving_pct: c.savingPct,
+      transforms: c.transforms.map((t) => ({ name: t.name, tokens_saved: t.tokensSaved })),
+    },
+    source: info.source,
+  };
+}

@@ -204,9 +204,12 @@ describe('RouteDetector lifecycle', () => {
       'trigger:cost_threshold_breach',
       'action:cost_threshold_breach',
       'trigger:quality_improvement_opportunity',
+      'action:quality_improvement_opportunity',
     ]);
     const second = triggers(emitted, 'quality_improvement_opportunity')[0]!.record;
     expect(second.evidence.action).toBeUndefined();
+    // The second rule's action is not silently dropped: a skipped record says why, once.
+    expect(emitted[3]!.record).toMatchObject({ type: 'action', status: 'skipped', reason_code: 'cooldown', kind: 'pattern_enhancement' });
   });
 
   it('is deterministic: the same evaluations give identical records', () => {
@@ -223,7 +226,9 @@ describe('RouteDetector lifecycle', () => {
     }
     const perf = out.filter((r) => r.type === 'trigger' && r.rule === PERF);
     expect(perf.map((r) => (r.type === 'trigger' ? r.variant : ''))).toEqual(['a', 'b']);
-    expect(out.filter((r) => r.type === 'action').map((r) => (r.type === 'action' ? r.from.variant : ''))).toEqual(['a']);
+    expect(out.filter((r) => r.type === 'action' && r.status !== 'skipped').map((r) => (r.type === 'action' ? r.from?.variant : ''))).toEqual(['a']);
+    // b's episode asked for an action too: it is a skipped record, not silence.
+    expect(out.filter((r) => r.type === 'action' && r.status === 'skipped')).toMatchObject([{ variant: 'b', reason_code: 'cooldown', rule: PERF }]);
   });
 });
 
@@ -233,7 +238,7 @@ describe('RouteDetector.noteAction', () => {
     detector.noteAction('support', T0);
     const emitted = drive(detector, [{ durationMs: 200_000, knobs: { p95: 2500 } }]);
     expect(triggers(emitted, 'performance_degradation').map((t) => t.record.state)).toEqual(['firing']);
-    expect(actions(emitted)).toEqual([]);
+    expect(actions(emitted).map((a) => a.record)).toMatchObject([{ status: 'skipped', reason_code: 'cooldown' }]);
     expect(detector.lastActionMs('support')).toBe(T0);
   });
 });

@@ -190,7 +190,10 @@ describe('which variant is optimized', () => {
     }
     const records = [...engine.ingest(events), ...engine.flush()];
     expect(records.some((r) => r.type === 'trigger' && r.variant === 'v2-canary' && r.rule === 'performance_degradation' && r.state === 'firing')).toBe(true);
-    expect(records.filter((r) => r.type !== 'trigger')).toEqual([]);
+    // No action, no experiment: one skipped record per episode says why.
+    expect(records.filter((r) => r.type !== 'trigger')).toMatchObject([
+      { type: 'action', status: 'skipped', variant: 'v2-canary', reason_code: 'not_production', reason: 'v2-canary is not the production variant of route r (v1); only the production variant is optimized' },
+    ]);
     expect(engine.experiments.assign('r', 'anyone')).toMatchObject({ variant: 'v1', pattern: 'few_shot' });
   });
 });

@@ -13,7 +13,13 @@ const post = (url: string, body: unknown, token?: string) =>
 beforeAll(async () => {
   ({ daemon } = await startTestDaemon({
     server: { api_token: TOKEN },
-    routes: { support: { targets: { latency_p95_ms: 2000 }, variants: [{ name: 'cot-v1', pattern: 'chain_of_thought', template: 'Please think step by step. {{q}}' }] } },
+    routes: {
+      support: {
+        targets: { latency_p95_ms: 2000 },
+        variants: [{ name: 'cot-v1', pattern: 'chain_of_thought', template: 'Please think step by step. {{q}}' }],
+        examples: [{ input: 'What is 2 + 2?', output: '4' }],
+      },
+    },
   }));
   ({ daemon: open } = await startTestDaemon());
   // 20 minutes of slow traffic: performance_degradation fires and an experiment starts.
@@ -47,8 +53,9 @@ describe('assignment and control API', () => {
       expect(a.experiment).toBe(running.id);
       if (a.arm === 'candidate') {
         candidates++;
-        expect(a).toMatchObject({ variant: running.candidate.variant, pattern: 'few_shot' });
-      } else expect(a).toMatchObject({ variant: 'cot-v1', pattern: 'chain_of_thought' });
+        // The candidate serves a prompt rewritten for few_shot, never the baseline text under a new name.
+        expect(a).toMatchObject({ variant: running.candidate.variant, pattern: 'few_shot', params: { template: 'Example 1:\nInput: What is 2 + 2?\nOutput: 4\n\n{{q}}' } });
+      } else expect(a).toMatchObject({ variant: 'cot-v1', pattern: 'chain_of_thought', params: { template: 'Please think step by step. {{q}}' } });
     }
     expect(candidates).toBeGreaterThan(20);
     expect(candidates).toBeLessThan(70);
@@ -63,7 +70,8 @@ describe('assignment and control API', () => {
   it('registers a variant with a template', async () => {
     const res = await post(`${daemon.url}/v1/routes/support/variants`, { name: 'cot-v2', pattern: 'chain_of_thought', template: 'Answer: {{q}}', tier: 'economy' }, TOKEN);
     expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ variant: 'cot-v2', template: 'Answer: {{q}}', tier: 'economy', maxTokens: 500 });
+    // One spelling across the API: snake_case, as in /v1/assign params and decision records.
+    expect(await res.json()).toEqual({ variant: 'cot-v2', pattern: 'chain_of_thought', template: 'Answer: {{q}}', tier: 'economy', max_tokens: 500, compression: null, source: 'api' });
     expect((await post(`${daemon.url}/v1/routes/support/variants`, { name: '' }, TOKEN)).status).toBe(400);
     const list = (await getJson(`${daemon.url}/v1/routes/support/variants`)).json.variants.map((v: any) => v.variant);
     expect(list).toContain('cot-v2');

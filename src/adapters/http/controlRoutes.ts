@@ -5,7 +5,7 @@ import type { Config } from '../../config/schema.js';
 import type { DecisionRecord } from '../../core/decision.js';
 import { ALL_PATTERNS } from '../../core/patterns.js';
 import type { Assignment, ExperimentSnapshot } from '../../abtest/experimentManager.js';
-import type { VariantInfo } from '../../variants/routeRegistry.js';
+import { toVariantView, type VariantInfo } from '../../variants/routeRegistry.js';
 import type { PipelineEngine } from '../../engine/engine.js';
 
 /** What the control routes need from the daemon. */
@@ -95,7 +95,7 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
     app.get<{ Params: { route: string } }>('/v1/routes/:route/variants', async (request, reply) => {
       const variants = backend.variants(request.params.route);
       if (variants === null) return reply.code(404).send({ error: `unknown route: ${request.params.route}` });
-      return { route: request.params.route, variants };
+      return { route: request.params.route, variants: variants.map(toVariantView) };
     });
 
     app.post<{ Params: { route: string } }>('/v1/routes/:route/variants', { onRequest: authorize }, async (request, reply) => {
@@ -114,7 +114,8 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
         });
         return [];
       });
-      return reply.code(201).send(backend.variants(route)?.find((v) => v.variant === body.name));
+      const registered = backend.variants(route)?.find((v) => v.variant === body.name);
+      return reply.code(201).send(registered === undefined ? null : toVariantView(registered));
     });
   };
 }
