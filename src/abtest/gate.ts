@@ -184,6 +184,15 @@ function unreported(state: ExperimentState, metrics: readonly ComparedMetric[]):
   return `${who} ${metrics.join(' or ')}`;
 }
 
+/**
+ * An assessment's reason without its own verdict word ("cost_increase passed (< +15 %): …" → "(< +15 %): …"),
+ * for a gate whose status the gate overrides: the reason must not contradict the status it sits under.
+ */
+function evidenceOnly(a: GateAssessment): string {
+  const prefix = `${a.name} ${a.status} `;
+  return a.reason.startsWith(prefix) ? a.reason.slice(prefix.length) : a.reason;
+}
+
 /** A gate that cannot pass: failed stays failed, anything else becomes inconclusive with the cause in front. */
 function blocked(status: GateStatus): GateStatus {
   return status === 'failed' ? 'failed' : 'inconclusive';
@@ -211,12 +220,12 @@ function verdictOf(state: ExperimentState, config: AbTestConfig, costSources: { 
     if (missing.length > 0) {
       const lines = missing.map((m) => `the candidate lacks ${m.metric} (reported on ${share(m.baseline_share)} of baseline events, ${share(m.candidate_share)} of candidate events)`);
       status = blocked(status);
-      reason = `${a.name} ${status}: ${lines.join('; ')}; ${a.reason}`;
+      reason = `${a.name} ${status}: ${lines.join('; ')}; on what both runs report ${evidenceOnly(a)}`;
       for (const line of lines) if (!flags.includes(line)) flags.push(line);
     }
     if (flag !== null) {
       status = blocked(status);
-      reason = `${a.name} ${status}: ${flag}; ${a.reason}`;
+      reason = `${a.name} ${status}: ${flag}; ${evidenceOnly(a)}`;
     }
     if (status === 'skipped') reason = `${a.name} skipped: ${unreported(state, metrics)}`;
     return {

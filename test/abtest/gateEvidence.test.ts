@@ -122,3 +122,15 @@ describe('gate: fixed-horizon guarantees, by simulation', () => {
     expect(passes / runs).toBeLessThan(0.05);
   });
 });
+
+describe('gate: a reason never contradicts its status', () => {
+  it('a gate made inconclusive by a missing metric does not say "passed" anywhere in its reason', () => {
+    const strip = (e: ArmEvent): ArmEvent => ({ latencyMs: e.latencyMs, isError: e.isError, inputTokens: e.inputTokens, outputTokens: e.outputTokens, costUsd: e.costUsd, correct: e.correct });
+    const result = evaluateGate(run(51, 20_000), run(52, 20_000, {}, strip), config);
+    for (const g of result.gates) {
+      const others = ['passed', 'failed', 'inconclusive', 'skipped'].filter((s) => s !== g.status);
+      for (const word of others) expect(g.reason, g.name).not.toMatch(new RegExp(`\\b${word}\\b`));
+    }
+    expect(gateOf(result, 'quality_degradation').reason).toMatch(/^quality_degradation inconclusive: the candidate lacks quality .*; on what both runs report \(> -2\.0% relative\): accuracy/);
+  });
+});
