@@ -1,6 +1,8 @@
 // Pipeline throughput and memory benchmark (issue 2): parse + validate + aggregate + detect over
 // synthetic NDJSON, next to a bare JSON.parse loop over the same bytes in the same process.
 // Usage: node bench/pipeline.mjs [--events 1000000] [--routes 1000] [--variants 1] [--long 5000000]
+//        [--seconds S]   event time the --events span (default: 2,000 events per second)
+//        [--breakdown]   also time decoding alone and an engine without rules: where the time per event goes
 import { parseConfig } from '../dist/config/load.js';
 import { PipelineEngine } from '../dist/engine/engine.js';
 import { mulberry32 as rng } from '../dist/sim/random.js';
@@ -14,12 +16,14 @@ const EVENTS = arg('events', 1_000_000);
 const ROUTES = arg('routes', 1000);
 const LONG = arg('long', 5_000_000);
 const VARIANTS = arg('variants', 1);
+const BREAKDOWN = process.argv.includes('--breakdown');
 const CHUNK = 20_000;
 /** Phase 1 generates small chunks so transient garbage cannot inflate RSS (the heap stays small). */
 const MEM_CHUNK = 2_000;
 const PATTERNS = ['zero_shot', 'few_shot', 'chain_of_thought', 'tree_of_thought', 'self_consistency'];
 const T0 = Date.parse('2026-01-05T00:00:00Z');
-const EVENTS_PER_SECOND = 2000; // event time: each route sees ~2 calls/s
+/** Event time: by default 2,000 calls/s over all routes (2 per route with 1,000 routes). */
+const EVENTS_PER_SECOND = EVENTS / arg('seconds', EVENTS / 2000);
 
 
 /** Deterministic NDJSON chunk k of `size` events (events k*size .. (k+1)*size-1). */
@@ -82,16 +86,20 @@ let heapAt1M = 0;
 // One engine for both phases: phase 2 measures the steady state of a daemon that has been
 // running for a while (every series, bucket pool and sketch already allocated).
 const engine = new PipelineEngine(config);
+/** Breakdown only: the same stream through an engine without rules (windows, no detection). */
+const bare = BREAKDOWN ? new PipelineEngine(parseConfig({ rules: [] })) : null;
 {
   const decoder = new NdjsonEventDecoder(true);
   const events = [];
   const errors = [];
   const onBatch = (batch) => {
     decisions += engine.ingest(batch).length;
+    bare?.ingest(batch);
   };
   for (let k = 0; k < Math.ceil(LONG / MEM_CHUNK); k++) {
     decoder.push(chunk(k, MEM_CHUNK), events, errors, onBatch);
     decisions += engine.ingest(events).length;
+    bare?.ingest(events);
     events.length = 0;
     decoder.recycle();
     const processed = (k + 1) * MEM_CHUNK;
@@ -124,13 +132,22 @@ for (let k = 0; k < Math.ceil(EVENTS / CHUNK); k++) {
 globalThis.gc?.();
 let parseMs = 0;
 let pipeMs = 0;
+let decodeMs = 0;
+let bareMs = 0;
 let parsed = 0;
+const evaluationsBefore = engine.counters.evaluations;
 {
   const decoder = new NdjsonEventDecoder(true);
   const events = [];
   const errors = [];
   const onBatch = (batch) => {
     engine.ingest(batch);
+  };
+  const decodeOnly = new NdjsonEventDecoder(true);
+  const bareDecoder = new NdjsonEventDecoder(true);
+  const ignore = () => {};
+  const onBare = (batch) => {
+    bare.ingest(batch);
   };
   for (let k = 0; k < texts.length; k++) {
     const text = texts[k];
@@ -143,6 +160,20 @@ let parsed = 0;
     events.length = 0;
     decoder.recycle();
     pipeMs += performance.now() - t;
+    if (bare !== null) {
+      // Decoding alone; then decoding + the rule-less engine, exactly as the pipeline runs.
+      t = performance.now();
+      decodeOnly.push(text, events, errors, ignore);
+      events.length = 0;
+      decodeOnly.recycle();
+      decodeMs += performance.now() - t;
+      t = performance.now();
+      bareDecoder.push(text, events, errors, onBare);
+      bare.ingest(events);
+      events.length = 0;
+      bareDecoder.recycle();
+      bareMs += performance.now() - t;
+    }
   }
 }
 const parseRate = parsed / (parseMs / 1000);
@@ -163,7 +194,23 @@ const result = {
   [`heap_used_after_${LONG / 1e6}M_mib`]: Number(mib(heapEnd)),
   decisions_in_memory_phase: decisions,
   late_events: engine.counters.late,
+  evaluations_per_event: Number(((engine.counters.evaluations - evaluationsBefore) / EVENTS).toFixed(3)),
 };
+if (bare !== null) {
+  const us = (ms) => Number(((ms * 1000) / EVENTS).toFixed(3));
+  result.time_per_event_us = {
+    total: us(pipeMs),
+    decode_and_validate: us(decodeMs),
+    windows: us(Math.max(0, bareMs - decodeMs)),
+    detection: us(Math.max(0, pipeMs - bareMs)),
+    bare_json_parse: us(parseMs),
+  };
+}
 console.log(JSON.stringify(result, null, 2));
-console.log(`pipeline: ${(pipeRate / 1e6).toFixed(2)} M events/s vs bare JSON.parse ${(parseRate / 1e6).toFixed(2)} M/s → ratio ${result.ratio} (target ≥ 0.5)`);
-console.log(`RSS after 1M ${result.rss_after_1M_mib} MiB, after ${LONG / 1e6}M ${mib(rssEnd)} MiB (${result.rss_growth_pct} %, target within 10 %); heap used ${mib(heapAt1M)} → ${mib(heapEnd)} MiB`);
+const shape = `${ROUTES} routes × ${VARIANTS} variant${VARIANTS > 1 ? 's' : ''}, ${EVENTS / 1e6} M events over ${(EVENTS / EVENTS_PER_SECOND / 3600).toFixed(2)} h of event time`;
+console.log(`pipeline (${shape}): ${(pipeRate / 1e6).toFixed(2)} M events/s vs bare JSON.parse ${(parseRate / 1e6).toFixed(2)} M/s → ratio ${result.ratio} (target ≥ 0.5)`);
+if (result.time_per_event_us) {
+  const t = result.time_per_event_us;
+  console.log(`time per event: ${t.total} µs = decode+validate ${t.decode_and_validate} + windows ${t.windows} + detection ${t.detection} (${result.evaluations_per_event} evaluations/event); bare JSON.parse ${t.bare_json_parse} µs`);
+}
+if (LONG > 1_000_000) console.log(`RSS after 1M ${result.rss_after_1M_mib} MiB, after ${LONG / 1e6}M ${mib(rssEnd)} MiB (${result.rss_growth_pct} %, target within 10 %); heap used ${mib(heapAt1M)} → ${mib(heapEnd)} MiB`);

@@ -8,6 +8,11 @@ import { existsSync } from 'node:fs';
 // (docs/operations.md).
 const benches = [
   ['pipeline', ['--expose-gc', 'bench/pipeline.mjs'], { MALLOC_TRIM_THRESHOLD_: '131072' }],
+  // Many variants (issue 8): 1 M events over 1,000 routes × 2 variants in one hour of event time (each series sees a
+  // call every ~7 s, so nearly every event crosses a bucket boundary), and 10,000 routes × 1 variant. One hour of
+  // warm-up first; then the same file through JSON.parse and the pipeline, with where the time per event goes.
+  ['pipeline: 1,000 routes × 2 variants', ['--expose-gc', 'bench/pipeline.mjs', '--variants', '2', '--seconds', '3600', '--long', '1000000', '--breakdown']],
+  ['pipeline: 10,000 routes × 1 variant', ['--expose-gc', 'bench/pipeline.mjs', '--routes', '10000', '--seconds', '3600', '--long', '1000000', '--breakdown']],
   ['otlp', ['--import', 'tsx', 'bench/otlp.ts']],
   ['kafka', ['--import', 'tsx', 'bench/kafka.ts']],
   ['metrics', ['--import', 'tsx', 'bench/metrics.ts']],
