@@ -16,6 +16,8 @@ const benches = [
   ['otlp', ['--import', 'tsx', 'bench/otlp.ts']],
   ['kafka', ['--import', 'tsx', 'bench/kafka.ts']],
   ['metrics', ['--import', 'tsx', 'bench/metrics.ts']],
+  // HTTP load at 1-1,000 clients against a daemon process on loopback (docs/reliability.md).
+  ['load', ['bench/load.mjs'], { LOAD_SECONDS: process.env.LOAD_SECONDS ?? '5' }],
 ];
 let failed = 0;
 for (const [name, args, env = {}] of benches) {

@@ -4,8 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ConfigSchema } from '../src/config/schema.js';
 import { formatDurationMs } from '../src/config/duration.js';
+import { DURATION_KEYS } from '../src/config/configReference.js';
 
-const DURATION_KEYS = new Set(['bucket', 'window', 'allowed_lateness', 'max_lateness', 'max_future_skew', 'idle_tick', 'for', 'keep_firing_for', 'half_life', 'cooldown', 'max_duration', 'interval']);
 
 function humanize(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => humanize(v));

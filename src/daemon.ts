@@ -10,7 +10,7 @@ import type { DecisionRecord } from './core/decision.js';
 import type { Pattern } from './core/patterns.js';
 import type { EventRejection, TelemetryEvent } from './core/event.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
-import { buildHttpServer, type RoutePlugin } from './adapters/http/server.js';
+import { admissionFor, buildHttpServer, type RoutePlugin } from './adapters/http/server.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { isoOrMs, tooLateMessage } from './engine/tooLate.js';
 import { PipelineEngine } from './engine/engine.js';
@@ -20,6 +20,7 @@ import { createLogger, type Logger } from './runtime/logger.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
 import { describeDecision } from './runtime/describeDecision.js';
 import { bindHost } from './runtime/bindHost.js';
+import { LoopLag } from './runtime/loopLag.js';
 import { redactAddress } from './runtime/secrets.js';
 import { createSimulator } from './sim/index.js';
 import { startSelfTelemetry, type IngestRecorder } from './telemetry/index.js';
@@ -99,6 +100,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   if (kafkaOn && !gateway) sinks.push(new KafkaDecisionSink(config.kafka, { logger: log }));
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: log }) : null;
   let kafkaLag: KafkaEventSource | null = null;
+  const loopLag = new LoopLag().start();
+  const admission = admissionFor(config, () => loopLag.currentMs());
   const telemetry = startSelfTelemetry(
     config.telemetry,
     {
@@ -109,6 +112,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         stateSizes: () => engine.stateSizes(),
         lateEvents: () => engine.counters.late,
         kafkaLag: () => kafkaLag?.consumerLag() ?? [],
+        http: () => admission.stats(),
       },
       routes: engine,
     },
@@ -170,6 +174,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     config,
     {
       ingestor,
+      admission,
       decisions,
       routeNames: () => engine.routeNames(),
       liveStats: (route) => engine.liveStats(route) ?? (engine.experiments.registry.has(route) ? [] : null),
@@ -273,6 +278,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         ready = false;
         for (const s of subscriptions) s.unsubscribe();
         await http.close();
+        loopLag.stop();
         // The source drains while its pipeline is still subscribed, so delivered batches get committed.
         if (source !== null) await source.stop();
         sourceSubscription?.unsubscribe();

@@ -17,7 +17,11 @@ interface JsonSchema {
   maximum?: number;
 }
 
-const DURATION_KEYS = new Set(['bucket', 'window', 'allowed_lateness', 'max_lateness', 'max_future_skew', 'idle_tick', 'for', 'keep_firing_for', 'half_life', 'cooldown', 'max_duration', 'at', 'duration', 'interval']);
+/** Config keys whose values are durations (shown as `'30s'`, not milliseconds). */
+export const DURATION_KEYS: ReadonlySet<string> = new Set([
+  'bucket', 'window', 'allowed_lateness', 'max_lateness', 'max_future_skew', 'idle_tick', 'for', 'keep_firing_for', 'half_life', 'cooldown', 'max_duration', 'at', 'duration', 'interval',
+  'request_timeout', 'headers_timeout', 'idle_timeout', 'keep_alive_timeout', 'retry_after', 'max_event_loop_delay',
+]);
 
 function typeOf(s: JsonSchema, key: string): string {
   if (DURATION_KEYS.has(key)) return 'duration';

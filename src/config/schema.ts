@@ -184,23 +184,51 @@ const OtlpAttributesSchema = z
   })
   .strict();
 
+/** The HTTP server: address, body size, slow-client timeouts, connection and load-shedding limits. */
+const ServerSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(4318),
+    /**
+     * Bind address. Unset: 127.0.0.1 (a sidecar serves the pod/host it runs on), or 0.0.0.0 with
+     * `kafka.role: gateway`. Set `0.0.0.0` (or `::`) to take traffic from other hosts.
+     */
+    host: z.string().min(1).optional().describe('Bind address. Unset: 127.0.0.1 (a sidecar serves the pod/host it runs on), or 0.0.0.0 with `kafka.role: gateway`. Set `0.0.0.0` (or `::`) to take traffic from other hosts.'),
+    /** Largest request body, compressed or decompressed (413 past it). */
+    body_limit_bytes: z.number().int().positive().default(16 * 1024 * 1024).describe('Largest request body, compressed or decompressed (413 past it).'),
+    /** Bearer token for mutating endpoints; unset means they are refused. */
+    api_token: z.string().min(1).optional().describe('Bearer token for mutating endpoints; unset means they are refused.'),
+    /** The whole request (headers and body) must arrive within this; a client trickling a body is cut off (408). */
+    request_timeout: duration.default(30_000).describe('The whole request (headers and body) must arrive within this; a client trickling a body is cut off (408).'),
+    /** The request headers must arrive within this (slowloris). */
+    headers_timeout: duration.default(10_000).describe('The request headers must arrive within this (slowloris).'),
+    /** A connection with no bytes moving either way for this long is closed. */
+    idle_timeout: duration.default(60_000).describe('A connection with no bytes moving either way for this long is closed.'),
+    /** An idle keep-alive connection is closed after this. */
+    keep_alive_timeout: duration.default(5_000).describe('An idle keep-alive connection is closed after this.'),
+    /** Requests served on one keep-alive connection before it is closed (0 = no limit). */
+    max_requests_per_socket: z.number().int().nonnegative().default(1_000).describe('Requests served on one keep-alive connection before it is closed (0 = no limit).'),
+    /**
+     * Open client connections served normally. Unset: the process's open-file limit minus 256
+     * descriptors for files, Kafka and Redis and minus `probe_connections`, at most 10,000.
+     */
+    max_connections: z.number().int().positive().optional().describe('Open client connections served normally. Unset: the open-file limit minus 256 descriptors (files, Kafka, Redis) minus `probe_connections`, at most 10,000.'),
+    /** Connections allowed past `max_connections` that only /healthz, /readyz and /metrics may use; others get 503. */
+    probe_connections: z.number().int().nonnegative().default(64).describe('Connections allowed past `max_connections` that only /healthz, /readyz and /metrics may use; others get 503.'),
+    /** Ingest requests (events, OTLP) being read or processed at once; more are shed with 503 and Retry-After. */
+    max_in_flight_requests: z.number().int().positive().default(64).describe('Ingest requests (events, OTLP) being read or processed at once; more are shed with 503 and Retry-After.'),
+    /** Declared body bytes of ingest requests in flight at once; more are shed with 503 and Retry-After. */
+    max_in_flight_bytes: z.number().int().positive().default(64 * 1024 * 1024).describe('Declared body bytes of ingest requests in flight at once; more are shed with 503 and Retry-After.'),
+    /** Ingest is shed while the event loop runs later than this, so probes and reads stay prompt (0 = off). */
+    max_event_loop_delay: duration.default(500).describe('Ingest is shed while the event loop runs later than this, so probes and reads stay prompt (0 = off).'),
+    /** The `Retry-After` a shed request is given. */
+    retry_after: duration.default(1_000).describe('The `Retry-After` a shed request is given.'),
+  })
+  .strict();
+
 /** The whole configuration. `config/default.yaml` spells out these defaults. */
 export const ConfigSchema = z
   .object({
-    server: z
-      .object({
-        port: z.number().int().min(0).max(65535).default(4318),
-        /**
-         * Bind address. Unset: 127.0.0.1 (a sidecar serves the pod/host it runs on), or 0.0.0.0 with
-         * `kafka.role: gateway`. Set `0.0.0.0` (or `::`) to take traffic from other hosts.
-         */
-        host: z.string().min(1).optional().describe('Bind address. Unset: 127.0.0.1 (a sidecar serves the pod/host it runs on), or 0.0.0.0 with `kafka.role: gateway`. Set `0.0.0.0` (or `::`) to take traffic from other hosts.'),
-        body_limit_bytes: z.number().int().positive().default(16 * 1024 * 1024),
-        /** Bearer token for mutating endpoints; unset means they are refused. */
-        api_token: z.string().min(1).optional().describe('Bearer token for mutating endpoints; unset means they are refused.'),
-      })
-      .strict()
-      .default({ port: 4318, body_limit_bytes: 16 * 1024 * 1024 }),
+    server: ServerSchema.default(() => ServerSchema.parse({})),
     time: z
       .object({
         /** Width of one statistics bucket; windows are built from these. */

@@ -24,6 +24,8 @@ export interface DaemonGaugeSources {
   lateEvents(): number;
   /** Kafka consumer lag per assigned partition; empty without Kafka. */
   kafkaLag(): readonly PartitionLag[];
+  /** HTTP ingest admission: requests and declared bytes in flight, requests shed by the bound they hit. */
+  http?(): { readonly inFlightRequests: number; readonly inFlightBytes: number; readonly shed: Readonly<Record<string, number>> };
 }
 
 /** `outcome` label of a decision: trigger state, action kind (or status), experiment status. */
@@ -67,8 +69,17 @@ export class DaemonInstruments implements IngestRecorder {
     const running = meter.createObservableGauge('promptpilot_experiments_running', { description: 'Experiments running now.' });
     const state = meter.createObservableGauge('promptpilot_state_entries', { description: 'Entries of the per-route state structures (bounded), by kind.' });
     const kafkaLag = meter.createObservableGauge('promptpilot_kafka_consumer_lag_messages', { description: 'Messages between the last delivered offset and the partition high watermark.' });
+    const httpInFlight = meter.createObservableGauge('promptpilot_http_in_flight_requests', { description: 'Ingest requests admitted and not yet answered.' });
+    const httpInFlightBytes = meter.createObservableGauge('promptpilot_http_in_flight_bytes', { description: 'Declared body bytes of ingest requests in flight.', unit: 'By' });
+    const httpShed = meter.createObservableCounter('promptpilot_http_shed', { description: 'Requests answered 503 + Retry-After by load shedding, by the bound they hit (requests, bytes, connections, event_loop).' });
     meter.addBatchObservableCallback(
       (result) => {
+        const http = sources.http?.();
+        if (http !== undefined) {
+          result.observe(httpInFlight, http.inFlightRequests);
+          result.observe(httpInFlightBytes, http.inFlightBytes);
+          for (const [reason, value] of Object.entries(http.shed)) result.observe(httpShed, value, { reason });
+        }
         result.observe(late, sources.lateEvents());
         result.observe(routes, sources.routes());
         result.observe(inFlight, sources.inFlight());
@@ -79,7 +90,7 @@ export class DaemonInstruments implements IngestRecorder {
         for (const [kind, value] of Object.entries(sources.stateSizes())) result.observe(state, value, { kind });
         for (const lag of sources.kafkaLag()) result.observe(kafkaLag, lag.messages, { topic: lag.topic, partition: String(lag.partition) });
       },
-      [late, routes, inFlight, experiments, running, state, kafkaLag],
+      [late, routes, inFlight, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed],
     );
   }
 

@@ -17,7 +17,7 @@ function hrTime(epochNs: number): HrTime {
   return [Math.floor(epochNs / 1e9), epochNs % 1e9];
 }
 
-const config = ConfigSchema.parse({ server: { port: 0, host: '127.0.0.1' }, log: { level: 'silent' } });
+const config = ConfigSchema.parse({ server: { port: 0, host: '127.0.0.1', max_event_loop_delay: 0 }, log: { level: 'silent' } });
 let daemon: Daemon;
 
 beforeAll(async () => {

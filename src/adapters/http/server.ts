@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import { formatRecord, type DecisionRecord } from '../../core/decision.js';
@@ -5,6 +6,8 @@ import { stringifyRounded } from '../../core/jsonNumbers.js';
 import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js';
 import type { WindowStats } from '../../windows/windowStats.js';
 import type { IngestRecorder } from '../../telemetry/ingestRecorder.js';
+import { autoMaxConnections, openFileLimit } from '../../runtime/connectionLimit.js';
+import { Admission, type ShedReason } from './admission.js';
 import { registerEventsRoute } from './eventsRoute.js';
 
 /** What the HTTP API reads from the running daemon. */
@@ -18,6 +21,34 @@ export interface ApiBackend {
   metricsText(): Promise<string>;
   /** Counts what the events endpoint took and refused. */
   readonly ingestRecorder?: IngestRecorder;
+  /** Ingest admission (load shedding); one is made from `config.server` when absent. */
+  readonly admission?: Admission;
+}
+
+/** Paths answered even past the connection cap and never shed: liveness, readiness, scrapes. */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+/** Paths whose requests pass ingest admission (bounded in-flight requests and bytes). */
+export const INGEST_PATHS: ReadonlySet<string> = new Set(['/v1/events', '/v1/traces', '/v1/metrics']);
+
+const SHED_MESSAGES: Record<ShedReason, (server: Config['server']) => string> = {
+  requests: (s) => `${s.max_in_flight_requests} ingest requests in flight (server.max_in_flight_requests)`,
+  bytes: (s) => `${s.max_in_flight_bytes} bytes in flight (server.max_in_flight_bytes)`,
+  connections: (s) => `more than ${s.max_connections ?? 'the automatic number of'} connections (server.max_connections)`,
+  event_loop: (s) => `event loop more than ${s.max_event_loop_delay} ms late (server.max_event_loop_delay)`,
+};
+
+/** The admission control `config.server` describes. */
+export function admissionFor(config: Config, loopLagMs: () => number = () => 0): Admission {
+  return new Admission(
+    {
+      maxInFlightRequests: config.server.max_in_flight_requests,
+      maxInFlightBytes: config.server.max_in_flight_bytes,
+      overloadHoldMs: Math.max(1_000, config.server.retry_after),
+      maxEventLoopDelayMs: config.server.max_event_loop_delay,
+    },
+    Date.now,
+    loopLagMs,
+  );
 }
 
 /** Optional route groups plugged in by other adapters (OTLP, experiments, dashboard). */
@@ -56,7 +87,54 @@ export async function buildHttpServer(
   plugins: readonly RoutePlugin[] = [],
   options: { onInternalError?: (err: unknown) => void } = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: config.server.body_limit_bytes, return503OnClosing: true });
+  const server = config.server;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: server.body_limit_bytes,
+    return503OnClosing: true,
+    // Slow clients: the whole request within request_timeout, headers within headers_timeout (checked
+    // every second, not Node's default 30 s), idle sockets closed, keep-alive bounded in time and requests.
+    requestTimeout: server.request_timeout,
+    connectionTimeout: server.idle_timeout,
+    keepAliveTimeout: server.keep_alive_timeout,
+    maxRequestsPerSocket: server.max_requests_per_socket,
+    http: { headersTimeout: Math.min(server.headers_timeout, server.request_timeout || server.headers_timeout), requestTimeout: server.request_timeout, connectionsCheckingInterval: 1_000 },
+  });
+  const admission = backend.admission ?? admissionFor(config);
+  const retryAfterSeconds = String(Math.max(1, Math.ceil(server.retry_after / 1000)));
+  const maxConnections = server.max_connections ?? autoMaxConnections(openFileLimit(), server.probe_connections);
+  // The kernel-level cap leaves probe_connections of headroom; connections past max_connections only serve probes.
+  app.server.maxConnections = maxConnections + server.probe_connections;
+  let openConnections = 0;
+  const probeOnly = new WeakSet<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    openConnections++;
+    if (openConnections > maxConnections) probeOnly.add(socket);
+    socket.once('close', () => openConnections--);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (PROBE_PATHS.has(path)) return;
+    const shed = (reason: string) => {
+      void reply.code(503).header('retry-after', retryAfterSeconds).header('connection', 'close');
+      return reply.send({ error: `overloaded (${reason}): retry after ${retryAfterSeconds}s` });
+    };
+    if (probeOnly.has(request.raw.socket)) {
+      admission.refuse('connections');
+      return shed(`more than ${maxConnections} connections (server.max_connections)`);
+    }
+    if (request.method !== 'POST' || !INGEST_PATHS.has(path)) return;
+    const declared = Number(request.headers['content-length'] ?? 0);
+    // Over the body limit: leave it to the 413 that follows; it is never read.
+    if (declared > server.body_limit_bytes) return;
+    const ticket = admission.tryAdmit(declared);
+    if (typeof ticket === 'string') {
+      return shed(SHED_MESSAGES[ticket](server));
+    }
+    // 'close' fires once the response is done or the client went away: the slot is always given back.
+    reply.raw.once('close', () => ticket.release());
+  });
   // Every JSON answer rounds like the decision records (12 significant digits), so an API client and a
   // replay reader see the same numbers.
   app.setReplySerializer((payload) => stringifyRounded(payload));
@@ -71,7 +149,7 @@ export async function buildHttpServer(
     void reply.code(404).send({ error: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
   });
 
-  await registerEventsRoute(app, backend.ingestor, config.server.body_limit_bytes, backend.ingestRecorder);
+  await registerEventsRoute(app, backend.ingestor, server.body_limit_bytes, backend.ingestRecorder);
 
   app.get('/v1/routes', async () => ({
     routes: backend.routeNames().map((name) => routeView(name, backend.liveStats(name) ?? [])),
@@ -107,7 +185,11 @@ export async function buildHttpServer(
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => (backend.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
+  app.get('/readyz', async (_request, reply) => {
+    if (!backend.ready()) return reply.code(503).send({ status: 'starting' });
+    if (admission.overloaded()) return reply.code(503).header('retry-after', retryAfterSeconds).send({ status: 'overloaded', ...admission.stats() });
+    return { status: 'ready' };
+  });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(await backend.metricsText()));
 
   for (const plugin of plugins) await plugin(app);

@@ -1,0 +1,164 @@
+// Load figures for docs/reliability.md: throughput, latency, shed rate, probe latency and RSS at
+// 1, 10, 100 and 1,000 concurrent HTTP clients against a real daemon process on 127.0.0.1.
+//
+//   npm run build && node bench/load.mjs              # LOAD_SECONDS=5 per step, LOAD_BATCH=20 events a request
+//
+// The daemon runs as its own process (`promptpilot run`, embedded defaults); this process is the
+// load client (Node http, keep-alive, one connection per client); a third process probes: a new
+// connection for GET /healthz and /readyz every 100 ms, as a kubelet does, so probe latency is the
+// daemon's and not this busy client's. Traffic goes to
+// loopback only and every step is bounded in time. At the end the events the daemon counted
+// (promptpilot_events_accepted_total) are compared with the sum of `accepted` in its answers.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+
+const SECONDS = Number(process.env.LOAD_SECONDS ?? 5);
+const BATCH = Number(process.env.LOAD_BATCH ?? 20);
+const STEPS = (process.env.LOAD_CLIENTS ?? '1,10,100,1000').split(',').map(Number);
+const ROUTES = 100;
+const CLIENT_TIMEOUT_MS = 30_000;
+
+const freePort = () => new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  });
+});
+
+const port = await freePort();
+const daemon = spawn(process.execPath, ['dist/cli/main.js', 'run'], {
+  env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'warn', MALLOC_TRIM_THRESHOLD_: '131072' },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const rssMiB = () => {
+  const line = readFileSync(`/proc/${daemon.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS'));
+  return Math.round(Number(line.split(/\s+/)[1]) / 1024);
+};
+
+function request(agent, method, path, body) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent, timeout: CLIENT_TIMEOUT_MS, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started, text }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => resolve({ status: err.message === 'timeout' ? 'timeout' : 'error', ms: performance.now() - started, text: '' }));
+    req.end(body);
+  });
+}
+
+for (let i = 0; i < 100; i++) {
+  const r = await request(undefined, 'GET', '/readyz');
+  if (r.status === 200) break;
+  await new Promise((res) => setTimeout(res, 100));
+}
+
+let seq = 0;
+function batchBody() {
+  const now = Date.now();
+  const events = [];
+  for (let i = 0; i < BATCH; i++) {
+    seq++;
+    events.push({ ts: now, route: `route-${seq % ROUTES}`, variant: 'v1', latency_ms: 200 + (seq % 400), input_tokens: 500, output_tokens: 100, cost_usd: 0.001 });
+  }
+  return JSON.stringify(events);
+}
+
+// The probe process: GET /healthz then /readyz on fresh connections every 100 ms until SIGTERM,
+// then prints the latencies and readiness answers as JSON.
+const PROBE = `
+import http from 'node:http';
+const port = Number(process.argv[1]);
+const probeMs = [];
+const readyStatuses = {};
+const get = (path) => new Promise((resolve) => {
+  const started = performance.now();
+  const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => { res.resume(); res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started })); });
+  req.on('error', () => resolve({ status: 'error', ms: performance.now() - started }));
+});
+let running = true;
+process.on('SIGTERM', () => { running = false; });
+while (running) {
+  const h = await get('/healthz');
+  const r = await get('/readyz');
+  probeMs.push(h.ms, r.ms);
+  readyStatuses[r.status] = (readyStatuses[r.status] ?? 0) + 1;
+  await new Promise((res) => setTimeout(res, 100));
+}
+probeMs.sort((a, b) => a - b);
+process.stdout.write(JSON.stringify({ probeMs, readyStatuses }));
+`;
+
+const pct = (sorted, q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+const fmt = (n) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+let acceptedByAnswers = 0;
+const rows = [];
+
+for (const clients of STEPS) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const deadline = performance.now() + SECONDS * 1000;
+  const latencies = [];
+  const statuses = {};
+  let stepAccepted = 0;
+  let peakRss = rssMiB();
+  const probeChild = spawn(process.execPath, ['--input-type=module', '-e', PROBE, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let probeOut = '';
+  probeChild.stdout.on('data', (c) => (probeOut += c));
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMiB())), 200);
+  const bodies = Array.from({ length: 64 }, batchBody);
+  let next = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const r = await request(agent, 'POST', '/v1/events', bodies[next++ % bodies.length]);
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      if (r.status === 202) {
+        latencies.push(r.ms);
+        stepAccepted += JSON.parse(r.text).accepted;
+      } else if (r.status === 503) {
+        // a shed client backs off as Retry-After asks (capped to the step)
+        await new Promise((res) => setTimeout(res, Math.min(1000, Math.max(0, deadline - performance.now()))));
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, worker));
+  const elapsedS = (performance.now() - started) / 1000;
+  clearInterval(rssTimer);
+  probeChild.kill('SIGTERM');
+  await new Promise((res) => probeChild.once('exit', res));
+  const { probeMs, readyStatuses } = JSON.parse(probeOut);
+  agent.destroy();
+  acceptedByAnswers += stepAccepted;
+  latencies.sort((a, b) => a - b);
+  const total = Object.values(statuses).reduce((a, b) => a + b, 0);
+  rows.push({
+    clients,
+    'req/s (202)': fmt(latencies.length / elapsedS),
+    'events/s': Math.round(stepAccepted / elapsedS),
+    'p50 ms': fmt(pct(latencies, 0.5)),
+    'p99 ms': fmt(pct(latencies, 0.99)),
+    'shed %': fmt((100 * (statuses[503] ?? 0)) / Math.max(1, total)),
+    'timeouts/errors': (statuses.timeout ?? 0) + (statuses.error ?? 0),
+    'probe p99 ms': fmt(pct(probeMs, 0.99)),
+    'probe max ms': fmt(probeMs[probeMs.length - 1]),
+    'readyz 503': readyStatuses[503] ?? 0,
+    'peak RSS MiB': peakRss,
+  });
+  await new Promise((res) => setTimeout(res, 1500)); // let the overload hold expire between steps
+}
+
+const metrics = (await request(undefined, 'GET', '/metrics')).text;
+const counted = Number(/^promptpilot_events_accepted_total (\d+)/m.exec(metrics)?.[1] ?? NaN);
+const late = Number(/^promptpilot_events_late_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+daemon.kill('SIGTERM');
+await new Promise((res) => daemon.once('exit', res));
+
+console.log(`load: ${SECONDS}s per step, ${BATCH} events per request, ${ROUTES} routes, client timeout ${CLIENT_TIMEOUT_MS / 1000}s`);
+console.table(rows);
+console.log(`accounting: accepted in answers ${acceptedByAnswers}, counted by the daemon ${counted} (late ${late}) -> ${acceptedByAnswers === counted ? 'equal' : 'MISMATCH'}`);
+if (acceptedByAnswers !== counted) process.exitCode = 1;

@@ -1,0 +1,174 @@
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Daemon } from '../../src/daemon.js';
+import { startTestDaemon } from '../helpers/daemon.js';
+
+// Every connection here goes to the daemon on 127.0.0.1; each test opens at most a handful.
+let daemon: Daemon | null = null;
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await daemon?.stop();
+  daemon = null;
+});
+
+function open(): Promise<Socket> {
+  const url = new URL(daemon!.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => resolve(socket));
+    socket.on('error', reject);
+    sockets.push(socket);
+  });
+}
+
+/** Resolves with everything the server sent once it closes the socket (or after `capMs`, with what came). */
+function untilClosed(socket: Socket, capMs: number): Promise<{ closed: boolean; text: string }> {
+  return new Promise((resolve) => {
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString()));
+    const timer = setTimeout(() => resolve({ closed: false, text }), capMs);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ closed: true, text });
+    });
+  });
+}
+
+const event = () => JSON.stringify({ ts: Date.now(), route: 'r', variant: 'v', latency_ms: 5 });
+
+function postHead(path: string, length: number): string {
+  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+}
+
+describe('slow clients', () => {
+  it('a body trickled a byte at a time is cut off after server.request_timeout', async () => {
+    ({ daemon } = await startTestDaemon({ server: { request_timeout: '1s', headers_timeout: '1s' } }));
+    const socket = await open();
+    const body = event();
+    socket.write(postHead('/v1/events', body.length));
+    let i = 0;
+    const trickle = setInterval(() => {
+      if (!socket.destroyed && i < body.length - 1) socket.write(body[i++]!);
+    }, 200);
+    const outcome = await untilClosed(socket, 8_000);
+    clearInterval(trickle);
+    expect(outcome.closed).toBe(true);
+    expect(outcome.text).toMatch(/^HTTP\/1\.1 408/);
+    expect(daemon!.engine.counters.accepted).toBe(0);
+  });
+
+  it('headers that never finish are cut off after server.headers_timeout', async () => {
+    ({ daemon } = await startTestDaemon({ server: { headers_timeout: '1s', request_timeout: '5s' } }));
+    const socket = await open();
+    socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+    const outcome = await untilClosed(socket, 8_000);
+    expect(outcome.closed).toBe(true);
+  });
+
+  it('keep-alive connections are bounded in requests (server.max_requests_per_socket)', async () => {
+    ({ daemon } = await startTestDaemon({ server: { max_requests_per_socket: 2 } }));
+    const socket = await open();
+    const done = untilClosed(socket, 1_500);
+    const get = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+    socket.write(get);
+    await new Promise((r) => setTimeout(r, 200));
+    socket.write(get);
+    await new Promise((r) => setTimeout(r, 200));
+    if (!socket.destroyed) socket.write(get);
+    const outcome = await done;
+    // the second answer announces the close; a third request on the socket is not served
+    expect(outcome.text.match(/HTTP\/1\.1 200/g)).toHaveLength(2);
+    expect(outcome.text.toLowerCase()).toContain('connection: close');
+  });
+});
+
+describe('connection cap with headroom for probes', () => {
+  it('past server.max_connections only probes are served (503 + Retry-After for the rest)', async () => {
+    ({ daemon } = await startTestDaemon({ server: { max_connections: 2, probe_connections: 1 } }));
+    await open();
+    await open();
+    await new Promise((r) => setTimeout(r, 100));
+    const third = await open();
+    const reply = untilClosed(third, 5_000);
+    third.write(postHead('/v1/events', event().length) + event());
+    const shed = await reply;
+    expect(shed.text).toMatch(/^HTTP\/1\.1 503/);
+    expect(shed.text.toLowerCase()).toContain('retry-after: 1');
+    // a probe on a connection past the cap is still answered
+    const probe = await open();
+    const probeReply = untilClosed(probe, 2_000);
+    probe.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect((await probeReply).text).toMatch(/^HTTP\/1\.1 200/);
+    expect(daemon!.engine.counters.accepted).toBe(0);
+  });
+});
+
+describe('load shedding', () => {
+  it('past server.max_in_flight_requests ingest gets 503 + Retry-After at once; probes answer; readiness reports overload; accepted = counted', async () => {
+    ({ daemon } = await startTestDaemon({ server: { max_in_flight_requests: 1, retry_after: '2s' } }));
+    const url = daemon.url;
+    // hold the only slot: headers sent, body not yet
+    const holder = await open();
+    const body = event();
+    holder.write(postHead('/v1/events', body.length));
+    await new Promise((r) => setTimeout(r, 200));
+
+    const shed = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: event() });
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('2');
+    expect(await shed.json()).toMatchObject({ error: expect.stringContaining('server.max_in_flight_requests') });
+    const otlp = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(otlp.status).toBe(503);
+
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'overloaded' });
+    // reads are never shed
+    expect((await fetch(`${url}/v1/routes`)).status).toBe(200);
+
+    const held = untilClosed(holder, 5_000);
+    holder.end(body);
+    expect((await held).text).toMatch(/^HTTP\/1\.1 202/);
+    const after = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: event() });
+    expect(after.status).toBe(202);
+    expect(daemon.engine.counters.accepted).toBe(2);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('promptpilot_http_shed_total{reason="requests"} 2');
+  });
+
+  it('past server.max_in_flight_bytes ingest is shed too', async () => {
+    ({ daemon } = await startTestDaemon({ server: { max_in_flight_bytes: 1_000 } }));
+    const holder = await open();
+    holder.write(postHead('/v1/events', 900));
+    await new Promise((r) => setTimeout(r, 200));
+    const body = JSON.stringify(Array.from({ length: 3 }, () => JSON.parse(event())));
+    const shed = await fetch(`${daemon.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(shed.status).toBe(503);
+    expect(await shed.json()).toMatchObject({ error: expect.stringContaining('server.max_in_flight_bytes') });
+    holder.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await fetch(`${daemon.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(202);
+  });
+});
+
+describe('event-loop lag', () => {
+  it('while the loop runs later than server.max_event_loop_delay, ingest is shed and probes still answer', async () => {
+    ({ daemon } = await startTestDaemon({ server: { max_event_loop_delay: '100ms' } }));
+    // block this process's loop (the daemon runs in it) twice, as a flood of parsing would: a sustained lag
+    const block = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        // busy
+      }
+    };
+    block(300);
+    await new Promise((r) => setTimeout(r, 10)); // shorter than the 50 ms tick: no prompt tick in between
+    block(300);
+    const shed = await fetch(`${daemon.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: event() });
+    expect(shed.status).toBe(503);
+    expect(await shed.json()).toMatchObject({ error: expect.stringContaining('server.max_event_loop_delay') });
+    expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
+    expect(daemon.engine.counters.accepted).toBe(0);
+  });
+});
