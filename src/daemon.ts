@@ -33,6 +33,8 @@ export interface DaemonOptions {
   readonly decisionLog?: DecisionLog;
   readonly sinks?: readonly DecisionSink[];
   readonly plugins?: readonly RoutePlugin[];
+  /** Event-loop lag source for load shedding, ms (default: a {@link LoopLag} timer). */
+  readonly loopLagMs?: () => number;
 }
 
 /** A running daemon. */
@@ -64,8 +66,8 @@ export function futureSkewFilter(events: readonly TelemetryEvent[], nowMs: numbe
  * Drops events that would exceed the cardinality limits, adding a rejection
  * (indexed into `all`) for each; keeps the order of the rest.
  */
-function withinLimits(engine: PipelineEngine, events: TelemetryEvent[], all: readonly TelemetryEvent[], errors: EventRejection[]): TelemetryEvent[] {
-  const pending = { newRoutes: 0, variants: new Map<string, Set<string>>() };
+function withinLimits(engine: PipelineEngine, events: TelemetryEvent[], all: readonly TelemetryEvent[], errors: EventRejection[], memoryTight: boolean): TelemetryEvent[] {
+  const pending = { newRoutes: 0, variants: new Map<string, Set<string>>(), memoryTight };
   const kept: TelemetryEvent[] = [];
   let positions: Map<TelemetryEvent, number> | null = null;
   for (const event of events) {
@@ -100,8 +102,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   if (kafkaOn && !gateway) sinks.push(new KafkaDecisionSink(config.kafka, { logger: log }));
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: log }) : null;
   let kafkaLag: KafkaEventSource | null = null;
-  const loopLag = new LoopLag().start();
-  const admission = admissionFor(config, () => loopLag.currentMs());
+  const loopLag = options.loopLagMs === undefined ? new LoopLag().start() : null;
+  const admission = admissionFor(config, options.loopLagMs ?? (() => loopLag?.currentMs() ?? 0));
   const telemetry = startSelfTelemetry(
     config.telemetry,
     {
@@ -135,7 +137,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const ingestor: Ingestor = {
     async submit(events) {
       const { ok: timely, errors } = futureSkewFilter(events, clock.now(), config.time.max_future_skew);
-      const ok = forwarder === null ? withinLimits(engine, timely, events, errors) : timely;
+      const ok = forwarder === null ? withinLimits(engine, timely, events, errors, process.memoryUsage.rss() > config.limits.memory_budget_bytes) : timely;
       if (ok.length > 0) {
         if (forwarder !== null) {
           try {
@@ -278,7 +280,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         ready = false;
         for (const s of subscriptions) s.unsubscribe();
         await http.close();
-        loopLag.stop();
+        loopLag?.stop();
         // The source drains while its pipeline is still subscribed, so delivered batches get committed.
         if (source !== null) await source.stop();
         sourceSubscription?.unsubscribe();

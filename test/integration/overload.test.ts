@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon.js';
+import { LoopLag } from '../../src/runtime/loopLag.js';
 import { startTestDaemon } from '../helpers/daemon.js';
 
 // Every connection here goes to the daemon on 127.0.0.1; each test opens at most a handful.
@@ -154,21 +155,39 @@ describe('load shedding', () => {
 
 describe('event-loop lag', () => {
   it('while the loop runs later than server.max_event_loop_delay, ingest is shed and probes still answer', async () => {
-    ({ daemon } = await startTestDaemon({ server: { max_event_loop_delay: '100ms' } }));
-    // block this process's loop (the daemon runs in it) twice, as a flood of parsing would: a sustained lag
-    const block = (ms: number) => {
-      const until = performance.now() + ms;
-      while (performance.now() < until) {
-        // busy
-      }
-    };
-    block(300);
-    await new Promise((r) => setTimeout(r, 10)); // shorter than the 50 ms tick: no prompt tick in between
-    block(300);
+    let lagMs = 0;
+    ({ daemon } = await startTestDaemon({ server: { max_event_loop_delay: '100ms' } }, { loopLagMs: () => lagMs }));
+    lagMs = 350;
     const shed = await fetch(`${daemon.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: event() });
     expect(shed.status).toBe(503);
     expect(await shed.json()).toMatchObject({ error: expect.stringContaining('server.max_event_loop_delay') });
     expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
-    expect(daemon.engine.counters.accepted).toBe(0);
+    expect((await fetch(`${daemon.url}/readyz`)).status).toBe(503);
+    lagMs = 0;
+    expect((await fetch(`${daemon.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: event() })).status).toBe(202);
+    expect(daemon.engine.counters.accepted).toBe(1);
+  });
+
+  it('LoopLag measures a blocked loop and forgets it once the loop is prompt again', async () => {
+    const lag = new LoopLag(20).start();
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await sleep(60);
+    for (let i = 0; i < 2; i++) {
+      const until = performance.now() + 150;
+      while (performance.now() < until) {
+        // busy: the loop cannot run the lag timer
+      }
+      await sleep(1);
+    }
+    expect(lag.currentMs()).toBeGreaterThan(50);
+    // prompt again: two on-time ticks clear it (generous wait for a loaded machine)
+    let cleared = false;
+    for (let i = 0; i < 50 && !cleared; i++) {
+      await sleep(20);
+      cleared = lag.currentMs() < 50;
+    }
+    expect(cleared).toBe(true);
+    lag.stop();
+    expect(lag.currentMs()).toBe(0);
   });
 });
