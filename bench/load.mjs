@@ -12,6 +12,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+
+/** Sum of every sample of a metric in a Prometheus text exposition (all label sets). */
+const sumOf = (text, name) => text.split('\n').filter((l) => l.startsWith(name + ' ') || l.startsWith(name + '{')).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 import { createServer } from 'node:net';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 5);
@@ -153,8 +156,8 @@ for (const clients of STEPS) {
 }
 
 const metrics = (await request(undefined, 'GET', '/metrics')).text;
-const counted = Number(/^promptpilot_events_accepted_total (\d+)/m.exec(metrics)?.[1] ?? NaN);
-const late = Number(/^promptpilot_events_late_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+const counted = sumOf(metrics, 'promptpilot_events_accepted_total');
+const late = sumOf(metrics, 'promptpilot_events_late_total');
 daemon.kill('SIGTERM');
 await new Promise((res) => daemon.once('exit', res));
 

@@ -115,6 +115,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         lateEvents: () => engine.counters.late,
         kafkaLag: () => kafkaLag?.consumerLag() ?? [],
         http: () => admission.stats(),
+        series: () => ({ ...engine.seriesSizes(), evicted: engine.counters.evicted }),
       },
       routes: engine,
     },

@@ -225,6 +225,25 @@ const ServerSchema = z
   })
   .strict();
 
+/** Cardinality and memory bounds: a client sending random names cannot grow the daemon without bound. */
+const LimitsSchema = z
+  .object({
+    /** Distinct routes with live statistics; events for further new routes are rejected (cardinality guard). */
+    max_routes: z.number().int().positive().default(10_000).describe('Distinct routes with live statistics; events for further new routes are rejected (cardinality guard).'),
+    /** Distinct variants per route; events for further new variants are rejected. */
+    max_variants_per_route: z.number().int().positive().default(100).describe('Distinct variants per route; events for further new variants are rejected.'),
+    /** Live (route, variant) series across all routes: the global cap (about 2.5 KB of heap each). */
+    max_series: z.number().int().positive().default(100_000).describe('Live (route, variant) series across all routes: the global cap (about 2.5 KB of heap each).'),
+    /**
+     * A new series is on probation until it has this many events: at a cap the oldest probationary
+     * series is evicted for a new one, so a burst of junk names cannot lock real routes out.
+     */
+    probation_events: z.number().int().nonnegative().default(10).describe('A new series is on probation until it has this many events: at a cap the oldest probationary series is evicted for a new one, so a burst of junk names cannot lock real routes out (0 = no eviction).'),
+    /** Resident memory past which a new series is admitted only in an evicted one's place. */
+    memory_budget_bytes: z.number().int().positive().default(768 * 1024 * 1024).describe('Resident memory past which a new series is admitted only in an evicted one\'s place.'),
+  })
+  .strict();
+
 /** The whole configuration. `config/default.yaml` spells out these defaults. */
 export const ConfigSchema = z
   .object({
@@ -359,15 +378,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ enabled: false, seed: 42, speedup: 10, start_offset: '-6h', routes: [], degradations: [] }),
-    limits: z
-      .object({
-        /** Distinct routes with live statistics; events for further new routes are rejected (cardinality guard). */
-        max_routes: z.number().int().positive().default(10_000),
-        /** Distinct variants per route; events for further new variants are rejected. */
-        max_variants_per_route: z.number().int().positive().default(100),
-      })
-      .strict()
-      .default({ max_routes: 10_000, max_variants_per_route: 100 }),
+    limits: LimitsSchema.default(() => LimitsSchema.parse({})),
     telemetry: TelemetrySchema.default(() => TelemetrySchema.parse({})),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })

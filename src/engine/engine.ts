@@ -4,6 +4,7 @@ import { withCostUsd, type TelemetryEvent } from '../core/event.js';
 import type { HistogramObservation } from '../ports/ports.js';
 import type { Pattern } from '../core/patterns.js';
 import { RouteDetector } from '../detectors/index.js';
+import { SeriesLimiter } from './seriesLimiter.js';
 import { ExperimentManager } from '../abtest/experimentManager.js';
 import { RollingWindow } from '../windows/rollingWindow.js';
 import { StatsBucket } from '../windows/statsBucket.js';
@@ -12,6 +13,8 @@ import type { WindowStats } from '../windows/windowStats.js';
 import { costOf } from './costing.js';
 
 /** Retired routes whose watermark is remembered (~100 bytes each). */
+/** A new series evicts at most this many probationary ones to find room (a route's slot may take several). */
+const MAX_EVICTIONS_PER_SERIES = 8;
 const TOMBSTONE_LIMIT = 100_000;
 
 /** Per (route, variant) state: its rolling window and last known pattern. */
@@ -19,6 +22,8 @@ interface VariantState {
   readonly variant: string;
   readonly window: RollingWindow;
   pattern: Pattern | null;
+  /** Events taken, counted up to the probation threshold only. */
+  events: number;
 }
 
 /** Per route: its own event-time watermark and evaluation boundary. */
@@ -56,6 +61,10 @@ export interface IngestOptions {
 export interface PendingCardinality {
   newRoutes: number;
   readonly variants: Map<string, Set<string>>;
+  /** New series the batch adds (counted when absent). */
+  newSeries?: number;
+  /** Over the memory budget: a new series needs an evicted one's room. */
+  readonly memoryTight?: boolean;
 }
 
 /** Counters the daemon exports on /metrics. */
@@ -68,6 +77,8 @@ export interface EngineCounters {
   tooLate: number;
   evaluations: number;
   decisions: number;
+  /** Probationary series evicted to make room for new ones (limits.max_series, max_routes, memory budget). */
+  evicted: number;
 }
 
 /**
@@ -88,7 +99,10 @@ export class PipelineEngine {
   private readonly windowMs: number;
   private readonly latenessMs: number;
   private readonly maxLatenessMs: number;
-  readonly counters: EngineCounters = { accepted: 0, late: 0, tooLate: 0, evaluations: 0, decisions: 0 };
+  readonly counters: EngineCounters = { accepted: 0, late: 0, tooLate: 0, evaluations: 0, decisions: 0, evicted: 0 };
+  private readonly series: SeriesLimiter;
+  /** Records produced outside a step (an eviction resolving alerts), emitted with the next step's output. */
+  private deferred: DecisionRecord[] = [];
   /** Experiments validating the actions, and the route/variant registry behind `/v1/assign`. */
   readonly experiments: ExperimentManager;
 
@@ -101,6 +115,7 @@ export class PipelineEngine {
     this.latenessMs = config.time.allowed_lateness;
     // An event the evaluation still waits for is never refused.
     this.maxLatenessMs = Math.max(config.time.max_lateness, config.time.allowed_lateness);
+    this.series = new SeriesLimiter({ maxSeries: config.limits.max_series, probationEvents: config.limits.probation_events });
   }
 
   /**
@@ -112,7 +127,7 @@ export class PipelineEngine {
    * `time.max_lateness` behind its watermark, is rejected (`onTooLate`).
    */
   ingest(events: readonly TelemetryEvent[], options: IngestOptions = {}): DecisionRecord[] {
-    const out: DecisionRecord[] = [];
+    const out: DecisionRecord[] = this.takeDeferred();
     const nowMs = options.nowMs ?? Infinity;
     for (let i = 0; i < events.length; i++) {
       const raw = events[i]!;
@@ -149,6 +164,7 @@ export class PipelineEngine {
         this.experiments.registry.observe(raw.route, raw.variant, raw.pattern, raw.tier);
       }
       if (raw.ts > state.lastDataMs) state.lastDataMs = raw.ts;
+      if (variant.events < this.series.limits.probationEvents && ++variant.events === this.series.limits.probationEvents) this.series.graduate(raw.route, raw.variant);
       this.counters.accepted++;
       // Only experiment traffic needs the event itself with its cost filled in.
       if (raw.experiment !== undefined) this.experiments.onEvent(costUsd === raw.costUsd || costUsd === undefined ? raw : withCostUsd(raw, costUsd));
@@ -165,7 +181,7 @@ export class PipelineEngine {
    * histograms carry no per-call pairing and are counted, not aggregated.
    */
   ingestHistograms(observations: readonly HistogramObservation[], nowMs = Infinity): DecisionRecord[] {
-    const out: DecisionRecord[] = [];
+    const out: DecisionRecord[] = this.takeDeferred();
     for (const o of observations) {
       if (o.metric !== 'latency_ms') continue;
       const markMs = o.ts < nowMs ? o.ts : nowMs;
@@ -196,6 +212,10 @@ export class PipelineEngine {
         }
         this.counters.accepted += count;
         if (o.ts > state.lastDataMs) state.lastDataMs = o.ts;
+        if (variant !== undefined && variant.events < this.series.limits.probationEvents) {
+          variant.events = Math.min(this.series.limits.probationEvents, variant.events + count);
+          if (variant.events === this.series.limits.probationEvents) this.series.graduate(o.route, o.variant);
+        }
       }
     }
     this.counters.decisions += out.length;
@@ -209,7 +229,7 @@ export class PipelineEngine {
    * evaluating the buckets it passes.
    */
   advanceIdle(elapsedMs: number): DecisionRecord[] {
-    const out: DecisionRecord[] = [];
+    const out: DecisionRecord[] = this.takeDeferred();
     if (elapsedMs <= 0) return out;
     for (const state of this.sortedRoutes()) {
       if (state.touched) {
@@ -242,30 +262,52 @@ export class PipelineEngine {
 
   /**
    * Why an event cannot be taken without exceeding the cardinality limits
-   * (`limits.max_routes`, `limits.max_variants_per_route`), or null. A client
-   * sending random route names must not grow the daemon's memory without bound.
-   * `pending` collects the routes/variants a batch adds before it is ingested.
+   * (`limits.max_routes`, `limits.max_variants_per_route`, `limits.max_series`,
+   * the memory budget), or null. A client sending random names must not grow
+   * the daemon's memory without bound, nor lock real routes out: at a cap the
+   * oldest series still on probation (fewer than `limits.probation_events`
+   * events) is evicted to make room. Routes declared in the config are always
+   * admitted. `pending` collects what a batch adds before it is ingested.
    */
   cardinalityProblem(route: string, variant: string, pending: PendingCardinality): { field: 'route' | 'variant'; message: string } | null {
     const state = this.routes.get(route);
     let added = pending.variants.get(route);
-    if (state === undefined && added === undefined) {
-      if (this.routes.size + pending.newRoutes >= this.config.limits.max_routes) {
-        return { field: 'route', message: `too many routes: the limit is ${this.config.limits.max_routes} (limits.max_routes)` };
-      }
-      pending.newRoutes++;
-    }
     if (state?.variants.has(variant) === true || added?.has(variant) === true) return null;
+    const limits = this.config.limits;
+    const declared = this.config.routes[route] !== undefined;
+    if (!declared) {
+      const newRoute = state === undefined && added === undefined;
+      const routeFull = (): boolean => newRoute && this.routes.size + pending.newRoutes >= limits.max_routes;
+      const seriesFull = (): boolean => this.series.size + (pending.newSeries ?? 0) >= limits.max_series;
+      // Over the memory budget a new series only takes an evicted one's place.
+      let mustEvict = pending.memoryTight === true;
+      for (let attempt = 0; (routeFull() || seriesFull() || mustEvict) && attempt < MAX_EVICTIONS_PER_SERIES; attempt++) {
+        const victim = this.series.oldestProbationary(route);
+        if (victim === undefined || !this.evict(victim.route, victim.variant)) break;
+        mustEvict = false;
+      }
+      if (routeFull()) return { field: 'route', message: `too many routes: the limit is ${limits.max_routes} (limits.max_routes) and none is idle enough to evict` };
+      if (seriesFull()) return { field: 'route', message: `too many (route, variant) series: the limit is ${limits.max_series} (limits.max_series) and none is idle enough to evict` };
+      if (mustEvict) return { field: 'route', message: `memory budget exceeded (limits.memory_budget_bytes ${limits.memory_budget_bytes}): no new series until memory is freed` };
+      if (newRoute) pending.newRoutes++;
+    }
     const variants = (state?.variants.size ?? 0) + (added?.size ?? 0);
-    if (variants >= this.config.limits.max_variants_per_route) {
-      return { field: 'variant', message: `too many variants on route ${route}: the limit is ${this.config.limits.max_variants_per_route} (limits.max_variants_per_route)` };
+    const declaredVariant = declared && this.config.routes[route]!.variants.some((v) => v.name === variant);
+    if (!declaredVariant && variants >= limits.max_variants_per_route) {
+      return { field: 'variant', message: `too many variants on route ${route}: the limit is ${limits.max_variants_per_route} (limits.max_variants_per_route)` };
     }
     if (added === undefined) {
       added = new Set();
       pending.variants.set(route, added);
     }
     added.add(variant);
+    pending.newSeries = (pending.newSeries ?? 0) + 1;
     return null;
+  }
+
+  /** Live series and those on probation, for /metrics and tests. */
+  seriesSizes(): { series: number; probationary: number } {
+    return { series: this.series.size, probationary: this.series.probationary };
   }
 
   /** Entries of every per-route structure, to show (and test) that state stays bounded. */
@@ -339,6 +381,39 @@ export class PipelineEngine {
     return this.routes.get(route)?.variants.get(variant)?.pattern ?? this.configuredPattern(route, variant);
   }
 
+  /** Removes a probationary series (false when it cannot go: an experiment uses it). */
+  private evict(route: string, variant: string): boolean {
+    const state = this.routes.get(route);
+    const victim = state?.variants.get(variant);
+    if (state === undefined || victim === undefined) {
+      this.series.exempt(route, variant);
+      return true;
+    }
+    if (this.experiments.involves(route, variant)) {
+      this.series.exempt(route, variant);
+      return false;
+    }
+    for (const record of this.detector.retire(route, variant, state.boundaryMs)) this.deferred.push(record);
+    this.removeVariant(state, victim);
+    this.counters.evicted++;
+    if (state.sorted.length === 0) this.retireRoute(state);
+    return true;
+  }
+
+  private removeVariant(state: RouteState, variant: VariantState): void {
+    state.variants.delete(variant.variant);
+    state.sorted.splice(state.sorted.indexOf(variant), 1);
+    this.series.removed(state.route, variant.variant);
+  }
+
+  private takeDeferred(): DecisionRecord[] {
+    if (this.deferred.length === 0) return [];
+    const out = this.deferred;
+    this.deferred = [];
+    this.counters.decisions += out.length;
+    return out;
+  }
+
   private configuredPattern(route: string, variant: string): Pattern | null {
     return this.config.routes[route]?.variants.find((v) => v.name === variant)?.pattern ?? null;
   }
@@ -379,7 +454,8 @@ export class PipelineEngine {
   private createVariant(state: RouteState, variant: string): VariantState {
     const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs });
     window.closeUntil(state.boundaryMs);
-    const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant) };
+    const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0 };
+    this.series.created(state.route, variant, this.config.routes[state.route] !== undefined);
     this.experiments.registry.observe(state.route, variant, undefined, undefined);
     state.variants.set(variant, created);
     let at = state.sorted.length;
@@ -440,10 +516,7 @@ export class PipelineEngine {
       for (const record of this.detector.evaluate(stats, boundaryMs, { production, blocked })) produced.push(record);
     }
     if (retired !== null) {
-      for (const variant of retired) {
-        state.variants.delete(variant.variant);
-        state.sorted.splice(state.sorted.indexOf(variant), 1);
-      }
+      for (const variant of retired) this.removeVariant(state, variant);
     }
     const extra = this.experiments.onBoundary(state.route, boundaryMs, produced);
     for (const record of produced) out.push(record);

@@ -25,6 +25,8 @@ export interface DaemonGaugeSources {
   /** Kafka consumer lag per assigned partition; empty without Kafka. */
   kafkaLag(): readonly PartitionLag[];
   /** HTTP ingest admission: requests and declared bytes in flight, requests shed by the bound they hit. */
+  /** Live (route, variant) series, those on probation, and probationary series evicted since start. */
+  series?(): { readonly series: number; readonly probationary: number; readonly evicted: number };
   http?(): { readonly inFlightRequests: number; readonly inFlightBytes: number; readonly shed: Readonly<Record<string, number>> };
 }
 
@@ -72,8 +74,17 @@ export class DaemonInstruments implements IngestRecorder {
     const httpInFlight = meter.createObservableGauge('promptpilot_http_in_flight_requests', { description: 'Ingest requests admitted and not yet answered.' });
     const httpInFlightBytes = meter.createObservableGauge('promptpilot_http_in_flight_bytes', { description: 'Declared body bytes of ingest requests in flight.', unit: 'By' });
     const httpShed = meter.createObservableCounter('promptpilot_http_shed', { description: 'Requests answered 503 + Retry-After by load shedding, by the bound they hit (requests, bytes, connections, event_loop).' });
+    const series = meter.createObservableGauge('promptpilot_series', { description: 'Live (route, variant) series (limits.max_series).' });
+    const probationary = meter.createObservableGauge('promptpilot_series_probationary', { description: 'Series with fewer than limits.probation_events events: evictable at a cap.' });
+    const evicted = meter.createObservableCounter('promptpilot_series_evicted', { description: 'Probationary series evicted to admit new ones at a cap (series, routes, memory budget).' });
     meter.addBatchObservableCallback(
       (result) => {
+        const sizes = sources.series?.();
+        if (sizes !== undefined) {
+          result.observe(series, sizes.series);
+          result.observe(probationary, sizes.probationary);
+          result.observe(evicted, sizes.evicted);
+        }
         const http = sources.http?.();
         if (http !== undefined) {
           result.observe(httpInFlight, http.inFlightRequests);
@@ -90,7 +101,7 @@ export class DaemonInstruments implements IngestRecorder {
         for (const [kind, value] of Object.entries(sources.stateSizes())) result.observe(state, value, { kind });
         for (const lag of sources.kafkaLag()) result.observe(kafkaLag, lag.messages, { topic: lag.topic, partition: String(lag.partition) });
       },
-      [late, routes, inFlight, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed],
+      [late, routes, inFlight, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, evicted],
     );
   }
 
