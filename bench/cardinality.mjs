@@ -27,6 +27,9 @@ const daemon = spawn(process.execPath, ['dist/cli/main.js', 'run'], {
   env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'warn', MALLOC_TRIM_THRESHOLD_: '131072' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
+// The daemon never outlives this script, however it ends.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+process.on('exit', () => daemon.kill('SIGKILL'));
 const rssMiB = () => Math.round(Number(readFileSync(`/proc/${daemon.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024);
 const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
 function request(method, path, body) {
@@ -42,7 +45,7 @@ function request(method, path, body) {
     req.end(body);
   });
 }
-for (let i = 0; i < 100; i++) {
+for (let i = 0; i < 1200; i++) {
   try {
     if ((await request('GET', '/readyz')).status === 200) break;
   } catch {}

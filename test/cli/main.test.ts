@@ -110,9 +110,11 @@ describe('promptpilot CLI', () => {
     const child = spawn(process.execPath, [CLI, 'run'], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'info', PROMPTPILOT_API_TOKEN: 'tok-never-printed' } });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    for (let i = 0; i < 100 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    // SIGHUP before the handler is installed would kill it (Node's default): wait for 'listening' (slow on a loaded machine)
+    for (let i = 0; i < 600 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('listening');
     child.kill('SIGHUP');
-    for (let i = 0; i < 50 && !out.includes('SIGHUP'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && !out.includes('SIGHUP'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('SIGHUP received');
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect(child.exitCode).toBeNull();
@@ -121,5 +123,5 @@ describe('promptpilot CLI', () => {
     expect(code).toBe(0);
     expect(out).toContain('promptpilot stopped');
     expect(out).not.toContain('tok-never-printed');
-  });
+  }, 180_000);
 });
