@@ -201,10 +201,13 @@ const ServerSchema = z
     request_timeout: duration.default(30_000).describe('The whole request (headers and body) must arrive within this; a client trickling a body is cut off (408).'),
     /** The request headers must arrive within this (slowloris). */
     headers_timeout: duration.default(10_000).describe('The request headers must arrive within this (slowloris).'),
-    /** A connection with no bytes moving either way for this long is closed. */
-    idle_timeout: duration.default(60_000).describe('A connection with no bytes moving either way for this long is closed.'),
-    /** An idle keep-alive connection is closed after this. */
-    keep_alive_timeout: duration.default(5_000).describe('An idle keep-alive connection is closed after this.'),
+    /** A connection with no bytes moving either way for this long is closed (longer than keep_alive_timeout, so the two never race). */
+    idle_timeout: duration.default(120_000).describe('A connection with no bytes moving either way for this long is closed (longer than keep_alive_timeout, so the two never race).'),
+    /**
+     * An idle keep-alive connection is closed after this. Longer than clients keep idle sockets (undici 4 s, load
+     * balancers 60 s): a server that closes first races the client's next request into ECONNRESET.
+     */
+    keep_alive_timeout: duration.default(72_000).describe('An idle keep-alive connection is closed after this. Longer than clients keep idle sockets (undici 4 s, load balancers 60 s): a server that closes first races the client\'s next request into ECONNRESET.'),
     /** Requests served on one keep-alive connection before it is closed (0 = no limit). */
     max_requests_per_socket: z.number().int().nonnegative().default(1_000).describe('Requests served on one keep-alive connection before it is closed (0 = no limit).'),
     /**
