@@ -286,8 +286,8 @@ export class PipelineEngine {
         if (victim === undefined || !this.evict(victim.route, victim.variant)) break;
         mustEvict = false;
       }
-      if (routeFull()) return { field: 'route', message: `too many routes: the limit is ${limits.max_routes} (limits.max_routes) and none is idle enough to evict` };
-      if (seriesFull()) return { field: 'route', message: `too many (route, variant) series: the limit is ${limits.max_series} (limits.max_series) and none is idle enough to evict` };
+      if (routeFull()) return { field: 'route', message: `too many routes: the limit is ${limits.max_routes} (limits.max_routes)` };
+      if (seriesFull()) return { field: 'route', message: `too many (route, variant) series: the limit is ${limits.max_series} (limits.max_series)` };
       if (mustEvict) return { field: 'route', message: `memory budget exceeded (limits.memory_budget_bytes ${limits.memory_budget_bytes}): no new series until memory is freed` };
       if (newRoute) pending.newRoutes++;
     }

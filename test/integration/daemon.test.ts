@@ -125,7 +125,8 @@ describe('event time in the live daemon', () => {
 
 describe('cardinality limits', () => {
   it('rejects events for routes and variants beyond the limits, naming the limit, and keeps the rest', async () => {
-    const { daemon: small } = await startTestDaemon({ limits: { max_routes: 2, max_variants_per_route: 2 } });
+    // Hard caps: no probation eviction (test/engine/cardinality.test.ts covers eviction).
+    const { daemon: small } = await startTestDaemon({ limits: { max_routes: 2, max_variants_per_route: 2, probation_events: 0 } });
     try {
       const ts = Date.now() - 1000;
       const e = (route: string, variant: string) => ({ ts, route, variant, latency_ms: 10 });
