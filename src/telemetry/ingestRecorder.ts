@@ -40,7 +40,8 @@ export function rejectionReason(rejection: EventRejection): RejectionReason {
     if (message.startsWith(TOO_LATE)) return 'too_late';
     if (message.includes('ahead of the wall clock')) return 'future_skew';
   }
-  if (field === 'route' && message.startsWith('too many routes')) return 'route_limit';
+  // Route, global series and memory-budget caps all refuse a new route or series.
+  if (field === 'route' && (message.startsWith('too many') || message.startsWith('memory budget'))) return 'route_limit';
   if (field === 'variant' && message.startsWith('too many variants')) return 'variant_limit';
   return 'schema';
 }

@@ -13,7 +13,7 @@ describe('rejectionReason', () => {
     if (!invalid.ok) expect(rejectionReason(invalid.error)).toBe('schema');
     const skew = futureSkewFilter([{ ts: 10_000_000, route: 'r', variant: 'v', latencyMs: 1, isError: false } as never], 0, 1000);
     expect(rejectionReason(skew.errors[0]!)).toBe('future_skew');
-    const engine = new PipelineEngine(ConfigSchema.parse({ limits: { max_routes: 1, max_variants_per_route: 1 } }));
+    const engine = new PipelineEngine(ConfigSchema.parse({ limits: { max_routes: 1, max_variants_per_route: 1, probation_events: 0 } }));
     engine.ingest([validated({ ts: 0, route: 'a', variant: 'v', latency_ms: 1 })]);
     const pending = { newRoutes: 0, variants: new Map<string, Set<string>>() };
     expect(rejectionReason({ index: 0, ...engine.cardinalityProblem('b', 'v', pending)! })).toBe('route_limit');
