@@ -6,10 +6,12 @@ import { replayFile } from './replay.js';
 import { runDaemon } from './run.js';
 import { secretScrubber, secretsOf } from '../runtime/secrets.js';
 import type { Config } from '../config/schema.js';
+import { readFileSync } from 'node:fs';
 
 const USAGE = `promptpilot — sidecar that watches LLM telemetry and proves prompt optimizations with A/B tests
 
 Usage:
+  promptpilot --version                            print the version
   promptpilot run [--config FILE]                  run the daemon (HTTP/OTLP on :4318)
   promptpilot replay --input FILE.ndjson [--config FILE]
                                                    replay recorded events in event time; decisions on stdout
@@ -37,6 +39,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE + '\n');
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(packageVersion() + '\n');
+    return 0;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     const help = HELP[command];
@@ -102,6 +108,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(scrub(`promptpilot: internal error: ${describeError(err)}\n`));
     return 70;
   }
+}
+
+/** The version in the package.json shipped next to the CLI (dist/cli/ and src/cli/ both sit two levels below it). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
 }
 
 function usageError(message: string): number {
