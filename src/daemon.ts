@@ -21,6 +21,7 @@ import { PipelineRunner } from './runtime/pipelineRunner.js';
 import { describeDecision } from './runtime/describeDecision.js';
 import { bindHost } from './runtime/bindHost.js';
 import { LoopLag } from './runtime/loopLag.js';
+import { listenError } from './runtime/listenError.js';
 import { redactAddress } from './runtime/secrets.js';
 import { createSimulator } from './sim/index.js';
 import { startSelfTelemetry, type IngestRecorder } from './telemetry/index.js';
@@ -262,7 +263,31 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     }
   }
 
-  const address = await http.listen({ port: config.server.port, host: bindHost(config) });
+  /** Graceful-shutdown order: stop input, let the HTTP server finish, drain the source and the pipeline, then outputs. */
+  const teardown = async (): Promise<void> => {
+    ready = false;
+    for (const s of subscriptions) s.unsubscribe();
+    await http.close();
+    loopLag?.stop();
+    // The source drains while its pipeline is still subscribed, so delivered batches get committed.
+    if (source !== null) await source.stop();
+    sourceSubscription?.unsubscribe();
+    await runner.drain();
+    if (forwarder !== null) await forwarder.close();
+    for (const sink of sinks) await sink.close();
+    await telemetry.shutdown();
+  };
+
+  const host = bindHost(config);
+  let address: string;
+  try {
+    address = await http.listen({ port: config.server.port, host });
+  } catch (cause) {
+    // Without its HTTP server the daemon is no use (and a simulator left running would keep
+    // deciding unseen): stop everything started so far and exit with one line.
+    await teardown();
+    throw listenError(cause, host, config.server.port);
+  }
   const port = Number(new URL(address).port);
   const url = `http://127.0.0.1:${port}`;
   ready = true;
@@ -278,17 +303,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     http,
     stop() {
       stopping ??= (async () => {
-        ready = false;
-        for (const s of subscriptions) s.unsubscribe();
-        await http.close();
-        loopLag?.stop();
-        // The source drains while its pipeline is still subscribed, so delivered batches get committed.
-        if (source !== null) await source.stop();
-        sourceSubscription?.unsubscribe();
-        await runner.drain();
-        if (forwarder !== null) await forwarder.close();
-        for (const sink of sinks) await sink.close();
-        await telemetry.shutdown();
+        await teardown();
         log.info({ decisions: await decisions.size() }, 'promptpilot stopped');
       })();
       return stopping;

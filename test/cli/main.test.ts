@@ -87,6 +87,31 @@ describe('promptpilot CLI', () => {
     expect(records[0]).toMatchObject({ type: 'trigger', rule: 'response_time_warning', state: 'firing' });
   });
 
+  it('run with its port already in use exits at once (simulator on too) with one line naming the port and how to change it', async () => {
+    const holder = createServer();
+    const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
+    try {
+      const child = spawn(process.execPath, [CLI, 'run', '--config', 'config/demo.yaml'], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'info' } });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      child.stdout.resume();
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(null); }, 20_000);
+        child.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+      });
+      expect(code).not.toBe(null);
+      expect(code).not.toBe(0);
+      const lines = err.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`port ${port} is already in use`);
+      expect(lines[0]).toContain('server.port');
+      expect(lines[0]).toContain('--config');
+      expect(lines[0]).toContain('PROMPTPILOT_PORT');
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
+  }, 30_000);
+
   it('run drains and exits 0 on SIGTERM', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
