@@ -1,0 +1,24 @@
+# promptpilot sidecar image: build with the dev toolchain, ship only dist/, bin/, config/ and production deps.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+# In a container the daemon must take traffic from outside its own loopback: server.host via PROMPTPILOT_HOST.
+ENV NODE_ENV=production PROMPTPILOT_HOST=0.0.0.0 PROMPTPILOT_PORT=4318
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY config ./config
+USER node
+EXPOSE 4318
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PROMPTPILOT_PORT || 4318) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# The same entry as the package's bin: SIGTERM reaches node directly (exec form) and drains.
+ENTRYPOINT ["node", "bin/promptpilot.js"]
+CMD ["run"]

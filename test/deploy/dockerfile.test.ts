@@ -1,0 +1,31 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// No container runtime on CI machines without one: the Dockerfile's steps are checked statically.
+const lines = readFileSync('Dockerfile', 'utf8').replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+const stages = lines.reduce<string[][]>((acc, line) => (line.startsWith('FROM ') ? [...acc, [line]] : (acc.at(-1)?.push(line), acc)), []);
+const final = stages.at(-1) ?? [];
+
+describe('Dockerfile', () => {
+  it('is multi-stage on Node 20', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage[0]).toMatch(/^FROM node:20[-.\w]*( AS \w+)?$/);
+  });
+
+  it('runs as a non-root user, binds every interface, and has a /healthz HEALTHCHECK', () => {
+    const user = final.find((l) => l.startsWith('USER '));
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^USER (root|0)\b/);
+    expect(final.find((l) => l.startsWith('ENV '))).toContain('PROMPTPILOT_HOST=0.0.0.0');
+    expect(final.find((l) => l.startsWith('HEALTHCHECK '))).toContain('/healthz');
+  });
+
+  it('copies dist, bin and config into the final image and runs the same entry as the package bin', () => {
+    for (const dir of ['dist', 'bin', 'config']) expect(final.some((l) => l.startsWith('COPY ') && l.endsWith(`./${dir}`))).toBe(true);
+    const bin = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> }).bin['promptpilot'];
+    expect(bin).toBeDefined();
+    expect(existsSync(bin!)).toBe(true);
+    expect(final).toContain(`ENTRYPOINT ["node", "${bin}"]`);
+    expect(final).toContain('CMD ["run"]');
+  });
+});
