@@ -29,3 +29,19 @@ describe('Dockerfile', () => {
     expect(final).toContain('CMD ["run"]');
   });
 });
+
+describe('deploy/kubernetes/sidecar.yaml', () => {
+  it('parses, runs the image built here (not npx) with probes and resources', async () => {
+    const { parseAllDocuments } = await import('yaml');
+    const docs = parseAllDocuments(readFileSync('deploy/kubernetes/sidecar.yaml', 'utf8'));
+    for (const doc of docs) expect(doc.errors).toEqual([]);
+    const deployment = docs.map((d) => d.toJS() as { kind: string; spec?: any }).find((d) => d.kind === 'Deployment');
+    const sidecar = (deployment?.spec.template.spec.containers as any[]).find((c) => c.name === 'promptpilot');
+    expect(sidecar.image).toMatch(/^promptpilot:/);
+    expect(JSON.stringify(sidecar)).not.toContain('npx');
+    expect(sidecar.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(sidecar.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(sidecar.resources.requests.memory).toBeDefined();
+    expect(sidecar.resources.limits.memory).toBeDefined();
+  });
+});
