@@ -45,3 +45,16 @@ describe('deploy/kubernetes/sidecar.yaml', () => {
     expect(sidecar.resources.limits.memory).toBeDefined();
   });
 });
+
+describe('deploy/compose.yaml', () => {
+  it('parses and runs the daemon built from the Dockerfile with Redis and a Kafka-protocol broker', async () => {
+    const { parseDocument } = await import('yaml');
+    const doc = parseDocument(readFileSync('deploy/compose.yaml', 'utf8'));
+    expect(doc.errors).toEqual([]);
+    const services = (doc.toJS() as { services: Record<string, any> }).services;
+    expect(services['promptpilot'].build).toEqual({ context: '..', dockerfile: 'Dockerfile' });
+    expect(services['promptpilot'].environment.PROMPTPILOT_KAFKA_BROKERS).toBe('redpanda:9092');
+    expect(services['promptpilot'].environment.PROMPTPILOT_REDIS_URL).toBe('redis://redis:6379');
+    expect(Object.keys(services).sort()).toEqual(['promptpilot', 'redis', 'redpanda']);
+  });
+});
