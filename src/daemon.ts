@@ -10,12 +10,12 @@ import type { DecisionRecord } from './core/decision.js';
 import type { Pattern } from './core/patterns.js';
 import type { EventRejection, TelemetryEvent } from './core/event.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
-import { admissionFor, buildHttpServer, type RoutePlugin } from './adapters/http/server.js';
+import { admissionFor, buildHttpServer, type Readiness, type RoutePlugin } from './adapters/http/server.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { isoOrMs, tooLateMessage } from './engine/tooLate.js';
 import { PipelineEngine } from './engine/engine.js';
 import { idleTicks } from './streams/pipelineOperator.js';
-import { systemClock, type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor } from './ports/ports.js';
+import { systemClock, type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor, type SourceHealth } from './ports/ports.js';
 import { createLogger, type Logger } from './runtime/logger.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
 import { describeDecision } from './runtime/describeDecision.js';
@@ -46,6 +46,12 @@ export interface Daemon {
   readonly decisions: DecisionLog;
   readonly ingestor: Ingestor;
   readonly http: FastifyInstance;
+  /**
+   * Settles when the daemon cannot go on (its Kafka consumer crashed and could
+   * not be restarted); readiness is already false then. Never settles otherwise.
+   * `promptpilot run` stops and exits 1 on it, so the process supervisor restarts it.
+   */
+  readonly failure: Promise<PromptpilotError>;
   /** Stops intake, drains the pipeline, closes every adapter. Idempotent. */
   stop(): Promise<void>;
 }
@@ -135,6 +141,18 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     (err, attempt) => decisionLog.warn({ err, attempt }, 'writing decisions failed; retrying (they stay in the decision log)'),
   );
   let ready = false;
+  let sourceHealth: SourceHealth | null = null;
+  let reportFailure: (err: PromptpilotError) => void = () => {};
+  const failure = new Promise<PromptpilotError>((resolve) => {
+    reportFailure = resolve;
+  });
+  const readiness = (): Readiness => {
+    if (!ready) return { ready: false, reason: 'starting' };
+    if (sourceHealth !== null && sourceHealth.state !== 'consuming') {
+      return { ready: false, reason: `kafka consumer ${sourceHealth.state}${sourceHealth.reason === undefined ? '' : `: ${sourceHealth.reason}`}` };
+    }
+    return { ready: true };
+  };
 
   const ingestor: Ingestor = {
     async submit(events) {
@@ -182,7 +200,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       decisions,
       routeNames: () => engine.routeNames(),
       liveStats: (route) => engine.liveStats(route) ?? (engine.experiments.registry.has(route) ? [] : null),
-      ready: () => ready,
+      readiness,
       metricsText: () => telemetry.metricsText(),
       ingestRecorder: recorder,
     },
@@ -215,6 +233,17 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     const kafkaSource = new KafkaEventSource(config.kafka, { logger: log, otlpDecoder: createOtlpTraceDecoder(config.otlp.attributes) });
     source = kafkaSource;
     kafkaLag = kafkaSource;
+    subscriptions.push(
+      kafkaSource.health$.subscribe((health) => {
+        sourceHealth = health;
+        if (health.state === 'recovering') kafkaLog.warn({ reason: health.reason, restarts: health.restarts }, 'not ready: Kafka consumer recovering');
+        else if (health.state === 'consuming' && health.restarts > 0) kafkaLog.info({ restarts: health.restarts }, 'Kafka consumer back in its group; ready');
+        else if (health.state === 'failed') {
+          kafkaLog.error({ reason: health.reason }, 'Kafka consumer failed for good; not ready, stopping');
+          reportFailure(new TransientIoError(`the Kafka consumer failed: ${health.reason ?? 'unknown reason'}`));
+        }
+      }),
+    );
     // Offsets are committed only after the batch's decisions are in the log and published.
     sourceSubscription = (
       kafkaSource.batches$
@@ -301,6 +330,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     decisions,
     ingestor,
     http,
+    failure,
     stop() {
       stopping ??= (async () => {
         await teardown();

@@ -7,6 +7,10 @@ import { createLogger } from '../runtime/logger.js';
  * drains and exits 0. A second signal during the drain exits at once (130).
  * SIGHUP is logged and ignored (Node's default for it is to exit without a
  * drain, losing in-flight work); reloading the config on it comes later.
+ * When the daemon fails for good (its Kafka consumer crashed and could not be
+ * restarted) it drains the same way and exits 1, so that the process
+ * supervisor (systemd, Kubernetes) restarts it rather than leaving a process
+ * that answers HTTP with a dead consumer.
  */
 export async function runDaemon(config: Config): Promise<number> {
   const log = createLogger(config);
@@ -15,17 +19,25 @@ export async function runDaemon(config: Config): Promise<number> {
   const daemon = await startDaemon(config, { logger: log });
   return await new Promise<number>((resolve) => {
     let stopping = false;
+    const stopWith = (code: number): void => {
+      if (stopping) return;
+      stopping = true;
+      daemon.stop().then(
+        () => resolve(code),
+        () => resolve(1),
+      );
+    };
     const onSignal = (): void => {
       if (stopping) {
         process.exit(130);
       }
-      stopping = true;
-      daemon.stop().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
+      stopWith(0);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    void daemon.failure.then((err) => {
+      process.stderr.write(`promptpilot: ${err.message}; exiting so the supervisor restarts the process\n`);
+      stopWith(1);
+    });
   });
 }

@@ -161,6 +161,21 @@ const KafkaSchema = z
       .optional(),
     /** Pause consumption while this many events wait to be processed. */
     max_in_flight_events: z.number().int().positive().default(50_000).describe('Pause consumption while this many events wait to be processed.'),
+    /** Consumer group session timeout: a member silent this long is dropped and its partitions move to the others. */
+    session_timeout: duration
+      .default(10_000)
+      .refine((ms) => ms >= 1_000, { message: 'expected at least 1s' })
+      .describe('Consumer group session timeout: a member silent this long is dropped and its partitions move to the others.'),
+    /** Restarts of a crashed consumer: backoff doubles from `initial_backoff` up to `max_backoff`; after `max_attempts` crashes in a row without joining the group, readiness turns false and the process exits 1. */
+    restart: z
+      .object({
+        max_attempts: z.number().int().nonnegative().default(8),
+        initial_backoff: duration.default(1_000),
+        max_backoff: duration.default(30_000),
+      })
+      .strict()
+      .default({ max_attempts: 8, initial_backoff: 1_000, max_backoff: 30_000 })
+      .describe('Restarts of a crashed consumer: backoff doubles from `initial_backoff` up to `max_backoff`; after `max_attempts` crashes in a row without joining the group, readiness turns false and the process exits 1.'),
   })
   .strict();
 

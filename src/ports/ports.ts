@@ -31,10 +31,30 @@ export interface SourceBatch {
   deadLetter?(rejections: readonly EventRejection[]): Promise<void>;
 }
 
+/** States of an event source's consumer; see {@link SourceHealth}. */
+export const SourceStates = ['starting', 'consuming', 'recovering', 'failed', 'stopped'] as const;
+/** One of {@link SourceStates}. */
+export type SourceState = (typeof SourceStates)[number];
+
+/**
+ * How an event source is doing. `recovering`: its consumer crashed and is
+ * being restarted; `failed`: it gave up, the process should exit so its
+ * supervisor restarts it. Only `consuming` counts as ready.
+ */
+export interface SourceHealth {
+  readonly state: SourceState;
+  /** Restarts after crashes since the source started. */
+  readonly restarts: number;
+  /** Why the source is not consuming (absent while `consuming`). */
+  readonly reason?: string;
+}
+
 /** Something that produces telemetry in batches: Kafka, an HTTP receiver, a simulator, a file. */
 export interface EventSource {
   /** Batches; completes when the source is stopped and drained. */
   readonly batches$: Observable<SourceBatch>;
+  /** Health, replayed to new subscribers; completes when the source stops. */
+  readonly health$: Observable<SourceHealth>;
   start(): Promise<void>;
   /** Stop fetching, let in-flight batches finish, commit, leave cleanly. */
   stop(): Promise<void>;

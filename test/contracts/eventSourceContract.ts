@@ -103,10 +103,15 @@ export function eventSourceContract(name: string, makeHarness: (options: EventSo
       down.close();
     });
 
-    it('stop() waits for delivered batches to be committed, commits them, then completes batches$', async () => {
+    it('stop() waits for delivered batches to be committed, commits them, then completes batches$; health says consuming, then stopped', async () => {
       const h = await makeHarness({ drainTimeoutMs: 30_000 });
       const down = new Downstream(h.source);
+      const states: string[] = [];
+      let healthCompleted = false;
+      h.source.health$.subscribe({ next: (health) => states.push(health.state), complete: () => (healthCompleted = true) });
+      expect(states).toEqual(['starting']);
       await h.source.start();
+      await waitUntil(() => states.at(-1) === 'consuming', 30_000, () => `health consuming (${states.join(' → ')})`);
       await h.produce(mixedEvents(10));
       await down.waitForInputs(10);
 
@@ -122,6 +127,8 @@ export function eventSourceContract(name: string, makeHarness: (options: EventSo
       await down.commitAll();
       await stopping;
       expect(down.completed).toBe(true);
+      expect(states).toEqual(['starting', 'consuming', 'stopped']);
+      expect(healthCompleted).toBe(true);
       expect(await h.committed()).toBe(10);
       expect(down.events).toHaveLength(10);
       down.close();

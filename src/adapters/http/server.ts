@@ -16,7 +16,8 @@ export interface ApiBackend {
   readonly decisions: DecisionLog;
   routeNames(): string[];
   liveStats(route: string): WindowStats[] | null;
-  ready(): boolean;
+  /** Ready for traffic, or why not (e.g. `kafka consumer recovering: …`). */
+  readiness(): Readiness;
   /** Prometheus text exposition for `GET /metrics`. */
   metricsText(): Promise<string>;
   /** Counts what the events endpoint took and refused. */
@@ -50,6 +51,9 @@ export function admissionFor(config: Config, loopLagMs: () => number = () => 0):
     loopLagMs,
   );
 }
+
+/** Answer of `/readyz`: ready, or not with a reason. */
+export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
 
 /** Optional route groups plugged in by other adapters (OTLP, experiments, dashboard). */
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -186,7 +190,8 @@ export async function buildHttpServer(
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    if (!backend.ready()) return reply.code(503).send({ status: 'starting' });
+    const readiness = backend.readiness();
+    if (!readiness.ready) return reply.code(503).send({ status: readiness.reason === 'starting' ? 'starting' : 'not_ready', reason: readiness.reason });
     if (admission.overloaded()) return reply.code(503).header('retry-after', retryAfterSeconds).send({ status: 'overloaded', ...admission.stats() });
     return { status: 'ready' };
   });

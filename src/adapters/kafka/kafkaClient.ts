@@ -73,6 +73,12 @@ function saslOptions(settings: KafkaSettings): SASLOptions | undefined {
 function bridgeLog(logger: AdapterLogger, entry: LogEntry): void {
   const { message, timestamp: _ts, ...extra } = entry.log;
   const obj = { component: 'kafka', namespace: entry.namespace, ...extra };
+  // Every member of a rebalancing group gets REBALANCE_IN_PROGRESS answers (one per partition in
+  // flight) before it rejoins: routine, not an error. The rejoin itself is logged at warn.
+  if (entry.level === logLevel.ERROR && entry.namespace === 'Connection' && typeof extra['error'] === 'string' && extra['error'].includes('rebalancing')) {
+    logger.info(obj, message);
+    return;
+  }
   if (entry.level === logLevel.ERROR) logger.error(obj, message);
   else if (entry.level === logLevel.WARN) logger.warn(obj, message);
   else logger.info(obj, message);

@@ -1,14 +1,16 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { Subject, type Observable } from 'rxjs';
 import type { EventRejection, TelemetryEvent } from '../../core/event.js';
 import { InvariantError, TransientIoError } from '../../core/errors.js';
-import type { EventSource, SourceBatch, SourceRejection } from '../../ports/ports.js';
+import type { EventSource, SourceBatch, SourceHealth, SourceRejection } from '../../ports/ports.js';
 import { createKafkaClient, silentLogger, type AdapterLogger, type KafkaClientOptions, type KafkaSettings } from './kafkaClient.js';
 import { decodeEventsMessage, decodeOtlpMessage, type DecodedMessage, type OtlpTraceDecoder } from '../../codecs/messageDecoder.js';
 import { CommitTracker } from './commitTracker.js';
 import { connectProducer } from './kafkaDecisionSink.js';
 import { createOtlpTraceDecoder } from '../../codecs/otlpTraceDecoder.js';
 import { toWireEvent } from '../../codecs/wireEvent.js';
+import { ConsumerSupervisor, type RestartPolicy } from './consumerSupervisor.js';
+import { syncGraceAssigner } from './syncGraceAssigner.js';
 
 /** Dead-letter headers (DESIGN §6): the reason names the field. */
 export const DeadLetterHeaders = {
@@ -41,8 +43,12 @@ export interface KafkaEventSourceOptions {
   readonly fromBeginning?: boolean;
   /** How long `stop()` waits for delivered batches to be committed, in ms. Default 10 000. */
   readonly drainTimeoutMs?: number;
-  /** Consumer session timeout in ms (default 10 000). */
+  /** Consumer session timeout in ms (default: the `session_timeout` setting). */
   readonly sessionTimeoutMs?: number;
+  /** Restart policy of a crashed consumer (default: the `restart` setting). */
+  readonly restart?: RestartPolicy;
+  /** How long a group leader holds its SyncGroup back so followers sync first, in ms (default 500; see {@link syncGraceAssigner}). */
+  readonly syncGraceMs?: number;
   /** Longest a fetch waits on the broker for new data, in ms (default 500; also bounds how long `stop()` waits for a fetch). */
   readonly maxWaitTimeMs?: number;
 }
@@ -59,6 +65,8 @@ export interface KafkaSourceCounters {
   duplicatesSkipped: number;
   /** Offset commits that failed and were retried later. */
   commitFailures: number;
+  /** Consumer crashes (each followed by a restart, by kafkajs or by this source, until the restart policy gives up). */
+  crashes: number;
 }
 
 /**
@@ -77,7 +85,7 @@ export interface KafkaSourceCounters {
  * @remarks Subscribe to `batches$` before `start()`; batches are not buffered.
  */
 export class KafkaEventSource implements EventSource {
-  readonly counters: KafkaSourceCounters = { delivered: 0, deadLettered: 0, skippedSpans: 0, duplicatesSkipped: 0, commitFailures: 0 };
+  readonly counters: KafkaSourceCounters = { delivered: 0, deadLettered: 0, skippedSpans: 0, duplicatesSkipped: 0, commitFailures: 0, crashes: 0 };
   private readonly subject = new Subject<SourceBatch>();
   readonly batches$: Observable<SourceBatch> = this.subject.asObservable();
   private readonly kafka: Kafka;
@@ -96,6 +104,14 @@ export class KafkaEventSource implements EventSource {
   private acknowledgedCommits = 0;
   /** Messages behind the high watermark per `topic/partition`, as of the last batch fetched from it. */
   private readonly lagByPartition = new Map<string, { readonly topic: string; readonly partition: number; readonly messages: number }>();
+  private readonly supervisor: ConsumerSupervisor;
+  /** Health of the consumer: `consuming` once in the group; `recovering` after a crash; `failed` when restarts gave up. */
+  readonly health$: Observable<SourceHealth>;
+  private readonly runConfig: ConsumerRunConfig = {
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: (payload) => this.onBatch(payload),
+  };
 
   constructor(
     private readonly settings: KafkaSettings,
@@ -105,8 +121,9 @@ export class KafkaEventSource implements EventSource {
     this.kafka = createKafkaClient(settings, this.log, options.client);
     this.consumer = this.kafka.consumer({
       groupId: settings.group_id,
-      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 1_000,
+      sessionTimeout: options.sessionTimeoutMs ?? settings.session_timeout,
+      heartbeatInterval: Math.min(3_000, Math.max(100, Math.floor((options.sessionTimeoutMs ?? settings.session_timeout) / 10))),
+      partitionAssigners: [syncGraceAssigner(options.syncGraceMs ?? 500)],
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       allowAutoTopicCreation: true,
       retry: { retries: 5, initialRetryTime: options.client?.initialRetryTimeMs ?? 300, maxRetryTime: options.client?.maxRetryTimeMs ?? 30_000 },
@@ -118,6 +135,26 @@ export class KafkaEventSource implements EventSource {
     // acknowledged an OffsetCommit, before commitOffsets resolves, so a commit with no such event was dropped.
     this.consumer.on(this.consumer.events.COMMIT_OFFSETS, () => {
       this.acknowledgedCommits++;
+    });
+    const policy: RestartPolicy = options.restart ?? {
+      maxAttempts: settings.restart.max_attempts,
+      initialBackoffMs: settings.restart.initial_backoff,
+      maxBackoffMs: settings.restart.max_backoff,
+    };
+    this.supervisor = new ConsumerSupervisor(policy, () => this.consumer.run(this.runConfig), this.log);
+    this.health$ = this.supervisor.health$;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.tracker.retain(event.payload.memberAssignment);
+      this.appliedPause = false;
+      this.applyPause();
+      this.supervisor.joined();
+    });
+    // kafkajs restarts a consumer after a retriable crash by itself (`restart: true`) and leaves it dead
+    // after any other (e.g. a coordinator's INVALID_REQUEST on SyncGroup): the supervisor restarts those.
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.counters.crashes++;
+      this.log.error({ component: 'kafka', err: event.payload.error, restart: event.payload.restart }, 'Kafka consumer crashed');
+      if (this.running) this.supervisor.crashed(event.payload.error, event.payload.restart);
     });
     this.tracker = new CommitTracker(
       async (offsets) => {
@@ -154,21 +191,15 @@ export class KafkaEventSource implements EventSource {
     if (!this.subject.observed) throw new InvariantError('subscribe to batches$ before starting the Kafka source');
     this.producer = await connectProducer(this.kafka, this.log);
     await this.consumer.connect();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      this.tracker.retain(event.payload.memberAssignment);
-      this.appliedPause = false;
-      this.applyPause();
-    });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.log.error({ component: 'kafka', err: event.payload.error, restart: event.payload.restart }, 'Kafka consumer crashed');
-    });
     await this.consumer.subscribe({ topics: [...this.topics], fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    // Resolves once the first join is done, or after a crash during it (then reported through CRASH).
+    await this.consumer.run(this.runConfig);
+  }
+
+  /** The latest health (see {@link health$}). */
+  get health(): SourceHealth {
+    return this.supervisor.health;
   }
 
   /** Pauses (true) or resumes (false) fetching; automatic lag pausing still applies on top. */
@@ -182,6 +213,7 @@ export class KafkaEventSource implements EventSource {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.running = false;
+      this.supervisor.stop();
       this.manualPause = true;
       this.applyPause();
       await this.tracker.drain(this.options.drainTimeoutMs ?? 10_000);

@@ -1,8 +1,8 @@
-import { Subject, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import type { TelemetryEvent } from '../../core/event.js';
 import { InvariantError } from '../../core/errors.js';
 import { waitUntilIdle } from '../waitUntilIdle.js';
-import type { EventSource, SourceBatch, SourceRejection } from '../../ports/ports.js';
+import type { EventSource, SourceBatch, SourceHealth, SourceRejection } from '../../ports/ports.js';
 
 /** Options of {@link MemoryEventSource}. */
 export interface MemoryEventSourceOptions {
@@ -36,6 +36,9 @@ export class MemoryEventSource implements EventSource {
   private readonly subject = new Subject<SourceBatch>();
   /** Batches; completes when the source is stopped and drained. */
   readonly batches$: Observable<SourceBatch> = this.subject.asObservable();
+  private readonly health = new BehaviorSubject<SourceHealth>({ state: 'starting', restarts: 0 });
+  /** `starting`, then `consuming` from `start()`, `stopped` once stopped; an in-process source never crashes. */
+  readonly health$: Observable<SourceHealth> = this.health.asObservable();
   private readonly buffered: PendingBatch[] = [];
   private started = false;
   private manualPause = false;
@@ -103,6 +106,7 @@ export class MemoryEventSource implements EventSource {
     if (this.stopping !== null || this.started) return;
     if (!this.subject.observed) throw new InvariantError('subscribe to batches$ before starting the memory source');
     this.started = true;
+    this.health.next({ state: 'consuming', restarts: 0 });
     this.flush();
   }
 
@@ -123,6 +127,8 @@ export class MemoryEventSource implements EventSource {
       this.buffered.length = 0;
       await this.drain(this.options.drainTimeoutMs ?? 10_000);
       this.subject.complete();
+      this.health.next({ state: 'stopped', restarts: 0 });
+      this.health.complete();
     })();
     return this.stopping;
   }

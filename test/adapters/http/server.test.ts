@@ -27,7 +27,7 @@ async function server() {
     decisions,
     routeNames: () => ['r'],
     liveStats: (route) => (route === 'r' ? [stats] : null),
-    ready: () => true,
+    readiness: () => ({ ready: true }),
     metricsText: async () => '',
   });
 }

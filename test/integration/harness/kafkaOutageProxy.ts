@@ -10,6 +10,8 @@ export interface KafkaOutageProxy {
   cut(): void;
   /** Lets connections through again. */
   restore(): void;
+  /** Holds every broker response back this long (ms, 0 = none), in order: a slow client or link. */
+  delayResponses(ms: number): void;
   /** Closes the proxy and every connection. */
   stop(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export async function startKafkaOutageProxy(upstream: string): Promise<KafkaOuta
   const sockets = new Set<Socket>();
   let down = false;
   let proxyPort = 0;
+  let delayMs = 0;
 
   const server = createServer((client) => {
     sockets.add(client);
@@ -51,8 +54,15 @@ export async function startKafkaOutageProxy(upstream: string): Promise<KafkaOuta
     client.on('close', () => broker.destroy());
     client.pipe(broker);
     const rewriter = frameRewriter(upstreamHost, upstreamPort, () => proxyPort);
+    // Frames due in order: a later frame is never written before an earlier one, whatever the delay.
+    let lastDueMs = 0;
     broker.on('data', (chunk: Buffer) => {
-      for (const frame of rewriter(chunk)) client.write(frame);
+      for (const frame of rewriter(chunk)) {
+        const dueMs = Math.max(Date.now() + delayMs, lastDueMs);
+        lastDueMs = dueMs;
+        if (dueMs <= Date.now()) client.write(frame);
+        else setTimeout(() => client.write(frame), dueMs - Date.now());
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -70,6 +80,9 @@ export async function startKafkaOutageProxy(upstream: string): Promise<KafkaOuta
     },
     restore() {
       down = false;
+    },
+    delayResponses(ms) {
+      delayMs = ms;
     },
     async stop() {
       down = true;
