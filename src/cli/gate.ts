@@ -5,20 +5,25 @@ import { PromptpilotError } from '../core/errors.js';
 import { withCost } from '../engine/costing.js';
 import { NdjsonEventDecoder, type LineRejection } from '../codecs/ndjson.js';
 import { parseArgs } from './args.js';
+import { BadLineReport } from './badLines.js';
+import { describeReadError } from './inputFile.js';
 
 /** Streams and file access the gate command uses (injected for tests). */
 export interface GateIo {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
   readonly readFile: (path: string) => Promise<string>;
-  /** Streams a file in text chunks; when present it is used instead of `readFile` (any file size). */
+  /**
+   * Streams a file in text chunks; when present it is used instead of `readFile` (any file size).
+   * May throw a {@link PromptpilotError} whose message is already the one to print (e.g. binary input).
+   */
   readonly readChunks?: (path: string) => AsyncIterable<string>;
 }
 
 const USAGE = `Usage: promptpilot gate --baseline A.ndjson --candidate B.ndjson [--route R] [--config FILE]
 
 Pre-deployment performance gate: compares two complete recorded runs of one route (NDJSON
-telemetry events) with fixed-horizon confidence intervals and prints a JSON verdict with
+telemetry events; a file, or - for stdin; gzip is decompressed) with fixed-horizon confidence intervals and prints a JSON verdict with
 per-gate evidence. Pass means every gate is proven to hold; a metric the baseline reports and
 the candidate lacks is never passed. Files holding several routes need --route.
 Exit 0 pass, 1 fail (regression), 3 inconclusive, 2 bad input or usage (incl. different routes).
@@ -31,18 +36,20 @@ class BadInput extends Error {}
 
 /**
  * Streams one NDJSON run into `add`, event by event. Bad lines make the whole
- * run bad input (exit 2), reported with the first one's line number.
+ * run bad input (exit 2), reported as replay counts them: how many, on which
+ * lines, and the first one in full.
  */
 async function readEvents(path: string, io: GateIo, config: Config, route: string | undefined, add: (event: TelemetryEvent, costComputed: boolean) => void): Promise<RunSummary> {
   const decoder = new NdjsonEventDecoder(true);
   const events: TelemetryEvent[] = [];
   const errors: LineRejection[] = [];
+  const report = new BadLineReport(path === '-' ? 'stdin' : path);
   const routes = new Set<string>();
   let count = 0;
   const take = (batch: TelemetryEvent[]): void => {
     for (const e of batch) {
       if (routes.size < MAX_ROUTES_LISTED || routes.has(e.route)) routes.add(e.route);
-      if (errors.length > 0 || (route !== undefined && e.route !== route)) continue;
+      if (errors.length > 0 || report.count > 0 || (route !== undefined && e.route !== route)) continue;
       const costed = withCost(e, config.prices);
       add(costed, e.costUsd === undefined && costed.costUsd !== undefined);
       count++;
@@ -52,6 +59,8 @@ async function readEvents(path: string, io: GateIo, config: Config, route: strin
     take(events);
     events.length = 0;
     decoder.recycle();
+    for (const e of errors) report.add(e);
+    errors.length = 0;
   };
   try {
     if (io.readChunks !== undefined) {
@@ -63,15 +72,12 @@ async function readEvents(path: string, io: GateIo, config: Config, route: strin
       decoder.push(await io.readFile(path), events, errors, take);
     }
   } catch (err) {
-    throw new BadInput(`cannot read ${path}: ${(err as Error).message}`);
+    throw new BadInput(err instanceof PromptpilotError ? err.message : describeReadError(path, err));
   }
   decoder.end(events, errors);
   flush();
-  const first = errors[0];
-  if (first !== undefined) {
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more bad lines)` : '';
-    throw new BadInput(`${path}:${first.line}: ${first.field}: ${first.message}${more}`);
-  }
+  const refusal = report.refusal();
+  if (refusal !== null) throw new BadInput(`${refusal} — gate compares complete runs only; replay skips such lines`);
   if (routes.size === 0) throw new BadInput(`${path}: no events`);
   if (route !== undefined && count === 0) throw new BadInput(`${path}: no events for route ${route} (it holds ${listRoutes(routes)})`);
   return { events: count, routes };
@@ -119,6 +125,7 @@ export async function runGate(argv: string[], io: GateIo, config: Config): Promi
     const candidatePath = args.flags['candidate'];
     if (baselinePath === undefined || candidatePath === undefined) throw new BadInput('gate needs --baseline A.ndjson and --candidate B.ndjson (see --help)');
     if (args.positionals.length > 0) throw new BadInput(`unexpected argument '${args.positionals[0]}'`);
+    if (baselinePath === '-' && candidatePath === '-') throw new BadInput('only one of --baseline and --candidate can be - (stdin)');
     const route = args.flags['route'];
     const gate = new GateAccumulator(config.abtest);
     const baseline = await readEvents(baselinePath, io, config, route, (e, costComputed) => gate.addBaseline(e, { costComputed }));

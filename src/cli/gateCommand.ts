@@ -1,9 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { runGate } from './gate.js';
+import { openNdjsonInput } from './inputFile.js';
 
-/** Adapts `runGate` to the process streams. */
+/** Adapts `runGate` to the process streams: files or `-` (stdin), plain or gzip NDJSON, as `replay` reads them. */
 export async function runGateCommand(argv: readonly string[], config: Config): Promise<number> {
   return runGate(
     [...argv],
@@ -11,7 +11,10 @@ export async function runGateCommand(argv: readonly string[], config: Config): P
       stdout: (s) => process.stdout.write(s),
       stderr: (s) => process.stderr.write(s),
       readFile: (path) => readFile(path, 'utf8'),
-      readChunks: (path) => createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>,
+      readChunks: (path) =>
+        (async function* () {
+          yield* (await openNdjsonInput(path)).chunks;
+        })(),
     },
     config,
   );

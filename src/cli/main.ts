@@ -27,7 +27,7 @@ Run 'promptpilot COMMAND --help' for a command's options.`;
 
 const HELP: Record<string, string> = {
   run: `Usage: promptpilot run [--config FILE]\n\nRuns the daemon: POST /v1/events, OTLP /v1/traces and /v1/metrics, GET /v1/routes, /v1/decisions,\n/v1/assign, /healthz, /readyz, /metrics. Stops cleanly on SIGTERM/SIGINT (exit 0).\nWithout --config (or PROMPTPILOT_CONFIG) it runs on the embedded defaults: in-memory state, no Kafka, no Redis.`,
-  replay: `Usage: promptpilot replay --input FILE.ndjson [--config FILE]\n\nFeeds recorded events (wire format v1, one JSON object per line) through the daemon's pipeline in\nevent time and prints every decision record as NDJSON on stdout, identically on every run.\nBad lines are reported on stderr with their line numbers and skipped.`,
+  replay: `Usage: promptpilot replay --input FILE.ndjson [--config FILE]\n\nFeeds recorded events (wire format v1, one JSON object per line) through the daemon's pipeline in\nevent time and prints every decision record as NDJSON on stdout, identically on every run.\n--input - reads stdin; gzip input (FILE.ndjson.gz or any gzip data) is decompressed; other binary\ninput is refused with one line. Bad lines are reported on stderr as FILE:LINE: field: reason (the\nfirst 20, then how many and where) and skipped.`,
   gate: `Usage: promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]\n\nPre-deployment performance gate: compares two recorded runs with the A/B tester's statistics and\nprints a JSON verdict with per-gate evidence. Exit 0 pass, 1 fail (regression), 3 inconclusive,\n2 bad input or usage.`,
   compress: `Usage: promptpilot compress FILE|- [--json] [--level conservative|aggressive] [--config FILE]\n\nPrints the token-optimized candidate the daemon derives from a prompt template (FILE, or stdin for '-'):\nthe same deterministic rewrites, measured with the o200k_base tokenizer, each kept only where it saves\ntokens; placeholders ({{x}}, {x}, \${x}), {% %}/{# #} template logic and code stay byte-identical.\nconservative (default) drops courtesy, hedging and meta-instructions and turns prose into lists and\noutput specs; aggressive also goes telegraphic. --json prints {"template","tokens_before","tokens_after",\n"saving_pct","level","transforms":[{"name","tokens_saved"}]}. --config applies actions.compression.\nCompressing the output again changes nothing. Exit 0; bad input or usage: one line, exit 2.`,
   'validate-config': `Usage: promptpilot validate-config FILE\n\nValidates a config file against the schema. Exit 0 when valid; otherwise prints one line naming\nthe offending path and exits 1.`,
@@ -64,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'replay': {
         const args = parseArgs(rest, ['input', 'config']);
         const input = args.flags['input'] ?? args.positionals[0];
-        if (input === undefined) throw new UsageError('replay needs --input FILE.ndjson');
+        if (input === undefined) throw new UsageError('replay needs --input FILE.ndjson (or --input - for stdin)');
         const config = await loadConfig(args.flags['config']);
         const summary = await replayFile(input, config, { stdout: process.stdout, stderr: process.stderr });
         process.stderr.write(`replay: ${summary.events} events, ${summary.rejected} rejected, ${summary.tooLate} too late, ${summary.late} late (counted), ${summary.decisions} decisions\n`);

@@ -1,17 +1,18 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { formatRecord, type DecisionRecord } from '../core/decision.js';
-import { UsageError } from '../core/errors.js';
 import type { TelemetryEvent } from '../core/event.js';
 import { PipelineEngine } from '../engine/engine.js';
 import { NdjsonEventDecoder, type LineRejection } from '../codecs/ndjson.js';
 import { tooLateMessage } from '../engine/tooLate.js';
+import { BadLineReport } from './badLines.js';
+import { openNdjsonInput } from './inputFile.js';
 
 /** Where replay writes. */
 export interface ReplayIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Read for `--input -` (default: process.stdin). */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 /** Summary of one replay. */
@@ -33,19 +34,16 @@ export interface ReplaySummary {
  * stderr with their line numbers, then skipped.
  */
 export async function replayFile(path: string, config: Config, io: ReplayIo): Promise<ReplaySummary> {
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new UsageError(`${path}: not a file`);
-    size = info.size;
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`${path}: cannot read input: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
-  }
+  const input = await openNdjsonInput(path, io.stdin);
+  const size = input.gzip ? null : input.sizeBytes;
+  const report = new BadLineReport(input.name);
+  const warn = (line: string | null): void => {
+    if (line !== null) io.stderr.write(`${line}\n`);
+  };
   const engine = new PipelineEngine(config);
   const decoder = new NdjsonEventDecoder(true);
   const out = new BufferedWriter(io.stdout);
-  const progress = io.stderr.isTTY === true && size > 20 * 1024 * 1024;
+  const progress = io.stderr.isTTY === true && size !== null && size > 20 * 1024 * 1024;
   let rejected = 0;
   let eventsSeen = 0;
   let bytesRead = 0;
@@ -54,7 +52,7 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
   const errors: LineRejection[] = [];
   const tooLate = (index: number, oldestMs: number): void => {
     const event = current[index]!;
-    io.stderr.write(`line ${decoder.lineOf(index)}: ts: ${tooLateMessage(event.ts, oldestMs, config.time)}\n`);
+    warn(report.add({ line: decoder.lineOf(index), field: 'ts', message: tooLateMessage(event.ts, oldestMs, config.time) }));
   };
   const ingestOptions = { onTooLate: tooLate };
   let current: readonly TelemetryEvent[] = events;
@@ -68,21 +66,20 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
     ingest(events);
     events.length = 0;
     decoder.recycle();
-    for (const e of errors) io.stderr.write(`line ${e.line}: ${e.field}: ${e.message}\n`);
+    for (const e of errors) warn(report.add(e));
     rejected += errors.length;
     errors.length = 0;
     await out.flushIfLarge();
   };
 
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  for await (const chunk of stream) {
-    decoder.push(chunk as string, events, errors, (batch) => {
+  for await (const chunk of input.chunks) {
+    decoder.push(chunk, events, errors, (batch) => {
       eventsSeen += batch.length;
       ingest(batch);
     });
-    bytesRead += Buffer.byteLength(chunk as string);
+    bytesRead += Buffer.byteLength(chunk);
     await drain();
-    if (progress && bytesRead - lastProgress > 50 * 1024 * 1024) {
+    if (progress && size !== null && bytesRead - lastProgress > 50 * 1024 * 1024) {
       lastProgress = bytesRead;
       io.stderr.write(`\rreplay: ${((100 * bytesRead) / size).toFixed(0)}% (${eventsSeen} events)`);
     }
@@ -92,6 +89,7 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
   emit(engine.flush(), out);
   await out.flush();
   if (progress) io.stderr.write('\n');
+  warn(report.hiddenSummary());
   return { lines: decoder.lines, events: eventsSeen, rejected, late: engine.counters.late, tooLate: engine.counters.tooLate, decisions: engine.counters.decisions };
 }
 

@@ -26,9 +26,30 @@ export const EVENT_LIMITS = {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/**
+ * Epoch-millisecond values that are almost surely epoch seconds: 1e9–1e11 ms
+ * is January 1970 to March 1973, while 1e9–1e11 s is 2001 to 5138.
+ */
+export const SECONDS_LIKE_TS = { min: 1e9, max: 1e11 } as const;
+
+/** Says that `ts` looks like epoch seconds, or null. */
+export function secondsLikeTsMessage(ts: number): string | null {
+  if (ts < SECONDS_LIKE_TS.min || ts >= SECONDS_LIKE_TS.max) return null;
+  const asSeconds = ts * 1000 <= EVENT_LIMITS.maxTsMs ? new Date(ts * 1000).toISOString() : null;
+  return `${ts} looks like epoch seconds${asSeconds === null ? '' : ` (${asSeconds})`}: ts is epoch milliseconds (multiply by 1000) or an RFC 3339 string`;
+}
+
 const timestamp = z.union(
   [
-  z.number().finite().nonnegative().max(EVENT_LIMITS.maxTsMs),
+  z
+    .number()
+    .finite()
+    .nonnegative()
+    .max(EVENT_LIMITS.maxTsMs)
+    .superRefine((ts, ctx) => {
+      const message = secondsLikeTsMessage(ts);
+      if (message !== null) ctx.addIssue({ code: 'custom', message });
+    }),
   z
     .string()
     .regex(RFC3339, 'expected epoch milliseconds or an RFC 3339 timestamp')
@@ -107,11 +128,22 @@ export interface TelemetryEvent {
   readonly tier?: string | undefined;
 }
 
-/** Why one event of a batch was rejected. `index` is its position in the batch. */
+/** One missing or invalid field of an event. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * Why one event of a batch was rejected. `index` is its position in the batch.
+ * `field`/`message` name the first problem; when there are more, `problems`
+ * lists every one (the first included) and `message` ends with the others.
+ */
 export interface EventRejection {
   readonly index: number;
   readonly field: string;
   readonly message: string;
+  readonly problems?: readonly FieldProblem[];
 }
 
 /** Result of validating a batch: the good events and one rejection per bad one. */
@@ -187,12 +219,19 @@ export function validateEvent(
   if (fast !== null) return { ok: true, event: fast };
   const parsed = WireEventSchema.safeParse(value);
   if (parsed.success) return { ok: true, event: normalizeWireEvent(parsed.data) };
-  const issue = parsed.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(event)';
-  const first = issue?.path[0];
-  const missing = issue !== undefined && issue.path.length === 1 && typeof first === 'string' && (value as Record<string, unknown>)[first] === undefined;
-  const message = missing ? 'required field is missing' : (issue?.message ?? 'invalid event');
-  return { ok: false, error: { index, field, message } };
+  const problems: FieldProblem[] = [];
+  for (const issue of parsed.error.issues) {
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(event)';
+    if (problems.some((p) => p.field === field)) continue;
+    const top = issue.path[0];
+    const missing = issue.path.length === 1 && typeof top === 'string' && (value as Record<string, unknown>)[top] === undefined;
+    problems.push({ field, message: missing ? 'required field is missing' : issue.message });
+  }
+  const [head, ...others] = problems;
+  if (head === undefined) return { ok: false, error: { index, field: '(event)', message: 'invalid event' } };
+  if (others.length === 0) return { ok: false, error: { index, field: head.field, message: head.message } };
+  const message = `${head.message}; also ${others.map((p) => `${p.field}: ${p.message}`).join('; ')}`;
+  return { ok: false, error: { index, field: head.field, message, problems } };
 }
 
 /**
@@ -246,6 +285,7 @@ export function fastNormalizeInto(event: Mutable<TelemetryEvent>, o: Record<stri
   const variant = o['variant'];
   const latency = o['latency_ms'];
   if (!isBetween(ts, EVENT_LIMITS.maxTsMs) || !isName(route) || !isName(variant) || !isBetween(latency, EVENT_LIMITS.maxLatencyMs)) return false;
+  if (ts >= SECONDS_LIKE_TS.min && ts < SECONDS_LIKE_TS.max) return false;
   event.ts = ts;
   event.route = route;
   event.variant = variant;

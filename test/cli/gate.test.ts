@@ -100,10 +100,10 @@ describe('promptpilot gate', () => {
   });
 
   it.each([
-    ['garbage line', { a: baseline, b: 'hello world\n' }, /^promptpilot gate: b:1: \(line\): invalid JSON/],
-    ['invalid field', { a: `${baseline}{"ts":1,"route":"r","variant":"v","latency_ms":-5}\n`, b: baseline }, /^promptpilot gate: a:5001: latency_ms: /],
+    ['garbage line', { a: baseline, b: 'hello world\n' }, /^promptpilot gate: b: 1 bad line \(line 1\); first: b:1: \(line\): invalid JSON/],
+    ['invalid field', { a: `${baseline}{"ts":1,"route":"r","variant":"v","latency_ms":-5}\n`, b: baseline }, /^promptpilot gate: a: 1 bad line \(line 5001\); first: a:5001: latency_ms: /],
     ['empty file', { a: baseline, b: '\n\n' }, /^promptpilot gate: b: no events$/],
-    ['missing file', { a: baseline }, /^promptpilot gate: cannot read b: ENOENT/],
+    ['missing file', { a: baseline }, /^promptpilot gate: cannot read b: ENOENT/], // the fake IO's error; real files say 'file not found' (inputFile.test.ts),
   ])('exits 2 with one line on stderr for bad input (%s)', async (_name, files, message) => {
     const out = await gate(['--baseline', 'a', '--candidate', 'b'], files as Record<string, string>);
     expect(out.code).toBe(2);

@@ -82,7 +82,7 @@ describe('promptpilot CLI', () => {
     for (let i = 0; i < 3000; i++) lines.push(JSON.stringify({ ts: start + i * 400, route: 'r', variant: 'v', latency_ms: 4000, cost_usd: 0.01 }));
     const r = run('replay', '--input', tmpFile('in.ndjson', lines.join('\n')));
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('line 1: (line): invalid JSON');
+    expect(r.stderr).toContain(':1: (line): invalid JSON');
     const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(records[0]).toMatchObject({ type: 'trigger', rule: 'response_time_warning', state: 'firing' });
   });

@@ -105,9 +105,9 @@ describe('replay golden scenarios', () => {
     const lines: (object | string)[] = generate([route]);
     lines.splice(10, 0, '{broken json', '{"ts":1,"route":"x","variant":"v"}', '[1,2]');
     const { records, stderr } = await replay(writeNdjson(lines));
-    expect(stderr).toContain('line 11: (line): invalid JSON');
-    expect(stderr).toContain('line 12: latency_ms: required field is missing');
-    expect(stderr).toContain('line 13: (event): expected a JSON object');
+    expect(stderr).toContain(':11: (line): invalid JSON');
+    expect(stderr).toContain(':12: latency_ms: required field is missing');
+    expect(stderr).toContain(':13: (event): expected a JSON object');
     expect(summary(records)).toEqual(['trigger cost_threshold_breach firing', 'action token_optimization', 'experiment started']);
   });
 

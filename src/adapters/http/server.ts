@@ -79,7 +79,49 @@ export function routeView(route: string, stats: readonly WindowStats[]): object 
   };
 }
 
+/** Media types each intake endpoint accepts (415 answers name them). */
+export const ACCEPTED_CONTENT_TYPES: Readonly<Record<string, readonly string[]>> = {
+  '/v1/events': ['application/json', 'application/x-ndjson', 'application/jsonl', 'application/ndjson'],
+  '/v1/traces': ['application/x-protobuf', 'application/json'],
+  '/v1/metrics': ['application/x-protobuf', 'application/json'],
+};
+
+/**
+ * A 415 that names the accepted content types, a 413 that names the limit and
+ * its config key; null for any other error.
+ */
+export function explainIntakeError(code: string | undefined, path: string, contentType: string, limitBytes: number): { error: string; accepted?: readonly string[]; limit_bytes?: number } | null {
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const accepted = ACCEPTED_CONTENT_TYPES[path] ?? ['application/json'];
+    const sent = contentType === '' ? 'no Content-Type' : `Content-Type ${contentType}`;
+    return { error: `unsupported media type: ${sent}; ${path} accepts ${accepted.join(', ')} (gzip or deflate Content-Encoding allowed)`, accepted };
+  }
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { error: `request body larger than ${limitBytes} bytes (server.body_limit_bytes): send smaller batches or raise the limit`, limit_bytes: limitBytes };
+  }
+  return null;
+}
+
 const INT = /^\d+$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Most decisions one `GET /v1/decisions` page returns. */
+export const MAX_DECISIONS_PAGE = 10_000;
+
+/** Header of an NDJSON `GET /v1/decisions` answer carrying the `after` cursor of the next page. */
+export const NEXT_AFTER_HEADER = 'promptpilot-next-after';
+
+/** Parses one `GET /v1/decisions` query parameter; a string is the 400 message. */
+export function parseDecisionParam(key: 'since' | 'after' | 'limit', value: string): number | string {
+  if (key === 'limit') {
+    const n = INT.test(value) ? Number(value) : NaN;
+    return n >= 1 && n <= MAX_DECISIONS_PAGE ? n : `limit: expected an integer from 1 to ${MAX_DECISIONS_PAGE} (got '${value}')`;
+  }
+  if (key === 'after') return INT.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : `after: expected a decision sequence number, an integer >= 0 (got '${value}')`;
+  if (INT.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+  const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) && ms >= 0 ? ms : `since: expected epoch milliseconds or an RFC 3339 time such as 2026-01-05T08:00:00Z (got '${value}')`;
+}
 
 /**
  * Builds the daemon's single HTTP server: events intake, route statistics,
@@ -143,9 +185,11 @@ export async function buildHttpServer(
   // replay reader see the same numbers.
   app.setReplySerializer((payload) => stringifyRounded(payload));
 
-  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string; retriable?: boolean }, _request, reply) => {
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string; retriable?: boolean }, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : err.retriable === true ? 503 : 500;
     if (status === 503) void reply.header('retry-after', '1');
+    const explained = explainIntakeError(err.code, request.url.split('?')[0] ?? '', String(request.headers['content-type'] ?? ''), config.server.body_limit_bytes);
+    if (explained !== null) return reply.code(status).send({ ...explained, code: err.code });
     void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message, code: err.code });
     if (status === 500) options.onInternalError?.(err);
   });
@@ -171,9 +215,9 @@ export async function buildHttpServer(
     for (const key of ['since', 'after', 'limit'] as const) {
       const value = q[key];
       if (value === undefined) continue;
-      const n = INT.test(value) ? Number(value) : Date.parse(value);
-      if (!Number.isFinite(n)) return reply.code(400).send({ error: `${key}: expected a number${key === 'since' ? ' (epoch ms) or an RFC 3339 time' : ''}` });
-      query[key] = n;
+      const parsed = parseDecisionParam(key, value);
+      if (typeof parsed === 'string') return reply.code(400).send({ error: parsed });
+      query[key] = parsed;
     }
     if (q['route'] !== undefined) query.route = q['route'];
     if (q['type'] !== undefined) {
@@ -183,6 +227,8 @@ export async function buildHttpServer(
     const entries = await backend.decisions.query(query);
     const last = entries[entries.length - 1];
     if (String(request.headers.accept ?? '').includes('ndjson')) {
+      // NDJSON lines are records only: the cursor for the next page travels in a header.
+      void reply.header(NEXT_AFTER_HEADER, String(last?.seq ?? query.after ?? 0));
       return reply.type('application/x-ndjson').send(entries.map((e) => formatRecord(e.record) + '\n').join(''));
     }
     return { decisions: entries.map((e) => e.record), next: last?.seq ?? query.after ?? 0 };
