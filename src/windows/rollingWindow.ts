@@ -73,6 +73,7 @@ export class RollingWindow {
   /** Bucket index and stats of the open bucket that took the last event (NaN/null: none). */
   private lastIndex = Number.NaN;
   private lastStats: StatsBucket | null = null;
+  private lateStats: StatsBucket | null = null;
   private expiredSinceRebuild = 0;
 
   constructor(options: RollingWindowOptions) {
@@ -134,34 +135,40 @@ export class RollingWindow {
       this.lastStats!.add(event, costUsd);
       return 'ok';
     }
-    if (!Number.isFinite(index)) return 'too_late';
-    if (index * this.bucketMs < this.boundary) {
-      const closed = this.closedBucket(index);
-      if (closed === null) return 'too_late';
-      closed.add(event, costUsd);
+    const placed = this.place(index);
+    if (placed === 'ok') this.lastStats!.add(event, costUsd);
+    else if (placed === 'late') {
+      this.lateStats!.add(event, costUsd);
       this.total.add(event, costUsd);
-      return 'late';
     }
-    const bucket = this.openBucket(index);
-    bucket.stats.add(event, costUsd);
-    this.lastIndex = index;
-    this.lastStats = bucket.stats;
-    return 'ok';
+    return placed;
   }
 
   /** Adds `weight` latency-only calls at `ts` in O(1) (see {@link StatsBucket.addLatencyCalls}). */
   addLatencyCalls(ts: number, latencyMs: number, weight: number): AddResult {
-    const index = Math.floor(ts / this.bucketMs);
+    const placed = this.place(Math.floor(ts / this.bucketMs));
+    if (placed === 'ok') this.lastStats!.addLatencyCalls(latencyMs, weight);
+    else if (placed === 'late') {
+      this.lateStats!.addLatencyCalls(latencyMs, weight);
+      this.total.addLatencyCalls(latencyMs, weight);
+    }
+    return placed;
+  }
+
+  /**
+   * Finds where data of bucket `index` goes, the one placement rule for every kind of add: an open bucket
+   * (`'ok'`, left in `lastStats`), a closed bucket still inside the window (`'late'`, left in `lateStats`;
+   * the caller also adds to the window total), or nowhere (`'too_late'`).
+   */
+  private place(index: number): AddResult {
     if (!Number.isFinite(index)) return 'too_late';
     if (index * this.bucketMs < this.boundary) {
       const closed = this.closedBucket(index);
       if (closed === null) return 'too_late';
-      closed.addLatencyCalls(latencyMs, weight);
-      this.total.addLatencyCalls(latencyMs, weight);
+      this.lateStats = closed;
       return 'late';
     }
     const bucket = this.openBucket(index);
-    bucket.stats.addLatencyCalls(latencyMs, weight);
     this.lastIndex = index;
     this.lastStats = bucket.stats;
     return 'ok';
