@@ -14,6 +14,8 @@ import { admissionFor, buildHttpServer, type Readiness, type RoutePlugin } from 
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { isoOrMs, tooLateMessage } from './engine/tooLate.js';
 import { PipelineEngine } from './engine/engine.js';
+import { RouteQuery } from './app/routeQuery.js';
+import { StatsSeries, type StatsSeriesOptions } from './windows/statsSeries.js';
 import { idleTicks } from './streams/pipelineOperator.js';
 import { systemClock, type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor, type SourceHealth } from './ports/ports.js';
 import { createLogger, type Logger } from './runtime/logger.js';
@@ -25,6 +27,12 @@ import { listenError } from './runtime/listenError.js';
 import { redactAddress } from './runtime/secrets.js';
 import { createSimulator } from './sim/index.js';
 import { startSelfTelemetry, type IngestRecorder } from './telemetry/index.js';
+
+/**
+ * The dashboard's time series: the newest hour of 10 s boundaries per (route,
+ * variant), for the 100 most recently active routes (≈ 40 kB per route and variant).
+ */
+export const LIVE_SERIES: StatsSeriesOptions = { maxPoints: 360, maxRoutes: 100, mode: 'sliding' };
 
 /** Injection points for tests and embedding. */
 export interface DaemonOptions {
@@ -99,7 +107,9 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const scheduler = options.scheduler ?? asyncScheduler;
   const log = options.logger ?? createLogger(config);
   const decisions = options.decisionLog ?? new MemoryDecisionLog();
-  const engine = new PipelineEngine(config);
+  const series = new StatsSeries(LIVE_SERIES);
+  const engine = new PipelineEngine(config, { onEvaluated: (stats) => series.record(stats) });
+  const routeQuery = new RouteQuery(engine, config, series);
   const decisionLog = log.child({ component: 'decisions' });
   const kafkaOn = config.kafka.brokers.length > 0;
   const gateway = kafkaOn && config.kafka.role === 'gateway';
@@ -198,8 +208,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       ingestor,
       admission,
       decisions,
-      routeNames: () => engine.routeNames(),
-      liveStats: (route) => engine.liveStats(route) ?? (engine.experiments.registry.has(route) ? [] : null),
+      routes: routeQuery,
       readiness,
       metricsText: () => telemetry.metricsText(),
       ingestRecorder: recorder,

@@ -197,6 +197,11 @@ export class ExperimentManager {
     return [...running.sort((a, b) => b.started_at - a.started_at), ...[...this.finished].reverse()];
   }
 
+  /** The experiment running on a route, or null. */
+  runningOn(route: string): ExperimentSnapshot | null {
+    return this.running.get(route)?.snapshot ?? null;
+  }
+
   get(id: string): ExperimentSnapshot | null {
     return this.byId.get(id)?.snapshot ?? this.finished.find((s) => s.id === id) ?? null;
   }

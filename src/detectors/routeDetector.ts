@@ -1,7 +1,7 @@
 import { NO_ACTION_YET, planAction, type ActionBlock, type RoutePlannerState } from '../actions/planner.js';
 import { configCatalog, type VariantCatalog } from '../actions/plannerCandidates.js';
 import { rulesFor, targetsFor, type Config, type Rule } from '../config/schema.js';
-import type { DecisionRecord, MetricName, TriggerRecord } from '../core/decision.js';
+import type { DecisionRecord, MetricName, ThresholdSource, TriggerRecord } from '../core/decision.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { freezeBaseline, updateBaseline, type BaselineState } from './baseline.js';
 import { detect, type Detection } from './detect.js';
@@ -124,6 +124,34 @@ export class RouteDetector {
     return this.variants.get(route)?.get(variant)?.baselines.get(metric) ?? null;
   }
 
+  /**
+   * Every enabled rule of a route as it stands for one variant: its effective
+   * threshold (null while a baseline-relative one has too little history),
+   * its phase, and — while firing — the value that last held it. For status
+   * pages; changes nothing.
+   */
+  ruleStatuses(route: string, variant: string): RuleStatus[] {
+    const memory = this.variants.get(route)?.get(variant);
+    const targets = targetsFor(this.config, route);
+    return this.rulesOf(route).map((rule) => {
+      const threshold = resolveThreshold(rule, {
+        targets,
+        baseline: memory?.baselines.get(rule.metric) ?? null,
+        baselineMinSamples: this.config.baseline.min_samples,
+      });
+      const state = memory?.rules.get(rule.name) ?? INACTIVE;
+      const last = state.phase === 'firing' ? memory?.lastDetections.get(rule.name) : undefined;
+      return {
+        rule: rule.name, metric: rule.metric, op: rule.op, severity: rule.severity, action: rule.action ?? null,
+        for_ms: rule.for, threshold: threshold?.value ?? null, threshold_from: threshold?.from ?? null,
+        state: state.phase,
+        since: state.phase === 'pending' ? state.sinceMs : state.phase === 'firing' ? state.episodeStartMs : null,
+        fired_at: state.phase === 'firing' ? state.firedMs : null,
+        value: last?.value ?? null,
+      };
+    });
+  }
+
   /** The state of one rule for a (route, variant); inactive if never evaluated. */
   ruleState(route: string, variant: string, rule: string): RuleState {
     return this.variants.get(route)?.get(variant)?.rules.get(rule) ?? INACTIVE;
@@ -214,6 +242,26 @@ export class RouteDetector {
     }
     return memory;
   }
+}
+
+/** One rule's standing on one (route, variant), as {@link RouteDetector.ruleStatuses} reports it (JSON field names). */
+export interface RuleStatus {
+  readonly rule: string;
+  readonly metric: MetricName;
+  readonly op: 'gt' | 'lt';
+  readonly severity: Rule['severity'];
+  readonly action: Rule['action'] | null;
+  /** `rule.for`, ms. */
+  readonly for_ms: number;
+  /** Effective threshold in the metric's unit, or null (a baseline still too short). */
+  readonly threshold: number | null;
+  readonly threshold_from: ThresholdSource | null;
+  readonly state: RuleState['phase'];
+  /** Pending: when the condition started holding; firing: the episode's start (epoch ms event time). */
+  readonly since: number | null;
+  readonly fired_at: number | null;
+  /** While firing: the metric's value in the last window that judged it. */
+  readonly value: number | null;
 }
 
 /** Options of {@link RouteDetector.evaluate}. */

@@ -3,7 +3,7 @@ import type { DecisionRecord } from '../core/decision.js';
 import { withCostUsd, type TelemetryEvent } from '../core/event.js';
 import type { HistogramObservation } from '../ports/ports.js';
 import type { Pattern } from '../core/patterns.js';
-import { RouteDetector } from '../detectors/index.js';
+import { RouteDetector, type RuleStatus } from '../detectors/index.js';
 import { SeriesLimiter } from './seriesLimiter.js';
 import { ExperimentManager } from '../abtest/experimentManager.js';
 import { RollingWindow } from '../windows/rollingWindow.js';
@@ -67,6 +67,16 @@ export interface PendingCardinality {
   readonly memoryTight?: boolean;
 }
 
+/** Optional observers of a {@link PipelineEngine}. */
+export interface EngineOptions {
+  /**
+   * Called with every (route, variant) window the detectors judge, at each
+   * closed bucket boundary (event time): what time-series views (dashboard,
+   * report) record. Must not throw.
+   */
+  readonly onEvaluated?: (stats: WindowStats) => void;
+}
+
 /** Counters the daemon exports on /metrics. */
 export interface EngineCounters {
   /** Events added to route statistics (late ones included). */
@@ -106,7 +116,10 @@ export class PipelineEngine {
   /** Experiments validating the actions, and the route/variant registry behind `/v1/assign`. */
   readonly experiments: ExperimentManager;
 
-  constructor(private readonly config: Config) {
+  constructor(
+    private readonly config: Config,
+    private readonly options: EngineOptions = {},
+  ) {
     this.experiments = new ExperimentManager(config);
     // The planner sees the registry: templates and tiers registered through the API or made by earlier actions.
     this.detector = new RouteDetector(config, this.experiments.registry);
@@ -376,6 +389,16 @@ export class PipelineEngine {
     return stats;
   }
 
+  /**
+   * Every enabled rule's standing (effective threshold, phase, value while
+   * firing) for each live variant of a route; null for a route never seen.
+   */
+  ruleStatuses(route: string): { variant: string; rules: RuleStatus[] }[] | null {
+    const state = this.routes.get(route);
+    if (state === undefined) return null;
+    return state.sorted.map((v) => ({ variant: v.variant, rules: this.detector.ruleStatuses(route, v.variant) }));
+  }
+
   /** Current pattern of a variant as last seen in traffic or configured. */
   patternOf(route: string, variant: string): Pattern | null {
     return this.routes.get(route)?.variants.get(variant)?.pattern ?? this.configuredPattern(route, variant);
@@ -511,6 +534,7 @@ export class PipelineEngine {
       }
       const stats = toWindowStats(state.route, variant.variant, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs);
       this.counters.evaluations++;
+      this.options.onEvaluated?.(stats);
       // Only the route's production variant is optimized; a canary or an experiment arm still alerts
       // (and a rule asking it for an action gets a skipped record saying why).
       for (const record of this.detector.evaluate(stats, boundaryMs, { production, blocked })) produced.push(record);

@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema.js';
 import { formatRecord, type DecisionRecord } from '../../core/decision.js';
 import { stringifyRounded } from '../../core/jsonNumbers.js';
 import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js';
-import type { WindowStats } from '../../windows/windowStats.js';
+import type { RouteQuery } from '../../app/routeQuery.js';
 import type { IngestRecorder } from '../../telemetry/ingestRecorder.js';
 import { autoMaxConnections, openFileLimit } from '../../runtime/connectionLimit.js';
 import { Admission, type ShedReason } from './admission.js';
@@ -14,8 +14,8 @@ import { registerEventsRoute } from './eventsRoute.js';
 export interface ApiBackend {
   readonly ingestor: Ingestor;
   readonly decisions: DecisionLog;
-  routeNames(): string[];
-  liveStats(route: string): WindowStats[] | null;
+  /** Route views for `/v1/routes…` (the application's route queries). */
+  readonly routes: RouteQueries;
   /** Ready for traffic, or why not (e.g. `kafka consumer recovering: …`). */
   readiness(): Readiness;
   /** Prometheus text exposition for `GET /metrics`. */
@@ -58,26 +58,8 @@ export type Readiness = { readonly ready: true } | { readonly ready: false; read
 /** Optional route groups plugged in by other adapters (OTLP, experiments, dashboard). */
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
 
-/** Renders one route's live statistics in the `/v1/routes` shape (DESIGN §6). */
-export function routeView(route: string, stats: readonly WindowStats[]): object {
-  return {
-    route,
-    variants: stats.map((s) => ({
-      variant: s.variant,
-      pattern: s.pattern,
-      count: s.count,
-      latency_ms: s.latencyMs === null ? null : { p50: s.latencyMs.p50, p95: s.latencyMs.p95, p99: s.latencyMs.p99 },
-      error_rate: s.errorRate,
-      cost_per_task_usd: s.costPerTaskUsd,
-      tokens_per_quality_point: s.tokensPerQualityPoint,
-      accuracy: s.accuracy,
-      consistency: s.consistency,
-      satisfaction: s.satisfaction,
-      tokens_per_request: s.tokensPerRequest,
-      window: { start: s.windowStartMs, end: s.windowEndMs },
-    })),
-  };
-}
+/** The route queries the HTTP API answers from. */
+export type RouteQueries = Pick<RouteQuery, 'describe' | 'describeAll' | 'seriesOf'>;
 
 /** Media types each intake endpoint accepts (415 answers name them). */
 export const ACCEPTED_CONTENT_TYPES: Readonly<Record<string, readonly string[]>> = {
@@ -199,14 +181,21 @@ export async function buildHttpServer(
 
   await registerEventsRoute(app, backend.ingestor, server.body_limit_bytes, backend.ingestRecorder);
 
-  app.get('/v1/routes', async () => ({
-    routes: backend.routeNames().map((name) => routeView(name, backend.liveStats(name) ?? [])),
-  }));
+  app.get('/v1/routes', async () => ({ routes: backend.routes.describeAll() }));
 
   app.get<{ Params: { route: string } }>('/v1/routes/:route', async (request, reply) => {
-    const stats = backend.liveStats(request.params.route);
-    if (stats === null) return reply.code(404).send({ error: `unknown route: ${request.params.route}` });
-    return routeView(request.params.route, stats);
+    const view = backend.routes.describe(request.params.route);
+    if (view === null) return reply.code(404).send({ error: `unknown route: ${request.params.route}` });
+    return view;
+  });
+
+  app.get<{ Params: { route: string } }>('/v1/routes/:route/series', async (request, reply) => {
+    const series = backend.routes.seriesOf(request.params.route);
+    if (series === null) {
+      if (backend.routes.describe(request.params.route) === null) return reply.code(404).send({ error: `unknown route: ${request.params.route}` });
+      return { route: request.params.route, variants: [] };
+    }
+    return series;
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/decisions', async (request, reply) => {

@@ -3,6 +3,7 @@ import { buildHttpServer } from '../../../src/adapters/http/server.js';
 import { MemoryDecisionLog } from '../../../src/adapters/memory/memoryDecisionLog.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { formatRecord, type TriggerRecord } from '../../../src/core/decision.js';
+import { variantStatsView } from '../../../src/app/routeQuery.js';
 import type { WindowStats } from '../../../src/windows/windowStats.js';
 
 const stats: WindowStats = {
@@ -19,14 +20,22 @@ const trigger: TriggerRecord = {
   evidence: { window_ms: 300_000, window_start: 0, window_end: 300_000, samples: 3, threshold_from: { kind: 'absolute' }, held_ms: 0, ci: [0.1 + 0.2, 1 / 7] },
 };
 
+const view = {
+  route: 'r', watermark: 300_000, targets: parseConfig({}).targets, serving: null, variants: [variantStatsView(stats)],
+  rules: [], active: [], experiment: null, blocked: null,
+};
+
 async function server() {
   const decisions = new MemoryDecisionLog();
   await decisions.append([trigger]);
   return buildHttpServer(parseConfig({}), {
     ingestor: { submit: async () => ({ accepted: 0, rejected: 0, errors: [] }) },
     decisions,
-    routeNames: () => ['r'],
-    liveStats: (route) => (route === 'r' ? [stats] : null),
+    routes: {
+      describe: (route) => (route === 'r' ? view : null),
+      describeAll: () => [view],
+      seriesOf: () => null,
+    },
     readiness: () => ({ ready: true }),
     metricsText: async () => '',
   });

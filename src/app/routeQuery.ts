@@ -1,0 +1,133 @@
+import type { ActionBlock } from '../actions/planner.js';
+import type { ExperimentSnapshot } from '../abtest/experimentManager.js';
+import { targetsFor, type Config, type Targets } from '../config/schema.js';
+import type { RuleStatus } from '../detectors/index.js';
+import type { PipelineEngine } from '../engine/engine.js';
+import type { Pattern } from '../core/patterns.js';
+import type { RouteSeriesView, StatsSeries } from '../windows/statsSeries.js';
+import type { WindowStats } from '../windows/windowStats.js';
+
+/** One variant's live statistics over the current rolling window (DESIGN §6 field names; no data → null). */
+export interface VariantStatsView {
+  readonly variant: string;
+  readonly pattern: Pattern | null;
+  readonly count: number;
+  readonly latency_ms: { readonly p50: number; readonly p95: number; readonly p99: number } | null;
+  readonly error_rate: number | null;
+  readonly cost_per_task_usd: number | null;
+  readonly tokens_per_quality_point: number | null;
+  readonly accuracy: number | null;
+  readonly consistency: number | null;
+  readonly satisfaction: number | null;
+  readonly tokens_per_request: number | null;
+  readonly window: { readonly start: number; readonly end: number };
+}
+
+/** A rule that holds (pending) or fires on some variant of the route. */
+export interface ActiveRuleView {
+  readonly variant: string;
+  readonly rule: string;
+  readonly metric: string;
+  readonly state: 'pending' | 'firing';
+  readonly severity: string;
+  readonly threshold: number | null;
+  readonly value: number | null;
+  readonly since: number | null;
+  readonly fired_at: number | null;
+}
+
+/** What `GET /v1/routes/{route}` answers: the operator's first questions about a route. */
+export interface RouteView {
+  readonly route: string;
+  /** The route's event-time watermark, epoch ms (null: configured, no traffic yet). */
+  readonly watermark: number | null;
+  /** Targets in force (the config's, with the route's overrides). */
+  readonly targets: Targets;
+  /** The production variant `/v1/assign` serves outside an experiment. */
+  readonly serving: { readonly variant: string; readonly pattern: Pattern | null; readonly tier: string | null; readonly max_tokens: number | null } | null;
+  readonly variants: readonly VariantStatsView[];
+  /** Every enabled rule with its effective threshold and state, judged on the serving variant. */
+  readonly rules: readonly RuleStatus[];
+  /** Rules pending or firing on any variant. */
+  readonly active: readonly ActiveRuleView[];
+  /** The experiment in progress (arms, ramp, evidence), or null. */
+  readonly experiment: ExperimentSnapshot | null;
+  /** Why no new action would be taken now (experiment running, cooldown), or null. */
+  readonly blocked: ActionBlock | null;
+}
+
+/** Renders one variant's window statistics in the API's field names. */
+export function variantStatsView(s: WindowStats): VariantStatsView {
+  return {
+    variant: s.variant,
+    pattern: s.pattern,
+    count: s.count,
+    latency_ms: s.latencyMs === null ? null : { p50: s.latencyMs.p50, p95: s.latencyMs.p95, p99: s.latencyMs.p99 },
+    error_rate: s.errorRate,
+    cost_per_task_usd: s.costPerTaskUsd,
+    tokens_per_quality_point: s.tokensPerQualityPoint,
+    accuracy: s.accuracy,
+    consistency: s.consistency,
+    satisfaction: s.satisfaction,
+    tokens_per_request: s.tokensPerRequest,
+    window: { start: s.windowStartMs, end: s.windowEndMs },
+  };
+}
+
+/**
+ * The route queries every adapter asks (HTTP API, dashboard, report): one
+ * place that reads the engine, so no adapter reaches into its internals.
+ * Read-only; answers reflect the last completed pipeline step.
+ */
+export class RouteQuery {
+  constructor(
+    private readonly engine: PipelineEngine,
+    private readonly config: Config,
+    private readonly series: StatsSeries | null = null,
+  ) {}
+
+  /** Routes with live state, sorted. */
+  names(): string[] {
+    return this.engine.routeNames();
+  }
+
+  /** A route's view; null for a route neither seen in traffic nor configured or registered. */
+  describe(route: string): RouteView | null {
+    const engine = this.engine;
+    const registry = engine.experiments.registry;
+    const stats = engine.liveStats(route);
+    if (stats === null && !registry.has(route)) return null;
+    const current = registry.current(route);
+    const statuses = engine.ruleStatuses(route) ?? [];
+    const judged = statuses.find((s) => s.variant === current?.variant) ?? statuses[0];
+    const active: ActiveRuleView[] = [];
+    for (const { variant, rules } of statuses) {
+      for (const r of rules) {
+        if (r.state === 'inactive') continue;
+        active.push({ variant, rule: r.rule, metric: r.metric, state: r.state, severity: r.severity, threshold: r.threshold, value: r.value, since: r.since, fired_at: r.fired_at });
+      }
+    }
+    const watermark = engine.watermarkOf(route);
+    return {
+      route,
+      watermark,
+      targets: targetsFor(this.config, route),
+      serving: current === null ? null : { variant: current.variant, pattern: current.pattern, tier: current.tier, max_tokens: current.maxTokens },
+      variants: (stats ?? []).map(variantStatsView),
+      rules: judged?.rules ?? [],
+      active,
+      experiment: engine.experiments.runningOn(route),
+      blocked: watermark === null ? null : engine.experiments.blockFor(route, watermark),
+    };
+  }
+
+  /** Every live route's view. */
+  describeAll(): RouteView[] {
+    return this.names().flatMap((name) => this.describe(name) ?? []);
+  }
+
+  /** A route's recent time series (bounded), or null when none is kept. */
+  seriesOf(route: string): RouteSeriesView | null {
+    return this.series?.of(route) ?? null;
+  }
+}
