@@ -10,6 +10,7 @@ import type { DecisionRecord } from './core/decision.js';
 import type { Pattern } from './core/patterns.js';
 import type { EventRejection, TelemetryEvent } from './core/event.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
+import { MemoryOutbox } from './adapters/memory/memoryOutbox.js';
 import { admissionFor, buildHttpServer, type Readiness, type RoutePlugin } from './adapters/http/server.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { isoOrMs, tooLateMessage } from './engine/tooLate.js';
@@ -17,9 +18,11 @@ import { PipelineEngine } from './engine/engine.js';
 import { RouteQuery } from './app/routeQuery.js';
 import { StatsSeries, type StatsSeriesOptions } from './windows/statsSeries.js';
 import { idleTicks } from './streams/pipelineOperator.js';
-import { systemClock, type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor, type SourceHealth } from './ports/ports.js';
+import { systemClock, type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor, type Outbox, type SourceHealth } from './ports/ports.js';
 import { createLogger, type Logger } from './runtime/logger.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
+import { OutboxRelay } from './runtime/outboxRelay.js';
+import { decisionDeliverer, enqueueDecisions, type NamedDecisionSink } from './runtime/decisionOutbox.js';
 import { describeDecision } from './runtime/describeDecision.js';
 import { bindHost } from './runtime/bindHost.js';
 import { LoopLag } from './runtime/loopLag.js';
@@ -40,7 +43,10 @@ export interface DaemonOptions {
   readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
   readonly decisionLog?: DecisionLog;
+  /** Extra decision sinks; their outbox destinations are `sink:0`, `sink:1`, … in this order. */
   readonly sinks?: readonly DecisionSink[];
+  /** Where decisions wait for their sinks (default: a {@link MemoryOutbox}). */
+  readonly outbox?: Outbox;
   readonly plugins?: readonly RoutePlugin[];
   /** Event-loop lag source for load shedding, ms (default: a {@link LoopLag} timer). */
   readonly loopLagMs?: () => number;
@@ -52,6 +58,8 @@ export interface Daemon {
   readonly port: number;
   readonly engine: PipelineEngine;
   readonly decisions: DecisionLog;
+  /** Decisions (and later notifications) waiting for delivery. */
+  readonly outbox: Outbox;
   readonly ingestor: Ingestor;
   readonly http: FastifyInstance;
   /**
@@ -115,8 +123,17 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const gateway = kafkaOn && config.kafka.role === 'gateway';
   // The Kafka adapters tag their own lines with component "kafka"; they get the root logger.
   const kafkaLog = log.child({ component: 'kafka' });
-  const sinks: DecisionSink[] = [...(options.sinks ?? [])];
-  if (kafkaOn && !gateway) sinks.push(new KafkaDecisionSink(config.kafka, { logger: log }));
+  const sinks: NamedDecisionSink[] = (options.sinks ?? []).map((sink, i) => ({ destination: `sink:${i}`, sink }));
+  if (kafkaOn && !gateway) sinks.push({ destination: `kafka:${config.kafka.topics.decisions}`, sink: new KafkaDecisionSink(config.kafka, { logger: log }) });
+  const outbox = options.outbox ?? new MemoryOutbox();
+  // Sinks leave the critical path: the runner enqueues, the relay delivers with retries.
+  const relay = new OutboxRelay(outbox, new Map(sinks.map(({ destination, sink }) => [destination, decisionDeliverer(sink)])), {
+    clock,
+    onFailure: ({ destination, error, items, retryAtMs }) => {
+      if (retryAtMs === null) decisionLog.error({ err: error, destination, messages: items.length }, 'delivering decisions failed for good; dead-lettered in the outbox (they stay in the decision log)');
+      else decisionLog.warn({ err: error, destination, messages: items.length, retryAt: new Date(retryAtMs).toISOString() }, 'delivering decisions failed; will retry (they stay in the decision log)');
+    },
+  }).start();
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: log }) : null;
   let kafkaLag: KafkaEventSource | null = null;
   const loopLag = options.loopLagMs === undefined ? new LoopLag().start() : null;
@@ -142,13 +159,16 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const runner = new PipelineRunner(
     engine,
     decisions,
-    sinks,
+    async (logged) => {
+      await enqueueDecisions(outbox, sinks, () => clock.now())(logged);
+      relay.kick();
+    },
     (records, stepStartedAtMs) => {
       // One span per decision, from the engine step that produced it until it was durable.
       telemetry.onDecisions(records, stepStartedAtMs);
       for (const record of records) decisionLog.info({ decision: record }, describeDecision(record));
     },
-    (err, attempt) => decisionLog.warn({ err, attempt }, 'writing decisions failed; retrying (they stay in the decision log)'),
+    (err, attempt) => decisionLog.warn({ err, attempt }, 'recording decisions failed; retrying'),
   );
   let ready = false;
   let sourceHealth: SourceHealth | null = null;
@@ -311,8 +331,10 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     if (source !== null) await source.stop();
     sourceSubscription?.unsubscribe();
     await runner.drain();
+    await relay.stop();
     if (forwarder !== null) await forwarder.close();
-    for (const sink of sinks) await sink.close();
+    for (const { sink } of sinks) await sink.close();
+    await outbox.close();
     await telemetry.shutdown();
   };
 
@@ -337,6 +359,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     port,
     engine,
     decisions,
+    outbox,
     ingestor,
     http,
     failure,

@@ -161,3 +161,75 @@ export interface HistogramObservation {
   readonly count: number;
   readonly sum: number | null;
 }
+
+/** A value that survives `JSON.stringify` → `JSON.parse` unchanged: what an outbox can carry. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** A message handed to the {@link Outbox} for later delivery. */
+export interface OutboxMessage {
+  /** The named sink, topic or receiver it goes to, e.g. `kafka:promptpilot.decisions`, `webhook:oncall`. */
+  readonly destination: string;
+  /**
+   * Idempotency key, stable for the same logical message (e.g. a decision's
+   * log sequence): enqueueing a key that is still in the outbox for the same
+   * destination (pending, leased or dead-lettered) adds nothing.
+   */
+  readonly key: string;
+  readonly payload: JsonValue;
+}
+
+/** A message inside the {@link Outbox}, as {@link Outbox.lease} hands it out. */
+export interface OutboxItem extends OutboxMessage {
+  /** Opaque, unique within the outbox; what `ack`/`nack`/`deadLetter` take. */
+  readonly id: string;
+  /** Deliveries started so far, this lease included (1 on the first lease). */
+  readonly attempts: number;
+  /** When it was enqueued, epoch ms. */
+  readonly enqueuedAtMs: number;
+  /** Why the previous attempt failed (absent before any failure). */
+  readonly lastError?: string;
+}
+
+/** How many messages an outbox holds: waiting or being delivered, and given up on. */
+export interface OutboxDepth {
+  readonly pending: number;
+  readonly deadLettered: number;
+}
+
+/**
+ * Transactional outbox: messages to slow or unreliable destinations (decision
+ * sinks, alert receivers) are enqueued on the critical path — fast, local —
+ * and delivered later by a relay that leases them, acks what arrived and
+ * nacks what failed with the time of the next attempt.
+ *
+ * @remarks Per destination, delivery is strictly in enqueue order: `lease`
+ * returns the due messages at the head of the destination's queue and stops at
+ * the first one that is leased or not yet due, so a message waiting for its
+ * retry holds back the ones behind it (consumers see each destination's
+ * messages in order); `deadLetter` releases the queue behind it. A lease
+ * expires after `leaseMs`: a relay that died mid-delivery does not lose the
+ * message, another lease hands it out again (at-least-once). Times are epoch
+ * ms passed in by the caller, so the contract holds under a virtual clock. A
+ * durable adapter (Redis) keeps every message across restarts.
+ */
+export interface Outbox {
+  /** Adds messages; resolves with how many were new (the rest were duplicates by key). */
+  enqueue(messages: readonly OutboxMessage[], nowMs: number): Promise<number>;
+  /** Up to `limit` due messages from the head of `destination`, leased until `nowMs + leaseMs`. */
+  lease(destination: string, limit: number, nowMs: number, leaseMs: number): Promise<readonly OutboxItem[]>;
+  /** Delivered: removes them. Unknown ids are ignored (a lease that expired and was delivered by another relay). */
+  ack(ids: readonly string[]): Promise<void>;
+  /** Not delivered: due again at `retryAtMs`, keeping its place at the head of its destination. */
+  nack(ids: readonly string[], retryAtMs: number, error: string): Promise<void>;
+  /** Given up: moved aside (kept for inspection), no longer holding back its destination. */
+  deadLetter(ids: readonly string[], error: string): Promise<void>;
+  /** The dead-lettered messages of `destination`, oldest first. */
+  deadLetters(destination: string, limit: number): Promise<readonly OutboxItem[]>;
+  /** Destinations that hold pending messages. */
+  destinations(): Promise<readonly string[]>;
+  /** How many messages `destination` holds (every destination when omitted). */
+  depth(destination?: string): Promise<OutboxDepth>;
+  /** Earliest time a pending message of `destination` becomes due, or null when it has none. */
+  nextDueAtMs(destination: string): Promise<number | null>;
+  close(): Promise<void>;
+}

@@ -3,7 +3,7 @@ import type { DecisionRecord } from '../core/decision.js';
 import { PromptpilotError } from '../core/errors.js';
 import type { PipelineEngine } from '../engine/engine.js';
 import { stepEngine, type PipelineInput } from '../streams/pipelineOperator.js';
-import type { DecisionLog, DecisionSink } from '../ports/ports.js';
+import type { DecisionLog, LoggedDecision } from '../ports/ports.js';
 
 interface Job {
   readonly input: PipelineInput;
@@ -13,11 +13,14 @@ interface Job {
 
 /**
  * Serializes every input to the engine and makes its decisions durable before
- * the caller's promise resolves: engine step → decision log append → sinks.
+ * the caller's promise resolves: engine step → decision log append →
+ * `afterLog` (enqueueing them in the outbox for the sinks).
  *
  * @remarks Concurrency 1 on purpose (`concatMap`): the engine is a single
  * event-time state machine and the log must see decisions in order. A source
- * commits its offsets only after `submit` resolved.
+ * commits its offsets only after `submit` resolved. Sinks are not on this
+ * path: an {@link OutboxRelay} delivers what `afterLog` enqueued, so a slow
+ * sink never stalls ingest.
  */
 export class PipelineRunner {
   private readonly jobs$ = new Subject<Job>();
@@ -27,10 +30,11 @@ export class PipelineRunner {
   constructor(
     private readonly engine: PipelineEngine,
     private readonly log: DecisionLog,
-    private readonly sinks: readonly DecisionSink[],
+    /** Hands the logged decisions on (to the outbox); retried like the log append until it succeeds. */
+    private readonly afterLog: (logged: readonly LoggedDecision[]) => Promise<void> = async () => {},
     /** Called with each step's records once durable, and when the step started (epoch ms). */
     private readonly onDecisions: (records: readonly DecisionRecord[], stepStartedAtMs: number) => void = () => {},
-    private readonly onSinkFailure: (err: unknown, attempt: number) => void = () => {},
+    private readonly onStoreFailure: (err: unknown, attempt: number) => void = () => {},
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
     this.subscription = this.jobs$
@@ -63,7 +67,7 @@ export class PipelineRunner {
       } catch (err) {
         const retriable = err instanceof PromptpilotError ? err.retriable : true;
         if (!retriable || attempt >= attempts) throw err;
-        this.onSinkFailure(err, attempt);
+        this.onStoreFailure(err, attempt);
         await this.sleep(Math.min(30_000, 100 * 2 ** attempt));
       }
     }
@@ -75,9 +79,10 @@ export class PipelineRunner {
       const records = stepEngine(this.engine, job.input);
       if (records.length > 0) {
         // The engine has moved on: from here the records exist only in memory, so the log
-        // append is retried (transient errors) until it succeeds — a decision is never dropped.
-        await this.withRetry(() => this.log.append(records), Infinity);
-        for (const sink of this.sinks) await this.withRetry(() => sink.publish(records), 5).catch((err: unknown) => this.onSinkFailure(err, 5));
+        // append and the outbox enqueue are retried (transient errors) until they succeed —
+        // a decision is never dropped.
+        const logged = await this.withRetry(() => this.log.append(records), Infinity);
+        await this.withRetry(() => this.afterLog(logged), Infinity);
         this.onDecisions(records, stepStartedAtMs);
       }
       job.resolve(records);

@@ -30,7 +30,7 @@ export function decisionAttributes(record: DecisionRecord): Attributes {
 /**
  * Records one span per decision record through the OpenTelemetry API, from
  * `startTimeMs` (when the engine step that produced it began) to now (when it
- * is in the decision log and published). Whether
+ * is in the decision log and queued in the outbox for the sinks). Whether
  * spans leave the process is the tracer provider's business (config
  * `telemetry.otlp.traces_url`); without one the API's tracer is a no-op.
  */

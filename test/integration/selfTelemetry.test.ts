@@ -2,7 +2,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRequestJson } from '../../src/codecs/otlp/otlpProtobuf.js';
 import { asRecord, int64Difference, listField, readAnyValue } from '../../src/codecs/otlp/otlpValues.js';
+import { MemoryDecisionLog } from '../../src/adapters/memory/memoryDecisionLog.js';
+import type { DecisionRecord } from '../../src/core/decision.js';
 import type { Daemon } from '../../src/daemon.js';
+import type { LoggedDecision } from '../../src/ports/ports.js';
 import { postJson, startTestDaemon } from '../helpers/daemon.js';
 import { promtoolCheckMetrics, startPrometheus, type PrometheusServer } from './harness/index.js';
 
@@ -83,9 +86,15 @@ describe('optional OTLP export of self-metrics and decision spans', () => {
   it('pushes metrics and one span per decision to the configured OTLP endpoints', async () => {
     const address = collector.server.address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-    // A sink that takes 50 ms per publish: a decision's span runs from its engine step until it is published.
-    const slowSink = { publish: () => new Promise<void>((resolve) => setTimeout(resolve, 50)), close: async () => {} };
-    const { daemon } = await startTestDaemon({ telemetry: { otlp: { metrics_url: `${base}/v1/metrics`, traces_url: `${base}/v1/traces`, interval: '200ms' } } }, { sinks: [slowSink] });
+    // A decision log that takes 50 ms per append: a decision's span runs from its engine step until it is
+    // recorded (logged and queued for the sinks, which deliver off the critical path).
+    const slowLog = new (class extends MemoryDecisionLog {
+      override async append(records: readonly DecisionRecord[]): Promise<readonly LoggedDecision[]> {
+        await new Promise<void>((resolve) => setTimeout(resolve, 50));
+        return super.append(records);
+      }
+    })();
+    const { daemon } = await startTestDaemon({ telemetry: { otlp: { metrics_url: `${base}/v1/metrics`, traces_url: `${base}/v1/traces`, interval: '200ms' } } }, { decisionLog: slowLog });
     try {
       await postJson(`${daemon.url}/v1/events`, slowRoute());
     } finally {

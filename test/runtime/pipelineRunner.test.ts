@@ -5,7 +5,7 @@ import type { DecisionRecord } from '../../src/core/decision.js';
 import { TransientIoError } from '../../src/core/errors.js';
 import { makeEvent } from '../../src/core/event.js';
 import { PipelineEngine } from '../../src/engine/engine.js';
-import type { DecisionSink, LoggedDecision } from '../../src/ports/ports.js';
+import type { LoggedDecision } from '../../src/ports/ports.js';
 import { PipelineRunner } from '../../src/runtime/pipelineRunner.js';
 
 /** A decision log with a knob: the next N appends fail transiently. */
@@ -27,25 +27,32 @@ describe('PipelineRunner', () => {
     const log = new FlakyLog();
     log.failNext = 3;
     let retries = 0;
-    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), log, [], () => {}, () => retries++, async () => {});
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), log, async () => {}, () => {}, () => retries++, async () => {});
     const records = await runner.submit({ kind: 'events', events: slowTraffic() });
     expect(records.length).toBeGreaterThan(0);
     expect(retries).toBe(3);
     expect(await log.size()).toBe(records.length);
   });
 
-  it('a failing sink does not block or lose decisions: they are in the log, the failure is reported', async () => {
+  it('hands the logged decisions on in log order, retrying a transient failure of that step too', async () => {
     const log = new MemoryDecisionLog();
-    const failures: unknown[] = [];
-    const sink: DecisionSink = { publish: async () => Promise.reject(new TransientIoError('broker away')), close: async () => {} };
-    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), log, [sink], () => {}, (err) => failures.push(err), async () => {});
+    const handed: LoggedDecision[] = [];
+    let failNext = 2;
+    let retries = 0;
+    const afterLog = async (logged: readonly LoggedDecision[]): Promise<void> => {
+      if (failNext-- > 0) throw new TransientIoError('outbox away');
+      handed.push(...logged);
+    };
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), log, afterLog, () => {}, () => retries++, async () => {});
     const records = await runner.submit({ kind: 'events', events: slowTraffic() });
-    expect(await log.size()).toBe(records.length);
-    expect(failures.length).toBe(5);
+    expect(records.length).toBeGreaterThan(0);
+    expect(retries).toBe(2);
+    expect(handed.map((l) => l.record)).toEqual(records);
+    expect(handed.map((l) => l.seq)).toEqual(records.map((_, i) => i + 1));
   });
 
   it('processes inputs strictly in order', async () => {
-    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), []);
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog());
     const order: number[] = [];
     await Promise.all([0, 1, 2].map((i) => runner.submit({ kind: 'command', run: () => (order.push(i), []) })));
     expect(order).toEqual([0, 1, 2]);

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { JsonValue, Outbox, OutboxMessage } from '../../src/ports/ports.js';
+
+/** Options of {@link outboxContract}. */
+export interface OutboxContractOptions {
+  /**
+   * Durable adapters only: closes `outbox` and opens a new one on the same
+   * storage (a restart). When given, the suite checks nothing is lost.
+   */
+  readonly reopen?: (outbox: Outbox) => Promise<Outbox>;
+}
+
+const T0 = 1_700_000_000_000;
+const LEASE_MS = 30_000;
+
+function msg(destination: string, key: string, payload: JsonValue = { key }): OutboxMessage {
+  return { destination, key, payload };
+}
+
+/**
+ * The Outbox contract: what every adapter must honour. `makeOutbox` returns an
+ * empty outbox (Redis: a fresh key prefix); the suite closes what it opens.
+ */
+export function outboxContract(name: string, makeOutbox: () => Outbox | Promise<Outbox>, options: OutboxContractOptions = {}): void {
+  describe(`Outbox contract: ${name}`, () => {
+    it('hands messages out per destination in enqueue order, payloads unchanged, first attempt counted', async () => {
+      const outbox = await makeOutbox();
+      const payload: JsonValue = { route: 'billing-é☕', value: 0.1 + 0.2, nested: [1, 'two', null, true, { deep: -1.5e-300 }] };
+      expect(await outbox.enqueue([msg('kafka:d', 'a', payload), msg('webhook:w', 'x'), msg('kafka:d', 'b'), msg('kafka:d', 'c')], T0)).toBe(4);
+      expect(await outbox.depth()).toEqual({ pending: 4, deadLettered: 0 });
+      expect(await outbox.depth('kafka:d')).toEqual({ pending: 3, deadLettered: 0 });
+      const leased = await outbox.lease('kafka:d', 10, T0, LEASE_MS);
+      expect(leased.map((i) => i.key)).toEqual(['a', 'b', 'c']);
+      expect(leased[0]).toMatchObject({ destination: 'kafka:d', key: 'a', payload, attempts: 1, enqueuedAtMs: T0 });
+      expect(leased[0]?.lastError).toBeUndefined();
+      expect(new Set(leased.map((i) => i.id)).size).toBe(3);
+      expect((await outbox.lease('webhook:w', 10, T0, LEASE_MS)).map((i) => i.payload)).toEqual([{ key: 'x' }]);
+      await outbox.close();
+    });
+
+    it('a payload changed by its caller after enqueue is delivered as it was enqueued', async () => {
+      const outbox = await makeOutbox();
+      const payload = { list: [1, 2] };
+      await outbox.enqueue([{ destination: 'd', key: 'k', payload }], T0);
+      payload.list.push(3);
+      expect((await outbox.lease('d', 1, T0, LEASE_MS))[0]?.payload).toEqual({ list: [1, 2] });
+      await outbox.close();
+    });
+
+    it('the idempotency key deduplicates per destination while the message is in the outbox', async () => {
+      const outbox = await makeOutbox();
+      expect(await outbox.enqueue([msg('d', 'k'), msg('d', 'k'), msg('e', 'k')], T0)).toBe(2);
+      expect(await outbox.enqueue([msg('d', 'k', 'other payload')], T0 + 1)).toBe(0);
+      const [item] = await outbox.lease('d', 10, T0 + 2, LEASE_MS);
+      expect(await outbox.enqueue([msg('d', 'k')], T0 + 3)).toBe(0);
+      await outbox.ack([item!.id]);
+      expect(await outbox.depth('d')).toEqual({ pending: 0, deadLettered: 0 });
+      expect(await outbox.enqueue([msg('d', 'k')], T0 + 4)).toBe(1);
+      await outbox.close();
+    });
+
+    it('lease honours its limit; leased messages are not handed out again until the lease expires', async () => {
+      const outbox = await makeOutbox();
+      await outbox.enqueue(['1', '2', '3'].map((k) => msg('d', k)), T0);
+      expect((await outbox.lease('d', 2, T0, LEASE_MS)).map((i) => i.key)).toEqual(['1', '2']);
+      // the head is leased: nothing behind it is handed out meanwhile (order per destination)
+      expect(await outbox.lease('d', 10, T0 + 1, LEASE_MS)).toEqual([]);
+      expect(await outbox.nextDueAtMs('d')).toBe(T0 + LEASE_MS);
+      // a relay that died mid-delivery: after expiry the messages come back, attempts counted
+      const again = await outbox.lease('d', 10, T0 + LEASE_MS, LEASE_MS);
+      expect(again.map((i) => [i.key, i.attempts])).toEqual([['1', 2], ['2', 2], ['3', 1]]);
+      expect(await outbox.depth('d')).toEqual({ pending: 3, deadLettered: 0 });
+      await outbox.close();
+    });
+
+    it('ack removes exactly the acknowledged messages; unknown or repeated ids are ignored', async () => {
+      const outbox = await makeOutbox();
+      await outbox.enqueue(['1', '2', '3'].map((k) => msg('d', k)), T0);
+      const leased = await outbox.lease('d', 2, T0, LEASE_MS);
+      await outbox.ack(leased.map((i) => i.id));
+      await outbox.ack([...leased.map((i) => i.id), 'no-such-id']);
+      expect(await outbox.depth('d')).toEqual({ pending: 1, deadLettered: 0 });
+      expect((await outbox.lease('d', 10, T0, LEASE_MS)).map((i) => i.key)).toEqual(['3']);
+      await outbox.close();
+    });
+
+    it('nack makes a message due at the retry time, keeps its place and holds back the messages behind it', async () => {
+      const outbox = await makeOutbox();
+      await outbox.enqueue(['1', '2'].map((k) => msg('d', k)), T0);
+      const [first] = await outbox.lease('d', 1, T0, LEASE_MS);
+      await outbox.nack([first!.id], T0 + 5_000, 'broker away');
+      await outbox.enqueue([msg('d', '3')], T0 + 1_000);
+      expect(await outbox.lease('d', 10, T0 + 4_999, LEASE_MS)).toEqual([]);
+      expect(await outbox.nextDueAtMs('d')).toBe(T0 + 5_000);
+      const retried = await outbox.lease('d', 10, T0 + 5_000, LEASE_MS);
+      expect(retried.map((i) => i.key)).toEqual(['1', '2', '3']);
+      expect(retried[0]).toMatchObject({ attempts: 2, lastError: 'broker away' });
+      await outbox.close();
+    });
+
+    it('dead-lettering sets a message aside with its reason and releases the messages behind it', async () => {
+      const outbox = await makeOutbox();
+      await outbox.enqueue(['1', '2'].map((k) => msg('d', k)), T0);
+      const [first] = await outbox.lease('d', 1, T0, LEASE_MS);
+      await outbox.nack([first!.id], T0 + 60_000, 'HTTP 500');
+      await outbox.deadLetter([first!.id], 'gave up after 1 attempt: HTTP 500');
+      expect(await outbox.depth('d')).toEqual({ pending: 1, deadLettered: 1 });
+      expect(await outbox.depth()).toEqual({ pending: 1, deadLettered: 1 });
+      expect((await outbox.lease('d', 10, T0, LEASE_MS)).map((i) => i.key)).toEqual(['2']);
+      const dead = await outbox.deadLetters('d', 10);
+      expect(dead.map((i) => [i.key, i.lastError, i.attempts])).toEqual([['1', 'gave up after 1 attempt: HTTP 500', 1]]);
+      // a dead letter still owns its key: re-enqueueing it does not resend it
+      expect(await outbox.enqueue([msg('d', '1')], T0)).toBe(0);
+      expect(await outbox.deadLetters('other', 10)).toEqual([]);
+      await outbox.close();
+    });
+
+    it('destinations are independent: one waiting for a retry does not hold back another', async () => {
+      const outbox = await makeOutbox();
+      await outbox.enqueue([msg('slow', 's1'), msg('fast', 'f1')], T0);
+      const [slow] = await outbox.lease('slow', 1, T0, LEASE_MS);
+      await outbox.nack([slow!.id], T0 + 60_000, 'timeout');
+      expect((await outbox.lease('fast', 10, T0, LEASE_MS)).map((i) => i.key)).toEqual(['f1']);
+      expect([...(await outbox.destinations())].sort()).toEqual(['fast', 'slow']);
+      expect(await outbox.nextDueAtMs('nowhere')).toBeNull();
+      await outbox.close();
+    });
+
+    it('an empty enqueue, ack, nack or dead-letter is a no-op; close is idempotent', async () => {
+      const outbox = await makeOutbox();
+      expect(await outbox.enqueue([], T0)).toBe(0);
+      await outbox.ack([]);
+      await outbox.nack([], T0, 'x');
+      await outbox.deadLetter([], 'x');
+      expect(await outbox.depth()).toEqual({ pending: 0, deadLettered: 0 });
+      expect(await outbox.destinations()).toEqual([]);
+      await outbox.close();
+      await outbox.close();
+    });
+
+    it.skipIf(options.reopen === undefined)('survives a restart: pending, leased and dead-lettered messages are all still there', async () => {
+      const outbox = await makeOutbox();
+      await outbox.enqueue(['1', '2', '3'].map((k) => msg('d', k)), T0);
+      const [first, second] = await outbox.lease('d', 2, T0, LEASE_MS);
+      await outbox.deadLetter([first!.id], 'gone');
+      expect(second?.key).toBe('2');
+      const reopened = await options.reopen!(outbox);
+      expect(await reopened.depth('d')).toEqual({ pending: 2, deadLettered: 1 });
+      const after = await reopened.lease('d', 10, T0 + LEASE_MS, LEASE_MS);
+      expect(after.map((i) => [i.key, i.attempts])).toEqual([['2', 2], ['3', 1]]);
+      await reopened.close();
+    });
+  });
+}
