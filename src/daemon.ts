@@ -64,7 +64,7 @@ export interface Daemon {
   readonly http: FastifyInstance;
   /**
    * Settles when the daemon cannot go on (its Kafka consumer crashed and could
-   * not be restarted); readiness is already false then. Never settles otherwise.
+   * not be restarted, or the pipeline stopped on an internal error); readiness is already false then. Never settles otherwise.
    * `promptpilot run` stops and exits 1 on it, so the process supervisor restarts it.
    */
   readonly failure: Promise<PromptpilotError>;
@@ -136,14 +136,17 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   }).start();
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: log }) : null;
   let kafkaLag: KafkaEventSource | null = null;
+  let source: EventSource | null = null;
   const loopLag = options.loopLagMs === undefined ? new LoopLag().start() : null;
-  const admission = admissionFor(config, options.loopLagMs ?? (() => loopLag?.currentMs() ?? 0));
+  const admission = admissionFor(config, options.loopLagMs ?? (() => loopLag?.currentMs() ?? 0), () => runner.full);
   const telemetry = startSelfTelemetry(
     config.telemetry,
     {
       gauges: {
         routes: () => engine.stateSizes().routes,
         inFlight: () => runner.inFlight,
+        queuedEvents: () => runner.queued,
+        outboxDepth: () => outbox.depth(),
         experimentStatuses: () => engine.experiments.list().map((e) => e.status),
         stateSizes: () => engine.stateSizes(),
         lateEvents: () => engine.counters.late,
@@ -156,20 +159,25 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     { nowMs: () => clock.now(), logger: log.child({ component: 'telemetry' }) },
   );
   const recorder: IngestRecorder = telemetry.instruments;
-  const runner = new PipelineRunner(
-    engine,
-    decisions,
-    async (logged) => {
+  const runner = new PipelineRunner(engine, decisions, {
+    afterLog: async (logged) => {
       await enqueueDecisions(outbox, sinks, () => clock.now())(logged);
       relay.kick();
     },
-    (records, stepStartedAtMs) => {
+    onDecisions: (records, stepStartedAtMs) => {
       // One span per decision, from the engine step that produced it until it was durable.
       telemetry.onDecisions(records, stepStartedAtMs);
       for (const record of records) decisionLog.info({ decision: record }, describeDecision(record));
     },
-    (err, attempt) => decisionLog.warn({ err, attempt }, 'recording decisions failed; retrying'),
-  );
+    onStoreFailure: (err, attempt) => decisionLog.warn({ err, attempt }, 'recording decisions failed; retrying'),
+    maxQueuedEvents: config.limits.max_queued_events,
+    // The Kafka source stops fetching while the queue is full (HTTP and OTLP answer 503 meanwhile).
+    onSaturation: (full) => source?.setPaused(full),
+    onFatal: (err) => {
+      log.error({ err }, 'pipeline failed; not ready, stopping');
+      reportFailure(err);
+    },
+  });
   let ready = false;
   let sourceHealth: SourceHealth | null = null;
   let reportFailure: (err: PromptpilotError) => void = () => {};
@@ -178,6 +186,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   });
   const readiness = (): Readiness => {
     if (!ready) return { ready: false, reason: 'starting' };
+    if (runner.failed !== null) return { ready: false, reason: runner.failed.message };
     if (sourceHealth !== null && sourceHealth.state !== 'consuming') {
       return { ready: false, reason: `kafka consumer ${sourceHealth.state}${sourceHealth.reason === undefined ? '' : `: ${sourceHealth.reason}`}` };
     }
@@ -256,7 +265,6 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 
   if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log, engine, recorder));
 
-  let source: EventSource | null = null;
   let sourceSubscription: Subscription | null = null;
   if (kafkaOn && !gateway) {
     const kafkaSource = new KafkaEventSource(config.kafka, { logger: log, otlpDecoder: createOtlpTraceDecoder(config.otlp.attributes) });
@@ -300,6 +308,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
                 },
               }),
               catchError((err: unknown) => {
+                // The pipeline itself failed: commit nothing more; the daemon is stopping and the next owner takes over.
+                if (runner.failed !== null) return EMPTY;
                 // Not transient (a bug or poison input the validators missed): commit past it, or the
                 // in-order commits of its partition would stall every later batch for good.
                 kafkaLog.error({ err, events: batch.events.length }, 'batch failed and was skipped');

@@ -259,6 +259,11 @@ const LimitsSchema = z
     probation_events: z.number().int().nonnegative().default(10).describe('A new series is on probation until it has this many events: at a cap the oldest probationary series is evicted for a new one, so a burst of junk names cannot lock real routes out (0 = no eviction).'),
     /** Resident memory past which a new series is admitted only in an evicted one's place. */
     memory_budget_bytes: z.number().int().positive().default(768 * 1024 * 1024).describe('Resident memory past which a new series is admitted only in an evicted one\'s place.'),
+    /**
+     * Events (and OTLP histogram data points) accepted into the pipeline and waiting for the engine; past it
+     * ingest is refused as overloaded (HTTP/OTLP 503 with Retry-After, Kafka pauses) instead of queueing without bound.
+     */
+    max_queued_events: z.number().int().positive().default(100_000).describe('Events (and OTLP histogram data points) waiting for the engine; past it ingest is refused as overloaded (HTTP/OTLP 503 with Retry-After, Kafka pauses) instead of queueing without bound.'),
   })
   .strict();
 

@@ -16,6 +16,7 @@ export const ErrorCodes = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   UNAUTHORIZED: 'UNAUTHORIZED',
+  OVERLOADED: 'OVERLOADED',
   INVARIANT: 'INVARIANT',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -72,6 +73,16 @@ export class NotFoundError extends PromptpilotError {
 export class ConflictError extends PromptpilotError {
   constructor(message: string) {
     super(ErrorCodes.CONFLICT, message);
+  }
+}
+
+/**
+ * The pipeline's queue is full: nothing of the refused input was taken. Retry
+ * later (HTTP/OTLP answer 503 with `Retry-After`; Kafka pauses and retries).
+ */
+export class OverloadedError extends PromptpilotError {
+  constructor(message: string) {
+    super(ErrorCodes.OVERLOADED, message, { retriable: true });
   }
 }
 

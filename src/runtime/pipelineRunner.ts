@@ -1,14 +1,33 @@
 import { Subject, concatMap, defer, type Subscription } from 'rxjs';
 import type { DecisionRecord } from '../core/decision.js';
-import { PromptpilotError } from '../core/errors.js';
+import { describeError, InvariantError, OverloadedError, PromptpilotError } from '../core/errors.js';
 import type { PipelineEngine } from '../engine/engine.js';
 import { stepEngine, type PipelineInput } from '../streams/pipelineOperator.js';
 import type { DecisionLog, LoggedDecision } from '../ports/ports.js';
 
 interface Job {
   readonly input: PipelineInput;
+  /** Events (or histogram data points) it carries: what counts against the queue bound. */
+  readonly size: number;
   readonly resolve: (records: DecisionRecord[]) => void;
   readonly reject: (err: unknown) => void;
+}
+
+/** Options of {@link PipelineRunner}. */
+export interface PipelineRunnerOptions {
+  /** Hands the logged decisions on (to the outbox); retried like the log append until it succeeds. */
+  readonly afterLog?: (logged: readonly LoggedDecision[]) => Promise<void>;
+  /** Called with each step's records once durable, and when the step started (epoch ms). */
+  readonly onDecisions?: (records: readonly DecisionRecord[], stepStartedAtMs: number) => void;
+  /** A transient failure of the log append or `afterLog`, before its retry. */
+  readonly onStoreFailure?: (err: unknown, attempt: number) => void;
+  /** Events and histogram data points queued before `submit` refuses (default: no bound). */
+  readonly maxQueuedEvents?: number;
+  /** `true` when a submit was refused for load, `false` once the queue drained to half its bound. */
+  readonly onSaturation?: (full: boolean) => void;
+  /** The pipeline stopped on an internal error (once). */
+  readonly onFatal?: (err: PromptpilotError) => void;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -25,18 +44,22 @@ interface Job {
 export class PipelineRunner {
   private readonly jobs$ = new Subject<Job>();
   private readonly subscription: Subscription;
+  private readonly afterLog: (logged: readonly LoggedDecision[]) => Promise<void>;
+  private readonly maxQueuedEvents: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private pending = 0;
+  private queuedEvents = 0;
+  private saturated = false;
+  private failure: PromptpilotError | null = null;
 
   constructor(
     private readonly engine: PipelineEngine,
     private readonly log: DecisionLog,
-    /** Hands the logged decisions on (to the outbox); retried like the log append until it succeeds. */
-    private readonly afterLog: (logged: readonly LoggedDecision[]) => Promise<void> = async () => {},
-    /** Called with each step's records once durable, and when the step started (epoch ms). */
-    private readonly onDecisions: (records: readonly DecisionRecord[], stepStartedAtMs: number) => void = () => {},
-    private readonly onStoreFailure: (err: unknown, attempt: number) => void = () => {},
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    private readonly options: PipelineRunnerOptions = {},
   ) {
+    this.afterLog = options.afterLog ?? (async () => {});
+    this.maxQueuedEvents = options.maxQueuedEvents ?? Infinity;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.subscription = this.jobs$
       .pipe(concatMap((job) => defer(() => this.process(job))))
       .subscribe();
@@ -47,15 +70,48 @@ export class PipelineRunner {
     return this.pending;
   }
 
-  /** Applies an input; resolves with its decision records once they are logged and published. */
+  /** Events (and histogram data points) accepted but not yet through the engine step. */
+  get queued(): number {
+    return this.queuedEvents;
+  }
+
+  /** True from a refused submit until the queue has drained to half its bound. */
+  get full(): boolean {
+    return this.saturated;
+  }
+
+  /** The internal error that stopped the pipeline, or null while it runs. */
+  get failed(): PromptpilotError | null {
+    return this.failure;
+  }
+
+  /**
+   * Applies an input; resolves with its decision records once they are logged
+   * and queued for the sinks. Rejects at once with {@link OverloadedError}
+   * (nothing taken) when its events would pass `maxQueuedEvents` — one batch
+   * larger than the bound is still taken when the queue is empty — and with
+   * the pipeline's failure once an internal error stopped it. Ticks and
+   * commands are never refused for load.
+   */
   submit(input: PipelineInput): Promise<DecisionRecord[]> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const size = input.kind === 'events' ? input.events.length : input.kind === 'histograms' ? input.observations.length : 0;
+    if (size > 0 && this.queuedEvents > 0 && this.queuedEvents + size > this.maxQueuedEvents) {
+      if (!this.saturated) {
+        this.saturated = true;
+        this.options.onSaturation?.(true);
+      }
+      return Promise.reject(new OverloadedError(`the pipeline queue is full: ${this.queuedEvents} events waiting, ${size} more would pass limits.max_queued_events (${this.maxQueuedEvents})`));
+    }
     this.pending++;
-    return new Promise((resolve, reject) => this.jobs$.next({ input, resolve, reject }));
+    this.queuedEvents += size;
+    return new Promise((resolve, reject) => this.jobs$.next({ input, size, resolve, reject }));
   }
 
   /** Waits for every submitted input, then stops accepting new ones. */
   async drain(): Promise<void> {
-    await this.submit({ kind: 'tick', elapsedMs: 0 });
+    // After a failure the queued inputs were already refused with it: nothing is left to wait for.
+    await this.submit({ kind: 'tick', elapsedMs: 0 }).catch(() => []);
     this.jobs$.complete();
     this.subscription.unsubscribe();
   }
@@ -67,29 +123,68 @@ export class PipelineRunner {
       } catch (err) {
         const retriable = err instanceof PromptpilotError ? err.retriable : true;
         if (!retriable || attempt >= attempts) throw err;
-        this.onStoreFailure(err, attempt);
+        this.options.onStoreFailure?.(err, attempt);
         await this.sleep(Math.min(30_000, 100 * 2 ** attempt));
       }
     }
   }
 
   private async process(job: Job): Promise<void> {
+    if (this.failure !== null) {
+      this.done(job);
+      this.pending--;
+      job.reject(this.failure);
+      return;
+    }
+    const stepStartedAtMs = Date.now();
+    let records: DecisionRecord[];
     try {
-      const stepStartedAtMs = Date.now();
-      const records = stepEngine(this.engine, job.input);
+      records = stepEngine(this.engine, job.input);
+    } catch (err) {
+      this.done(job);
+      this.pending--;
+      // A command refused on purpose (unknown experiment, not allowed now) leaves the engine as it was.
+      if (err instanceof PromptpilotError && !(err instanceof InvariantError)) job.reject(err);
+      else job.reject(this.fail('the engine step failed', err));
+      return;
+    }
+    this.done(job);
+    try {
       if (records.length > 0) {
         // The engine has moved on: from here the records exist only in memory, so the log
         // append and the outbox enqueue are retried (transient errors) until they succeed —
         // a decision is never dropped.
         const logged = await this.withRetry(() => this.log.append(records), Infinity);
         await this.withRetry(() => this.afterLog(logged), Infinity);
-        this.onDecisions(records, stepStartedAtMs);
+        this.options.onDecisions?.(records, stepStartedAtMs);
       }
       job.resolve(records);
     } catch (err) {
-      job.reject(err);
+      job.reject(this.fail('recording decisions failed for good', err));
     } finally {
       this.pending--;
     }
+  }
+
+  /** The job left the queue (its engine step ran or was skipped). */
+  private done(job: Job): void {
+    this.queuedEvents -= job.size;
+    if (this.saturated && this.queuedEvents <= this.maxQueuedEvents / 2) {
+      this.saturated = false;
+      this.options.onSaturation?.(false);
+    }
+  }
+
+  /**
+   * An error nobody anticipated: the engine's state can no longer be trusted,
+   * so the pipeline stops for good (every later submit is refused with the
+   * same error) and says so once through `onFatal`, instead of retrying.
+   */
+  private fail(what: string, cause: unknown): PromptpilotError {
+    if (this.failure === null) {
+      this.failure = new InvariantError(`pipeline stopped: ${what}: ${describeError(cause)}`, { cause });
+      this.options.onFatal?.(this.failure);
+    }
+    return this.failure;
   }
 }

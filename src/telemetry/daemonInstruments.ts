@@ -16,6 +16,10 @@ export interface DaemonGaugeSources {
   routes(): number;
   /** Inputs accepted by the pipeline queue but not yet durable (queue depth). */
   inFlight(): number;
+  /** Events (and histogram data points) waiting for the engine step (bounded by `limits.max_queued_events`). */
+  queuedEvents?(): number;
+  /** Messages in the outbox: waiting for (or in) delivery, and dead-lettered. */
+  outboxDepth?(): Promise<{ readonly pending: number; readonly deadLettered: number }>;
   /** Every known experiment's status. */
   experimentStatuses(): Iterable<string>;
   /** Entries of the bounded per-route structures, by kind. */
@@ -67,18 +71,28 @@ export class DaemonInstruments implements IngestRecorder {
     const late = meter.createObservableCounter('promptpilot_events_late', { description: 'Events (and histogram calls) that arrived after their time bucket had closed and still counted.' });
     const routes = meter.createObservableGauge('promptpilot_routes', { description: 'Routes with live statistics.' });
     const inFlight = meter.createObservableGauge('promptpilot_pipeline_in_flight', { description: 'Inputs queued or being processed, not yet durable (queue depth).' });
+    const queued = meter.createObservableGauge('promptpilot_pipeline_queued_events', { description: 'Events (and histogram data points) waiting for the engine step; ingest is refused past limits.max_queued_events.' });
+    const outboxPending = meter.createObservableGauge('promptpilot_outbox_pending_messages', { description: 'Messages (decisions per sink) waiting in the outbox for delivery or being delivered.' });
+    const outboxDead = meter.createObservableGauge('promptpilot_outbox_dead_letter_messages', { description: 'Messages the outbox gave up delivering (kept for inspection).' });
     const experiments = meter.createObservableGauge('promptpilot_experiments', { description: 'Experiments by status.' });
     const running = meter.createObservableGauge('promptpilot_experiments_running', { description: 'Experiments running now.' });
     const state = meter.createObservableGauge('promptpilot_state_entries', { description: 'Entries of the per-route state structures (bounded), by kind.' });
     const kafkaLag = meter.createObservableGauge('promptpilot_kafka_consumer_lag_messages', { description: 'Messages between the last delivered offset and the partition high watermark.' });
     const httpInFlight = meter.createObservableGauge('promptpilot_http_in_flight_requests', { description: 'Ingest requests admitted and not yet answered.' });
     const httpInFlightBytes = meter.createObservableGauge('promptpilot_http_in_flight_bytes', { description: 'Declared body bytes of ingest requests in flight.', unit: 'By' });
-    const httpShed = meter.createObservableCounter('promptpilot_http_shed', { description: 'Requests answered 503 + Retry-After by load shedding, by the bound they hit (requests, bytes, connections, event_loop).' });
+    const httpShed = meter.createObservableCounter('promptpilot_http_shed', { description: 'Requests answered 503 + Retry-After by load shedding, by the bound they hit (requests, bytes, connections, event_loop, queue).' });
     const series = meter.createObservableGauge('promptpilot_series', { description: 'Live (route, variant) series (limits.max_series).' });
     const probationary = meter.createObservableGauge('promptpilot_series_probationary', { description: 'Series with fewer than limits.probation_events events: evictable at a cap.' });
     const evicted = meter.createObservableCounter('promptpilot_series_evicted', { description: 'Probationary series evicted to admit new ones at a cap (series, routes, memory budget).' });
     meter.addBatchObservableCallback(
-      (result) => {
+      async (result) => {
+        const outbox = await sources.outboxDepth?.().catch(() => undefined);
+        if (outbox !== undefined) {
+          result.observe(outboxPending, outbox.pending);
+          result.observe(outboxDead, outbox.deadLettered);
+        }
+        const queuedEvents = sources.queuedEvents?.();
+        if (queuedEvents !== undefined) result.observe(queued, queuedEvents);
         const sizes = sources.series?.();
         if (sizes !== undefined) {
           result.observe(series, sizes.series);
@@ -101,7 +115,7 @@ export class DaemonInstruments implements IngestRecorder {
         for (const [kind, value] of Object.entries(sources.stateSizes())) result.observe(state, value, { kind });
         for (const lag of sources.kafkaLag()) result.observe(kafkaLag, lag.messages, { topic: lag.topic, partition: String(lag.partition) });
       },
-      [late, routes, inFlight, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, evicted],
+      [late, routes, inFlight, queued, outboxPending, outboxDead, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, evicted],
     );
   }
 

@@ -151,9 +151,11 @@ describe('decisions through the outbox', () => {
     const named = [{ destination: 'sink:0', sink }];
     const relay = new OutboxRelay(outbox, new Map([['sink:0', decisionDeliverer(sink)]]), { clock, batchSize: 2 });
     const enqueueAll = enqueueDecisions(outbox, named, clock.now);
-    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), async (logged) => {
-      await enqueueAll(logged);
-      relay.kick();
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), {
+      afterLog: async (logged) => {
+        await enqueueAll(logged);
+        relay.kick();
+      },
     });
     const records: DecisionRecord[] = [];
     for (const events of [slowTraffic().slice(0, 1500), slowTraffic().slice(1500)]) records.push(...(await runner.submit({ kind: 'events', events })));

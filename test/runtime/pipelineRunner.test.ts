@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryDecisionLog } from '../../src/adapters/memory/memoryDecisionLog.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
-import { TransientIoError } from '../../src/core/errors.js';
+import { ConflictError, InvariantError, OverloadedError, TransientIoError } from '../../src/core/errors.js';
 import { makeEvent } from '../../src/core/event.js';
 import { PipelineEngine } from '../../src/engine/engine.js';
 import type { LoggedDecision } from '../../src/ports/ports.js';
@@ -27,7 +27,7 @@ describe('PipelineRunner', () => {
     const log = new FlakyLog();
     log.failNext = 3;
     let retries = 0;
-    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), log, async () => {}, () => {}, () => retries++, async () => {});
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), log, { onStoreFailure: () => retries++, sleep: async () => {} });
     const records = await runner.submit({ kind: 'events', events: slowTraffic() });
     expect(records.length).toBeGreaterThan(0);
     expect(retries).toBe(3);
@@ -43,7 +43,7 @@ describe('PipelineRunner', () => {
       if (failNext-- > 0) throw new TransientIoError('outbox away');
       handed.push(...logged);
     };
-    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), log, afterLog, () => {}, () => retries++, async () => {});
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), log, { afterLog, onStoreFailure: () => retries++, sleep: async () => {} });
     const records = await runner.submit({ kind: 'events', events: slowTraffic() });
     expect(records.length).toBeGreaterThan(0);
     expect(retries).toBe(2);
@@ -56,5 +56,52 @@ describe('PipelineRunner', () => {
     const order: number[] = [];
     await Promise.all([0, 1, 2].map((i) => runner.submit({ kind: 'command', run: () => (order.push(i), []) })));
     expect(order).toEqual([0, 1, 2]);
+  });
+
+  it('refuses events past maxQueuedEvents with OverloadedError, taking nothing of them, and says when it is full and when not', async () => {
+    const engine = new PipelineEngine(parseConfig({}));
+    const saturation: boolean[] = [];
+    const runner = new PipelineRunner(engine, new MemoryDecisionLog(), { maxQueuedEvents: 4, onSaturation: (full) => saturation.push(full) });
+    // The first input is in its step; what is submitted in the same turn waits behind it and counts.
+    const blocker = runner.submit({ kind: 'command', run: () => [] });
+    const events = (n: number, from = 0) => Array.from({ length: n }, (_, i) => makeEvent(1_700_000_000_000 + from + i, 'r', 'v', 100));
+    const first = runner.submit({ kind: 'events', events: events(3) });
+    const second = runner.submit({ kind: 'events', events: events(2, 10) });
+    expect(runner.full).toBe(true);
+    expect(runner.queued).toBe(3);
+    // ticks and commands are never refused for load
+    const tick = runner.submit({ kind: 'tick', elapsedMs: 0 });
+    await expect(second).rejects.toBeInstanceOf(OverloadedError);
+    await expect(second).rejects.toMatchObject({ retriable: true, code: 'OVERLOADED' });
+    await Promise.all([blocker, first, tick]);
+    expect(runner.queued).toBe(0);
+    expect(runner.full).toBe(false);
+    expect(saturation).toEqual([true, false]);
+    expect(engine.stateSizes().routes).toBe(1);
+    // one batch larger than the whole bound is still taken when nothing waits
+    await expect(runner.submit({ kind: 'events', events: events(10, 100) })).resolves.toEqual([]);
+  });
+
+  it('an unknown error in the engine step stops the pipeline loudly: reported once, every later input refused, drain still ends', async () => {
+    const fatal: unknown[] = [];
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), { onFatal: (err) => fatal.push(err) });
+    const boom = runner.submit({ kind: 'command', run: () => { throw new TypeError('x is undefined'); } });
+    const behind = runner.submit({ kind: 'events', events: slowTraffic().slice(0, 10) });
+    await expect(boom).rejects.toBeInstanceOf(InvariantError);
+    await expect(boom).rejects.toThrow('pipeline stopped: the engine step failed: x is undefined');
+    await expect(behind).rejects.toBe(runner.failed);
+    await expect(runner.submit({ kind: 'tick', elapsedMs: 0 })).rejects.toBe(runner.failed);
+    expect(fatal).toEqual([runner.failed]);
+    expect(runner.inFlight).toBe(0);
+    await runner.drain();
+  });
+
+  it('a command refused on purpose fails only itself', async () => {
+    const fatal: unknown[] = [];
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), { onFatal: (err) => fatal.push(err) });
+    await expect(runner.submit({ kind: 'command', run: () => { throw new ConflictError('experiment already running'); } })).rejects.toBeInstanceOf(ConflictError);
+    await expect(runner.submit({ kind: 'tick', elapsedMs: 0 })).resolves.toEqual([]);
+    expect(runner.failed).toBeNull();
+    expect(fatal).toEqual([]);
   });
 });

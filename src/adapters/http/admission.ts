@@ -1,6 +1,6 @@
 /** Why an ingest request was shed. */
-export const SHED_REASONS = ['requests', 'bytes', 'connections', 'event_loop'] as const;
-/** Why an ingest request was shed: in-flight requests, in-flight bytes, the connection cap, or a late event loop. */
+export const SHED_REASONS = ['requests', 'bytes', 'connections', 'event_loop', 'queue'] as const;
+/** Why an ingest request was shed: in-flight requests, in-flight bytes, the connection cap, a late event loop, or the pipeline's full queue. */
 export type ShedReason = (typeof SHED_REASONS)[number];
 
 /** Limits of {@link Admission}. */
@@ -35,19 +35,22 @@ export class Admission {
   private requests = 0;
   private bytes = 0;
   private lastShedAtMs = -Infinity;
-  private readonly shed: Record<ShedReason, number> = { requests: 0, bytes: 0, connections: 0, event_loop: 0 };
+  private readonly shed: Record<ShedReason, number> = { requests: 0, bytes: 0, connections: 0, event_loop: 0, queue: 0 };
   private admittedTotal = 0;
 
   constructor(
     private readonly limits: AdmissionLimits,
     private readonly nowMs: () => number = Date.now,
     private readonly loopLagMs: () => number = () => 0,
+    /** True while the pipeline refuses input for load (its bounded queue is full). */
+    private readonly queueFull: () => boolean = () => false,
   ) {}
 
   /** A ticket when the request fits, else the bound it would break (and the refusal is counted). */
   tryAdmit(declaredBytes: number): AdmissionTicket | ShedReason {
     const bytes = Number.isFinite(declaredBytes) && declaredBytes > 0 ? declaredBytes : 0;
     if (this.requests >= this.limits.maxInFlightRequests) return this.refuse('requests');
+    if (this.queueFull()) return this.refuse('queue');
     const maxLag = this.limits.maxEventLoopDelayMs ?? 0;
     if (maxLag > 0 && this.loopLagMs() > maxLag) return this.refuse('event_loop');
     // One request larger than the whole byte budget is still admitted when nothing else is in flight.
@@ -75,7 +78,7 @@ export class Admission {
 
   /** True while at a bound or shortly after a refusal. */
   overloaded(): boolean {
-    return this.requests >= this.limits.maxInFlightRequests || this.nowMs() - this.lastShedAtMs < this.limits.overloadHoldMs;
+    return this.requests >= this.limits.maxInFlightRequests || this.queueFull() || this.nowMs() - this.lastShedAtMs < this.limits.overloadHoldMs;
   }
 
   /** Counters for `/metrics` and tests. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.js';
+import { OverloadedError } from '../../core/errors.js';
 import type { EventRejection } from '../../core/event.js';
 import type { IngestOutcome, Ingestor } from '../../ports/ports.js';
 import { HistogramMapper } from '../../codecs/otlp/histogramMapper.js';
@@ -98,8 +99,10 @@ export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDe
     try {
       partial = signal === 'traces' ? await ingestSpans(decoded.request) : await ingestHistograms(decoded.request);
     } catch (err) {
+      // Overloaded or unavailable: OTLP exporters retry a 503, honouring Retry-After.
       log?.warn({ err, signal }, 'OTLP batch refused by the pipeline');
-      return sendFailure(reply, 503, 'pipeline unavailable, retry later');
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(config.server.retry_after / 1000))));
+      return sendFailure(reply, 503, err instanceof OverloadedError ? err.message : 'pipeline unavailable, retry later');
     }
     if (protobuf) return reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeResponseProto(signal, partial)));
     return reply.code(200).type('application/json').send(responseJson(signal, partial));

@@ -36,10 +36,11 @@ const SHED_MESSAGES: Record<ShedReason, (server: Config['server']) => string> = 
   bytes: (s) => `${s.max_in_flight_bytes} bytes in flight (server.max_in_flight_bytes)`,
   connections: (s) => `more than ${s.max_connections ?? 'the automatic number of'} connections (server.max_connections)`,
   event_loop: (s) => `event loop more than ${s.max_event_loop_delay} ms late (server.max_event_loop_delay)`,
+  queue: () => 'the pipeline queue is full (limits.max_queued_events)',
 };
 
 /** The admission control `config.server` describes. */
-export function admissionFor(config: Config, loopLagMs: () => number = () => 0): Admission {
+export function admissionFor(config: Config, loopLagMs: () => number = () => 0, queueFull: () => boolean = () => false): Admission {
   return new Admission(
     {
       maxInFlightRequests: config.server.max_in_flight_requests,
@@ -49,6 +50,7 @@ export function admissionFor(config: Config, loopLagMs: () => number = () => 0):
     },
     Date.now,
     loopLagMs,
+    queueFull,
   );
 }
 
@@ -169,7 +171,7 @@ export async function buildHttpServer(
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string; retriable?: boolean }, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : err.retriable === true ? 503 : 500;
-    if (status === 503) void reply.header('retry-after', '1');
+    if (status === 503) void reply.header('retry-after', retryAfterSeconds);
     const explained = explainIntakeError(err.code, request.url.split('?')[0] ?? '', String(request.headers['content-type'] ?? ''), config.server.body_limit_bytes);
     if (explained !== null) return reply.code(status).send({ ...explained, code: err.code });
     void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message, code: err.code });

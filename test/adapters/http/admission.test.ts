@@ -32,4 +32,15 @@ describe('Admission', () => {
     expect(typeof admission.tryAdmit(40)).toBe('object');
     expect(typeof admission.tryAdmit(Number.NaN)).toBe('object');
   });
+
+  it('refuses ingest while the pipeline says its queue is full, and reports overloaded meanwhile', () => {
+    let full = true;
+    const admission = new Admission({ maxInFlightRequests: 10, maxInFlightBytes: 1_000, overloadHoldMs: 0 }, () => 0, () => 0, () => full);
+    expect(admission.tryAdmit(10)).toBe('queue');
+    expect(admission.overloaded()).toBe(true);
+    expect(admission.stats().shed.queue).toBe(1);
+    full = false;
+    expect(typeof admission.tryAdmit(10)).toBe('object');
+    expect(admission.overloaded()).toBe(false);
+  });
 });
