@@ -18,7 +18,7 @@ import { PipelineEngine } from './engine/engine.js';
 import { RouteQuery } from './app/routeQuery.js';
 import { StatsSeries, type StatsSeriesOptions } from './windows/statsSeries.js';
 import { idleTicks } from './streams/pipelineOperator.js';
-import { systemClock, type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor, type Outbox, type SourceHealth } from './ports/ports.js';
+import { type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor, type Outbox, type SourceHealth } from './ports/ports.js';
 import { createLogger, type Logger } from './runtime/logger.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
 import { OutboxRelay } from './runtime/outboxRelay.js';
@@ -26,6 +26,7 @@ import { decisionDeliverer, enqueueDecisions, type NamedDecisionSink } from './r
 import { describeDecision } from './runtime/describeDecision.js';
 import { bindHost } from './runtime/bindHost.js';
 import { LoopLag } from './runtime/loopLag.js';
+import { systemClock } from './runtime/systemClock.js';
 import { listenError } from './runtime/listenError.js';
 import { redactAddress } from './runtime/secrets.js';
 import { createSimulator } from './sim/index.js';

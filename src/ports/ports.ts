@@ -116,9 +116,6 @@ export interface Clock {
   now(): number;
 }
 
-/** The real wall clock. */
-export const systemClock: Clock = { now: () => Date.now() };
-
 /** What the daemon's pipeline answers when handed validated events. */
 export interface IngestOutcome {
   readonly accepted: number;

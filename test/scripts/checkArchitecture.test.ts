@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const script = join(process.cwd(), 'scripts/check-architecture.mjs');
+const roots: string[] = [];
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+/** Runs the check on a tree made of `files` (path → text); returns its exit status and complaints. */
+function check(files: Record<string, string>): { status: number | null; errors: string[] } {
+  const root = mkdtempSync(join(tmpdir(), 'arch-'));
+  roots.push(root);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  const run = spawnSync(process.execPath, [script, root], { encoding: 'utf8' });
+  return { status: run.status, errors: run.stderr.split('\n').filter((l) => l !== '') };
+}
+
+describe('scripts/check-architecture.mjs', () => {
+  it('passes the repository itself', () => {
+    const run = spawnSync(process.execPath, [script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
+  it('names every offence: IO clients, side-effect and dynamic imports, runtime/app/telemetry code, clocks, export *', () => {
+    const { status, errors } = check({
+      'src/core/a.ts': "import { Kafka } from 'kafkajs';\nimport 'ioredis';\n",
+      'src/engine/b.ts': "export { x } from '../runtime/pipelineRunner.js';\nconst m = await import('node:fs');\n",
+      'src/detectors/c.ts': "import { IngestService } from '../app/ingestService.js';\nimport type { X } from '../telemetry/index.js';\n",
+      'src/config/schema.ts': "import { readFileSync } from 'node:fs';\nexport const t = Date.now();\n",
+      'src/ports/ports.ts': "import type { FastifyInstance } from 'fastify';\n",
+      'src/runtime/ok.ts': "import { pino } from 'pino';\nexport * from './x.js';\n",
+    });
+    expect(status).toBe(1);
+    expect(errors).toEqual(expect.arrayContaining([
+      "src/core/a.ts: pure core imports 'kafkajs'",
+      "src/core/a.ts: pure core imports 'ioredis'",
+      "src/engine/b.ts: pure core imports '../runtime/pipelineRunner.js'",
+      "src/engine/b.ts: pure core imports 'node:fs'",
+      "src/detectors/c.ts: pure core imports '../app/ingestService.js'",
+      "src/detectors/c.ts: pure core imports '../telemetry/index.js'",
+      "src/config/schema.ts: pure core imports 'node:fs'",
+      'src/config/schema.ts: pure core reads the wall clock or an unseeded RNG (inject a Clock/scheduler/seeded RNG)',
+      "src/ports/ports.ts: pure core imports 'fastify'",
+      "src/runtime/ok.ts: 'export *' — list public names explicitly",
+    ]));
+    expect(errors).toHaveLength(10);
+  });
+
+  it('lets the config loader read files, adapters do IO, and comments name what they avoid', () => {
+    const { status, errors } = check({
+      'src/config/load.ts': "import { readFile } from 'node:fs/promises';\n",
+      'src/adapters/kafka/k.ts': "import { Kafka } from 'kafkajs';\nexport const n = Date.now();\n",
+      'src/core/d.ts': "// never import 'kafkajs' here, nor call Date.now()\n/* setTimeout( is banned */\nexport const x = 1;\n",
+    });
+    expect(errors).toEqual([]);
+    expect(status).toBe(0);
+  });
+});
