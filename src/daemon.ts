@@ -8,12 +8,10 @@ import type { Config } from './config/schema.js';
 import { parseDurationMs } from './config/duration.js';
 import type { DecisionRecord } from './core/decision.js';
 import type { Pattern } from './core/patterns.js';
-import type { EventRejection, TelemetryEvent } from './core/event.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { MemoryOutbox } from './adapters/memory/memoryOutbox.js';
 import { admissionFor, buildHttpServer, type Readiness, type RoutePlugin } from './adapters/http/server.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
-import { isoOrMs, tooLateMessage } from './engine/tooLate.js';
 import { PipelineEngine } from './engine/engine.js';
 import { RouteQuery } from './app/routeQuery.js';
 import { StatsSeries, type StatsSeriesOptions } from './windows/statsSeries.js';
@@ -30,6 +28,7 @@ import { systemClock } from './runtime/systemClock.js';
 import { listenError } from './runtime/listenError.js';
 import { redactAddress } from './runtime/secrets.js';
 import { createSimulator } from './sim/index.js';
+import { IngestService } from './app/ingestService.js';
 import { startSelfTelemetry, type IngestRecorder } from './telemetry/index.js';
 
 /**
@@ -71,40 +70,6 @@ export interface Daemon {
   readonly failure: Promise<PromptpilotError>;
   /** Stops intake, drains the pipeline, closes every adapter. Idempotent. */
   stop(): Promise<void>;
-}
-
-/** Rejects events dated further ahead of the wall clock than the configured skew. */
-export function futureSkewFilter(events: readonly TelemetryEvent[], nowMs: number, maxSkewMs: number): { ok: TelemetryEvent[]; errors: EventRejection[] } {
-  const limit = nowMs + maxSkewMs;
-  const ok: TelemetryEvent[] = [];
-  const errors: EventRejection[] = [];
-  events.forEach((event, index) => {
-    if (event.ts > limit) {
-      errors.push({ index, field: 'ts', message: `${isoOrMs(event.ts)} is more than ${maxSkewMs / 1000}s ahead of the wall clock` });
-    } else ok.push(event);
-  });
-  return { ok, errors };
-}
-
-/**
- * Drops events that would exceed the cardinality limits, adding a rejection
- * (indexed into `all`) for each; keeps the order of the rest.
- */
-function withinLimits(engine: PipelineEngine, events: TelemetryEvent[], all: readonly TelemetryEvent[], errors: EventRejection[], memoryTight: boolean): TelemetryEvent[] {
-  const pending = { newRoutes: 0, variants: new Map<string, Set<string>>(), memoryTight };
-  const kept: TelemetryEvent[] = [];
-  let positions: Map<TelemetryEvent, number> | null = null;
-  for (const event of events) {
-    const problem = engine.cardinalityProblem(event.route, event.variant, pending);
-    if (problem === null) {
-      kept.push(event);
-      continue;
-    }
-    positions ??= new Map(all.map((e, i) => [e, i]));
-    errors.push({ index: positions.get(event) ?? -1, ...problem });
-  }
-  if (kept.length !== events.length) errors.sort((a, b) => a.index - b.index);
-  return kept;
 }
 
 /**
@@ -194,43 +159,13 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     return { ready: true };
   };
 
-  const ingestor: Ingestor = {
-    async submit(events) {
-      const { ok: timely, errors } = futureSkewFilter(events, clock.now(), config.time.max_future_skew);
-      const ok = forwarder === null ? withinLimits(engine, timely, events, errors, process.memoryUsage.rss() > config.limits.memory_budget_bytes) : timely;
-      if (ok.length > 0) {
-        if (forwarder !== null) {
-          try {
-            await forwarder.forward(ok);
-          } catch (cause) {
-            throw new TransientIoError(`cannot forward to Kafka: ${describeError(cause)}`, { cause });
-          }
-        } else {
-          // Late events still count; only those older than the window or max lateness are refused,
-          // so `accepted` means counted.
-          const tooLate: { index: number; oldestMs: number }[] = [];
-          await runner.submit({ kind: 'events', events: ok, options: { nowMs: clock.now(), onTooLate: (index, oldestMs) => tooLate.push({ index, oldestMs }) } });
-          if (tooLate.length > 0) {
-            const positions = new Map(events.map((e, i) => [e, i]));
-            for (const { index, oldestMs } of tooLate) {
-              const event = ok[index]!;
-              errors.push({ index: positions.get(event) ?? index, field: 'ts', message: tooLateMessage(event.ts, oldestMs, config.time) });
-            }
-            errors.sort((a, b) => a.index - b.index);
-            return { accepted: ok.length - tooLate.length, errors };
-          }
-        }
-      }
-      return { accepted: ok.length, errors };
-    },
-    async submitHistograms(observations) {
-      const limit = clock.now() + config.time.max_future_skew;
-      const errors = observations.flatMap((o, index) => (o.ts > limit ? [{ index, field: 'ts', message: 'data point is ahead of the wall clock' }] : []));
-      const ok = observations.filter((o) => o.ts <= limit);
-      if (ok.length > 0 && forwarder === null) await runner.submit({ kind: 'histograms', observations: ok, nowMs: clock.now() });
-      return { accepted: ok.length, errors };
-    },
-  };
+  const ingestor = new IngestService({
+    config,
+    clock,
+    pipeline: runner,
+    forwarder,
+    memoryTight: () => process.memoryUsage.rss() > config.limits.memory_budget_bytes,
+  });
 
   const http = await buildHttpServer(
     config,

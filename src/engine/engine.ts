@@ -55,6 +55,26 @@ export interface IngestOptions {
    * oldest event time (epoch ms) its route still accepted.
    */
   readonly onTooLate?: (index: number, oldestAcceptedMs: number) => void;
+  /**
+   * Live ingest: the cardinality limits (`limits.*`) apply to each new series
+   * in this same step; a refused event or data point is reported and skipped.
+   * Absent in replay, which takes every series.
+   */
+  readonly limits?: CardinalityGuard;
+}
+
+/** How {@link IngestOptions.limits} refuses what would break the cardinality limits. */
+export interface CardinalityGuard {
+  /** Over the memory budget: a new series only takes an evicted one's place. */
+  readonly memoryTight: boolean;
+  /** Called with the batch index of each refused event (or data point) and why. */
+  readonly onRefused: (index: number, problem: CardinalityProblem) => void;
+}
+
+/** Why a new series is refused: which field names too many of what, and the limit's message. */
+export interface CardinalityProblem {
+  readonly field: 'route' | 'variant';
+  readonly message: string;
 }
 
 /** Routes and variants a batch would add, while it is checked against the limits. */
@@ -142,8 +162,10 @@ export class PipelineEngine {
   ingest(events: readonly TelemetryEvent[], options: IngestOptions = {}): DecisionRecord[] {
     const out: DecisionRecord[] = this.takeDeferred();
     const nowMs = options.nowMs ?? Infinity;
+    const limits = options.limits;
     for (let i = 0; i < events.length; i++) {
       const raw = events[i]!;
+      if (limits !== undefined && !this.admits(raw.route, raw.variant, limits, i)) continue;
       // Live mode: an event dated ahead of the wall clock is kept, but it does not move the
       // route's watermark past now (else correctly timed events after it would be late).
       const markMs = raw.ts < nowMs ? raw.ts : nowMs;
@@ -193,10 +215,14 @@ export class PipelineEngine {
    * lower bound), so percentiles carry the histogram's own resolution. Token
    * histograms carry no per-call pairing and are counted, not aggregated.
    */
-  ingestHistograms(observations: readonly HistogramObservation[], nowMs = Infinity): DecisionRecord[] {
+  ingestHistograms(observations: readonly HistogramObservation[], options: IngestOptions = {}): DecisionRecord[] {
     const out: DecisionRecord[] = this.takeDeferred();
-    for (const o of observations) {
+    const nowMs = options.nowMs ?? Infinity;
+    const limits = options.limits;
+    for (let index = 0; index < observations.length; index++) {
+      const o = observations[index]!;
       if (o.metric !== 'latency_ms') continue;
+      if (limits !== undefined && !this.admits(o.route, o.variant, limits, index)) continue;
       const markMs = o.ts < nowMs ? o.ts : nowMs;
       let state = this.routes.get(o.route);
       if (state === undefined) state = this.createRoute(o.route, markMs);
@@ -282,7 +308,7 @@ export class PipelineEngine {
    * events) is evicted to make room. Routes declared in the config are always
    * admitted. `pending` collects what a batch adds before it is ingested.
    */
-  cardinalityProblem(route: string, variant: string, pending: PendingCardinality): { field: 'route' | 'variant'; message: string } | null {
+  cardinalityProblem(route: string, variant: string, pending: PendingCardinality): CardinalityProblem | null {
     const state = this.routes.get(route);
     let added = pending.variants.get(route);
     if (state?.variants.has(variant) === true || added?.has(variant) === true) return null;
@@ -402,6 +428,15 @@ export class PipelineEngine {
   /** Current pattern of a variant as last seen in traffic or configured. */
   patternOf(route: string, variant: string): Pattern | null {
     return this.routes.get(route)?.variants.get(variant)?.pattern ?? this.configuredPattern(route, variant);
+  }
+
+  /** Whether an existing series, or a new one within the limits, may take this input; reports a refusal. */
+  private admits(route: string, variant: string, limits: CardinalityGuard, index: number): boolean {
+    if (this.routes.get(route)?.variants.has(variant) === true) return true;
+    const problem = this.cardinalityProblem(route, variant, { newRoutes: 0, variants: new Map(), memoryTight: limits.memoryTight });
+    if (problem === null) return true;
+    limits.onRefused(index, problem);
+    return false;
   }
 
   /** Removes a probationary series (false when it cannot go: an experiment uses it). */

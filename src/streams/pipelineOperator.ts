@@ -8,7 +8,7 @@ import type { IngestOptions, PipelineEngine } from '../engine/engine.js';
 export type PipelineInput =
   | { readonly kind: 'events'; readonly events: readonly TelemetryEvent[]; readonly options?: IngestOptions }
   | { readonly kind: 'tick'; readonly elapsedMs: number }
-  | { readonly kind: 'histograms'; readonly observations: readonly HistogramObservation[]; readonly nowMs?: number }
+  | { readonly kind: 'histograms'; readonly observations: readonly HistogramObservation[]; readonly options?: IngestOptions }
   /** A state change from the control API (manual promote/rollback, variant registration), serialized with the data. */
   | { readonly kind: 'command'; readonly run: (engine: PipelineEngine) => DecisionRecord[] };
 
@@ -20,7 +20,7 @@ export function stepEngine(engine: PipelineEngine, input: PipelineInput): Decisi
     case 'tick':
       return engine.advanceIdle(input.elapsedMs);
     case 'histograms':
-      return engine.ingestHistograms(input.observations, input.nowMs);
+      return engine.ingestHistograms(input.observations, input.options);
     case 'command':
       return input.run(engine);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rejectionReason } from '../../src/telemetry/ingestRecorder.js';
 import { tooLateMessage } from '../../src/engine/tooLate.js';
-import { futureSkewFilter } from '../../src/daemon.js';
+import { futureSkewFilter } from '../../src/app/ingestService.js';
 import { validateEvent } from '../../src/core/event.js';
 import { PipelineEngine } from '../../src/engine/engine.js';
 import { ConfigSchema } from '../../src/config/schema.js';
