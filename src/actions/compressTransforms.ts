@@ -2,6 +2,7 @@ import { abbreviate, type AbbreviationLibrary } from './compressAbbreviations.js
 import { mergeExamples } from './compressExamples.js';
 import { outputSpec, terseConstraints } from './compressOutputSpec.js';
 import { concisePhrasing, dropCourtesy, dropHedging, dropMeta } from './compressPhrases.js';
+import { telegraphic } from './compressTelegraphic.js';
 import { dropArticles, dropItemJustification, dropRationale, listItemSubstance, structureOverProse } from './compressStructure.js';
 
 /**
@@ -22,6 +23,7 @@ export const COMPRESSION_TRANSFORMS = [
   'drop_item_justification',
   'drop_rationale',
   'terse_constraints',
+  'telegraphic',
   'drop_articles',
   'collapse_whitespace',
 ] as const;
@@ -32,7 +34,7 @@ export const COMPRESSION_LEVELS = ['conservative', 'aggressive'] as const;
 export type CompressionLevel = (typeof COMPRESSION_LEVELS)[number];
 
 /** Transforms only the aggressive level applies. */
-const AGGRESSIVE_ONLY: ReadonlySet<CompressionTransform> = new Set(['drop_item_justification', 'drop_rationale', 'drop_articles']);
+const AGGRESSIVE_ONLY: ReadonlySet<CompressionTransform> = new Set(['drop_item_justification', 'drop_rationale', 'telegraphic', 'drop_articles']);
 
 /** The transforms of a level, in trial order. */
 export function transformsFor(level: CompressionLevel): readonly CompressionTransform[] {
@@ -61,6 +63,7 @@ export const TRANSFORM_SECTION: Readonly<Record<CompressionTransform, PromptSect
   drop_item_justification: 'instructions',
   drop_rationale: 'system_prompt',
   terse_constraints: 'instructions',
+  telegraphic: 'instructions',
   drop_articles: 'instructions',
   collapse_whitespace: 'user_context',
 };
@@ -96,6 +99,7 @@ export const TRANSFORM_FNS: Readonly<Record<CompressionTransform, TransformFn>> 
   drop_item_justification: dropItemJustification,
   drop_rationale: dropRationale,
   terse_constraints: terseConstraints,
+  telegraphic,
   drop_articles: dropArticles,
   collapse_whitespace: collapseWhitespace,
 };

@@ -13,7 +13,7 @@ const examples = [...DOC.matchAll(EXAMPLE)].map((m) => ({
 describe('docs/compression.md', () => {
   it('has a checked example for every transform but whitespace', () => {
     expect(examples.map((e) => e.name).sort()).toEqual(
-      ['abbreviations', 'concise_phrasing', 'drop_articles', 'drop_courtesy', 'drop_hedging', 'drop_item_justification', 'drop_meta', 'drop_rationale', 'list_item_substance', 'merge_examples', 'output_spec', 'structure_over_prose', 'terse_constraints'],
+      ['abbreviations', 'concise_phrasing', 'drop_articles', 'drop_courtesy', 'drop_hedging', 'drop_item_justification', 'drop_meta', 'drop_rationale', 'list_item_substance', 'merge_examples', 'output_spec', 'structure_over_prose', 'telegraphic', 'terse_constraints'],
     );
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { telegraphic } from '../../src/actions/compressTelegraphic.js';
 import { compressPrompt } from '../../src/actions/compressPrompt.js';
 import { countTokens } from '../../src/actions/tokenCounter.js';
 
@@ -172,7 +173,17 @@ describe('compressPrompt', () => {
 
   it('aggressive drops persona filler from the role but keeps what the role does', () => {
     const out = compressPrompt('You are a creative and talented copywriter who writes ads.\n\n{{brief}}', { level: 'aggressive' }).text;
-    expect(out).toBe('Role: creative copywriter who writes ads.\n\n{{brief}}');
+    expect(out).toBe('Role: creative copywriter writing ads.\n\n{{brief}}');
+  });
+
+  it('telegraphic phrasing keeps subjects, negations, quotes and verbs it does not know', () => {
+    const line = (text: string): string => telegraphic(text);
+    expect(line('Use only the tables that analysts use.')).toBe('Use only the tables that analysts use.');
+    expect(line('Return a JSON object that maps each string to its translation.')).toBe('Return a JSON object that maps each string to translation.');
+    expect(line('The field is not required. The light is red.')).toBe('The field is not required. The light is red.');
+    expect(line('Reply with "Your order is shipped" when it is shipped.')).toBe('Reply with "Your order is shipped" when it is shipped.');
+    expect(line('A paragraph that describes the product, so that it sounds natural.')).toBe('A paragraph describing the product, so it sounds natural.');
+    expect(line('Errors are reported by the linter.')).toBe('Errors are reported by the linter.');
   });
 
   it('drops hedges and "you should" only where a clause starts, never inside one', () => {
