@@ -29,6 +29,8 @@ import { listenError } from './runtime/listenError.js';
 import { redactAddress } from './runtime/secrets.js';
 import { createSimulator } from './sim/index.js';
 import { IngestService } from './app/ingestService.js';
+import { ExperimentService } from './app/experimentService.js';
+import { VariantService } from './app/variantService.js';
 import { startSelfTelemetry, type IngestRecorder } from './telemetry/index.js';
 
 /**
@@ -167,6 +169,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     memoryTight: () => process.memoryUsage.rss() > config.limits.memory_budget_bytes,
   });
 
+  const experimentService = new ExperimentService(engine, runner);
   const http = await buildHttpServer(
     config,
     {
@@ -179,13 +182,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       ingestRecorder: recorder,
     },
     [
-      controlRoutes(config, {
-        assign: (route, unit) => engine.experiments.assign(route, unit),
-        experiments: () => engine.experiments.list(),
-        experiment: (id) => engine.experiments.get(id),
-        variants: (route) => (engine.experiments.registry.has(route) ? engine.experiments.registry.variants(route) : null),
-        command: (run) => runner.submit({ kind: 'command', run }),
-      }),
+      controlRoutes(config, { experiments: experimentService, variants: new VariantService(engine, runner) }),
       (app) => registerOtlpRoutes(app, { ingestor, config, log: log.child({ component: 'otlp' }), recorder }),
       ...(options.plugins ?? []),
     ],
@@ -199,7 +196,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     }),
   );
 
-  if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log, engine, recorder));
+  if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log, experimentService, recorder));
 
   let sourceSubscription: Subscription | null = null;
   if (kafkaOn && !gateway) {
@@ -320,7 +317,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 }
 
 /** Drives the built-in traffic simulator: event time runs `speedup` times faster than the wall clock, never past it. */
-function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike, ingestor: Ingestor, log: Logger, engine: PipelineEngine, recorder: IngestRecorder): Subscription {
+function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike, ingestor: Ingestor, log: Logger, experiments: ExperimentService, recorder: IngestRecorder): Subscription {
   const offset = config.simulator.start_offset;
   const offsetMs = (offset.startsWith('-') ? -1 : 1) * (parseDurationMs(offset.replace(/^[-+]/, '')) ?? 0);
   const wallStart = clock.now();
@@ -329,7 +326,7 @@ function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike,
   // following GET /v1/assign would: experiments get traffic and promotions take effect.
   const simulator = createSimulator(config.simulator, simStart, {
     serve: (request) => {
-      const assignment = engine.experiments.assign(request.route, request.unit);
+      const assignment = experiments.assign(request.route, request.unit);
       if (assignment === null) return undefined;
       const params = assignment.params ?? {};
       const saving = typeof params['token_saving_pct'] === 'number' ? params['token_saving_pct'] : 0;

@@ -2,20 +2,15 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
-import type { DecisionRecord } from '../../core/decision.js';
 import { ALL_PATTERNS } from '../../core/patterns.js';
-import type { Assignment, ExperimentSnapshot } from '../../abtest/experimentManager.js';
-import { toVariantView, type VariantInfo } from '../../variants/routeRegistry.js';
-import type { PipelineEngine } from '../../engine/engine.js';
+import type { ExperimentService } from '../../app/experimentService.js';
+import type { VariantService } from '../../app/variantService.js';
+import { toVariantView } from '../../variants/routeRegistry.js';
 
-/** What the control routes need from the daemon. */
+/** The application services the control routes call. */
 export interface ControlBackend {
-  assign(route: string, unit: string): Assignment | null;
-  experiments(): ExperimentSnapshot[];
-  experiment(id: string): ExperimentSnapshot | null;
-  variants(route: string): VariantInfo[] | null;
-  /** Runs a state change serialized with the event stream; resolves with its decision records. */
-  command(run: (engine: PipelineEngine) => DecisionRecord[]): Promise<DecisionRecord[]>;
+  readonly experiments: ExperimentService;
+  readonly variants: VariantService;
 }
 
 const VariantBody = z
@@ -62,14 +57,14 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       const { route, unit } = request.query;
       if (!route) return reply.code(400).send({ error: 'route: required query parameter' });
       if (!unit) return reply.code(400).send({ error: 'unit: required query parameter' });
-      const assignment = backend.assign(route, unit);
+      const assignment = backend.experiments.assign(route, unit);
       if (assignment === null) return reply.code(404).send({ error: `unknown route: ${route}` });
       return assignment;
     });
 
-    app.get('/v1/experiments', async () => ({ experiments: backend.experiments() }));
+    app.get('/v1/experiments', async () => ({ experiments: backend.experiments.list() }));
     app.get<{ Params: { id: string } }>('/v1/experiments/:id', async (request, reply) => {
-      const experiment = backend.experiment(request.params.id);
+      const experiment = backend.experiments.get(request.params.id);
       if (experiment === null) return reply.code(404).send({ error: `unknown experiment: ${request.params.id}` });
       return experiment;
     });
@@ -77,23 +72,20 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
     for (const decision of ['promote', 'rollback'] as const) {
       app.post<{ Params: { id: string } }>(`/v1/experiments/:id/${decision}`, { onRequest: authorize }, async (request, reply) => {
         const { id } = request.params;
-        const existing = backend.experiment(id);
-        if (existing === null) return reply.code(404).send({ error: `unknown experiment: ${id}` });
-        if (existing.status !== 'running') return reply.code(409).send({ error: `experiment ${id} is already ${existing.status}` });
-        let found = true;
-        const records = await backend.command((engine) => {
-          const now = engine.watermarkOf(existing.route) ?? existing.started_at;
-          const out = engine.experiments.decideManually(id, decision, now);
-          if (out === null) found = false;
-          return out ?? [];
-        });
-        if (!found) return reply.code(409).send({ error: `experiment ${id} is no longer running` });
-        return { experiment: backend.experiment(id), decisions: records };
+        const outcome = await backend.experiments.decide(id, decision);
+        switch (outcome.kind) {
+          case 'not_found':
+            return reply.code(404).send({ error: `unknown experiment: ${id}` });
+          case 'not_running':
+            return reply.code(409).send({ error: `experiment ${id} is already ${outcome.status}` });
+          case 'decided':
+            return { experiment: outcome.experiment, decisions: outcome.decisions };
+        }
       });
     }
 
     app.get<{ Params: { route: string } }>('/v1/routes/:route/variants', async (request, reply) => {
-      const variants = backend.variants(request.params.route);
+      const variants = backend.variants.variants(request.params.route);
       if (variants === null) return reply.code(404).send({ error: `unknown route: ${request.params.route}` });
       return { route: request.params.route, variants: variants.map(toVariantView) };
     });
@@ -104,18 +96,8 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
         const issue = parsed.error.issues[0];
         return reply.code(400).send({ error: `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}` });
       }
-      const body = parsed.data;
-      const route = request.params.route;
-      await backend.command((engine) => {
-        const registry = engine.experiments.registry;
-        registry.register(route, {
-          variant: body.name, pattern: body.pattern ?? null, tier: body.tier ?? null, maxTokens: registry.maxTokensOf(body.tier),
-          template: body.template ?? null, compression: null, source: 'api',
-        });
-        return [];
-      });
-      const registered = backend.variants(route)?.find((v) => v.variant === body.name);
-      return reply.code(201).send(registered === undefined ? null : toVariantView(registered));
+      const registered = await backend.variants.register(request.params.route, parsed.data);
+      return reply.code(201).send(registered === null ? null : toVariantView(registered));
     });
   };
 }
