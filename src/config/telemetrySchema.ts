@@ -19,6 +19,8 @@ export const TelemetrySchema = z
   .object({
     /** Per-route series on /metrics only for this many routes, the busiest by calls in the rolling window (bounds the scrape whatever the route count). */
     top_routes: z.number().int().min(0).max(10_000).default(50).describe('Per-route series on /metrics only for this many routes, the busiest by calls in the rolling window (bounds the scrape whatever the route count).'),
+    /** Of each exported route, only this many variants, the busiest first (a route with 100 variants stays 5 series per gauge). */
+    top_variants_per_route: z.number().int().min(1).max(1_000).default(5).describe('Of each exported route, only this many variants get per-route series on /metrics, the busiest by calls first (bounds the scrape to top_routes x this many series per gauge).'),
     /** Process and Node.js runtime metrics (memory, event-loop delay, GC) on /metrics. */
     runtime_metrics: z.boolean().default(true).describe('Process and Node.js runtime metrics (memory, event-loop delay, GC) on /metrics.'),
     /** `service.name` of the daemon's own telemetry (the `target_info` series, OTLP resource). */

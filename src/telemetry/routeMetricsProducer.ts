@@ -16,6 +16,8 @@ export interface RouteStatsSource {
 export interface RouteMetricsOptions {
   /** Routes whose per-route series are exported: the busiest by calls in the window. */
   readonly topRoutes: number;
+  /** Of each exported route, the busiest this many variants (by calls in the window, then name). */
+  readonly topVariantsPerRoute: number;
   /** Wall clock, epoch ms (watermark lag). */
   readonly nowMs: () => number;
 }
@@ -50,6 +52,12 @@ function gauge(name: string, description: string, unit: string, dataPoints: Data
   return { descriptor: { name, description, unit, valueType: ValueType.DOUBLE }, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints };
 }
 
+/** The `k` variants with the most calls in the window, ties by variant name (deterministic). */
+function busiestVariants(stats: readonly WindowStats[], k: number): readonly WindowStats[] {
+  if (stats.length <= k) return stats;
+  return [...stats].sort((a, b) => b.count - a.count || (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0)).slice(0, k);
+}
+
 /**
  * The per-route projection of the engine's live state, produced fresh at
  * every collection: window statistics per (route, variant) for the
@@ -60,8 +68,8 @@ function gauge(name: string, description: string, unit: string, dataPoints: Data
  * every attribute set an asynchronous instrument ever reported (cumulative
  * temporality), so routes that left the top would linger on `/metrics`
  * forever. Here a scrape shows exactly the current top routes; its size is
- * bounded by `topRoutes × limits.max_variants_per_route` whatever the number
- * of series in memory, and selecting them is one pass with a bounded heap.
+ * bounded by `topRoutes × topVariantsPerRoute` series per gauge whatever the
+ * number of series in memory, and selecting them is one pass with a bounded heap.
  */
 export class RouteMetricsProducer implements MetricProducer {
   private readonly resource = resourceFromAttributes({});
@@ -88,7 +96,7 @@ export class RouteMetricsProducer implements MetricProducer {
     const lag: DataPoint<number>[] = [];
     for (const { route, watermarkMs } of top.result()) {
       lag.push({ startTime: time, endTime: time, attributes: { route }, value: Math.max(0, nowMs - watermarkMs) / MS_PER_S });
-      const stats = this.source.liveStats(route) ?? [];
+      const stats = busiestVariants(this.source.liveStats(route) ?? [], this.options.topVariantsPerRoute);
       for (const s of stats) {
         VARIANT_GAUGES.forEach((g, i) => {
           const value = g.value(s);

@@ -49,7 +49,7 @@ export interface SelfTelemetry {
  */
 export function startSelfTelemetry(config: TelemetryConfig, sources: { readonly gauges: DaemonGaugeSources; readonly routes: RouteStatsSource }, options: SelfTelemetryOptions): SelfTelemetry {
   const resource = resourceFromAttributes({ 'service.name': config.service_name, ...(options.version !== undefined ? { 'service.version': options.version } : {}) });
-  const routeProducer = new RouteMetricsProducer(sources.routes, { topRoutes: config.top_routes, nowMs: options.nowMs });
+  const routeProducer = new RouteMetricsProducer(sources.routes, { topRoutes: config.top_routes, topVariantsPerRoute: config.top_variants_per_route, nowMs: options.nowMs });
   const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers: [routeProducer] });
   const readers: MetricReader[] = [prometheus];
   const { metrics_url: metricsUrl, traces_url: tracesUrl, headers } = config.otlp;

@@ -46,6 +46,19 @@ describe('/metrics with many routes in memory', () => {
     expect(Buffer.byteLength(text)).toBeLessThan(16 * 1024);
   });
 
+  it('exports only the busiest variants of a route with many (100 variants → 5 series per gauge)', async () => {
+    const engine = new PipelineEngine(ConfigSchema.parse({ limits: { max_variants_per_route: 1_000 } }));
+    const events: TelemetryEvent[] = [];
+    // Variant v<i> gets i + 1 calls: v99..v95 are the busiest.
+    for (let v = 0; v < 100; v++) for (let i = 0; i <= v; i++) events.push(call('wide', `v${v}`, T0 + i, 100));
+    engine.ingest(events);
+    telemetry = start(engine, 10);
+    const text = await telemetry.metricsText();
+    const variants = [...text.matchAll(/^promptpilot_route_requests\{route="wide",variant="([^"]+)"\} \d+$/gm)].map((m) => m[1]);
+    expect(variants.sort()).toEqual(['v95', 'v96', 'v97', 'v98', 'v99']);
+    expect(text).toMatch(/^promptpilot_route_series 100$/m);
+  });
+
   it('a route that leaves the top is no longer exported (no stale series)', async () => {
     const engine = new PipelineEngine(ConfigSchema.parse({}));
     engine.ingest([call('early', 'a', T0, 100), call('early', 'a', T0 + 1, 100), call('late', 'a', T0, 100)]);
