@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { asyncScheduler, catchError, concatMap, defer, EMPTY, retry, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { describeError, PromptpilotError, TransientIoError } from './core/errors.js';
 import { KafkaDecisionSink, KafkaEventForwarder, KafkaEventSource } from './adapters/kafka/index.js';
 import { createOtlpTraceDecoder } from './codecs/index.js';
 import { registerOtlpRoutes } from './adapters/http/otlpRoutes.js';
 import type { Config } from './config/schema.js';
-import { parseDurationMs } from './config/duration.js';
 import type { DecisionRecord } from './core/decision.js';
-import type { Pattern } from './core/patterns.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { MemoryOutbox } from './adapters/memory/memoryOutbox.js';
 import { admissionFor, buildHttpServer, type Readiness, type RoutePlugin } from './adapters/http/server.js';
@@ -16,6 +14,7 @@ import { PipelineEngine } from './engine/engine.js';
 import { RouteQuery } from './app/routeQuery.js';
 import { StatsSeries, type StatsSeriesOptions } from './windows/statsSeries.js';
 import { idleTicks } from './streams/pipelineOperator.js';
+import { ingestBatches } from './streams/ingestBatches.js';
 import { type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor, type Outbox, type SourceHealth } from './ports/ports.js';
 import { createLogger, type Logger } from './runtime/logger.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
@@ -27,7 +26,7 @@ import { LoopLag } from './runtime/loopLag.js';
 import { systemClock } from './runtime/systemClock.js';
 import { listenError } from './runtime/listenError.js';
 import { redactAddress } from './runtime/secrets.js';
-import { createSimulator } from './sim/index.js';
+import { startSimulation } from './runtime/simulationDriver.js';
 import { IngestService } from './app/ingestService.js';
 import { ExperimentService } from './app/experimentService.js';
 import { VariantService } from './app/variantService.js';
@@ -214,45 +213,27 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         }
       }),
     );
-    // Offsets are committed only after the batch's decisions are in the log and published.
-    sourceSubscription = (
-      kafkaSource.batches$
-        .pipe(
-          concatMap((batch) =>
-            defer(async () => {
-              const outcome = await ingestor.submit(batch.events);
-              recorder.record('kafka', outcome.accepted, [...batch.rejected, ...outcome.errors]);
-              if (outcome.errors.length > 0) {
-                // Refused after decoding (too late, future-dated, over a limit): to the dead-letter topic with the reason.
-                await batch.deadLetter?.(outcome.errors);
-                kafkaLog.warn({ rejected: outcome.errors.length, first: outcome.errors[0] }, 'events rejected after decoding');
-              }
-              // Backpressure is the source's own: it pauses while more than kafka.max_in_flight_events
-              // await commit and resumes as commits land (a pause decided here was never lifted).
-              await batch.commit();
-            }).pipe(
-              // Transient failures (a store or broker away) retry the batch with backoff; its
-              // offsets stay uncommitted meanwhile. Anything else is logged and the stream goes on.
-              retry({
-                delay: (err: unknown, attempt) => {
-                  if (!(err instanceof PromptpilotError && err.retriable)) throw err;
-                  kafkaLog.warn({ err, attempt }, 'batch failed, retrying');
-                  return timer(Math.min(30_000, 250 * 2 ** attempt));
-                },
-              }),
-              catchError((err: unknown) => {
-                // The pipeline itself failed: commit nothing more; the daemon is stopping and the next owner takes over.
-                if (runner.failed !== null) return EMPTY;
-                // Not transient (a bug or poison input the validators missed): commit past it, or the
-                // in-order commits of its partition would stall every later batch for good.
-                kafkaLog.error({ err, events: batch.events.length }, 'batch failed and was skipped');
-                return defer(() => batch.commit()).pipe(catchError(() => EMPTY));
-              }),
-            ),
-          ),
-        )
-        .subscribe({ error: (err: unknown) => kafkaLog.error({ err }, 'kafka pipeline failed') })
-    );
+    // Offsets are committed only after the batch's decisions are recorded (log and outbox).
+    sourceSubscription = kafkaSource.batches$
+      .pipe(
+        ingestBatches(
+          {
+            ingest: (events) => ingestor.submit(events),
+            halted: () => runner.failed !== null,
+            onRetry: (err, attempt) => kafkaLog.warn({ err, attempt }, 'batch failed, retrying'),
+          },
+          scheduler,
+        ),
+      )
+      .subscribe((result) => {
+        if (result.kind === 'committed') {
+          const { batch, outcome } = result;
+          recorder.record('kafka', outcome.accepted, [...batch.rejected, ...outcome.errors]);
+          // Refused after decoding (too late, future-dated, over a limit): dead-lettered with the reason.
+          if (outcome.errors.length > 0) kafkaLog.warn({ rejected: outcome.errors.length, first: outcome.errors[0] }, 'events rejected after decoding');
+        } else if (result.kind === 'skipped') kafkaLog.error({ err: result.error, events: result.batch.events.length }, 'batch failed and was skipped');
+        else kafkaLog.error({ err: result.error, events: result.batch.events.length }, 'batch left uncommitted: the pipeline stopped');
+      });
     try {
       await kafkaSource.start();
     } catch (cause) {
@@ -314,53 +295,6 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       return stopping;
     },
   };
-}
-
-/** Drives the built-in traffic simulator: event time runs `speedup` times faster than the wall clock, never past it. */
-function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike, ingestor: Ingestor, log: Logger, experiments: ExperimentService, recorder: IngestRecorder): Subscription {
-  const offset = config.simulator.start_offset;
-  const offsetMs = (offset.startsWith('-') ? -1 : 1) * (parseDurationMs(offset.replace(/^[-+]/, '')) ?? 0);
-  const wallStart = clock.now();
-  const simStart = wallStart + offsetMs;
-  // The simulated app follows the daemon's assignment for every call, as a real app
-  // following GET /v1/assign would: experiments get traffic and promotions take effect.
-  const simulator = createSimulator(config.simulator, simStart, {
-    serve: (request) => {
-      const assignment = experiments.assign(request.route, request.unit);
-      if (assignment === null) return undefined;
-      const params = assignment.params ?? {};
-      const saving = typeof params['token_saving_pct'] === 'number' ? params['token_saving_pct'] : 0;
-      const maxTokens = typeof params['max_tokens'] === 'number' ? params['max_tokens'] : undefined;
-      const tier = typeof params['tier'] === 'string' ? params['tier'] : undefined;
-      return {
-        variant: assignment.variant,
-        pattern: (assignment.pattern as Pattern | null) ?? request.current.pattern,
-        ...(saving > 0 ? { inputTokenFactor: 1 - saving / 100 } : {}),
-        ...(maxTokens !== undefined ? { maxOutputTokens: maxTokens } : {}),
-        ...(tier !== undefined ? { tier } : {}),
-        ...(assignment.experiment !== undefined ? { experiment: assignment.experiment } : {}),
-        ...(assignment.arm !== undefined ? { arm: assignment.arm } : {}),
-      };
-    },
-  });
-  const simLog = log.child({ component: 'simulator' });
-  simLog.info({ routes: config.simulator.routes.map((r) => r.route), speedup: config.simulator.speedup, start: new Date(simStart).toISOString() }, 'traffic simulator started');
-  let busy = false;
-  return idleTicks(200, scheduler).subscribe(() => {
-    if (busy) return;
-    const now = clock.now();
-    const until = Math.min(now, simStart + (now - wallStart) * config.simulator.speedup);
-    const events = simulator.eventsUntil(until);
-    if (events.length === 0) return;
-    busy = true;
-    ingestor
-      .submit(events)
-      .then((outcome) => recorder.record('simulator', outcome.accepted, outcome.errors))
-      .catch((err: unknown) => simLog.error({ err }, 'simulated batch failed'))
-      .finally(() => {
-        busy = false;
-      });
-  });
 }
 
 export type { DecisionRecord };

@@ -1,0 +1,57 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import type { ExperimentService } from '../app/experimentService.js';
+import { parseDurationMs } from '../config/duration.js';
+import type { Config } from '../config/schema.js';
+import type { Pattern } from '../core/patterns.js';
+import type { Clock, Ingestor } from '../ports/ports.js';
+import { createSimulator } from '../sim/index.js';
+import { idleTicks } from '../streams/pipelineOperator.js';
+import type { IngestRecorder } from '../telemetry/index.js';
+import type { Logger } from './logger.js';
+
+/** Drives the built-in traffic simulator: event time runs `speedup` times faster than the wall clock, never past it. */
+export function startSimulation(config: Config, clock: Clock, scheduler: SchedulerLike, ingestor: Ingestor, log: Logger, experiments: ExperimentService, recorder: IngestRecorder): Subscription {
+  const offset = config.simulator.start_offset;
+  const offsetMs = (offset.startsWith('-') ? -1 : 1) * (parseDurationMs(offset.replace(/^[-+]/, '')) ?? 0);
+  const wallStart = clock.now();
+  const simStart = wallStart + offsetMs;
+  // The simulated app follows the daemon's assignment for every call, as a real app
+  // following GET /v1/assign would: experiments get traffic and promotions take effect.
+  const simulator = createSimulator(config.simulator, simStart, {
+    serve: (request) => {
+      const assignment = experiments.assign(request.route, request.unit);
+      if (assignment === null) return undefined;
+      const params = assignment.params ?? {};
+      const saving = typeof params['token_saving_pct'] === 'number' ? params['token_saving_pct'] : 0;
+      const maxTokens = typeof params['max_tokens'] === 'number' ? params['max_tokens'] : undefined;
+      const tier = typeof params['tier'] === 'string' ? params['tier'] : undefined;
+      return {
+        variant: assignment.variant,
+        pattern: (assignment.pattern as Pattern | null) ?? request.current.pattern,
+        ...(saving > 0 ? { inputTokenFactor: 1 - saving / 100 } : {}),
+        ...(maxTokens !== undefined ? { maxOutputTokens: maxTokens } : {}),
+        ...(tier !== undefined ? { tier } : {}),
+        ...(assignment.experiment !== undefined ? { experiment: assignment.experiment } : {}),
+        ...(assignment.arm !== undefined ? { arm: assignment.arm } : {}),
+      };
+    },
+  });
+  const simLog = log.child({ component: 'simulator' });
+  simLog.info({ routes: config.simulator.routes.map((r) => r.route), speedup: config.simulator.speedup, start: new Date(simStart).toISOString() }, 'traffic simulator started');
+  let busy = false;
+  return idleTicks(200, scheduler).subscribe(() => {
+    if (busy) return;
+    const now = clock.now();
+    const until = Math.min(now, simStart + (now - wallStart) * config.simulator.speedup);
+    const events = simulator.eventsUntil(until);
+    if (events.length === 0) return;
+    busy = true;
+    ingestor
+      .submit(events)
+      .then((outcome) => recorder.record('simulator', outcome.accepted, outcome.errors))
+      .catch((err: unknown) => simLog.error({ err }, 'simulated batch failed'))
+      .finally(() => {
+        busy = false;
+      });
+  });
+}

@@ -1,0 +1,72 @@
+import { asyncScheduler, catchError, concat, concatMap, defer, EMPTY, from, ignoreElements, of, retry, timer, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { PromptpilotError } from '../core/errors.js';
+import type { EventRejection, TelemetryEvent } from '../core/event.js';
+import type { IngestOutcome, SourceBatch } from '../ports/ports.js';
+
+/** What became of one source batch. */
+export type BatchResult =
+  /** Ingested; its refused events dead-lettered; its offsets committed. */
+  | { readonly kind: 'committed'; readonly batch: SourceBatch; readonly outcome: IngestOutcome }
+  /** Failed in a way retrying cannot fix (a bug, poison the validators missed): committed past, so its partition goes on. */
+  | { readonly kind: 'skipped'; readonly batch: SourceBatch; readonly error: unknown }
+  /** The pipeline itself stopped: left uncommitted for the next owner. */
+  | { readonly kind: 'halted'; readonly batch: SourceBatch; readonly error: unknown };
+
+/** Options of {@link ingestBatches}. */
+export interface IngestBatchesOptions {
+  /** The ingest use case: the batch's events in, the outcome out. */
+  readonly ingest: (events: readonly TelemetryEvent[]) => ObservableInput<IngestOutcome>;
+  /** Wait before retry `attempt` (1, 2, …) of a batch that failed transiently, ms (default 500 ms doubling, at most 30 s). */
+  readonly backoffMs?: (attempt: number) => number;
+  /** True once the pipeline stopped for good: a failing batch is then neither retried nor committed. */
+  readonly halted?: () => boolean;
+  readonly onRetry?: (error: unknown, attempt: number) => void;
+  /** Commits a batch (default `batch.commit()`). */
+  readonly commit?: (batch: SourceBatch) => ObservableInput<unknown>;
+  /** Dead-letters a batch's refused events (default `batch.deadLetter`). */
+  readonly deadLetter?: (batch: SourceBatch, rejections: readonly EventRejection[]) => ObservableInput<unknown>;
+}
+
+/** The default backoff between retries of a batch: 500 ms, doubling, at most 30 s. */
+export function batchBackoffMs(attempt: number): number {
+  return Math.min(30_000, 250 * 2 ** attempt);
+}
+
+/**
+ * Drives a source's batches through the ingest use case one at a time, in
+ * order (`concatMap`): ingest → dead-letter what was refused → commit. A
+ * batch is committed only after its events were taken, so a crash replays
+ * it (at-least-once). A transient failure (retriable error: a store or broker
+ * away, the queue full) retries the whole batch after `backoffMs` on the
+ * injected scheduler, its offsets uncommitted meanwhile; anything else is
+ * committed past (`skipped`) unless the pipeline stopped (`halted`). Never errors.
+ */
+export function ingestBatches(options: IngestBatchesOptions, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<SourceBatch, BatchResult> {
+  const backoffMs = options.backoffMs ?? batchBackoffMs;
+  const commit = options.commit ?? ((batch: SourceBatch) => batch.commit());
+  const deadLetter = options.deadLetter ?? ((batch: SourceBatch, rejections: readonly EventRejection[]) => batch.deadLetter?.(rejections) ?? EMPTY);
+  const quietly = (work: () => ObservableInput<unknown>) => defer(work).pipe(ignoreElements());
+  return concatMap((batch) =>
+    defer(() => options.ingest(batch.events)).pipe(
+      concatMap((outcome) =>
+        concat(
+          outcome.errors.length > 0 ? quietly(() => deadLetter(batch, outcome.errors)) : EMPTY,
+          quietly(() => commit(batch)),
+          of<BatchResult>({ kind: 'committed', batch, outcome }),
+        ),
+      ),
+      retry({
+        delay: (error: unknown, attempt) => {
+          if (!(error instanceof PromptpilotError && error.retriable) || options.halted?.() === true) throw error;
+          options.onRetry?.(error, attempt);
+          return timer(backoffMs(attempt), scheduler);
+        },
+      }),
+      catchError((error: unknown) => {
+        if (options.halted?.() === true) return of<BatchResult>({ kind: 'halted', batch, error });
+        // In-order commits: a batch never committed would stall every later one of its partition.
+        return concat(quietly(() => commit(batch)).pipe(catchError(() => EMPTY)), of<BatchResult>({ kind: 'skipped', batch, error }));
+      }),
+    ),
+  );
+}
