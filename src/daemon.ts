@@ -13,7 +13,7 @@ import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { PipelineEngine } from './engine/engine.js';
 import { RouteQuery } from './app/routeQuery.js';
 import { StatsSeries, type StatsSeriesOptions } from './windows/statsSeries.js';
-import { idleTicks } from './streams/pipelineOperator.js';
+import { idleTicks } from './streams/idleTicks.js';
 import { ingestBatches } from './streams/ingestBatches.js';
 import { type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor, type Outbox, type SourceHealth } from './ports/ports.js';
 import { createLogger, type Logger } from './runtime/logger.js';

@@ -5,7 +5,7 @@ import type { EventRejection, TelemetryEvent } from '../core/event.js';
 import type { CardinalityGuard } from '../engine/engine.js';
 import { isoOrMs, tooLateMessage } from '../engine/tooLate.js';
 import type { Clock, EventForwarder, HistogramObservation, IngestOutcome, Ingestor } from '../ports/ports.js';
-import type { PipelineInput } from '../streams/pipelineOperator.js';
+import type { PipelineInput } from '../streams/pipelineInput.js';
 
 /** The serialized pipeline the services hand their work to (the runtime's `PipelineRunner`). */
 export interface Pipeline {

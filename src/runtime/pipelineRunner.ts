@@ -2,7 +2,7 @@ import { Subject, concatMap, defer, type Subscription } from 'rxjs';
 import type { DecisionRecord } from '../core/decision.js';
 import { describeError, InvariantError, OverloadedError, PromptpilotError } from '../core/errors.js';
 import type { PipelineEngine } from '../engine/engine.js';
-import { stepEngine, type PipelineInput } from '../streams/pipelineOperator.js';
+import { stepEngine, type PipelineInput } from '../streams/pipelineInput.js';
 import type { DecisionLog, LoggedDecision } from '../ports/ports.js';
 
 interface Job {

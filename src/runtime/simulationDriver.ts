@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Pattern } from '../core/patterns.js';
 import type { Clock, Ingestor } from '../ports/ports.js';
 import { createSimulator } from '../sim/index.js';
-import { idleTicks } from '../streams/pipelineOperator.js';
+import { idleTicks } from '../streams/idleTicks.js';
 import type { IngestRecorder } from '../telemetry/index.js';
 import type { Logger } from './logger.js';
 

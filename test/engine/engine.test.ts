@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
 import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
 import { PipelineEngine } from '../../src/engine/engine.js';
-import { idleTicks, runEngine } from '../../src/streams/pipelineOperator.js';
+import { idleTicks, runEngine } from '../../src/streams/index.js';
 import { mulberry32 } from '../../src/sim/random.js';
 
 const config = parseConfig({});
