@@ -19,8 +19,10 @@ import { type Clock, type DecisionLog, type DecisionSink, type EventForwarder, t
 import { createLogger, type Logger } from './runtime/logger.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
 import { OutboxRelay } from './runtime/outboxRelay.js';
+import { AlertNotifier } from './runtime/alertNotifier.js';
+import { sendToReceiver } from './adapters/notify/receiverClient.js';
 import { decisionDeliverer, enqueueDecisions, type NamedDecisionSink } from './runtime/decisionOutbox.js';
-import { describeDecision } from './runtime/describeDecision.js';
+import { describeDecision } from './notify/describeDecision.js';
 import { bindHost } from './runtime/bindHost.js';
 import { LoopLag } from './runtime/loopLag.js';
 import { systemClock } from './runtime/systemClock.js';
@@ -101,6 +103,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       else decisionLog.warn({ err: error, destination, messages: items.length, retryAt: new Date(retryAtMs).toISOString() }, 'delivering decisions failed; will retry (they stay in the decision log)');
     },
   }).start();
+  // Alerts wait in the same outbox, under notify:<receiver>, with a relay of their own (receiver retry policy).
+  const notifier = new AlertNotifier(config.notify, outbox, { clock, send: sendToReceiver, logger: log.child({ component: 'notify' }) }).start();
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: log }) : null;
   let kafkaLag: KafkaEventSource | null = null;
   let source: EventSource | null = null;
@@ -129,6 +133,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const runner = new PipelineRunner(engine, decisions, {
     afterLog: async (logged) => {
       await enqueueDecisions(outbox, sinks, () => clock.now())(logged);
+      await notifier.notify(logged);
       relay.kick();
     },
     onDecisions: (records, stepStartedAtMs) => {
@@ -168,7 +173,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     memoryTight: () => process.memoryUsage.rss() > config.limits.memory_budget_bytes,
   });
 
-  const experimentService = new ExperimentService(engine, runner);
+  const experimentService = new ExperimentService(engine, runner, () => clock.now());
   const http = await buildHttpServer(
     config,
     {
@@ -256,6 +261,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     sourceSubscription?.unsubscribe();
     await runner.drain();
     await relay.stop();
+    await notifier.close();
     if (forwarder !== null) await forwarder.close();
     for (const { sink } of sinks) await sink.close();
     await outbox.close();

@@ -48,6 +48,16 @@ export function addArmEvent(state: ExperimentState, isCandidate: boolean, event:
   addTailEvent(state.tail, isCandidate, event.latencyMs, state.baseline);
 }
 
+/** Options of {@link evaluateExperiment}. */
+export interface EvaluateOptions {
+  /**
+   * Whether rollback triggers take part in the decision (default true). False
+   * under an `on_breach: pause | alert_only` policy: the caller acts on
+   * `triggers` itself, and gates and the primary metric alone decide.
+   */
+  readonly triggersDecide?: boolean;
+}
+
 /** What to do with an experiment now. `inconclusive` keeps the baseline. */
 export type ExperimentDecision = 'continue' | 'promote' | 'rollback' | 'inconclusive';
 
@@ -110,7 +120,8 @@ function primary(c: Readonly<Record<ComparedMetric, Comparison>>, kind: ActionKi
  * kind's success criterion plus every applicable gate passed promotes; past
  * `max_duration` it is inconclusive (baseline stays); otherwise it continues.
  */
-export function evaluateExperiment(state: ExperimentState, config: AbTestConfig, kind: ActionKind, nowMs: number): ExperimentEvaluation {
+export function evaluateExperiment(state: ExperimentState, config: AbTestConfig, kind: ActionKind, nowMs: number, options: EvaluateOptions = {}): ExperimentEvaluation {
+  const triggersDecide = options.triggersDecide ?? true;
   const comparisons = compareArms(state.baseline, state.candidate, config, state.tail);
   const evidence = evidenceOf(comparisons, metricAlpha(config));
   const srm = checkSampleRatio(state.baseline.n, state.candidate.n, state.expectedCandidate, config.srm_p_value);
@@ -129,12 +140,12 @@ export function evaluateExperiment(state: ExperimentState, config: AbTestConfig,
   const floor = config.effect_floor_pct / 100;
   const main = primary(comparisons, kind, floor);
   const problems = [
-    ...triggers.filter((t) => t.status === 'failed').map((t) => `rollback trigger: ${t.reason}`),
+    ...(triggersDecide ? triggers.filter((t) => t.status === 'failed').map((t) => `rollback trigger: ${t.reason}`) : []),
     ...gates.filter((g) => g.status === 'failed').map((g) => `gate violated: ${g.reason}`),
     ...(main.status === 'worse' ? [`${kind} cannot succeed: ${main.detail}`] : []),
   ];
   if (problems.length > 0) return done('rollback', problems.join(' | '));
-  const pending = [...gates, ...triggers].filter((g) => g.status === 'inconclusive');
+  const pending = [...gates, ...(triggersDecide ? triggers : [])].filter((g) => g.status === 'inconclusive');
   if (main.status === 'better' && pending.length === 0) {
     return done('promote', `${kind} succeeded: ${main.detail}; all gates passed`);
   }

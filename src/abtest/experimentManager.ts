@@ -4,8 +4,9 @@ import type { ActionBlock } from '../actions/planner.js';
 import { compressionLevelOf } from '../actions/plannerCandidates.js';
 import { rewriteForPattern } from '../actions/patternRewrite.js';
 import { countTokens } from '../actions/tokenCounter.js';
-import { rulesFor, targetsFor, type Config } from '../config/schema.js';
-import type { ActionKind, ActionRecord, DecisionRecord, ExperimentRecord, ExperimentStatus, MetricEvidence, TriggerRecord, VariantRef } from '../core/decision.js';
+import { abtestFor, rulesFor, targetsFor, type Config } from '../config/schema.js';
+import type { ActionKind, ActionRecord, DecisionRecord, ExperimentRecord, ExperimentStatus, MetricEvidence, PolicyAction, PolicyRecord, TriggerRecord, VariantRef } from '../core/decision.js';
+import { PromotionWatches, type WatchBreach } from './promotionWatch.js';
 import type { Arm, TelemetryEvent } from '../core/event.js';
 import { RouteRegistry, toVariantRef, type VariantInfo } from '../variants/routeRegistry.js';
 
@@ -33,6 +34,8 @@ export interface ExperimentSnapshot {
   readonly candidate_params: Readonly<Record<string, unknown>>;
   /** o200k_base tokens of the baseline's and the candidate's templates (null: that template is not known). */
   readonly template_tokens: { readonly baseline: number | null; readonly candidate: number | null };
+  /** Paused (every unit gets the baseline, no decision but the deadline): by an operator (`api`) or the route's `on_breach: pause` (`policy`). */
+  readonly paused: 'api' | 'policy' | null;
 }
 
 interface Running {
@@ -40,6 +43,8 @@ interface Running {
   readonly state: ExperimentState;
   rampIndex: number;
   srmFiring: boolean;
+  /** A `rollback_trigger_breach` alert is firing (policy `on_breach: alert_only`). */
+  breachFiring: boolean;
   /** Arm events since the last evaluation: without new data only the deadline can change the outcome. */
   dirty: boolean;
 }
@@ -70,6 +75,10 @@ export class ExperimentManager {
   /** Id of each route's last ended experiment, for the skipped-action reason during its cooldown. */
   private readonly lastEnded = new Map<string, string>();
   private readonly changed = new Set<string>();
+  /** Routes frozen through the API: no new actions or experiments. */
+  private readonly frozen = new Set<string>();
+  /** Promoted candidates under the watch after promotion, by route. */
+  readonly watches = new PromotionWatches();
 
   constructor(private readonly config: Config) {
     this.registry = new RouteRegistry(config);
@@ -80,11 +89,12 @@ export class ExperimentManager {
    * cooldown: its detectors must not plan new actions then.
    */
   isBusy(route: string, nowMs: number): boolean {
-    return this.running.has(route) || (this.cooldownUntil.get(route) ?? -Infinity) > nowMs;
+    return this.frozen.has(route) || this.running.has(route) || (this.cooldownUntil.get(route) ?? -Infinity) > nowMs;
   }
 
   /** Why the route takes no new action now (an experiment running or cooling down), or null. */
   blockFor(route: string, nowMs: number): ActionBlock | null {
+    if (this.frozen.has(route)) return { code: 'frozen', detail: `route ${route} is frozen (POST /v1/routes/${route}/unfreeze lifts it)` };
     const run = this.running.get(route);
     if (run !== undefined) {
       return { code: 'experiment_running', detail: `experiment ${run.snapshot.id} running (${run.snapshot.kind}: ${run.snapshot.baseline.variant} vs ${run.snapshot.candidate.variant})` };
@@ -121,7 +131,10 @@ export class ExperimentManager {
    * (a per-event registry lookup cost ~5 % of pipeline throughput).
    */
   onEvent(event: TelemetryEvent): void {
-    if (event.experiment === undefined) return;
+    if (event.experiment === undefined) {
+      this.watches.onEvent(event);
+      return;
+    }
     const run = this.byId.get(event.experiment);
     if (run === undefined || run.snapshot.route !== event.route) return;
     const arm = event.arm ?? (event.variant === run.snapshot.candidate.variant ? 'candidate' : event.variant === run.snapshot.baseline.variant ? 'baseline' : undefined);
@@ -164,14 +177,73 @@ export class ExperimentManager {
       run.dirty = false;
       this.evaluate(run, boundaryMs, out);
     }
+    const policy = abtestFor(this.config, route);
+    const breach = this.watches.check(route, boundaryMs, policy);
+    if (breach !== null && policy.on_breach === 'alert_only') out.push(watchAlert(route, breach, boundaryMs));
+    else if (breach !== null) this.rollBackPromotion(route, breach, boundaryMs, out);
     return out;
+  }
+
+  /**
+   * Operator steering of a route (API), serialized with the events:
+   * `pause`/`resume` its running experiment (paused: every unit gets the
+   * baseline), `freeze`/`unfreeze` it (frozen: no new actions or
+   * experiments). The decision record, or why it cannot be done.
+   */
+  steer(route: string, action: PolicyAction, nowMs: number, reason: string): PolicyRecord | { readonly error: string } {
+    const run = this.running.get(route);
+    switch (action) {
+      case 'pause':
+        if (run === undefined) return { error: `no experiment running on route ${route}` };
+        if (run.snapshot.paused !== null) return { error: `experiment ${run.snapshot.id} is already paused` };
+        return this.setPaused(run, 'api', nowMs, reason);
+      case 'resume':
+        if (run === undefined || run.snapshot.paused === null) return { error: `no paused experiment on route ${route}` };
+        return this.setPaused(run, null, nowMs, reason);
+      case 'freeze':
+      case 'unfreeze':
+        if ((action === 'freeze') === this.frozen.has(route)) return { error: `route ${route} is ${action === 'freeze' ? 'already' : 'not'} frozen` };
+        if (action === 'freeze') this.frozen.add(route);
+        else this.frozen.delete(route);
+        return { type: 'policy', ts: nowMs, route, action, source: 'api', reason };
+    }
+  }
+
+  /** Whether the route is frozen. */
+  isFrozen(route: string): boolean {
+    return this.frozen.has(route);
+  }
+
+  private setPaused(run: Running, by: 'api' | 'policy' | null, nowMs: number, reason: string): PolicyRecord {
+    const share = by === null ? run.snapshot.share : 0;
+    run.snapshot = { ...run.snapshot, paused: by, ramp: [...run.snapshot.ramp, [nowMs, share]] };
+    if (by === null) run.dirty = true;
+    this.changed.add(run.snapshot.id);
+    return { type: 'policy', ts: nowMs, route: run.snapshot.route, action: by === null ? 'resume' : 'pause', source: by ?? 'api', experiment: run.snapshot.id, reason };
+  }
+
+  /** The watch found the promoted candidate breaching a rollback trigger: the pre-promotion baseline serves again. */
+  private rollBackPromotion(route: string, breach: WatchBreach, nowMs: number, out: DecisionRecord[]): void {
+    this.registry.setCurrent(route, breach.baseline.variant);
+    this.cooldownUntil.set(route, nowMs + abtestFor(this.config, route).cooldown);
+    const reason = `watch after promotion: ${breach.reason}; ${breach.baseline.variant} serves again`;
+    const index = this.finished.findIndex((s) => s.id === breach.experiment);
+    if (index >= 0) {
+      this.finished[index] = { ...this.finished[index]!, status: 'rolled_back', ended_at: nowMs, reason, evidence: breach.evidence, n: breach.n };
+      this.changed.add(breach.experiment);
+    }
+    out.push({
+      type: 'experiment', ts: nowMs, id: breach.experiment, route, status: 'rolled_back', baseline: breach.baseline, candidate: breach.promoted, reason, evidence: breach.evidence,
+      kind: breach.kind, watch: { promoted_at: breach.promotedAtMs, window_ms: breach.windowMs },
+      triggers: breach.triggers.map((g) => ({ name: g.name, status: g.status, reason: g.reason })),
+    });
   }
 
   /** Manual promote/rollback through the API; event time = the route's watermark. */
   decideManually(id: string, decision: 'promote' | 'rollback', nowMs: number): DecisionRecord[] | null {
     const run = this.byId.get(id);
     if (run === undefined || run.snapshot.status !== 'running') return null;
-    const evaluation = evaluateExperiment(run.state, this.config.abtest, run.snapshot.kind, nowMs);
+    const evaluation = evaluateExperiment(run.state, abtestFor(this.config, run.snapshot.route), run.snapshot.kind, nowMs);
     const out: DecisionRecord[] = [];
     this.end(run, decision === 'promote' ? 'promoted' : 'rolled_back', `manual ${decision} through the API`, evaluation, Math.max(nowMs, run.snapshot.started_at), out);
     return out;
@@ -180,13 +252,13 @@ export class ExperimentManager {
   /** Which variant a unit gets on a route; null for a route never seen. */
   assign(route: string, unit: string): Assignment | null {
     const run = this.running.get(route);
-    if (run !== undefined) {
+    if (run !== undefined && run.snapshot.paused === null) {
       const arm = assignArm(run.snapshot.salt, unit, run.snapshot.share, run.snapshot.hash_version);
       const ref = arm === 'candidate' ? run.snapshot.candidate : run.snapshot.baseline;
       const info = this.registry.variant(route, ref.variant);
       return { route, variant: ref.variant, pattern: ref.pattern ?? null, experiment: run.snapshot.id, arm, params: info ? paramsOf(info) : {} };
     }
-    const current = this.registry.current(route);
+    const current = run === undefined ? this.registry.current(route) : this.registry.variant(route, run.snapshot.baseline.variant) ?? this.registry.current(route);
     if (current === null) return null;
     return { route, variant: current.variant, pattern: current.pattern, params: paramsOf(current) };
   }
@@ -215,26 +287,28 @@ export class ExperimentManager {
 
   private start(action: ActionRecord, nowMs: number, out: DecisionRecord[]): void {
     const route = action.route;
-    if (this.running.has(route)) return;
+    if (this.running.has(route) || this.frozen.has(route)) return;
     if ((this.cooldownUntil.get(route) ?? -Infinity) > nowMs) return;
+    this.watches.stop(route);
     const id = `exp-${action.id}`;
     if (this.byId.has(id) || this.finished.some((f) => f.id === id)) return;
     this.registry.observe(route, action.from.variant, action.from.pattern, action.from.tier);
     const baselineInfo = this.registry.variant(route, action.from.variant);
     const candidate = this.candidateFor(action, baselineInfo);
     this.registry.register(route, candidate);
-    const share = this.config.abtest.ramp[0]!;
+    const policy = abtestFor(this.config, route);
+    const share = policy.ramp[0]!;
     const templateTokens = {
       baseline: baselineInfo?.template ? countTokens(baselineInfo.template) : null,
       candidate: candidate.template !== null ? countTokens(candidate.template) : null,
     };
     const snapshot: ExperimentSnapshot = {
       id, route, kind: action.kind, action_id: action.id, status: 'running', started_at: nowMs,
-      deadline: nowMs + this.config.abtest.max_duration, ended_at: null,
+      deadline: nowMs + policy.max_duration, ended_at: null,
       baseline: action.from, candidate: toVariantRef(candidate), share, ramp: [[nowMs, share]], salt: id, hash_version: 1,
-      reason: null, n: [0, 0], evidence: {}, srm: null, candidate_params: paramsOf(candidate), template_tokens: templateTokens,
+      reason: null, n: [0, 0], evidence: {}, srm: null, candidate_params: paramsOf(candidate), template_tokens: templateTokens, paused: null,
     };
-    const run: Running = { snapshot, state: createExperimentState(nowMs, this.config.abtest.min_samples_per_arm), rampIndex: 0, srmFiring: false, dirty: false };
+    const run: Running = { snapshot, state: createExperimentState(nowMs, policy.min_samples_per_arm), rampIndex: 0, srmFiring: false, breachFiring: false, dirty: false };
     this.running.set(route, run);
     this.byId.set(id, run);
     this.changed.add(id);
@@ -275,8 +349,29 @@ export class ExperimentManager {
   }
 
   private evaluate(run: Running, nowMs: number, out: DecisionRecord[]): void {
-    const evaluation = this.withLatencyCeiling(run, evaluateExperiment(run.state, this.config.abtest, run.snapshot.kind, nowMs));
+    const policy = abtestFor(this.config, run.snapshot.route);
+    const evaluateWith = (triggersDecide: boolean): ExperimentEvaluation =>
+      this.withLatencyCeiling(run, evaluateExperiment(run.state, policy, run.snapshot.kind, nowMs, { triggersDecide }));
+    let evaluation = evaluateWith(true);
+    if (run.snapshot.paused !== null) {
+      // Paused: no automated decision; only the deadline still ends it.
+      if (nowMs >= run.snapshot.deadline) this.end(run, 'inconclusive', `deadline reached while paused (${run.snapshot.paused === 'api' ? 'by an operator' : 'by policy'}); baseline kept`, evaluation, nowMs, out);
+      return;
+    }
     this.srmAlert(run, evaluation, nowMs, out);
+    if (policy.on_breach !== 'rollback') {
+      const breached = evaluation.triggers.filter((t) => t.status === 'failed');
+      // Only a rollback the breached triggers alone ask for is the policy's to change; a violated gate still rolls back.
+      const withoutTriggers = evaluation.decision === 'rollback' && breached.length > 0 ? evaluateWith(false) : null;
+      if (withoutTriggers !== null && withoutTriggers.decision !== 'rollback') {
+        if (policy.on_breach === 'pause') {
+          out.push(this.setPaused(run, 'policy', nowMs, `on_breach: pause — ${breached.map((t) => `rollback trigger: ${t.reason}`).join(' | ')}`));
+          return;
+        }
+        evaluation = withoutTriggers;
+      }
+      if (policy.on_breach === 'alert_only' && breached.length > 0 !== run.breachFiring) this.breachAlert(run, breached, nowMs, out);
+    }
     switch (evaluation.decision) {
       case 'promote':
         this.end(run, 'promoted', evaluation.reason, evaluation, nowMs, out);
@@ -306,7 +401,7 @@ export class ExperimentManager {
     const ceiling = this.latencyCeilingMs(run.snapshot.route);
     const p95 = evaluation.evidence['latency_p95_ms'];
     const candidateP95 = typeof p95?.candidate === 'number' ? p95.candidate : null;
-    if (ceiling === null || candidateP95 === null || run.state.candidate.n < this.config.abtest.min_samples_per_arm) return evaluation;
+    if (ceiling === null || candidateP95 === null || run.state.candidate.n < abtestFor(this.config, run.snapshot.route).min_samples_per_arm) return evaluation;
     if (candidateP95 <= ceiling) return evaluation;
     return {
       ...evaluation,
@@ -326,14 +421,29 @@ export class ExperimentManager {
 
   /** Next ramp step once the candidate has enough samples at this step and no gate or trigger has failed. */
   private ramp(run: Running, evaluation: ExperimentEvaluation, nowMs: number): void {
-    const ramp = this.config.abtest.ramp;
+    const policy = abtestFor(this.config, run.snapshot.route);
+    const ramp = policy.ramp;
     if (run.rampIndex >= ramp.length - 1 || evaluation.srm.mismatch) return;
     const healthy = [...evaluation.gates, ...evaluation.triggers].every((g) => g.status !== 'failed');
-    const needed = this.config.abtest.ramp_step_samples * (run.rampIndex + 1);
+    const needed = policy.ramp_step_samples * (run.rampIndex + 1);
     if (!healthy || run.state.candidate.n < needed) return;
     run.rampIndex++;
     const share = ramp[run.rampIndex]!;
     run.snapshot = { ...run.snapshot, share, ramp: [...run.snapshot.ramp, [nowMs, share]] };
+  }
+
+  /** `on_breach: alert_only`: a `rollback_trigger_breach` trigger, firing while a rollback trigger is proven, resolved when none is. */
+  private breachAlert(run: Running, breached: readonly { readonly name: string; readonly reason: string; readonly threshold: number }[], nowMs: number, out: DecisionRecord[]): void {
+    run.breachFiring = breached.length > 0;
+    out.push({
+      type: 'trigger', ts: nowMs, route: run.snapshot.route, variant: run.snapshot.candidate.variant, rule: 'rollback_trigger_breach',
+      metric: 'rollback_triggers_breached', value: breached.length, threshold: 0, severity: 'critical', state: run.breachFiring ? 'firing' : 'resolved',
+      evidence: {
+        window_ms: nowMs - run.snapshot.started_at, window_start: run.snapshot.started_at, window_end: nowMs,
+        samples: run.state.baseline.n + run.state.candidate.n, threshold_from: { kind: 'absolute' }, held_ms: 0,
+        experiment: run.snapshot.id, policy: 'alert_only', breached: breached.map((t) => ({ name: t.name, reason: t.reason })),
+      },
+    });
   }
 
   private srmAlert(run: Running, evaluation: ExperimentEvaluation, nowMs: number, out: DecisionRecord[]): void {
@@ -342,7 +452,7 @@ export class ExperimentManager {
     run.srmFiring = mismatch;
     const trigger: TriggerRecord = {
       type: 'trigger', ts: nowMs, route: run.snapshot.route, variant: run.snapshot.candidate.variant, rule: 'sample_ratio_mismatch',
-      metric: 'srm_p_value', value: evaluation.srm.p, threshold: this.config.abtest.srm_p_value, severity: 'critical', state: mismatch ? 'firing' : 'resolved',
+      metric: 'srm_p_value', value: evaluation.srm.p, threshold: abtestFor(this.config, run.snapshot.route).srm_p_value, severity: 'critical', state: mismatch ? 'firing' : 'resolved',
       evidence: {
         window_ms: nowMs - run.snapshot.started_at, window_start: run.snapshot.started_at, window_end: nowMs,
         samples: evaluation.srm.observed[0] + evaluation.srm.observed[1], threshold_from: { kind: 'absolute' }, held_ms: 0,
@@ -354,7 +464,10 @@ export class ExperimentManager {
 
   private end(run: Running, status: Exclude<ExperimentStatus, 'started'>, reason: string, evaluation: ExperimentEvaluation, nowMs: number, out: DecisionRecord[]): void {
     const route = run.snapshot.route;
-    if (status === 'promoted') this.registry.setCurrent(route, run.snapshot.candidate.variant);
+    if (status === 'promoted') {
+      this.registry.setCurrent(route, run.snapshot.candidate.variant);
+      this.watches.start(route, run.snapshot, run.state, nowMs, abtestFor(this.config, route).watch_after_promotion);
+    }
     run.snapshot = {
       ...run.snapshot, status, ended_at: nowMs, reason, n: nOf(evaluation), evidence: evaluation.evidence,
       srm: { p: evaluation.srm.p, mismatch: evaluation.srm.mismatch },
@@ -363,7 +476,7 @@ export class ExperimentManager {
     this.byId.delete(run.snapshot.id);
     this.finished.push(run.snapshot);
     if (this.finished.length > 10_000) this.finished.shift();
-    this.cooldownUntil.set(route, nowMs + this.config.abtest.cooldown);
+    this.cooldownUntil.set(route, nowMs + abtestFor(this.config, route).cooldown);
     this.lastEnded.set(route, run.snapshot.id);
     this.changed.add(run.snapshot.id);
     out.push(this.record(run.snapshot, status, nowMs, reason, evaluation.evidence, {
@@ -378,6 +491,20 @@ export class ExperimentManager {
   private record(s: ExperimentSnapshot, status: ExperimentStatus, ts: number, reason: string, evidence: Readonly<Record<string, MetricEvidence>>, extra: Record<string, unknown>): ExperimentRecord {
     return { type: 'experiment', ts, id: s.id, route: s.route, status, baseline: s.baseline, candidate: s.candidate, reason, evidence, ...extra };
   }
+}
+
+/** `on_breach: alert_only` during the watch after promotion: a `rollback_trigger_breach` alert instead of a rollback (it ends the watch). */
+function watchAlert(route: string, breach: WatchBreach, nowMs: number): TriggerRecord {
+  const failed = breach.triggers.filter((t) => t.status === 'failed');
+  return {
+    type: 'trigger', ts: nowMs, route, variant: breach.promoted.variant, rule: 'rollback_trigger_breach', metric: 'rollback_triggers_breached',
+    value: failed.length, threshold: 0, severity: 'critical', state: 'firing',
+    evidence: {
+      window_ms: nowMs - breach.promotedAtMs, window_start: breach.promotedAtMs, window_end: nowMs, samples: breach.n[0] + breach.n[1],
+      threshold_from: { kind: 'absolute' }, held_ms: 0, experiment: breach.experiment, policy: 'alert_only', watch: true,
+      breached: failed.map((t) => ({ name: t.name, reason: t.reason })), metrics: breach.evidence,
+    },
+  };
 }
 
 function nOf(evaluation: ExperimentEvaluation): readonly [number, number] {

@@ -11,6 +11,7 @@ export {
   evaluateExperiment,
   evidenceOf,
   recordExperimentEvent,
+  type EvaluateOptions,
   type ExperimentDecision,
   type ExperimentEvaluation,
   type ExperimentState,

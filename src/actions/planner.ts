@@ -32,7 +32,7 @@ export interface PlanRequest {
 
 /** A route-level reason not to act, decided by the caller (e.g. the experiment manager). */
 export interface ActionBlock {
-  readonly code: Extract<SkipReason, 'experiment_running' | 'cooldown'>;
+  readonly code: Extract<SkipReason, 'experiment_running' | 'cooldown' | 'frozen'>;
   /** The sentence for the skipped record, e.g. `experiment exp-… running`. */
   readonly detail: string;
 }

@@ -1,5 +1,5 @@
 import type { Assignment, ExperimentSnapshot } from '../abtest/experimentManager.js';
-import type { DecisionRecord } from '../core/decision.js';
+import type { DecisionRecord, PolicyAction, PolicyRecord } from '../core/decision.js';
 import type { PipelineEngine } from '../engine/engine.js';
 import type { Pipeline } from './ingestService.js';
 
@@ -23,6 +23,8 @@ export class ExperimentService {
   constructor(
     private readonly engine: PipelineEngine,
     private readonly pipeline: Pipeline,
+    /** Wall time, ms: the time of a steering record on a route that has no event time yet. */
+    private readonly wallClockMs: () => number,
   ) {}
 
   /** The variant (and experiment arm) to serve `unit` on `route`, or null for an unknown route. */
@@ -56,5 +58,23 @@ export class ExperimentService {
     });
     if (ended) return { kind: 'not_running', status: this.get(id)?.status ?? 'ended' };
     return { kind: 'decided', experiment: this.get(id), decisions };
+  }
+
+  /**
+   * Steers a route by hand: pause/resume its running experiment, freeze/unfreeze
+   * it (no new actions or experiments). Serialized with the event stream at the
+   * route's event time (wall time for a route never seen); the policy record is
+   * logged and notified like any decision, or why it does not apply.
+   */
+  async steer(route: string, action: PolicyAction, reason: string): Promise<PolicyRecord | { readonly error: string }> {
+    let outcome: PolicyRecord | { readonly error: string } = { error: 'not applied' };
+    await this.pipeline.submit({
+      kind: 'command',
+      run: (engine) => {
+        outcome = engine.experiments.steer(route, action, engine.watermarkOf(route) ?? this.wallClockMs(), reason);
+        return 'error' in outcome ? [] : [outcome];
+      },
+    });
+    return outcome;
   }
 }

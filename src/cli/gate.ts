@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import { abtestFor, type Config } from '../config/schema.js';
 import type { TelemetryEvent } from '../core/event.js';
 import { GateAccumulator, type GateVerdict } from '../abtest/gate.js';
 import { PromptpilotError } from '../core/errors.js';
@@ -127,7 +127,8 @@ export async function runGate(argv: string[], io: GateIo, config: Config): Promi
     if (args.positionals.length > 0) throw new BadInput(`unexpected argument '${args.positionals[0]}'`);
     if (baselinePath === '-' && candidatePath === '-') throw new BadInput('only one of --baseline and --candidate can be - (stdin)');
     const route = args.flags['route'];
-    const gate = new GateAccumulator(config.abtest);
+    // With --route the gate applies that route's policy (routes.<route>.abtest), as the daemon would.
+    const gate = new GateAccumulator(route === undefined ? config.abtest : abtestFor(config, route));
     const baseline = await readEvents(baselinePath, io, config, route, (e, costComputed) => gate.addBaseline(e, { costComputed }));
     const candidate = await readEvents(candidatePath, io, config, route, (e, costComputed) => gate.addCandidate(e, { costComputed }));
     checkRoutes(baselinePath, baseline, candidatePath, candidate, route);

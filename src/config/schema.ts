@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { ALL_PATTERNS, PATTERNS } from '../core/patterns.js';
 import { duration } from './duration.js';
 import { crossCheck, report, resolveRouteRules } from './crossChecks.js';
-import { mergeRulesByName, plainIssue } from './ruleMerge.js';
+import { mergeRulesByName, plainIssue, type MergeIssue } from './ruleMerge.js';
 import { DEFAULT_RULES, RuleSchema, TargetsSchema, TARGET_KEYS, type Rule, type Targets } from './ruleSchema.js';
 import { TelemetrySchema } from './telemetrySchema.js';
+import { NotifySchema } from './notifySchema.js';
+import { AbTestSchema } from './abtestSchema.js';
 
 const pct = z.number().min(0).max(1000);
 const fraction = z.number().min(0).max(1);
@@ -44,6 +46,11 @@ const RouteSchema = z
       .array(z.object({ input: z.string().min(1), output: z.string().min(1) }).strict())
       .default([])
       .describe('Worked examples a pattern action inserts when it rewrites a template to few_shot (input → output).'),
+    /** This route's experiment policy: any `abtest` key (gates and rollback merge key by key). */
+    abtest: z
+      .looseObject({})
+      .optional()
+      .describe('This route\'s experiment policy: overrides any `abtest` key (ramp, durations, gates, rollback triggers, on_breach, watch_after_promotion) for this route; `gates` and `rollback` merge key by key.'),
   })
   .strict();
 
@@ -96,41 +103,6 @@ const DegradationSchema = z
     cost_factor: positive.default(1),
     accuracy_delta: z.number().min(-1).max(1).default(0),
     error_rate: fraction.default(0),
-  })
-  .strict();
-
-const AbTestSchema = z
-  .object({
-    /** Candidate traffic share steps; each step needs a healthy check before the next. */
-    ramp: z.array(z.number().gt(0).max(0.5)).min(1).default([0.1, 0.25, 0.5]).describe('Candidate traffic share steps; each step needs a healthy check before the next.'),
-    /** Samples per arm before moving to the next ramp step. */
-    ramp_step_samples: z.number().int().positive().default(200).describe('Samples per arm before moving to the next ramp step.'),
-    /** Family-wise error rate across an experiment's decisions (anytime-valid). */
-    alpha: z.number().gt(0).lt(0.5).default(0.05).describe('Family-wise error rate across an experiment\'s decisions (anytime-valid).'),
-    min_samples_per_arm: z.number().int().positive().default(100),
-    max_duration: duration.default(86_400_000),
-    /** Sample-ratio-mismatch test p-value below which every automated decision is blocked. */
-    srm_p_value: z.number().gt(0).lt(0.5).default(0.001).describe('Sample-ratio-mismatch test p-value below which every automated decision is blocked.'),
-    /** Relative effects smaller than this never decide on their own. */
-    effect_floor_pct: pct.default(1).describe('Relative effects smaller than this never decide on their own.'),
-    cooldown: duration.default(3_600_000),
-    gates: z
-      .object({
-        response_time_regression_pct: pct.default(10),
-        token_efficiency_regression_pct: pct.default(5),
-        quality_degradation_pct: pct.default(2),
-        cost_increase_pct: pct.default(15),
-      })
-      .strict()
-      .default({ response_time_regression_pct: 10, token_efficiency_regression_pct: 5, quality_degradation_pct: 2, cost_increase_pct: 15 }),
-    rollback: z
-      .object({
-        response_time_spike_pct: pct.default(50),
-        error_rate_increase_points: pct.default(5),
-        satisfaction_drop_pct: pct.default(10),
-      })
-      .strict()
-      .default({ response_time_spike_pct: 50, error_rate_increase_points: 5, satisfaction_drop_pct: 10 }),
   })
   .strict();
 
@@ -403,6 +375,7 @@ export const ConfigSchema = z
       .default({ enabled: false, seed: 42, speedup: 10, start_offset: '-6h', routes: [], degradations: [] }),
     limits: LimitsSchema.default(() => LimitsSchema.parse({})),
     telemetry: TelemetrySchema.default(() => TelemetrySchema.parse({})),
+    notify: NotifySchema.default(() => NotifySchema.parse({})).describe('Alert receivers: webhooks, Slack, Alertmanager (docs/operations.md, Alerts).'),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
@@ -412,19 +385,51 @@ export const ConfigSchema = z
   .transform((config, ctx) => {
     const problems = crossCheck(config);
     const { byRoute, issues } = resolveRouteRules(config);
-    report(ctx, [...problems, ...issues]);
+    const policies = resolveRoutePolicies(config.abtest, config.routes);
+    report(ctx, [...problems, ...issues, ...policies.issues]);
     const routes: Record<string, RouteSettings> = {};
-    for (const [name, route] of Object.entries(config.routes)) routes[name] = { ...route, rules: byRoute[name] ?? {} };
+    for (const [name, route] of Object.entries(config.routes)) routes[name] = { ...route, rules: byRoute[name] ?? {}, abtest: policies.byRoute[name] ?? config.abtest };
     return { ...config, routes };
   });
 
 /** The validated, defaulted configuration. */
 export type Config = z.output<typeof ConfigSchema>;
-/** A route's settings with its rule overrides resolved into whole rules. */
-type RouteSettings = Omit<z.output<typeof RouteSchema>, 'rules'> & { readonly rules: Readonly<Record<string, Rule>> };
+/** A route's settings with its rule overrides resolved into whole rules and its `abtest` override into a whole policy. */
+type RouteSettings = Omit<z.output<typeof RouteSchema>, 'rules' | 'abtest'> & { readonly rules: Readonly<Record<string, Rule>>; readonly abtest: AbTestConfig };
 export type RouteConfig = RouteSettings;
 export type VariantConfig = z.output<typeof VariantSchema>;
-export type AbTestConfig = Config['abtest'];
+export type AbTestConfig = z.output<typeof AbTestSchema>;
+
+/**
+ * Each route's experiment policy: `routes.<route>.abtest` merged over the
+ * global `abtest` (keys it sets replace the global ones; `gates` and
+ * `rollback` key by key), validated like `abtest`.
+ */
+function resolveRoutePolicies(global: AbTestConfig, routes: Readonly<Record<string, { readonly abtest?: Readonly<Record<string, unknown>> | undefined }>>): { byRoute: Record<string, AbTestConfig>; issues: MergeIssue[] } {
+  const byRoute: Record<string, AbTestConfig> = {};
+  const issues: MergeIssue[] = [];
+  const nested = (value: unknown, base: object): unknown => (value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...base, ...value } : value ?? base);
+  for (const [route, settings] of Object.entries(routes)) {
+    const patch = settings.abtest;
+    if (patch === undefined) continue;
+    const parsed = AbTestSchema.safeParse({ ...global, ...patch, gates: nested(patch['gates'], global.gates), rollback: nested(patch['rollback'], global.rollback) });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) issues.push(plainIssue(issue, ['routes', route, 'abtest']));
+      continue;
+    }
+    parsed.data.ramp.forEach((share, i) => {
+      const before = parsed.data.ramp[i - 1];
+      if (before !== undefined && !(share > before)) issues.push({ path: ['routes', route, 'abtest', 'ramp', i], message: `ramp shares must increase step by step (${share} comes after ${before})` });
+    });
+    byRoute[route] = parsed.data;
+  }
+  return { byRoute, issues };
+}
+
+/** The experiment policy in force on a route: its `routes.<route>.abtest` merged over `abtest`. */
+export function abtestFor(config: Config, route: string): AbTestConfig {
+  return config.routes[route]?.abtest ?? config.abtest;
+}
 
 /** The targets in force for a route: the global targets with the route's overrides on top. */
 export function targetsFor(config: Config, route: string): Targets {

@@ -24,7 +24,7 @@ export const METRICS = [
 export type MetricName = (typeof METRICS)[number];
 
 /** Metrics of experiment health alerts (not rule metrics). */
-export type ExperimentMetricName = 'srm_p_value';
+export type ExperimentMetricName = 'srm_p_value' | 'rollback_triggers_breached';
 
 /** A rule's condition started or stopped holding (DESIGN §5). */
 export interface TriggerRecord {
@@ -107,7 +107,7 @@ export interface ActionEvidence {
 }
 
 /** Why an action was not taken. */
-export const SKIP_REASONS = ['cooldown', 'experiment_running', 'no_candidate', 'not_production'] as const;
+export const SKIP_REASONS = ['cooldown', 'experiment_running', 'no_candidate', 'not_production', 'frozen'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /**
@@ -159,8 +159,50 @@ export interface ExperimentRecord {
   readonly [extra: string]: unknown;
 }
 
+/**
+ * A configuration reload was applied or refused (DESIGN §5). `ts` is wall
+ * time: reloads happen in the operator's time, not the events'.
+ */
+export interface ConfigRecord {
+  readonly type: 'config';
+  readonly ts: number;
+  /** Config records are about no route (present so every record can be asked for its route). */
+  readonly route?: undefined;
+  readonly status: 'applied' | 'rejected';
+  /** The file (or `SIGHUP`-triggered file) the configuration came from. */
+  readonly source: string;
+  /** What changed (applied: the changed key paths) or what was wrong (rejected: the validation problems). */
+  readonly reason: string;
+  /** Applied: the top-level key paths whose values changed. */
+  readonly changed?: readonly string[];
+}
+
+/** Operator or policy steering of a route (DESIGN §4): pause/resume an experiment, freeze/unfreeze a route. */
+export const POLICY_ACTIONS = ['pause', 'resume', 'freeze', 'unfreeze'] as const;
+export type PolicyAction = (typeof POLICY_ACTIONS)[number];
+
+/**
+ * A route's experiment was paused or resumed, or the route frozen (no new
+ * actions or experiments) or unfrozen — through the API, or by the route's
+ * `on_breach: pause` policy. `ts` is the route's event time.
+ */
+export interface PolicyRecord {
+  readonly type: 'policy';
+  readonly ts: number;
+  readonly route: string;
+  readonly action: PolicyAction;
+  /** Who asked: an operator through the API, or the route's policy on a breached rollback trigger. */
+  readonly source: 'api' | 'policy';
+  /** The experiment paused or resumed (pause/resume). */
+  readonly experiment?: string;
+  readonly reason: string;
+}
+
+/** The `type` of every decision record. */
+export const DECISION_TYPES = ['trigger', 'action', 'experiment', 'policy', 'config'] as const;
+
 /** Every output record of promptpilot. */
-export type DecisionRecord = TriggerRecord | ActionRecord | SkippedActionRecord | ExperimentRecord;
+export type DecisionRecord = TriggerRecord | ActionRecord | SkippedActionRecord | ExperimentRecord | PolicyRecord | ConfigRecord;
 
 /**
  * Serializes a record as one NDJSON line with stable key order, so replay of

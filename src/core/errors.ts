@@ -25,12 +25,15 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 export class PromptpilotError extends Error {
   readonly code: ErrorCode;
   readonly retriable: boolean;
+  /** How long the failing side asked us to wait before retrying (an HTTP `Retry-After`), ms; absent when it did not say. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retriable?: boolean; retryAfterMs?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.retriable = options.retriable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -57,7 +60,7 @@ export class PoisonMessageError extends PromptpilotError {
 
 /** An IO dependency failed in a way that retrying may fix. */
 export class TransientIoError extends PromptpilotError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
+  constructor(message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
     super(ErrorCodes.IO_TRANSIENT, message, { ...options, retriable: true });
   }
 }

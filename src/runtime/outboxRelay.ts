@@ -161,7 +161,9 @@ export class OutboxRelay {
       this.options.onFailure?.({ destination, error, items, retryAtMs: null });
       return true;
     }
-    const retryAtMs = this.options.clock.now() + this.backoffMs(attempts);
+    // A destination that said when to come back (HTTP Retry-After) is not retried sooner.
+    const askedMs = error instanceof PromptpilotError ? (error.retryAfterMs ?? 0) : 0;
+    const retryAtMs = this.options.clock.now() + Math.max(this.backoffMs(attempts), askedMs);
     await this.outbox.nack(ids, retryAtMs, reason);
     this.options.onFailure?.({ destination, error, items, retryAtMs });
     return false;

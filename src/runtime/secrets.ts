@@ -35,8 +35,9 @@ function credentialsOf(address: string): string[] {
 }
 
 /**
- * Every secret the configuration holds: the API token, the SASL password and
- * credentials embedded in broker or Redis addresses. Longest first, so a
+ * Every secret the configuration holds: the API token, the SASL password,
+ * credentials embedded in broker, Redis or receiver addresses, webhook signing
+ * secrets and Slack webhook URLs. Longest first, so a
  * password inside a longer userinfo is replaced as a whole.
  */
 export function secretsOf(config: Config): string[] {
@@ -45,6 +46,12 @@ export function secretsOf(config: Config): string[] {
   if (config.kafka.sasl !== undefined && config.kafka.sasl.password !== '') found.add(config.kafka.sasl.password);
   for (const address of [...config.kafka.brokers, ...(config.redis.url !== undefined ? [config.redis.url] : [])]) {
     for (const secret of credentialsOf(address)) found.add(secret);
+  }
+  for (const receiver of config.notify.receivers) {
+    if (receiver.secret !== undefined) found.add(receiver.secret);
+    // A Slack incoming-webhook URL is itself the credential; so may any receiver URL's userinfo be.
+    if (receiver.type === 'slack') found.add(receiver.url);
+    for (const secret of credentialsOf(receiver.url)) found.add(secret);
   }
   // A one- or two-character "secret" would shred every line; such a value protects nothing anyway.
   return [...found].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);

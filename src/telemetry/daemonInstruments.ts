@@ -37,7 +37,8 @@ export interface DaemonGaugeSources {
 /** `outcome` label of a decision: trigger state, action kind (or status), experiment status. */
 export function decisionOutcome(record: DecisionRecord): string {
   if (record.type === 'trigger') return record.state;
-  if (record.type === 'experiment') return record.status;
+  if (record.type === 'experiment' || record.type === 'config') return record.status;
+  if (record.type === 'policy') return record.action;
   const status = (record as { status?: unknown }).status;
   return typeof status === 'string' ? status : record.kind;
 }

@@ -21,8 +21,10 @@ export function decisionAttributes(record: DecisionRecord): Attributes {
     attributes['promptpilot.action.id'] = record.id;
     attributes['promptpilot.action.kind'] = record.kind;
     attributes['promptpilot.rule'] = record.rule;
-  } else {
+  } else if (record.type === 'experiment') {
     attributes['promptpilot.experiment.id'] = record.id;
+  } else if (record.type === 'policy' && record.experiment !== undefined) {
+    attributes['promptpilot.experiment.id'] = record.experiment;
   }
   return attributes;
 }

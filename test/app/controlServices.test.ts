@@ -9,7 +9,7 @@ import { PipelineRunner } from '../../src/runtime/pipelineRunner.js';
 function services(): { experiments: ExperimentService; variants: VariantService; runner: PipelineRunner } {
   const engine = new PipelineEngine(parseConfig({ routes: { support: { current: 'v1', variants: [{ name: 'v1', pattern: 'chain_of_thought' }] } } }));
   const runner = new PipelineRunner(engine, new MemoryDecisionLog());
-  return { experiments: new ExperimentService(engine, runner), variants: new VariantService(engine, runner), runner };
+  return { experiments: new ExperimentService(engine, runner, () => Date.now()), variants: new VariantService(engine, runner), runner };
 }
 
 describe('ExperimentService and VariantService', () => {

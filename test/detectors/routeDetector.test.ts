@@ -199,7 +199,7 @@ describe('RouteDetector lifecycle', () => {
     const detector = new RouteDetector(config());
     // Cost and accuracy both degrade on the same route at the same moment.
     const emitted = drive(detector, [{ durationMs: 400_000, knobs: { costUsd: 0.2, accuracy: 0.93 } }]);
-    const kinds = emitted.map((e) => `${e.record.type}:${e.record.type === 'experiment' ? '' : e.record.rule}`);
+    const kinds = emitted.map((e) => `${e.record.type}:${'rule' in e.record ? e.record.rule : ''}`);
     expect(kinds).toEqual([
       'trigger:cost_threshold_breach',
       'action:cost_threshold_breach',

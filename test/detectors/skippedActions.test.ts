@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ExperimentManager } from '../../src/abtest/experimentManager.js';
 import type { DecisionRecord, TriggerRecord } from '../../src/core/decision.js';
 import { RouteDetector } from '../../src/detectors/index.js';
-import { describeDecision } from '../../src/runtime/describeDecision.js';
+import { describeDecision } from '../../src/notify/describeDecision.js';
 import { config, stats, T0 } from './fixtures.js';
 
 const BUCKET_MS = 10_000;

@@ -77,6 +77,25 @@ describe('assignment and control API', () => {
     expect(list).toContain('cot-v2');
   });
 
+  it('pause/resume/freeze a route through the API with the token, each a policy decision record', async () => {
+    expect((await post(`${daemon.url}/v1/routes/support/pause`, {})).status).toBe(401);
+    expect((await post(`${open.url}/v1/routes/support/pause`, {}, TOKEN)).status).toBe(403);
+    const paused = await post(`${daemon.url}/v1/routes/support/pause`, { reason: 'incident 42' }, TOKEN);
+    expect(paused.status).toBe(200);
+    expect(((await paused.json()) as any).decision).toMatchObject({ type: 'policy', route: 'support', action: 'pause', source: 'api', reason: 'incident 42', experiment: expect.stringMatching(/^exp-/) });
+    expect((await getJson(`${daemon.url}/v1/assign?route=support&unit=u-7`)).json).toMatchObject({ variant: 'cot-v1' });
+    expect((await getJson(`${daemon.url}/v1/assign?route=support&unit=u-7`)).json.experiment).toBeUndefined();
+    expect((await post(`${daemon.url}/v1/routes/support/pause`, {}, TOKEN)).status).toBe(409);
+    expect((await post(`${daemon.url}/v1/routes/support/resume`, {}, TOKEN)).status).toBe(200);
+    expect((await getJson(`${daemon.url}/v1/assign?route=support&unit=u-7`)).json.experiment).toMatch(/^exp-/);
+    expect((await post(`${daemon.url}/v1/routes/billing/freeze`, { reason: 'release week' }, TOKEN)).status).toBe(200);
+    expect((await post(`${daemon.url}/v1/routes/billing/freeze`, {}, TOKEN)).status).toBe(409);
+    expect((await post(`${daemon.url}/v1/routes/billing/unfreeze`, { reason: 7 }, TOKEN)).status).toBe(400);
+    expect((await post(`${daemon.url}/v1/routes/billing/unfreeze`, {}, TOKEN)).status).toBe(200);
+    const log = (await getJson(`${daemon.url}/v1/decisions?type=policy`)).json.decisions.map((d: any) => `${d.route}:${d.action}`);
+    expect(log).toEqual(['support:pause', 'support:resume', 'billing:freeze', 'billing:unfreeze']);
+  });
+
   it('manual rollback ends the experiment with a record and evidence; a second decision is a conflict', async () => {
     const running = (await getJson(`${daemon.url}/v1/experiments`)).json.experiments.find((e: any) => e.status === 'running');
     const res = await post(`${daemon.url}/v1/experiments/${running.id}/rollback`, {}, TOKEN);

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
+import { POLICY_ACTIONS } from '../../core/decision.js';
 import { ALL_PATTERNS } from '../../core/patterns.js';
 import type { ExperimentService } from '../../app/experimentService.js';
 import type { VariantService } from '../../app/variantService.js';
@@ -21,6 +22,8 @@ const VariantBody = z
     tier: z.string().min(1).max(100).optional(),
   })
   .strict();
+
+const SteerBody = z.object({ reason: z.string().min(1).max(1000).optional() }).strict();
 
 /** `Bearer <token>`; the scheme name is case-insensitive (RFC 9110 §11.1). */
 const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
@@ -68,6 +71,17 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       if (experiment === null) return reply.code(404).send({ error: `unknown experiment: ${request.params.id}` });
       return experiment;
     });
+
+    // Operator steering of a route: pause/resume its experiment, freeze/unfreeze it; each a `policy` decision record.
+    for (const action of POLICY_ACTIONS) {
+      app.post<{ Params: { route: string } }>(`/v1/routes/:route/${action}`, { onRequest: authorize }, async (request, reply) => {
+        const parsed = SteerBody.safeParse(request.body ?? {});
+        if (!parsed.success) return reply.code(400).send({ error: `reason: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
+        const outcome = await backend.experiments.steer(request.params.route, action, parsed.data.reason ?? `${action} through the API`);
+        if ('error' in outcome) return reply.code(409).send({ error: outcome.error });
+        return { decision: outcome };
+      });
+    }
 
     for (const decision of ['promote', 'rollback'] as const) {
       app.post<{ Params: { id: string } }>(`/v1/experiments/:id/${decision}`, { onRequest: authorize }, async (request, reply) => {

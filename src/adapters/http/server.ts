@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../../config/schema.js';
-import { formatRecord, type DecisionRecord } from '../../core/decision.js';
+import { DECISION_TYPES, formatRecord, type DecisionRecord } from '../../core/decision.js';
 import { stringifyRounded } from '../../core/jsonNumbers.js';
 import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js';
 import type { RouteQuery } from '../../app/routeQuery.js';
@@ -212,7 +212,7 @@ export async function buildHttpServer(
     }
     if (q['route'] !== undefined) query.route = q['route'];
     if (q['type'] !== undefined) {
-      if (!['trigger', 'action', 'experiment'].includes(q['type'])) return reply.code(400).send({ error: 'type: expected trigger, action or experiment' });
+      if (!(DECISION_TYPES as readonly string[]).includes(q['type'])) return reply.code(400).send({ error: `type: expected ${DECISION_TYPES.join(', ')}` });
       query.type = q['type'] as DecisionRecord['type'];
     }
     const entries = await backend.decisions.query(query);

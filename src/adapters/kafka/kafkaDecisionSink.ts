@@ -81,7 +81,7 @@ export class KafkaDecisionSink implements DecisionSink {
 
   /** Sends the records; throws (retriable) if the broker stays unreachable past kafkajs' retries. */
   async publish(records: readonly DecisionRecord[]): Promise<void> {
-    await this.producer.send(records.map((record) => ({ key: record.route, value: formatRecord(record) })));
+    await this.producer.send(records.map((record) => ({ key: record.route ?? '', value: formatRecord(record) })));
   }
 
   /** Disconnects the producer. */

@@ -1,3 +1,5 @@
 export { startKafkaMock, kcatProduce, kcatConsume, KCAT, type KafkaMock, type KcatMessage, type KcatRecord } from './kafkaMock.js';
 export { startKafkaOutageProxy, type KafkaOutageProxy } from './kafkaOutageProxy.js';
 export { startPrometheus, promtoolCheckMetrics, PROMETHEUS, PROMTOOL, type PrometheusServer, type PromSample } from './prometheus.js';
+export { startWebhookReceiver, type WebhookReceiver, type ReceivedRequest, type Answer } from './webhookReceiver.js';
+export { startAlertmanager, ALERTMANAGER, type AlertmanagerServer, type AmAlert } from './alertmanager.js';

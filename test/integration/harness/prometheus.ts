@@ -1,9 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { startReadyProcess } from './readyProcess.js';
 
 /** Paths of the Debian `prometheus` package's binaries. */
 export const PROMETHEUS = process.env['PROMETHEUS'] ?? '/usr/bin/prometheus';
@@ -25,63 +23,22 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 /** Starts Prometheus on a free loopback port, scraping `targets` (`host:port`) every `scrapeIntervalSeconds`. */
 export async function startPrometheus(targets: readonly string[], scrapeIntervalSeconds = 1): Promise<PrometheusServer> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'pp-prometheus-'));
-  const config = [
-    'global:',
-    `  scrape_interval: ${scrapeIntervalSeconds}s`,
-    `  scrape_timeout: ${scrapeIntervalSeconds}s`,
-    'scrape_configs:',
-    '  - job_name: promptpilot',
-    '    static_configs:',
-    `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
-    '',
-  ].join('\n');
-  await writeFile(path.join(dir, 'prometheus.yml'), config);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    PROMETHEUS,
-    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString('utf8')).slice(-4000);
+  const { url, stop } = await startReadyProcess('prometheus', PROMETHEUS, async (dir, port) => {
+    const config = [
+      'global:',
+      `  scrape_interval: ${scrapeIntervalSeconds}s`,
+      `  scrape_timeout: ${scrapeIntervalSeconds}s`,
+      'scrape_configs:',
+      '  - job_name: promptpilot',
+      '    static_configs:',
+      `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
+      '',
+    ].join('\n');
+    await writeFile(path.join(dir, 'prometheus.yml'), config);
+    return [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'];
   });
-  const exited = once(child, 'exit');
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`prometheus did not become ready: ${log}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   const query = async (expr: string): Promise<PromSample[]> => {
     const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
     const body = (await res.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } };

@@ -1,11 +1,12 @@
-import type { DecisionRecord } from '../core/decision.js';
+import type { NotifiableRecord } from './notifiable.js';
 
-function fmt(n: number): string {
+/** A number for people: whole above 100, two decimals above 1, three significant digits below. */
+export function fmt(n: number): string {
   return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
 }
 
 /** A one-line human summary of a decision record, for logs. */
-export function describeDecision(record: DecisionRecord): string {
+export function describeDecision(record: NotifiableRecord): string {
   switch (record.type) {
     case 'trigger':
       return record.state === 'firing'
@@ -18,5 +19,9 @@ export function describeDecision(record: DecisionRecord): string {
       return `action ${record.kind} on ${record.route}: ${record.from.variant}${record.from.pattern ? ` (${record.from.pattern})` : ''} -> ${record.to.variant}${record.to.pattern ? ` (${record.to.pattern})` : ''}`;
     case 'experiment':
       return `experiment ${record.id} on ${record.route} ${record.status}: ${record.reason}`;
+    case 'policy':
+      return `route ${record.route} ${record.action}${record.experiment === undefined ? '' : ` (experiment ${record.experiment})`} by ${record.source === 'api' ? 'an operator' : 'its policy'}: ${record.reason}`;
+    case 'config':
+      return `config from ${record.source} ${record.status}: ${record.reason}`;
   }
 }

@@ -1,0 +1,102 @@
+import type { AbTestConfig } from '../config/schema.js';
+import type { ActionKind, MetricEvidence, VariantRef } from '../core/decision.js';
+import type { TelemetryEvent } from '../core/event.js';
+import { createArmStats } from './armStats.js';
+import { compareArms, metricAlpha } from './compare.js';
+import { addArmEvent, evidenceOf, type ExperimentState } from './evaluate.js';
+import { assessTriggers, type GateAssessment } from './guards.js';
+
+/** A promoted candidate under watch: the pre-promotion baseline's arm, frozen, against the promoted variant's traffic since. */
+interface Watch {
+  readonly experiment: string;
+  readonly kind: ActionKind;
+  readonly baseline: VariantRef;
+  readonly promoted: VariantRef;
+  readonly promotedAtMs: number;
+  readonly untilMs: number;
+  readonly state: ExperimentState;
+  dirty: boolean;
+}
+
+/** A watch that found a rollback trigger breached. */
+export interface WatchBreach {
+  readonly experiment: string;
+  readonly kind: ActionKind;
+  readonly baseline: VariantRef;
+  readonly promoted: VariantRef;
+  readonly promotedAtMs: number;
+  readonly windowMs: number;
+  readonly reason: string;
+  readonly evidence: Record<string, MetricEvidence>;
+  readonly triggers: readonly GateAssessment[];
+  readonly n: readonly [number, number];
+}
+
+/**
+ * The watch after promotion (DESIGN §4, `abtest.watch_after_promotion`): for
+ * that long (event time) after a promotion, the promoted variant's traffic is
+ * compared with the experiment's baseline arm as it stood at promotion, with
+ * the same anytime-valid statistics and the route's rollback triggers. A
+ * trigger proven breached is reported once; the watch then ends. Pure.
+ */
+export class PromotionWatches {
+  private readonly byRoute = new Map<string, Watch>();
+
+  /** Starts watching `route` after its experiment promoted `promoted` over `baseline` at `nowMs`. */
+  start(route: string, experiment: { id: string; kind: ActionKind; baseline: VariantRef; candidate: VariantRef }, experimentState: ExperimentState, nowMs: number, windowMs: number): void {
+    if (windowMs <= 0) return;
+    // The baseline's arm and its frozen p95 threshold carry over; the candidate side starts empty.
+    const baseline = structuredClone(experimentState.baseline);
+    const tail = { ...structuredClone(experimentState.tail), candidateBuckets: {}, candidateN: 0 };
+    this.byRoute.set(route, {
+      experiment: experiment.id, kind: experiment.kind, baseline: experiment.baseline, promoted: experiment.candidate,
+      promotedAtMs: nowMs, untilMs: nowMs + windowMs, dirty: false,
+      state: { startedAtMs: nowMs, baseline, candidate: createArmStats(), expectedCandidate: 0, tail },
+    });
+  }
+
+  /** Stops watching a route (a new experiment starts there). */
+  stop(route: string): void {
+    this.byRoute.delete(route);
+  }
+
+  /** The route's watch, for the API: experiment id and the event time it ends; null when none. */
+  watching(route: string): { readonly experiment: string; readonly untilMs: number } | null {
+    const watch = this.byRoute.get(route);
+    return watch === undefined ? null : { experiment: watch.experiment, untilMs: watch.untilMs };
+  }
+
+  /** Counts an event of a watched route's promoted variant (events tagged with an experiment are not its traffic). */
+  onEvent(event: TelemetryEvent): void {
+    if (this.byRoute.size === 0 || event.experiment !== undefined) return;
+    const watch = this.byRoute.get(event.route);
+    if (watch === undefined || event.variant !== watch.promoted.variant || event.ts < watch.promotedAtMs) return;
+    addArmEvent(watch.state, true, event);
+    watch.dirty = true;
+  }
+
+  /**
+   * At a closed boundary of `route`: the breach, if a rollback trigger is now
+   * proven (the watch ends); null otherwise. A watch past its window ends quietly.
+   */
+  check(route: string, nowMs: number, policy: AbTestConfig): WatchBreach | null {
+    const watch = this.byRoute.get(route);
+    if (watch === undefined) return null;
+    if (nowMs >= watch.untilMs) {
+      this.byRoute.delete(route);
+      return null;
+    }
+    if (!watch.dirty || watch.state.candidate.n < policy.min_samples_per_arm) return null;
+    watch.dirty = false;
+    const comparisons = compareArms(watch.state.baseline, watch.state.candidate, policy, watch.state.tail);
+    const triggers = assessTriggers(comparisons, policy, watch.kind);
+    const breached = triggers.filter((t) => t.status === 'failed');
+    if (breached.length === 0) return null;
+    this.byRoute.delete(route);
+    return {
+      experiment: watch.experiment, kind: watch.kind, baseline: watch.baseline, promoted: watch.promoted, promotedAtMs: watch.promotedAtMs,
+      windowMs: watch.untilMs - watch.promotedAtMs, reason: breached.map((t) => `rollback trigger: ${t.reason}`).join(' | '),
+      evidence: evidenceOf(comparisons, metricAlpha(policy)), triggers, n: [watch.state.baseline.n, watch.state.candidate.n],
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import type { ReceiverConfig } from '../../config/notifySchema.js';
+import { describeError } from '../../core/errors.js';
+import { classifyResponse, signatureHeader, type DeliveryOutcome } from '../../notify/index.js';
+
+/** The HTTP request one message becomes for its receiver. */
+export interface ReceiverRequest {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * Builds the request for a message: the receiver's URL (Alertmanager:
+ * `<url>/api/v2/alerts`), JSON content type, `Idempotency-Key`, and for a
+ * webhook with a secret `Promptpilot-Signature` over `"<t>.<body>"` with `t`
+ * the send time in unix seconds (fresh on every retry; the key stays).
+ */
+export function receiverRequest(receiver: ReceiverConfig, key: string, body: string, nowMs: number, userAgent: string): ReceiverRequest {
+  const url = receiver.type === 'alertmanager' ? `${receiver.url.replace(/\/+$/, '')}/api/v2/alerts` : receiver.url;
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': key, 'user-agent': userAgent };
+  if (receiver.type === 'webhook' && receiver.secret !== undefined) headers['promptpilot-signature'] = signatureHeader(receiver.secret, body, nowMs / 1000);
+  return { url, headers, body };
+}
+
+/**
+ * Sends one message with `fetch` and classifies the answer; a timeout or a
+ * network error is a retriable outcome, never a throw.
+ */
+export async function sendToReceiver(receiver: ReceiverConfig, key: string, body: string, nowMs: number, userAgent = 'promptpilot'): Promise<DeliveryOutcome> {
+  const request = receiverRequest(receiver, key, body, nowMs, userAgent);
+  try {
+    const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(receiver.timeout), redirect: 'manual' });
+    const text = response.ok ? '' : await response.text().catch(() => '');
+    return classifyResponse(response.status, response.headers.get('retry-after'), nowMs, text.replace(/\s+/g, ' ').trim());
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    return { kind: 'retry', reason: timedOut ? `no answer within ${receiver.timeout} ms` : `cannot reach the receiver: ${describeError(err)}` };
+  }
+}

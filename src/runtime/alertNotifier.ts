@@ -1,0 +1,181 @@
+import type { NotifyConfig, ReceiverConfig } from '../config/notifySchema.js';
+import type { DecisionRecord } from '../core/decision.js';
+import { ErrorCodes, PromptpilotError, TransientIoError } from '../core/errors.js';
+import { NotifyPlanner, RateLimiter, retryDelayMs, type DeliveryOutcome, type PlannedMessage } from '../notify/index.js';
+import type { Clock, Notifier, Outbox, OutboxItem, OutboxMessage } from '../ports/ports.js';
+import type { Logger } from './logger.js';
+import { OutboxRelay, type OutboxDeliver } from './outboxRelay.js';
+
+/** Sends one message to a receiver (the HTTP adapter; tests pass their own). */
+export type ReceiverSend = (receiver: ReceiverConfig, key: string, body: string, nowMs: number) => Promise<DeliveryOutcome>;
+
+/** Options of {@link AlertNotifier}. */
+export interface AlertNotifierOptions {
+  readonly clock: Clock;
+  readonly send: ReceiverSend;
+  readonly logger: Logger;
+  /** Uniform [0, 1) for the backoff jitter (default `Math.random`). */
+  readonly random?: () => number;
+  /** How often firing alerts are checked for their re-send and due retries polled, ms (default 1000). */
+  readonly tickMs?: number;
+}
+
+const PREFIX = 'notify:';
+
+/** The outbox payload of a notification: the exact body to POST. */
+interface NotificationPayload {
+  readonly body: string;
+}
+
+function bodyOf(item: OutboxItem): string {
+  const payload = item.payload as unknown as Partial<NotificationPayload> | null;
+  return typeof payload?.body === 'string' ? payload.body : '';
+}
+
+/**
+ * Alert delivery (DESIGN §6): decisions are planned into messages per
+ * receiver ({@link NotifyPlanner}: matching, dedup, grouping, re-sends),
+ * enqueued in the outbox under `notify:<receiver>` with their idempotency key
+ * on the pipeline's critical path, and delivered by a relay of their own —
+ * one message at a time per receiver, retried with exponential backoff and
+ * jitter on 5xx, 429 and timeouts (never sooner than `Retry-After`), dead-
+ * lettered at once on another 4xx and after `notify.delivery.max_attempts`.
+ *
+ * @remarks At-least-once: a message leaves the outbox only when a receiver
+ * acknowledged it (2xx) or into the dead letters; with a durable outbox
+ * (Redis) that holds across restarts, and each retry reuses its key.
+ */
+export class AlertNotifier implements Notifier {
+  private config: NotifyConfig;
+  private readonly planner: NotifyPlanner;
+  private readonly receivers = new Map<string, ReceiverConfig>();
+  private readonly limiters = new Map<string, RateLimiter>();
+  private readonly deliverers = new Map<string, OutboxDeliver>();
+  private readonly relay: OutboxRelay;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private stopping = false;
+  private unsent: PlannedMessage[] = [];
+
+  constructor(
+    config: NotifyConfig,
+    private readonly outbox: Outbox,
+    private readonly options: AlertNotifierOptions,
+  ) {
+    this.config = config;
+    this.planner = new NotifyPlanner(config.receivers);
+    this.applyReceivers(config);
+    const random = options.random ?? Math.random;
+    this.relay = new OutboxRelay(outbox, this.deliverers, {
+      clock: options.clock,
+      batchSize: 1,
+      // A rate-limited message may wait up to a minute inside its delivery.
+      leaseMs: 120_000,
+      maxAttempts: Number.MAX_SAFE_INTEGER, // the per-receiver limit is applied below, from the current config
+      backoffMs: (attempts) => retryDelayMs(attempts, this.config.delivery, random()),
+      pollMs: options.tickMs ?? 1_000,
+      onFailure: ({ destination, error, items, retryAtMs }) => {
+        const receiver = destination.slice(PREFIX.length);
+        const keys = items.map((i) => i.key);
+        if (retryAtMs === null) options.logger.error({ err: error, receiver, keys }, 'alert dead-lettered: the receiver did not take it (kept in the outbox dead letters)');
+        else options.logger.warn({ err: error, receiver, keys, attempts: items[0]?.attempts, retryAt: new Date(retryAtMs).toISOString() }, 'alert delivery failed; will retry');
+      },
+    });
+  }
+
+  /** Starts delivering (and re-sending firing alerts). */
+  start(): this {
+    this.relay.start();
+    this.timer ??= setInterval(() => void this.repeatDue(), this.options.tickMs ?? 1_000);
+    this.timer.unref();
+    return this;
+  }
+
+  /** Plans and enqueues messages for new decisions; resolves once they are in the outbox. */
+  async notify(notifications: readonly { readonly record: DecisionRecord }[]): Promise<void> {
+    // Planning remembers what it planned (dedup), so messages whose enqueue failed are kept
+    // and go first on the caller's retry, which plans nothing new for the same records.
+    const batch = [...this.unsent, ...this.planner.plan(notifications.map((n) => n.record), this.options.clock.now())];
+    this.unsent = batch;
+    await this.enqueue(batch);
+    this.unsent = [];
+  }
+
+  /** Applies a reloaded `notify` section: new receivers, changed URLs or filters; messages already queued stay. */
+  reconfigure(config: NotifyConfig): void {
+    this.config = config;
+    this.planner.reconfigure(config.receivers);
+    this.applyReceivers(config);
+    this.relay.kick();
+  }
+
+  /** Delivers what is due (tests, shutdown). */
+  flush(): Promise<number> {
+    return this.relay.flush();
+  }
+
+  /** Stops re-sends and the relay after one last attempt at what is due; queued messages stay in the outbox. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.relay.stop();
+  }
+
+  private applyReceivers(config: NotifyConfig): void {
+    const names = new Set(config.receivers.map((r) => r.name));
+    for (const name of [...this.receivers.keys()]) {
+      if (names.has(name)) continue;
+      this.receivers.delete(name);
+      this.limiters.delete(name);
+      // Left registered so its queue drains into the dead letters instead of waiting forever.
+    }
+    for (const receiver of config.receivers) {
+      const before = this.receivers.get(receiver.name);
+      this.receivers.set(receiver.name, receiver);
+      if (before?.rate_limit_per_minute !== receiver.rate_limit_per_minute) this.limiters.set(receiver.name, new RateLimiter(receiver.rate_limit_per_minute));
+      if (!this.deliverers.has(PREFIX + receiver.name)) this.deliverers.set(PREFIX + receiver.name, (items) => this.deliver(receiver.name, items));
+    }
+  }
+
+  private async enqueue(messages: readonly PlannedMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const outboxMessages: OutboxMessage[] = messages.map((m) => ({ destination: m.destination, key: m.key, payload: { body: m.body } }));
+    await this.outbox.enqueue(outboxMessages, this.options.clock.now());
+    this.relay.kick();
+  }
+
+  private async repeatDue(): Promise<void> {
+    try {
+      await this.enqueue(this.planner.due(this.options.clock.now()));
+    } catch (err) {
+      this.options.logger.warn({ err }, 'cannot enqueue alert re-sends; trying again next tick');
+    }
+  }
+
+  private async deliver(name: string, items: readonly OutboxItem[]): Promise<void> {
+    const receiver = this.receivers.get(name);
+    if (receiver === undefined) throw new PromptpilotError(ErrorCodes.IO_FATAL, `receiver ${name} is no longer configured`);
+    for (const item of items) {
+      if (item.attempts > this.config.delivery.max_attempts) throw new PromptpilotError(ErrorCodes.IO_FATAL, `gave up after ${item.attempts - 1} attempts: ${item.lastError ?? 'unknown error'}`);
+      await this.waitForRateLimit(name);
+      const outcome = await this.options.send(receiver, item.key, bodyOf(item), this.options.clock.now());
+      if (outcome.kind === 'rejected') throw new PromptpilotError(ErrorCodes.IO_FATAL, `${outcome.reason} (not retried: the receiver refused the message)`);
+      if (outcome.kind === 'retry') {
+        const last = item.attempts >= this.config.delivery.max_attempts;
+        if (last) throw new PromptpilotError(ErrorCodes.IO_FATAL, `${outcome.reason} (gave up after ${item.attempts} attempts)`);
+        const askedMs = outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, this.config.delivery.max_backoff);
+        throw new TransientIoError(outcome.reason, askedMs === undefined ? {} : { retryAfterMs: askedMs });
+      }
+    }
+  }
+
+  /** Waits for the receiver's rate limit (at most a minute); a shutdown ends the wait with a retry. */
+  private async waitForRateLimit(name: string): Promise<void> {
+    for (;;) {
+      const waitMs = this.limiters.get(name)?.reserve(this.options.clock.now()) ?? 0;
+      if (waitMs <= 0) return;
+      if (this.stopping) throw new TransientIoError('rate limited while shutting down', { retryAfterMs: waitMs });
+      await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { createHmac } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryOutbox } from '../../src/adapters/memory/memoryOutbox.js';
+import type { Daemon } from '../../src/daemon.js';
+import type { Outbox } from '../../src/ports/ports.js';
+import { getJson, startTestDaemon } from '../helpers/daemon.js';
+import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from './harness/index.js';
+
+const SECRET = 'whsec-test-0123456789';
+const running: { stop(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0).reverse()) await r.stop();
+});
+
+/** 4000 slow calls in one batch: the response-time rules fire (warning) on route `slow`. */
+async function slowTraffic(daemon: Daemon, route = 'slow'): Promise<void> {
+  const start = Date.now() - 3 * 3_600_000;
+  const batch = Array.from({ length: 4000 }, (_, i) => ({ ts: start + i * 500, route, variant: 'cot', pattern: 'chain_of_thought', latency_ms: 3500 + (i % 10) * 10 }));
+  const res = await fetch(`${daemon.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+  expect(res.status).toBe(202);
+}
+
+/** The verification recipe of docs/operations.md ("Verifying a webhook"), as a receiver would write it. */
+function verify(secret: string, rawBody: string, header: string, nowSeconds: number): boolean {
+  const fields = Object.fromEntries(header.split(',').map((kv) => kv.split('=') as [string, string]));
+  const t = fields['t'] ?? '';
+  const expected = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex');
+  return fields['v1'] === expected && Math.abs(nowSeconds - Number(t)) <= 300;
+}
+
+function receiverFor(daemonRaw: Record<string, unknown>, receiver: WebhookReceiver, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ...daemonRaw,
+    notify: {
+      receivers: [{ name: 'audit', type: 'webhook', url: receiver.url, secret: SECRET, match: { types: ['trigger'], severity: ['warning', 'critical'] }, ...extra }],
+      delivery: { initial_backoff: '20ms', max_backoff: '200ms', max_attempts: 5 },
+    },
+  };
+}
+
+const byKey = (requests: readonly ReceivedRequest[]): Map<string, ReceivedRequest[]> => {
+  const out = new Map<string, ReceivedRequest[]>();
+  for (const r of requests) {
+    const key = String(r.headers['idempotency-key']);
+    out.set(key, [...(out.get(key) ?? []), r]);
+  }
+  return out;
+};
+
+describe('alert delivery (webhook receiver over real HTTP)', () => {
+  it('a receiver answering 500 three times then 200 acknowledges each alert exactly once, under one key, signed verifiably', async () => {
+    // Per idempotency key: 500, 500, 500, then 200.
+    const receiver = await startWebhookReceiver((req, seen) => ({ status: seen.filter((s) => s.headers['idempotency-key'] === req.headers['idempotency-key']).length < 3 ? 500 : 200 }));
+    running.push({ stop: () => receiver.close() });
+    const { daemon } = await startTestDaemon(receiverFor({}, receiver));
+    running.push(daemon);
+    await slowTraffic(daemon);
+    const { json } = await getJson(`${daemon.url}/v1/decisions?type=trigger`);
+    const firing = (json.decisions as { severity: string }[]).filter((d) => d.severity === 'warning' || d.severity === 'critical');
+    expect(firing.length).toBeGreaterThan(0);
+    await receiver.waitFor((reqs) => [...byKey(reqs).values()].filter((attempts) => attempts.some((a) => a.status === 200)).length >= firing.length);
+    await daemon.stop();
+    const keys = byKey(receiver.requests);
+    expect(keys.size).toBe(firing.length);
+    for (const attempts of keys.values()) {
+      expect(attempts.map((a) => a.status)).toEqual([500, 500, 500, 200]);
+      expect(new Set(attempts.map((a) => a.body)).size).toBe(1); // same bytes every time
+      for (const a of attempts) expect(verify(SECRET, a.body, String(a.headers['promptpilot-signature']), Date.now() / 1000)).toBe(true);
+      expect(verify('wrong-secret', attempts[0]!.body, String(attempts[0]!.headers['promptpilot-signature']), Date.now() / 1000)).toBe(false);
+      const body = JSON.parse(attempts[0]!.body) as { decision: { type: string }; summary: string; idempotency_key: string };
+      expect(body.decision.type).toBe('trigger');
+      expect(body.summary).toMatch(/^trigger \w+ firing on slow\/cot/);
+      expect(body.idempotency_key).toBe(attempts[0]!.headers['idempotency-key']);
+    }
+    // The payloads are the logged decisions, byte for byte.
+    expect([...keys.values()].map((a) => JSON.stringify(JSON.parse(a[0]!.body).decision)).sort()).toEqual(firing.map((d) => JSON.stringify(d)).sort());
+  });
+
+  it('a 4xx other than 429 is not retried: one request per alert, then a dead letter naming the status', async () => {
+    const receiver = await startWebhookReceiver(() => ({ status: 410 }));
+    running.push({ stop: () => receiver.close() });
+    const outbox = new MemoryOutbox();
+    const { daemon } = await startTestDaemon(receiverFor({}, receiver), { outbox });
+    running.push(daemon);
+    await slowTraffic(daemon);
+    await receiver.waitFor((reqs) => reqs.length > 0);
+    await new Promise((r) => setTimeout(r, 300)); // several backoff periods: a retry would have happened
+    const dead = await outbox.deadLetters('notify:audit', 100);
+    expect(dead.length).toBeGreaterThan(0);
+    expect(dead[0]!.lastError ?? '').toMatch(/HTTP 410.*not retried/);
+    expect(byKey(receiver.requests).size).toBe(receiver.requests.length);
+  });
+
+  it('429 with Retry-After: the next attempt waits at least that long', async () => {
+    const receiver = await startWebhookReceiver((_req, seen) => (seen.length === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
+    running.push({ stop: () => receiver.close() });
+    const raw = receiverFor({}, receiver, { match: { types: ['trigger'], severity: ['critical', 'warning'], routes: ['slow'] } });
+    const { daemon } = await startTestDaemon({ ...raw, notify: { ...(raw['notify'] as object), delivery: { initial_backoff: '20ms', max_backoff: '5s' } } });
+    running.push(daemon);
+    const sentAt: number[] = [];
+    const original = receiver.answer;
+    receiver.answer = (req, seen) => {
+      sentAt.push(Date.now());
+      return original(req, seen);
+    };
+    await slowTraffic(daemon);
+    await receiver.waitFor((reqs) => reqs.some((r) => r.status === 200));
+    expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(950); // the 20 ms backoff alone would be far sooner
+  });
+
+  it('a receiver that is down while the daemon restarts gets the alert after the restart (the outbox outlives the process)', async () => {
+    // Reserve a port, then take the receiver down.
+    const probe = await startWebhookReceiver();
+    const port = probe.port;
+    await probe.close();
+    // The store behind the outbox outlives the daemon process (as Redis does): close() does not end it.
+    const store = new MemoryOutbox();
+    const durable: Outbox = Object.assign(Object.create(store) as Outbox, { close: async () => {} });
+    const raw = receiverFor({}, { url: `http://127.0.0.1:${port}/hook` } as WebhookReceiver);
+    const first = await startTestDaemon(raw, { outbox: durable });
+    await slowTraffic(first.daemon);
+    const { json } = await getJson(`${first.daemon.url}/v1/decisions?type=trigger`);
+    const expected = (json.decisions as { severity: string }[]).filter((d) => d.severity === 'warning' || d.severity === 'critical').length;
+    await first.daemon.stop();
+    expect((await store.depth('notify:audit')).pending).toBe(expected);
+    const receiver = await startWebhookReceiver(() => ({ status: 200 }), port);
+    running.push({ stop: () => receiver.close() });
+    const second = await startTestDaemon(raw, { outbox: durable });
+    running.push(second.daemon);
+    await receiver.waitFor((reqs) => reqs.length >= expected);
+    expect(byKey(receiver.requests).size).toBe(expected);
+    expect((await store.depth('notify:audit')).pending).toBe(0);
+  });
+});

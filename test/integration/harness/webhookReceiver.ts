@@ -1,0 +1,62 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the receiver got, with the status it answered. */
+export interface ReceivedRequest {
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  readonly status: number;
+}
+
+/** What the receiver answers a request: a status and optional headers. */
+export type Answer = (request: { path: string; headers: IncomingHttpHeaders; body: string }, seen: readonly ReceivedRequest[]) => { status: number; headers?: Record<string, string> };
+
+/** A real HTTP endpoint standing in for a webhook/Slack receiver, with a knob for its answers. */
+export interface WebhookReceiver {
+  readonly url: string;
+  readonly port: number;
+  readonly requests: ReceivedRequest[];
+  /** Changes how it answers from now on. */
+  answer: Answer;
+  /** Resolves once `predicate` holds over the requests (polls; rejects after `timeoutMs`). */
+  waitFor(predicate: (requests: readonly ReceivedRequest[]) => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a receiver on a free loopback port (or `port`, to come back on the same one after a close). */
+export async function startWebhookReceiver(answer: Answer = () => ({ status: 200 }), port = 0): Promise<WebhookReceiver> {
+  const requests: ReceivedRequest[] = [];
+  const receiver = { answer } as { answer: Answer };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const { status, headers } = receiver.answer({ path: req.url ?? '/', headers: req.headers, body }, requests);
+      requests.push({ path: req.url ?? '/', headers: req.headers, body, status });
+      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(status < 300 ? 'ok' : 'nope');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${bound}/hook`,
+    port: bound,
+    requests,
+    get answer() {
+      return receiver.answer;
+    },
+    set answer(next: Answer) {
+      receiver.answer = next;
+    },
+    async waitFor(predicate, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(requests)) {
+        if (Date.now() > deadline) throw new Error(`receiver: condition not met within ${timeoutMs} ms (${requests.length} requests)`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
