@@ -80,13 +80,29 @@ function point(value: number): MetricInterval {
   return { lower: value, upper: value, method: 'point' };
 }
 
-/** Exact (Clopper–Pearson) interval for x successes in n trials, each side at one-sided level 1 − tail. */
+/** Clopper–Pearson bounds already computed, by `tail|n|k`; cleared when it reaches {@link CP_CACHE_LIMIT}. */
+const cpCache = new Map<string, readonly [number, number]>();
+/** Entries kept before the cache starts afresh (≈ 5 MB). */
+const CP_CACHE_LIMIT = 50_000;
+
+/**
+ * Exact (Clopper–Pearson) interval for x successes in n trials, each side at one-sided level 1 − tail.
+ *
+ * @remarks A pure function of integers (and the rule's tail), evaluated for every judged window of
+ * every series: the beta quantiles dominated replay with many series (≈ 40 % of its time), while
+ * the same few (k, n) pairs recur. Memoized; the results are the very same numbers.
+ */
 export function clopperPearson(x: number, n: number, tail: number): MetricInterval {
   if (!(n > 0)) return { lower: 0, upper: 1, method: 'clopper_pearson' };
   const k = Math.min(n, Math.max(0, Math.round(x)));
-  const lower = k === 0 ? 0 : betaQuantile(tail, k, n - k + 1);
-  const upper = k === n ? 1 : betaQuantile(1 - tail, k + 1, n - k);
-  return { lower, upper, method: 'clopper_pearson' };
+  const key = `${tail}|${n}|${k}`;
+  let bounds = cpCache.get(key);
+  if (bounds === undefined) {
+    bounds = [k === 0 ? 0 : betaQuantile(tail, k, n - k + 1), k === n ? 1 : betaQuantile(1 - tail, k + 1, n - k)];
+    if (cpCache.size >= CP_CACHE_LIMIT) cpCache.clear();
+    cpCache.set(key, bounds);
+  }
+  return { lower: bounds[0], upper: bounds[1], method: 'clopper_pearson' };
 }
 
 function meanInterval(mean: number, squaredSum: number, n: number, z: number): MetricInterval {

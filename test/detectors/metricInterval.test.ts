@@ -138,3 +138,24 @@ describe('metric intervals: coverage by simulation (seeded)', () => {
     }
   });
 });
+
+describe('clopperPearson memoization', () => {
+  it('gives exactly the beta quantiles for every (k, n, tail), however often and in whatever order it is asked', () => {
+    const direct = (k: number, n: number, tail: number) => [k === 0 ? 0 : betaQuantile(tail, k, n - k + 1), k === n ? 1 : betaQuantile(1 - tail, k + 1, n - k)];
+    const random = mulberry32(11);
+    for (let i = 0; i < 2_000; i++) {
+      const n = 1 + Math.floor(random() * 300);
+      const k = Math.floor(random() * (n + 1));
+      const tail = [0.05, 0.025, 0.005][i % 3]!;
+      const got = clopperPearson(k, n, tail);
+      expect([got.lower, got.upper]).toEqual(direct(k, n, tail));
+    }
+  });
+
+  it('a caller changing its result changes nothing for the next caller', () => {
+    const first = clopperPearson(3, 40, 0.05) as { lower: number; upper: number };
+    const upper = first.upper;
+    first.upper = 0;
+    expect(clopperPearson(3, 40, 0.05).upper).toBe(upper);
+  });
+});
