@@ -5,7 +5,7 @@ import { KafkaDecisionSink, KafkaEventForwarder, KafkaEventSource } from './adap
 import { createOtlpTraceDecoder } from './codecs/index.js';
 import { registerOtlpRoutes } from './adapters/http/otlpRoutes.js';
 import type { Config } from './config/schema.js';
-import type { DecisionRecord } from './core/decision.js';
+import type { ConfigRecord, DecisionRecord } from './core/decision.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { MemoryOutbox } from './adapters/memory/memoryOutbox.js';
 import { admissionFor, buildHttpServer, type Readiness, type RoutePlugin } from './adapters/http/server.js';
@@ -20,6 +20,8 @@ import { createLogger, type Logger } from './runtime/logger.js';
 import { PipelineRunner } from './runtime/pipelineRunner.js';
 import { OutboxRelay } from './runtime/outboxRelay.js';
 import { AlertNotifier } from './runtime/alertNotifier.js';
+import { ConfigReloader } from './runtime/configReloader.js';
+import { loadConfig } from './config/load.js';
 import { sendToReceiver } from './adapters/notify/receiverClient.js';
 import { decisionDeliverer, enqueueDecisions, type NamedDecisionSink } from './runtime/decisionOutbox.js';
 import { describeDecision } from './notify/describeDecision.js';
@@ -53,6 +55,10 @@ export interface DaemonOptions {
   readonly plugins?: readonly RoutePlugin[];
   /** Event-loop lag source for load shedding, ms (default: a {@link LoopLag} timer). */
   readonly loopLagMs?: () => number;
+  /** The config file the daemon runs on: watched, and read again on {@link Daemon.reload} (SIGHUP). */
+  readonly configFile?: string;
+  /** How a reload reads the config (default: {@link loadConfig} with the process environment's overrides). */
+  readonly loadConfig?: (file: string | undefined) => Promise<Config>;
 }
 
 /** A running daemon. */
@@ -71,6 +77,13 @@ export interface Daemon {
    * `promptpilot run` stops and exits 1 on it, so the process supervisor restarts it.
    */
   readonly failure: Promise<PromptpilotError>;
+  /**
+   * Reads and validates the config again (SIGHUP): applies it between two
+   * pipeline steps, or refuses it and keeps the running one. Either way the
+   * outcome is a `config` decision record (logged, and alerted to receivers
+   * that match it), which this resolves with. `trigger` says why (`SIGHUP`).
+   */
+  reload(trigger: string): Promise<ConfigRecord>;
   /** Stops intake, drains the pipeline, closes every adapter. Idempotent. */
   stop(): Promise<void>;
 }
@@ -86,7 +99,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const decisions = options.decisionLog ?? new MemoryDecisionLog();
   const series = new StatsSeries(LIVE_SERIES);
   const engine = new PipelineEngine(config, { onEvaluated: (stats) => series.record(stats) });
-  const routeQuery = new RouteQuery(engine, config, series);
+  const routeQuery = new RouteQuery(engine, series);
   const decisionLog = log.child({ component: 'decisions' });
   const kafkaOn = config.kafka.brokers.length > 0;
   const gateway = kafkaOn && config.kafka.role === 'gateway';
@@ -251,8 +264,32 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   }
 
   /** Graceful-shutdown order: stop input, let the HTTP server finish, drain the source and the pipeline, then outputs. */
+  // Hot reload: the swap is a pipeline command, so it happens between two steps and no event is dropped or split.
+  const reloader = new ConfigReloader(config, {
+    file: options.configFile,
+    load: options.loadConfig ?? ((file) => loadConfig(file)),
+    apply: async (next, record) => {
+      await runner.submit({
+        kind: 'command',
+        run: (swapped) => {
+          swapped.reconfigure(next);
+          notifier.reconfigure(next.notify);
+          log.level = next.log.level;
+          return [record];
+        },
+      });
+    },
+    refuse: async (record) => {
+      await runner.submit({ kind: 'command', run: () => [record] });
+    },
+    clock,
+    logger: log.child({ component: 'config' }),
+  });
+  await reloader.watch();
+
   const teardown = async (): Promise<void> => {
     ready = false;
+    await reloader.close();
     for (const s of subscriptions) s.unsubscribe();
     await http.close();
     loopLag?.stop();
@@ -293,6 +330,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     ingestor,
     http,
     failure,
+    reload: (trigger) => reloader.reload(trigger),
     stop() {
       stopping ??= (async () => {
         await teardown();

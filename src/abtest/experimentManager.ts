@@ -80,8 +80,14 @@ export class ExperimentManager {
   /** Promoted candidates under the watch after promotion, by route. */
   readonly watches = new PromotionWatches();
 
-  constructor(private readonly config: Config) {
+  constructor(private config: Config) {
     this.registry = new RouteRegistry(config);
+  }
+
+  /** Applies a reloaded config: route policies, tiers, newly configured variants; experiments and watches carry on. */
+  reconfigure(config: Config): void {
+    this.config = config;
+    this.registry.reconfigure(config);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { ActionBlock } from '../actions/planner.js';
 import type { ExperimentSnapshot } from '../abtest/experimentManager.js';
-import { targetsFor, type Config, type Targets } from '../config/schema.js';
+import { targetsFor, type Targets } from '../config/schema.js';
 import type { RuleStatus } from '../detectors/index.js';
 import type { PipelineEngine } from '../engine/engine.js';
 import type { Pattern } from '../core/patterns.js';
@@ -82,7 +82,6 @@ export function variantStatsView(s: WindowStats): VariantStatsView {
 export class RouteQuery {
   constructor(
     private readonly engine: PipelineEngine,
-    private readonly config: Config,
     private readonly series: StatsSeries | null = null,
   ) {}
 
@@ -111,7 +110,7 @@ export class RouteQuery {
     return {
       route,
       watermark,
-      targets: targetsFor(this.config, route),
+      targets: targetsFor(this.engine.config, route),
       serving: current === null ? null : { variant: current.variant, pattern: current.pattern, tier: current.tier, max_tokens: current.maxTokens },
       variants: (stats ?? []).map(variantStatsView),
       rules: judged?.rules ?? [],

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadConfig } from '../config/load.js';
+import { ENV, loadConfig } from '../config/load.js';
 import { describeError, PromptpilotError, UsageError, ErrorCodes } from '../core/errors.js';
 import { parseArgs } from './args.js';
 import { replayFile } from './replay.js';
@@ -59,7 +59,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'run': {
         const args = parseArgs(rest, ['config']);
         loaded = await loadConfig(args.flags['config']);
-        return await runDaemon(loaded);
+        return await runDaemon(loaded, args.flags['config'] ?? (process.env[ENV.config] || undefined));
       }
       case 'replay': {
         const args = parseArgs(rest, ['input', 'config']);

@@ -36,19 +36,26 @@ interface VariantMemory {
  * decay moves), so a slow drift cannot become the new normal.
  */
 export class RouteDetector {
-  private readonly rules: readonly Rule[];
+  private rules: readonly Rule[] = [];
   /** Routes whose config changes some rule: their enabled rules. */
   private readonly routeRules = new Map<string, readonly Rule[]>();
-  private readonly baselineMetrics: ReadonlySet<MetricName>;
+  private baselineMetrics: ReadonlySet<MetricName> = new Set();
   /** Memory by route, then variant (nested maps: no key concatenation per evaluation). */
   private readonly variants = new Map<string, Map<string, VariantMemory>>();
   private readonly planners = new Map<string, RoutePlannerState>();
 
   /** `catalog`: the variants the planner sees beyond config (the daemon passes its route registry). */
   constructor(
-    private readonly config: Config,
+    private config: Config,
     private readonly catalog: VariantCatalog = configCatalog(config),
   ) {
+    this.reconfigure(config);
+  }
+
+  /** Applies reloaded rules and route settings; the memory of rules that stay (states, baselines) carries on. */
+  reconfigure(config: Config): void {
+    this.config = config;
+    this.routeRules.clear();
     this.rules = config.rules.filter((rule) => rule.enabled);
     for (const route of Object.keys(config.routes)) {
       const own = rulesFor(config, route);

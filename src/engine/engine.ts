@@ -136,10 +136,13 @@ export class PipelineEngine {
   /** Experiments validating the actions, and the route/variant registry behind `/v1/assign`. */
   readonly experiments: ExperimentManager;
 
+  private currentConfig: Config;
+
   constructor(
-    private readonly config: Config,
+    config: Config,
     private readonly options: EngineOptions = {},
   ) {
+    this.currentConfig = config;
     this.experiments = new ExperimentManager(config);
     // The planner sees the registry: templates and tiers registered through the API or made by earlier actions.
     this.detector = new RouteDetector(config, this.experiments.registry);
@@ -149,6 +152,24 @@ export class PipelineEngine {
     // An event the evaluation still waits for is never refused.
     this.maxLatenessMs = Math.max(config.time.max_lateness, config.time.allowed_lateness);
     this.series = new SeriesLimiter({ maxSeries: config.limits.max_series, probationEvents: config.limits.probation_events });
+  }
+
+  /** The configuration in force (a reload swaps it between steps). */
+  get config(): Config {
+    return this.currentConfig;
+  }
+
+  /**
+   * Swaps the policy sections — rules, targets, routes, actions, prices,
+   * abtest, baseline — between two steps (the runner serializes it with the
+   * events, so no event sees half of each). Windows, rule states, experiments
+   * and the registry carry on. The event-time grid and limits stay as started:
+   * a reload changing them is refused before it gets here.
+   */
+  reconfigure(config: Config): void {
+    this.currentConfig = config;
+    this.detector.reconfigure(config);
+    this.experiments.reconfigure(config);
   }
 
   /**
@@ -183,7 +204,7 @@ export class PipelineEngine {
       }
       let variant = state.variants.get(raw.variant);
       if (variant === undefined) variant = this.createVariant(state, raw.variant);
-      const costUsd = costOf(raw, this.config.prices);
+      const costUsd = costOf(raw, this.currentConfig.prices);
       const added = variant.window.add(raw, costUsd);
       if (added !== 'ok') {
         if (added === 'too_late') {
@@ -312,8 +333,8 @@ export class PipelineEngine {
     const state = this.routes.get(route);
     let added = pending.variants.get(route);
     if (state?.variants.has(variant) === true || added?.has(variant) === true) return null;
-    const limits = this.config.limits;
-    const declared = this.config.routes[route] !== undefined;
+    const limits = this.currentConfig.limits;
+    const declared = this.currentConfig.routes[route] !== undefined;
     if (!declared) {
       const newRoute = state === undefined && added === undefined;
       const routeFull = (): boolean => newRoute && this.routes.size + pending.newRoutes >= limits.max_routes;
@@ -331,7 +352,7 @@ export class PipelineEngine {
       if (newRoute) pending.newRoutes++;
     }
     const variants = (state?.variants.size ?? 0) + (added?.size ?? 0);
-    const declaredVariant = declared && this.config.routes[route]!.variants.some((v) => v.name === variant);
+    const declaredVariant = declared && this.currentConfig.routes[route]!.variants.some((v) => v.name === variant);
     if (!declaredVariant && variants >= limits.max_variants_per_route) {
       return { field: 'variant', message: `too many variants on route ${route}: the limit is ${limits.max_variants_per_route} (limits.max_variants_per_route)` };
     }
@@ -473,7 +494,7 @@ export class PipelineEngine {
   }
 
   private configuredPattern(route: string, variant: string): Pattern | null {
-    return this.config.routes[route]?.variants.find((v) => v.name === variant)?.pattern ?? null;
+    return this.currentConfig.routes[route]?.variants.find((v) => v.name === variant)?.pattern ?? null;
   }
 
   /**
@@ -513,7 +534,7 @@ export class PipelineEngine {
     const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs });
     window.closeUntil(state.boundaryMs);
     const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0 };
-    this.series.created(state.route, variant, this.config.routes[state.route] !== undefined);
+    this.series.created(state.route, variant, this.currentConfig.routes[state.route] !== undefined);
     this.experiments.registry.observe(state.route, variant, undefined, undefined);
     state.variants.set(variant, created);
     let at = state.sorted.length;

@@ -38,7 +38,18 @@ interface RouteEntry {
 export class RouteRegistry {
   private readonly routes = new Map<string, RouteEntry>();
 
-  constructor(private readonly config: Config) {
+  constructor(private config: Config) {
+    this.reconfigure(config);
+  }
+
+  /**
+   * Registers the configured routes and variants (a reload adds or updates
+   * them; variants learned from traffic, the API or actions stay). A route's
+   * current variant is set from config only while it has none, so a reload
+   * never undoes a promotion.
+   */
+  reconfigure(config: Config): void {
+    this.config = config;
     for (const [route, rc] of Object.entries(config.routes)) {
       const entry = this.entry(route);
       for (const v of rc.variants) {
@@ -47,7 +58,7 @@ export class RouteRegistry {
           maxTokens: this.maxTokensOf(v.tier ?? rc.tier), template: v.template ?? null, compression: null, source: 'config',
         });
       }
-      entry.current = rc.current ?? rc.variants[0]?.name ?? null;
+      entry.current ??= rc.current ?? rc.variants[0]?.name ?? null;
     }
   }
 

@@ -134,7 +134,7 @@ describe('promptpilot CLI', () => {
     expect(out).toContain('promptpilot stopped');
   });
 
-  it('run survives SIGHUP (logged, ignored) and still drains on SIGTERM', async () => {
+  it('run reloads its config on SIGHUP (a config record), keeps serving and still drains on SIGTERM', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
         const p = (s.address() as { port: number }).port;
@@ -148,8 +148,9 @@ describe('promptpilot CLI', () => {
     for (let i = 0; i < 600 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('listening');
     child.kill('SIGHUP');
-    for (let i = 0; i < 300 && !out.includes('SIGHUP'); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain('SIGHUP received');
+    for (let i = 0; i < 300 && !out.includes('config from environment'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('SIGHUP received: reloading the config');
+    expect(out).toContain('config from environment applied: no change (SIGHUP)');
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect(child.exitCode).toBeNull();
     child.kill('SIGTERM');
