@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = process.argv[2] ?? '.';
-const PURE = ['src/core', 'src/notify', 'src/windows', 'src/streams', 'src/codecs', 'src/detectors', 'src/actions', 'src/abtest', 'src/engine', 'src/variants', 'src/sim', 'src/config', 'src/ports'];
+const PURE = ['src/core', 'src/notify', 'src/windows', 'src/streams', 'src/codecs', 'src/detectors', 'src/actions', 'src/abtest', 'src/engine', 'src/variants', 'src/sim', 'src/config', 'src/ports', 'src/foresight'];
 const BANNED = [
   /^kafkajs/, /^ioredis/, /^pino/, /^fastify/, /^@opentelemetry\//, /^node:(http|https|net|fs|fs\/promises|child_process|dgram|tls|zlib|worker_threads|cluster)$/,
   /^(http|https|net|fs|fs\/promises|child_process|dgram|tls|zlib|worker_threads|cluster)$/,

@@ -11,6 +11,8 @@ import { StatsBucket } from '../windows/statsBucket.js';
 import { toWindowStats } from '../windows/toWindowStats.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { costOf } from './costing.js';
+import { Foresight } from '../foresight/foresight.js';
+import type { HistoryStore } from '../foresight/historyStore.js';
 
 /** Retired routes whose watermark is remembered (~100 bytes each). */
 /** A new series evicts at most this many probationary ones to find room (a route's slot may take several). */
@@ -95,6 +97,8 @@ export interface EngineOptions {
    * report) record. Must not throw.
    */
   readonly onEvaluated?: (stats: WindowStats) => void;
+  /** Where hourly rollups are kept (default: in memory, bounded by `monitoring.history`). */
+  readonly history?: HistoryStore;
 }
 
 /** Counters the daemon exports on /metrics. */
@@ -135,6 +139,8 @@ export class PipelineEngine {
   private deferred: DecisionRecord[] = [];
   /** Experiments validating the actions, and the route/variant registry behind `/v1/assign`. */
   readonly experiments: ExperimentManager;
+  /** Long-horizon history per route and the rules that read it (forecasts, anomalies, budgets, trends). */
+  readonly foresight: Foresight;
 
   private currentConfig: Config;
 
@@ -144,6 +150,7 @@ export class PipelineEngine {
   ) {
     this.currentConfig = config;
     this.experiments = new ExperimentManager(config);
+    this.foresight = new Foresight(config, options.history);
     // The planner sees the registry: templates and tiers registered through the API or made by earlier actions.
     this.detector = new RouteDetector(config, this.experiments.registry);
     this.bucketMs = config.time.bucket;
@@ -222,6 +229,7 @@ export class PipelineEngine {
       if (raw.ts > state.lastDataMs) state.lastDataMs = raw.ts;
       if (variant.events < this.series.limits.probationEvents && ++variant.events === this.series.limits.probationEvents) this.series.graduate(raw.route, raw.variant);
       this.counters.accepted++;
+      this.foresight.onEvent(raw, costUsd);
       // Only experiment traffic needs the event itself with its cost filled in.
       if (raw.experiment !== undefined) this.experiments.onEvent(costUsd === raw.costUsd || costUsd === undefined ? raw : withCostUsd(raw, costUsd));
     }
@@ -271,6 +279,7 @@ export class PipelineEngine {
           this.counters.late += count;
         }
         this.counters.accepted += count;
+        this.foresight.onLatencyCalls(o.route, o.ts, latencyMs, count);
         if (o.ts > state.lastDataMs) state.lastDataMs = o.ts;
         if (variant !== undefined && variant.events < this.series.limits.probationEvents) {
           variant.events = Math.min(this.series.limits.probationEvents, variant.events + count);
@@ -475,7 +484,7 @@ export class PipelineEngine {
     for (const record of this.detector.retire(route, variant, state.boundaryMs)) this.deferred.push(record);
     this.removeVariant(state, victim);
     this.counters.evicted++;
-    if (state.sorted.length === 0) this.retireRoute(state);
+    if (state.sorted.length === 0) this.retireRoute(state, true);
     return true;
   }
 
@@ -500,14 +509,17 @@ export class PipelineEngine {
   /**
    * Every variant retired: the route's live state goes (its slot under
    * limits.max_routes is free again), leaving a small tombstone with its
-   * watermark so a late backlog for it cannot reopen closed time.
+   * watermark so a late backlog for it cannot reopen closed time. Its open
+   * history hours are sealed, unless it was `evicted` on probation.
    */
-  private retireRoute(state: RouteState): void {
+  private retireRoute(state: RouteState, evicted = false): void {
     this.routes.delete(state.route);
     this.tombstones.delete(state.route);
     this.tombstones.set(state.route, state.watermarkMs);
     if (this.tombstones.size > TOMBSTONE_LIMIT) this.tombstones.delete(this.tombstones.keys().next().value!);
     this.detector.forgetRoute(state.route, state.watermarkMs);
+    // An evicted route was on probation (likely junk): its hours must not push real routes out of the history.
+    this.foresight.onRouteRetired(state.route, !evicted);
     this.experiments.forgetRoute(state.route, state.watermarkMs);
   }
 
@@ -579,6 +591,7 @@ export class PipelineEngine {
     const produced: DecisionRecord[] = [];
     let retired: VariantState[] | null = null;
     const production = this.experiments.registry.current(state.route)?.variant ?? null;
+    let productionStats: WindowStats | null = null;
     for (const variant of state.sorted) {
       variant.window.closeUntil(boundaryMs);
       // A variant whose window emptied (its traffic stopped: a retired prompt, the baseline
@@ -591,6 +604,7 @@ export class PipelineEngine {
       const stats = toWindowStats(state.route, variant.variant, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs);
       this.counters.evaluations++;
       this.options.onEvaluated?.(stats);
+      if (variant.variant === production || (production === null && state.sorted.length === 1)) productionStats = stats;
       // Only the route's production variant is optimized; a canary or an experiment arm still alerts
       // (and a rule asking it for an action gets a skipped record saying why).
       for (const record of this.detector.evaluate(stats, boundaryMs, { production, blocked })) produced.push(record);
@@ -601,6 +615,7 @@ export class PipelineEngine {
     const extra = this.experiments.onBoundary(state.route, boundaryMs, produced);
     for (const record of produced) out.push(record);
     for (const record of extra) out.push(record);
+    this.foresight.onBoundary(state.route, boundaryMs, productionStats, out);
   }
 
   private sortedRoutes(): RouteState[] {

@@ -1,0 +1,94 @@
+import type { TelemetryEvent } from '../core/event.js';
+import { HOUR_MS, mergeHours, OpenHour, type HourlyRollup } from './hourlyRollup.js';
+import type { HistoryStore } from './historyStore.js';
+
+/**
+ * Rolls a route's accepted calls up into hours (event time, UTC) and seals
+ * each hour into the {@link HistoryStore} once the route's evaluation
+ * boundary has passed its end — so a call that arrives within
+ * `time.allowed_lateness` of its hour's end is still in it. Pure and
+ * deterministic: replay and live mode seal the same hours.
+ *
+ * @remarks A call for an hour already sealed (its route had gone idle and was
+ * retired, then came back within the hour) opens a continuation that is
+ * merged into the stored hour when sealed ({@link mergeHours}).
+ */
+export class HistoryRecorder {
+  /** Open hours by route, then hour start. Usually one or two per route. */
+  private readonly open = new Map<string, Map<number, OpenHour>>();
+
+  constructor(private readonly store: HistoryStore) {}
+
+  /** Adds one accepted call; `costUsd` is its cost after the price table. */
+  add(event: TelemetryEvent, costUsd: number | undefined): void {
+    this.hourFor(event.route, event.ts).add(event, costUsd);
+  }
+
+  /** Adds `weight` calls of a route known only by their latency (OTLP histograms). */
+  addLatencyCalls(route: string, ts: number, latencyMs: number, weight: number): void {
+    this.hourFor(route, ts).addLatencyCalls(latencyMs, weight);
+  }
+
+  /**
+   * Seals every open hour of the route ending at or before `boundaryMs`
+   * (epoch ms), stores it, and returns the stored hours, oldest first.
+   */
+  seal(route: string, boundaryMs: number): HourlyRollup[] {
+    const hours = this.open.get(route);
+    if (hours === undefined) return [];
+    let sealed: HourlyRollup[] | null = null;
+    for (const [start, hour] of hours) {
+      if (start + HOUR_MS > boundaryMs) continue;
+      hours.delete(start);
+      (sealed ??= []).push(this.store1(route, hour));
+    }
+    if (hours.size === 0) this.open.delete(route);
+    if (sealed === null) return [];
+    return sealed.sort((a, b) => a.hourStartMs - b.hourStartMs);
+  }
+
+  /** Seals every open hour of the route, finished or not (the route is retired; end of replay input). */
+  sealAll(route: string): HourlyRollup[] {
+    return this.seal(route, Infinity);
+  }
+
+  /** Drops the route's open hours unsealed. */
+  discard(route: string): void {
+    this.open.delete(route);
+  }
+
+  /** The route's open hour starting at `hourStartMs`, sealed form, without sealing it (for the API). */
+  peek(route: string, hourStartMs: number): HourlyRollup | null {
+    return this.open.get(route)?.get(hourStartMs)?.seal() ?? null;
+  }
+
+  /** Open hours over every route (bounded: each route's open hours lie within `time.max_lateness` of its watermark). */
+  get openHours(): number {
+    let n = 0;
+    for (const hours of this.open.values()) n += hours.size;
+    return n;
+  }
+
+  private store1(route: string, hour: OpenHour): HourlyRollup {
+    const part = hour.seal();
+    const stored = this.store.hours(route, hour.hourStartMs, hour.hourStartMs + 1)[0];
+    const whole = stored === undefined ? part : mergeHours(stored, part);
+    this.store.append(route, whole);
+    return whole;
+  }
+
+  private hourFor(route: string, ts: number): OpenHour {
+    const start = Math.floor(ts / HOUR_MS) * HOUR_MS;
+    let hours = this.open.get(route);
+    if (hours === undefined) {
+      hours = new Map();
+      this.open.set(route, hours);
+    }
+    let hour = hours.get(start);
+    if (hour === undefined) {
+      hour = new OpenHour(start);
+      hours.set(start, hour);
+    }
+    return hour;
+  }
+}

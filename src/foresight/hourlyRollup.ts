@@ -1,0 +1,173 @@
+import type { MetricName } from '../core/decision.js';
+import type { TelemetryEvent } from '../core/event.js';
+import { StatsBucket } from '../windows/statsBucket.js';
+
+/** One hour in ms. */
+export const HOUR_MS = 3_600_000;
+/** One UTC day in ms. */
+export const DAY_MS = 86_400_000;
+/** One week in ms. */
+export const WEEK_MS = 7 * DAY_MS;
+
+/** Which share of the daily cost budget a call spends from (DESIGN §3 budgets). */
+export const SPEND_SHARES = ['production', 'testing', 'research'] as const;
+export type SpendShare = (typeof SPEND_SHARES)[number];
+
+/** Spend by budget share, USD. */
+export type SpendUsd = Readonly<Record<SpendShare, number>>;
+
+/**
+ * The share a call spends from: experiment candidates from `testing`, the
+ * `research` tier from `research`, everything else from `production`.
+ */
+export function spendShareOf(event: TelemetryEvent): SpendShare {
+  if (event.arm === 'candidate') return 'testing';
+  if (event.tier === 'research') return 'research';
+  return 'production';
+}
+
+/**
+ * One sealed hour of one route (all its variants): counts and sums, and the
+ * latency percentiles read from the hour's mergeable sketch when it was
+ * sealed. A plain, JSON-serializable value (~30 numbers), so weeks of hours
+ * stay small and any state store can hold them.
+ */
+export interface HourlyRollup {
+  /** Start of the hour, epoch ms (UTC, a multiple of {@link HOUR_MS}). */
+  readonly hourStartMs: number;
+  readonly count: number;
+  readonly errorCount: number;
+  /** Latency percentiles of the hour's calls, ms (≤ 1 % relative error); null when the hour had no call. */
+  readonly latencyP50Ms: number | null;
+  readonly latencyP95Ms: number | null;
+  readonly latencyP99Ms: number | null;
+  readonly latencySumMs: number;
+  /** Σ cost of calls carrying a cost, USD, and how many of them succeeded. */
+  readonly costSumUsd: number;
+  readonly costSuccessEvents: number;
+  /** The same spend split by budget share. */
+  readonly spendUsd: SpendUsd;
+  readonly tokenEvents: number;
+  readonly tokensSum: number;
+  readonly qualitySum: number;
+  readonly qualityCount: number;
+  readonly correctTrue: number;
+  readonly correctTotal: number;
+}
+
+/** An hour still open: its mergeable aggregates and its spend by share. */
+export class OpenHour {
+  readonly bucket = new StatsBucket();
+  readonly spendUsd: Record<SpendShare, number> = { production: 0, testing: 0, research: 0 };
+
+  constructor(readonly hourStartMs: number) {}
+
+  /** Adds one accepted call; `costUsd` is its cost after the price table (undefined: unknown). */
+  add(event: TelemetryEvent, costUsd: number | undefined): void {
+    this.bucket.add(event, costUsd);
+    if (costUsd !== undefined) this.spendUsd[spendShareOf(event)] += costUsd;
+  }
+
+  /** Adds `weight` calls known only by their latency (an OTLP histogram bucket). */
+  addLatencyCalls(latencyMs: number, weight: number): void {
+    this.bucket.addLatencyCalls(latencyMs, weight);
+  }
+
+  /** The sealed, serializable form. */
+  seal(): HourlyRollup {
+    const b = this.bucket;
+    const [p50, p95, p99] = b.latencyMs.quantiles([0.5, 0.95, 0.99]);
+    return {
+      hourStartMs: this.hourStartMs,
+      count: b.count,
+      errorCount: b.errorCount,
+      latencyP50Ms: p50 ?? null,
+      latencyP95Ms: p95 ?? null,
+      latencyP99Ms: p99 ?? null,
+      latencySumMs: b.latencySumMs,
+      costSumUsd: b.costSumUsd,
+      costSuccessEvents: b.costSuccessEvents,
+      spendUsd: { ...this.spendUsd },
+      tokenEvents: b.tokenEvents,
+      tokensSum: b.inputTokens + b.outputTokens,
+      qualitySum: b.qualitySum,
+      qualityCount: b.qualityCount,
+      correctTrue: b.correctTrue,
+      correctTotal: b.correctTotal,
+    };
+  }
+}
+
+/**
+ * A metric of one sealed hour, with the definitions of the rolling window
+ * (DESIGN §3); null when the hour has no data for it. Only the metrics an
+ * hourly rollup carries: percentiles other than p50/p95/p99 of latency,
+ * consistency and satisfaction are null.
+ */
+export function hourMetric(hour: HourlyRollup, metric: MetricName): number | null {
+  switch (metric) {
+    case 'latency_p50_ms':
+      return hour.latencyP50Ms;
+    case 'latency_p95_ms':
+      return hour.latencyP95Ms;
+    case 'latency_p99_ms':
+      return hour.latencyP99Ms;
+    case 'error_rate':
+      return hour.count > 0 ? hour.errorCount / hour.count : null;
+    case 'cost_per_task_usd':
+      return hour.costSuccessEvents > 0 ? hour.costSumUsd / hour.costSuccessEvents : null;
+    case 'tokens_per_request':
+      return hour.tokenEvents > 0 ? hour.tokensSum / hour.tokenEvents : null;
+    case 'tokens_per_quality_point': {
+      if (hour.tokenEvents === 0 || hour.qualityCount === 0 || hour.qualitySum <= 0) return null;
+      return hour.tokensSum / hour.tokenEvents / ((hour.qualitySum / hour.qualityCount) * 100);
+    }
+    case 'accuracy':
+      return hour.correctTotal > 0 ? hour.correctTrue / hour.correctTotal : null;
+    case 'consistency':
+    case 'satisfaction':
+      return null;
+  }
+}
+
+/** Total spend of an hour over every share, USD. */
+export function hourSpendUsd(hour: HourlyRollup): number {
+  return hour.spendUsd.production + hour.spendUsd.testing + hour.spendUsd.research;
+}
+
+/**
+ * Two parts of the same hour as one (a route that went idle, was sealed and
+ * came back within the hour): counts, sums and spend add exactly; the
+ * percentiles are the parts' count-weighted means (an approximation, the
+ * parts' sketches are gone).
+ */
+export function mergeHours(a: HourlyRollup, b: HourlyRollup): HourlyRollup {
+  const count = a.count + b.count;
+  const weighted = (x: number | null, y: number | null): number | null => {
+    if (x === null) return y;
+    if (y === null) return x;
+    return count > 0 ? (x * a.count + y * b.count) / count : x;
+  };
+  return {
+    hourStartMs: a.hourStartMs,
+    count,
+    errorCount: a.errorCount + b.errorCount,
+    latencyP50Ms: weighted(a.latencyP50Ms, b.latencyP50Ms),
+    latencyP95Ms: weighted(a.latencyP95Ms, b.latencyP95Ms),
+    latencyP99Ms: weighted(a.latencyP99Ms, b.latencyP99Ms),
+    latencySumMs: a.latencySumMs + b.latencySumMs,
+    costSumUsd: a.costSumUsd + b.costSumUsd,
+    costSuccessEvents: a.costSuccessEvents + b.costSuccessEvents,
+    spendUsd: {
+      production: a.spendUsd.production + b.spendUsd.production,
+      testing: a.spendUsd.testing + b.spendUsd.testing,
+      research: a.spendUsd.research + b.spendUsd.research,
+    },
+    tokenEvents: a.tokenEvents + b.tokenEvents,
+    tokensSum: a.tokensSum + b.tokensSum,
+    qualitySum: a.qualitySum + b.qualitySum,
+    qualityCount: a.qualityCount + b.qualityCount,
+    correctTrue: a.correctTrue + b.correctTrue,
+    correctTotal: a.correctTotal + b.correctTotal,
+  };
+}
