@@ -1,5 +1,44 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
+import { TARGET_KEYS } from './ruleSchema.js';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+/** A forecast threshold: absolute, or a route target plus a margin. */
+const ForecastThresholdSchema = z.union([
+  z.number().positive(),
+  z.object({ target: z.enum(TARGET_KEYS), margin_pct: z.number().min(0).max(1000).default(0) }).strict(),
+]);
+
+const PredictiveSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** How far ahead the forecast looks. */
+    horizon: duration.default(3 * DAY).describe('How far ahead the forecast looks (the guide: 3 days).'),
+    /** History a route needs before it is forecast. */
+    min_history: duration
+      .default(3 * DAY)
+      .refine((ms) => ms >= DAY, { message: 'expected at least 1d (the daily cycle must be seen)' })
+      .describe('History a route needs before it is forecast (at least 1d; the daily cycle is estimated from it, so 3d or more is advised).'),
+    /** History read per fit. */
+    lookback: duration.default(21 * DAY).describe('History read per fit (at most monitoring.history.retention is kept).'),
+    /** A day-of-week component is fitted once the history spans this long. */
+    weekly_seasonality_from: duration.default(14 * DAY).describe('A day-of-week component is fitted once the history spans this long.'),
+    /** Level of the prediction interval (two-sided) and of the trend test (one-sided). */
+    confidence: z.number().gt(0.5).lt(1).default(0.95).describe('Level of the prediction interval (two-sided) and of the one-sided test that the trend points at the threshold.'),
+    /** Hours with fewer calls behind the metric are left out of the fit. */
+    min_calls_per_hour: z.number().int().positive().default(20).describe('Hours with fewer calls behind the metric are left out of the fit.'),
+    /** Once firing, the forecast must stay under the threshold this long before the trigger resolves. */
+    keep_firing_for: duration.default(6 * HOUR).describe('Once firing, the forecast must stay under the threshold this long before the trigger resolves.'),
+    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+    /** Metrics forecast, each with the threshold it must stay under (default: the performance_degradation and cost_threshold_breach levels). */
+    metrics: z
+      .partialRecord(z.enum(['latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms', 'cost_per_task_usd', 'tokens_per_request', 'tokens_per_quality_point', 'error_rate']), ForecastThresholdSchema)
+      .default({ latency_p95_ms: { target: 'latency_p95_ms', margin_pct: 20 }, cost_per_task_usd: { target: 'cost_per_task_usd', margin_pct: 25 } })
+      .describe('Metrics forecast, each with the threshold it must stay under: a number, or {target, margin_pct}. Default: p95 over its target + 20 %, cost per task over its budget + 25 % (the performance_degradation and cost_threshold_breach levels).'),
+  })
+  .strict();
 
 const HistorySchema = z
   .object({
@@ -22,6 +61,8 @@ const HistorySchema = z
 export const MonitoringSchema = z
   .object({
     history: HistorySchema.default(() => HistorySchema.parse({})),
+    /** `predictive_degradation`: hourly forecasts of route metrics, fired when one crosses its threshold within the horizon. */
+    predictive_degradation: PredictiveSchema.default(() => PredictiveSchema.parse({})).describe('`predictive_degradation`: each sealed hour, forecast each metric of each route `horizon` ahead (trend + daily, later weekly, seasonality; docs/statistics.md) and warn when the forecast crosses its threshold.'),
   })
   .strict();
 

@@ -68,7 +68,7 @@ export interface RuleStep {
  *   threshold, restarts that clear stretch — this is what stops flapping.
  * - An evaluation older than the last judged one is ignored.
  */
-export function stepRule(state: RuleState, detection: Detection | null, timing: RuleTiming, nowMs: number): RuleStep {
+export function stepRule(state: RuleState, detection: Pick<Detection, 'breached' | 'clear'> | null, timing: RuleTiming, nowMs: number): RuleStep {
   if (detection === null) return { next: state, transition: null };
   if (state.phase !== 'inactive' && nowMs < state.lastSeenMs) return { next: state, transition: null };
   switch (state.phase) {

@@ -1,5 +1,8 @@
-import type { Config } from '../config/schema.js';
-import type { DecisionRecord } from '../core/decision.js';
+import { targetsFor, type Config } from '../config/schema.js';
+import type { DecisionRecord, MetricName, ThresholdSource } from '../core/decision.js';
+import { INACTIVE, stepRule, type RuleState } from '../detectors/ruleState.js';
+import { forecastTrigger } from './forecastTrigger.js';
+import { forecastMetric, type ForecastDetection, type ForecastSettings } from './predictiveDegradation.js';
 import type { TelemetryEvent } from '../core/event.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { HistoryRecorder } from './historyRecorder.js';
@@ -19,6 +22,9 @@ import { MemoryHistoryStore } from './memoryHistoryStore.js';
 export class Foresight {
   readonly history: HistoryStore;
   private readonly recorder: HistoryRecorder;
+  /** Forecast rule state per route and metric; a route leaves the map once all its metrics are inactive. */
+  private readonly forecasts = new Map<string, Map<MetricName, { state: RuleState; last: ForecastDetection }>>();
+  private readonly forecastSettings: ForecastSettings;
 
   constructor(
     private readonly config: Config,
@@ -26,6 +32,15 @@ export class Foresight {
   ) {
     this.history = history ?? new MemoryHistoryStore({ retentionMs: config.monitoring.history.retention, maxRoutes: config.monitoring.history.max_routes });
     this.recorder = new HistoryRecorder(this.history);
+    const p = config.monitoring.predictive_degradation;
+    this.forecastSettings = {
+      horizonMs: p.horizon,
+      minHistoryMs: p.min_history,
+      lookbackMs: Math.min(p.lookback, config.monitoring.history.retention),
+      confidence: p.confidence,
+      minCallsPerHour: p.min_calls_per_hour,
+      weeklyFromMs: p.weekly_seasonality_from,
+    };
   }
 
   /** One accepted call (cost after the price table). */
@@ -43,8 +58,48 @@ export class Foresight {
    * it passed. `production` is the window of the route's production variant
    * (null when unknown). Records go to `out`.
    */
-  onBoundary(route: string, boundaryMs: number, _production: WindowStats | null, _out: DecisionRecord[]): void {
-    this.recorder.seal(route, boundaryMs);
+  onBoundary(route: string, boundaryMs: number, production: WindowStats | null, out: DecisionRecord[]): void {
+    const sealed = this.recorder.seal(route, boundaryMs);
+    const variant = production?.variant ?? '*';
+    if (sealed.length > 0 && this.config.monitoring.predictive_degradation.enabled) {
+      this.forecast(route, variant, sealed[sealed.length - 1]!.hourStartMs + HOUR_MS, boundaryMs, out);
+    }
+  }
+
+  /**
+   * `predictive_degradation`: forecasts each configured metric of the route
+   * from its stored hours up to `historyEndMs` and steps the metric's episode
+   * (fires on a shown crossing, resolves after `keep_firing_for` clear).
+   */
+  private forecast(route: string, variant: string, historyEndMs: number, nowMs: number, out: DecisionRecord[]): void {
+    const settings = this.config.monitoring.predictive_degradation;
+    const hours = this.history.hours(route, historyEndMs - this.forecastSettings.lookbackMs, historyEndMs);
+    if (hours.length < 24) return;
+    const targets = targetsFor(this.config, route);
+    let states = this.forecasts.get(route);
+    for (const [name, threshold] of Object.entries(settings.metrics)) {
+      const metric = name as MetricName;
+      if (threshold === undefined) continue;
+      const from: ThresholdSource =
+        typeof threshold === 'number' ? { kind: 'absolute' } : { kind: 'target', target: threshold.target, reference: targets[threshold.target], margin_pct: threshold.margin_pct };
+      const value = typeof threshold === 'number' ? threshold : targets[threshold.target] * (1 + threshold.margin_pct / 100);
+      const detection = forecastMetric(hours, metric, value, this.forecastSettings, historyEndMs);
+      const previous = states?.get(metric);
+      const step = stepRule(previous?.state ?? INACTIVE, detection, { forMs: 0, keepFiringForMs: settings.keep_firing_for, maxGapMs: 2 * HOUR_MS }, nowMs);
+      if (step.next.phase === 'inactive') states?.delete(metric);
+      else if (detection !== null) (states ??= this.forecastStates(route)).set(metric, { state: step.next, last: detection });
+      if (step.transition === null) continue;
+      const evidence = detection ?? previous?.last;
+      if (evidence === undefined) continue;
+      out.push(forecastTrigger(route, variant, evidence, from, step.transition, settings.severity, this.forecastSettings, nowMs));
+    }
+    if (states?.size === 0) this.forecasts.delete(route);
+  }
+
+  private forecastStates(route: string): Map<MetricName, { state: RuleState; last: ForecastDetection }> {
+    const states = new Map<MetricName, { state: RuleState; last: ForecastDetection }>();
+    this.forecasts.set(route, states);
+    return states;
   }
 
   /**
