@@ -57,11 +57,37 @@ const HistorySchema = z
   })
   .strict();
 
+const AnomalySchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Metrics watched (each must rise above its band to be an anomaly). */
+    metrics: z
+      .array(z.enum(['error_rate', 'latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms', 'cost_per_task_usd', 'tokens_per_request']))
+      .default(['error_rate', 'latency_p95_ms', 'cost_per_task_usd'])
+      .describe('Metrics watched for rising above their expected band. Error rate is observed over the last 15 min and 1 h; the others over the rolling window.'),
+    /** Band half-width in robust standard deviations (1.4826 × MAD) of the baseline hours. */
+    k: z.number().positive().default(4).describe('Band half-width in robust standard deviations (1.4826 × MAD) of the baseline hours; at least 0.5 points of error rate or 10 % of other metrics.'),
+    /** Days of history the seasonal baseline reads. */
+    baseline_days: z.number().int().min(1).max(60).default(14).describe('Days of history the seasonal baseline (same hour of day ± 1 h) reads.'),
+    /** Same-hour-of-day hours needed before the seasonal baseline replaces the last-24-hours one. */
+    min_seasonal_hours: z.number().int().positive().default(6).describe('Same-hour-of-day hours (± 1 h) needed before the seasonal baseline replaces the last 24 hours (which needs 12).'),
+    min_calls_per_hour: z.number().int().positive().default(20).describe('Baseline hours with fewer calls behind the metric are left out.'),
+    /** Evidence level: the observed value's interval must lie wholly above the band. */
+    confidence: z.number().gt(0.5).lt(1).default(0.99).describe('The observed value\'s two-sided interval at this level (split over the error-rate windows) must lie wholly above the band.'),
+    min_samples: z.number().int().positive().default(100).describe('Calls an observation window needs before it is judged.'),
+    for: duration.default(300_000).describe('The anomaly must hold this long before the trigger fires.'),
+    keep_firing_for: duration.default(900_000).describe('Once firing, the value must stay inside the band this long before the trigger resolves.'),
+    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+  })
+  .strict();
+
 /** Continuous monitoring beyond the rolling window (DESIGN §3): long-horizon history per route. */
 export const MonitoringSchema = z
   .object({
     history: HistorySchema.default(() => HistorySchema.parse({})),
     /** `predictive_degradation`: hourly forecasts of route metrics, fired when one crosses its threshold within the horizon. */
+    /** `anomaly`: a metric rising above its expected band (seasonal baseline, robust spread) in real time. */
+    anomaly: AnomalySchema.default(() => AnomalySchema.parse({})).describe('`anomaly`: at every bucket boundary, a metric rising above its expected band — median ± k robust standard deviations of the same hour of day on earlier days (docs/statistics.md).'),
     predictive_degradation: PredictiveSchema.default(() => PredictiveSchema.parse({})).describe('`predictive_degradation`: each sealed hour, forecast each metric of each route `horizon` ahead (trend + daily, later weekly, seasonality; docs/statistics.md) and warn when the forecast crosses its threshold.'),
   })
   .strict();

@@ -1,6 +1,7 @@
 import { targetsFor, type Config } from '../config/schema.js';
 import type { DecisionRecord, MetricName, ThresholdSource } from '../core/decision.js';
 import { INACTIVE, stepRule, type RuleState } from '../detectors/ruleState.js';
+import { AnomalyWatch } from './anomalyWatch.js';
 import { forecastTrigger } from './forecastTrigger.js';
 import { forecastMetric, type ForecastDetection, type ForecastSettings } from './predictiveDegradation.js';
 import type { TelemetryEvent } from '../core/event.js';
@@ -25,6 +26,7 @@ export class Foresight {
   /** Forecast rule state per route and metric; a route leaves the map once all its metrics are inactive. */
   private readonly forecasts = new Map<string, Map<MetricName, { state: RuleState; last: ForecastDetection }>>();
   private readonly forecastSettings: ForecastSettings;
+  private readonly anomalies: AnomalyWatch;
 
   constructor(
     private readonly config: Config,
@@ -32,6 +34,7 @@ export class Foresight {
   ) {
     this.history = history ?? new MemoryHistoryStore({ retentionMs: config.monitoring.history.retention, maxRoutes: config.monitoring.history.max_routes });
     this.recorder = new HistoryRecorder(this.history);
+    this.anomalies = new AnomalyWatch(config, this.history);
     const p = config.monitoring.predictive_degradation;
     this.forecastSettings = {
       horizonMs: p.horizon,
@@ -46,11 +49,13 @@ export class Foresight {
   /** One accepted call (cost after the price table). */
   onEvent(event: TelemetryEvent, costUsd: number | undefined): void {
     this.recorder.add(event, costUsd);
+    this.anomalies.onCalls(event.route, event.ts, 1, event.isError ? 1 : 0);
   }
 
   /** `weight` accepted calls known only by latency (OTLP histograms). */
   onLatencyCalls(route: string, ts: number, latencyMs: number, weight: number): void {
     this.recorder.addLatencyCalls(route, ts, latencyMs, weight);
+    this.anomalies.onCalls(route, ts, weight, 0);
   }
 
   /**
@@ -64,6 +69,7 @@ export class Foresight {
     if (sealed.length > 0 && this.config.monitoring.predictive_degradation.enabled) {
       this.forecast(route, variant, sealed[sealed.length - 1]!.hourStartMs + HOUR_MS, boundaryMs, out);
     }
+    if (this.config.monitoring.anomaly.enabled) this.anomalies.evaluate(route, variant, production, boundaryMs, out);
   }
 
   /**
@@ -110,6 +116,7 @@ export class Foresight {
   onRouteRetired(route: string, keep: boolean): void {
     if (keep) this.recorder.sealAll(route);
     else this.recorder.discard(route);
+    this.anomalies.forget(route);
   }
 
   /**

@@ -1,0 +1,170 @@
+import type { Config } from '../config/schema.js';
+import type { DecisionRecord, MetricName, TriggerRecord } from '../core/decision.js';
+import { clopperPearson, metricInterval } from '../detectors/metricInterval.js';
+import { metricSamples, metricValue } from '../detectors/metricValue.js';
+import { INACTIVE, stepRule, type RuleState, type RuleTransition } from '../detectors/ruleState.js';
+import type { WindowStats } from '../windows/windowStats.js';
+import { expectedBand, type BandSettings, type ExpectedBand } from './anomaly.js';
+import type { HistoryStore } from './historyStore.js';
+import { DAY_MS, HOUR_MS } from './hourlyRollup.js';
+import { RecentCalls, SLICE_MS } from './recentCalls.js';
+
+/** Error-rate observation windows, ms: a short one for a sudden jump, an hour for a smaller rise at low traffic. */
+const ERROR_WINDOWS_MS = [900_000, 3_600_000] as const;
+
+/** One judged observation of a metric against its band. */
+interface Observation {
+  readonly metric: MetricName;
+  readonly value: number;
+  readonly lower: number;
+  readonly upper: number;
+  readonly method: string;
+  readonly samples: number;
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  readonly band: ExpectedBand;
+  readonly breached: boolean;
+  readonly clear: boolean;
+}
+
+interface RouteWatch {
+  readonly recent: RecentCalls;
+  /** Hour (start, epoch ms) the cached bands are for, and the newest stored hour they saw. */
+  bandsHourMs: number;
+  bandsNewestMs: number;
+  readonly bands: Map<MetricName, ExpectedBand | null>;
+  readonly rules: Map<MetricName, { state: RuleState; last: Observation }>;
+}
+
+/**
+ * The `anomaly` rule: at every bucket boundary of a route, each watched
+ * metric's observed value is compared with its expected band
+ * ({@link expectedBand}); it is an anomaly when the value's whole confidence
+ * interval lies above the band, held `for` — so a route's normal noise and
+ * daily cycle stay quiet, and an error-rate jump under every static threshold
+ * is still caught. Error rate is observed over the last 15 minutes and hour
+ * (exact binomial intervals, the level split between the two), other metrics
+ * over the production variant's rolling window.
+ */
+export class AnomalyWatch {
+  private readonly routes = new Map<string, RouteWatch>();
+  private readonly bandSettings: BandSettings;
+
+  constructor(
+    private readonly config: Config,
+    private readonly history: HistoryStore,
+  ) {
+    const a = config.monitoring.anomaly;
+    this.bandSettings = { baselineDays: a.baseline_days, minSeasonalHours: a.min_seasonal_hours, k: a.k, minCallsPerHour: a.min_calls_per_hour };
+  }
+
+  /** `weight` accepted calls of a route at `ts`, `failed` of them errors. */
+  onCalls(route: string, ts: number, weight: number, failed: number): void {
+    this.watchOf(route).recent.add(ts, weight, failed);
+  }
+
+  /** Drops a retired route's state (firing anomalies resolve with the route's next traffic, or never fire again). */
+  forget(route: string): void {
+    this.routes.delete(route);
+  }
+
+  /** Evaluates the route at a closed bucket boundary (epoch ms); records to `out`. */
+  evaluate(route: string, variant: string, production: WindowStats | null, boundaryMs: number, out: DecisionRecord[]): void {
+    const settings = this.config.monitoring.anomaly;
+    const watch = this.routes.get(route);
+    if (watch === undefined) return;
+    this.refreshBands(route, watch, boundaryMs);
+    for (const metric of settings.metrics) {
+      const band = watch.bands.get(metric) ?? null;
+      const previous = watch.rules.get(metric);
+      const observation = band === null ? null : this.observe(metric, band, watch, production, boundaryMs);
+      const state = previous?.state ?? INACTIVE;
+      if (observation === null && state.phase === 'inactive') continue;
+      const step = stepRule(state, observation, { forMs: settings.for, keepFiringForMs: settings.keep_firing_for, maxGapMs: HOUR_MS }, boundaryMs);
+      if (step.next.phase === 'inactive') watch.rules.delete(metric);
+      else if (observation !== null) watch.rules.set(metric, { state: step.next, last: observation });
+      const evidence = observation ?? previous?.last;
+      if (step.transition !== null && evidence !== undefined) out.push(anomalyTrigger(route, variant, evidence, step.transition, settings.severity, boundaryMs));
+    }
+  }
+
+  private observe(metric: MetricName, band: ExpectedBand, watch: RouteWatch, production: WindowStats | null, boundaryMs: number): Observation | null {
+    const settings = this.config.monitoring.anomaly;
+    if (metric === 'error_rate') {
+      const tail = (1 - settings.confidence) / 2 / ERROR_WINDOWS_MS.length;
+      let shown: Observation | null = null;
+      let clear = true;
+      for (const windowMs of ERROR_WINDOWS_MS) {
+        // Whole slices only: the window starts on a slice boundary at or before boundary − windowMs.
+        const fromMs = Math.floor((boundaryMs - windowMs) / SLICE_MS) * SLICE_MS;
+        const { calls, errors } = watch.recent.totals(fromMs, boundaryMs);
+        if (calls < settings.min_samples) continue;
+        const value = errors / calls;
+        if (value > band.upper) clear = false;
+        // The exact interval only where it can matter: the point estimate is above the band.
+        const interval = value > band.upper ? clopperPearson(errors, calls, tail) : { lower: value, upper: value, method: 'clopper_pearson' };
+        const observation: Observation = {
+          metric, value, lower: interval.lower, upper: interval.upper, method: interval.method, samples: calls,
+          windowStartMs: fromMs, windowEndMs: boundaryMs, band, breached: interval.lower > band.upper, clear: false,
+        };
+        if (shown === null || (observation.breached && !shown.breached)) shown = observation;
+      }
+      return shown === null ? null : { ...shown, clear };
+    }
+    if (production === null) return null;
+    const value = metricValue(production, metric);
+    const samples = metricSamples(production, metric);
+    if (value === null || !Number.isFinite(value) || samples < settings.min_samples) return null;
+    const interval = value > band.upper ? metricInterval(production, metric, value, settings.confidence) : { lower: value, upper: value, method: 'point' };
+    return {
+      metric, value, lower: interval.lower, upper: interval.upper, method: interval.method, samples,
+      windowStartMs: production.windowStartMs, windowEndMs: production.windowEndMs, band,
+      breached: interval.lower > band.upper, clear: value <= band.upper,
+    };
+  }
+
+  /** Recomputes the route's bands when the hour changes or a new hour was stored. */
+  private refreshBands(route: string, watch: RouteWatch, boundaryMs: number): void {
+    const hourMs = Math.floor(boundaryMs / HOUR_MS) * HOUR_MS;
+    const hours = this.history.hours(route, hourMs - this.bandSettings.baselineDays * DAY_MS, hourMs);
+    const newestMs = hours.length > 0 ? hours[hours.length - 1]!.hourStartMs : -Infinity;
+    if (hourMs === watch.bandsHourMs && newestMs === watch.bandsNewestMs) return;
+    watch.bandsHourMs = hourMs;
+    watch.bandsNewestMs = newestMs;
+    for (const metric of this.config.monitoring.anomaly.metrics) watch.bands.set(metric, expectedBand(hours, metric, hourMs, this.bandSettings));
+  }
+
+  private watchOf(route: string): RouteWatch {
+    let watch = this.routes.get(route);
+    if (watch === undefined) {
+      watch = { recent: new RecentCalls(13), bandsHourMs: -Infinity, bandsNewestMs: -Infinity, bands: new Map(), rules: new Map() };
+      this.routes.set(route, watch);
+    }
+    return watch;
+  }
+}
+
+function anomalyTrigger(route: string, variant: string, o: Observation, transition: RuleTransition, severity: TriggerRecord['severity'], nowMs: number): TriggerRecord {
+  return {
+    type: 'trigger',
+    ts: nowMs,
+    route,
+    variant,
+    rule: 'anomaly',
+    metric: o.metric,
+    value: o.value,
+    threshold: o.band.upper,
+    severity,
+    state: transition.state,
+    evidence: {
+      window_ms: o.windowEndMs - o.windowStartMs,
+      window_start: o.windowStartMs,
+      window_end: o.windowEndMs,
+      samples: o.samples,
+      threshold_from: { kind: 'absolute' },
+      held_ms: transition.heldMs,
+      expected: { center: o.band.center, band: [o.band.lower, o.band.upper], spread: o.band.spread, baseline: o.band.baseline, baseline_hours: o.band.hours },
+      observed: { value: o.value, ci: [o.lower, o.upper], ci_method: o.method },
+    },
+  };
+}
