@@ -2,6 +2,7 @@ import { assignArm, createExperimentState, evaluateExperiment, recordExperimentE
 import { compressionOptionsFor, compressPrompt } from '../actions/compressPrompt.js';
 import type { ActionBlock } from '../actions/planner.js';
 import { compressionLevelOf } from '../actions/plannerCandidates.js';
+import { sectionUsage } from '../actions/tokenAllocation.js';
 import { rewriteForPattern } from '../actions/patternRewrite.js';
 import { countTokens } from '../actions/tokenCounter.js';
 import { abtestFor, rulesFor, targetsFor, type Config } from '../config/schema.js';
@@ -320,6 +321,7 @@ export class ExperimentManager {
     this.changed.add(id);
     out.push(this.record(snapshot, 'started', nowMs, `validating ${action.kind} (${action.rule}) against the baseline, candidate share ${share * 100} %`, {}, {
       action: action.id, kind: action.kind, share, params: snapshot.candidate_params, template_tokens: templateTokens, ...compressionEvidenceOf(candidate),
+      ...this.tokenBudgetEvidence(action, baselineInfo),
     }));
   }
 
@@ -340,7 +342,9 @@ export class ExperimentManager {
     if (template === null && baseline?.template) {
       if (action.kind === 'token_optimization') {
         // Conservative first; aggressive only from a promoted conservative baseline (the candidate's name says which).
-        const compressed = compressPrompt(baseline.template, compressionOptionsFor(this.config, compressionLevelOf(action.to.variant)));
+        // Over the per-request token budget: cut first from the section furthest over its share.
+        const priority = action.rule === 'token_budget_per_request' ? sectionUsage(baseline.template, this.config.budgets.tokens.allocation).map((u) => u.section) : undefined;
+        const compressed = compressPrompt(baseline.template, compressionOptionsFor(this.config, compressionLevelOf(action.to.variant), priority));
         template = compressed.text;
         compression = { level: compressed.level, tokensBefore: compressed.tokensBefore, tokensAfter: compressed.tokensAfter, savingPct: compressed.savingPct, transforms: compressed.savings };
       } else if (action.prompt?.source === 'derived' && action.from.pattern !== undefined && action.to.pattern !== undefined) {
@@ -413,6 +417,19 @@ export class ExperimentManager {
       ...evaluation,
       decision: 'rollback',
       reason: `latency ceiling: the candidate's p95 ${candidateP95.toFixed(0)} ms exceeds the route's limit ${ceiling.toFixed(0)} ms (it would trigger pattern_simplification)`,
+    };
+  }
+
+  /** For an action of the per-request token budget: the baseline template's tokens per section against the allocation. */
+  private tokenBudgetEvidence(action: ActionRecord, baseline: VariantInfo | null): Record<string, unknown> {
+    if (action.rule !== 'token_budget_per_request' || !baseline?.template) return {};
+    const usage = sectionUsage(baseline.template, this.config.budgets.tokens.allocation);
+    return {
+      token_budget: {
+        max_per_request: this.config.budgets.tokens.max_per_request,
+        cut_first: usage[0]!.section,
+        sections: usage.map((u) => ({ section: u.section, tokens: u.tokens, budget: u.budget, over: u.over })),
+      },
     };
   }
 

@@ -21,7 +21,7 @@ interface JsonSchema {
 export const DURATION_KEYS: ReadonlySet<string> = new Set([
   'bucket', 'window', 'allowed_lateness', 'max_lateness', 'max_future_skew', 'idle_tick', 'for', 'keep_firing_for', 'half_life', 'cooldown', 'max_duration', 'at', 'duration', 'interval',
   'request_timeout', 'headers_timeout', 'idle_timeout', 'keep_alive_timeout', 'retry_after', 'max_event_loop_delay',
-  'session_timeout', 'initial_backoff', 'max_backoff', 'retention', 'horizon', 'min_history', 'lookback', 'weekly_seasonality_from',
+  'session_timeout', 'initial_backoff', 'max_backoff', 'retention', 'horizon', 'min_history', 'lookback', 'weekly_seasonality_from', 'min_elapsed',
 ]);
 
 function typeOf(s: JsonSchema, key: string): string {

@@ -92,5 +92,59 @@ export const MonitoringSchema = z
   })
   .strict();
 
+const CostBudgetSchema = z
+  .object({
+    /** Rule cost_budget_daily on or off (off by default: a daemon never told the team's budget should not alert on the guide's example). */
+    enabled: z.boolean().default(false).describe('Rule `cost_budget_daily` on or off. Off by default: a daemon that was never told the team\'s budget should not alert on the guide\'s example figure; the limits below default to the guide\'s numbers.'),
+    /** Spend allowed per UTC day over all routes, USD. */
+    daily_limit_usd: z.number().positive().default(100).describe('Spend allowed per UTC day over all routes, USD.'),
+    /** Shares of the daily limit: production traffic, experiment candidates (testing), the research tier. */
+    allocation: z
+      .object({ production: z.number().min(0).max(1).default(0.7), testing: z.number().min(0).max(1).default(0.2), research: z.number().min(0).max(1).default(0.1) })
+      .strict()
+      .default({ production: 0.7, testing: 0.2, research: 0.1 })
+      .refine((a) => a.production + a.testing + a.research <= 1 + 1e-9, { message: 'the shares add up to more than 1' })
+      .describe('Shares of the daily limit: production traffic; testing = experiment candidates (arm: candidate); research = the research tier.'),
+    /** No projection before this much of the day has passed (the first hour's spend says little about the day). */
+    min_elapsed: duration.default(HOUR).describe('No projection before this much of the UTC day has passed: the first hour\'s spend says little about the day.'),
+  })
+  .strict();
+
+const TokenBudgetSchema = z
+  .object({
+    /** Tokens (input + output) one call may use; rule token_budget_per_request fires on routes over it. */
+    max_per_request: z.number().int().positive().default(4000).describe('Tokens (input + output) one call may use: rule `token_budget_per_request` fires on routes whose calls are over it and asks for token_optimization.'),
+    /** Share of the budget per prompt section; the section furthest over its share is compressed first. */
+    allocation: z
+      .object({
+        system_prompt: z.number().int().nonnegative().default(1500),
+        user_context: z.number().int().nonnegative().default(1500),
+        examples: z.number().int().nonnegative().default(500),
+        instructions: z.number().int().nonnegative().default(500),
+      })
+      .strict()
+      .default({ system_prompt: 1500, user_context: 1500, examples: 500, instructions: 500 })
+      .describe('Tokens per prompt section; a token_optimization compresses the template section furthest over its share first.'),
+  })
+  .strict();
+
+const ResponseTimeBudgetSchema = z
+  .object({
+    /** End-to-end response time budget, ms. */
+    total_ms: z.number().positive().default(5000).describe('End-to-end response time budget, ms (the guide\'s 5 s): reported per route in the weekly trend.'),
+    /** Split across stages, ms. */
+    allocation: z.record(z.string().min(1), z.number().nonnegative()).default({ prompt_processing: 2000, model_inference: 2500, post_processing: 500 }).describe('Split across stages, ms. Events carry no stage timings yet, so only the end-to-end budget is checked.'),
+  })
+  .strict();
+
+/** Performance budgets (DESIGN §3, the guide's numbers as defaults). */
+export const BudgetsSchema = z
+  .object({
+    cost: CostBudgetSchema.default(() => CostBudgetSchema.parse({})),
+    tokens: TokenBudgetSchema.default(() => TokenBudgetSchema.parse({})),
+    response_time: ResponseTimeBudgetSchema.default(() => ResponseTimeBudgetSchema.parse({})),
+  })
+  .strict();
+
 /** The validated monitoring section. */
 export type MonitoringConfig = z.output<typeof MonitoringSchema>;

@@ -26,6 +26,7 @@ export const ThresholdSchema = z.union([
   z.number(),
   z.object({ target: z.enum(TARGET_KEYS), margin_pct: pct.default(0) }).strict(),
   z.object({ baseline: z.literal(true), margin_pct: pct.default(0) }).strict(),
+  z.object({ budget: z.literal('tokens_per_request'), margin_pct: pct.default(0) }).strict(),
 ]);
 export type Threshold = z.output<typeof ThresholdSchema>;
 
@@ -88,6 +89,12 @@ export const DEFAULT_RULES: readonly (z.input<typeof RuleSchema> & { name: strin
   {
     name: 'efficiency_drop', metric: 'tokens_per_quality_point', op: 'gt',
     threshold: { baseline: true, margin_pct: 20 }, for: '5m', severity: 'info', action: 'token_optimization',
+  },
+  // The guide's per-request token budget (budgets.tokens.max_per_request): a route whose calls are over it gets a
+  // compressed prompt, cut first from the template section furthest over its share (budgets.tokens.allocation).
+  {
+    name: 'token_budget_per_request', metric: 'tokens_per_request', op: 'gt',
+    threshold: { budget: 'tokens_per_request' }, for: '5m', severity: 'warning', action: 'token_optimization',
   },
   {
     name: 'quality_improvement_opportunity', metric: 'accuracy', op: 'lt',

@@ -4,7 +4,7 @@ import { duration } from './duration.js';
 import { crossCheck, report, resolveRouteRules } from './crossChecks.js';
 import { mergeRulesByName, plainIssue, type MergeIssue } from './ruleMerge.js';
 import { DEFAULT_RULES, RuleSchema, TargetsSchema, TARGET_KEYS, type Rule, type Targets } from './ruleSchema.js';
-import { MonitoringSchema } from './monitoringSchema.js';
+import { BudgetsSchema, MonitoringSchema } from './monitoringSchema.js';
 import { TelemetrySchema } from './telemetrySchema.js';
 import { NotifySchema } from './notifySchema.js';
 import { AbTestSchema } from './abtestSchema.js';
@@ -378,6 +378,7 @@ export const ConfigSchema = z
     telemetry: TelemetrySchema.default(() => TelemetrySchema.parse({})),
     notify: NotifySchema.default(() => NotifySchema.parse({})).describe('Alert receivers: webhooks, Slack, Alertmanager (docs/operations.md, Alerts).'),
     monitoring: MonitoringSchema.default(() => MonitoringSchema.parse({})),
+    budgets: BudgetsSchema.default(() => BudgetsSchema.parse({})),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

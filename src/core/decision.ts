@@ -26,6 +26,9 @@ export type MetricName = (typeof METRICS)[number];
 /** Metrics of experiment health alerts (not rule metrics). */
 export type ExperimentMetricName = 'srm_p_value' | 'rollback_triggers_breached';
 
+/** Metrics of budget alerts (not rule metrics): a UTC day's spend of one budget share, USD. */
+export type BudgetMetricName = 'daily_spend_usd';
+
 /** A rule's condition started or stopped holding (DESIGN §5). */
 export interface TriggerRecord {
   readonly type: 'trigger';
@@ -34,7 +37,7 @@ export interface TriggerRecord {
   readonly route: string;
   readonly variant: string;
   readonly rule: string;
-  readonly metric: MetricName | ExperimentMetricName;
+  readonly metric: MetricName | ExperimentMetricName | BudgetMetricName;
   readonly value: number;
   readonly threshold: number;
   readonly severity: Severity;
@@ -59,7 +62,8 @@ export interface TriggerEvidence {
 export type ThresholdSource =
   | { readonly kind: 'absolute' }
   | { readonly kind: 'target'; readonly target: string; readonly reference: number; readonly margin_pct: number }
-  | { readonly kind: 'baseline'; readonly reference: number; readonly margin_pct: number; readonly baseline_samples: number };
+  | { readonly kind: 'baseline'; readonly reference: number; readonly margin_pct: number; readonly baseline_samples: number }
+  | { readonly kind: 'budget'; readonly budget: string; readonly reference: number; readonly margin_pct: number };
 
 /** A variant as actions and experiments refer to it. */
 export interface VariantRef {

@@ -89,6 +89,7 @@ export class RouteDetector {
         targets,
         baseline: memory.baselines.get(rule.metric) ?? null,
         baselineMinSamples: this.config.baseline.min_samples,
+        tokenBudgetPerRequest: this.config.budgets.tokens.max_per_request,
       };
       const previous = memory.rules.get(rule.name) ?? INACTIVE;
       if (previous.phase === 'inactive' && !mayBreach(stats, rule, context)) continue; // stays inactive: nothing to record

@@ -17,7 +17,12 @@ export interface ThresholdContext {
   readonly baseline: BaselineState | null;
   /** `config.baseline.min_samples`. */
   readonly baselineMinSamples: number;
+  /** `budgets.tokens.max_per_request` (default 4000), for `{budget: 'tokens_per_request'}` thresholds. */
+  readonly tokenBudgetPerRequest?: number;
 }
+
+/** The guide's per-request token budget, when a context does not carry the config's. */
+const DEFAULT_TOKEN_BUDGET = 4000;
 
 /**
  * Resolves a rule's threshold: an absolute number as is; `{target, margin_pct}`
@@ -37,6 +42,10 @@ export function resolveThreshold(rule: Rule, context: ThresholdContext): Resolve
       from: { kind: 'target', target: threshold.target, reference, margin_pct: threshold.margin_pct },
     };
   }
+  if ('budget' in threshold) {
+    const reference = context.tokenBudgetPerRequest ?? DEFAULT_TOKEN_BUDGET;
+    return { value: reference * factor, from: { kind: 'budget', budget: 'budgets.tokens.max_per_request', reference, margin_pct: threshold.margin_pct } };
+  }
   const baseline = context.baseline;
   if (!baselineReady(baseline, context.baselineMinSamples)) return null;
   return {
@@ -54,5 +63,6 @@ export function thresholdValue(rule: Rule, context: ThresholdContext): number | 
   const threshold = rule.threshold;
   if (typeof threshold === 'number') return threshold;
   if ('target' in threshold) return context.targets[threshold.target] * (rule.op === 'gt' ? 1 + threshold.margin_pct / 100 : 1 - threshold.margin_pct / 100);
+  if ('budget' in threshold) return (context.tokenBudgetPerRequest ?? DEFAULT_TOKEN_BUDGET) * (rule.op === 'gt' ? 1 + threshold.margin_pct / 100 : 1 - threshold.margin_pct / 100);
   return resolveThreshold(rule, context)?.value ?? null;
 }

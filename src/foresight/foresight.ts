@@ -2,13 +2,14 @@ import { targetsFor, type Config } from '../config/schema.js';
 import type { DecisionRecord, MetricName, ThresholdSource } from '../core/decision.js';
 import { INACTIVE, stepRule, type RuleState } from '../detectors/ruleState.js';
 import { AnomalyWatch } from './anomalyWatch.js';
+import { BudgetWatch } from './budgetWatch.js';
 import { forecastTrigger } from './forecastTrigger.js';
 import { forecastMetric, type ForecastDetection, type ForecastSettings } from './predictiveDegradation.js';
 import type { TelemetryEvent } from '../core/event.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { HistoryRecorder } from './historyRecorder.js';
 import type { HistoryStore } from './historyStore.js';
-import { HOUR_MS, type HourlyRollup } from './hourlyRollup.js';
+import { HOUR_MS, spendShareOf, type HourlyRollup } from './hourlyRollup.js';
 import { MemoryHistoryStore } from './memoryHistoryStore.js';
 
 /**
@@ -27,6 +28,8 @@ export class Foresight {
   private readonly forecasts = new Map<string, Map<MetricName, { state: RuleState; last: ForecastDetection }>>();
   private readonly forecastSettings: ForecastSettings;
   private readonly anomalies: AnomalyWatch;
+  /** `cost_budget_daily`: spend per budget share per UTC day, over all routes. */
+  readonly budget: BudgetWatch;
 
   constructor(
     private readonly config: Config,
@@ -35,6 +38,7 @@ export class Foresight {
     this.history = history ?? new MemoryHistoryStore({ retentionMs: config.monitoring.history.retention, maxRoutes: config.monitoring.history.max_routes });
     this.recorder = new HistoryRecorder(this.history);
     this.anomalies = new AnomalyWatch(config, this.history);
+    this.budget = new BudgetWatch(config);
     const p = config.monitoring.predictive_degradation;
     this.forecastSettings = {
       horizonMs: p.horizon,
@@ -50,6 +54,7 @@ export class Foresight {
   onEvent(event: TelemetryEvent, costUsd: number | undefined): void {
     this.recorder.add(event, costUsd);
     this.anomalies.onCalls(event.route, event.ts, 1, event.isError ? 1 : 0);
+    if (costUsd !== undefined) this.budget.onSpend(event.ts, spendShareOf(event), costUsd);
   }
 
   /** `weight` accepted calls known only by latency (OTLP histograms). */
@@ -70,6 +75,7 @@ export class Foresight {
       this.forecast(route, variant, sealed[sealed.length - 1]!.hourStartMs + HOUR_MS, boundaryMs, out);
     }
     if (this.config.monitoring.anomaly.enabled) this.anomalies.evaluate(route, variant, production, boundaryMs, out);
+    if (this.config.budgets.cost.enabled) this.budget.evaluate(boundaryMs, out);
   }
 
   /**

@@ -31,6 +31,8 @@ export interface SeasonalRoute {
   readonly driftFromMs?: number;
   /** Mean cost per call, USD (uniform ±10 %). */
   readonly costUsd?: number;
+  /** From `atMs` (after START) on, every call costs `factor` times as much (a pricier model, longer answers). */
+  readonly costStep?: { readonly atMs: number; readonly factor: number };
   readonly errorRate?: number;
   /** From `atMs` (after START) for `forMs` the error rate is `rate`. */
   readonly errorJump?: { readonly atMs: number; readonly forMs: number; readonly rate: number };
@@ -78,7 +80,8 @@ export class SeasonalTraffic {
         const ts = Math.floor(t);
         const e = makeEvent(ts, r.route, r.variant ?? 'v1', Math.round(trueMedianMs(r, ts) * Math.exp((r.sigma ?? 0.35) * gaussian(rng))));
         const driftDays = Math.max(0, (ts - START - (r.driftFromMs ?? 0)) / DAY);
-        e.costUsd = (r.costUsd ?? 0.002) * (0.9 + 0.2 * rng()) * (1 + (r.costDriftPctPerDay ?? 0) / 100) ** driftDays;
+        const step = r.costStep !== undefined && ts - START >= r.costStep.atMs ? r.costStep.factor : 1;
+        e.costUsd = (r.costUsd ?? 0.002) * step * (0.9 + 0.2 * rng()) * (1 + (r.costDriftPctPerDay ?? 0) / 100) ** driftDays;
         e.inputTokens = r.inputTokens ?? 500;
         e.outputTokens = r.outputTokens ?? 200;
         const jump = r.errorJump;
