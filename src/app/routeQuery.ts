@@ -2,7 +2,9 @@ import type { ActionBlock } from '../actions/planner.js';
 import type { ExperimentSnapshot } from '../abtest/experimentManager.js';
 import { targetsFor, type Targets } from '../config/schema.js';
 import type { RuleStatus } from '../detectors/index.js';
+import type { TrendRecord } from '../core/decision.js';
 import type { PipelineEngine } from '../engine/engine.js';
+import { HOUR_MS, type HourlyRollup } from '../foresight/hourlyRollup.js';
 import type { Pattern } from '../core/patterns.js';
 import type { RouteSeriesView, StatsSeries } from '../windows/statsSeries.js';
 import type { WindowStats } from '../windows/windowStats.js';
@@ -79,6 +81,14 @@ export function variantStatsView(s: WindowStats): VariantStatsView {
  * place that reads the engine, so no adapter reaches into its internals.
  * Read-only; answers reflect the last completed pipeline step.
  */
+/** `GET /v1/routes/{route}/history`: hourly rollups (oldest first) and the latest weekly trend. */
+export interface RouteHistoryView {
+  readonly route: string;
+  readonly watermark: number | null;
+  readonly hours: readonly HourlyRollup[];
+  readonly trend: TrendRecord | null;
+}
+
 export class RouteQuery {
   constructor(
     private readonly engine: PipelineEngine,
@@ -123,6 +133,21 @@ export class RouteQuery {
   /** Every live route's view. */
   describeAll(): RouteView[] {
     return this.names().flatMap((name) => this.describe(name) ?? []);
+  }
+
+  /**
+   * A route's long-horizon history: its hourly rollups over the last `hours`
+   * hours before its watermark (the open hour last, partial) and its latest
+   * weekly trend; null for a route with neither live state nor history.
+   */
+  historyOf(route: string, hours: number): RouteHistoryView | null {
+    const foresight = this.engine.foresight;
+    const watermark = this.engine.watermarkOf(route);
+    const stored = foresight.history.hours(route, -Infinity, Infinity);
+    const endMs = watermark ?? (stored.length > 0 ? stored[stored.length - 1]!.hourStartMs + HOUR_MS : null);
+    if (endMs === null) return null;
+    const rollups = foresight.hours(route, endMs - hours * HOUR_MS, endMs + 1);
+    return { route, watermark, hours: rollups, trend: foresight.lastTrend(route) };
   }
 
   /** A route's recent time series (bounded), or null when none is kept. */

@@ -85,6 +85,8 @@ const AnomalySchema = z
 export const MonitoringSchema = z
   .object({
     history: HistorySchema.default(() => HistorySchema.parse({})),
+    /** `weekly`: one trend record per route per UTC week, comparing it with the week before. */
+    performance_trend_analysis: z.enum(['weekly', 'off']).default('weekly').describe('`weekly`: one `trend` record per route per UTC week (Monday 00:00) once the week is over, comparing p95, cost per task, tokens per quality point, accuracy, error rate, spend and calls with the week before.'),
     /** `predictive_degradation`: hourly forecasts of route metrics, fired when one crosses its threshold within the horizon. */
     /** `anomaly`: a metric rising above its expected band (seasonal baseline, robust spread) in real time. */
     anomaly: AnomalySchema.default(() => AnomalySchema.parse({})).describe('`anomaly`: at every bucket boundary, a metric rising above its expected band — median ± k robust standard deviations of the same hour of day on earlier days (docs/statistics.md).'),

@@ -14,7 +14,7 @@ const MatchSchema = z
       .optional()
       .describe("Severities delivered; absent = all. A trigger's severity is its rule's; rolled-back experiments and refused configs are `warning`; everything else `info`."),
     /** Decision types delivered; absent = all. */
-    types: z.array(z.enum(DECISION_TYPES)).min(1).optional().describe('Decision types delivered (trigger, action, experiment, policy, config); absent = all.'),
+    types: z.array(z.enum(DECISION_TYPES)).min(1).optional().describe('Decision types delivered (trigger, action, experiment, policy, config, trend); absent = all.'),
     /** Routes delivered, exact names or a prefix ending in `*`; absent = all. Records without a route (config) always pass this filter. */
     routes: z
       .array(z.string().min(1).max(201))

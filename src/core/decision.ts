@@ -203,10 +203,35 @@ export interface PolicyRecord {
 }
 
 /** The `type` of every decision record. */
-export const DECISION_TYPES = ['trigger', 'action', 'experiment', 'policy', 'config'] as const;
+export const DECISION_TYPES = ['trigger', 'action', 'experiment', 'policy', 'config', 'trend'] as const;
+
+/** One metric of a weekly trend: this week, the week before, and the change in percent of the week before. */
+export interface TrendMetric {
+  readonly current: number | null;
+  readonly previous: number | null;
+  readonly delta_pct: number | null;
+}
+
+/**
+ * Weekly performance trend of a route (`performance_trend_analysis: weekly`):
+ * one record per route per UTC week (Monday 00:00 to Monday 00:00), emitted
+ * when the week's last hour is sealed, comparing it with the week before.
+ */
+export interface TrendRecord {
+  readonly type: 'trend';
+  /** Event time the week closed (epoch ms). */
+  readonly ts: number;
+  readonly route: string;
+  readonly period: 'week';
+  readonly week_start: number;
+  readonly week_end: number;
+  /** latency_p95_ms, cost_per_task_usd, tokens_per_quality_point, accuracy, error_rate, spend_usd, calls. */
+  readonly metrics: Readonly<Record<string, TrendMetric>>;
+  readonly [extra: string]: unknown;
+}
 
 /** Every output record of promptpilot. */
-export type DecisionRecord = TriggerRecord | ActionRecord | SkippedActionRecord | ExperimentRecord | PolicyRecord | ConfigRecord;
+export type DecisionRecord = TriggerRecord | ActionRecord | SkippedActionRecord | ExperimentRecord | PolicyRecord | ConfigRecord | TrendRecord;
 
 /**
  * Serializes a record as one NDJSON line with stable key order, so replay of

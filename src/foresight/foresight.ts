@@ -1,8 +1,9 @@
 import { targetsFor, type Config } from '../config/schema.js';
-import type { DecisionRecord, MetricName, ThresholdSource } from '../core/decision.js';
+import type { DecisionRecord, MetricName, ThresholdSource, TrendRecord } from '../core/decision.js';
 import { INACTIVE, stepRule, type RuleState } from '../detectors/ruleState.js';
 import { AnomalyWatch } from './anomalyWatch.js';
 import { BudgetWatch } from './budgetWatch.js';
+import { TrendWatch } from './trendWatch.js';
 import { forecastTrigger } from './forecastTrigger.js';
 import { forecastMetric, type ForecastDetection, type ForecastSettings } from './predictiveDegradation.js';
 import type { TelemetryEvent } from '../core/event.js';
@@ -30,13 +31,16 @@ export class Foresight {
   private readonly anomalies: AnomalyWatch;
   /** `cost_budget_daily`: spend per budget share per UTC day, over all routes. */
   readonly budget: BudgetWatch;
+  private readonly trends: TrendWatch | null;
 
   constructor(
     private readonly config: Config,
     history?: HistoryStore,
   ) {
     this.history = history ?? new MemoryHistoryStore({ retentionMs: config.monitoring.history.retention, maxRoutes: config.monitoring.history.max_routes });
-    this.recorder = new HistoryRecorder(this.history);
+    const trends = config.monitoring.performance_trend_analysis === 'weekly' ? new TrendWatch(config) : null;
+    this.trends = trends;
+    this.recorder = new HistoryRecorder(this.history, trends === null ? undefined : (route, hour) => trends.onSealedHour(route, hour));
     this.anomalies = new AnomalyWatch(config, this.history);
     this.budget = new BudgetWatch(config);
     const p = config.monitoring.predictive_degradation;
@@ -76,6 +80,10 @@ export class Foresight {
     }
     if (this.config.monitoring.anomaly.enabled) this.anomalies.evaluate(route, variant, production, boundaryMs, out);
     if (this.config.budgets.cost.enabled) this.budget.evaluate(boundaryMs, out);
+    if (this.trends !== null) {
+      this.trends.onBoundary(route, boundaryMs);
+      for (const record of this.trends.take()) out.push(record);
+    }
   }
 
   /**
@@ -136,6 +144,11 @@ export class Foresight {
     const open = current >= fromMs ? this.recorder.peek(route, current) : null;
     if (open !== null && (out.length === 0 || out[out.length - 1]!.hourStartMs < current)) out.push(open);
     return out;
+  }
+
+  /** The route's latest weekly trend record, or null (none yet, or trends off). */
+  lastTrend(route: string): TrendRecord | null {
+    return this.trends?.lastOf(route) ?? null;
   }
 
   /** Open (unsealed) hours over every route. */

@@ -17,7 +17,11 @@ export class HistoryRecorder {
   /** Open hours by route, then hour start. Usually one or two per route. */
   private readonly open = new Map<string, Map<number, OpenHour>>();
 
-  constructor(private readonly store: HistoryStore) {}
+  /** `onSealed`: sees every hour as it is sealed, with its mergeable aggregates (weekly trends merge them). */
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly onSealed: (route: string, hour: OpenHour) => void = () => {},
+  ) {}
 
   /** Adds one accepted call; `costUsd` is its cost after the price table. */
   add(event: TelemetryEvent, costUsd: number | undefined): void {
@@ -71,6 +75,7 @@ export class HistoryRecorder {
 
   private store1(route: string, hour: OpenHour): HourlyRollup {
     const part = hour.seal();
+    this.onSealed(route, hour);
     const stored = this.store.hours(route, hour.hourStartMs, hour.hourStartMs + 1)[0];
     const whole = stored === undefined ? part : mergeHours(stored, part);
     this.store.append(route, whole);

@@ -23,5 +23,11 @@ export function describeDecision(record: NotifiableRecord): string {
       return `route ${record.route} ${record.action}${record.experiment === undefined ? '' : ` (experiment ${record.experiment})`} by ${record.source === 'api' ? 'an operator' : 'its policy'}: ${record.reason}`;
     case 'config':
       return `config from ${record.source} ${record.status}: ${record.reason}`;
+    case 'trend': {
+      const p95 = record.metrics['latency_p95_ms'];
+      const cost = record.metrics['cost_per_task_usd'];
+      const delta = (m: typeof p95): string => (m?.delta_pct == null ? 'n/a' : `${m.delta_pct >= 0 ? '+' : ''}${m.delta_pct.toFixed(1)} %`);
+      return `weekly trend of ${record.route}: p95 ${delta(p95)}, cost per task ${delta(cost)} week over week`;
+    }
   }
 }

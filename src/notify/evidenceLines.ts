@@ -11,6 +11,8 @@ function thresholdFrom(source: ThresholdSource): string {
       return `target ${source.target} ${fmt(source.reference)} ${source.margin_pct >= 0 ? '+' : ''}${source.margin_pct} %`;
     case 'baseline':
       return `baseline ${fmt(source.reference)} ${source.margin_pct >= 0 ? '+' : ''}${source.margin_pct} % (${source.baseline_samples} samples)`;
+    case 'budget':
+      return `budget ${source.budget} ${fmt(source.reference)} ${source.margin_pct >= 0 ? '+' : ''}${source.margin_pct} %`;
   }
 }
 
@@ -39,5 +41,7 @@ export function evidenceLines(record: NotifiableRecord): string[] {
       return [record.reason];
     case 'config':
       return record.changed === undefined ? [record.reason] : [`changed: ${record.changed.join(', ') || 'nothing'}`];
+    case 'trend':
+      return Object.entries(record.metrics).map(([metric, m]) => `${metric}: ${m.current === null ? 'n/a' : fmt(m.current)} (week before ${m.previous === null ? 'n/a' : fmt(m.previous)}${m.delta_pct === null ? '' : `, ${m.delta_pct >= 0 ? '+' : ''}${m.delta_pct.toFixed(1)} %`})`);
   }
 }

@@ -18,6 +18,7 @@ export function severityOf(record: NotifiableRecord): Severity {
     case 'policy':
       return record.source === 'policy' ? 'warning' : 'info';
     case 'action':
+    case 'trend':
       return 'info';
   }
 }
@@ -38,6 +39,7 @@ export function variantOf(record: NotifiableRecord): string | null {
       return record.candidate.variant;
     case 'policy':
     case 'config':
+    case 'trend':
       return null;
   }
 }
@@ -55,5 +57,7 @@ export function alertNameOf(record: NotifiableRecord): string {
       return `config_${record.status}`;
     case 'policy':
       return `route_${record.action}`;
+    case 'trend':
+      return 'weekly_trend';
   }
 }

@@ -39,6 +39,7 @@ export function decisionOutcome(record: DecisionRecord): string {
   if (record.type === 'trigger') return record.state;
   if (record.type === 'experiment' || record.type === 'config') return record.status;
   if (record.type === 'policy') return record.action;
+  if (record.type === 'trend') return record.period;
   const status = (record as { status?: unknown }).status;
   return typeof status === 'string' ? status : record.kind;
 }

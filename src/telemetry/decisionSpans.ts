@@ -25,6 +25,8 @@ export function decisionAttributes(record: DecisionRecord): Attributes {
     attributes['promptpilot.experiment.id'] = record.id;
   } else if (record.type === 'policy' && record.experiment !== undefined) {
     attributes['promptpilot.experiment.id'] = record.experiment;
+  } else if (record.type === 'trend') {
+    attributes['promptpilot.trend.week_start_ms'] = record.week_start;
   }
   return attributes;
 }

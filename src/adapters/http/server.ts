@@ -61,7 +61,7 @@ export type Readiness = { readonly ready: true } | { readonly ready: false; read
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
 
 /** The route queries the HTTP API answers from. */
-export type RouteQueries = Pick<RouteQuery, 'describe' | 'describeAll' | 'seriesOf'>;
+export type RouteQueries = Pick<RouteQuery, 'describe' | 'describeAll' | 'seriesOf' | 'historyOf'>;
 
 /** Media types each intake endpoint accepts (415 answers name them). */
 export const ACCEPTED_CONTENT_TYPES: Readonly<Record<string, readonly string[]>> = {
@@ -198,6 +198,15 @@ export async function buildHttpServer(
       return { route: request.params.route, variants: [] };
     }
     return series;
+  });
+
+  app.get<{ Params: { route: string }; Querystring: { hours?: string } }>('/v1/routes/:route/history', async (request, reply) => {
+    const raw = request.query.hours ?? '168';
+    const hours = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+    if (!(hours >= 1 && hours <= 24 * 90)) return reply.code(400).send({ error: 'hours: expected a whole number from 1 to 2160' });
+    const history = backend.routes.historyOf(request.params.route, hours);
+    if (history === null) return reply.code(404).send({ error: `unknown route: ${request.params.route}` });
+    return history;
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/decisions', async (request, reply) => {

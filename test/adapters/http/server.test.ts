@@ -35,6 +35,7 @@ async function server() {
       describe: (route) => (route === 'r' ? view : null),
       describeAll: () => [view],
       seriesOf: () => null,
+      historyOf: () => null,
     },
     readiness: () => ({ ready: true }),
     metricsText: async () => '',

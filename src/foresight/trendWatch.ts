@@ -1,0 +1,111 @@
+import type { Config } from '../config/schema.js';
+import type { TrendMetric, TrendRecord } from '../core/decision.js';
+import { StatsBucket } from '../windows/statsBucket.js';
+import { toWindowStats } from '../windows/toWindowStats.js';
+import { DAY_MS, WEEK_MS, type OpenHour } from './hourlyRollup.js';
+
+/** The figures a weekly trend compares. */
+type WeekFigures = Readonly<Record<'latency_p95_ms' | 'cost_per_task_usd' | 'tokens_per_quality_point' | 'accuracy' | 'error_rate' | 'spend_usd' | 'calls', number | null>>;
+
+interface RouteWeek {
+  weekStartMs: number;
+  /** The week's hours merged: counts, sums and the latency sketch (so the week's p95 is a true p95). */
+  readonly bucket: StatsBucket;
+  previous: { readonly weekStartMs: number; readonly figures: WeekFigures } | null;
+  /** The record of the last week closed. */
+  last: TrendRecord | null;
+}
+
+/** Start of the UTC week (Monday 00:00) containing `tMs`. */
+export function weekStartOf(tMs: number): number {
+  // 1970-01-01 was a Thursday; Monday 1970-01-05 is 4 days later.
+  const offset = 4 * DAY_MS;
+  return Math.floor((tMs - offset) / WEEK_MS) * WEEK_MS + offset;
+}
+
+/**
+ * Weekly trend analysis (`monitoring.performance_trend_analysis: weekly`):
+ * every sealed hour of a route is merged into its week (a `StatsBucket`, so
+ * the week's p95 comes from the merged sketch, ≤ 1 % error); when the route's
+ * watermark passes the week's end, one {@link TrendRecord} compares the week
+ * with the one before: p95, cost per task, tokens per quality point,
+ * accuracy, error rate, spend and calls. Memory: one bucket and one summary
+ * per route, at most `monitoring.history.max_routes` routes.
+ */
+export class TrendWatch {
+  private readonly weeks = new Map<string, RouteWeek>();
+  private pending: TrendRecord[] = [];
+
+  constructor(private readonly config: Config) {}
+
+  /** A sealed hour of a route; an hour of a week already closed is ignored. */
+  onSealedHour(route: string, hour: OpenHour): void {
+    const weekStartMs = weekStartOf(hour.hourStartMs);
+    let week = this.weeks.get(route);
+    if (week === undefined) {
+      if (this.weeks.size >= this.config.monitoring.history.max_routes) this.weeks.delete(this.weeks.keys().next().value!);
+      week = { weekStartMs, bucket: new StatsBucket(), previous: null, last: null };
+      this.weeks.set(route, week);
+    }
+    if (weekStartMs > week.weekStartMs) this.close(route, week, weekStartMs);
+    if (weekStartMs === week.weekStartMs) week.bucket.merge(hour.bucket);
+  }
+
+  /** Closes the route's week once `nowMs` (its boundary, epoch ms) is past its end. */
+  onBoundary(route: string, nowMs: number): void {
+    const week = this.weeks.get(route);
+    if (week !== undefined && nowMs >= week.weekStartMs + WEEK_MS) this.close(route, week, weekStartOf(nowMs));
+  }
+
+  /** The route's latest weekly trend record, or null. */
+  lastOf(route: string): TrendRecord | null {
+    return this.weeks.get(route)?.last ?? null;
+  }
+
+  /** Trend records completed since the last call. */
+  take(): TrendRecord[] {
+    if (this.pending.length === 0) return [];
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+
+  /** Ends the current week (emitting its record if it had calls) and starts `nextWeekStartMs`. */
+  private close(route: string, week: RouteWeek, nextWeekStartMs: number): void {
+    const endMs = week.weekStartMs + WEEK_MS;
+    if (!week.bucket.isEmpty) {
+      const figures = figuresOf(route, week.bucket, week.weekStartMs);
+      const previous = week.previous !== null && week.previous.weekStartMs === week.weekStartMs - WEEK_MS ? week.previous.figures : null;
+      const metrics: Record<string, TrendMetric> = {};
+      for (const key of Object.keys(figures) as (keyof WeekFigures)[]) metrics[key] = compare(figures[key], previous?.[key] ?? null);
+      const budgetMs = this.config.budgets.response_time.total_ms;
+      const record: TrendRecord = {
+        type: 'trend', ts: endMs, route, period: 'week', week_start: week.weekStartMs, week_end: endMs, metrics,
+        response_time_budget: { total_ms: budgetMs, p95_within: figures.latency_p95_ms === null ? null : figures.latency_p95_ms <= budgetMs },
+      };
+      this.pending.push(record);
+      week.last = record;
+      week.previous = { weekStartMs: week.weekStartMs, figures };
+    }
+    week.weekStartMs = nextWeekStartMs;
+    week.bucket.clear();
+  }
+}
+
+function figuresOf(route: string, bucket: StatsBucket, weekStartMs: number): WeekFigures {
+  const stats = toWindowStats(route, '*', null, bucket, weekStartMs, weekStartMs + WEEK_MS);
+  return {
+    latency_p95_ms: stats.latencyMs?.p95 ?? null,
+    cost_per_task_usd: stats.costPerTaskUsd,
+    tokens_per_quality_point: stats.tokensPerQualityPoint,
+    accuracy: stats.accuracy,
+    error_rate: stats.errorRate,
+    spend_usd: stats.totalCostUsd,
+    calls: stats.count,
+  };
+}
+
+function compare(current: number | null, previous: number | null): TrendMetric {
+  const delta = current !== null && previous !== null && previous !== 0 ? ((current - previous) / Math.abs(previous)) * 100 : null;
+  return { current, previous, delta_pct: delta };
+}

@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Daemon } from '../../src/daemon.js';
+import { getJson, postJson, startTestDaemon } from '../helpers/daemon.js';
+
+let daemon: Daemon;
+const HOUR = 3_600_000;
+// Three whole hours of event time, starting on an hour, well in the past.
+const start = Math.floor((Date.now() - 5 * HOUR) / HOUR) * HOUR;
+
+beforeAll(async () => {
+  ({ daemon } = await startTestDaemon({}));
+  const batch = Array.from({ length: 3 * 360 }, (_, i) => ({ ts: start + i * 10_000, route: 'steady', variant: 'v1', latency_ms: 900 + (i % 10) * 20, cost_usd: 0.002, error: i % 100 === 0 }));
+  expect((await postJson(`${daemon.url}/v1/events`, batch)).status).toBe(202);
+});
+afterAll(async () => {
+  await daemon.stop();
+});
+
+describe('GET /v1/routes/{route}/history', () => {
+  it('hourly rollups oldest first: calls, errors, percentiles, spend by budget share', async () => {
+    const { status, json } = await getJson(`${daemon.url}/v1/routes/steady/history?hours=24`);
+    expect(status).toBe(200);
+    expect(json.route).toBe('steady');
+    const sealed = json.hours.filter((h: any) => h.hourStartMs < start + 2 * HOUR);
+    expect(sealed.map((h: any) => h.hourStartMs)).toEqual([start, start + HOUR]);
+    for (const h of sealed) {
+      expect(h).toMatchObject({ count: 360, errorCount: 4 });
+      expect(h.latencyP95Ms).toBeGreaterThan(1000);
+      expect(h.spendUsd.production).toBeCloseTo(0.72, 9);
+    }
+    expect(json.trend).toBeNull();
+  });
+
+  it('bad hours are a 400 naming the parameter; an unknown route is a 404', async () => {
+    expect((await getJson(`${daemon.url}/v1/routes/steady/history?hours=0`)).status).toBe(400);
+    expect((await getJson(`${daemon.url}/v1/routes/steady/history?hours=abc`)).json.error).toMatch(/^hours:/);
+    expect((await getJson(`${daemon.url}/v1/routes/nope/history`)).status).toBe(404);
+  });
+});
