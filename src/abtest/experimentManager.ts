@@ -68,6 +68,8 @@ export interface Assignment {
  * replay is deterministic; the daemon mirrors snapshots to the state store.
  */
 export class ExperimentManager {
+  /** Ramps hold until this event time (the day's testing budget is spent). */
+  private rampHeldUntilMs = -Infinity;
   readonly registry: RouteRegistry;
   private readonly running = new Map<string, Running>(); // by route
   private readonly byId = new Map<string, Running>();
@@ -442,11 +444,25 @@ export class ExperimentManager {
     return null;
   }
 
+  /**
+   * Holds every experiment's ramp at its current step until `untilMs` (event
+   * time): the day's testing budget is spent (`cost_budget_daily`), so
+   * candidates must not take a larger share of traffic. Never shortens a hold.
+   */
+  holdRamps(untilMs: number): void {
+    if (untilMs > this.rampHeldUntilMs) this.rampHeldUntilMs = untilMs;
+  }
+
+  /** Event time until which ramps are held (−Infinity: not held). */
+  get rampsHeldUntilMs(): number {
+    return this.rampHeldUntilMs;
+  }
+
   /** Next ramp step once the candidate has enough samples at this step and no gate or trigger has failed. */
   private ramp(run: Running, evaluation: ExperimentEvaluation, nowMs: number): void {
     const policy = abtestFor(this.config, run.snapshot.route);
     const ramp = policy.ramp;
-    if (run.rampIndex >= ramp.length - 1 || evaluation.srm.mismatch) return;
+    if (run.rampIndex >= ramp.length - 1 || evaluation.srm.mismatch || nowMs < this.rampHeldUntilMs) return;
     const healthy = [...evaluation.gates, ...evaluation.triggers].every((g) => g.status !== 'failed');
     const needed = policy.ramp_step_samples * (run.rampIndex + 1);
     if (!healthy || run.state.candidate.n < needed) return;

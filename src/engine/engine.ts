@@ -616,6 +616,8 @@ export class PipelineEngine {
     for (const record of produced) out.push(record);
     for (const record of extra) out.push(record);
     this.foresight.onBoundary(state.route, boundaryMs, productionStats, out);
+    // Candidates spend from the testing share: while today's is spent, ramps hold until the next UTC day.
+    if (this.foresight.budget.testingExhausted) this.experiments.holdRamps((Math.floor(boundaryMs / 86_400_000) + 1) * 86_400_000);
   }
 
   private sortedRoutes(): RouteState[] {

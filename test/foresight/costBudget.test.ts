@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { DEFAULT_RULES } from '../../src/config/schema.js';
 import type { TriggerRecord } from '../../src/core/decision.js';
+import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
+import { PipelineEngine } from '../../src/engine/engine.js';
 import { DAY, HOUR, runDays, START, type SeasonalRoute } from '../helpers/seasonalTraffic.js';
 
 const config = parseConfig({
@@ -53,4 +55,23 @@ describe('cost_budget_daily', () => {
     console.log(`cost_budget_daily false alarms: ${alarms} over ${days} quiet days (~$60 of $70 a day)`);
     expect(alarms).toBe(0);
   }, 300_000);
+});
+
+describe('testing share', () => {
+  it('candidate traffic spends from the testing share; once it is spent the day goes critical and ramps hold until the next UTC day', () => {
+    const engine = new PipelineEngine(parseConfig({ budgets: { cost: { enabled: true, daily_limit_usd: 10 } } })); // testing share $2
+    const events: TelemetryEvent[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const e = makeEvent(START + 8 * HOUR + i * 1000, 'r', i % 2 === 0 ? 'v1' : 'v2', 800);
+      e.costUsd = 0.002;
+      if (i % 2 === 1) Object.assign(e, { arm: 'candidate', experiment: 'exp-x', unit: `u${i}` });
+      events.push(e);
+    }
+    const records = engine.ingest(events);
+    const testing = budgetTriggers(records).filter((r) => (r.evidence as any).share === 'testing');
+    expect(testing.map((r) => [r.severity, r.state])).toContainEqual(['critical', 'firing']);
+    expect(budgetTriggers(records).filter((r) => (r.evidence as any).share === 'production' && r.severity === 'critical')).toEqual([]);
+    expect(engine.foresight.budget.testingExhausted).toBe(true);
+    expect(engine.experiments.rampsHeldUntilMs).toBe(START + DAY);
+  });
 });
