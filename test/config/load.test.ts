@@ -26,8 +26,11 @@ describe('config', () => {
     expect(Object.fromEntries(Object.entries(c.actions.budget_tiers).map(([k, v]) => [k, v.max_tokens]))).toEqual({ economy: 500, standard: 1500, premium: 4000, research: 8000 });
     expect(c.rules.map((r) => r.name)).toEqual([
       'response_time_warning', 'response_time_critical', 'accuracy_drop', 'consistency_drop',
-      'performance_degradation', 'cost_threshold_breach', 'efficiency_drop', 'quality_improvement_opportunity',
+      'performance_degradation', 'cost_threshold_breach', 'efficiency_drop', 'token_budget_per_request', 'quality_improvement_opportunity',
     ]);
+    expect(c.budgets.cost).toMatchObject({ daily_limit_usd: 100, allocation: { production: 0.7, testing: 0.2, research: 0.1 } });
+    expect(c.budgets.tokens).toEqual({ max_per_request: 4000, allocation: { system_prompt: 1500, user_context: 1500, examples: 500, instructions: 500 } });
+    expect(c.budgets.response_time).toEqual({ total_ms: 5000, allocation: { prompt_processing: 2000, model_inference: 2500, post_processing: 500 } });
   });
 
   it('config/demo.yaml is valid', async () => {
