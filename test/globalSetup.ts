@@ -1,19 +1,22 @@
 // Runs once before the suite: makes sure the real components the integration tests start
 // themselves are installed. On a fresh machine of this kind (Debian, root) that means
 // installing kcat, whose librdkafka mock cluster is the Kafka-protocol broker of the tests,
-// and prometheus (with promtool), which scrapes the daemon's /metrics.
+// prometheus (with promtool), which scrapes the daemon's /metrics, and chromium, which loads the
+// dashboard and the report.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const KCAT = process.env['KCAT'] ?? '/usr/bin/kcat';
 const PROMETHEUS = process.env['PROMETHEUS'] ?? '/usr/bin/prometheus';
 const PROMTOOL = process.env['PROMTOOL'] ?? '/usr/bin/promtool';
+const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
 
 /** Debian packages to install: each binary that is missing, with the package providing it. */
 const NEEDED: readonly { readonly binary: string; readonly pkg: string; readonly why: string }[] = [
   { binary: KCAT, pkg: 'kcat', why: 'Kafka-protocol mock broker' },
   { binary: PROMETHEUS, pkg: 'prometheus', why: 'scrapes /metrics in the self-telemetry test' },
   { binary: PROMTOOL, pkg: 'prometheus', why: 'lints the /metrics exposition' },
+  { binary: CHROMIUM, pkg: 'chromium', why: 'headless browser of the dashboard and report tests' },
 ];
 
 export default function setup(): void {

@@ -17,6 +17,8 @@ Usage:
                                                    replay recorded events in event time; decisions on stdout
   promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]
                                                    pre-deployment performance gate (exit 0 pass, 1 fail, 3 inconclusive, 2 bad input)
+  promptpilot report --input FILE.ndjson --out FILE.html [--config FILE]
+                                                   replay into one self-contained HTML page: charts, experiments, decisions
   promptpilot validate-config FILE                 check a config file (exit 0 valid, 1 invalid)
   promptpilot compress FILE|- [--json] [--level conservative|aggressive] [--config FILE]
                                                    preview the token-optimized template the daemon would propose
@@ -30,6 +32,7 @@ const HELP: Record<string, string> = {
   replay: `Usage: promptpilot replay --input FILE.ndjson [--config FILE]\n\nFeeds recorded events (wire format v1, one JSON object per line) through the daemon's pipeline in\nevent time and prints every decision record as NDJSON on stdout, identically on every run.\n--input - reads stdin; gzip input (FILE.ndjson.gz or any gzip data) is decompressed; other binary\ninput is refused with one line. Bad lines are reported on stderr as FILE:LINE: field: reason (the\nfirst 20, then how many and where) and skipped.`,
   gate: `Usage: promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]\n\nPre-deployment performance gate: compares two recorded runs with the A/B tester's statistics and\nprints a JSON verdict with per-gate evidence. Exit 0 pass, 1 fail (regression), 3 inconclusive,\n2 bad input or usage.`,
   compress: `Usage: promptpilot compress FILE|- [--json] [--level conservative|aggressive] [--config FILE]\n\nPrints the token-optimized candidate the daemon derives from a prompt template (FILE, or stdin for '-'):\nthe same deterministic rewrites, measured with the o200k_base tokenizer, each kept only where it saves\ntokens; placeholders ({{x}}, {x}, \${x}), {% %}/{# #} template logic and code stay byte-identical.\nconservative (default) drops courtesy, hedging and meta-instructions and turns prose into lists and\noutput specs; aggressive also goes telegraphic. --json prints {"template","tokens_before","tokens_after",\n"saving_pct","level","transforms":[{"name","tokens_saved"}]}. --config applies actions.compression.\nCompressing the output again changes nothing. Exit 0; bad input or usage: one line, exit 2.`,
+  report: `Usage: promptpilot report --input FILE.ndjson --out FILE.html [--config FILE]\n\nReplays recorded events exactly as 'replay' does and writes one self-contained HTML page: per-route\ncharts of latency percentiles, cost per task, tokens per quality point, accuracy and error rate over\nevent time with triggers, actions and experiments marked; each route's last window against its\ntargets; experiments with arms, ramp and evidence; the decision log. The page loads nothing from\nanywhere (open it offline, attach it to a ticket, print it). Same input, same bytes.`,
   'validate-config': `Usage: promptpilot validate-config FILE\n\nValidates a config file against the schema. Exit 0 when valid; otherwise prints one line naming\nthe offending path and exits 1.`,
 };
 
@@ -68,6 +71,18 @@ export async function main(argv: readonly string[]): Promise<number> {
         const config = await loadConfig(args.flags['config']);
         const summary = await replayFile(input, config, { stdout: process.stdout, stderr: process.stderr });
         process.stderr.write(`replay: ${summary.events} events, ${summary.rejected} rejected, ${summary.tooLate} too late, ${summary.late} late (counted), ${summary.decisions} decisions\n`);
+        return 0;
+      }
+      case 'report': {
+        const args = parseArgs(rest, ['input', 'out', 'config']);
+        const input = args.flags['input'] ?? args.positionals[0];
+        const out = args.flags['out'];
+        if (input === undefined) throw new UsageError('report needs --input FILE.ndjson (or --input - for stdin)');
+        if (out === undefined) throw new UsageError('report needs --out FILE.html');
+        const config = await loadConfig(args.flags['config']);
+        const { writeReport } = await import('./reportCommand.js');
+        const summary = await writeReport(input, out, config, { stdout: process.stdout, stderr: process.stderr });
+        process.stderr.write(`report: ${out} (${Math.ceil(summary.bytes / 1024)} KiB): ${summary.events} events, ${summary.rejected} rejected, ${summary.decisions} decisions\n`);
         return 0;
       }
       case 'gate': {

@@ -6,13 +6,25 @@ import { NdjsonEventDecoder, type LineRejection } from '../codecs/ndjson.js';
 import { tooLateMessage } from '../engine/tooLate.js';
 import { BadLineReport } from './badLines.js';
 import { openNdjsonInput } from './inputFile.js';
+import { groupDigits, ProgressBar, type MaybeTty } from './progress.js';
+import type { WindowStats } from '../windows/windowStats.js';
 
 /** Where replay writes. */
 export interface ReplayIo {
   readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: MaybeTty;
+  /** Inputs from this size on get a progress bar on a terminal (default {@link PROGRESS_MIN_BYTES}). */
+  readonly progressMinBytes?: number;
   /** Read for `--input -` (default: process.stdin). */
   readonly stdin?: NodeJS.ReadableStream;
+}
+
+/** Observers of a replay (the report): each judged window, each decision record. */
+export interface ReplayHooks {
+  readonly onEvaluated?: (stats: WindowStats) => void;
+  readonly onDecisions?: (records: readonly DecisionRecord[]) => void;
+  /** Write the decision records to stdout (default true). */
+  readonly printDecisions?: boolean;
 }
 
 /** Summary of one replay. */
@@ -25,6 +37,8 @@ export interface ReplaySummary {
   /** Events rejected as too late (each also named on stderr). */
   readonly tooLate: number;
   readonly decisions: number;
+  /** The engine as the replay left it (every bucket closed). */
+  readonly engine: PipelineEngine;
 }
 
 /**
@@ -33,21 +47,26 @@ export interface ReplaySummary {
  * on every run, in-order or not); bad lines and events rejected as too late to
  * stderr with their line numbers, then skipped.
  */
-export async function replayFile(path: string, config: Config, io: ReplayIo): Promise<ReplaySummary> {
+export async function replayFile(path: string, config: Config, io: ReplayIo, hooks: ReplayHooks = {}): Promise<ReplaySummary> {
   const input = await openNdjsonInput(path, io.stdin);
   const size = input.gzip ? null : input.sizeBytes;
   const report = new BadLineReport(input.name);
   const warn = (line: string | null): void => {
     if (line !== null) io.stderr.write(`${line}\n`);
   };
-  const engine = new PipelineEngine(config);
+  const engine = new PipelineEngine(config, hooks.onEvaluated === undefined ? {} : { onEvaluated: hooks.onEvaluated });
+  const print = hooks.printDecisions !== false;
+  const emit = (records: readonly DecisionRecord[]): void => {
+    if (records.length === 0) return;
+    hooks.onDecisions?.(records);
+    if (print) for (const record of records) out.write(formatRecord(record) + '\n');
+  };
   const decoder = new NdjsonEventDecoder(true);
   const out = new BufferedWriter(io.stdout);
-  const progress = io.stderr.isTTY === true && size !== null && size > 20 * 1024 * 1024;
+  const progress = ProgressBar.forInput(io.stderr, hooks.printDecisions === false ? 'report' : 'replay', size, io.progressMinBytes);
   let rejected = 0;
   let eventsSeen = 0;
   let bytesRead = 0;
-  let lastProgress = 0;
   const events: TelemetryEvent[] = [];
   const errors: LineRejection[] = [];
   const tooLate = (index: number, oldestMs: number): void => {
@@ -58,7 +77,7 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
   let current: readonly TelemetryEvent[] = events;
   const ingest = (batch: readonly TelemetryEvent[]): void => {
     current = batch;
-    emit(engine.ingest(batch, ingestOptions), out);
+    emit(engine.ingest(batch, ingestOptions));
   };
 
   const drain = async (): Promise<void> => {
@@ -79,22 +98,15 @@ export async function replayFile(path: string, config: Config, io: ReplayIo): Pr
     });
     bytesRead += Buffer.byteLength(chunk);
     await drain();
-    if (progress && size !== null && bytesRead - lastProgress > 50 * 1024 * 1024) {
-      lastProgress = bytesRead;
-      io.stderr.write(`\rreplay: ${((100 * bytesRead) / size).toFixed(0)}% (${eventsSeen} events)`);
-    }
+    progress?.update(bytesRead, `${groupDigits(eventsSeen)} events`);
   }
   decoder.end(events, errors);
   await drain();
-  emit(engine.flush(), out);
+  emit(engine.flush());
   await out.flush();
-  if (progress) io.stderr.write('\n');
+  progress?.done();
   warn(report.hiddenSummary());
-  return { lines: decoder.lines, events: eventsSeen, rejected, late: engine.counters.late, tooLate: engine.counters.tooLate, decisions: engine.counters.decisions };
-}
-
-function emit(records: readonly DecisionRecord[], out: BufferedWriter): void {
-  for (const record of records) out.write(formatRecord(record) + '\n');
+  return { lines: decoder.lines, events: eventsSeen, rejected, late: engine.counters.late, tooLate: engine.counters.tooLate, decisions: engine.counters.decisions, engine };
 }
 
 /** Collects output and writes it in large chunks, honouring backpressure. */

@@ -2,9 +2,8 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import type { ExperimentService } from '../app/experimentService.js';
 import { parseDurationMs } from '../config/duration.js';
 import type { Config } from '../config/schema.js';
-import type { Pattern } from '../core/patterns.js';
 import type { Clock, Ingestor } from '../ports/ports.js';
-import { createSimulator } from '../sim/index.js';
+import { createSimulator, serveAssignment } from '../sim/index.js';
 import { idleTicks } from '../streams/idleTicks.js';
 import type { IngestRecorder } from '../telemetry/index.js';
 import type { Logger } from './logger.js';
@@ -18,23 +17,7 @@ export function startSimulation(config: Config, clock: Clock, scheduler: Schedul
   // The simulated app follows the daemon's assignment for every call, as a real app
   // following GET /v1/assign would: experiments get traffic and promotions take effect.
   const simulator = createSimulator(config.simulator, simStart, {
-    serve: (request) => {
-      const assignment = experiments.assign(request.route, request.unit);
-      if (assignment === null) return undefined;
-      const params = assignment.params ?? {};
-      const saving = typeof params['token_saving_pct'] === 'number' ? params['token_saving_pct'] : 0;
-      const maxTokens = typeof params['max_tokens'] === 'number' ? params['max_tokens'] : undefined;
-      const tier = typeof params['tier'] === 'string' ? params['tier'] : undefined;
-      return {
-        variant: assignment.variant,
-        pattern: (assignment.pattern as Pattern | null) ?? request.current.pattern,
-        ...(saving > 0 ? { inputTokenFactor: 1 - saving / 100 } : {}),
-        ...(maxTokens !== undefined ? { maxOutputTokens: maxTokens } : {}),
-        ...(tier !== undefined ? { tier } : {}),
-        ...(assignment.experiment !== undefined ? { experiment: assignment.experiment } : {}),
-        ...(assignment.arm !== undefined ? { arm: assignment.arm } : {}),
-      };
-    },
+    serve: (request) => serveAssignment(experiments.assign(request.route, request.unit), request),
   });
   const simLog = log.child({ component: 'simulator' });
   simLog.info({ routes: config.simulator.routes.map((r) => r.route), speedup: config.simulator.speedup, start: new Date(simStart).toISOString() }, 'traffic simulator started');

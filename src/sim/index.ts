@@ -1,4 +1,5 @@
 export { createSimulator } from './simulator.js';
+export { recordClosedLoop, serveAssignment } from './closedLoop.js';
 export type { Serving, ServeDecision, ServeRequest, Simulator, SimulatorOptions } from './simulator.js';
 export { simulateCall } from './simulateCall.js';
 export type { CallConditions, SimulatedCall, TokenPrice } from './simulateCall.js';

@@ -9,6 +9,7 @@ import type { IngestRecorder } from '../../telemetry/ingestRecorder.js';
 import { autoMaxConnections, openFileLimit } from '../../runtime/connectionLimit.js';
 import { Admission, type ShedReason } from './admission.js';
 import { registerEventsRoute } from './eventsRoute.js';
+import { DASHBOARD_CSP, dashboardPage } from '../../ui/page.js';
 
 /** What the HTTP API reads from the running daemon. */
 export interface ApiBackend {
@@ -234,6 +235,10 @@ export async function buildHttpServer(
     return { decisions: entries.map((e) => e.record), next: last?.seq ?? query.after ?? 0 };
   });
 
+  // The dashboard: one self-contained page that polls the API above; it loads nothing from elsewhere.
+  app.get('/', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-store').send(dashboardPage()),
+  );
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const readiness = backend.readiness();

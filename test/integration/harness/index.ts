@@ -3,3 +3,4 @@ export { startKafkaOutageProxy, type KafkaOutageProxy } from './kafkaOutageProxy
 export { startPrometheus, promtoolCheckMetrics, PROMETHEUS, PROMTOOL, type PrometheusServer, type PromSample } from './prometheus.js';
 export { startWebhookReceiver, type WebhookReceiver, type ReceivedRequest, type Answer } from './webhookReceiver.js';
 export { startAlertmanager, ALERTMANAGER, type AlertmanagerServer, type AmAlert } from './alertmanager.js';
+export { launchChromium, CHROMIUM, SCREENSHOT_DIR, type HeadlessBrowser } from './chromium.js';

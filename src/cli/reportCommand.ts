@@ -1,0 +1,51 @@
+import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { RouteQuery } from '../app/routeQuery.js';
+import type { Config } from '../config/schema.js';
+import type { DecisionRecord } from '../core/decision.js';
+import { UsageError } from '../core/errors.js';
+import { reportPage, type ViewData } from '../ui/page.js';
+import { StatsSeries, type RouteSeriesView, type StatsSeriesOptions } from '../windows/statsSeries.js';
+import { replayFile, type ReplayIo, type ReplaySummary } from './replay.js';
+
+/**
+ * A report's time series: the whole replay at up to 400–800 points per
+ * (route, variant), thinned evenly as the run grows; every route kept.
+ */
+export const REPORT_SERIES: StatsSeriesOptions = { maxPoints: 800, maxRoutes: Number.MAX_SAFE_INTEGER, mode: 'thinning' };
+
+/**
+ * `promptpilot report --input FILE.ndjson --out FILE.html`: replays the input
+ * exactly as `replay` does and writes one self-contained HTML page — per-route
+ * charts over time with triggers and actions marked, the final window per
+ * route against its targets, experiments with their evidence, the decision
+ * log. The page loads nothing; the same input gives the same bytes.
+ */
+export async function writeReport(input: string, out: string, config: Config, io: ReplayIo): Promise<ReplaySummary & { readonly bytes: number }> {
+  const series = new StatsSeries(REPORT_SERIES);
+  const decisions: DecisionRecord[] = [];
+  const summary = await replayFile(input, config, io, {
+    printDecisions: false,
+    onEvaluated: (stats) => series.record(stats),
+    onDecisions: (records) => {
+      for (const record of records) decisions.push(record);
+    },
+  });
+  const query = new RouteQuery(summary.engine, config, series);
+  const routes = query.describeAll();
+  const bySeries: Record<string, RouteSeriesView> = {};
+  for (const route of routes) {
+    const s = query.seriesOf(route.route);
+    if (s !== null) bySeries[route.route] = s;
+  }
+  const data: ViewData = { routes, series: bySeries, experiments: summary.engine.experiments.list(), decisions };
+  const name = input === '-' ? 'stdin' : basename(input);
+  const html = reportPage(data, `promptpilot report: ${name}`, `replay of ${name} · ${summary.events} events · ${decisions.length} decisions`);
+  try {
+    await writeFile(out, html);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    throw new UsageError(`cannot write ${out}: ${code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : err instanceof Error ? err.message : String(err)}`);
+  }
+  return { ...summary, bytes: Buffer.byteLength(html) };
+}
