@@ -380,9 +380,15 @@ export const ConfigSchema = z
     monitoring: MonitoringSchema.default(() => MonitoringSchema.parse({})),
     budgets: BudgetsSchema.default(() => BudgetsSchema.parse({})),
     log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        format: z
+          .enum(['auto', 'json', 'pretty'])
+          .default('auto')
+          .describe('auto: one plain line per event on a terminal, JSON lines otherwise (files, pipes, log collectors); json or pretty force one.'),
+      })
       .strict()
-      .default({ level: 'info' }),
+      .default({ level: 'info', format: 'auto' }),
   })
   .strict()
   .transform((config, ctx) => {

@@ -1,3 +1,4 @@
+import type { VariantRef } from '../core/decision.js';
 import type { NotifiableRecord } from './notifiable.js';
 
 /** A number for people: whole above 100, two decimals above 1, three significant digits below. */
@@ -5,22 +6,80 @@ export function fmt(n: number): string {
   return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
 }
 
-/** A one-line human summary of a decision record, for logs. */
+/** How people name each metric, and how its values read. */
+const METRIC_WORDS: Readonly<Record<string, { readonly name: string; readonly format: (v: number) => string }>> = {
+  latency_p50_ms: { name: 'p50 latency', format: ms },
+  latency_p95_ms: { name: 'p95 latency', format: ms },
+  latency_p99_ms: { name: 'p99 latency', format: ms },
+  latency_mean_ms: { name: 'mean latency', format: ms },
+  error_rate: { name: 'error rate', format: pct },
+  cost_per_task_usd: { name: 'cost per task', format: (v) => `$${num(v)}` },
+  tokens_per_quality_point: { name: 'tokens per quality point', format: num },
+  tokens_per_request: { name: 'tokens per request', format: num },
+  accuracy: { name: 'accuracy', format: pct },
+  consistency: { name: 'consistency', format: pct },
+  satisfaction: { name: 'satisfaction', format: pct },
+  srm_p_value: { name: 'sample-ratio p-value', format: num },
+};
+
+function num(n: number): string {
+  return n === 0 ? '0' : fmt(n);
+}
+function ms(n: number): string {
+  return Math.abs(n) >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${Math.round(n)} ms`;
+}
+function pct(n: number): string {
+  return `${(n * 100).toFixed(1)} %`;
+}
+function words(s: string): string {
+  return s.replace(/_/g, ' ');
+}
+function metricName(metric: string): string {
+  return METRIC_WORDS[metric]?.name ?? words(metric);
+}
+function value(metric: string, v: number): string {
+  return (METRIC_WORDS[metric]?.format ?? num)(v);
+}
+function variantWords(ref: VariantRef | undefined): string {
+  if (ref === undefined) return '?';
+  return ref.pattern !== undefined ? `${ref.variant} (${words(ref.pattern)})` : ref.variant;
+}
+function duration(msValue: number): string {
+  return msValue >= 3_600_000 ? `${(msValue / 3_600_000).toFixed(1)} h` : msValue >= 60_000 ? `${Math.round(msValue / 60_000)} min` : `${Math.round(msValue / 1000)} s`;
+}
+
+/**
+ * One line a person reads (a terminal log line, an alert's summary): the
+ * route, what happened, why, and the numbers that matter — never a template
+ * or a whole evidence object (the JSON log and `GET /v1/decisions` carry those).
+ */
 export function describeDecision(record: NotifiableRecord): string {
   switch (record.type) {
-    case 'trigger':
-      return record.state === 'firing'
-        ? `trigger ${record.rule} firing on ${record.route}/${record.variant}: ${record.metric}=${fmt(record.value)} vs threshold ${fmt(record.threshold)}`
-        : record.evidence['reason'] === 'no_traffic'
-          ? `trigger ${record.rule} resolved on ${record.route}/${record.variant} because its traffic stopped (no events for a whole window), not because ${record.metric} recovered: last ${record.metric}=${fmt(record.value)}`
-          : `trigger ${record.rule} resolved on ${record.route}/${record.variant}: ${record.metric}=${fmt(record.value)}`;
+    case 'trigger': {
+      const where = `${record.route}/${record.variant}`;
+      const what = metricName(record.metric);
+      if (record.state === 'firing') {
+        const side = record.value < record.threshold ? 'below' : 'above';
+        const held = record.evidence.held_ms > 0 ? ` for ${duration(record.evidence.held_ms)}` : '';
+        return `${where}: ${what} ${value(record.metric, record.value)} is ${side} ${value(record.metric, record.threshold)}${held} (${record.evidence.samples} calls) — ${record.rule} fires, ${record.severity}`;
+      }
+      if (record.evidence['reason'] === 'no_traffic') {
+        return `${where}: ${record.rule} resolved because its traffic stopped (no events for a whole window), not because ${what} recovered (last ${value(record.metric, record.value)})`;
+      }
+      return `${where}: ${what} back to ${value(record.metric, record.value)} (threshold ${value(record.metric, record.threshold)}) — ${record.rule} resolved`;
+    }
     case 'action':
-      if (record.status === 'skipped') return `action ${record.kind} on ${record.route}/${record.variant} skipped (${record.reason_code}): ${record.reason}`;
-      return `action ${record.kind} on ${record.route}: ${record.from.variant}${record.from.pattern ? ` (${record.from.pattern})` : ''} -> ${record.to.variant}${record.to.pattern ? ` (${record.to.pattern})` : ''}`;
-    case 'experiment':
-      return `experiment ${record.id} on ${record.route} ${record.status}: ${record.reason}`;
+      if (record.status === 'skipped') return `${record.route}/${record.variant}: ${words(record.kind)} not taken (${record.reason_code}): ${record.reason}`;
+      return `${record.route}: ${words(record.kind)} proposed, ${variantWords(record.from)} → ${variantWords(record.to)}, because ${metricName(record.evidence.metric)} ${value(record.evidence.metric, record.evidence.value)} breached ${value(record.evidence.metric, record.evidence.threshold)} (${record.rule}); an A/B test decides`;
+    case 'experiment': {
+      if (record.status === 'started') {
+        const share = typeof record['share'] === 'number' ? ` with ${Math.round(record['share'] * 100)} % of traffic` : '';
+        return `${record.route}: experiment ${record.id} started: candidate ${variantWords(record.candidate)}${share} vs baseline ${variantWords(record.baseline)}`;
+      }
+      return `${record.route}: experiment ${record.id} ${words(record.status)}: ${record.reason}`;
+    }
     case 'policy':
-      return `route ${record.route} ${record.action}${record.experiment === undefined ? '' : ` (experiment ${record.experiment})`} by ${record.source === 'api' ? 'an operator' : 'its policy'}: ${record.reason}`;
+      return `${record.route}: ${record.action}${record.experiment === undefined ? '' : ` (experiment ${record.experiment})`} by ${record.source === 'api' ? 'an operator' : 'its policy'}: ${record.reason}`;
     case 'config':
       return `config from ${record.source} ${record.status}: ${record.reason}`;
     case 'trend': {

@@ -21,7 +21,7 @@ describe('an action not taken is a record, once per episode', () => {
     expect(skipped).toEqual([
       expect.objectContaining({ type: 'action', status: 'skipped', reason_code: 'experiment_running', rule: 'performance_degradation', kind: 'pattern_simplification', reason: 'experiment exp-1 running (pattern_simplification: v vs v~few_shot)' }),
     ]);
-    expect(describeDecision(skipped[0]!)).toMatch(/^action pattern_simplification on support\/.+ skipped \(experiment_running\): experiment exp-1 running/);
+    expect(describeDecision(skipped[0]!)).toMatch(/^support\/.+: pattern simplification not taken \(experiment_running\): experiment exp-1 running/);
   });
 
   it('the experiment manager says why a route is blocked: the running experiment, then its cooldown', () => {
@@ -47,7 +47,7 @@ describe('a resolve caused by no traffic says so in its log line', () => {
     const resolved = detector.retire('support', stats(T0).variant, T0 + 20 * 60_000);
     expect(resolved.length).toBeGreaterThan(0);
     const line = describeDecision(resolved[0] as TriggerRecord);
-    expect(line).toMatch(/resolved on support\/\S+ because its traffic stopped \(no events for a whole window\), not because latency_p95_ms recovered/);
+    expect(line).toMatch(/^support\/\S+: \w+ resolved because its traffic stopped \(no events for a whole window\), not because p95 latency recovered/);
     const recovered = describeDecision({ ...(resolved[0] as TriggerRecord), evidence: { ...(resolved[0] as TriggerRecord).evidence, reason: undefined } });
     expect(recovered).not.toMatch(/traffic stopped/);
   });

@@ -69,7 +69,7 @@ describe('alert delivery (webhook receiver over real HTTP)', () => {
       expect(verify('wrong-secret', attempts[0]!.body, String(attempts[0]!.headers['promptpilot-signature']), Date.now() / 1000)).toBe(false);
       const body = JSON.parse(attempts[0]!.body) as { decision: { type: string }; summary: string; idempotency_key: string };
       expect(body.decision.type).toBe('trigger');
-      expect(body.summary).toMatch(/^trigger \w+ firing on slow\/cot/);
+      expect(body.summary).toMatch(/^slow\/cot: .* — \w+ fires, \w+$/);
       expect(body.idempotency_key).toBe(attempts[0]!.headers['idempotency-key']);
     }
     // The payloads are the logged decisions, byte for byte.

@@ -31,7 +31,7 @@ describe('Alertmanager receiver (real prometheus-alertmanager)', () => {
     await post(Array.from({ length: 4000 }, (_, i) => ({ ts: start + i * 500, route: 'checkout', variant: 'v1', pattern: 'few_shot', latency_ms: 3500 + (i % 10) * 10 })));
     const firing = warning(await alertmanager.waitFor((alerts) => warning(alerts)?.status.state === 'active'))!;
     expect(firing.labels).toEqual({ alertname: 'response_time_warning', route: 'checkout', variant: 'v1', severity: 'warning' });
-    expect(firing.annotations['summary']).toMatch(/^trigger response_time_warning firing on checkout\/v1: latency_p95_ms=\d+ vs threshold 3000$/);
+    expect(firing.annotations['summary']).toMatch(/^checkout\/v1: p95 latency \d\.\d\d s is above 3\.00 s for \d+ min \(\d+ calls\) — response_time_warning fires, warning$/);
     expect(firing.annotations['description']).toMatch(/window 5m, \d+ samples/);
     expect(JSON.parse(firing.annotations['evidence']!)).toMatchObject({ window_ms: 300_000, threshold_from: { kind: 'target' } });
     // While it fires promptpilot re-sends it (repeat_interval), so Alertmanager keeps extending its end.

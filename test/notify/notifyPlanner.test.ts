@@ -81,7 +81,7 @@ describe('NotifyPlanner', () => {
     const [message] = planner.plan([experiment('support', 0)], NOW);
     const body = JSON.parse(message!.body) as Record<string, unknown>;
     expect(body['decision']).toMatchObject({ type: 'experiment', id: 'exp-support', status: 'promoted' });
-    expect(body['summary']).toBe('experiment exp-support on support promoted: candidate cheaper, no quality loss');
+    expect(body['summary']).toBe('support: experiment exp-support promoted: candidate cheaper, no quality loss');
     expect(body['evidence']).toEqual(['cost_per_task_usd: baseline 0.0123 → candidate 0.00980 (Δ -0.00250, CI [-0.00300, -0.00200], p=0.00040, n=1200/1180)']);
     expect(body['idempotency_key']).toBe(message!.key);
   });
