@@ -59,7 +59,14 @@ export function prettyLine(json: string, color = false): string {
   const fields: string[] = [];
   for (const [key, raw] of Object.entries(entry)) {
     if (SHOWN.has(key) || raw === undefined) continue;
-    const value = key === 'err' && typeof raw === 'object' && raw !== null && 'message' in raw ? String((raw as { message: unknown }).message) : typeof raw === 'string' ? raw : JSON.stringify(raw);
+    const value =
+      key === 'err' && typeof raw === 'object' && raw !== null && 'message' in raw
+        ? String((raw as { message: unknown }).message)
+        : typeof raw === 'string'
+          ? raw
+          : Array.isArray(raw) && raw.every((x) => typeof x !== 'object')
+            ? raw.join(',')
+            : JSON.stringify(raw);
     const cut = value.length > MAX_VALUE_CHARS ? `${value.slice(0, MAX_VALUE_CHARS)}…` : value;
     fields.push(`${key}=${/[\s"=]/.test(cut) || cut === '' ? JSON.stringify(cut) : cut}`);
   }

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,15 +28,19 @@ afterAll(async () => {
   await daemon?.stop();
 });
 
-function run(command: string): { status: number | null; stdout: string; stderr: string } {
+/** Runs one example through sh, asynchronously: the daemon answering curl lives in this process. */
+function run(command: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const cli = `${process.execPath} ${join(process.cwd(), 'dist/cli/main.js')}`;
   const shell = command
     .replace(/^npx promptpilot/, cli)
     .replace(/> (\S+)/, (_m, file: string) => `> ${join(dir, file)}`)
     .replace(/--out (\S+)/, (_m, file: string) => `--out ${join(dir, file)}`)
     .replaceAll('localhost:4318', daemon.url.replace('http://', ''));
-  const result = spawnSync('sh', ['-c', shell], { encoding: 'utf8', timeout: 120_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return new Promise((resolve) => {
+    execFile('sh', ['-c', shell], { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ status: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
+    });
+  });
 }
 
 describe('every README example works as written', () => {
@@ -46,31 +50,31 @@ describe('every README example works as written', () => {
     ]);
   });
 
-  it('replay → decisions.ndjson', () => {
-    const r = run(commands[0]!);
+  it('replay → decisions.ndjson', async () => {
+    const r = await run(commands[0]!);
     expect(r.status).toBe(0);
     const lines = readFileSync(join(dir, 'decisions.ndjson'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(29);
     expect(r.stderr).toContain('replay: 24133 events, 0 rejected');
   });
 
-  it('report → report.html', () => {
-    const r = run(commands[1]!);
+  it('report → report.html', async () => {
+    const r = await run(commands[1]!);
     expect(r.status).toBe(0);
     expect(statSync(join(dir, 'report.html')).size).toBeGreaterThan(100_000);
   });
 
-  it('gate → exit 1 with a JSON verdict, as the comment says', () => {
-    const r = run(commands[2]!);
+  it('gate → exit 1 with a JSON verdict, as the comment says', async () => {
+    const r = await run(commands[2]!);
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ route: 'support-answer', verdict: 'fail' });
   });
 
-  it('curl assign and curl events against the daemon of npm start', () => {
-    const assign = run(commands[3]!);
+  it('curl assign and curl events against the daemon of npm start', async () => {
+    const assign = await run(commands[3]!);
     expect(JSON.parse(assign.stdout)).toMatchObject({ route: 'support-triage' });
-    const events = run(commands[4]!);
+    const events = await run(commands[4]!);
     expect(JSON.parse(events.stdout)).toEqual({ accepted: 1, rejected: 0, errors: [] });
-    expect(execFileSync('curl', ['-s', `${daemon.url}/v1/routes/support-answer`], { encoding: 'utf8' })).toContain('"count":1');
+    expect(await (await fetch(`${daemon.url}/v1/routes/support-answer`)).text()).toContain('"count":1');
   });
 });

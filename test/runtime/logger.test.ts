@@ -86,5 +86,6 @@ describe('logs people can read', () => {
     const line = prettyLine(JSON.stringify({ level: 30, time: 0, msg: 'm', big: 'x'.repeat(1000) }));
     expect(line.length).toBeLessThan(250);
     expect(line).toContain('…');
+    expect(prettyLine(JSON.stringify({ level: 30, time: 0, msg: 'm', routes: ['a', 'b'] }))).toBe('00:00:00 INFO  daemon    m  routes=a,b\n');
   });
 });
