@@ -33,7 +33,7 @@ describe('logs people can read', () => {
   it('a decision is one plain sentence with the route, what, why and the key numbers', () => {
     expect(describeDecision(trigger)).toBe('support-triage/triage-v4: p95 latency 7.21 s is above 3.00 s for 1 min (2400 calls) — response_time_warning fires, warning');
     expect(describeDecision(action)).toBe('support-triage: pattern simplification proposed, triage-v4 (chain of thought) → triage-v4~few_shot (few shot), because p95 latency 7.21 s breached 2.40 s (performance_degradation); an A/B test decides');
-    expect(describeDecision({ ...trigger, metric: 'accuracy', value: 0.871, threshold: 0.9 })).toContain('accuracy 87.1 % is below 90.0 %');
+    expect(describeDecision({ ...trigger, metric: 'accuracy' as const, value: 0.871, threshold: 0.9 })).toContain('accuracy 87.1 % is below 90.0 %');
   });
 
   it('on a terminal: one line per entry, no template, no JSON', () => {
