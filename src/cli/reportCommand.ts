@@ -31,7 +31,7 @@ export async function writeReport(input: string, out: string, config: Config, io
       for (const record of records) decisions.push(record);
     },
   });
-  const query = new RouteQuery(summary.engine, config, series);
+  const query = new RouteQuery(summary.engine, series);
   const routes = query.describeAll();
   const bySeries: Record<string, RouteSeriesView> = {};
   for (const route of routes) {
