@@ -5,7 +5,9 @@ import type { Config } from './schema.js';
  * (listening socket, event-time grid, Kafka and Redis clients, simulator,
  * memory limits, telemetry exporters). A reload that changes one is refused.
  */
-export const RESTART_ONLY_KEYS = ['server', 'time', 'kafka', 'redis', 'otlp', 'simulator', 'limits', 'telemetry'] as const;
+// monitoring and budgets: the history, forecasts, anomaly bands, spend projection and weekly trends are built
+// from them when the engine starts; a reload must not report them applied while the old ones stay in force.
+export const RESTART_ONLY_KEYS = ['server', 'time', 'kafka', 'redis', 'otlp', 'simulator', 'limits', 'telemetry', 'monitoring', 'budgets'] as const;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

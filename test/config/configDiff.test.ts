@@ -15,5 +15,8 @@ describe('config reload diff', () => {
       kind: 'refuse', changed: ['server.port', 'targets.latency_p95_ms'], restartOnly: ['server.port'],
     });
     expect(reloadVerdict(base, parseConfig({ time: { bucket: '5s' } })).kind).toBe('refuse');
+    // Built into the engine's long-horizon monitoring at start: refused rather than reported applied and ignored.
+    expect(reloadVerdict(base, parseConfig({ budgets: { cost: { enabled: true } } })).kind).toBe('refuse');
+    expect(reloadVerdict(base, parseConfig({ monitoring: { anomaly: { k: 5 } } })).kind).toBe('refuse');
   });
 });
