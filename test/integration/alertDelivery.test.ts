@@ -116,7 +116,9 @@ describe('alert delivery (webhook receiver over real HTTP)', () => {
     // The store behind the outbox outlives the daemon process (as Redis does): close() does not end it.
     const store = new MemoryOutbox();
     const durable: Outbox = Object.assign(Object.create(store) as Outbox, { close: async () => {} });
-    const raw = receiverFor({}, { url: `http://127.0.0.1:${port}/hook` } as WebhookReceiver);
+    // Retries slow enough that the refused attempts during the first daemon's life cannot exhaust max_attempts.
+    const base = receiverFor({}, { url: `http://127.0.0.1:${port}/hook` } as WebhookReceiver);
+    const raw = { ...base, notify: { ...(base['notify'] as object), delivery: { initial_backoff: '100ms', max_backoff: '500ms', max_attempts: 100 } } };
     const first = await startTestDaemon(raw, { outbox: durable });
     await slowTraffic(first.daemon);
     const { json } = await getJson(`${first.daemon.url}/v1/decisions?type=trigger`);
