@@ -9,7 +9,7 @@ import { abtestFor, rulesFor, targetsFor, type Config } from '../config/schema.j
 import type { ActionKind, ActionRecord, DecisionRecord, ExperimentRecord, ExperimentStatus, MetricEvidence, PolicyAction, PolicyRecord, TriggerRecord, VariantRef } from '../core/decision.js';
 import { PromotionWatches, type WatchBreach } from './promotionWatch.js';
 import type { Arm, TelemetryEvent } from '../core/event.js';
-import { RouteRegistry, toVariantRef, type VariantInfo } from '../variants/routeRegistry.js';
+import { RouteRegistry, toVariantRef, type RegistryEntryState, type VariantInfo } from '../variants/routeRegistry.js';
 
 /** One experiment as the API and the state store see it (JSON). */
 export interface ExperimentSnapshot {
@@ -50,6 +50,38 @@ interface Running {
   dirty: boolean;
 }
 
+/** A running experiment with everything needed to continue it elsewhere: its snapshot and its arm statistics. JSON. */
+export interface RunningExperimentState {
+  readonly snapshot: ExperimentSnapshot;
+  readonly state: ExperimentState;
+  readonly rampIndex: number;
+  readonly srmFiring: boolean;
+  /** Absent in states stored before the rollback-trigger alert existed: false. */
+  readonly breachFiring?: boolean;
+}
+
+/**
+ * Everything durable the daemon decided about one route, as plain JSON: its
+ * registry entry (variants, production variant, promotions), its running
+ * experiment with arm statistics, its recently ended experiments and its
+ * cooldown. What the state store keeps per route, so a restart, a takeover
+ * or another instance continues exactly where the owner was.
+ */
+export interface RouteControlState {
+  readonly registry: RegistryEntryState | null;
+  readonly running: RunningExperimentState | null;
+  /** The route's most recently ended experiments, oldest first (at most {@link FINISHED_PER_ROUTE}). */
+  readonly finished: readonly ExperimentSnapshot[];
+  /** End of the post-experiment cooldown, event time (epoch ms), or null. */
+  readonly cooldownUntil: number | null;
+  readonly lastEnded: string | null;
+  /** Frozen through the API (no new actions or experiments); absent in older states: false. */
+  readonly frozen?: boolean;
+}
+
+/** Ended experiments kept per route in its {@link RouteControlState}. */
+export const FINISHED_PER_ROUTE = 20;
+
 /** What `/v1/assign` answers. */
 export interface Assignment {
   readonly route: string;
@@ -82,6 +114,8 @@ export class ExperimentManager {
   private readonly frozen = new Set<string>();
   /** Promoted candidates under the watch after promotion, by route. */
   readonly watches = new PromotionWatches();
+  /** Routes whose experiment state changed since {@link takeChangedRoutes}. */
+  private readonly changedRoutes = new Set<string>();
 
   constructor(private config: Config) {
     this.registry = new RouteRegistry(config);
@@ -150,6 +184,7 @@ export class ExperimentManager {
     if (recordExperimentEvent(run.state, event, this.expectedShare(run, event, arm), arm)) {
       run.dirty = true;
       this.changed.add(run.snapshot.id);
+      this.changedRoutes.add(run.snapshot.route);
     }
   }
 
@@ -214,6 +249,7 @@ export class ExperimentManager {
         if ((action === 'freeze') === this.frozen.has(route)) return { error: `route ${route} is ${action === 'freeze' ? 'already' : 'not'} frozen` };
         if (action === 'freeze') this.frozen.add(route);
         else this.frozen.delete(route);
+        this.changedRoutes.add(route);
         return { type: 'policy', ts: nowMs, route, action, source: 'api', reason };
     }
   }
@@ -228,6 +264,7 @@ export class ExperimentManager {
     run.snapshot = { ...run.snapshot, paused: by, ramp: [...run.snapshot.ramp, [nowMs, share]] };
     if (by === null) run.dirty = true;
     this.changed.add(run.snapshot.id);
+    this.changedRoutes.add(run.snapshot.route);
     return { type: 'policy', ts: nowMs, route: run.snapshot.route, action: by === null ? 'resume' : 'pause', source: by ?? 'api', experiment: run.snapshot.id, reason };
   }
 
@@ -240,6 +277,7 @@ export class ExperimentManager {
     if (index >= 0) {
       this.finished[index] = { ...this.finished[index]!, status: 'rolled_back', ended_at: nowMs, reason, evidence: breach.evidence, n: breach.n };
       this.changed.add(breach.experiment);
+      this.changedRoutes.add(route);
     }
     out.push({
       type: 'experiment', ts: nowMs, id: breach.experiment, route, status: 'rolled_back', baseline: breach.baseline, candidate: breach.promoted, reason, evidence: breach.evidence,
@@ -294,6 +332,63 @@ export class ExperimentManager {
     return out;
   }
 
+  /** Routes whose durable state (experiments or registry entry) changed since the last call, sorted. */
+  takeChangedRoutes(): string[] {
+    for (const route of this.registry.takeChanged()) this.changedRoutes.add(route);
+    const out = [...this.changedRoutes].sort();
+    this.changedRoutes.clear();
+    return out;
+  }
+
+  /** The route's durable state as plain JSON (see {@link RouteControlState}). */
+  exportRoute(route: string): RouteControlState {
+    const run = this.running.get(route);
+    const finished: ExperimentSnapshot[] = [];
+    for (let i = this.finished.length - 1; i >= 0 && finished.length < FINISHED_PER_ROUTE; i--) {
+      const s = this.finished[i]!;
+      if (s.route === route) finished.push(s);
+    }
+    return {
+      registry: this.registry.exportRoute(route),
+      running: run === undefined ? null : { snapshot: run.snapshot, state: structuredClone(run.state), rampIndex: run.rampIndex, srmFiring: run.srmFiring, breachFiring: run.breachFiring },
+      finished: finished.reverse(),
+      cooldownUntil: this.cooldownUntil.get(route) ?? null,
+      lastEnded: this.lastEnded.get(route) ?? null,
+      frozen: this.frozen.has(route),
+    };
+  }
+
+  /**
+   * Replaces the route's state with a stored one: after a restart, when taking
+   * over a route from another instance, or to follow a route another instance
+   * owns. Ended experiments not known yet are added; none is ended twice.
+   */
+  importRoute(route: string, stored: RouteControlState): void {
+    if (stored.registry !== null) this.registry.importRoute(route, stored.registry);
+    const previous = this.running.get(route);
+    if (previous !== undefined) {
+      this.running.delete(route);
+      this.byId.delete(previous.snapshot.id);
+    }
+    for (const snapshot of stored.finished) {
+      const at = this.finished.findIndex((f) => f.id === snapshot.id);
+      if (at >= 0) this.finished[at] = snapshot;
+      else this.finished.push(snapshot);
+    }
+    if (stored.running !== null) {
+      const r = stored.running;
+      const run: Running = { snapshot: r.snapshot, state: structuredClone(r.state), rampIndex: r.rampIndex, srmFiring: r.srmFiring, breachFiring: r.breachFiring ?? false, dirty: true };
+      this.running.set(route, run);
+      this.byId.set(r.snapshot.id, run);
+    }
+    if (stored.cooldownUntil === null) this.cooldownUntil.delete(route);
+    else this.cooldownUntil.set(route, stored.cooldownUntil);
+    if (stored.lastEnded === null) this.lastEnded.delete(route);
+    else this.lastEnded.set(route, stored.lastEnded);
+    if (stored.frozen === true) this.frozen.add(route);
+    else this.frozen.delete(route);
+  }
+
   private start(action: ActionRecord, nowMs: number, out: DecisionRecord[]): void {
     const route = action.route;
     if (this.running.has(route) || this.frozen.has(route)) return;
@@ -321,6 +416,7 @@ export class ExperimentManager {
     this.running.set(route, run);
     this.byId.set(id, run);
     this.changed.add(id);
+    this.changedRoutes.add(route);
     out.push(this.record(snapshot, 'started', nowMs, `validating ${action.kind} (${action.rule}) against the baseline, candidate share ${share * 100} %`, {}, {
       action: action.id, kind: action.kind, share, params: snapshot.candidate_params, template_tokens: templateTokens, ...compressionEvidenceOf(candidate),
       ...this.tokenBudgetEvidence(action, baselineInfo),
@@ -398,6 +494,7 @@ export class ExperimentManager {
         run.snapshot = { ...run.snapshot, n: nOf(evaluation), evidence: evaluation.evidence, srm: { p: evaluation.srm.p, mismatch: evaluation.srm.mismatch } };
         this.ramp(run, evaluation, nowMs);
         this.changed.add(run.snapshot.id);
+        this.changedRoutes.add(run.snapshot.route);
     }
   }
 
@@ -518,6 +615,7 @@ export class ExperimentManager {
     this.cooldownUntil.set(route, nowMs + abtestFor(this.config, route).cooldown);
     this.lastEnded.set(route, run.snapshot.id);
     this.changed.add(run.snapshot.id);
+    this.changedRoutes.add(route);
     out.push(this.record(run.snapshot, status, nowMs, reason, evaluation.evidence, {
       kind: run.snapshot.kind, action: run.snapshot.action_id, share: run.snapshot.share, template_tokens: run.snapshot.template_tokens,
       gates: evaluation.gates.map((g) => ({ name: g.name, status: g.status, reason: g.reason })),

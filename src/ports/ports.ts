@@ -77,7 +77,13 @@ export interface LoggedDecision {
   readonly record: DecisionRecord;
 }
 
-/** Durable, append-only log of every decision (memory now; Redis Stream later). */
+/**
+ * Durable, append-only log of every decision (memory, or a Redis Stream).
+ * Appends are idempotent per decision: a record byte-identical to one already
+ * logged (same idempotency key, a hash of its canonical line) is not logged
+ * again, and its entry carries the seq it was first logged under — so a batch
+ * redelivered after a crash, or a retried append, never records a decision twice.
+ */
 export interface DecisionLog {
   append(records: readonly DecisionRecord[]): Promise<readonly LoggedDecision[]>;
   query(query: DecisionQuery): Promise<readonly LoggedDecision[]>;

@@ -22,6 +22,16 @@ export interface VariantInfo {
   readonly source: 'config' | 'api' | 'traffic' | 'action';
 }
 
+/**
+ * A route's registry entry as plain JSON, for the state store: its variants,
+ * which one is in production, and whether it is pinned (never forgotten).
+ */
+export interface RegistryEntryState {
+  readonly current: string | null;
+  readonly pinned: boolean;
+  readonly variants: readonly VariantInfo[];
+}
+
 interface RouteEntry {
   current: string | null;
   readonly variants: Map<string, VariantInfo>;
@@ -37,6 +47,8 @@ interface RouteEntry {
  */
 export class RouteRegistry {
   private readonly routes = new Map<string, RouteEntry>();
+  /** Routes whose entry changed since {@link takeChanged}. */
+  private readonly changed = new Set<string>();
 
   constructor(private config: Config) {
     this.reconfigure(config);
@@ -78,8 +90,10 @@ export class RouteRegistry {
     const known = entry.variants.get(variant);
     if (known === undefined) {
       entry.variants.set(variant, { variant, pattern: pattern ?? null, tier: tier ?? null, maxTokens: this.maxTokensOf(tier), template: null, compression: null, source: 'traffic' });
+      this.changed.add(route);
     } else if (known.pattern === null && pattern !== undefined) {
       entry.variants.set(variant, { ...known, pattern });
+      this.changed.add(route);
     }
     if (entry.current === null) entry.current = variant;
   }
@@ -92,6 +106,7 @@ export class RouteRegistry {
     entry.variants.set(info.variant, known && info.source === 'action' ? { ...known, ...withoutNulls(info, known) } : info);
     // A candidate never becomes production by being registered; only a promotion does that.
     if (entry.current === null && info.source !== 'action') entry.current = info.variant;
+    this.changed.add(route);
   }
 
   /** The variant in production, or null for an unknown route. */
@@ -106,6 +121,33 @@ export class RouteRegistry {
     const entry = this.entry(route);
     entry.current = variant;
     entry.pinned = true;
+    this.changed.add(route);
+  }
+
+  /** The route's entry as plain JSON (null for an unknown route). */
+  exportRoute(route: string): RegistryEntryState | null {
+    const entry = this.routes.get(route);
+    if (entry === undefined) return null;
+    return { current: entry.current, pinned: entry.pinned, variants: [...entry.variants.values()] };
+  }
+
+  /**
+   * Replaces the route's entry with a stored one (restart, takeover, another
+   * instance's change). Config-declared variants missing from it are kept, so
+   * a variant added to the config since the entry was stored is not lost.
+   */
+  importRoute(route: string, state: RegistryEntryState): void {
+    const previous = this.routes.get(route);
+    const variants = new Map(state.variants.map((v) => [v.variant, v]));
+    for (const v of previous?.variants.values() ?? []) if (v.source === 'config' && !variants.has(v.variant)) variants.set(v.variant, v);
+    this.routes.set(route, { current: state.current ?? previous?.current ?? null, pinned: state.pinned, variants });
+  }
+
+  /** Routes whose entry changed since the last call (for mirroring to a store). */
+  takeChanged(): string[] {
+    const out = [...this.changed];
+    this.changed.clear();
+    return out;
   }
 
   /**

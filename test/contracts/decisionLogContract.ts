@@ -4,8 +4,7 @@ import type { DecisionLog, LoggedDecision } from '../../src/ports/ports.js';
 import { action, experiment, mixedRecords, trigger } from './fixtures.js';
 
 /**
- * The DecisionLog contract: what every adapter (memory now, Redis Stream in a
- * later issue) must honour. Run it from one `<adapter>.test.ts` file per
+ * The DecisionLog contract: what every adapter (memory, Redis Stream) must honour. Run it from one `<adapter>.test.ts` file per
  * adapter: `decisionLogContract('RedisDecisionLog', () => new RedisDecisionLog(...))`
  * — `makeLog` must return an empty log each call (e.g. a fresh key prefix);
  * the adapter's file owns starting and cleaning up its service.
@@ -90,6 +89,20 @@ export function decisionLogContract(name: string, makeLog: () => DecisionLog | P
       const afterFirst = appended[0]?.seq ?? -1;
       const result = await log.query({ after: afterFirst, since: mixedRecords()[1]?.ts ?? 0, route: 'support', type: 'action' });
       expect(lines(result)).toEqual(formatted([action('support', 1_000)]));
+    });
+
+    it('is idempotent per decision: a record appended again (same batch or later) keeps its first seq and is logged once', async () => {
+      const log = await makeLog();
+      const first = await log.append(mixedRecords().slice(0, 3));
+      const again = await log.append([trigger('support', 0), trigger('support', 0), trigger('support', 7_000)]);
+      expect(again[0]?.seq).toBe(first[0]?.seq);
+      expect(again[1]?.seq).toBe(first[0]?.seq);
+      expect(again[2]?.seq).toBeGreaterThan(first[2]?.seq ?? Infinity);
+      expect(await log.size()).toBe(4);
+      expect(lines(await log.query({}))).toEqual(formatted([...mixedRecords().slice(0, 3), trigger('support', 7_000)]));
+      // A record differing in one field is another decision.
+      await log.append([trigger('support', 0, 'resolved')]);
+      expect(await log.size()).toBe(5);
     });
 
     it('an empty append is a no-op, and an empty log answers every query with nothing', async () => {

@@ -1,23 +1,46 @@
 import type { DecisionRecord } from '../../core/decision.js';
 import type { DecisionLog, DecisionQuery, LoggedDecision } from '../../ports/ports.js';
+import { decisionKey } from '../decisionKey.js';
 
 /**
  * In-memory decision log: the embedded default. Append-only, sequence numbers
  * start at 1. Bounded so a daemon running for weeks keeps constant memory:
  * beyond `maxEntries` (default 100,000, ~100 MB of records) the oldest are
  * dropped from memory; they remain on the Kafka decisions topic when Kafka is
- * on, and the Redis Stream adapter (next issue) keeps them durably.
+ * on, and the Redis Stream adapter keeps them durably. Appends are idempotent
+ * per decision ({@link decisionKey}) over the entries held.
  */
 export class MemoryDecisionLog implements DecisionLog {
   private readonly entries: LoggedDecision[] = [];
+  /** Idempotency key → seq of the entries still held. */
+  private readonly seqByKey = new Map<string, number>();
+  private readonly keyBySeq = new Map<number, string>();
   private nextSeq = 1;
 
   constructor(private readonly maxEntries = 100_000) {}
 
   async append(records: readonly DecisionRecord[]): Promise<readonly LoggedDecision[]> {
-    const logged = records.map((record) => ({ seq: this.nextSeq++, record }));
-    for (const entry of logged) this.entries.push(entry);
-    if (this.entries.length > this.maxEntries) this.entries.splice(0, this.entries.length - this.maxEntries);
+    const logged: LoggedDecision[] = [];
+    for (const record of records) {
+      const key = decisionKey(record);
+      const seen = this.seqByKey.get(key);
+      if (seen !== undefined) {
+        logged.push({ seq: seen, record });
+        continue;
+      }
+      const entry = { seq: this.nextSeq++, record };
+      this.seqByKey.set(key, entry.seq);
+      this.keyBySeq.set(entry.seq, key);
+      this.entries.push(entry);
+      logged.push(entry);
+    }
+    if (this.entries.length > this.maxEntries) {
+      for (const dropped of this.entries.splice(0, this.entries.length - this.maxEntries)) {
+        const key = this.keyBySeq.get(dropped.seq);
+        this.keyBySeq.delete(dropped.seq);
+        if (key !== undefined) this.seqByKey.delete(key);
+      }
+    }
     return logged;
   }
 

@@ -4,3 +4,4 @@ export { startPrometheus, promtoolCheckMetrics, PROMETHEUS, PROMTOOL, type Prome
 export { startWebhookReceiver, type WebhookReceiver, type ReceivedRequest, type Answer } from './webhookReceiver.js';
 export { startAlertmanager, ALERTMANAGER, type AlertmanagerServer, type AmAlert } from './alertmanager.js';
 export { launchChromium, CHROMIUM, SCREENSHOT_DIR, type HeadlessBrowser } from './chromium.js';
+export { startRedis, freePort, REDIS_SERVER, type RedisServer } from './redisServer.js';

@@ -1,0 +1,37 @@
+/**
+ * Every Redis key promptpilot uses, under one prefix (`redis.key_prefix`,
+ * default `promptpilot:`). Layout version {@link STATE_SCHEMA_VERSION}; the
+ * table in docs/operations.md ("Redis key schema") describes each key.
+ */
+export interface RedisKeys {
+  /** STRING: the layout version the store was written with. */
+  readonly schema: string;
+  /** SET: names of the routes with a stored state. */
+  readonly routes: string;
+  /** STRING (JSON {@link StoredRoute}): a route's durable state; TTL unless it carries promotions or registered variants. */
+  route(route: string): string;
+  /** HASH owner, generation, expires: who owns a route; never expires (its generation must only grow). */
+  lease(route: string): string;
+  /** STRING (JSON {@link StoredCheckpoint}): window and detector checkpoint; TTL. */
+  checkpoint(route: string): string;
+  /** STREAM: the decision log; entry ids are `<seq>-0`, field `r` is the record's JSON line. Trimmed to a maximum length. */
+  readonly decisions: string;
+  /** STRING counter: last decision sequence number. */
+  readonly decisionSeq: string;
+  /** STRING: seq of the decision with this idempotency key; TTL. */
+  decisionKey(key: string): string;
+}
+
+/** The keys under `prefix`. */
+export function redisKeys(prefix: string): RedisKeys {
+  return {
+    schema: `${prefix}schema`,
+    routes: `${prefix}routes`,
+    route: (route) => `${prefix}route:${route}`,
+    lease: (route) => `${prefix}lease:${route}`,
+    checkpoint: (route) => `${prefix}checkpoint:${route}`,
+    decisions: `${prefix}decisions`,
+    decisionSeq: `${prefix}decisions:seq`,
+    decisionKey: (key) => `${prefix}decisions:key:${key}`,
+  };
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { formatRecord, type ActionRecord, type DecisionRecord } from '../../src/core/decision.js';
+import { makeEvent } from '../../src/core/event.js';
+import { ExperimentManager, type RouteControlState } from '../../src/abtest/experimentManager.js';
+import { mulberry32, normal } from '../../src/sim/index.js';
+
+const T0 = Date.parse('2026-01-05T08:00:00Z');
+const BUCKET = 10_000;
+const ACTION: ActionRecord = {
+  type: 'action', ts: T0, id: 'a1', route: 'support', kind: 'pattern_simplification', rule: 'performance_degradation',
+  from: { variant: 'cot-v1', pattern: 'chain_of_thought' }, to: { variant: 'cot-v1~few_shot', pattern: 'few_shot' },
+  reason: 'test', evidence: { metric: 'latency_p95_ms', value: 3000, threshold: 2400, samples: 500 },
+};
+
+/** Buckets `from..to` of traffic following the manager's assignments; a faster candidate. */
+function drive(manager: ExperimentManager, from: number, to: number): DecisionRecord[] {
+  const out: DecisionRecord[] = [];
+  for (let b = from; b <= to; b++) {
+    const rng = mulberry32(b);
+    const boundary = T0 + b * BUCKET;
+    for (let i = 0; i < 100; i++) {
+      const unit = `u${Math.floor(rng() * 100_000)}`;
+      const a = manager.assign('support', unit);
+      if (a?.experiment === undefined) continue;
+      const median = a.arm === 'candidate' ? 1800 : 3000;
+      manager.onEvent({ ...makeEvent(boundary - BUCKET + i * 100, 'support', a.variant, median * Math.exp(0.3 * normal(rng))), experiment: a.experiment, arm: a.arm, unit });
+    }
+    out.push(...manager.onBoundary('support', boundary, []));
+  }
+  return out;
+}
+
+/** Through JSON, as every store keeps it. */
+const viaJson = (state: RouteControlState): RouteControlState => JSON.parse(JSON.stringify(state)) as RouteControlState;
+const units = Array.from({ length: 200 }, (_, i) => `unit-${i}`);
+
+describe('RouteControlState: a route exported and imported elsewhere continues exactly', () => {
+  it('a running experiment continues under the same id with the same arms and reaches the same decision', () => {
+    const config = parseConfig({});
+    const original = new ExperimentManager(config);
+    expect(original.onBoundary('support', T0, [ACTION]).map((r) => r.type)).toEqual(['experiment']);
+    drive(original, 1, 3);
+    expect(original.list()[0]?.status).toBe('running');
+    expect(original.takeChangedRoutes()).toEqual(['support']);
+    const resumed = new ExperimentManager(config);
+    resumed.importRoute('support', viaJson(original.exportRoute('support')));
+    expect(JSON.stringify(resumed.list())).toBe(JSON.stringify(original.list())); // as the API shows them (Infinity → null)
+    expect(units.map((u) => resumed.assign('support', u))).toEqual(units.map((u) => original.assign('support', u)));
+    const a = drive(original, 4, 400).map(formatRecord);
+    const b = drive(resumed, 4, 400).map(formatRecord);
+    expect(a.some((line) => line.includes('"status":"promoted"'))).toBe(true);
+    expect(b).toEqual(a);
+  });
+
+  it('after the end: the promotion stands, the ended experiment is listed once, the cooldown still blocks', () => {
+    const config = parseConfig({});
+    const original = new ExperimentManager(config);
+    original.onBoundary('support', T0, [ACTION]);
+    const ended = drive(original, 1, 400).find((r) => r.type === 'experiment' && r.status !== 'started');
+    expect(ended).toBeDefined();
+    const resumed = new ExperimentManager(config);
+    resumed.importRoute('support', viaJson(original.exportRoute('support')));
+    resumed.importRoute('support', viaJson(original.exportRoute('support')));
+    expect(JSON.stringify(resumed.list())).toBe(JSON.stringify(original.list())); // as the API shows them (Infinity → null)
+    expect(resumed.assign('support', 'anyone')).toEqual(original.assign('support', 'anyone'));
+    expect(resumed.assign('support', 'anyone')?.variant).toBe('cot-v1~few_shot');
+    expect(resumed.blockFor('support', ended!.ts + 1)?.code).toBe('cooldown');
+    // A new action inside the cooldown starts nothing on either.
+    expect(resumed.onBoundary('support', ended!.ts + BUCKET, [{ ...ACTION, id: 'a2' }])).toEqual([]);
+  });
+});

@@ -1,0 +1,36 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { RedisStateStore } from '../../src/adapters/redis/index.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { redisForSuite } from '../helpers/redis.js';
+import { stateStoreContract } from './stateStoreContract.js';
+
+const redis = redisForSuite();
+
+// Each store gets its own key prefix, so every test starts from an empty store on one server.
+// Leases and TTLs run on the Redis server's clock: time passes by waiting.
+stateStoreContract('RedisStateStore', async () => ({
+  store: new RedisStateStore(redis.current.client, { prefix: redis.current.prefix(), ownsClient: false }),
+  elapse: (ms) => sleep(ms),
+}));
+
+describe('RedisStateStore schema version', () => {
+  it('refuses a store written by a newer daemon, and a prefix holding something else, with one line naming the key', async () => {
+    const client = redis.current.client;
+    await client.set('newer:schema', '2');
+    await expect(new RedisStateStore(client, { prefix: 'newer:', ownsClient: false }).open()).rejects.toThrow(ConfigError);
+    await expect(new RedisStateStore(client, { prefix: 'newer:', ownsClient: false }).open()).rejects.toThrow(/schema version 2, newer than this daemon's 1/);
+    await client.set('other:schema', 'hello');
+    await expect(new RedisStateStore(client, { prefix: 'other:', ownsClient: false }).open()).rejects.toThrow(/other:schema holds 'hello'/);
+  });
+
+  it('keeps every key under the prefix', async () => {
+    const client = redis.current.client;
+    const store = new RedisStateStore(client, { prefix: 'only:', ownsClient: false });
+    await store.open();
+    await store.claim('support', 'i1', 1_000);
+    await store.saveCheckpoint({ route: 'support', generation: 1, data: '{}' }, 1_000);
+    const keys = await client.keys('*');
+    expect(keys.filter((k) => k.startsWith('only:')).sort()).toEqual(['only:checkpoint:support', 'only:lease:support', 'only:schema']);
+  });
+});

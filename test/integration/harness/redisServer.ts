@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Path of the redis-server binary (Debian package `redis-server`). */
+export const REDIS_SERVER = process.env['REDIS_SERVER'] ?? '/usr/bin/redis-server';
+
+/** A redis-server the test started on a free port with a private directory. */
+export interface RedisServer {
+  readonly port: number;
+  /** `redis://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** An outage: SIGKILL. {@link restart} brings it back on the same port (empty: no persistence). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port after {@link kill}. */
+  restart(): Promise<void>;
+  /** Stops it for good and removes its directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Starts a real redis-server on a free port (never the machine's 6379) with
+ * no persistence, in a temporary directory removed by {@link RedisServer.stop}.
+ */
+export async function startRedis(): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-redis-'));
+  const port = await freePort();
+  let child: ChildProcess | null = await spawnRedis(port, dir);
+  let final: Promise<void> | null = null;
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async kill() {
+      if (child !== null) await stopChild(child, 'SIGKILL');
+      child = null;
+    },
+    async restart() {
+      if (child !== null) await stopChild(child, 'SIGKILL');
+      child = await spawnRedis(port, dir);
+    },
+    stop() {
+      final ??= (async () => {
+        if (child !== null) await stopChild(child, 'SIGTERM');
+        child = null;
+        rmSync(dir, { recursive: true, force: true });
+      })();
+      return final;
+    },
+  };
+}
+
+async function spawnRedis(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`redis-server did not start on ${port}: ${log.slice(-500)}`));
+    }, 10_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      log += chunk.toString('utf8');
+      if (log.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${String(code)}: ${log.slice(-500)}`));
+    });
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
