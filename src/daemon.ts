@@ -8,6 +8,7 @@ import type { Config } from './config/schema.js';
 import type { ConfigRecord, DecisionRecord } from './core/decision.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { MemoryOutbox } from './adapters/memory/memoryOutbox.js';
+import { openDurableState } from './runtime/durableState.js';
 import { admissionFor, buildHttpServer, type Readiness, type RoutePlugin } from './adapters/http/server.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { PipelineEngine } from './engine/engine.js';
@@ -96,10 +97,12 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const clock = options.clock ?? systemClock;
   const scheduler = options.scheduler ?? asyncScheduler;
   const log = options.logger ?? createLogger(config);
-  const decisions = options.decisionLog ?? new MemoryDecisionLog();
   const series = new StatsSeries(LIVE_SERIES);
   const engine = new PipelineEngine(config, { onEvaluated: (stats) => series.record(stats) });
   const routeQuery = new RouteQuery(engine, series);
+  // Redis: load the stored routes (experiments, promotions) before anything can decide; unreachable → no start.
+  const durable = config.redis.url !== undefined ? await openDurableState(config, engine, log) : null;
+  const decisions = options.decisionLog ?? durable?.decisions ?? new MemoryDecisionLog();
   const decisionLog = log.child({ component: 'decisions' });
   const kafkaOn = config.kafka.brokers.length > 0;
   const gateway = kafkaOn && config.kafka.role === 'gateway';
@@ -137,6 +140,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         kafkaLag: () => kafkaLag?.consumerLag() ?? [],
         http: () => admission.stats(),
         series: () => ({ ...engine.seriesSizes(), evicted: engine.counters.evicted }),
+        ...(durable !== null ? { durableState: () => durable.status() } : {}),
       },
       routes: engine,
     },
@@ -162,6 +166,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       log.error({ err }, 'pipeline failed; not ready, stopping');
       reportFailure(err);
     },
+    ...(durable !== null ? { hooks: durable.hooks } : {}),
   });
   let ready = false;
   let sourceHealth: SourceHealth | null = null;
@@ -175,7 +180,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     if (sourceHealth !== null && sourceHealth.state !== 'consuming') {
       return { ready: false, reason: `kafka consumer ${sourceHealth.state}${sourceHealth.reason === undefined ? '' : `: ${sourceHealth.reason}`}` };
     }
-    return { ready: true };
+    const degraded = durable?.degraded() ?? null;
+    return degraded === null ? { ready: true } : { ready: true, degraded };
   };
 
   const ingestor = new IngestService({
@@ -212,6 +218,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       runner.submit(tick).catch((err: unknown) => log.error({ err }, 'idle tick failed'));
     }),
   );
+
+  if (durable !== null) subscriptions.push(durable.follow(config.redis.refresh_interval, scheduler, (run) => runner.submit({ kind: 'command', run })));
 
   if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log, experimentService, recorder));
 
@@ -263,6 +271,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     }
   }
 
+  let finalSize: number | null = null;
   /** Graceful-shutdown order: stop input, let the HTTP server finish, drain the source and the pipeline, then outputs. */
   // Hot reload: the swap is a pipeline command, so it happens between two steps and no event is dropped or split.
   const reloader = new ConfigReloader(config, {
@@ -299,6 +308,9 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     await runner.drain();
     await relay.stop();
     await notifier.close();
+    // Counted before the Redis connection closes (an unreachable log: unknown).
+    finalSize = await decisions.size().catch(() => null);
+    await durable?.close();
     if (forwarder !== null) await forwarder.close();
     for (const { sink } of sinks) await sink.close();
     await outbox.close();
@@ -334,7 +346,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     stop() {
       stopping ??= (async () => {
         await teardown();
-        log.info({ decisions: await decisions.size() }, 'promptpilot stopped');
+        log.info({ decisions: finalSize }, 'promptpilot stopped');
       })();
       return stopping;
     },

@@ -372,8 +372,14 @@ export class ExperimentManager {
     }
     for (const snapshot of stored.finished) {
       const at = this.finished.findIndex((f) => f.id === snapshot.id);
-      if (at >= 0) this.finished[at] = snapshot;
-      else this.finished.push(snapshot);
+      if (at >= 0) {
+        this.finished[at] = snapshot;
+        continue;
+      }
+      // Kept in order of their end, as they ended here: list() shows the newest first.
+      let to = this.finished.length;
+      while (to > 0 && (this.finished[to - 1]!.ended_at ?? 0) > (snapshot.ended_at ?? 0)) to--;
+      this.finished.splice(to, 0, snapshot);
     }
     if (stored.running !== null) {
       const r = stored.running;

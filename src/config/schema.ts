@@ -107,6 +107,19 @@ const DegradationSchema = z
   })
   .strict();
 
+const RedisSchema = z
+  .object({
+    url: z.string().optional().describe('`redis://[user:password@]host:port[/db]`. Set: experiments, promotions, registered variants and the decision log live in Redis and survive restarts; instances share them (`PROMPTPILOT_REDIS_URL`). Unset: in memory.'),
+    key_prefix: z.string().default('promptpilot:').describe('Every key promptpilot writes starts with this (several deployments can share one Redis).'),
+    instance_id: z.string().min(1).max(200).optional().describe('This instance in route leases. Default: host name and port. Keep it stable across restarts of one instance (it then reclaims its routes at once) and distinct between instances.'),
+    lease: duration.default(15_000).describe('A route\'s owner renews its lease while the route has traffic; when it stops (the instance died, its partitions moved) another instance takes the route over after this long.'),
+    route_ttl: duration.default(30 * 86_400_000).describe('Stored state of a route only learned from traffic ages out this long after its last change; routes with promotions or registered variants are kept.'),
+    refresh_interval: duration.default(2_000).describe('How often pending writes are retried and routes other instances own are re-read (what `/v1/assign` and `/v1/experiments` show here for them).'),
+    max_pending_decisions: z.number().int().positive().default(10_000).describe('Decisions held in memory while Redis is unreachable; beyond it the oldest are dropped, counted, logged, and a `gap` record says so.'),
+    decision_log_max_entries: z.number().int().positive().default(1_000_000).describe('The decision log stream is trimmed to about this many entries.'),
+  })
+  .strict();
+
 const KafkaSchema = z
   .object({
     brokers: z.array(z.string().min(1)).default([]),
@@ -350,10 +363,7 @@ export const ConfigSchema = z
       .describe('USD per million tokens by model, used when an event has no cost_usd. Merged with the built-in table by model name.'),
     abtest: AbTestSchema.default(() => AbTestSchema.parse({})),
     kafka: KafkaSchema.default(() => KafkaSchema.parse({})),
-    redis: z
-      .object({ url: z.string().optional(), key_prefix: z.string().default('promptpilot:') })
-      .strict()
-      .default({ key_prefix: 'promptpilot:' }),
+    redis: RedisSchema.default(() => RedisSchema.parse({})),
     otlp: z
       .object({
         /** Attribute names tried in order for each event field; first present wins. */

@@ -202,8 +202,26 @@ export interface PolicyRecord {
   readonly reason: string;
 }
 
+/**
+ * Decisions were lost: the decision log (Redis) was unreachable for longer
+ * than the daemon's pending buffer could cover (`redis.max_pending_decisions`),
+ * so the oldest held decisions were dropped. Logged in their place once the
+ * log is back; `route` is `*` (any route), `ts` the first lost decision's event time.
+ */
+export interface GapRecord {
+  readonly type: 'gap';
+  readonly ts: number;
+  readonly route: '*';
+  /** How many decisions were lost. */
+  readonly dropped: number;
+  /** Event-time range (epoch ms) of the lost decisions. */
+  readonly from_ts: number;
+  readonly to_ts: number;
+  readonly reason: string;
+}
+
 /** The `type` of every decision record. */
-export const DECISION_TYPES = ['trigger', 'action', 'experiment', 'policy', 'config', 'trend'] as const;
+export const DECISION_TYPES = ['trigger', 'action', 'experiment', 'policy', 'config', 'trend', 'gap'] as const;
 
 /** One metric of a weekly trend: this week, the week before, and the change in percent of the week before. */
 export interface TrendMetric {
@@ -231,7 +249,7 @@ export interface TrendRecord {
 }
 
 /** Every output record of promptpilot. */
-export type DecisionRecord = TriggerRecord | ActionRecord | SkippedActionRecord | ExperimentRecord | PolicyRecord | ConfigRecord | TrendRecord;
+export type DecisionRecord = TriggerRecord | ActionRecord | SkippedActionRecord | ExperimentRecord | PolicyRecord | ConfigRecord | TrendRecord | GapRecord;
 
 /**
  * Serializes a record as one NDJSON line with stable key order, so replay of

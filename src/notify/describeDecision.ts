@@ -88,5 +88,7 @@ export function describeDecision(record: NotifiableRecord): string {
       const delta = (m: typeof p95): string => (m?.delta_pct == null ? 'n/a' : `${m.delta_pct >= 0 ? '+' : ''}${m.delta_pct.toFixed(1)} %`);
       return `weekly trend of ${record.route}: p95 ${delta(p95)}, cost per task ${delta(cost)} week over week`;
     }
+    case 'gap':
+      return `gap in the decision log: ${record.reason}`;
   }
 }

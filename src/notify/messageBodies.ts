@@ -35,7 +35,9 @@ function headline(record: NotifiableRecord): string {
           ? record.status === 'skipped' ? `${record.kind} skipped` : `${record.kind} proposed`
           : record.type === 'policy'
             ? `route ${record.action}`
-            : `config ${record.status}`;
+            : record.type === 'gap'
+              ? `${record.dropped} decisions lost`
+              : `config ${record.status}`;
   const icon = record.type === 'trigger' && record.state === 'resolved' ? ':white_check_mark:' : ICONS[severity];
   return `${icon} *${what}*${where} (${severity})`;
 }
@@ -86,7 +88,7 @@ export function alertmanagerAlert(record: NotifiableRecord, firingTs: number | n
   const variant = variantOf(record);
   if (route !== null) labels['route'] = route;
   if (variant !== null) labels['variant'] = variant;
-  const evidence = record.type === 'config' || record.type === 'policy' ? { reason: record.reason } : record.evidence;
+  const evidence = record.type === 'config' || record.type === 'policy' ? { reason: record.reason } : record.type === 'gap' ? { dropped: record.dropped, from_ts: record.from_ts, to_ts: record.to_ts } : record.evidence;
   const annotations = { summary: describeDecision(record), description: evidenceLines(record).join('\n'), evidence: stringifyRounded(evidence), decision_type: record.type };
   const iso = (ms: number): string => new Date(ms).toISOString();
   if (record.type === 'trigger') {

@@ -20,12 +20,14 @@ export function severityOf(record: NotifiableRecord): Severity {
     case 'action':
     case 'trend':
       return 'info';
+    case 'gap':
+      return 'critical';
   }
 }
 
 /** The route a record is about, or null (config records). */
 export function routeOf(record: NotifiableRecord): string | null {
-  return record.route ?? null;
+  return record.type === 'gap' ? null : (record.route ?? null);
 }
 
 /** The variant a record is about: a trigger's or skipped action's own, an action's or experiment's candidate. */
@@ -40,6 +42,7 @@ export function variantOf(record: NotifiableRecord): string | null {
     case 'policy':
     case 'config':
     case 'trend':
+    case 'gap':
       return null;
   }
 }
@@ -59,5 +62,7 @@ export function alertNameOf(record: NotifiableRecord): string {
       return `route_${record.action}`;
     case 'trend':
       return 'weekly_trend';
+    case 'gap':
+      return 'decision_log_gap';
   }
 }

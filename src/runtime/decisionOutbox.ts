@@ -1,4 +1,5 @@
 import type { DecisionRecord } from '../core/decision.js';
+import { recordKey } from '../core/recordKey.js';
 import type { DecisionSink, JsonValue, LoggedDecision, Outbox, OutboxMessage } from '../ports/ports.js';
 import type { OutboxDeliver } from './outboxRelay.js';
 
@@ -15,6 +16,8 @@ export interface NamedDecisionSink {
  */
 export function decisionKey(logged: LoggedDecision): string {
   const r = logged.record;
+  // A decision held while the log (Redis) is unreachable has no seq yet (0): its content names it.
+  if (logged.seq <= 0) return `held:${recordKey(r)}`;
   return `${logged.seq}:${r.type}:${r.route}:${r.ts}`;
 }
 

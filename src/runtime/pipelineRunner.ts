@@ -5,6 +5,16 @@ import type { PipelineEngine } from '../engine/engine.js';
 import { stepEngine, type PipelineInput } from '../streams/pipelineInput.js';
 import type { DecisionLog, LoggedDecision } from '../ports/ports.js';
 
+/** Hooks around every engine step (the Redis state: route ownership, state writes). */
+export interface StepHooks {
+  /** Before the step: claims the input's routes. Never throws. */
+  before(input: PipelineInput): Promise<void>;
+  /** After the step: the records to log (another instance decides for the routes it owns). */
+  after(records: readonly DecisionRecord[]): DecisionRecord[];
+  /** After the records are logged: writes the changed route states. Never throws. */
+  persist(): Promise<void>;
+}
+
 interface Job {
   readonly input: PipelineInput;
   /** Events (or histogram data points) it carries: what counts against the queue bound. */
@@ -28,6 +38,8 @@ export interface PipelineRunnerOptions {
   /** The pipeline stopped on an internal error (once). */
   readonly onFatal?: (err: PromptpilotError) => void;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Route ownership and route-state writes around each step (Redis); none in memory. */
+  readonly hooks?: StepHooks;
 }
 
 /**
@@ -136,10 +148,13 @@ export class PipelineRunner {
       job.reject(this.failure);
       return;
     }
+    const hooks = this.options.hooks;
+    if (hooks !== undefined) await hooks.before(job.input);
     const stepStartedAtMs = Date.now();
     let records: DecisionRecord[];
     try {
       records = stepEngine(this.engine, job.input);
+      if (hooks !== undefined) records = hooks.after(records);
     } catch (err) {
       this.done(job);
       this.pending--;
@@ -158,6 +173,8 @@ export class PipelineRunner {
         await this.withRetry(() => this.afterLog(logged), Infinity);
         this.options.onDecisions?.(records, stepStartedAtMs);
       }
+      // Route states after their decisions: a crash between the two re-produces decisions (logged once), never loses them.
+      if (hooks !== undefined) await hooks.persist();
       job.resolve(records);
     } catch (err) {
       job.reject(this.fail('recording decisions failed for good', err));

@@ -32,6 +32,8 @@ export interface DaemonGaugeSources {
   /** Live (route, variant) series, those on probation, and probationary series evicted since start. */
   series?(): { readonly series: number; readonly probationary: number; readonly evicted: number };
   http?(): { readonly inFlightRequests: number; readonly inFlightBytes: number; readonly shed: Readonly<Record<string, number>> };
+  /** Redis state: decisions and route states waiting for Redis, decisions lost to buffer overflow since start. Absent without Redis. */
+  durableState?(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number };
 }
 
 /** `outcome` label of a decision: trigger state, action kind (or status), experiment status. */
@@ -40,6 +42,7 @@ export function decisionOutcome(record: DecisionRecord): string {
   if (record.type === 'experiment' || record.type === 'config') return record.status;
   if (record.type === 'policy') return record.action;
   if (record.type === 'trend') return record.period;
+  if (record.type === 'gap') return 'gap';
   const status = (record as { status?: unknown }).status;
   return typeof status === 'string' ? status : record.kind;
 }
@@ -86,6 +89,9 @@ export class DaemonInstruments implements IngestRecorder {
     const series = meter.createObservableGauge('promptpilot_series', { description: 'Live (route, variant) series (limits.max_series).' });
     const probationary = meter.createObservableGauge('promptpilot_series_probationary', { description: 'Series with fewer than limits.probation_events events: evictable at a cap.' });
     const evicted = meter.createObservableCounter('promptpilot_series_evicted', { description: 'Probationary series evicted to admit new ones at a cap (series, routes, memory budget).' });
+    const pendingDecisions = meter.createObservableGauge('promptpilot_state_pending_decisions', { description: 'Decisions held while Redis is unreachable (bounded by redis.max_pending_decisions).' });
+    const pendingRoutes = meter.createObservableGauge('promptpilot_state_pending_routes', { description: 'Route states waiting to be written to Redis.' });
+    const droppedDecisions = meter.createObservableCounter('promptpilot_decisions_dropped', { description: 'Decisions lost because Redis stayed unreachable past the pending buffer; a gap record in the decision log says so.' });
     meter.addBatchObservableCallback(
       async (result) => {
         const outbox = await sources.outboxDepth?.().catch(() => undefined);
@@ -100,6 +106,12 @@ export class DaemonInstruments implements IngestRecorder {
           result.observe(series, sizes.series);
           result.observe(probationary, sizes.probationary);
           result.observe(evicted, sizes.evicted);
+        }
+        const durable = sources.durableState?.();
+        if (durable !== undefined) {
+          result.observe(pendingDecisions, durable.pendingDecisions);
+          result.observe(pendingRoutes, durable.pendingRoutes);
+          result.observe(droppedDecisions, durable.droppedDecisions);
         }
         const http = sources.http?.();
         if (http !== undefined) {
@@ -117,7 +129,7 @@ export class DaemonInstruments implements IngestRecorder {
         for (const [kind, value] of Object.entries(sources.stateSizes())) result.observe(state, value, { kind });
         for (const lag of sources.kafkaLag()) result.observe(kafkaLag, lag.messages, { topic: lag.topic, partition: String(lag.partition) });
       },
-      [late, routes, inFlight, queued, outboxPending, outboxDead, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, evicted],
+      [late, routes, inFlight, queued, outboxPending, outboxDead, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, evicted, pendingDecisions, pendingRoutes, droppedDecisions],
     );
   }
 

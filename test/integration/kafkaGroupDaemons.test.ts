@@ -1,22 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kcatProduce, startKafkaMock, type KafkaMock } from './harness/index.js';
+import { kcatProduce, killAll, startDaemonProcess, startKafkaMock, type DaemonProcess, type KafkaMock } from './harness/index.js';
 import { committedTotal, uniqueSettings } from './harness/kafkaTestSupport.js';
 
 // Real `promptpilot run` processes (the built package; npm test builds first) sharing one consumer group
 // on librdkafka's mock cluster through PROMPTPILOT_KAFKA_BROKERS, as an operator scales out.
-const CLI = 'dist/cli/main.js';
-
-interface DaemonProcess {
-  readonly name: string;
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly output: string[];
-}
 
 let mock: KafkaMock;
 const running: DaemonProcess[] = [];
@@ -24,40 +15,12 @@ beforeAll(async () => {
   mock = await startKafkaMock();
 });
 afterAll(async () => {
-  for (const d of running) if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
+  await killAll(running);
   await mock.stop();
 });
 
-async function startDaemonProcess(name: string, configFile: string): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
-    env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_KAFKA_BROKERS: mock.brokers, PROMPTPILOT_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  let pending = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output.join('\n').slice(-2000)}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        output.push(line);
-        if (line.includes('"promptpilot listening"')) {
-          clearTimeout(timer);
-          resolve((JSON.parse(line) as { url: string }).url);
-        }
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited ${String(code)}: ${output.join('\n').slice(-2000)}`));
-    });
-  });
-  const daemon = { name, url, child, output };
-  running.push(daemon);
-  return daemon;
+function startDaemon(name: string, configFile: string): Promise<DaemonProcess> {
+  return startDaemonProcess(name, configFile, { PROMPTPILOT_KAFKA_BROKERS: mock.brokers }, running);
 }
 
 async function readyStatus(d: DaemonProcess): Promise<number> {
@@ -124,14 +87,14 @@ describe('several promptpilot daemons in one Kafka consumer group', () => {
       expect({ what, counted: await total(live), committed: await committed() }).toEqual({ what, counted: produced, committed: produced });
     };
 
-    const a = await startDaemonProcess('A', configFile);
+    const a = await startDaemon('A', configFile);
     await waitForReady(a);
     await produce(topic, 200);
     await settle([a], 'A alone');
     expect((await counts(a)).accepted).toBe(200);
 
     // B joins: the partitions are split, nobody crashes, both stay ready.
-    const b = await startDaemonProcess('B', configFile);
+    const b = await startDaemon('B', configFile);
     await waitForReady(b);
     await produce(topic, 200);
     await settle([a, b], 'A and B');
@@ -150,7 +113,7 @@ describe('several promptpilot daemons in one Kafka consumer group', () => {
     await settle([a], 'after B left');
 
     // C joins, then is killed (SIGKILL, no goodbye): after its session times out A takes everything back.
-    const c = await startDaemonProcess('C', configFile);
+    const c = await startDaemon('C', configFile);
     await waitForReady(c);
     await produce(topic, 200);
     await settle([a, c], 'A and C');

@@ -55,8 +55,12 @@ export function admissionFor(config: Config, loopLagMs: () => number = () => 0, 
   );
 }
 
-/** Answer of `/readyz`: ready, or not with a reason. */
-export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
+/**
+ * Answer of `/readyz`: ready, or not with a reason. Ready but `degraded`
+ * (Redis unreachable, writes pending) still answers 200 — the sidecar keeps
+ * serving assignments and ingesting — with `status: degraded` and the reason.
+ */
+export type Readiness = { readonly ready: true; readonly degraded?: string } | { readonly ready: false; readonly reason: string };
 
 /** Optional route groups plugged in by other adapters (OTLP, experiments, dashboard). */
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -244,7 +248,7 @@ export async function buildHttpServer(
     const readiness = backend.readiness();
     if (!readiness.ready) return reply.code(503).send({ status: readiness.reason === 'starting' ? 'starting' : 'not_ready', reason: readiness.reason });
     if (admission.overloaded()) return reply.code(503).header('retry-after', retryAfterSeconds).send({ status: 'overloaded', ...admission.stats() });
-    return { status: 'ready' };
+    return readiness.degraded === undefined ? { status: 'ready' } : { status: 'degraded', reason: readiness.degraded };
   });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(await backend.metricsText()));
 

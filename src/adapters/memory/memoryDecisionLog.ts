@@ -1,6 +1,6 @@
 import type { DecisionRecord } from '../../core/decision.js';
 import type { DecisionLog, DecisionQuery, LoggedDecision } from '../../ports/ports.js';
-import { decisionKey } from '../decisionKey.js';
+import { recordKey } from '../../core/recordKey.js';
 
 /**
  * In-memory decision log: the embedded default. Append-only, sequence numbers
@@ -8,7 +8,7 @@ import { decisionKey } from '../decisionKey.js';
  * beyond `maxEntries` (default 100,000, ~100 MB of records) the oldest are
  * dropped from memory; they remain on the Kafka decisions topic when Kafka is
  * on, and the Redis Stream adapter keeps them durably. Appends are idempotent
- * per decision ({@link decisionKey}) over the entries held.
+ * per decision ({@link recordKey}) over the entries held.
  */
 export class MemoryDecisionLog implements DecisionLog {
   private readonly entries: LoggedDecision[] = [];
@@ -22,7 +22,7 @@ export class MemoryDecisionLog implements DecisionLog {
   async append(records: readonly DecisionRecord[]): Promise<readonly LoggedDecision[]> {
     const logged: LoggedDecision[] = [];
     for (const record of records) {
-      const key = decisionKey(record);
+      const key = recordKey(record);
       const seen = this.seqByKey.get(key);
       if (seen !== undefined) {
         logged.push({ seq: seen, record });

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { formatRecord, type DecisionRecord } from '../../core/decision.js';
 import type { DecisionLog, DecisionQuery, LoggedDecision } from '../../ports/ports.js';
-import { decisionKey } from '../decisionKey.js';
+import { recordKey } from '../../core/recordKey.js';
 import { redisKeys, type RedisKeys } from './redisKeys.js';
 
 /**
@@ -37,7 +37,7 @@ export interface RedisDecisionLogOptions {
 /**
  * The decision log as a Redis Stream. Entry ids are `<seq>-0`, so `after`
  * paging is an `XRANGE` from the next id; each append is one Lua script that
- * skips records whose idempotency key ({@link decisionKey}) was seen, so a
+ * skips records whose idempotency key ({@link recordKey}) was seen, so a
  * decision produced twice (a redelivered batch after a crash) is logged once.
  */
 export class RedisDecisionLog implements DecisionLog {
@@ -56,7 +56,7 @@ export class RedisDecisionLog implements DecisionLog {
 
   async append(records: readonly DecisionRecord[]): Promise<readonly LoggedDecision[]> {
     if (records.length === 0) return [];
-    const keys = [this.keys.decisions, this.keys.decisionSeq, ...records.map((r) => this.keys.decisionKey(decisionKey(r)))];
+    const keys = [this.keys.decisions, this.keys.decisionSeq, ...records.map((r) => this.keys.decisionKey(recordKey(r)))];
     const seqs = (await this.client.eval(APPEND, keys.length, ...keys, String(this.dedupeMs), String(this.maxEntries), ...records.map(formatRecord))) as number[];
     return records.map((record, i) => ({ seq: Number(seqs[i]), record }));
   }

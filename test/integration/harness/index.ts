@@ -5,3 +5,4 @@ export { startWebhookReceiver, type WebhookReceiver, type ReceivedRequest, type 
 export { startAlertmanager, ALERTMANAGER, type AlertmanagerServer, type AmAlert } from './alertmanager.js';
 export { launchChromium, CHROMIUM, SCREENSHOT_DIR, type HeadlessBrowser } from './chromium.js';
 export { startRedis, freePort, REDIS_SERVER, type RedisServer } from './redisServer.js';
+export { startDaemonProcess, killAll, CLI, type DaemonProcess } from './daemonProcess.js';

@@ -1,0 +1,121 @@
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { from, concatMap, catchError, EMPTY, interval, type SchedulerLike, type Subscription } from 'rxjs';
+import { connectRedis, RedisDecisionLog, RedisStateStore } from '../adapters/redis/index.js';
+import type { Config } from '../config/schema.js';
+import type { DecisionRecord } from '../core/decision.js';
+import type { PipelineEngine } from '../engine/engine.js';
+import type { DecisionLog } from '../ports/ports.js';
+import { BufferedDecisionLog } from './bufferedDecisionLog.js';
+import type { Logger } from './logger.js';
+import type { StepHooks } from './pipelineRunner.js';
+import { redactAddress } from './secrets.js';
+import { StateMirror } from './stateMirror.js';
+
+/** The Redis-backed state of a daemon: decision log, state mirror, their health. */
+export interface DurableState {
+  readonly decisions: DecisionLog;
+  readonly hooks: StepHooks;
+  readonly mirror: StateMirror;
+  readonly instanceId: string;
+  /** Why state is degraded (Redis unreachable, writes pending), or null. */
+  degraded(): string | null;
+  /** Pending writes and decisions lost to buffer overflow since start (for /metrics). */
+  status(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number };
+  /**
+   * Every `intervalMs`: retries pending writes, then imports the routes other
+   * instances own through `submit` (serialized with the engine). The caller owns the subscription.
+   */
+  follow(intervalMs: number, scheduler: SchedulerLike, submit: (run: (engine: PipelineEngine) => DecisionRecord[]) => Promise<unknown>): Subscription;
+  /** Writes what is pending, gives up this instance's route leases, closes the connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the Redis state (`redis.url`): connects, checks the schema version,
+ * loads every stored route into the engine, and returns the decision log and
+ * the hooks that keep route state in Redis from then on. Fails (and the daemon
+ * does not start) when Redis cannot be reached: starting without the stored
+ * state would re-run experiments and forget promotions.
+ */
+export async function openDurableState(config: Config, engine: PipelineEngine, logger: Logger): Promise<DurableState> {
+  const redis = config.redis;
+  const url = redis.url!;
+  const log = logger.child({ component: 'state' });
+  const client: Redis = await connectRedis(url);
+  // Stable across restarts of the same pod/host and port, so a restarted daemon reclaims its own leases at once.
+  const instanceId = redis.instance_id ?? `${hostname()}:${config.server.port === 0 ? process.pid : config.server.port}`;
+  const store = new RedisStateStore(client, { prefix: redis.key_prefix, ownsClient: false });
+  const mirror = new StateMirror(store, engine, { owner: instanceId, leaseMs: redis.lease, routeTtlMs: redis.route_ttl, nowMs: () => Date.now(), logger: log });
+  let restored: number;
+  try {
+    restored = await mirror.restore();
+  } catch (err) {
+    client.disconnect();
+    throw err;
+  }
+  let dropped = 0;
+  const decisions = new BufferedDecisionLog(new RedisDecisionLog(client, { prefix: redis.key_prefix, maxEntries: redis.decision_log_max_entries }), {
+    maxPending: redis.max_pending_decisions,
+    onDropped: (count, total) => {
+      dropped = total;
+      log.error({ dropped: count, total }, 'decision buffer full while Redis is unreachable: oldest pending decisions dropped; a gap record will say so in the decision log');
+    },
+    onAvailability: (failure) => {
+      if (failure === null) log.info('decision log reachable again; pending decisions written');
+      else log.warn({ reason: failure }, 'decision log unreachable; holding decisions (redis.max_pending_decisions)');
+    },
+  });
+  log.info({ redis: redactAddress(url), prefix: redis.key_prefix, instance: instanceId, routes: restored }, 'state loaded from Redis');
+  let followErrorLogged = false;
+  return {
+    decisions,
+    mirror,
+    instanceId,
+    hooks: {
+      before: (input) => mirror.beforeStep(input),
+      after: (records) => mirror.afterStep(records),
+      persist: () => mirror.flush(),
+    },
+    degraded() {
+      const status = mirror.status();
+      const reason = decisions.unavailable ?? status.failing;
+      // Pending entries between a step and its write are normal; only failing writes degrade.
+      if (reason === null) return null;
+      return `redis unavailable (${reason}): ${decisions.pending} decisions and ${status.pendingRoutes} route states pending`;
+    },
+    status: () => ({ pendingDecisions: decisions.pending, pendingRoutes: mirror.status().pendingRoutes, droppedDecisions: dropped }),
+    follow(intervalMs, scheduler, submit) {
+      // One round at a time (concatMap): a slow Redis must not pile rounds up.
+      return interval(intervalMs, scheduler)
+        .pipe(
+          concatMap(() =>
+            from(
+              (async () => {
+                await decisions.flush();
+                await mirror.flush();
+                const stored = await mirror.fetchAll();
+                followErrorLogged = false;
+                await submit(() => {
+                  mirror.follow(stored);
+                  return [];
+                });
+              })(),
+            ).pipe(
+              catchError((err: unknown) => {
+                if (!followErrorLogged) log.warn({ err }, "cannot read other instances' route states; retrying");
+                followErrorLogged = true;
+                return EMPTY;
+              }),
+            ),
+          ),
+        )
+        .subscribe();
+    },
+    async close() {
+      await decisions.flush();
+      await mirror.releaseAll();
+      client.disconnect();
+    },
+  };
+}

@@ -1,0 +1,243 @@
+import type { RouteControlState } from '../abtest/experimentManager.js';
+import type { DecisionRecord } from '../core/decision.js';
+import { describeError } from '../core/errors.js';
+import type { PipelineEngine } from '../engine/engine.js';
+import type { StateStore, StoredRoute } from '../ports/stateStore.js';
+import type { PipelineInput } from '../streams/pipelineOperator.js';
+import type { Logger } from './logger.js';
+
+/** Options of {@link StateMirror}. */
+export interface StateMirrorOptions {
+  /** This instance's identity in route leases (`redis.instance_id`). */
+  readonly owner: string;
+  /** How long a route lease lasts without renewal, ms (`redis.lease`). */
+  readonly leaseMs: number;
+  /** How long the state of a route that only traffic taught us lives after its last write, ms (`redis.route_ttl`). */
+  readonly routeTtlMs: number;
+  /** Wall clock, epoch ms. */
+  readonly nowMs: () => number;
+  readonly logger: Logger;
+}
+
+interface Owned {
+  readonly generation: number;
+  /** Renew the lease once the wall clock passes this. */
+  renewAtMs: number;
+}
+
+/** What the mirror reports for readiness and metrics. */
+export interface MirrorStatus {
+  /** Route states waiting to be written (the store was unreachable). */
+  readonly pendingRoutes: number;
+  /** Routes this instance owns, and routes it follows (owned by another instance). */
+  readonly owned: number;
+  readonly followed: number;
+  /** Why the last write failed, while writes are failing. */
+  readonly failing: string | null;
+}
+
+/**
+ * Keeps the engine's durable per-route state (registry, experiments,
+ * promotions, cooldowns) in the {@link StateStore} and decides which instance
+ * acts for each route.
+ *
+ * - Restart: {@link restore} loads every stored route before the daemon serves.
+ * - Ownership: a route's first traffic claims its lease; the owner renews it
+ *   while traffic comes. Another instance's live lease makes this one a
+ *   follower of the route: its own decisions for it are dropped (the owner
+ *   makes them) and its state is the owner's, re-read from the store.
+ * - Takeover: once the owner's lease lapses (it died, its partitions moved),
+ *   the next instance with traffic claims a higher generation and continues
+ *   from the stored state. A stale owner's writes are fenced and it turns follower.
+ * - Outage: a failed write keeps the route's latest state pending (one entry
+ *   per route, so bounded by the routes) and is retried on every step and by
+ *   {@link flush}; the pipeline never waits for Redis to come back.
+ */
+export class StateMirror {
+  private readonly owned = new Map<string, Owned>();
+  /** Routes another instance owns, with their latest stored state. */
+  private readonly followed = new Map<string, StoredRoute>();
+  private readonly pending = new Map<string, { stored: StoredRoute; ttlMs: number | null }>();
+  private failing: string | null = null;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly engine: PipelineEngine,
+    private readonly options: StateMirrorOptions,
+  ) {}
+
+  /** Loads every stored route into the engine (call before serving). Returns how many. */
+  async restore(): Promise<number> {
+    await this.store.open();
+    const stored = await this.store.loadRoutes();
+    for (const s of stored) this.engine.experiments.importRoute(s.route, s.control);
+    // What was just loaded is not a change to write back.
+    this.engine.experiments.takeChangedRoutes();
+    return stored.length;
+  }
+
+  status(): MirrorStatus {
+    return { pendingRoutes: this.pending.size, owned: this.owned.size, followed: this.followed.size, failing: this.failing };
+  }
+
+  /**
+   * Before an input reaches the engine: claims (or renews) the routes its
+   * events belong to, taking over from the store when ownership changed hands.
+   * A store failure leaves ownership as it was (the engine goes on).
+   */
+  async beforeStep(input: PipelineInput): Promise<void> {
+    const routes = routesOf(input);
+    if (routes.length === 0) return;
+    const nowMs = this.options.nowMs();
+    for (const route of routes) {
+      const mine = this.owned.get(route);
+      if (mine !== undefined && mine.renewAtMs > nowMs) continue;
+      try {
+        await this.claim(route, nowMs, mine);
+      } catch (err) {
+        this.noteFailure(err);
+        return;
+      }
+    }
+  }
+
+  /**
+   * After the engine step: drops the records of routes another instance owns
+   * (it decides for them) and puts back their owner's state; returns the
+   * records to log.
+   */
+  afterStep(records: readonly DecisionRecord[]): DecisionRecord[] {
+    const changed = this.engine.experiments.takeChangedRoutes();
+    for (const route of changed) {
+      const theirs = this.followed.get(route);
+      if (theirs !== undefined) {
+        this.engine.experiments.importRoute(route, theirs.control);
+        continue;
+      }
+      const mine = this.owned.get(route);
+      // A route changed without traffic of its own (a config-seeded one, an API call) before any claim:
+      // written under generation 0, which any claim fences.
+      this.pending.set(route, { stored: this.storedOf(route, mine?.generation ?? 0), ttlMs: this.ttlOf(route) });
+    }
+    this.engine.experiments.takeChangedRoutes();
+    if (this.followed.size === 0) return [...records];
+    return records.filter((r) => r.route === undefined || !this.followed.has(r.route));
+  }
+
+  /** Writes pending route states (after the step's decisions are logged). Never throws. */
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    try {
+      const { fenced } = await this.store.saveRoutes(batch);
+      for (const entry of batch) if (this.pending.get(entry.stored.route) === entry) this.pending.delete(entry.stored.route);
+      if (this.failing !== null) this.options.logger.info({ routes: batch.length }, 'state store reachable again; pending route states written');
+      this.failing = null;
+      for (const route of fenced) await this.becomeFollower(route);
+    } catch (err) {
+      this.noteFailure(err);
+    }
+  }
+
+  /** Reads every stored route, for {@link follow} (IO, outside the engine's serialization). */
+  fetchAll(): Promise<StoredRoute[]> {
+    return this.store.loadRoutes();
+  }
+
+  /**
+   * Follows what other instances wrote: routes another instance owns are
+   * imported (their experiments, promotions and registered variants are then
+   * served by `/v1/assign` and `/v1/experiments` here too). Returns the routes
+   * imported. Synchronous: run it serialized with the engine.
+   */
+  follow(stored: readonly StoredRoute[]): string[] {
+    const imported: string[] = [];
+    for (const s of stored) {
+      // Our own routes are ours to write (restored at start); a newer generation than ours means we were fenced.
+      const mine = this.owned.get(s.route);
+      if (s.owner === this.options.owner || (mine !== undefined && mine.generation >= s.generation)) continue;
+      const known = this.followed.get(s.route);
+      if (known !== undefined && JSON.stringify(known) === JSON.stringify(s)) continue;
+      this.followed.set(s.route, s);
+      this.owned.delete(s.route);
+      this.pending.delete(s.route);
+      this.engine.experiments.importRoute(s.route, s.control);
+      imported.push(s.route);
+    }
+    this.engine.experiments.takeChangedRoutes();
+    return imported;
+  }
+
+  /** Gives up every owned route's lease (clean shutdown): the next instance takes over without waiting for expiry. */
+  async releaseAll(): Promise<void> {
+    await this.flush();
+    for (const route of this.owned.keys()) {
+      try {
+        await this.store.release(route, this.options.owner);
+      } catch {
+        return;
+      }
+    }
+    this.owned.clear();
+  }
+
+  private async claim(route: string, nowMs: number, mine: Owned | undefined): Promise<void> {
+    const lease = await this.store.claim(route, this.options.owner, this.options.leaseMs);
+    if (lease.owner !== this.options.owner) {
+      if (!this.followed.has(route)) await this.becomeFollower(route);
+      return;
+    }
+    const renewAtMs = nowMs + this.options.leaseMs / 3;
+    if (mine !== undefined && mine.generation === lease.generation) {
+      mine.renewAtMs = renewAtMs;
+      return;
+    }
+    // Ownership changed hands (first claim, restart, takeover): continue from what the store holds.
+    this.owned.set(route, { generation: lease.generation, renewAtMs });
+    this.followed.delete(route);
+    const [stored] = await this.store.loadRoutes([route]);
+    if (stored !== undefined) {
+      this.engine.experiments.importRoute(route, stored.control);
+      if (stored.owner !== this.options.owner) this.options.logger.info({ route, from: stored.owner, generation: lease.generation }, 'took over route');
+    }
+    this.engine.experiments.takeChangedRoutes();
+    this.pending.delete(route);
+  }
+
+  private async becomeFollower(route: string): Promise<void> {
+    this.owned.delete(route);
+    this.pending.delete(route);
+    const [stored] = await this.store.loadRoutes([route]);
+    if (stored === undefined) return;
+    this.options.logger.warn({ route, owner: stored.owner, generation: stored.generation }, 'route owned by another instance; following it');
+    this.followed.set(route, stored);
+    this.engine.experiments.importRoute(route, stored.control);
+    this.engine.experiments.takeChangedRoutes();
+  }
+
+  private storedOf(route: string, generation: number): StoredRoute {
+    const control: RouteControlState = this.engine.experiments.exportRoute(route);
+    return { route, generation, owner: this.options.owner, control };
+  }
+
+  /** Routes carrying promotions or registered variants are kept for good; the rest age out. */
+  private ttlOf(route: string): number | null {
+    const registry = this.engine.experiments.registry.exportRoute(route);
+    if (registry === null) return this.options.routeTtlMs;
+    if (registry.pinned || registry.variants.some((v) => v.source === 'api' || v.source === 'action')) return null;
+    return this.options.routeTtlMs;
+  }
+
+  private noteFailure(err: unknown): void {
+    const reason = describeError(err);
+    if (this.failing === null) this.options.logger.warn({ err, pending: this.pending.size }, 'state store unreachable; keeping route states pending');
+    this.failing = reason;
+  }
+}
+
+/** Routes an input's data belongs to, sorted (an idle tick or a command has none). */
+function routesOf(input: PipelineInput): string[] {
+  if (input.kind === 'events') return [...new Set(input.events.map((e) => e.route))].sort();
+  if (input.kind === 'histograms') return [...new Set(input.observations.map((o) => o.route))].sort();
+  return [];
+}

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+/** The built CLI (npm test builds first). */
+export const CLI = 'dist/cli/main.js';
+
+/** A real `promptpilot run` process. */
+export interface DaemonProcess {
+  readonly name: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Its stdout lines (JSON logs) and stderr chunks so far. */
+  readonly output: string[];
+  /** SIGKILL (no drain, no goodbye) and wait for the exit. */
+  kill(): Promise<void>;
+  /** SIGTERM (graceful drain) and wait for the exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `promptpilot run --config FILE` with `env` on top of this process's
+ * environment and resolves once it logs "promptpilot listening" (its URL).
+ * Tests kill leftovers with {@link killAll} in `afterAll`.
+ */
+export async function startDaemonProcess(name: string, configFile: string, env: Record<string, string>, running: DaemonProcess[] = []): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
+    env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  let pending = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output.join('\n').slice(-2000)}`)), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        output.push(line);
+        if (line.includes('"promptpilot listening"')) {
+          clearTimeout(timer);
+          resolve((JSON.parse(line) as { url: string }).url);
+        }
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited ${String(code)}: ${output.join('\n').slice(-2000)}`));
+    });
+  });
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  const daemon: DaemonProcess = {
+    name,
+    url,
+    child,
+    output,
+    async kill() {
+      if (exited()) return;
+      const done = once(child, 'exit');
+      child.kill('SIGKILL');
+      await done;
+    },
+    async stop() {
+      if (!exited()) {
+        const done = once(child, 'exit');
+        child.kill('SIGTERM');
+        await done;
+      }
+      return child.exitCode;
+    },
+  };
+  running.push(daemon);
+  return daemon;
+}
+
+/** SIGKILLs every daemon still running (afterAll). */
+export async function killAll(running: readonly DaemonProcess[]): Promise<void> {
+  for (const d of running) await d.kill();
+}
