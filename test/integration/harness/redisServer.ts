@@ -13,7 +13,7 @@ export interface RedisServer {
   readonly port: number;
   /** `redis://127.0.0.1:PORT`. */
   readonly url: string;
-  /** An outage: SIGKILL. {@link restart} brings it back on the same port (empty: no persistence). */
+  /** An outage: SIGKILL. {@link restart} brings it back on the same port (empty unless started `durable`). */
   kill(): Promise<void>;
   /** Starts it again on the same port after {@link kill}. */
   restart(): Promise<void>;
@@ -33,13 +33,16 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a real redis-server on a free port (never the machine's 6379) with
- * no persistence, in a temporary directory removed by {@link RedisServer.stop}.
+ * Starts a real redis-server on a free port (never the machine's 6379), in a
+ * temporary directory removed by {@link RedisServer.stop}. No persistence,
+ * unless `durable`: then every write is in an fsynced append-only file, so
+ * data survives {@link RedisServer.kill} and {@link RedisServer.restart} (an outage, not a wipe).
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: { durable?: boolean } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'pp-redis-'));
   const port = await freePort();
-  let child: ChildProcess | null = await spawnRedis(port, dir);
+  const durable = options.durable === true;
+  let child: ChildProcess | null = await spawnRedis(port, dir, durable);
   let final: Promise<void> | null = null;
   return {
     port,
@@ -50,7 +53,7 @@ export async function startRedis(): Promise<RedisServer> {
     },
     async restart() {
       if (child !== null) await stopChild(child, 'SIGKILL');
-      child = await spawnRedis(port, dir);
+      child = await spawnRedis(port, dir, durable);
     },
     stop() {
       final ??= (async () => {
@@ -63,8 +66,9 @@ export async function startRedis(): Promise<RedisServer> {
   };
 }
 
-async function spawnRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+async function spawnRedis(port: number, dir: string, durable: boolean): Promise<ChildProcess> {
+  const persistence = durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
