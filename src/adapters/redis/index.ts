@@ -3,3 +3,4 @@ export { connectRedis, type RedisConnectionOptions } from './redisConnection.js'
 export { RedisDecisionLog, type RedisDecisionLogOptions } from './redisDecisionLog.js';
 export { redisKeys, type RedisKeys } from './redisKeys.js';
 export { RedisStateStore, type RedisStateStoreOptions } from './redisStateStore.js';
+export { RedisOutbox } from './redisOutbox.js';

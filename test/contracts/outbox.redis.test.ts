@@ -1,0 +1,20 @@
+import { RedisOutbox } from '../../src/adapters/redis/index.js';
+import { redisForSuite } from '../helpers/redis.js';
+import { outboxContract } from './outboxContract.js';
+
+const redis = redisForSuite();
+const prefixes = new WeakMap<RedisOutbox, string>();
+
+function open(prefix: string): RedisOutbox {
+  const outbox = new RedisOutbox(redis.current.client, prefix);
+  prefixes.set(outbox, prefix);
+  return outbox;
+}
+
+// Each outbox gets a fresh key prefix; a restart is a new adapter on the same prefix.
+outboxContract('RedisOutbox', () => open(redis.current.prefix()), {
+  reopen: async (outbox) => {
+    await outbox.close();
+    return open(prefixes.get(outbox as RedisOutbox)!);
+  },
+});
