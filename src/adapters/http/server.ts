@@ -10,6 +10,7 @@ import { autoMaxConnections, openFileLimit } from '../../runtime/connectionLimit
 import { Admission, type ShedReason } from './admission.js';
 import { registerEventsRoute } from './eventsRoute.js';
 import { DASHBOARD_CSP, dashboardPage } from '../../ui/page.js';
+import { templateReadGuard } from './templateReadGuard.js';
 
 /** What the HTTP API reads from the running daemon. */
 export interface ApiBackend {
@@ -186,6 +187,7 @@ export async function buildHttpServer(
     void reply.code(404).send({ error: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
   });
 
+  if (server.protect_templates) app.addHook('onRequest', templateReadGuard(server.api_token));
   await registerEventsRoute(app, backend.ingestor, server.body_limit_bytes, backend.ingestRecorder);
 
   app.get('/v1/routes', async () => ({ routes: backend.routes.describeAll() }));

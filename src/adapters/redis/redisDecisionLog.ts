@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { formatRecord, type DecisionRecord } from '../../core/decision.js';
+import { describeError, TransientIoError } from '../../core/errors.js';
 import type { DecisionLog, DecisionQuery, LoggedDecision } from '../../ports/ports.js';
 import { recordKey } from '../../core/recordKey.js';
 import { redisKeys, type RedisKeys } from './redisKeys.js';
@@ -62,6 +63,15 @@ export class RedisDecisionLog implements DecisionLog {
   }
 
   async query(query: DecisionQuery): Promise<readonly LoggedDecision[]> {
+    try {
+      return await this.scan(query);
+    } catch (cause) {
+      // Redis away: a retriable error, which the HTTP API answers 503 + Retry-After.
+      throw new TransientIoError(`the decision log (Redis) is unreachable: ${describeError(cause)}`, { cause });
+    }
+  }
+
+  private async scan(query: DecisionQuery): Promise<readonly LoggedDecision[]> {
     const limit = query.limit ?? 1000;
     const out: LoggedDecision[] = [];
     if (limit <= 0) return out;
