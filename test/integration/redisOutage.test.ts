@@ -43,6 +43,7 @@ describe('Redis outage under a running daemon', () => {
     const demo = parseYaml(readFileSync('config/demo.yaml', 'utf8'), 'config/demo.yaml') as Record<string, Record<string, unknown>>;
     const started = await startTestDaemon({
       ...demo,
+      server: { port: 0 },
       simulator: { ...demo['simulator'], speedup: 60 },
       redis: { url: redis.url, instance_id: 'outage-test', refresh_interval: '200ms', max_pending_decisions: 3 },
     });
