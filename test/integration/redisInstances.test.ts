@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseYaml } from '../../src/config/load.js';
 import type { Daemon } from '../../src/daemon.js';
-import { getJson } from '../helpers/daemon.js';
-import { startTestDaemon } from '../helpers/daemon.js';
+import { getJson, startTestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
 import { startRedis, type RedisServer } from './harness/index.js';
 
 // Two instances on one Redis (issue 10): A gets the traffic (the demo simulator) and runs the
@@ -26,16 +26,6 @@ interface Experiment {
   readonly route: string;
   readonly status: string;
   readonly share: number;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 const experimentOn = async (d: Daemon, id: string): Promise<Experiment | null> => {

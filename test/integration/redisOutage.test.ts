@@ -4,6 +4,7 @@ import { parseYaml } from '../../src/config/load.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
 import type { Daemon } from '../../src/daemon.js';
 import { getJson, postJson, startTestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
 import { startRedis, type RedisServer } from './harness/index.js';
 
 // Redis outage (issue 10): redis-server is killed and restarted under a running daemon. Ingest and
@@ -20,16 +21,6 @@ afterAll(async () => {
   await daemon?.stop();
   await redis?.stop();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();

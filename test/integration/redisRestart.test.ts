@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseYaml } from '../../src/config/load.js';
 import { formatRecord, type DecisionRecord } from '../../src/core/decision.js';
+import { until } from '../helpers/until.js';
 import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type RedisServer } from './harness/index.js';
 
 // Restart safety (issue 10): a real `promptpilot run` on a real redis-server, killed with SIGKILL in the
@@ -61,16 +62,6 @@ async function decisionLines(d: DaemonProcess): Promise<string[]> {
     if (page.decisions.length === 0) return lines;
     for (const record of page.decisions) lines.push(formatRecord(record));
     after = page.next;
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
