@@ -74,6 +74,11 @@ export interface StateStore {
   saveRoutes(routes: readonly { readonly stored: StoredRoute; readonly ttlMs: number | null }[]): Promise<FencedWrite>;
   /** Stored routes, sorted by name: the given ones, or all. */
   loadRoutes(routes?: readonly string[]): Promise<StoredRoute[]>;
+  /**
+   * Routes written since `cursor` (0: all ever written), sorted, and the
+   * cursor to pass next time: what a follower re-reads instead of every route.
+   */
+  changedSince(cursor: number): Promise<{ readonly cursor: number; readonly routes: readonly string[] }>;
   /** Writes a checkpoint (fenced), ageing out after `ttlMs`. Returns false when fenced. */
   saveCheckpoint(checkpoint: StoredCheckpoint, ttlMs: number): Promise<boolean>;
   loadCheckpoint(route: string): Promise<StoredCheckpoint | null>;

@@ -94,7 +94,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
               (async () => {
                 await decisions.flush();
                 await mirror.flush();
-                const stored = await mirror.fetchAll();
+                const stored = await mirror.fetchChanged();
                 followErrorLogged = false;
                 await submit(() => {
                   mirror.follow(stored);

@@ -59,6 +59,8 @@ export class StateMirror {
   private readonly followed = new Map<string, StoredRoute>();
   private readonly pending = new Map<string, { stored: StoredRoute; ttlMs: number | null }>();
   private failing: string | null = null;
+  /** Position in the store's write order up to which {@link fetchChanged} has read. */
+  private cursor = 0;
 
   constructor(
     private readonly store: StateStore,
@@ -69,6 +71,8 @@ export class StateMirror {
   /** Loads every stored route into the engine (call before serving). Returns how many. */
   async restore(): Promise<number> {
     await this.store.open();
+    // The cursor before the load: a route written meanwhile is read again by the next fetch, never missed.
+    this.cursor = (await this.store.changedSince(Number.MAX_SAFE_INTEGER)).cursor;
     const stored = await this.store.loadRoutes();
     for (const s of stored) this.engine.experiments.importRoute(s.route, s.control);
     // What was just loaded is not a change to write back.
@@ -139,9 +143,12 @@ export class StateMirror {
     }
   }
 
-  /** Reads every stored route, for {@link follow} (IO, outside the engine's serialization). */
-  fetchAll(): Promise<StoredRoute[]> {
-    return this.store.loadRoutes();
+  /** Reads the routes written since the last call, for {@link follow} (IO, outside the engine's serialization). */
+  async fetchChanged(): Promise<StoredRoute[]> {
+    const { cursor, routes } = await this.store.changedSince(this.cursor);
+    const stored = routes.length === 0 ? [] : await this.store.loadRoutes(routes);
+    this.cursor = cursor;
+    return stored;
   }
 
   /**

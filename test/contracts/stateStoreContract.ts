@@ -137,6 +137,26 @@ export function stateStoreContract(name: string, make: () => Promise<StateStoreU
       expect(await t.store.loadCheckpoint('learned')).toBeNull();
     });
 
+    it('changedSince names the routes written after a cursor (fenced writes are not changes), and hands the next cursor', async () => {
+      const { store } = await make();
+      const start = await store.changedSince(0);
+      expect(start.routes).toEqual([]);
+      await store.claim('b', 'i1', 60_000);
+      await store.claim('a', 'i1', 60_000);
+      await store.saveRoutes([{ stored: stored('b', 1, 'i1'), ttlMs: null }, { stored: stored('a', 1, 'i1'), ttlMs: null }]);
+      const first = await store.changedSince(start.cursor);
+      expect(first.routes).toEqual(['a', 'b']);
+      expect(first.cursor).toBeGreaterThan(start.cursor);
+      expect((await store.changedSince(first.cursor)).routes).toEqual([]);
+      await store.saveRoutes([{ stored: stored('a', 1, 'i1', 0.5), ttlMs: null }]);
+      await store.claim('b', 'i2', 60_000, true);
+      await store.saveRoutes([{ stored: stored('b', 1, 'i1', 0.5), ttlMs: null }]); // fenced
+      const second = await store.changedSince(first.cursor);
+      expect(second.routes).toEqual(['a']);
+      expect((await store.changedSince(0)).routes).toEqual(['a', 'b']);
+      expect((await store.changedSince(second.cursor)).routes).toEqual([]);
+    });
+
     it('an empty write is a no-op, and an empty store loads nothing', async () => {
       const { store } = await make();
       expect(await store.saveRoutes([])).toEqual({ fenced: [] });

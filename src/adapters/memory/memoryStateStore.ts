@@ -16,6 +16,9 @@ export class MemoryStateStore implements StateStore {
   private readonly leases = new Map<string, RouteLease>();
   private readonly routes = new Map<string, Aging<StoredRoute>>();
   private readonly checkpoints = new Map<string, Aging<StoredCheckpoint>>();
+  /** Write counter, and the counter value of each route's last write. */
+  private version = 0;
+  private readonly writtenAt = new Map<string, number>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -52,6 +55,7 @@ export class MemoryStateStore implements StateStore {
       }
       // Stored as JSON text, as Redis does: a caller mutating its object later cannot change what was saved.
       this.routes.set(stored.route, { value: JSON.parse(JSON.stringify(stored)) as StoredRoute, expiresAtMs: ttlMs === null ? Infinity : nowMs + ttlMs });
+      this.writtenAt.set(stored.route, ++this.version);
     }
     return { fenced };
   }
@@ -67,6 +71,11 @@ export class MemoryStateStore implements StateStore {
       else out.push(entry.value);
     }
     return out;
+  }
+
+  async changedSince(cursor: number): Promise<{ readonly cursor: number; readonly routes: readonly string[] }> {
+    const routes = [...this.writtenAt].filter(([, at]) => at > cursor).map(([route]) => route).sort();
+    return { cursor: this.version, routes };
   }
 
   async saveCheckpoint(checkpoint: StoredCheckpoint, ttlMs: number): Promise<boolean> {

@@ -8,6 +8,10 @@ export interface RedisKeys {
   readonly schema: string;
   /** SET: names of the routes with a stored state. */
   readonly routes: string;
+  /** ZSET: route names scored by the write counter at their last write (what followers poll). */
+  readonly routesChanged: string;
+  /** STRING counter: route state writes. */
+  readonly routesVersion: string;
   /** STRING (JSON {@link StoredRoute}): a route's durable state; TTL unless it carries promotions or registered variants. */
   route(route: string): string;
   /** HASH owner, generation, expires: who owns a route; never expires (its generation must only grow). */
@@ -27,6 +31,8 @@ export function redisKeys(prefix: string): RedisKeys {
   return {
     schema: `${prefix}schema`,
     routes: `${prefix}routes`,
+    routesChanged: `${prefix}routes:changed`,
+    routesVersion: `${prefix}routes:version`,
     route: (route) => `${prefix}route:${route}`,
     lease: (route) => `${prefix}lease:${route}`,
     checkpoint: (route) => `${prefix}checkpoint:${route}`,

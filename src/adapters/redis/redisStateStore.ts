@@ -23,18 +23,19 @@ return {ARGV[1], next, expires}`;
 const RELEASE = `if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('HSET', KEYS[1], 'expires', 0) end return 0`;
 
 /**
- * KEYS[1] routes set, then per route: KEYS[2i] state, KEYS[2i+1] lease; ARGV per route: name, generation, json, ttlMs (-1: none).
- * Returns the names of the fenced routes.
+ * KEYS[1] routes set, KEYS[2] changed zset, KEYS[3] version counter, then per route: KEYS[2i+4] state,
+ * KEYS[2i+5] lease; ARGV per route: name, generation, json, ttlMs (-1: none). Returns the names of the fenced routes.
  */
 const SAVE_ROUTES = `local fenced = {}
 for i = 0, (#ARGV / 4) - 1 do
   local name, gen, json, ttl = ARGV[i * 4 + 1], tonumber(ARGV[i * 4 + 2]), ARGV[i * 4 + 3], tonumber(ARGV[i * 4 + 4])
-  local current = tonumber(redis.call('HGET', KEYS[i * 2 + 3], 'generation') or '0')
+  local current = tonumber(redis.call('HGET', KEYS[i * 2 + 5], 'generation') or '0')
   if gen < current then
     fenced[#fenced + 1] = name
   else
-    if ttl < 0 then redis.call('SET', KEYS[i * 2 + 2], json) else redis.call('SET', KEYS[i * 2 + 2], json, 'PX', ttl) end
+    if ttl < 0 then redis.call('SET', KEYS[i * 2 + 4], json) else redis.call('SET', KEYS[i * 2 + 4], json, 'PX', ttl) end
     redis.call('SADD', KEYS[1], name)
+    redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), name)
   end
 end
 return fenced`;
@@ -98,7 +99,7 @@ export class RedisStateStore implements StateStore {
 
   async saveRoutes(routes: readonly { readonly stored: StoredRoute; readonly ttlMs: number | null }[]): Promise<FencedWrite> {
     if (routes.length === 0) return { fenced: [] };
-    const keys: string[] = [this.keys.routes];
+    const keys: string[] = [this.keys.routes, this.keys.routesChanged, this.keys.routesVersion];
     const args: string[] = [];
     for (const { stored, ttlMs } of routes) {
       keys.push(this.keys.route(stored.route), this.keys.lease(stored.route));
@@ -122,8 +123,18 @@ export class RedisStateStore implements StateStore {
       });
     }
     // Aged-out routes leave their name behind in the set; tidy it when listing everything.
-    if (routes === undefined && gone.length > 0) await this.client.srem(this.keys.routes, ...gone);
+    if (routes === undefined && gone.length > 0) {
+      await this.client.srem(this.keys.routes, ...gone);
+      await this.client.zrem(this.keys.routesChanged, ...gone);
+    }
     return out;
+  }
+
+  async changedSince(cursor: number): Promise<{ readonly cursor: number; readonly routes: readonly string[] }> {
+    // Version first: a write landing between the two reads is seen now or next time, never missed.
+    const version = Number((await this.client.get(this.keys.routesVersion)) ?? 0);
+    const routes = await this.client.zrangebyscore(this.keys.routesChanged, `(${cursor}`, String(version));
+    return { cursor: version, routes: [...routes].sort() };
   }
 
   async saveCheckpoint(checkpoint: StoredCheckpoint, ttlMs: number): Promise<boolean> {
