@@ -45,7 +45,11 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
   const client: Redis = await connectRedis(url);
   // Stable across restarts of the same pod/host and port, so a restarted daemon reclaims its own leases at once.
   const instanceId = redis.instance_id ?? `${hostname()}:${config.server.port === 0 ? process.pid : config.server.port}`;
-  const store = new RedisStateStore(client, { prefix: redis.key_prefix, ownsClient: false });
+  const store = new RedisStateStore(client, {
+    prefix: redis.key_prefix,
+    ownsClient: false,
+    onCorrupt: (key, problem) => log.error({ key, problem }, 'skipping a stored route that is not valid state'),
+  });
   const mirror = new StateMirror(store, engine, { owner: instanceId, leaseMs: redis.lease, routeTtlMs: redis.route_ttl, nowMs: () => Date.now(), logger: log });
   let restored: number;
   try {

@@ -24,6 +24,20 @@ describe('RedisStateStore schema version', () => {
     await expect(new RedisStateStore(client, { prefix: 'other:', ownsClient: false }).open()).rejects.toThrow(/other:schema holds 'hello'/);
   });
 
+  it('skips and reports a stored route that is not valid state (hand-edited, another program), loading the rest', async () => {
+    const client = redis.current.client;
+    const problems: string[] = [];
+    const store = new RedisStateStore(client, { prefix: 'bad:', ownsClient: false, onCorrupt: (key, problem) => problems.push(`${key}: ${problem}`) });
+    await store.open();
+    await store.claim('good', 'i1', 60_000);
+    await store.saveRoutes([{ stored: { route: 'good', generation: 1, owner: 'i1', control: { registry: null, running: null, finished: [], cooldownUntil: null, lastEnded: null } }, ttlMs: null }]);
+    await client.sadd('bad:routes', 'garbled', 'wrong');
+    await client.set('bad:route:garbled', '{"route":');
+    await client.set('bad:route:wrong', '{"route":"elsewhere","generation":1}');
+    expect((await store.loadRoutes()).map((r) => r.route)).toEqual(['good']);
+    expect(problems).toEqual([expect.stringMatching(/^bad:route:garbled: not JSON/), 'bad:route:wrong: not a stored route (route, generation, owner, control)']);
+  });
+
   it('keeps every key under the prefix', async () => {
     const client = redis.current.client;
     const store = new RedisStateStore(client, { prefix: 'only:', ownsClient: false });

@@ -82,7 +82,13 @@ export class RedisDecisionLog implements DecisionLog {
       for (const [id, fields] of page) {
         const line = fields[1];
         if (line === undefined) continue;
-        const record = JSON.parse(line) as DecisionRecord;
+        let record: DecisionRecord;
+        try {
+          record = JSON.parse(line) as DecisionRecord;
+          if (record === null || typeof record !== 'object') continue;
+        } catch {
+          continue; // not written by promptpilot: never fail a page over it
+        }
         if (query.since !== undefined && record.ts < query.since) continue;
         if (query.route !== undefined && record.route !== query.route) continue;
         if (query.type !== undefined && record.type !== query.type) continue;

@@ -52,6 +52,8 @@ export interface RedisStateStoreOptions {
   readonly prefix: string;
   /** Close the client on {@link RedisStateStore.close} (default true: the store owns it). */
   readonly ownsClient?: boolean;
+  /** A stored value that is not what this layout writes (edited by hand, another program): skipped, and reported here. */
+  readonly onCorrupt?: (key: string, problem: string) => void;
 }
 
 /**
@@ -119,7 +121,10 @@ export class RedisStateStore implements StateStore {
       const values = await this.client.mget(chunk.map((n) => this.keys.route(n)));
       values.forEach((value, i) => {
         if (value === null) gone.push(chunk[i]!);
-        else out.push(JSON.parse(value) as StoredRoute);
+        else {
+          const parsed = this.parseRoute(chunk[i]!, value);
+          if (parsed !== null) out.push(parsed);
+        }
       });
     }
     // Aged-out routes leave their name behind in the set; tidy it when listing everything.
@@ -135,6 +140,23 @@ export class RedisStateStore implements StateStore {
     const version = Number((await this.client.get(this.keys.routesVersion)) ?? 0);
     const routes = await this.client.zrangebyscore(this.keys.routesChanged, `(${cursor}`, String(version));
     return { cursor: version, routes: [...routes].sort() };
+  }
+
+  /** A stored route, or null (reported) when the value is not one: bad data must not keep the daemon from starting. */
+  private parseRoute(route: string, value: string): StoredRoute | null {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch (err) {
+      this.options.onCorrupt?.(this.keys.route(route), `not JSON: ${(err as Error).message}`);
+      return null;
+    }
+    const p = parsed as Partial<StoredRoute> | null;
+    if (p === null || typeof p !== 'object' || p.route !== route || typeof p.generation !== 'number' || typeof p.owner !== 'string' || typeof p.control !== 'object' || p.control === null) {
+      this.options.onCorrupt?.(this.keys.route(route), 'not a stored route (route, generation, owner, control)');
+      return null;
+    }
+    return p as StoredRoute;
   }
 
   async saveCheckpoint(checkpoint: StoredCheckpoint, ttlMs: number): Promise<boolean> {
