@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExperimentSnapshot } from '../../src/abtest/experimentManager.js';
 import { parseYaml } from '../../src/config/load.js';
 import type { Daemon } from '../../src/daemon.js';
 import { getJson, startTestDaemon } from '../helpers/daemon.js';
@@ -21,12 +22,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-interface Experiment {
-  readonly id: string;
-  readonly route: string;
-  readonly status: string;
-  readonly share: number;
-}
+/** An experiment as `GET /v1/experiments` shows it. */
+type Experiment = ExperimentSnapshot;
 
 const experimentOn = async (d: Daemon, id: string): Promise<Experiment | null> => {
   const res = await getJson(`${d.url}/v1/experiments/${id}`);

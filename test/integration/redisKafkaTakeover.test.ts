@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExperimentSnapshot } from '../../src/abtest/experimentManager.js';
 import { assignArm } from '../../src/abtest/index.js';
 import { connectRedis } from '../../src/adapters/redis/index.js';
 import { toWireEvent } from '../../src/codecs/wireEvent.js';
@@ -20,16 +21,8 @@ import { uniqueSettings } from './harness/kafkaTestSupport.js';
 // with a running experiment, is killed with SIGKILL; B gets its partitions, takes the route over when
 // A's lease lapses, continues the experiment from Redis, and every experiment ends with one decision.
 
-interface Experiment {
-  readonly id: string;
-  readonly route: string;
-  readonly status: string;
-  readonly share: number;
-  readonly salt: string;
-  readonly baseline: { readonly variant: string; readonly pattern?: Pattern };
-  readonly candidate: { readonly variant: string; readonly pattern?: Pattern };
-  readonly candidate_params: Readonly<Record<string, unknown>>;
-}
+/** An experiment as `GET /v1/experiments` shows it. */
+type Experiment = ExperimentSnapshot;
 
 let mock: KafkaMock;
 let redis: RedisServer;

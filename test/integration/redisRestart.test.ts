@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExperimentSnapshot } from '../../src/abtest/experimentManager.js';
 import { parseYaml } from '../../src/config/load.js';
 import { formatRecord, type DecisionRecord } from '../../src/core/decision.js';
 import { until } from '../helpers/until.js';
@@ -11,15 +12,8 @@ import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type Redis
 // middle of an experiment, started again. The demo simulator makes the experiments; the restarted daemon
 // runs first without traffic (nothing may move), then with it (the same experiment goes on).
 
-interface Experiment {
-  readonly id: string;
-  readonly route: string;
-  readonly status: string;
-  readonly share: number;
-  readonly salt: string;
-  readonly n: readonly [number, number];
-  readonly candidate: { readonly variant: string };
-}
+/** An experiment as `GET /v1/experiments` shows it. */
+type Experiment = ExperimentSnapshot;
 
 let redis: RedisServer;
 const running: DaemonProcess[] = [];
