@@ -120,7 +120,7 @@ export class StateMirror {
       }
       const mine = this.owned.get(route);
       // A route changed without traffic of its own (a config-seeded one, an API call) before any claim:
-      // written under generation 0, which any claim fences.
+      // generation 0 until flush claims it.
       this.pending.set(route, { stored: this.storedOf(route, mine?.generation ?? 0), ttlMs: this.ttlOf(route) });
     }
     this.engine.experiments.takeChangedRoutes();
@@ -131,8 +131,10 @@ export class StateMirror {
   /** Writes pending route states (after the step's decisions are logged). Never throws. */
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
     try {
+      await this.claimUnowned();
+      const batch = [...this.pending.values()];
+      if (batch.length === 0) return;
       const { fenced } = await this.store.saveRoutes(batch);
       for (const entry of batch) if (this.pending.get(entry.stored.route) === entry) this.pending.delete(entry.stored.route);
       if (this.failing !== null) this.options.logger.info({ routes: batch.length }, 'state store reachable again; pending route states written');
@@ -186,6 +188,24 @@ export class StateMirror {
       }
     }
     this.owned.clear();
+  }
+
+  /**
+   * Routes changed without traffic of their own (an API call, a restart's first tick) have no lease yet:
+   * claim them before writing. The engine already holds their latest state (restored at start, followed
+   * since), so nothing is re-imported; a route another instance holds turns follower instead.
+   */
+  private async claimUnowned(): Promise<void> {
+    for (const [route, entry] of [...this.pending]) {
+      if (entry.stored.generation > 0) continue;
+      const lease = await this.store.claim(route, this.options.owner, this.options.leaseMs);
+      if (lease.owner !== this.options.owner) {
+        await this.becomeFollower(route);
+        continue;
+      }
+      this.owned.set(route, { generation: lease.generation, renewAtMs: this.options.nowMs() + this.options.leaseMs / 3 });
+      if (this.pending.get(route) === entry) this.pending.set(route, { ...entry, stored: { ...entry.stored, generation: lease.generation } });
+    }
   }
 
   private async claim(route: string, nowMs: number, mine: Owned | undefined): Promise<void> {
