@@ -76,6 +76,24 @@ describe('alert delivery (webhook receiver over real HTTP)', () => {
     expect([...keys.values()].map((a) => JSON.stringify(JSON.parse(a[0]!.body).decision)).sort()).toEqual(firing.map((d) => JSON.stringify(d)).sort());
   });
 
+  it('Slack: one incoming-webhook message per route and batch, headline, summary and evidence readable at a glance', async () => {
+    const receiver = await startWebhookReceiver();
+    running.push({ stop: () => receiver.close() });
+    const { daemon } = await startTestDaemon({ notify: { receivers: [{ name: 'chat', type: 'slack', url: receiver.url, match: { types: ['trigger'] } }] } });
+    running.push(daemon);
+    await slowTraffic(daemon, 'slow');
+    await slowTraffic(daemon, 'slower');
+    await receiver.waitFor((reqs) => new Set(reqs.map((r) => (JSON.parse(r.body) as { text: string }).text.match(/on `(\w+)`/)?.[1])).size === 2);
+    const message = JSON.parse(receiver.requests[0]!.body) as { text: string; blocks: { type: string; text?: { text: string } }[] };
+    expect(message.text).toMatch(/^:large_orange_circle: \w+ FIRING on `slow` \(warning\): slow\/cot: p95 latency [\d.]+ s is above [\d.]+ s for \d+ min \(\d+ calls\)/);
+    expect(message.blocks[0]).toMatchObject({ type: 'section', text: { text: expect.stringMatching(/^:large_orange_circle: \*\w+ FIRING\* on `slow` \(warning\)\nslow\/cot: p95 latency /) } });
+    expect(message.blocks[1]!.text!.text).toMatch(/^• latency_p95_ms = \d+ vs threshold \d+ \(target latency_p95_ms 2000 \+\d+ %\)\n• window 5m, \d+ samples, held /);
+    expect(message.blocks[2]).toMatchObject({ type: 'context' });
+    // Slack gets no signature header (it has no secret) but the same idempotency key scheme.
+    expect(receiver.requests[0]!.headers['promptpilot-signature']).toBeUndefined();
+    expect(receiver.requests[0]!.headers['idempotency-key']).toMatch(/^chat-[0-9a-f]{32}$/);
+  });
+
   it('a 4xx other than 429 is not retried: one request per alert, then a dead letter naming the status', async () => {
     const receiver = await startWebhookReceiver(() => ({ status: 410 }));
     running.push({ stop: () => receiver.close() });
