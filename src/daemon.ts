@@ -30,7 +30,7 @@ import { bindHost } from './runtime/bindHost.js';
 import { LoopLag } from './runtime/loopLag.js';
 import { systemClock } from './runtime/systemClock.js';
 import { listenError } from './runtime/listenError.js';
-import { redactAddress } from './runtime/secrets.js';
+import { redactAddress, SecretRedactor, secretsOf } from './runtime/secrets.js';
 import { startSimulation } from './runtime/simulationDriver.js';
 import { IngestService } from './app/ingestService.js';
 import { ExperimentService } from './app/experimentService.js';
@@ -60,6 +60,12 @@ export interface DaemonOptions {
   readonly configFile?: string;
   /** How a reload reads the config (default: {@link loadConfig} with the process environment's overrides). */
   readonly loadConfig?: (file: string | undefined) => Promise<Config>;
+  /**
+   * What scrubs secrets from `logger`'s lines; a reload teaches it the new
+   * config's secrets before that config runs. Give the one `logger` was made
+   * with (default: a new one, used for the logger the daemon makes itself).
+   */
+  readonly redactor?: SecretRedactor;
 }
 
 /** A running daemon. */
@@ -96,7 +102,8 @@ export interface Daemon {
 export async function startDaemon(config: Config, options: DaemonOptions = {}): Promise<Daemon> {
   const clock = options.clock ?? systemClock;
   const scheduler = options.scheduler ?? asyncScheduler;
-  const log = options.logger ?? createLogger(config);
+  const redactor = options.redactor ?? new SecretRedactor(secretsOf(config));
+  const log = options.logger ?? createLogger(config, process.stdout, redactor);
   const series = new StatsSeries(LIVE_SERIES);
   const engine = new PipelineEngine(config, { onEvaluated: (stats) => series.record(stats) });
   const routeQuery = new RouteQuery(engine, series);
@@ -278,6 +285,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     file: options.configFile,
     load: options.loadConfig ?? ((file) => loadConfig(file)),
     apply: async (next, record) => {
+      // Before anything runs on the new config: a new webhook secret or Slack URL is never logged in clear.
+      redactor.learn(next);
       await runner.submit({
         kind: 'command',
         run: (swapped) => {

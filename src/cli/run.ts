@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { startDaemon, type Daemon } from '../daemon.js';
 import { createLogger } from '../runtime/logger.js';
+import { SecretRedactor, secretsOf } from '../runtime/secrets.js';
 
 /**
  * `promptpilot run`: starts the daemon and waits for SIGTERM/SIGINT, then
@@ -15,7 +16,8 @@ import { createLogger } from '../runtime/logger.js';
  * that answers HTTP with a dead consumer.
  */
 export async function runDaemon(config: Config, configFile?: string): Promise<number> {
-  const log = createLogger(config);
+  const redactor = new SecretRedactor(secretsOf(config));
+  const log = createLogger(config, process.stdout, redactor);
   let daemon: Daemon | null = null;
   const onHangup = (): void => {
     if (daemon === null) {
@@ -26,7 +28,7 @@ export async function runDaemon(config: Config, configFile?: string): Promise<nu
     daemon.reload('SIGHUP').catch((err: unknown) => log.error({ err }, 'config reload failed'));
   };
   process.on('SIGHUP', onHangup);
-  const started = await startDaemon(config, { logger: log, ...(configFile === undefined ? {} : { configFile }) });
+  const started = await startDaemon(config, { logger: log, redactor, ...(configFile === undefined ? {} : { configFile }) });
   daemon = started;
   return await new Promise<number>((resolve) => {
     let stopping = false;

@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { secretScrubber, secretsOf } from './secrets.js';
+import { SecretRedactor, secretsOf } from './secrets.js';
 
 /** A log destination that may be a terminal. */
 export type LogDestination = NodeJS.WritableStream & { isTTY?: boolean };
@@ -11,10 +11,11 @@ export type LogDestination = NodeJS.WritableStream & { isTTY?: boolean };
  * one plain line per entry ({@link prettyLine}) on a terminal. Besides pino's
  * path redaction, every line is scrubbed of the configured secrets' values,
  * so a password inside a broker or Redis address, or echoed by a client
- * library's error message, never reaches the log in either format.
+ * library's error message, never reaches the log in either format. Pass the
+ * daemon's {@link SecretRedactor} so secrets a hot reload adds are scrubbed too.
  */
-export function createLogger(config: Config, destination: LogDestination = process.stdout): Logger {
-  const scrub = secretScrubber(secretsOf(config));
+export function createLogger(config: Config, destination: LogDestination = process.stdout, redactor = new SecretRedactor(secretsOf(config))): Logger {
+  const scrub = redactor.scrub;
   const format = config.log.format === 'auto' ? (destination.isTTY === true ? 'pretty' : 'json') : config.log.format;
   const color = format === 'pretty' && destination.isTTY === true && process.env['NO_COLOR'] === undefined;
   return pino(

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import { createLogger } from '../../src/runtime/logger.js';
+import { SecretRedactor, secretsOf } from '../../src/runtime/secrets.js';
 import { getJson } from '../helpers/daemon.js';
 import { startWebhookReceiver, type WebhookReceiver } from './harness/index.js';
 
@@ -87,5 +88,33 @@ describe('hot reload (SIGHUP and config-file change)', () => {
     for (let i = 0; i < 200 && (await configRecords(daemon)).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await configRecords(daemon)).toMatchObject([{ status: 'applied', changed: ['targets.latency_p95_ms'], reason: expect.stringContaining('(file change)') }]);
     expect(daemon.engine.config.targets.latency_p95_ms).toBe(2500);
+  });
+
+  it('a secret that arrives with a reload (a Slack URL) is redacted from the log at once, not only after a restart', async () => {
+    // A receiver that echoes the request path in its error body, as real webhook endpoints do ("no_service for /services/…").
+    const receiver = await startWebhookReceiver(({ path }) => ({ status: 404, body: `no_service for ${path}` }));
+    running.push({ stop: () => receiver.close() });
+    const file = join(mkdtempSync(join(tmpdir(), 'pp-reload-')), 'promptpilot.yaml');
+    const base = { server: { port: 0, host: '127.0.0.1', max_event_loop_delay: 0 }, log: { level: 'warn', format: 'json' } };
+    writeFileSync(file, stringify(base));
+    const config = await loadConfig(file, {});
+    const lines: string[] = [];
+    const redactor = new SecretRedactor(secretsOf(config));
+    const logger = createLogger(config, { write: (line: string) => (lines.push(line), true) } as unknown as NodeJS.WritableStream, redactor);
+    const daemon = await startDaemon(config, { logger, redactor, configFile: file, loadConfig: (f) => loadConfig(f, {}) });
+    running.push(daemon);
+
+    const token = 'T0AAAA/B0BBBB/s3cr3tHookToken42';
+    const slackUrl = `http://127.0.0.1:${receiver.port}/services/${token}`;
+    writeFileSync(file, stringify({ ...base, notify: { receivers: [{ name: 'team', type: 'slack', url: slackUrl, match: { types: ['config'] } }] } }));
+    expect(await daemon.reload('SIGHUP')).toMatchObject({ status: 'applied', changed: ['notify.receivers'] });
+
+    // The reload's own config record goes to the new receiver, which refuses it (404: no retry) quoting the secret path.
+    await receiver.waitFor((reqs) => reqs.length === 1);
+    for (let i = 0; i < 200 && !lines.some((l) => l.includes('dead-lettered')); i++) await new Promise((r) => setTimeout(r, 25));
+    const deadLetter = lines.find((l) => l.includes('dead-lettered'));
+    expect(deadLetter, lines.join('')).toBeDefined();
+    expect(deadLetter).toContain('no_service for [redacted]');
+    expect(lines.join('')).not.toContain('s3cr3tHookToken42');
   });
 });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { redactAddress, secretScrubber, secretsOf } from '../../src/runtime/secrets.js';
+import { redactAddress, SecretRedactor, secretScrubber, secretsOf } from '../../src/runtime/secrets.js';
 
 const config = parseConfig({
   server: { api_token: 'tok-abc-123' },
@@ -32,5 +32,28 @@ describe('secrets are never printed', () => {
     log.info({ config }, 'config');
     expect(out).toContain('[redacted]');
     for (const s of ['tok-abc-123', 'sasl-\\"quoted\\"-pw', 'pw%2Fhunter4', 'r3d1s-pass']) expect(out).not.toContain(s);
+  });
+
+  it('a Slack URL is a secret whole and by its path; any receiver URL by its query string', () => {
+    const withReceivers = parseConfig({
+      notify: {
+        receivers: [
+          { name: 'team', type: 'slack', url: 'https://hooks.slack.com/services/T0/B0/abcSECRET' },
+          { name: 'ops', type: 'webhook', url: 'https://ops.example/hook?token=qs-secret-1', secret: 'hmac-key-1' },
+        ],
+      },
+    });
+    const scrub = secretScrubber(secretsOf(withReceivers));
+    expect(scrub('404 no_service for /services/T0/B0/abcSECRET')).toBe('404 no_service for [redacted]');
+    expect(scrub('POST https://ops.example/hook?token=qs-secret-1 failed')).toBe('POST https://ops.example/hook?[redacted] failed');
+    expect(scrub('key hmac-key-1')).toBe('key [redacted]');
+  });
+
+  it('a redactor learns the secrets of a reloaded config and keeps the ones it knew', () => {
+    const redactor = new SecretRedactor(secretsOf(config));
+    const reloaded = parseConfig({ notify: { receivers: [{ name: 'ops', type: 'webhook', url: 'https://ops.example/hook', secret: 'new-hmac-key' }] } });
+    expect(redactor.scrub('new-hmac-key tok-abc-123')).toBe('new-hmac-key [redacted]');
+    redactor.learn(reloaded);
+    expect(redactor.scrub('new-hmac-key tok-abc-123')).toBe('[redacted] [redacted]');
   });
 });

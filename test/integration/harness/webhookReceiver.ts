@@ -9,8 +9,11 @@ export interface ReceivedRequest {
   readonly status: number;
 }
 
-/** What the receiver answers a request: a status and optional headers. */
-export type Answer = (request: { path: string; headers: IncomingHttpHeaders; body: string }, seen: readonly ReceivedRequest[]) => { status: number; headers?: Record<string, string> };
+/** What the receiver answers a request: a status, optional headers and an optional body (default `ok` / `nope`). */
+export type Answer = (
+  request: { path: string; headers: IncomingHttpHeaders; body: string },
+  seen: readonly ReceivedRequest[],
+) => { status: number; headers?: Record<string, string>; body?: string };
 
 /** A real HTTP endpoint standing in for a webhook/Slack receiver, with a knob for its answers. */
 export interface WebhookReceiver {
@@ -33,9 +36,9 @@ export async function startWebhookReceiver(answer: Answer = () => ({ status: 200
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const { status, headers } = receiver.answer({ path: req.url ?? '/', headers: req.headers, body }, requests);
+      const { status, headers, body: answerBody } = receiver.answer({ path: req.url ?? '/', headers: req.headers, body }, requests);
       requests.push({ path: req.url ?? '/', headers: req.headers, body, status });
-      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(status < 300 ? 'ok' : 'nope');
+      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(answerBody ?? (status < 300 ? 'ok' : 'nope'));
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
