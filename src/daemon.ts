@@ -13,6 +13,7 @@ import { admissionFor, buildHttpServer, type Readiness, type RoutePlugin } from 
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { PipelineEngine } from './engine/engine.js';
 import { RouteQuery } from './app/routeQuery.js';
+import { DeliveryQuery } from './app/deliveryQuery.js';
 import { StatsSeries, type StatsSeriesOptions } from './windows/statsSeries.js';
 import { idleTicks } from './streams/idleTicks.js';
 import { ingestBatches } from './streams/ingestBatches.js';
@@ -207,6 +208,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       admission,
       decisions,
       routes: routeQuery,
+      deliveries: new DeliveryQuery(outbox, () => [...sinks.map((s) => s.destination), ...engine.config.notify.receivers.map((r) => `notify:${r.name}`)]),
       readiness,
       metricsText: () => telemetry.metricsText(),
       ingestRecorder: recorder,

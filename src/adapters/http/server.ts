@@ -5,6 +5,7 @@ import { DECISION_TYPES, formatRecord, type DecisionRecord } from '../../core/de
 import { stringifyRounded } from '../../core/jsonNumbers.js';
 import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js';
 import type { RouteQuery } from '../../app/routeQuery.js';
+import { MAX_DEAD_LETTERS, type DeliveryQuery } from '../../app/deliveryQuery.js';
 import type { IngestRecorder } from '../../telemetry/ingestRecorder.js';
 import { autoMaxConnections, openFileLimit } from '../../runtime/connectionLimit.js';
 import { Admission, type ShedReason } from './admission.js';
@@ -26,6 +27,8 @@ export interface ApiBackend {
   readonly ingestRecorder?: IngestRecorder;
   /** Ingest admission (load shedding); one is made from `config.server` when absent. */
   readonly admission?: Admission;
+  /** The outbox's destinations and dead letters for `/v1/outbox…` (absent: those endpoints are not served). */
+  readonly deliveries?: Pick<DeliveryQuery, 'destinations' | 'deadLetters'>;
 }
 
 /** Paths answered even past the connection cap and never shed: liveness, readiness, scrapes. */
@@ -240,6 +243,18 @@ export async function buildHttpServer(
     }
     return { decisions: entries.map((e) => e.record), next: last?.seq ?? query.after ?? 0 };
   });
+
+  const deliveries = backend.deliveries;
+  if (deliveries !== undefined) {
+    app.get('/v1/outbox', async () => ({ destinations: await deliveries.destinations() }));
+    app.get<{ Querystring: { destination?: string; limit?: string } }>('/v1/outbox/dead-letters', async (request, reply) => {
+      const { destination, limit: rawLimit = '100' } = request.query;
+      if (destination === undefined || destination === '') return reply.code(400).send({ error: 'destination: required (one of GET /v1/outbox, e.g. notify:<receiver>)' });
+      const limit = /^\d{1,5}$/.test(rawLimit) ? Number(rawLimit) : NaN;
+      if (!(limit >= 1 && limit <= MAX_DEAD_LETTERS)) return reply.code(400).send({ error: `limit: expected a whole number from 1 to ${MAX_DEAD_LETTERS}` });
+      return { destination, dead_letters: await deliveries.deadLetters(destination, limit) };
+    });
+  }
 
   // The dashboard: one self-contained page that polls the API above; it loads nothing from elsewhere.
   app.get('/', async (_request, reply) =>

@@ -4,9 +4,16 @@ import { tokenMatches } from './controlRoutes.js';
 /**
  * GET endpoints whose answers can carry prompt templates: assignments
  * (`params.template`), experiments (`candidate_params`), a route's variants,
- * and the decision log (experiment records carry the candidate's params).
+ * the decision log (experiment records carry the candidate's params) and the
+ * outbox's dead letters (the decisions and alert bodies that were not delivered).
  */
-export const TEMPLATE_READ_PATHS: readonly RegExp[] = [/^\/v1\/assign$/, /^\/v1\/experiments(?:\/[^/]+)?$/, /^\/v1\/routes\/[^/]+\/variants$/, /^\/v1\/decisions$/];
+export const TEMPLATE_READ_PATHS: readonly RegExp[] = [
+  /^\/v1\/assign$/,
+  /^\/v1\/experiments(?:\/[^/]+)?$/,
+  /^\/v1\/routes\/[^/]+\/variants$/,
+  /^\/v1\/decisions$/,
+  /^\/v1\/outbox\/dead-letters$/,
+];
 
 /**
  * With `server.protect_templates`, the reads in {@link TEMPLATE_READ_PATHS}
