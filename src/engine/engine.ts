@@ -307,7 +307,7 @@ export class PipelineEngine {
       }
       state.watermarkMs += elapsedMs;
       this.advance(state, out);
-      if (state.sorted.length === 0) this.retireRoute(state);
+      if (state.sorted.length === 0) this.retireRoute(state, out);
     }
     this.counters.decisions += out.length;
     return out;
@@ -484,7 +484,7 @@ export class PipelineEngine {
     for (const record of this.detector.retire(route, variant, state.boundaryMs)) this.deferred.push(record);
     this.removeVariant(state, victim);
     this.counters.evicted++;
-    if (state.sorted.length === 0) this.retireRoute(state, true);
+    if (state.sorted.length === 0) this.retireRoute(state, this.deferred, true);
     return true;
   }
 
@@ -512,14 +512,14 @@ export class PipelineEngine {
    * watermark so a late backlog for it cannot reopen closed time. Its open
    * history hours are sealed, unless it was `evicted` on probation.
    */
-  private retireRoute(state: RouteState, evicted = false): void {
+  private retireRoute(state: RouteState, out: DecisionRecord[], evicted = false): void {
     this.routes.delete(state.route);
     this.tombstones.delete(state.route);
     this.tombstones.set(state.route, state.watermarkMs);
     if (this.tombstones.size > TOMBSTONE_LIMIT) this.tombstones.delete(this.tombstones.keys().next().value!);
     this.detector.forgetRoute(state.route, state.watermarkMs);
     // An evicted route was on probation (likely junk): its hours must not push real routes out of the history.
-    this.foresight.onRouteRetired(state.route, !evicted);
+    this.foresight.onRouteRetired(state.route, !evicted, state.boundaryMs, out);
     this.experiments.forgetRoute(state.route, state.watermarkMs);
   }
 

@@ -33,7 +33,7 @@ interface RouteWatch {
   bandsHourMs: number;
   bandsNewestMs: number;
   readonly bands: Map<MetricName, ExpectedBand | null>;
-  readonly rules: Map<MetricName, { state: RuleState; last: Observation }>;
+  readonly rules: Map<MetricName, { state: RuleState; last: Observation; variant: string }>;
 }
 
 /**
@@ -63,9 +63,24 @@ export class AnomalyWatch {
     this.watchOf(route).recent.add(ts, weight, failed);
   }
 
-  /** Drops a retired route's state (firing anomalies resolve with the route's next traffic, or never fire again). */
-  forget(route: string): void {
+  /**
+   * The route's traffic stopped (it was retired): each firing anomaly
+   * resolves now, at `nowMs` (epoch ms), with its last observation as
+   * evidence and `reason: "no_traffic"` — an alert must not stay open for a
+   * route nobody calls any more. Then the route's state goes.
+   */
+  retire(route: string, nowMs: number, out: DecisionRecord[]): void {
+    const watch = this.routes.get(route);
     this.routes.delete(route);
+    if (watch === undefined) return;
+    const severity = this.config.monitoring.anomaly.severity;
+    for (const metric of this.config.monitoring.anomaly.metrics) {
+      const rule = watch.rules.get(metric);
+      if (rule === undefined || rule.state.phase !== 'firing') continue;
+      const { state, last, variant } = rule;
+      const record = anomalyTrigger(route, variant, last, { state: 'resolved', heldMs: Math.max(0, nowMs - state.firedMs), episodeStartMs: state.episodeStartMs }, severity, nowMs);
+      out.push({ ...record, evidence: { ...record.evidence, reason: 'no_traffic' } });
+    }
   }
 
   /** Evaluates the route at a closed bucket boundary (epoch ms); records to `out`. */
@@ -82,7 +97,7 @@ export class AnomalyWatch {
       if (observation === null && state.phase === 'inactive') continue;
       const step = stepRule(state, observation, { forMs: settings.for, keepFiringForMs: settings.keep_firing_for, maxGapMs: HOUR_MS }, boundaryMs);
       if (step.next.phase === 'inactive') watch.rules.delete(metric);
-      else if (observation !== null) watch.rules.set(metric, { state: step.next, last: observation });
+      else if (observation !== null) watch.rules.set(metric, { state: step.next, last: observation, variant });
       const evidence = observation ?? previous?.last;
       if (step.transition !== null && evidence !== undefined) out.push(anomalyTrigger(route, variant, evidence, step.transition, settings.severity, boundaryMs));
     }

@@ -13,6 +13,14 @@ import type { HistoryStore } from './historyStore.js';
 import { HOUR_MS, spendShareOf, type HourlyRollup } from './hourlyRollup.js';
 import { MemoryHistoryStore } from './memoryHistoryStore.js';
 
+/** One route metric's `predictive_degradation` episode: its state, last forecast, and what it was judged against. */
+interface ForecastRule {
+  readonly state: RuleState;
+  readonly last: ForecastDetection;
+  readonly variant: string;
+  readonly from: ThresholdSource;
+}
+
 /**
  * Continuous monitoring beyond the rolling window (DESIGN §3): the
  * long-horizon history of every route and the rules that read it. The engine
@@ -26,7 +34,7 @@ export class Foresight {
   readonly history: HistoryStore;
   private readonly recorder: HistoryRecorder;
   /** Forecast rule state per route and metric; a route leaves the map once all its metrics are inactive. */
-  private readonly forecasts = new Map<string, Map<MetricName, { state: RuleState; last: ForecastDetection }>>();
+  private readonly forecasts = new Map<string, Map<MetricName, ForecastRule>>();
   private readonly forecastSettings: ForecastSettings;
   private readonly anomalies: AnomalyWatch;
   /** `cost_budget_daily`: spend per budget share per UTC day, over all routes. */
@@ -107,7 +115,7 @@ export class Foresight {
       const previous = states?.get(metric);
       const step = stepRule(previous?.state ?? INACTIVE, detection, { forMs: 0, keepFiringForMs: settings.keep_firing_for, maxGapMs: 2 * HOUR_MS }, nowMs);
       if (step.next.phase === 'inactive') states?.delete(metric);
-      else if (detection !== null) (states ??= this.forecastStates(route)).set(metric, { state: step.next, last: detection });
+      else if (detection !== null) (states ??= this.forecastStates(route)).set(metric, { state: step.next, last: detection, variant, from });
       if (step.transition === null) continue;
       const evidence = detection ?? previous?.last;
       if (evidence === undefined) continue;
@@ -116,21 +124,34 @@ export class Foresight {
     if (states?.size === 0) this.forecasts.delete(route);
   }
 
-  private forecastStates(route: string): Map<MetricName, { state: RuleState; last: ForecastDetection }> {
-    const states = new Map<MetricName, { state: RuleState; last: ForecastDetection }>();
+  private forecastStates(route: string): Map<MetricName, ForecastRule> {
+    const states = new Map<MetricName, ForecastRule>();
     this.forecasts.set(route, states);
     return states;
   }
 
   /**
-   * The route's live state is gone: all traffic stopped (`keep`: its open
-   * hours are sealed now) or it was evicted on probation (its open hours are
-   * dropped, so junk names never push real routes out of the history).
+   * The route's live state is gone at `nowMs` (its last boundary, epoch ms):
+   * all traffic stopped (`keep`: its open hours are sealed now) or it was
+   * evicted on probation (its open hours are dropped, so junk names never
+   * push real routes out of the history). Its firing anomaly and forecast
+   * triggers resolve into `out` with `reason: "no_traffic"`: nobody calls
+   * the route any more, so nothing would ever resolve them.
    */
-  onRouteRetired(route: string, keep: boolean): void {
+  onRouteRetired(route: string, keep: boolean, nowMs: number, out: DecisionRecord[]): void {
     if (keep) this.recorder.sealAll(route);
     else this.recorder.discard(route);
-    this.anomalies.forget(route);
+    this.anomalies.retire(route, nowMs, out);
+    const states = this.forecasts.get(route);
+    this.forecasts.delete(route);
+    if (states === undefined) return;
+    const settings = this.config.monitoring.predictive_degradation;
+    for (const [metric, rule] of states) {
+      if (rule.state.phase !== 'firing') continue;
+      const transition = { state: 'resolved' as const, heldMs: Math.max(0, nowMs - rule.state.firedMs), episodeStartMs: rule.state.episodeStartMs };
+      const record = forecastTrigger(route, rule.variant, rule.last, rule.from, transition, settings.severity, this.forecastSettings, nowMs);
+      out.push({ ...record, metric, evidence: { ...record.evidence, reason: 'no_traffic' } });
+    }
   }
 
   /**

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { DEFAULT_RULES } from '../../src/config/schema.js';
-import type { TriggerRecord } from '../../src/core/decision.js';
-import { DAY, HOUR, runDays, START, type SeasonalRoute } from '../helpers/seasonalTraffic.js';
+import type { DecisionRecord, TriggerRecord } from '../../src/core/decision.js';
+import { PipelineEngine } from '../../src/engine/engine.js';
+import { DAY, HOUR, runDays, SeasonalTraffic, START, type SeasonalRoute } from '../helpers/seasonalTraffic.js';
 
 // Window rules off, 1-minute buckets: days of traffic in seconds (the anomaly rule runs at every boundary).
 const config = parseConfig({ time: { bucket: '1m', window: '5m' }, rules: DEFAULT_RULES.map((r) => ({ name: r.name, enabled: false })) });
@@ -51,4 +52,23 @@ describe('anomaly', () => {
     console.log(`anomaly false alarms: ${alarms} over ${routeDays} healthy route-days`);
     expect(alarms).toBe(0);
   }, 300_000);
+
+  it('resolves an open anomaly when its route is retired (traffic stopped), instead of leaving it open forever', () => {
+    const jumpAt = 4 * DAY + 14 * HOUR;
+    const route: SeasonalRoute = { route: 'dying', ratePerSecond: 0.5, medianMs: 900, latencyCycle: 0.3, trafficCycle: 0.5, errorRate: 0.005, errorJump: { atMs: jumpAt, forMs: 3 * HOUR, rate: 0.05 } };
+    const engine = new PipelineEngine(config);
+    const traffic = new SeasonalTraffic([route]);
+    const records: DecisionRecord[] = [];
+    for (let t = START + HOUR; t <= START + jumpAt + HOUR; t += HOUR) records.push(...engine.ingest(traffic.until(t)));
+    expect(anomalies(records).map((r) => [r.metric, r.state])).toEqual([['error_rate', 'firing']]);
+    // The app stops calling the route mid-episode: idle time passes until the route is retired.
+    for (let i = 0; i < 12 && engine.routeNames().includes('dying'); i++) records.push(...engine.advanceIdle(5 * 60_000));
+    expect(engine.routeNames()).not.toContain('dying');
+    const flagged = anomalies(records);
+    expect(flagged.map((r) => [r.metric, r.state])).toEqual([['error_rate', 'firing'], ['error_rate', 'resolved']]);
+    const resolved = flagged[1]!;
+    expect((resolved.evidence as Record<string, unknown>).reason).toBe('no_traffic');
+    expect(resolved.ts).toBeGreaterThan(flagged[0]!.ts);
+    expect(resolved.ts).toBeLessThanOrEqual(START + jumpAt + 2 * HOUR);
+  }, 120_000);
 });
