@@ -6,8 +6,11 @@ import { compareArms, metricAlpha } from './compare.js';
 import { addArmEvent, evidenceOf, type ExperimentState } from './evaluate.js';
 import { assessTriggers, type GateAssessment } from './guards.js';
 
-/** A promoted candidate under watch: the pre-promotion baseline's arm, frozen, against the promoted variant's traffic since. */
-interface Watch {
+/**
+ * A promoted candidate under watch: the pre-promotion baseline's arm, frozen, against the promoted variant's traffic since.
+ * Plain JSON (a route's checkpoint carries it, see {@link PromotionWatches.exportRoute}).
+ */
+export interface Watch {
   readonly experiment: string;
   readonly kind: ActionKind;
   readonly baseline: VariantRef;
@@ -73,6 +76,18 @@ export class PromotionWatches {
     if (watch === undefined || event.variant !== watch.promoted.variant || event.ts < watch.promotedAtMs) return;
     addArmEvent(watch.state, true, event);
     watch.dirty = true;
+  }
+
+  /** A route's watch as plain data (a copy), for a checkpoint; null when none. */
+  exportRoute(route: string): Watch | null {
+    const watch = this.byRoute.get(route);
+    return watch === undefined ? null : structuredClone(watch);
+  }
+
+  /** Replaces a route's watch with an {@link exportRoute} value (null: none). */
+  importRoute(route: string, watch: Watch | null): void {
+    if (watch === null) this.byRoute.delete(route);
+    else this.byRoute.set(route, structuredClone(watch));
   }
 
   /**

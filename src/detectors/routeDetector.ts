@@ -223,6 +223,36 @@ export class RouteDetector {
     return this.planners.get(route)?.lastActionMs ?? null;
   }
 
+  /**
+   * A route's detector memory as plain data, for a checkpoint: per variant its
+   * rule states, baselines and last judged detections, and the route's planner
+   * state (last action, for the cooldown). Null when the detector holds nothing for it.
+   */
+  exportRoute(route: string): RouteDetectorState | null {
+    const byVariant = this.variants.get(route);
+    const planner = this.planners.get(route) ?? null;
+    if (byVariant === undefined && planner === null) return null;
+    const variants: [string, VariantDetectorState][] = [];
+    for (const [variant, memory] of byVariant ?? []) {
+      variants.push([variant, { rules: [...memory.rules], baselines: [...memory.baselines], lastDetections: [...memory.lastDetections] }]);
+    }
+    return { variants, planner };
+  }
+
+  /** Replaces a route's detector memory with an {@link exportRoute} value (null: forgets it, cooldown included). */
+  importRoute(route: string, state: RouteDetectorState | null): void {
+    this.variants.delete(route);
+    this.planners.delete(route);
+    if (state === null) return;
+    if (state.planner !== null) this.planners.set(route, state.planner);
+    if (state.variants.length === 0) return;
+    const byVariant = new Map<string, VariantMemory>();
+    for (const [variant, v] of state.variants) {
+      byVariant.set(variant, { rules: new Map(v.rules), baselines: new Map(v.baselines), lastDetections: new Map(v.lastDetections) });
+    }
+    this.variants.set(route, byVariant);
+  }
+
   private updateBaselines(stats: WindowStats, memory: VariantMemory): void {
     for (const metric of this.baselineMetrics) {
       const previous = memory.baselines.get(metric) ?? null;
@@ -250,6 +280,19 @@ export class RouteDetector {
     }
     return memory;
   }
+}
+
+/** Detector memory of one (route, variant) as plain data (see {@link RouteDetector.exportRoute}). */
+export interface VariantDetectorState {
+  readonly rules: readonly (readonly [rule: string, state: RuleState])[];
+  readonly baselines: readonly (readonly [metric: MetricName, baseline: BaselineState])[];
+  readonly lastDetections: readonly (readonly [rule: string, detection: Detection])[];
+}
+
+/** A route's detector memory as plain data: per variant, and the route's planner state. */
+export interface RouteDetectorState {
+  readonly variants: readonly (readonly [variant: string, state: VariantDetectorState])[];
+  readonly planner: RoutePlannerState | null;
 }
 
 /** One rule's standing on one (route, variant), as {@link RouteDetector.ruleStatuses} reports it (JSON field names). */

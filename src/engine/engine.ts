@@ -11,6 +11,8 @@ import { StatsBucket } from '../windows/statsBucket.js';
 import { toWindowStats } from '../windows/toWindowStats.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { costOf } from './costing.js';
+import { PoisonMessageError } from '../core/errors.js';
+import { countedThroughMs, decodeRouteCheckpoint, encodeRouteCheckpoint, ROUTE_CHECKPOINT_VERSION, type RouteCheckpoint } from './routeCheckpoint.js';
 import { Foresight } from '../foresight/foresight.js';
 import type { HistoryStore } from '../foresight/historyStore.js';
 
@@ -46,6 +48,8 @@ interface RouteState {
   lateEvents: number;
   /** Events rejected as older than the window or than the maximum lateness. */
   tooLateEvents: number;
+  /** Restored from a checkpoint that counted events up to here (epoch ms): older ones are refused as counted. −Infinity otherwise. */
+  countedThroughMs: number;
 }
 
 /** Options of {@link PipelineEngine.ingest}. */
@@ -204,7 +208,7 @@ export class PipelineEngine {
         state.watermarkMs = markMs;
         this.advance(state, out);
       }
-      if (raw.ts < state.watermarkMs - this.maxLatenessMs || raw.ts < state.boundaryMs - this.windowMs) {
+      if (raw.ts < state.watermarkMs - this.maxLatenessMs || raw.ts < state.boundaryMs - this.windowMs || raw.ts <= state.countedThroughMs) {
         this.rejectTooLate(state, 1);
         options.onTooLate?.(i, this.oldestAcceptedMs(state));
         continue;
@@ -260,7 +264,7 @@ export class PipelineEngine {
         state.watermarkMs = markMs;
         this.advance(state, out);
       }
-      const tooLate = o.ts < state.watermarkMs - this.maxLatenessMs || o.ts < state.boundaryMs - this.windowMs;
+      const tooLate = o.ts < state.watermarkMs - this.maxLatenessMs || o.ts < state.boundaryMs - this.windowMs || o.ts <= state.countedThroughMs;
       const variant = tooLate ? undefined : (state.variants.get(o.variant) ?? this.createVariant(state, o.variant));
       // Weighted adds: a bucket count of millions costs the same as a count of one.
       for (let i = 0; i < o.bucketCounts.length; i++) {
@@ -460,6 +464,97 @@ export class PipelineEngine {
     return this.routes.get(route)?.variants.get(variant)?.pattern ?? this.configuredPattern(route, variant);
   }
 
+  /**
+   * A cheap signature of a route's state (null for an unknown route): it
+   * changes whenever an event is counted or a bucket boundary closes — all
+   * that changes windows, detectors and watches — so a checkpointer writes
+   * only routes whose signature moved since their last checkpoint.
+   */
+  routeVersion(route: string): string | null {
+    const state = this.routes.get(route);
+    if (state === undefined) return null;
+    let calls = 0;
+    for (const variant of state.sorted) calls += variant.window.liveCount;
+    return `${state.boundaryMs}:${calls}:${state.lastDataMs}:${state.sorted.length}`;
+  }
+
+  /**
+   * A route's checkpoint: its windows (sketches, not events), watermark,
+   * detector memory (rule states, baselines, cooldown) and watch after
+   * promotion, as JSON text ({@link encodeRouteCheckpoint}); null for a route
+   * not live here. The control state (registry, experiments and their arm
+   * statistics) is stored apart and not repeated.
+   */
+  checkpointRoute(route: string): string | null {
+    const state = this.routes.get(route);
+    if (state === undefined) return null;
+    const checkpoint: RouteCheckpoint = {
+      v: ROUTE_CHECKPOINT_VERSION,
+      route,
+      grid: { bucketMs: this.bucketMs, windowMs: this.windowMs, latenessMs: this.latenessMs },
+      watermarkMs: state.watermarkMs,
+      boundaryMs: state.boundaryMs,
+      lastDataMs: state.lastDataMs,
+      lateEvents: state.lateEvents,
+      tooLateEvents: state.tooLateEvents,
+      variants: state.sorted.map((v) => ({ variant: v.variant, pattern: v.pattern, events: v.events, window: v.window.exportState() })),
+      detector: this.detector.exportRoute(route),
+      watch: this.experiments.watches.exportRoute(route),
+    };
+    return encodeRouteCheckpoint(checkpoint);
+  }
+
+  /**
+   * Replaces a route's live state with a checkpoint of it (a restart, a
+   * takeover): windows, watermark, detector memory and — when it still
+   * matches the route's control state — the watch after promotion. Events at
+   * or before the checkpoint's {@link countedThroughMs} are refused from then
+   * on as already counted (`onTooLate`), so a redelivered batch is not
+   * counted twice. Throws a PoisonMessageError naming the problem, changing
+   * nothing, when `data` is not a checkpoint of this route on this event-time grid.
+   */
+  restoreRoute(route: string, data: string): void {
+    const checkpoint = decodeRouteCheckpoint(data, route, { bucketMs: this.bucketMs, windowMs: this.windowMs, latenessMs: this.latenessMs });
+    const variants = checkpoint.variants.map((v): VariantState => {
+      const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs });
+      try {
+        window.restoreState(v.window);
+      } catch (err) {
+        throw new PoisonMessageError(`checkpoint of route ${route}: variant ${v.variant}: ${(err as Error).message}`);
+      }
+      return { variant: v.variant, window, pattern: v.pattern, events: v.events };
+    });
+    variants.sort((a, b) => (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0));
+    const previous = this.routes.get(route);
+    if (previous !== undefined) for (const variant of [...previous.sorted]) this.removeVariant(previous, variant);
+    this.tombstones.delete(route);
+    const state: RouteState = {
+      route,
+      variants: new Map(variants.map((v) => [v.variant, v])),
+      sorted: variants,
+      watermarkMs: checkpoint.watermarkMs,
+      boundaryMs: checkpoint.boundaryMs,
+      lastDataMs: checkpoint.lastDataMs,
+      touched: false,
+      lateEvents: checkpoint.lateEvents,
+      tooLateEvents: checkpoint.tooLateEvents,
+      countedThroughMs: countedThroughMs(checkpoint),
+    };
+    this.routes.set(route, state);
+    const declared = this.currentConfig.routes[route] !== undefined;
+    for (const v of variants) {
+      this.series.created(route, v.variant, declared);
+      if (v.events >= this.series.limits.probationEvents) this.series.graduate(route, v.variant);
+      this.experiments.registry.observe(route, v.variant, v.pattern ?? undefined, undefined);
+    }
+    this.detector.importRoute(route, checkpoint.detector);
+    // A watch that ended after the checkpoint (its promotion rolled back, a new experiment) must not come back.
+    const watch = checkpoint.watch;
+    const control = watch === null ? null : this.experiments.exportRoute(route);
+    const stillWatched = watch !== null && control !== null && control.running === null && control.lastEnded === watch.experiment && this.experiments.registry.current(route)?.variant === watch.promoted.variant;
+    this.experiments.watches.importRoute(route, stillWatched ? watch : null);
+  }
+
   /** Whether an existing series, or a new one within the limits, may take this input; reports a refusal. */
   private admits(route: string, variant: string, limits: CardinalityGuard, index: number): boolean {
     if (this.routes.get(route)?.variants.has(variant) === true) return true;
@@ -537,6 +632,7 @@ export class PipelineEngine {
       touched: true,
       lateEvents: 0,
       tooLateEvents: 0,
+      countedThroughMs: -Infinity,
     };
     this.routes.set(route, state);
     return state;
@@ -560,9 +656,9 @@ export class PipelineEngine {
     this.counters.tooLate += count;
   }
 
-  /** Oldest event time a route accepts now: the start of its window, or `max_lateness` behind its watermark. */
+  /** Oldest event time a route accepts now: the start of its window, `max_lateness` behind its watermark, or just after its restored checkpoint. */
   private oldestAcceptedMs(state: RouteState): number {
-    return Math.max(state.boundaryMs - this.windowMs, state.watermarkMs - this.maxLatenessMs);
+    return Math.max(state.boundaryMs - this.windowMs, state.watermarkMs - this.maxLatenessMs, state.countedThroughMs + 1);
   }
 
   /** The evaluation boundary a watermark allows: buckets ending ≤ watermark − lateness are closed. */

@@ -206,6 +206,73 @@ export class QuantileSketch {
     return this.bins.length;
   }
 
+  /**
+   * The sketch's counts as a compact array of plain numbers, for a checkpoint:
+   * `[zeroCount, total]` when no bin holds counts, else `[zeroCount, total,
+   * minIndex, maxIndex, ...bins]` with the bins from minIndex to maxIndex and
+   * each run of k empty bins written as −k. {@link restoreState} rebuilds a
+   * sketch that answers every query, and evolves under every later add,
+   * merge and subtract, exactly as this one.
+   */
+  exportState(): number[] {
+    const out = [this.zeroCount, this.total];
+    if (this.maxIndex < this.minIndex) return out;
+    out.push(this.minIndex, this.maxIndex);
+    let zeros = 0;
+    for (let i = this.minIndex; i <= this.maxIndex; i++) {
+      const c = this.bins[i - this.offset]!;
+      if (c === 0) {
+        zeros++;
+        continue;
+      }
+      if (zeros > 0) out.push(-zeros);
+      zeros = 0;
+      out.push(c);
+    }
+    if (zeros > 0) out.push(-zeros);
+    return out;
+  }
+
+  /**
+   * Replaces the counts with those of an {@link exportState} array (same
+   * relative accuracy and bin bound). Throws an InvariantError naming the
+   * problem when the array is not one: nothing is changed then.
+   */
+  restoreState(state: readonly number[]): void {
+    const [zeroCount, total, minIndex, maxIndex] = state;
+    if (zeroCount === undefined || total === undefined || !(zeroCount >= 0) || !(total >= 0) || state.some((n) => typeof n !== 'number' || !Number.isFinite(n))) {
+      throw new InvariantError('sketch state: expected finite numbers [zeroCount ≥ 0, total ≥ 0, …]');
+    }
+    if (minIndex === undefined) {
+      this.clear();
+      this.zeroCount = zeroCount;
+      this.total = total;
+      return;
+    }
+    if (maxIndex === undefined || !Number.isInteger(minIndex) || !Number.isInteger(maxIndex) || maxIndex < minIndex || maxIndex - minIndex + 1 > this.maxBins) {
+      throw new InvariantError(`sketch state: bin range [${minIndex}, ${String(maxIndex)}] is not a range of at most ${this.maxBins} bins`);
+    }
+    const span = maxIndex - minIndex + 1;
+    const counts = new Float64Array(span);
+    let at = 0;
+    for (let k = 4; k < state.length; k++) {
+      const v = state[k]!;
+      if (v < 0) {
+        if (!Number.isInteger(v)) throw new InvariantError(`sketch state: empty-bin run ${v} is not an integer`);
+        at -= v;
+      } else counts[at++] = v;
+      if (at > span) throw new InvariantError(`sketch state: more bins than the range [${minIndex}, ${maxIndex}] holds`);
+    }
+    if (at !== span) throw new InvariantError(`sketch state: ${at} bins for the range [${minIndex}, ${maxIndex}] of ${span}`);
+    this.clear();
+    this.relayout(minIndex, maxIndex);
+    this.bins.set(counts, minIndex - this.offset);
+    this.minIndex = minIndex;
+    this.maxIndex = maxIndex;
+    this.zeroCount = zeroCount;
+    this.total = total;
+  }
+
   private valueOf(index: number): number {
     return Math.exp(index * this.lnGamma) * this.valueScale;
   }

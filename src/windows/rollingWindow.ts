@@ -1,6 +1,6 @@
 import type { TelemetryEvent } from '../core/event.js';
 import { InvariantError } from '../core/errors.js';
-import { StatsBucket } from './statsBucket.js';
+import { StatsBucket, type StatsBucketState } from './statsBucket.js';
 
 /** Options of a {@link RollingWindow}; all durations in ms of event time. */
 export interface RollingWindowOptions {
@@ -28,6 +28,15 @@ interface IndexedBucket {
   /** Bucket index: start = index × bucketMs. */
   index: number;
   readonly stats: StatsBucket;
+}
+
+/** A {@link RollingWindow} as plain JSON (see {@link RollingWindow.exportState}); bucket start = index × bucketMs. */
+export interface RollingWindowState {
+  readonly boundaryMs: number | null;
+  readonly expiredSinceRebuild: number;
+  readonly total: StatsBucketState;
+  readonly closed: readonly (readonly [index: number, bucket: StatsBucketState])[];
+  readonly open: readonly (readonly [index: number, bucket: StatsBucketState])[];
 }
 
 /** Free buckets kept for reuse; steady state needs about one. */
@@ -239,6 +248,57 @@ export class RollingWindow {
     for (const b of this.open) bytes += 40 + b.stats.approxBytes();
     for (const s of this.pool) bytes += s.approxBytes();
     return bytes;
+  }
+
+  /**
+   * The window as plain JSON, for a checkpoint: its boundary (null before the
+   * first close), the closes since the last rebuild of the total's sums, the
+   * running total exactly as it stands, and every closed and open bucket by
+   * index. A window restored from it ({@link restoreState}) reads and
+   * evolves exactly as this one.
+   */
+  exportState(): RollingWindowState {
+    const buckets = (list: readonly IndexedBucket[]): [number, StatsBucketState][] => list.map((b) => [b.index, b.stats.exportState()]);
+    return {
+      boundaryMs: Number.isFinite(this.boundary) ? this.boundary : null,
+      expiredSinceRebuild: this.expiredSinceRebuild,
+      total: this.total.exportState(),
+      closed: buckets(this.closed),
+      open: buckets(this.open),
+    };
+  }
+
+  /** Replaces the window's contents with an {@link exportState} value; throws an InvariantError (changing nothing) when it is not one. */
+  restoreState(state: RollingWindowState): void {
+    const { boundaryMs, expiredSinceRebuild, total, closed, open } = state;
+    if ((boundaryMs !== null && !Number.isFinite(boundaryMs)) || !(expiredSinceRebuild >= 0) || !Array.isArray(closed) || !Array.isArray(open)) {
+      throw new InvariantError('window state: expected {boundaryMs, expiredSinceRebuild, total, closed, open}');
+    }
+    const fresh = (): StatsBucket => new StatsBucket(this.relativeAccuracy, this.maxBins);
+    const read = (list: readonly (readonly [number, StatsBucketState])[], what: string): IndexedBucket[] => {
+      let previous = -Infinity;
+      return list.map(([index, bucket]) => {
+        if (!Number.isInteger(index) || index <= previous) throw new InvariantError(`window state: ${what} bucket indices must be ascending integers`);
+        previous = index;
+        const stats = fresh();
+        stats.restoreState(bucket);
+        return { index, stats };
+      });
+    };
+    // Everything is read (and checked) before anything changes.
+    fresh().restoreState(total);
+    const closedBuckets = read(closed, 'closed');
+    const openBuckets = read(open, 'open');
+    this.boundary = boundaryMs ?? -Infinity;
+    this.expiredSinceRebuild = expiredSinceRebuild;
+    this.total.restoreState(total);
+    this.closed.length = 0;
+    this.closed.push(...closedBuckets);
+    this.open.length = 0;
+    this.open.push(...openBuckets);
+    this.lastIndex = Number.NaN;
+    this.lastStats = null;
+    this.lateStats = null;
   }
 
   private openBucket(index: number): IndexedBucket {

@@ -1,5 +1,18 @@
 import type { TelemetryEvent } from '../core/event.js';
+import { InvariantError } from '../core/errors.js';
 import { QuantileSketch } from './quantileSketch.js';
+
+/** The additive fields of a {@link StatsBucket}, in the order its checkpoint state lists them (append only: the order is the format). */
+const SUM_FIELDS = [
+  'count', 'errorCount', 'latencySumMs', 'inputTokens', 'outputTokens', 'tokenEvents', 'tokensSquaredSum',
+  'costSumUsd', 'costEvents', 'costSuccessEvents', 'costSquaredSumUsd2', 'costSuccessSumUsd',
+  'qualitySum', 'qualityCount', 'qualitySquaredSum', 'tokensQualitySum', 'tokensQualityCount',
+  'correctTrue', 'correctTotal', 'consistentTrue', 'consistentTotal',
+  'satisfactionSum', 'satisfactionCount', 'satisfactionSquaredSum',
+] as const satisfies readonly (keyof StatsBucket)[];
+
+/** A {@link StatsBucket} as plain numbers (see {@link StatsBucket.exportState}). */
+export type StatsBucketState = readonly [sums: readonly number[], latency: readonly number[]];
 
 /**
  * Every additive aggregate of one time bucket of one (route, variant): sums
@@ -201,6 +214,28 @@ export class StatsBucket {
   /** Approximate heap bytes held by this bucket. */
   approxBytes(): number {
     return 256 + this.latencyMs.approxBytes();
+  }
+
+  /**
+   * Every aggregate as plain numbers, for a checkpoint: the sums and counts in
+   * {@link SUM_FIELDS} order, then the latency sketch's {@link QuantileSketch.exportState}.
+   * Floats are kept exactly (JSON numbers round-trip), so a restored bucket
+   * gives byte-identical metrics.
+   */
+  exportState(): StatsBucketState {
+    return [SUM_FIELDS.map((f) => this[f]), this.latencyMs.exportState()];
+  }
+
+  /** Replaces every aggregate with an {@link exportState} value; throws an InvariantError (changing nothing) when it is not one. */
+  restoreState(state: StatsBucketState): void {
+    const [sums, latency] = Array.isArray(state) ? state : [];
+    if (!Array.isArray(sums) || sums.length !== SUM_FIELDS.length || !sums.every((n) => typeof n === 'number' && Number.isFinite(n)) || !Array.isArray(latency)) {
+      throw new InvariantError(`bucket state: expected [${SUM_FIELDS.length} finite sums, sketch]`);
+    }
+    this.latencyMs.restoreState(latency);
+    SUM_FIELDS.forEach((f, i) => {
+      this[f] = sums[i]!;
+    });
   }
 
   private combine(o: StatsBucket, sign: 1 | -1): void {

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import type { Watch } from '../abtest/promotionWatch.js';
+import { ALL_PATTERNS, type Pattern } from '../core/patterns.js';
+import { METRICS } from '../core/decision.js';
+import { PoisonMessageError } from '../core/errors.js';
+import type { RouteDetectorState } from '../detectors/index.js';
+import type { RollingWindowState } from '../windows/rollingWindow.js';
+
+/**
+ * Version of the route checkpoint format. A reader takes every version up to
+ * its own and refuses a newer one (the route then starts cold, logged).
+ * History: 1 — the first format.
+ */
+export const ROUTE_CHECKPOINT_VERSION = 1;
+
+/** The event-time grid a checkpoint was taken on; a restore needs the same grid. */
+export interface CheckpointGrid {
+  readonly bucketMs: number;
+  readonly windowMs: number;
+  readonly latenessMs: number;
+}
+
+/** One (route, variant) in a checkpoint: its rolling window and what the engine knows of it. */
+export interface VariantCheckpoint {
+  readonly variant: string;
+  readonly pattern: Pattern | null;
+  /** Events taken, counted up to the probation threshold only. */
+  readonly events: number;
+  readonly window: RollingWindowState;
+}
+
+/**
+ * A route's engine state as plain JSON: everything its future decisions
+ * depend on that is not in the durable control state (registry, experiments
+ * with their arm statistics, cooldowns — those are stored per route already).
+ *
+ * @remarks Compact: window buckets hold latency sketches (bin counts), not
+ * events, so the size is bounded by buckets × bins whatever the traffic.
+ */
+export interface RouteCheckpoint {
+  readonly v: typeof ROUTE_CHECKPOINT_VERSION;
+  readonly route: string;
+  readonly grid: CheckpointGrid;
+  /** The route's watermark and evaluation boundary, epoch ms event time. */
+  readonly watermarkMs: number;
+  readonly boundaryMs: number;
+  /** Newest event time added to a window. */
+  readonly lastDataMs: number;
+  readonly lateEvents: number;
+  readonly tooLateEvents: number;
+  /** Variants sorted by name. */
+  readonly variants: readonly VariantCheckpoint[];
+  readonly detector: RouteDetectorState | null;
+  /** The watch after promotion, when one runs on the route. */
+  readonly watch: Watch | null;
+}
+
+/**
+ * Event time up to which a checkpoint counted the route's events: its
+ * watermark, or a newer event time it took (an event dated ahead of the wall
+ * clock does not move the watermark past the clock). After a restore, events
+ * at or before it are refused as already counted.
+ */
+export function countedThroughMs(checkpoint: Pick<RouteCheckpoint, 'watermarkMs' | 'lastDataMs'>): number {
+  return Math.max(checkpoint.watermarkMs, checkpoint.lastDataMs);
+}
+
+/** Non-finite numbers (an unbounded interval side) survive JSON as this marker. */
+const NON_FINITE = '$num';
+
+/** The checkpoint as JSON text (what the state store keeps). Deterministic: the same state gives the same text. */
+export function encodeRouteCheckpoint(checkpoint: RouteCheckpoint): string {
+  return JSON.stringify(checkpoint, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE]: String(value) } : value));
+}
+
+/**
+ * Reads a checkpoint written by {@link encodeRouteCheckpoint} for `route` on
+ * `grid`. Throws a PoisonMessageError naming the first problem (not JSON, a
+ * newer version, another route, another event-time grid, a field of the wrong
+ * shape); window contents are checked when they are restored.
+ */
+export function decodeRouteCheckpoint(text: string, route: string, grid: CheckpointGrid): RouteCheckpoint {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text, (_key, value: unknown) => {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        const tagged = (value as Record<string, unknown>)[NON_FINITE];
+        if (typeof tagged === 'string' && Object.keys(value).length === 1) return Number(tagged);
+      }
+      return value;
+    });
+  } catch (err) {
+    throw new PoisonMessageError(`checkpoint of route ${route}: not JSON (${(err as Error).message})`);
+  }
+  const version = (raw as { v?: unknown } | null)?.v;
+  if (typeof version === 'number' && version > ROUTE_CHECKPOINT_VERSION) {
+    throw new PoisonMessageError(`checkpoint of route ${route}: format version ${version} is newer than this daemon's ${ROUTE_CHECKPOINT_VERSION}`);
+  }
+  const parsed = CheckpointSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new PoisonMessageError(`checkpoint of route ${route}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const checkpoint = parsed.data as unknown as RouteCheckpoint;
+  if (checkpoint.route !== route) throw new PoisonMessageError(`checkpoint of route ${route}: it is route ${checkpoint.route}'s`);
+  const g = checkpoint.grid;
+  if (g.bucketMs !== grid.bucketMs || g.windowMs !== grid.windowMs || g.latenessMs !== grid.latenessMs) {
+    throw new PoisonMessageError(
+      `checkpoint of route ${route}: taken with time.bucket ${g.bucketMs} ms, time.window ${g.windowMs} ms, time.allowed_lateness ${g.latenessMs} ms; ` +
+        `this daemon runs ${grid.bucketMs}/${grid.windowMs}/${grid.latenessMs} ms`,
+    );
+  }
+  return checkpoint;
+}
+
+/** Any number but NaN: an interval side may be ±Infinity. */
+const num = z.custom<number>((v) => typeof v === 'number' && !Number.isNaN(v), 'expected a number');
+const finite = z.number().finite();
+const bucket = z.tuple([z.array(finite), z.array(finite)]);
+const indexed = z.array(z.tuple([z.number().int(), bucket]));
+const windowState = z.object({ boundaryMs: finite.nullable(), expiredSinceRebuild: finite.min(0), total: bucket, closed: indexed, open: indexed });
+const ruleState = z.discriminatedUnion('phase', [
+  z.object({ phase: z.literal('inactive') }),
+  z.object({ phase: z.literal('pending'), sinceMs: finite, lastSeenMs: finite }),
+  z.object({ phase: z.literal('firing'), episodeStartMs: finite, firedMs: finite, clearSinceMs: finite.nullable(), lastSeenMs: finite }),
+]);
+const baseline = z.object({ mean: finite, weight: finite, samples: finite, lastWindowEndMs: finite });
+const detection = z.looseObject({
+  route: z.string(), variant: z.string(), rule: z.string(), metric: z.enum(METRICS), op: z.enum(['gt', 'lt']),
+  value: finite, threshold: finite, thresholdFrom: z.looseObject({ kind: z.string() }), breached: z.boolean(), clear: z.boolean(),
+  lower: num, upper: num, confidence: finite, method: z.string(), samples: finite, windowStartMs: finite, windowEndMs: finite,
+});
+const variantDetector = z.object({
+  rules: z.array(z.tuple([z.string(), ruleState])),
+  baselines: z.array(z.tuple([z.enum(METRICS), baseline])),
+  lastDetections: z.array(z.tuple([z.string(), detection])),
+});
+const variantRef = z.looseObject({ variant: z.string() });
+const CheckpointSchema = z.object({
+  v: z.literal(ROUTE_CHECKPOINT_VERSION),
+  route: z.string(),
+  grid: z.object({ bucketMs: finite, windowMs: finite, latenessMs: finite }),
+  watermarkMs: finite,
+  boundaryMs: finite,
+  lastDataMs: finite,
+  lateEvents: finite.min(0),
+  tooLateEvents: finite.min(0),
+  variants: z.array(z.object({ variant: z.string().min(1), pattern: z.enum(ALL_PATTERNS).nullable(), events: finite.min(0), window: windowState })),
+  detector: z
+    .object({
+      variants: z.array(z.tuple([z.string(), variantDetector])),
+      planner: z.object({ lastActionMs: finite.nullable(), lastActionId: z.string().nullable() }).nullable(),
+    })
+    .nullable(),
+  watch: z
+    .looseObject({
+      experiment: z.string(), kind: z.string(), baseline: variantRef, promoted: variantRef, promotedAtMs: finite, untilMs: finite, dirty: z.boolean(),
+      state: z.looseObject({ startedAtMs: finite, baseline: z.looseObject({ n: finite }), candidate: z.looseObject({ n: finite }), expectedCandidate: finite, tail: z.looseObject({}) }),
+    })
+    .nullable(),
+});

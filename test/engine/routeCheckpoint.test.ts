@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { NdjsonEventDecoder, type LineRejection } from '../../src/codecs/ndjson.js';
+import { parseConfig } from '../../src/config/load.js';
+import { formatRecord, type DecisionRecord } from '../../src/core/decision.js';
+import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
+import { PoisonMessageError } from '../../src/core/errors.js';
+import { PipelineEngine } from '../../src/engine/engine.js';
+import { ROUTE_CHECKPOINT_VERSION } from '../../src/engine/routeCheckpoint.js';
+
+const config = parseConfig({});
+
+function recordedEvents(): TelemetryEvent[] {
+  const events: TelemetryEvent[] = [];
+  const errors: LineRejection[] = [];
+  const decoder = new NdjsonEventDecoder();
+  decoder.push(gunzipSync(readFileSync('examples/recorded.ndjson.gz')).toString('utf8'), events, errors);
+  decoder.end(events, errors);
+  expect(errors).toEqual([]);
+  return events;
+}
+
+const recorded = recordedEvents();
+
+/** Feeds events in batches of `batch`, then (optionally) flushes; the decisions as NDJSON lines. */
+function feed(engine: PipelineEngine, events: readonly TelemetryEvent[], options: { batch?: number; flush?: boolean; tooLate?: number[] } = {}): string[] {
+  const out: DecisionRecord[] = [];
+  const batch = options.batch ?? 250;
+  for (let at = 0; at < events.length; at += batch) {
+    out.push(...engine.ingest(events.slice(at, at + batch), { onTooLate: (i) => options.tooLate?.push(at + i) }));
+  }
+  if (options.flush === true) out.push(...engine.flush());
+  return out.map(formatRecord);
+}
+
+/** What the daemon does on a restart or takeover: the stored control state, then each route's checkpoint. */
+function restoredCopy(from: PipelineEngine): PipelineEngine {
+  const to = new PipelineEngine(from.config);
+  const routes = [...new Set([...from.experiments.registry.routeNames(), ...from.routeNames()])].sort();
+  for (const route of routes) to.experiments.importRoute(route, JSON.parse(JSON.stringify(from.experiments.exportRoute(route))));
+  for (const route of from.routeNames()) to.restoreRoute(route, from.checkpointRoute(route)!);
+  return to;
+}
+
+/** Everything a user can read about a route: live statistics and every rule's standing. */
+function view(engine: PipelineEngine): string {
+  return JSON.stringify(engine.routeNames().map((r) => [r, engine.liveStats(r), engine.ruleStatuses(r), engine.watermarkOf(r)]));
+}
+
+describe('route checkpoints', () => {
+  it('restore(checkpoint(x)) decides exactly as x on the rest of a recorded run, wherever it is cut', () => {
+    const whole = feed(new PipelineEngine(config), recorded, { flush: true });
+    expect(whole.length).toBeGreaterThan(20); // the recording has triggers, actions and experiments to reproduce
+    let pendingAtACut = 0;
+    for (const share of [0.1, 0.25, 0.4, 0.55, 0.7, 0.85]) {
+      const cut = Math.round(recorded.length * share);
+      const original = new PipelineEngine(config);
+      const before = feed(original, recorded.slice(0, cut));
+      const copy = restoredCopy(original);
+      expect(view(copy)).toBe(view(original));
+      pendingAtACut += original.routeNames().flatMap((r) => original.ruleStatuses(r)!.flatMap((v) => v.rules)).filter((s) => s.state !== 'inactive').length;
+      const rest = recorded.slice(cut);
+      const expected = feed(original, rest, { flush: true });
+      const actual = feed(copy, rest, { flush: true });
+      expect(actual.join('\n')).toBe(expected.join('\n'));
+      expect([...before, ...expected].join('\n')).toBe(whole.join('\n'));
+      expect(view(copy)).toBe(view(original));
+      for (const route of original.routeNames()) expect(copy.checkpointRoute(route)).toBe(original.checkpointRoute(route));
+    }
+    // Some cut caught a rule mid-episode (pending or firing): it continued rather than restarting.
+    expect(pendingAtACut).toBeGreaterThan(0);
+  });
+
+  it('continues a pending rule: it fires when the original fires, not `for` after the restore', () => {
+    const cfg = parseConfig({ rules: [{ name: 'slow', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '2m', severity: 'warning', min_samples: 20 }] });
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const slow = (from: number, to: number): TelemetryEvent[] => {
+      const out: TelemetryEvent[] = [];
+      for (let t = from; t < to; t += 500) out.push(makeEvent(t, 'support', 'v1', 3000 + (t % 7)));
+      return out;
+    };
+    const original = new PipelineEngine(cfg);
+    feed(original, slow(T0, T0 + 120_000));
+    const slowRule = (engine: PipelineEngine) => engine.ruleStatuses('support')![0]!.rules.find((r) => r.rule === 'slow');
+    expect(slowRule(original)).toMatchObject({ state: 'pending' });
+    const copy = restoredCopy(original);
+    expect(slowRule(copy)).toEqual(slowRule(original));
+    const next = slow(T0 + 120_000, T0 + 240_000);
+    const expected = feed(original, next);
+    const actual = feed(copy, next);
+    expect(expected.some((line) => line.includes('"state":"firing"'))).toBe(true);
+    expect(actual).toEqual(expected);
+  });
+
+  it('refuses events at or before what the checkpoint counted (a redelivered batch), counts newer ones', () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const original = new PipelineEngine(config);
+    const first = Array.from({ length: 100 }, (_, i) => makeEvent(T0 + i * 100, 'support', 'v1', 800));
+    feed(original, first);
+    const copy = restoredCopy(original);
+    const counted = copy.liveStats('support')![0]!.count;
+    const tooLate: number[] = [];
+    // Kafka redelivers the uncommitted tail of what was already checkpointed, then new events follow.
+    const redelivered = first.slice(60);
+    const newer = Array.from({ length: 10 }, (_, i) => makeEvent(T0 + 10_000 + i * 100, 'support', 'v1', 800));
+    feed(copy, [...redelivered, ...newer], { tooLate });
+    expect(tooLate).toEqual(redelivered.map((_, i) => i));
+    expect(copy.liveStats('support')![0]!.count).toBe(counted + newer.length);
+    expect(copy.tooLateEventsOf('support')).toBe(redelivered.length);
+  });
+
+  it('is compact: sketch bins, not events — 100x the traffic does not make it 2x larger', () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const sizes: number[] = [];
+    for (const perSecond of [10, 1000]) {
+      const engine = new PipelineEngine(config);
+      const events: TelemetryEvent[] = [];
+      // 10 minutes, two variants, lognormal-ish latencies and every optional field.
+      for (let i = 0; i < 600 * perSecond; i++) {
+        const e = makeEvent(T0 + Math.floor(i / perSecond) * 1000 + (i % perSecond), 'support', i % 2 === 0 ? 'v1' : 'v2', 400 * Math.exp(Math.sin(i * 12.9898) * 1.2));
+        events.push({ ...e, inputTokens: 500 + (i % 300), outputTokens: 200 + (i % 50), costUsd: 0.002, quality: 0.8, correct: i % 10 !== 0 });
+      }
+      feed(engine, events, { batch: 5000 });
+      sizes.push(Buffer.byteLength(engine.checkpointRoute('support')!));
+    }
+    // 100x the traffic: the checkpoint grows by the sketches' wider spread only, not by the events.
+    expect(sizes[1]!).toBeLessThan(sizes[0]! * 2);
+    expect(sizes[1]!).toBeLessThan(120_000);
+    console.log(`checkpoint bytes per route (2 variants, 5 min window of 10 s buckets): ${sizes.join(' at 10/s, ')} at 1000/s`);
+  });
+
+  describe('bad checkpoints are refused with the problem named, changing nothing', () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const engine = (): PipelineEngine => {
+      const e = new PipelineEngine(config);
+      feed(e, Array.from({ length: 50 }, (_, i) => makeEvent(T0 + i * 1000, 'support', 'v1', 900)));
+      return e;
+    };
+    const good = engine().checkpointRoute('support')!;
+    const cases: [string, string, RegExp][] = [
+      ['not JSON', '{"v":1,', /checkpoint of route support: not JSON/],
+      ['a newer format', good.replace(`"v":${ROUTE_CHECKPOINT_VERSION}`, `"v":${ROUTE_CHECKPOINT_VERSION + 1}`), /format version 2 is newer than this daemon's 1/],
+      ['another route', good.replace('"route":"support"', '"route":"billing"'), /it is route billing's/],
+      ['another time grid', good.replace('"bucketMs":10000', '"bucketMs":5000'), /time\.bucket 5000 ms.*this daemon runs 10000/],
+      ['a field of the wrong type', good.replace(/"watermarkMs":\d+/, '"watermarkMs":"soon"'), /watermarkMs: /],
+      ['a broken sketch', good.replace(/"total":\[\[[^\]]*\],\[/, '"total":[[1,2],['), /variant v1: bucket state/],
+    ];
+    it.each(cases)('%s', (_name, data, message) => {
+      const target = engine();
+      feed(target, [makeEvent(T0 + 60_000, 'support', 'v1', 5000)]);
+      const before = view(target);
+      expect(() => target.restoreRoute('support', data)).toThrow(PoisonMessageError);
+      expect(() => target.restoreRoute('support', data)).toThrow(message);
+      expect(view(target)).toBe(before);
+    });
+  });
+});
