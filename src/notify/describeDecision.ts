@@ -1,25 +1,18 @@
 import type { VariantRef } from '../core/decision.js';
 import type { NotifiableRecord } from './notifiable.js';
+import { METRIC_WORDS, type MetricUnit } from '../core/metricWords.js';
 
 /** A number for people: whole above 100, two decimals above 1, three significant digits below. */
 export function fmt(n: number): string {
   return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
 }
 
-/** How people name each metric, and how its values read. */
-const METRIC_WORDS: Readonly<Record<string, { readonly name: string; readonly format: (v: number) => string }>> = {
-  latency_p50_ms: { name: 'p50 latency', format: ms },
-  latency_p95_ms: { name: 'p95 latency', format: ms },
-  latency_p99_ms: { name: 'p99 latency', format: ms },
-  latency_mean_ms: { name: 'mean latency', format: ms },
-  error_rate: { name: 'error rate', format: pct },
-  cost_per_task_usd: { name: 'cost per task', format: (v) => `$${num(v)}` },
-  tokens_per_quality_point: { name: 'tokens per quality point', format: num },
-  tokens_per_request: { name: 'tokens per request', format: num },
-  accuracy: { name: 'accuracy', format: pct },
-  consistency: { name: 'consistency', format: pct },
-  satisfaction: { name: 'satisfaction', format: pct },
-  srm_p_value: { name: 'sample-ratio p-value', format: num },
+/** How each unit reads in a line of text. */
+const UNIT_FORMAT: Readonly<Record<MetricUnit, (v: number) => string>> = {
+  ms,
+  pct,
+  usd: (v) => `$${num(v)}`,
+  num,
 };
 
 function num(n: number): string {
@@ -38,7 +31,7 @@ function metricName(metric: string): string {
   return METRIC_WORDS[metric]?.name ?? words(metric);
 }
 function value(metric: string, v: number): string {
-  return (METRIC_WORDS[metric]?.format ?? num)(v);
+  return UNIT_FORMAT[METRIC_WORDS[metric]?.unit ?? 'num'](v);
 }
 function variantWords(ref: VariantRef | undefined): string {
   if (ref === undefined) return '?';

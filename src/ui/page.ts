@@ -3,6 +3,7 @@ import type { ExperimentSnapshot } from '../abtest/experimentManager.js';
 import type { RouteView } from '../app/routeQuery.js';
 import type { DecisionRecord } from '../core/decision.js';
 import { stringifyRounded } from '../core/jsonNumbers.js';
+import { METRIC_WORDS } from '../core/metricWords.js';
 import type { RouteSeriesView } from '../windows/statsSeries.js';
 
 /** Everything a static page (the replay report) draws, in the HTTP API's shapes. */
@@ -61,6 +62,7 @@ function page(title: string, csp: string, subtitle: string, status: string, tail
   <h2>Decision log</h2>
   <div id="decisions" class="card"></div>
 </main>
+<script type="application/json" id="metric-words">${scriptSafeJson(METRIC_WORDS)}</script>
 <script>${clientScript()}</script>
 ${tail}
 </body>

@@ -6,19 +6,8 @@
   var SVG = 'http://www.w3.org/2000/svg';
   var COLORS = { p50: '#8c959f', p95: '#0969da', p99: '#8250df', target: '#cf222e', good: '#1a7f37', warn: '#9a6700', bad: '#cf222e' };
   var LINE_COLORS = ['#0969da', '#bc4c00', '#1a7f37', '#8250df', '#bf3989', '#6e7781'];
-  var METRICS = {
-    latency_p95_ms: { label: 'p95 latency', fmt: fmtMs },
-    latency_p99_ms: { label: 'p99 latency', fmt: fmtMs },
-    latency_p50_ms: { label: 'p50 latency', fmt: fmtMs },
-    cost_per_task_usd: { label: 'cost per task', fmt: fmtUsd },
-    tokens_per_quality_point: { label: 'tokens per quality point', fmt: fmtNum },
-    accuracy: { label: 'accuracy', fmt: fmtPct },
-    consistency: { label: 'consistency', fmt: fmtPct },
-    satisfaction: { label: 'satisfaction', fmt: fmtPct },
-    error_rate: { label: 'error rate', fmt: fmtPct },
-    tokens_per_request: { label: 'tokens per request', fmt: fmtNum },
-    srm_p_value: { label: 'sample-ratio p-value', fmt: fmtNum },
-  };
+  // Metric names and units: src/core/metricWords.ts, inlined by the page as JSON (one table for pages, logs and alerts).
+  var METRIC_WORDS = JSON.parse(document.getElementById('metric-words').textContent || '{}');
 
   // ---------- formatting ----------
   function fmtNum(v) {
@@ -42,11 +31,13 @@
     if (v === null || v === undefined || !isFinite(v)) return '–';
     return (v * 100).toFixed(v >= 0.995 || v < 0.1 ? 2 : 1) + ' %';
   }
+  var UNIT_FORMAT = { ms: fmtMs, pct: fmtPct, usd: fmtUsd, num: fmtNum };
   function fmtMetric(metric, v) {
-    return (METRICS[metric] ? METRICS[metric].fmt : fmtNum)(v);
+    var words = METRIC_WORDS[metric];
+    return ((words && UNIT_FORMAT[words.unit]) || fmtNum)(v);
   }
   function label(metric) {
-    return METRICS[metric] ? METRICS[metric].label : String(metric).replace(/_/g, ' ');
+    return METRIC_WORDS[metric] ? METRIC_WORDS[metric].name : String(metric).replace(/_/g, ' ');
   }
   function words(s) {
     return String(s).replace(/_/g, ' ');
