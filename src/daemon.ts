@@ -9,6 +9,7 @@ import type { ConfigRecord, DecisionRecord } from './core/decision.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { MemoryOutbox } from './adapters/memory/memoryOutbox.js';
 import { openDurableState } from './runtime/durableState.js';
+import { openDurableHistory } from './runtime/durableHistory.js';
 import { admissionFor, buildHttpServer, type Readiness, type RoutePlugin } from './adapters/http/server.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { PipelineEngine } from './engine/engine.js';
@@ -106,10 +107,15 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const redactor = options.redactor ?? new SecretRedactor(secretsOf(config));
   const log = options.logger ?? createLogger(config, process.stdout, redactor);
   const series = new StatsSeries(LIVE_SERIES);
-  const engine = new PipelineEngine(config, { onEvaluated: (stats) => series.record(stats) });
+  // Redis: the long-horizon history (hourly rollups) is loaded before the engine reads it.
+  const history = config.redis.url !== undefined ? await openDurableHistory(config, log) : null;
+  const engine = new PipelineEngine(config, { onEvaluated: (stats) => series.record(stats), ...(history !== null ? { history: history.store } : {}) });
   const routeQuery = new RouteQuery(engine, series);
   // Redis: load the stored routes (experiments, promotions) before anything can decide; unreachable → no start.
-  const durable = config.redis.url !== undefined ? await openDurableState(config, engine, log) : null;
+  const durable = config.redis.url !== undefined ? await openDurableState(config, engine, log).catch(async (err: unknown) => {
+    await history?.close();
+    throw err;
+  }) : null;
   const decisions = options.decisionLog ?? durable?.decisions ?? new MemoryDecisionLog();
   const decisionLog = log.child({ component: 'decisions' });
   const kafkaOn = config.kafka.brokers.length > 0;
@@ -188,7 +194,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     if (sourceHealth !== null && sourceHealth.state !== 'consuming') {
       return { ready: false, reason: `kafka consumer ${sourceHealth.state}${sourceHealth.reason === undefined ? '' : `: ${sourceHealth.reason}`}` };
     }
-    const degraded = durable?.degraded() ?? null;
+    const degraded = durable?.degraded() ?? history?.degraded() ?? null;
     return degraded === null ? { ready: true } : { ready: true, degraded };
   };
 
@@ -322,6 +328,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     // Counted before the Redis connection closes (an unreachable log: unknown).
     finalSize = await decisions.size().catch(() => null);
     await durable?.close();
+    await history?.close();
     if (forwarder !== null) await forwarder.close();
     for (const { sink } of sinks) await sink.close();
     await outbox.close();

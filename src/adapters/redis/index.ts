@@ -4,3 +4,4 @@ export { RedisDecisionLog, type RedisDecisionLogOptions } from './redisDecisionL
 export { redisKeys, type RedisKeys } from './redisKeys.js';
 export { RedisStateStore, type RedisStateStoreOptions } from './redisStateStore.js';
 export { RedisOutbox } from './redisOutbox.js';
+export { RedisHistoryStore, type RedisHistoryStoreOptions } from './redisHistoryStore.js';

@@ -24,6 +24,10 @@ export interface RedisKeys {
   readonly decisionSeq: string;
   /** STRING: seq of the decision with this idempotency key; TTL. */
   decisionKey(key: string): string;
+  /** ZSET: a route's sealed hourly rollups (JSON `HourlyRollup`) scored by hour start; TTL = the history retention. */
+  history(route: string): string;
+  /** ZSET: route names with history, scored by the wall time of their last write (ms); TTL = the history retention. */
+  readonly historyRoutes: string;
 }
 
 /** The keys under `prefix`. */
@@ -39,5 +43,7 @@ export function redisKeys(prefix: string): RedisKeys {
     decisions: `${prefix}decisions`,
     decisionSeq: `${prefix}decisions:seq`,
     decisionKey: (key) => `${prefix}decisions:key:${key}`,
+    history: (route) => `${prefix}history:route:${route}`,
+    historyRoutes: `${prefix}history:routes`,
   };
 }

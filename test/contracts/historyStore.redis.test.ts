@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { connectRedis, RedisHistoryStore } from '../../src/adapters/redis/index.js';
+import { HOUR_MS } from '../../src/foresight/hourlyRollup.js';
+import type { HistoryStore } from '../../src/foresight/historyStore.js';
+import { startRedis } from '../integration/harness/index.js';
+import { until } from '../helpers/until.js';
+import { redisForSuite } from '../helpers/redis.js';
+import { historyStoreContract, hour } from './historyStoreContract.js';
+
+const redis = redisForSuite();
+/** Each store's prefix and limits, to open it again as a restart would. */
+const made = new WeakMap<HistoryStore, { prefix: string; retentionHours: number; maxRoutes: number }>();
+
+async function open(prefix: string, retentionHours: number, maxRoutes: number): Promise<RedisHistoryStore> {
+  const store = new RedisHistoryStore(redis.current.client, { prefix, retentionMs: retentionHours * HOUR_MS, maxRoutes });
+  await store.open();
+  made.set(store, { prefix, retentionHours, maxRoutes });
+  return store;
+}
+
+// Each store gets its own key prefix on one redis-server the file starts, so every test starts empty.
+historyStoreContract('RedisHistoryStore', (retentionHours, maxRoutes) => open(redis.current.prefix(), retentionHours, maxRoutes), {
+  flush: (store) => (store as RedisHistoryStore).flush(),
+  reopen: (store) => {
+    const { prefix, retentionHours, maxRoutes } = made.get(store)!;
+    return open(prefix, retentionHours, maxRoutes);
+  },
+});
+
+describe('RedisHistoryStore in Redis', () => {
+  it('keeps its keys under the prefix, each expiring after the retention', async () => {
+    const client = redis.current.client;
+    const store = await open('hist:', 48, 10);
+    store.append('support', hour(0));
+    await store.flush();
+    expect((await client.keys('*')).filter((k) => k.startsWith('hist:')).sort()).toEqual(['hist:history:route:support', 'hist:history:routes']);
+    for (const key of ['hist:history:route:support', 'hist:history:routes']) {
+      const ttl = await client.pttl(key);
+      expect(ttl).toBeGreaterThan(47 * HOUR_MS);
+      expect(ttl).toBeLessThanOrEqual(48 * HOUR_MS);
+    }
+  });
+
+  it('skips and reports a stored hour that is not one, loading the rest', async () => {
+    const client = redis.current.client;
+    const problems: string[] = [];
+    const store = await open('badh:', 48, 10);
+    store.append('r', hour(1));
+    await store.flush();
+    await client.zadd('badh:history:route:r', 0, '{"hourStartMs":', 1, '{"hourStartMs":5}');
+    const again = new RedisHistoryStore(client, { prefix: 'badh:', retentionMs: 48 * HOUR_MS, maxRoutes: 10, onCorrupt: (key, problem) => problems.push(`${key}: ${problem}`) });
+    expect(await again.open()).toBe(1);
+    expect(again.hours('r', 0, Number.MAX_SAFE_INTEGER)).toEqual([hour(1)]);
+    expect(problems).toEqual([expect.stringMatching(/^badh:history:route:r: not JSON/), 'badh:history:route:r: not an hourly rollup (count)']);
+  });
+
+  it('a Redis outage: appends go on in memory, one pending entry per route, written when Redis is back', async () => {
+    const server = await startRedis({ durable: true });
+    const client = await connectRedis(server.url);
+    const availability: (string | null)[] = [];
+    try {
+      const store = new RedisHistoryStore(client, { prefix: 'o:', retentionMs: 24 * 28 * HOUR_MS, maxRoutes: 10, retryMs: 100, onAvailability: (f) => availability.push(f) });
+      await store.open();
+      store.append('r', hour(0));
+      await store.flush();
+      await server.kill();
+      for (let i = 1; i < 50; i++) store.append('r', hour(i));
+      store.append('s', hour(0));
+      await expect(store.flush()).rejects.toThrow();
+      expect(store.unavailable).not.toBeNull();
+      // Bounded by routes, not by hours: 50 hours of two routes wait as two entries.
+      expect(store.pendingRoutes).toBe(2);
+      expect(store.hours('r', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(50);
+      await server.restart();
+      await until('the pending history written', async () => (store.pendingRoutes === 0 && store.unavailable === null ? true : null), 20_000, 50);
+      expect(availability[0]).toEqual(expect.any(String));
+      expect(availability[availability.length - 1]).toBeNull();
+      const again = new RedisHistoryStore(client, { prefix: 'o:', retentionMs: 24 * 28 * HOUR_MS, maxRoutes: 10 });
+      expect(await again.open()).toBe(51);
+      expect(again.hours('r', 0, Number.MAX_SAFE_INTEGER)).toEqual(store.hours('r', 0, Number.MAX_SAFE_INTEGER));
+      await store.close();
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  }, 30_000);
+});
