@@ -53,7 +53,7 @@ export interface DaemonOptions {
   readonly decisionLog?: DecisionLog;
   /** Extra decision sinks; their outbox destinations are `sink:0`, `sink:1`, … in this order. */
   readonly sinks?: readonly DecisionSink[];
-  /** Where decisions wait for their sinks (default: a {@link MemoryOutbox}). */
+  /** Where decisions wait for their sinks and alerts for their receivers (default: Redis with `redis.url`, else a {@link MemoryOutbox}). */
   readonly outbox?: Outbox;
   readonly plugins?: readonly RoutePlugin[];
   /** Event-loop lag source for load shedding, ms (default: a {@link LoopLag} timer). */
@@ -124,7 +124,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const kafkaLog = log.child({ component: 'kafka' });
   const sinks: NamedDecisionSink[] = (options.sinks ?? []).map((sink, i) => ({ destination: `sink:${i}`, sink }));
   if (kafkaOn && !gateway) sinks.push({ destination: `kafka:${config.kafka.topics.decisions}`, sink: new KafkaDecisionSink(config.kafka, { logger: log }) });
-  const outbox = options.outbox ?? new MemoryOutbox();
+  // With Redis the outbox is durable and shared by every instance: alerts pending for a receiver that is down survive a restart.
+  const outbox = options.outbox ?? durable?.outbox ?? new MemoryOutbox();
   // Sinks leave the critical path: the runner enqueues, the relay delivers with retries.
   const relay = new OutboxRelay(outbox, new Map(sinks.map(({ destination, sink }) => [destination, decisionDeliverer(sink)])), {
     clock,

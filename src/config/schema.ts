@@ -116,6 +116,7 @@ const RedisSchema = z
     route_ttl: duration.default(30 * 86_400_000).describe('Stored state of a route only learned from traffic ages out this long after its last change; routes with promotions or registered variants are kept.'),
     refresh_interval: duration.default(2_000).describe('How often pending writes are retried and routes other instances own are re-read (what `/v1/assign` and `/v1/experiments` show here for them).'),
     max_pending_decisions: z.number().int().positive().default(10_000).describe('Decisions held in memory while Redis is unreachable; beyond it the oldest are dropped, counted, logged, and a `gap` record says so.'),
+    max_pending_outbox_messages: z.number().int().positive().default(10_000).describe('Outbox messages (alerts, decisions for sinks) held in memory while Redis is unreachable; beyond it the oldest are dropped, counted, logged, and a `gap` record naming their destinations says so.'),
     decision_log_max_entries: z.number().int().positive().default(1_000_000).describe('The decision log stream is trimmed to about this many entries.'),
   })
   .strict();

@@ -218,6 +218,12 @@ export interface GapRecord {
   readonly from_ts: number;
   readonly to_ts: number;
   readonly reason: string;
+  /**
+   * Present when outbox messages (alerts, decisions for sinks) were lost
+   * instead of decisions: how many per destination (`notify:<receiver>`,
+   * `kafka:<topic>`). `from_ts`/`to_ts` are then the wall-clock times they were enqueued.
+   */
+  readonly outbox?: Readonly<Record<string, number>>;
 }
 
 /** The `type` of every decision record. */

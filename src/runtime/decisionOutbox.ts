@@ -10,15 +10,15 @@ export interface NamedDecisionSink {
 }
 
 /**
- * The idempotency key of a logged decision: its log sequence plus what the
- * record is, so a log whose numbering restarted (memory) never collides with
- * messages a durable outbox still holds from before.
+ * The idempotency key of a logged decision in the outbox: the decision log's
+ * own key for it (a hash of its canonical line, {@link recordKey}). It does
+ * not depend on where or whether the decision sits in the log, so the same
+ * decision enqueued again — held through a Redis outage and flushed, or
+ * produced again after a restart from a redelivered batch — has the same key
+ * and is not queued twice while the first is still waiting.
  */
 export function decisionKey(logged: LoggedDecision): string {
-  const r = logged.record;
-  // A decision held while the log (Redis) is unreachable has no seq yet (0): its content names it.
-  if (logged.seq <= 0) return `held:${recordKey(r)}`;
-  return `${logged.seq}:${r.type}:${r.route}:${r.ts}`;
+  return recordKey(logged.record);
 }
 
 /** One outbox message per (logged decision, sink), in log order. */

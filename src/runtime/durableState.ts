@@ -1,12 +1,14 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { from, concatMap, catchError, EMPTY, interval, type SchedulerLike, type Subscription } from 'rxjs';
-import { connectRedis, RedisDecisionLog, RedisStateStore } from '../adapters/redis/index.js';
+import { connectRedis, RedisDecisionLog, RedisOutbox, RedisStateStore } from '../adapters/redis/index.js';
 import type { Config } from '../config/schema.js';
 import type { DecisionRecord } from '../core/decision.js';
 import type { PipelineEngine } from '../engine/engine.js';
 import type { DecisionLog } from '../ports/ports.js';
 import { BufferedDecisionLog } from './bufferedDecisionLog.js';
+import { BufferedOutbox } from './bufferedOutbox.js';
+import { outboxGapRecord } from './outboxGap.js';
 import type { Logger } from './logger.js';
 import type { StepHooks } from './pipelineRunner.js';
 import { redactAddress } from './secrets.js';
@@ -15,13 +17,15 @@ import { StateMirror } from './stateMirror.js';
 /** The Redis-backed state of a daemon: decision log, state mirror, their health. */
 export interface DurableState {
   readonly decisions: DecisionLog;
+  /** The alert and sink outbox in Redis, behind a bounded buffer for outages; shared by every instance. */
+  readonly outbox: BufferedOutbox;
   readonly hooks: StepHooks;
   readonly mirror: StateMirror;
   readonly instanceId: string;
   /** Why state is degraded (Redis unreachable, writes pending), or null. */
   degraded(): string | null;
   /** Pending writes and decisions lost to buffer overflow since start (for /metrics). */
-  status(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number };
+  status(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number; readonly pendingOutboxMessages: number; readonly droppedOutboxMessages: number };
   /**
    * Every `intervalMs`: retries pending writes, then imports the routes other
    * instances own through `submit` (serialized with the engine). The caller owns the subscription.
@@ -70,10 +74,20 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
       else log.warn({ reason: failure }, 'decision log unreachable; holding decisions (redis.max_pending_decisions)');
     },
   });
+  const outbox = new BufferedOutbox(new RedisOutbox(client, redis.key_prefix), {
+    maxPending: redis.max_pending_outbox_messages,
+    recordGap: async (gap) => void (await decisions.append([outboxGapRecord(gap, redis.max_pending_outbox_messages)])),
+    onDropped: (count, total) => log.error({ dropped: count, total }, 'outbox buffer full while Redis is unreachable: oldest pending alerts/sink messages dropped; a gap record will say so in the decision log'),
+    onAvailability: (failure) => {
+      if (failure === null) log.info('outbox reachable again; pending alerts and sink messages written');
+      else log.warn({ reason: failure }, 'outbox unreachable; holding alerts and sink messages (redis.max_pending_outbox_messages)');
+    },
+  });
   log.info({ redis: redactAddress(url), prefix: redis.key_prefix, instance: instanceId, routes: restored }, 'state loaded from Redis');
   let followErrorLogged = false;
   return {
     decisions,
+    outbox,
     mirror,
     instanceId,
     hooks: {
@@ -83,12 +97,15 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     },
     degraded() {
       const status = mirror.status();
-      const reason = decisions.unavailable ?? status.failing;
+      const reason = decisions.unavailable ?? status.failing ?? outbox.unavailable;
       // Pending entries between a step and its write are normal; only failing writes degrade.
       if (reason === null) return null;
-      return `redis unavailable (${reason}): ${decisions.pending} decisions and ${status.pendingRoutes} route states pending`;
+      return `redis unavailable (${reason}): ${decisions.pending} decisions, ${status.pendingRoutes} route states and ${outbox.pending} outbox messages pending`;
     },
-    status: () => ({ pendingDecisions: decisions.pending, pendingRoutes: mirror.status().pendingRoutes, droppedDecisions: dropped }),
+    status: () => ({
+      pendingDecisions: decisions.pending, pendingRoutes: mirror.status().pendingRoutes, droppedDecisions: dropped,
+      pendingOutboxMessages: outbox.pending, droppedOutboxMessages: outbox.dropped,
+    }),
     follow(intervalMs, scheduler, submit) {
       // One round at a time (concatMap): a slow Redis must not pile rounds up.
       return interval(intervalMs, scheduler)
@@ -96,6 +113,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
           concatMap(() =>
             from(
               (async () => {
+                await outbox.flush();
                 await decisions.flush();
                 await mirror.flush();
                 const stored = await mirror.fetchChanged();
@@ -117,6 +135,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
         .subscribe();
     },
     async close() {
+      await outbox.flush();
       await decisions.flush();
       await mirror.releaseAll();
       client.disconnect();

@@ -33,7 +33,7 @@ export interface DaemonGaugeSources {
   series?(): { readonly series: number; readonly probationary: number; readonly evicted: number };
   http?(): { readonly inFlightRequests: number; readonly inFlightBytes: number; readonly shed: Readonly<Record<string, number>> };
   /** Redis state: decisions and route states waiting for Redis, decisions lost to buffer overflow since start. Absent without Redis. */
-  durableState?(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number };
+  durableState?(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number; readonly pendingOutboxMessages?: number; readonly droppedOutboxMessages?: number };
 }
 
 /** `outcome` label of a decision: trigger state, action kind (or status), experiment status. */
@@ -92,6 +92,8 @@ export class DaemonInstruments implements IngestRecorder {
     const pendingDecisions = meter.createObservableGauge('promptpilot_state_pending_decisions', { description: 'Decisions held while Redis is unreachable (bounded by redis.max_pending_decisions).' });
     const pendingRoutes = meter.createObservableGauge('promptpilot_state_pending_routes', { description: 'Route states waiting to be written to Redis.' });
     const droppedDecisions = meter.createObservableCounter('promptpilot_decisions_dropped', { description: 'Decisions lost because Redis stayed unreachable past the pending buffer; a gap record in the decision log says so.' });
+    const pendingOutbox = meter.createObservableGauge('promptpilot_state_pending_outbox_messages', { description: 'Outbox messages (alerts, decisions for sinks) held in memory while Redis is unreachable (bounded by redis.max_pending_outbox_messages).' });
+    const droppedOutbox = meter.createObservableCounter('promptpilot_outbox_dropped_messages', { description: 'Outbox messages lost because Redis stayed unreachable past the pending buffer; a gap record in the decision log names their destinations.' });
     meter.addBatchObservableCallback(
       async (result) => {
         const outbox = await sources.outboxDepth?.().catch(() => undefined);
@@ -112,6 +114,8 @@ export class DaemonInstruments implements IngestRecorder {
           result.observe(pendingDecisions, durable.pendingDecisions);
           result.observe(pendingRoutes, durable.pendingRoutes);
           result.observe(droppedDecisions, durable.droppedDecisions);
+          if (durable.pendingOutboxMessages !== undefined) result.observe(pendingOutbox, durable.pendingOutboxMessages);
+          if (durable.droppedOutboxMessages !== undefined) result.observe(droppedOutbox, durable.droppedOutboxMessages);
         }
         const http = sources.http?.();
         if (http !== undefined) {
@@ -129,7 +133,7 @@ export class DaemonInstruments implements IngestRecorder {
         for (const [kind, value] of Object.entries(sources.stateSizes())) result.observe(state, value, { kind });
         for (const lag of sources.kafkaLag()) result.observe(kafkaLag, lag.messages, { topic: lag.topic, partition: String(lag.partition) });
       },
-      [late, routes, inFlight, queued, outboxPending, outboxDead, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, evicted, pendingDecisions, pendingRoutes, droppedDecisions],
+      [late, routes, inFlight, queued, outboxPending, outboxDead, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, evicted, pendingDecisions, pendingRoutes, droppedDecisions, pendingOutbox, droppedOutbox],
     );
   }
 

@@ -17,4 +17,5 @@ outboxContract('RedisOutbox', () => open(redis.current.prefix()), {
     await outbox.close();
     return open(prefixes.get(outbox as RedisOutbox)!);
   },
+  share: (outbox) => open(prefixes.get(outbox as RedisOutbox)!),
 });

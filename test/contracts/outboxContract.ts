@@ -8,6 +8,11 @@ export interface OutboxContractOptions {
    * storage (a restart). When given, the suite checks nothing is lost.
    */
   readonly reopen?: (outbox: Outbox) => Promise<Outbox>;
+  /**
+   * Another handle on the same storage, as a second daemon instance would
+   * open it (default: the same object, two relays in one process).
+   */
+  readonly share?: (outbox: Outbox) => Outbox;
 }
 
 const T0 = 1_700_000_000_000;
@@ -136,6 +141,33 @@ export function outboxContract(name: string, makeOutbox: () => Outbox | Promise<
       expect(await outbox.destinations()).toEqual([]);
       await outbox.close();
       await outbox.close();
+    });
+
+    it('two relays on one outbox: a leased message is claimed by one at a time; after its lease lapses the other takes it over, and the stale holder can no longer reschedule or bury it', async () => {
+      const a = await makeOutbox();
+      const b = options.share?.(a) ?? a;
+      await a.enqueue([msg('d', '1'), msg('d', '2')], T0);
+      const [held] = await a.lease('d', 1, T0, LEASE_MS);
+      expect(held?.key).toBe('1');
+      // while A holds the head, B gets nothing (per-destination order, one delivery at a time)
+      expect(await b.lease('d', 10, T0 + 1, LEASE_MS)).toEqual([]);
+      // A is killed mid-delivery: after the lease lapses B takes the message over
+      const [taken] = await b.lease('d', 1, T0 + LEASE_MS, LEASE_MS);
+      expect(taken).toMatchObject({ key: '1', attempts: 2 });
+      expect(taken!.id).not.toBe(held!.id);
+      // A's late failure report is fenced: it neither makes the message due (while B delivers) nor dead-letters it
+      await a.nack([held!.id], T0, 'late failure');
+      await a.deadLetter([held!.id], 'late give-up');
+      expect(await a.lease('d', 10, T0 + LEASE_MS + 1, LEASE_MS)).toEqual([]);
+      expect(await b.depth('d')).toEqual({ pending: 2, deadLettered: 0 });
+      await b.ack([taken!.id]);
+      expect((await a.lease('d', 10, T0 + LEASE_MS + 2, LEASE_MS)).map((i) => [i.key, i.attempts])).toEqual([['2', 1]]);
+      // B's own failure report still counts
+      const [second] = await b.lease('d', 1, T0 + 3 * LEASE_MS, LEASE_MS);
+      await b.nack([second!.id], T0 + 3 * LEASE_MS + 10, 'HTTP 503');
+      expect(await b.nextDueAtMs('d')).toBe(T0 + 3 * LEASE_MS + 10);
+      if (b !== a) await b.close();
+      await a.close();
     });
 
     it.skipIf(options.reopen === undefined)('survives a restart: pending, leased and dead-lettered messages are all still there', async () => {

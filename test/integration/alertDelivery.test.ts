@@ -1,10 +1,8 @@
-import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryOutbox } from '../../src/adapters/memory/memoryOutbox.js';
 import type { Daemon } from '../../src/daemon.js';
-import type { Outbox } from '../../src/ports/ports.js';
 import { getJson, startTestDaemon } from '../helpers/daemon.js';
-import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from './harness/index.js';
+import { startWebhookReceiver, verifySignature as verify, type ReceivedRequest, type WebhookReceiver } from './harness/index.js';
 
 const SECRET = 'whsec-test-0123456789';
 const running: { stop(): Promise<void> }[] = [];
@@ -18,14 +16,6 @@ async function slowTraffic(daemon: Daemon, route = 'slow'): Promise<void> {
   const batch = Array.from({ length: 4000 }, (_, i) => ({ ts: start + i * 500, route, variant: 'cot', pattern: 'chain_of_thought', latency_ms: 3500 + (i % 10) * 10 }));
   const res = await fetch(`${daemon.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
   expect(res.status).toBe(202);
-}
-
-/** The verification recipe of docs/operations.md ("Verifying a webhook"), as a receiver would write it. */
-function verify(secret: string, rawBody: string, header: string, nowSeconds: number): boolean {
-  const fields = Object.fromEntries(header.split(',').map((kv) => kv.split('=') as [string, string]));
-  const t = fields['t'] ?? '';
-  const expected = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex');
-  return fields['v1'] === expected && Math.abs(nowSeconds - Number(t)) <= 300;
 }
 
 function receiverFor(daemonRaw: Record<string, unknown>, receiver: WebhookReceiver, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -125,30 +115,5 @@ describe('alert delivery (webhook receiver over real HTTP)', () => {
     await receiver.waitFor((reqs) => reqs.some((r) => r.status === 200));
     expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(950); // the 20 ms backoff alone would be far sooner
   });
-
-  it('a receiver that is down while the daemon restarts gets the alert after the restart (the outbox outlives the process)', async () => {
-    // Reserve a port, then take the receiver down.
-    const probe = await startWebhookReceiver();
-    const port = probe.port;
-    await probe.close();
-    // The store behind the outbox outlives the daemon process (as Redis does): close() does not end it.
-    const store = new MemoryOutbox();
-    const durable: Outbox = Object.assign(Object.create(store) as Outbox, { close: async () => {} });
-    // Retries slow enough that the refused attempts during the first daemon's life cannot exhaust max_attempts.
-    const base = receiverFor({}, { url: `http://127.0.0.1:${port}/hook` } as WebhookReceiver);
-    const raw = { ...base, notify: { ...(base['notify'] as object), delivery: { initial_backoff: '100ms', max_backoff: '500ms', max_attempts: 100 } } };
-    const first = await startTestDaemon(raw, { outbox: durable });
-    await slowTraffic(first.daemon);
-    const { json } = await getJson(`${first.daemon.url}/v1/decisions?type=trigger`);
-    const expected = (json.decisions as { severity: string }[]).filter((d) => d.severity === 'warning' || d.severity === 'critical').length;
-    await first.daemon.stop();
-    expect((await store.depth('notify:audit')).pending).toBe(expected);
-    const receiver = await startWebhookReceiver(() => ({ status: 200 }), port);
-    running.push({ stop: () => receiver.close() });
-    const second = await startTestDaemon(raw, { outbox: durable });
-    running.push(second.daemon);
-    await receiver.waitFor((reqs) => reqs.length >= expected);
-    expect(byKey(receiver.requests).size).toBe(expected);
-    expect((await store.depth('notify:audit')).pending).toBe(0);
-  });
+  // A receiver that is down while the daemon restarts: test/integration/alertRestart.test.ts (real processes, real Redis).
 });

@@ -22,9 +22,10 @@ interface Queue {
   readonly keys: Set<string>;
 }
 
+/** An item id names its lease, `<entry id>.<attempts>`, as the Redis adapter's do: a stale lease's nack/deadLetter is ignored. */
 function itemOf(entry: Entry): OutboxItem {
   return {
-    id: entry.id,
+    id: `${entry.id}.${entry.attempts}`,
     destination: entry.destination,
     key: entry.key,
     payload: entry.payload,
@@ -81,19 +82,20 @@ export class MemoryOutbox implements Outbox {
   async ack(ids: readonly string[]): Promise<void> {
     this.assertOpen('ack');
     for (const id of ids) {
-      const entry = this.byId.get(id);
+      const entry = this.leased(id, false);
       if (entry === undefined) continue;
       const queue = this.queueOf(entry.destination);
-      this.remove(queue.pending, entry);
+      // Only a pending message: a dead letter keeps its key (it must not be sent again).
+      if (!this.remove(queue.pending, entry)) continue;
       queue.keys.delete(entry.key);
-      this.byId.delete(id);
+      this.byId.delete(entry.id);
     }
   }
 
   async nack(ids: readonly string[], retryAtMs: number, error: string): Promise<void> {
     this.assertOpen('nack');
     for (const id of ids) {
-      const entry = this.byId.get(id);
+      const entry = this.leased(id, true);
       if (entry === undefined || !this.queueOf(entry.destination).pending.includes(entry)) continue;
       entry.leased = false;
       entry.dueAtMs = retryAtMs;
@@ -104,7 +106,7 @@ export class MemoryOutbox implements Outbox {
   async deadLetter(ids: readonly string[], error: string): Promise<void> {
     this.assertOpen('deadLetter');
     for (const id of ids) {
-      const entry = this.byId.get(id);
+      const entry = this.leased(id, true);
       if (entry === undefined) continue;
       const queue = this.queueOf(entry.destination);
       if (!this.remove(queue.pending, entry)) continue;
@@ -140,6 +142,14 @@ export class MemoryOutbox implements Outbox {
   /** Refuses further use; what is inside stays readable through `depth` and `deadLetters`. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** The entry an item id names; with `latest`, only while that lease is the entry's latest. */
+  private leased(itemId: string, latest: boolean): Entry | undefined {
+    const dot = itemId.lastIndexOf('.');
+    const entry = this.byId.get(dot < 0 ? itemId : itemId.slice(0, dot));
+    if (entry === undefined || (latest && `${entry.id}.${entry.attempts}` !== itemId)) return undefined;
+    return entry;
   }
 
   private queueOf(destination: string): Queue {

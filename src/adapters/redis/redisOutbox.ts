@@ -39,7 +39,7 @@ for _, id in ipairs(redis.call('ZRANGE', p .. 'outbox:q:' .. d, 0, limit - 1)) d
 end
 return out`;
 
-/** ARGV prefix, then ids: removes pending messages and their keys. */
+/** ARGV prefix, then message ids: removes pending messages and their keys (whichever lease delivered them). */
 const ACK = `local p = ARGV[1]
 for i = 2, #ARGV do
   local m = p .. 'outbox:m:' .. ARGV[i]
@@ -51,21 +51,22 @@ for i = 2, #ARGV do
 end
 return 0`;
 
-/** ARGV prefix, retryAtMs, error, then ids: pending messages due again at retryAtMs. */
+/** ARGV prefix, retryAtMs, error, then (message id, lease attempt) pairs: pending messages still under that lease due again at retryAtMs. */
 const NACK = `local p = ARGV[1]
-for i = 4, #ARGV do
+for i = 4, #ARGV, 2 do
   local m = p .. 'outbox:m:' .. ARGV[i]
-  local d = redis.call('HGET', m, 'destination')
-  if d and redis.call('ZSCORE', p .. 'outbox:q:' .. d, ARGV[i]) then redis.call('HSET', m, 'due', ARGV[2], 'error', ARGV[3]) end
+  local f = redis.call('HMGET', m, 'destination', 'attempts')
+  if f[1] and f[2] == ARGV[i + 1] and redis.call('ZSCORE', p .. 'outbox:q:' .. f[1], ARGV[i]) then redis.call('HSET', m, 'due', ARGV[2], 'error', ARGV[3]) end
 end
 return 0`;
 
-/** ARGV prefix, error, then ids: pending messages moved aside. */
+/** ARGV prefix, error, then (message id, lease attempt) pairs: pending messages still under that lease moved aside. */
 const DEAD_LETTER = `local p = ARGV[1]
-for i = 3, #ARGV do
+for i = 3, #ARGV, 2 do
   local m = p .. 'outbox:m:' .. ARGV[i]
-  local d = redis.call('HGET', m, 'destination')
-  if d and redis.call('ZREM', p .. 'outbox:q:' .. d, ARGV[i]) == 1 then
+  local f = redis.call('HMGET', m, 'destination', 'attempts')
+  local d = f[1]
+  if d and f[2] == ARGV[i + 1] and redis.call('ZREM', p .. 'outbox:q:' .. d, ARGV[i]) == 1 then
     redis.call('ZADD', p .. 'outbox:dead:' .. d, ARGV[i], ARGV[i])
     redis.call('HSET', m, 'error', ARGV[2])
   end
@@ -75,10 +76,33 @@ return 0`;
 type Row = [string, string, string, string, number, string | null];
 
 /**
+ * An item id is `<message id>.<lease attempt>`: the lease it was handed out
+ * under. `nack` and `deadLetter` act only while that lease is the message's
+ * latest, so a relay whose lease lapsed (another instance took the message
+ * over) cannot reschedule or bury a delivery it no longer owns; `ack` takes
+ * any lease (the message did arrive).
+ */
+function itemId(id: string, attempts: number | string): string {
+  return `${id}.${attempts}`;
+}
+
+function parseItemId(itemId: string): [id: string, attempt: string] {
+  const dot = itemId.lastIndexOf('.');
+  return dot < 0 ? [itemId, ''] : [itemId.slice(0, dot), itemId.slice(dot + 1)];
+}
+
+/**
  * The outbox on Redis (ioredis): messages survive restarts of the daemon, so a
  * decision or an alert enqueued before a crash is still delivered after it.
  * Every change is one Lua script, so a check (a key already there, a message
  * still pending) and its write are one atomic step.
+ *
+ * @remarks Several daemons may share one outbox: a `lease` is an atomic claim
+ * with a visibility timeout (the message is due again only at `nowMs +
+ * leaseMs`), so a destination's head is delivered by one instance at a time;
+ * when that instance dies mid-delivery, any instance's next lease after the
+ * timeout hands the message out again. Item ids name their lease, which
+ * fences a stale holder's `nack`/`deadLetter` (see {@link itemId}).
  */
 export class RedisOutbox implements Outbox {
   private closed = false;
@@ -99,24 +123,24 @@ export class RedisOutbox implements Outbox {
     this.assertOpen('lease');
     const rows = (await this.client.eval(LEASE, 0, this.prefix, destination, String(Math.floor(limit)), String(nowMs), String(leaseMs))) as Row[];
     return rows.map(([id, key, payload, enqueued, attempts, error]) => ({
-      id, destination, key, payload: JSON.parse(payload) as JsonValue, attempts: Number(attempts), enqueuedAtMs: Number(enqueued),
+      id: itemId(id, attempts), destination, key, payload: JSON.parse(payload) as JsonValue, attempts: Number(attempts), enqueuedAtMs: Number(enqueued),
       ...(error !== null && error !== undefined ? { lastError: error } : {}),
     }));
   }
 
   async ack(ids: readonly string[]): Promise<void> {
     this.assertOpen('ack');
-    if (ids.length > 0) await this.client.eval(ACK, 0, this.prefix, ...ids);
+    if (ids.length > 0) await this.client.eval(ACK, 0, this.prefix, ...ids.map((i) => parseItemId(i)[0]));
   }
 
   async nack(ids: readonly string[], retryAtMs: number, error: string): Promise<void> {
     this.assertOpen('nack');
-    if (ids.length > 0) await this.client.eval(NACK, 0, this.prefix, String(retryAtMs), error, ...ids);
+    if (ids.length > 0) await this.client.eval(NACK, 0, this.prefix, String(retryAtMs), error, ...ids.flatMap(parseItemId));
   }
 
   async deadLetter(ids: readonly string[], error: string): Promise<void> {
     this.assertOpen('deadLetter');
-    if (ids.length > 0) await this.client.eval(DEAD_LETTER, 0, this.prefix, error, ...ids);
+    if (ids.length > 0) await this.client.eval(DEAD_LETTER, 0, this.prefix, error, ...ids.flatMap(parseItemId));
   }
 
   async deadLetters(destination: string, limit: number): Promise<readonly OutboxItem[]> {
@@ -126,7 +150,7 @@ export class RedisOutbox implements Outbox {
     for (const id of ids) {
       const [key, payload, enqueued, attempts, error] = await this.client.hmget(`${this.prefix}outbox:m:${id}`, 'key', 'payload', 'enqueued', 'attempts', 'error');
       if (key === null || key === undefined || payload === null || payload === undefined) continue;
-      out.push({ id, destination, key, payload: JSON.parse(payload) as JsonValue, attempts: Number(attempts), enqueuedAtMs: Number(enqueued), ...(error ? { lastError: error } : {}) });
+      out.push({ id: itemId(id, attempts ?? 0), destination, key, payload: JSON.parse(payload) as JsonValue, attempts: Number(attempts), enqueuedAtMs: Number(enqueued), ...(error ? { lastError: error } : {}) });
     }
     return out;
   }

@@ -1,7 +1,7 @@
 export { startKafkaMock, kcatProduce, kcatConsume, KCAT, type KafkaMock, type KcatMessage, type KcatRecord } from './kafkaMock.js';
 export { startKafkaOutageProxy, type KafkaOutageProxy } from './kafkaOutageProxy.js';
 export { startPrometheus, promtoolCheckMetrics, PROMETHEUS, PROMTOOL, type PrometheusServer, type PromSample } from './prometheus.js';
-export { startWebhookReceiver, type WebhookReceiver, type ReceivedRequest, type Answer } from './webhookReceiver.js';
+export { startWebhookReceiver, verifySignature, type WebhookReceiver, type ReceivedRequest, type Answer } from './webhookReceiver.js';
 export { startAlertmanager, ALERTMANAGER, type AlertmanagerServer, type AmAlert } from './alertmanager.js';
 export { launchChromium, CHROMIUM, SCREENSHOT_DIR, type HeadlessBrowser } from './chromium.js';
 export { startRedis, freePort, REDIS_SERVER, type RedisServer } from './redisServer.js';

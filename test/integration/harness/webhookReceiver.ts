@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -62,4 +63,16 @@ export async function startWebhookReceiver(answer: Answer = () => ({ status: 200
     },
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+/**
+ * Checks a `Promptpilot-Signature` header the way docs/operations.md
+ * ("Verifying a webhook") tells a receiver to: HMAC-SHA256 over `"<t>.<raw body>"`,
+ * and `t` within five minutes of `nowSeconds`.
+ */
+export function verifySignature(secret: string, rawBody: string, header: string, nowSeconds: number): boolean {
+  const fields = Object.fromEntries(header.split(',').map((kv) => kv.split('=') as [string, string]));
+  const t = fields['t'] ?? '';
+  const expected = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex');
+  return fields['v1'] === expected && Math.abs(nowSeconds - Number(t)) <= 300;
 }
