@@ -127,10 +127,10 @@ export class BufferedOutbox implements Outbox {
     return this.inner.destinations();
   }
 
-  /** The remote outbox's depth, with the held messages counted as pending. */
+  /** The remote outbox's depth; over every destination, the held messages count as pending too. */
   async depth(destination?: string): Promise<OutboxDepth> {
     const inner = await this.inner.depth(destination);
-    return { pending: inner.pending + this.buffer.pending, deadLettered: inner.deadLettered };
+    return destination === undefined ? { pending: inner.pending + this.buffer.pending, deadLettered: inner.deadLettered } : inner;
   }
 
   nextDueAtMs(destination: string): Promise<number | null> {
