@@ -111,6 +111,7 @@ h3{margin:0;font-size:16px;word-break:break-all}
 .kpi-value{font-size:19px;font-weight:600;font-variant-numeric:tabular-nums}
 .kpi.bad .kpi-value{color:var(--bad)}
 .kpi-target{font-size:12px;color:var(--muted)}
+#weekly-trend td.bad{color:var(--bad);font-weight:600}#weekly-trend td.good{color:var(--good)}
 .charts{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:12px}
 .mini-charts{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:8px}
 .chart-box{margin:0;border:1px solid var(--line);border-radius:6px;padding:6px 8px 4px}

@@ -129,6 +129,12 @@
       return 'experiment ' + words(d.status) + ': ' + (d.reason || arms);
     }
     if (d.type === 'config') return 'configuration ' + d.status + (d.reason ? ': ' + d.reason : '');
+    if (d.type === 'trend') {
+      var m = d.metrics || {};
+      return 'weekly trend from ' + fmtTime(d.week_start, true).slice(0, 10) + ': ' + ['latency_p95_ms', 'cost_per_task_usd', 'spend_usd'].map(function (k) {
+        return (TREND_WORDS[k] || k) + ' ' + trendCell(k, m[k]);
+      }).join(', ');
+    }
     return d.type;
   }
   function decisionClass(d) {
@@ -411,6 +417,44 @@
     ]);
   }
 
+  // ---------- weekly trend: one row per route and week (trend records from the decision log) ----------
+  var TREND_WORDS = { latency_p95_ms: 'p95', cost_per_task_usd: 'cost per task', tokens_per_quality_point: 'tokens per quality point', accuracy: 'accuracy', error_rate: 'error rate', spend_usd: 'spend', calls: 'calls' };
+  var TREND_KEYS = Object.keys(TREND_WORDS);
+  // Direction that is bad news, per figure (null: neither).
+  var TREND_WORSE = { latency_p95_ms: 1, cost_per_task_usd: 1, tokens_per_quality_point: 1, accuracy: -1, error_rate: 1, spend_usd: 1, calls: null };
+  function fmtTrendValue(key, v) {
+    if (key === 'latency_p95_ms') return fmtMs(v);
+    if (key === 'cost_per_task_usd' || key === 'spend_usd') return fmtUsd(v);
+    if (key === 'accuracy' || key === 'error_rate') return fmtPct(v);
+    return fmtNum(v);
+  }
+  function trendCell(key, t) {
+    if (!t) return '–';
+    var delta = typeof t.delta_pct === 'number' ? ' (' + (t.delta_pct >= 0 ? '+' : '') + t.delta_pct.toFixed(1) + ' %)' : '';
+    return fmtTrendValue(key, t.current) + delta;
+  }
+  function trendTable(trends) {
+    var rows = trends.map(function (d) {
+      var budget = d.response_time_budget || {};
+      return el('tr', { 'data-trend-route': d.route }, [
+        el('td', null, d.route),
+        el('td', { class: 'nowrap' }, fmtTime(d.week_start, true).slice(0, 10)),
+      ].concat(TREND_KEYS.map(function (k) {
+        var t = (d.metrics || {})[k];
+        var worse = TREND_WORSE[k];
+        var cls = t && typeof t.delta_pct === 'number' && worse !== null && Math.abs(t.delta_pct) >= 5 ? (t.delta_pct * worse > 0 ? 'bad' : 'good') : '';
+        return el('td', { class: 'nowrap ' + cls }, trendCell(k, t));
+      })).concat([el('td', null, budget.p95_within === true ? 'yes' : budget.p95_within === false ? 'no' : '–')]));
+    });
+    return el('section', { class: 'card', id: 'weekly-trend' }, [
+      el('div', { class: 'kpi-label' }, 'weekly trend per route (UTC weeks from Monday; change against the week before)'),
+      el('div', { class: 'scroll' }, el('table', null, [
+        el('thead', null, el('tr', null, ['route', 'week of'].concat(TREND_KEYS.map(function (k) { return TREND_WORDS[k]; })).concat(['p95 within response-time budget']).map(function (h) { return el('th', null, h); }))),
+        el('tbody', null, rows),
+      ])),
+    ]);
+  }
+
   function routeOrder(a, b) {
     var score = function (r) { return (r.active || []).filter(function (x) { return x.state === 'firing'; }).length * 2 + (r.experiment ? 1 : 0); };
     return score(b) - score(a) || (a.route < b.route ? -1 : a.route > b.route ? 1 : 0);
@@ -424,6 +468,8 @@
     document.getElementById('summary').replaceChildren.apply(document.getElementById('summary'), summaryTiles(data.routes, data.experiments, data.decisions));
     var routesBox = document.getElementById('routes');
     var cards = shown.map(function (r) { return routeCard(r, data.series[r.route], data.decisions, withDate); });
+    var trends = data.decisions.filter(function (d) { return d.type === 'trend'; }).sort(function (a, b) { return a.route < b.route ? -1 : a.route > b.route ? 1 : a.week_start - b.week_start; });
+    if (trends.length > 0) cards.unshift(trendTable(trends));
     if (options.summaryTable && routes.length > 0) cards.unshift(routeSummary(routes, data.decisions, data.experiments));
     routesBox.replaceChildren.apply(routesBox, cards.length ? cards : [el('p', { class: 'muted' }, 'No routes yet: send events to POST /v1/events, OTLP to /v1/traces, or start with the simulator on.')]);
     if (routes.length > shown.length) routesBox.appendChild(el('p', { class: 'muted' }, (routes.length - shown.length) + ' more routes: GET /v1/routes lists them all.'));

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/cli/reportCommand.js';
 import { parseConfig } from '../../src/config/load.js';
 import { writeNdjson } from '../helpers/scenario.js';
+import { writeSeasonalNdjson, type SeasonalRoute } from '../helpers/seasonalTraffic.js';
 
 const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
 const io = () => ({ stdout: sink(), stderr: sink() });
@@ -44,6 +45,22 @@ describe('promptpilot report', () => {
     expect(html.match(/<\/script>/g)).toHaveLength(4);  // metric words, the client script, the report data, its start-up call
     expect(dataOf(html).routes[0].route).toBe(evil);
   });
+
+  it('a replay of weeks carries the weekly trend: one record per route per closed week, week over week', async () => {
+    const routes: SeasonalRoute[] = [
+      { route: 'drifting', ratePerSecond: 0.01, medianMs: 900, latencyCycle: 0.2, latencyDriftPctPerDay: 4 },
+      { route: 'steady', ratePerSecond: 0.01, medianMs: 700, latencyCycle: 0.2 },
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'pp-report-'));
+    await writeReport(writeSeasonalNdjson(routes, 15), join(dir, 'w.html'), parseConfig({}), io());
+    const trends = dataOf(readFileSync(join(dir, 'w.html'), 'utf8')).decisions.filter((d: any) => d.type === 'trend');
+    expect(trends.map((t: any) => [t.route, new Date(t.week_start).toISOString().slice(0, 10)]).sort()).toEqual([
+      ['drifting', '2026-01-05'], ['drifting', '2026-01-12'], ['steady', '2026-01-05'], ['steady', '2026-01-12'],
+    ]);
+    const second = (route: string): any => trends.find((t: any) => t.route === route && t.week_start === Date.parse('2026-01-12T00:00:00Z'));
+    expect(second('drifting').metrics.latency_p95_ms.delta_pct).toBeGreaterThan(20);
+    expect(Math.abs(second('steady').metrics.latency_p95_ms.delta_pct)).toBeLessThan(8);
+  }, 120_000);
 
   it('an output path that cannot be written is one line naming it', async () => {
     await expect(writeReport('examples/main.ndjson', '/nonexistent-dir/r.html', parseConfig({}), io())).rejects.toThrow('cannot write /nonexistent-dir/r.html: its directory does not exist');

@@ -5,7 +5,8 @@ import { PipelineEngine } from '../../src/engine/engine.js';
 import type { Config } from '../../src/config/schema.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
 import { mulberry32 } from '../../src/sim/random.js';
-import { gaussian } from './scenario.js';
+import { toWireEvent } from '../../src/codecs/wireEvent.js';
+import { gaussian, writeNdjson } from './scenario.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
@@ -106,4 +107,10 @@ export function runDays(config: Config, routes: readonly SeasonalRoute[], days: 
   for (let t = START + HOUR; t <= START + days * DAY; t += HOUR) records.push(...engine.ingest(traffic.until(t)));
   records.push(...engine.flush());
   return { records, engine };
+}
+
+/** `days` of the traffic as an NDJSON file of wire events (v1), for the CLI (replay, report); returns its path. */
+export function writeSeasonalNdjson(routes: readonly SeasonalRoute[], days: number, seed = 1): string {
+  const traffic = new SeasonalTraffic(routes, seed);
+  return writeNdjson(traffic.until(START + days * DAY).map((e) => toWireEvent(e)));
 }

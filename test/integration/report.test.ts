@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSeasonalNdjson } from '../helpers/seasonalTraffic.js';
 import { launchChromium, SCREENSHOT_DIR, type HeadlessBrowser } from './harness/index.js';
 
 // Page-side functions run in Chromium; the test compiles without the DOM library.
@@ -56,4 +57,25 @@ describe('promptpilot report opened from disk in headless Chromium, network bloc
     expect(browser.errors).toEqual([]);
     expect(readFileSync(OUT, 'utf8')).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
   });
+});
+
+describe('the weekly trend in a report of weeks', () => {
+  it('shows one row per route and week, a drifting route\'s p95 rise marked, the trend in the decision log in words', async () => {
+    const input = writeSeasonalNdjson([
+      { route: 'drifting', ratePerSecond: 0.01, medianMs: 900, latencyCycle: 0.2, latencyDriftPctPerDay: 4 },
+      { route: 'steady', ratePerSecond: 0.01, medianMs: 700, latencyCycle: 0.2 },
+    ], 15);
+    const out = join(SCREENSHOT_DIR, 'report-weeks.html');
+    execFileSync(process.execPath, ['dist/cli/main.js', 'report', '--input', input, '--out', out], { stdio: 'pipe' });
+    const { page } = browser;
+    await page.goto(pathToFileURL(out).href);
+    await page.waitForSelector('#weekly-trend');
+    expect(await page.locator('#weekly-trend tbody tr').count()).toBe(4);
+    const rise = page.locator('#weekly-trend tr[data-trend-route="drifting"]').nth(1).locator('td').nth(2);
+    expect(await rise.getAttribute('class')).toContain('bad');
+    expect(await rise.textContent()).toMatch(/\(\+\d+\.\d %\)/);
+    expect(await page.locator('#decisions tbody tr', { hasText: 'weekly trend from 2026-01-12' }).count()).toBe(2);
+    await page.locator('#weekly-trend').screenshot({ path: join(SCREENSHOT_DIR, 'report-weekly-trend.png') });
+    expect(browser.errors).toEqual([]);
+  }, 120_000);
 });
