@@ -236,6 +236,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   );
 
   if (durable !== null) subscriptions.push(durable.follow(config.redis.refresh_interval, scheduler, (run) => runner.submit({ kind: 'command', run })));
+  if (durable !== null) subscriptions.push(durable.checkpoints(scheduler, (run) => runner.submit({ kind: 'command', run })));
 
   if (config.simulator.enabled) subscriptions.push(startSimulation(config, clock, scheduler, ingestor, log, experimentService, recorder));
 

@@ -8,6 +8,7 @@ import type { PipelineEngine } from '../engine/engine.js';
 import type { DecisionLog } from '../ports/ports.js';
 import { BufferedDecisionLog } from './bufferedDecisionLog.js';
 import { BufferedOutbox } from './bufferedOutbox.js';
+import { Checkpointer } from './checkpointer.js';
 import { outboxGapRecord } from './outboxGap.js';
 import type { Logger } from './logger.js';
 import type { StepHooks } from './pipelineRunner.js';
@@ -31,7 +32,13 @@ export interface DurableState {
    * instances own through `submit` (serialized with the engine). The caller owns the subscription.
    */
   follow(intervalMs: number, scheduler: SchedulerLike, submit: (run: (engine: PipelineEngine) => DecisionRecord[]) => Promise<unknown>): Subscription;
-  /** Writes what is pending, gives up this instance's route leases, closes the connection. */
+  /**
+   * Every `redis.checkpoint_interval`: checkpoints the windows and detectors of
+   * the owned routes that changed (serialized through `submit`, written after).
+   * The caller owns the subscription; {@link close} writes a last one.
+   */
+  checkpoints(scheduler: SchedulerLike, submit: (run: (engine: PipelineEngine) => DecisionRecord[]) => Promise<unknown>): Subscription;
+  /** Writes what is pending and a last checkpoint of the owned routes, gives up this instance's route leases, closes the connection. */
   close(): Promise<void>;
 }
 
@@ -84,6 +91,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     },
   });
   log.info({ redis: redactAddress(url), prefix: redis.key_prefix, instance: instanceId, routes: restored }, 'state loaded from Redis');
+  const checkpointer = new Checkpointer(store, engine, () => mirror.ownedRoutes(), { ttlMs: redis.checkpoint_ttl, logger: log });
   let followErrorLogged = false;
   return {
     decisions,
@@ -134,9 +142,13 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
         )
         .subscribe();
     },
+    checkpoints(scheduler, submit) {
+      return checkpointer.schedule(redis.checkpoint_interval, scheduler, submit);
+    },
     async close() {
       await outbox.flush();
       await decisions.flush();
+      await checkpointer.final();
       await mirror.releaseAll();
       client.disconnect();
     },

@@ -77,7 +77,23 @@ export class StateMirror {
     for (const s of stored) this.engine.experiments.importRoute(s.route, s.control);
     // What was just loaded is not a change to write back.
     this.engine.experiments.takeChangedRoutes();
+    // Routes this instance owned before a restart are reclaimed at once, their statistics resumed from
+    // their checkpoints, so /v1/routes shows them before the first event arrives.
+    const nowMs = this.options.nowMs();
+    for (const s of stored) {
+      if (s.owner !== this.options.owner) continue;
+      const lease = await this.store.claim(s.route, this.options.owner, this.options.leaseMs);
+      if (lease.owner !== this.options.owner) continue;
+      this.owned.set(s.route, { generation: lease.generation, renewAtMs: nowMs + this.options.leaseMs / 3 });
+      await this.restoreCheckpoint(s.route, null);
+    }
+    this.engine.experiments.takeChangedRoutes();
     return stored.length;
+  }
+
+  /** Routes this instance owns under a granted lease, with their generation: whose checkpoints it writes. */
+  ownedRoutes(): [route: string, generation: number][] {
+    return [...this.owned].filter(([, o]) => o.generation > 0).map(([route, o]) => [route, o.generation]);
   }
 
   status(): MirrorStatus {
@@ -227,8 +243,31 @@ export class StateMirror {
       this.engine.experiments.importRoute(route, stored.control);
       if (stored.owner !== this.options.owner) this.options.logger.info({ route, from: stored.owner, generation: lease.generation }, 'took over route');
     }
+    // The control state first: whether a checkpointed watch after promotion still applies depends on it.
+    await this.restoreCheckpoint(route, mine?.generation ?? null);
     this.engine.experiments.takeChangedRoutes();
     this.pending.delete(route);
+  }
+
+  /**
+   * Resumes a route's windows and detectors from its checkpoint, unless this
+   * instance wrote it under `ownGeneration` (or later) itself: then its live
+   * state is newer. A checkpoint that cannot be restored is logged and the
+   * route starts cold; nothing else is affected.
+   */
+  private async restoreCheckpoint(route: string, ownGeneration: number | null): Promise<void> {
+    const checkpoint = await this.store.loadCheckpoint(route);
+    if (checkpoint === null || (ownGeneration !== null && checkpoint.generation <= ownGeneration)) return;
+    try {
+      this.engine.restoreRoute(route, checkpoint.data);
+      const stats = this.engine.liveStats(route) ?? [];
+      this.options.logger.info(
+        { route, generation: checkpoint.generation, calls: stats.reduce((n, v) => n + v.count, 0), watermark: new Date(this.engine.watermarkOf(route) ?? 0).toISOString() },
+        'resumed route statistics from its checkpoint',
+      );
+    } catch (err) {
+      this.options.logger.error({ err, route }, 'cannot restore the route\'s checkpoint; its statistics start cold');
+    }
   }
 
   private async becomeFollower(route: string): Promise<void> {

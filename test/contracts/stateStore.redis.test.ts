@@ -38,6 +38,18 @@ describe('RedisStateStore schema version', () => {
     expect(problems).toEqual([expect.stringMatching(/^bad:route:garbled: not JSON/), 'bad:route:wrong: not a stored route (route, generation, owner, control)']);
   });
 
+  it('skips and reports a stored checkpoint that is not one, so the route starts cold instead of the daemon failing', async () => {
+    const client = redis.current.client;
+    const problems: string[] = [];
+    const store = new RedisStateStore(client, { prefix: 'badcp:', ownsClient: false, onCorrupt: (key, problem) => problems.push(`${key}: ${problem}`) });
+    await store.open();
+    await client.set('badcp:checkpoint:garbled', '{"route":');
+    await client.set('badcp:checkpoint:wrong', '{"route":"elsewhere","generation":1,"data":"{}"}');
+    expect(await store.loadCheckpoint('garbled')).toBeNull();
+    expect(await store.loadCheckpoint('wrong')).toBeNull();
+    expect(problems).toEqual([expect.stringMatching(/^badcp:checkpoint:garbled: not JSON/), 'badcp:checkpoint:wrong: not a stored checkpoint (route, generation, data)']);
+  });
+
   it('keeps every key under the prefix', async () => {
     const client = redis.current.client;
     const store = new RedisStateStore(client, { prefix: 'only:', ownsClient: false });

@@ -19,7 +19,8 @@ import { uniqueSettings } from './harness/kafkaTestSupport.js';
 // The test plays the application: the demo simulator's calls, served as /v1/assign would (from the
 // experiments the daemons publish), produced to the events topic keyed by route. A, the owner of a route
 // with a running experiment, is killed with SIGKILL; B gets its partitions, takes the route over when
-// A's lease lapses, continues the experiment from Redis, and every experiment ends with one decision.
+// A's lease lapses, continues the experiment from Redis and the route's statistics from A's last
+// checkpoint, and every experiment ends with one decision.
 
 /** An experiment as `GET /v1/experiments` shows it. */
 type Experiment = ExperimentSnapshot;
@@ -58,7 +59,7 @@ describe('two instances in one Kafka consumer group on one Redis', () => {
         simulator: { ...demoRaw['simulator'], enabled: false },
         abtest: { max_duration: '30m' },
         kafka: { group_id: settings.group_id, topics: settings.topics, session_timeout: '3s' },
-        redis: { instance_id: instance, lease: '3s', refresh_interval: '300ms' },
+        redis: { instance_id: instance, lease: '3s', refresh_interval: '300ms', checkpoint_interval: '1s' },
         log: { level: 'info' },
       };
       writeFileSync(file, JSON.stringify(raw));
@@ -132,6 +133,13 @@ describe('two instances in one Kafka consumer group on one Redis', () => {
       const aRoutes: string[] = [];
       for (const route of config.simulator.routes.map((r) => r.route)) if ((await client.hget(`promptpilot:lease:${route}`, 'owner')) === 'A') aRoutes.push(route);
       const generationBefore = Number(await client.hget(`promptpilot:lease:${victim.route}`, 'generation'));
+      // A checkpoints its routes' windows and detectors every second: the one B will resume from.
+      const checkpointed = await until(`A's checkpoint of ${victim.route}`, async () => {
+        const raw = await client.get(`promptpilot:checkpoint:${victim.route}`);
+        const stored = raw === null ? null : (JSON.parse(raw) as { generation: number; data: string });
+        return stored !== null && stored.generation === generationBefore ? (JSON.parse(stored.data) as { variants: { variant: string }[] }) : null;
+      }, 60_000);
+      expect(checkpointed.variants.length).toBeGreaterThan(0);
       await a.kill();
       live = [b];
       // What A left: the experiment still running, so whatever ends it now is B's doing.
@@ -150,6 +158,12 @@ describe('two instances in one Kafka consumer group on one Redis', () => {
       }, 240_000);
       expect(['promoted', 'rolled_back', 'inconclusive']).toContain(ended.status);
       expect(b.output.some((line) => line.includes('"took over route"') && line.includes(`"route":"${victim.route}"`))).toBe(true);
+      // B resumed the route's statistics from A's checkpoint (A's generation), not from nothing.
+      const resumed = b.output
+        .filter((line) => line.includes('"resumed route statistics from its checkpoint"') && line.includes(`"route":"${victim.route}"`))
+        .map((line) => JSON.parse(line) as { generation: number; calls: number });
+      expect(resumed.map((r) => r.generation)).toContain(generationBefore);
+      expect(resumed.find((r) => r.generation === generationBefore)!.calls).toBeGreaterThan(0);
       expect(appError).toBeNull();
     } finally {
       stopped = true;

@@ -52,7 +52,7 @@ export interface RedisStateStoreOptions {
   readonly prefix: string;
   /** Close the client on {@link RedisStateStore.close} (default true: the store owns it). */
   readonly ownsClient?: boolean;
-  /** A stored value that is not what this layout writes (edited by hand, another program): skipped, and reported here. */
+  /** A stored route or checkpoint that is not what this layout writes (edited by hand, another program): skipped, and reported here. */
   readonly onCorrupt?: (key: string, problem: string) => void;
 }
 
@@ -169,7 +169,21 @@ export class RedisStateStore implements StateStore {
 
   async loadCheckpoint(route: string): Promise<StoredCheckpoint | null> {
     const raw = await this.client.get(this.keys.checkpoint(route));
-    return raw === null ? null : (JSON.parse(raw) as StoredCheckpoint);
+    if (raw === null) return null;
+    const key = this.keys.checkpoint(route);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (err) {
+      this.options.onCorrupt?.(key, `not JSON: ${(err as Error).message}`);
+      return null;
+    }
+    const p = parsed as Partial<StoredCheckpoint> | null;
+    if (p === null || typeof p !== 'object' || p.route !== route || typeof p.generation !== 'number' || typeof p.data !== 'string') {
+      this.options.onCorrupt?.(key, 'not a stored checkpoint (route, generation, data)');
+      return null;
+    }
+    return { route, generation: p.generation, data: p.data };
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,143 @@
+import { concatMap, defer, interval, type SchedulerLike, type Subscription } from 'rxjs';
+import type { DecisionRecord } from '../core/decision.js';
+import { describeError } from '../core/errors.js';
+import type { PipelineEngine } from '../engine/engine.js';
+import type { StateStore, StoredCheckpoint } from '../ports/stateStore.js';
+import type { Logger } from './logger.js';
+
+/** Options of {@link Checkpointer}. */
+export interface CheckpointerOptions {
+  /** How long a checkpoint lives after its write, ms (`redis.checkpoint_ttl`). */
+  readonly ttlMs: number;
+  readonly logger: Logger;
+  /** Routes serialized per engine step, so a round never holds the pipeline for long (default 100). */
+  readonly routesPerStep?: number;
+}
+
+/** Runs a function serialized with the engine's steps (the runner's `command` input). */
+export type SubmitCommand = (run: (engine: PipelineEngine) => DecisionRecord[]) => Promise<unknown>;
+
+interface Taken {
+  readonly checkpoint: StoredCheckpoint;
+  readonly version: string;
+}
+
+/**
+ * Writes checkpoints of the routes this instance owns (windows, detectors;
+ * see `PipelineEngine.checkpointRoute`) to the state store, so a restart or a
+ * takeover resumes their statistics instead of starting cold.
+ *
+ * - Only routes whose state changed since their last written checkpoint.
+ * - Off the ingest path: the engine state is serialized inside the pipeline
+ *   (a `command` between two steps, at most `routesPerStep` routes each), the
+ *   writes happen after it, while events flow again.
+ * - Fenced: each checkpoint carries the lease generation its route is owned
+ *   under; the store refuses it once another instance took the route over.
+ * - Outage: a round whose write fails stops there and nothing is kept; the
+ *   next round serializes the then-current state again (no buffer to grow).
+ */
+export class Checkpointer {
+  /** Per route, the engine's `routeVersion` its last written checkpoint had. */
+  private readonly written = new Map<string, string>();
+  private failing: string | null = null;
+  private readonly routesPerStep: number;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly engine: PipelineEngine,
+    private readonly owned: () => readonly (readonly [route: string, generation: number])[],
+    private readonly options: CheckpointerOptions,
+  ) {
+    this.routesPerStep = options.routesPerStep ?? 100;
+  }
+
+  /** Why the last write failed, while writes fail; null otherwise. */
+  get failure(): string | null {
+    return this.failing;
+  }
+
+  /** Every `intervalMs`, one {@link round}; one at a time. The caller owns the subscription. */
+  schedule(intervalMs: number, scheduler: SchedulerLike, submit: SubmitCommand): Subscription {
+    return interval(intervalMs, scheduler)
+      .pipe(concatMap(() => defer(() => this.round(submit))))
+      .subscribe();
+  }
+
+  /** Checkpoints the owned routes that changed, serializing through `submit`. Never throws. Returns how many were written. */
+  async round(submit: SubmitCommand): Promise<number> {
+    const owned = this.owned();
+    let written = 0;
+    for (let at = 0; at < owned.length; at += this.routesPerStep) {
+      const chunk = owned.slice(at, at + this.routesPerStep);
+      let taken: Taken[] = [];
+      try {
+        await submit(() => {
+          taken = this.take(chunk);
+          return [];
+        });
+      } catch (err) {
+        // The pipeline stopped or refused: nothing to checkpoint now.
+        this.options.logger.debug({ err }, 'checkpoint round skipped');
+        return written;
+      }
+      const done = await this.write(taken);
+      written += done;
+      if (done < taken.length && this.failing !== null) return written;
+    }
+    return written;
+  }
+
+  /**
+   * The last checkpoint of a clean shutdown: call once the pipeline has
+   * drained (nothing else touches the engine then), before the leases are released.
+   */
+  async final(): Promise<number> {
+    return this.write(this.take(this.owned()));
+  }
+
+  /** Serializes the routes of `chunk` whose state changed since their last written checkpoint (synchronous: run it serialized with the engine). */
+  private take(chunk: readonly (readonly [string, number])[]): Taken[] {
+    const out: Taken[] = [];
+    for (const [route, generation] of chunk) {
+      const version = this.engine.routeVersion(route);
+      if (version === null) {
+        // Retired here (no traffic for a window): the stored checkpoint ages out on its own.
+        this.written.delete(route);
+        continue;
+      }
+      if (this.written.get(route) === version) continue;
+      const data = this.engine.checkpointRoute(route);
+      if (data !== null) out.push({ checkpoint: { route, generation, data }, version });
+    }
+    return out;
+  }
+
+  private async write(taken: readonly Taken[]): Promise<number> {
+    let written = 0;
+    let bytes = 0;
+    for (const { checkpoint, version } of taken) {
+      try {
+        const accepted = await this.store.saveCheckpoint(checkpoint, this.options.ttlMs);
+        if (!accepted) {
+          // Another instance owns the route now; its route-state writes make this one follow it.
+          this.options.logger.info({ route: checkpoint.route, generation: checkpoint.generation }, 'checkpoint refused: the route has a newer owner');
+          this.written.delete(checkpoint.route);
+          continue;
+        }
+      } catch (err) {
+        if (this.failing === null) this.options.logger.warn({ err, routes: taken.length - written }, 'cannot write checkpoints; skipping them until the state store is back');
+        this.failing = describeError(err);
+        return written;
+      }
+      this.written.set(checkpoint.route, version);
+      written++;
+      bytes += checkpoint.data.length;
+    }
+    if (written > 0) {
+      if (this.failing !== null) this.options.logger.info('state store reachable again; checkpoints written');
+      this.failing = null;
+      this.options.logger.debug({ routes: written, bytes }, 'checkpoints written');
+    }
+    return written;
+  }
+}
