@@ -25,5 +25,6 @@ export function toWireEvent(event: TelemetryEvent): WireEvent {
   if (event.arm !== undefined) wire.arm = event.arm;
   if (event.unit !== undefined) wire.unit = event.unit;
   if (event.tier !== undefined) wire.tier = event.tier;
+  if (event.stageMs !== undefined) wire.stage_ms = { ...event.stageMs };
   return wire;
 }

@@ -133,9 +133,24 @@ const TokenBudgetSchema = z
 const ResponseTimeBudgetSchema = z
   .object({
     /** End-to-end response time budget, ms. */
-    total_ms: z.number().positive().default(5000).describe('End-to-end response time budget, ms (the guide\'s 5 s): reported per route in the weekly trend.'),
+    total_ms: z.number().positive().default(5000).describe('End-to-end response time budget, ms (the guide\'s 5 s): the budget of calls without stage timings (rule `response_time_budget` with `end_to_end: true`), and reported per route in the weekly trend.'),
     /** Split across stages, ms. */
-    allocation: z.record(z.string().min(1), z.number().nonnegative()).default({ prompt_processing: 2000, model_inference: 2500, post_processing: 500 }).describe('Split across stages, ms. Events carry no stage timings yet, so only the end-to-end budget is checked.'),
+    allocation: z
+      .record(z.string().min(1).max(100), z.number().nonnegative())
+      .default({ prompt_processing: 2000, model_inference: 2500, post_processing: 500 })
+      .describe('Split across stages, ms: rule `response_time_budget` fires on a route whose calls carry stage timings (`stage_ms`) and whose p95 of a stage is over its share, naming the stage. Calls without stage timings are judged end to end against `total_ms` when `end_to_end` is on.'),
+    /** Rule response_time_budget on or off. */
+    enabled: z.boolean().default(true).describe('Rule `response_time_budget` on or off.'),
+    /** Judge routes whose calls carry no stage timings end to end against total_ms. */
+    end_to_end: z
+      .boolean()
+      .default(false)
+      .describe('Judge routes whose calls carry no stage timings end to end: their p95 against `total_ms` (stage `end_to_end`). Off by default: rules `response_time_warning` / `response_time_critical` (p95 over 3 s / 8 s) already alert on that number, and a third alert on it between them is noise.'),
+    for: duration.default(300_000).describe('A stage (or the end-to-end p95) must be shown over its budget this long before the trigger fires.'),
+    keep_firing_for: duration.default(900_000).describe('Once firing, the p95 must stay within the budget this long before the trigger resolves.'),
+    confidence: z.number().gt(0.5).lt(1).default(0.99).describe('Evidence level: the interval of the share of a stage\'s calls over its budget must lie wholly above 5 % (the end-to-end p95\'s interval wholly above `total_ms`).'),
+    min_samples: z.number().int().positive().default(100).describe('Calls a stage needs in its last 15 minutes (the end-to-end check: in the rolling window) before it is judged.'),
+    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
   })
   .strict();
 

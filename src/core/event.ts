@@ -71,6 +71,13 @@ const unitInterval = z.number().min(0).max(1);
 
 const count = z.number().int().nonnegative().max(EVENT_LIMITS.maxTokens);
 
+/** Stage names one call may time (`stage_ms`), at most. */
+export const MAX_STAGES = 16;
+/** `stage_ms`: how long each stage of the call took, ms, e.g. `{prompt_processing: 180, model_inference: 2100}`. */
+const stageTimings = z
+  .record(z.string().min(1).max(100), z.number().finite().nonnegative().max(EVENT_LIMITS.maxLatencyMs))
+  .refine((stages) => Object.keys(stages).length <= MAX_STAGES, { message: `at most ${MAX_STAGES} stages` });
+
 /**
  * Telemetry event, wire format v1 (DESIGN §2): one LLM call.
  * Unknown fields are ignored (stripped).
@@ -94,6 +101,7 @@ export const WireEventSchema = z.object({
   arm: z.enum(['baseline', 'candidate']).optional(),
   unit: z.string().min(1).max(500).optional(),
   tier: z.string().min(1).max(100).optional(),
+  stage_ms: stageTimings.optional(),
 });
 export type WireEvent = z.input<typeof WireEventSchema>;
 
@@ -126,6 +134,8 @@ export interface TelemetryEvent {
   readonly arm?: Arm | undefined;
   readonly unit?: string | undefined;
   readonly tier?: string | undefined;
+  /** Time per stage of the call, ms (`stage_ms`): the response-time budget by stage. */
+  readonly stageMs?: Readonly<Record<string, number>> | undefined;
 }
 
 /** One missing or invalid field of an event. */
@@ -165,7 +175,7 @@ export function makeEvent(ts: number, route: string, variant: string, latencyMs:
     ts, route, variant, pattern: undefined, latencyMs, inputTokens: undefined, outputTokens: undefined,
     costUsd: undefined, model: undefined, quality: undefined, correct: undefined, consistent: undefined,
     satisfaction: undefined, isError: false, errorType: undefined, experiment: undefined, arm: undefined,
-    unit: undefined, tier: undefined,
+    unit: undefined, tier: undefined, stageMs: undefined,
   };
 }
 
@@ -175,7 +185,7 @@ export function withCostUsd(e: TelemetryEvent, costUsd: number): TelemetryEvent 
     ts: e.ts, route: e.route, variant: e.variant, pattern: e.pattern, latencyMs: e.latencyMs, inputTokens: e.inputTokens,
     outputTokens: e.outputTokens, costUsd, model: e.model, quality: e.quality, correct: e.correct, consistent: e.consistent,
     satisfaction: e.satisfaction, isError: e.isError, errorType: e.errorType, experiment: e.experiment, arm: e.arm,
-    unit: e.unit, tier: e.tier,
+    unit: e.unit, tier: e.tier, stageMs: e.stageMs,
   };
 }
 
@@ -197,6 +207,7 @@ export function normalizeWireEvent(wire: z.output<typeof WireEventSchema>): Tele
   if (wire.arm !== undefined) event.arm = wire.arm;
   if (wire.unit !== undefined) event.unit = wire.unit;
   if (wire.tier !== undefined) event.tier = wire.tier;
+  if (wire.stage_ms !== undefined) event.stageMs = wire.stage_ms;
   return event;
 }
 
@@ -339,5 +350,8 @@ export function fastNormalizeInto(event: Mutable<TelemetryEvent>, o: Record<stri
   if ((v = o['tier']) === undefined) event.tier = undefined;
   else if (isName(v, 100)) event.tier = v;
   else return false;
+  // Stage timings are rare and nested: the schema checks them.
+  if (o['stage_ms'] !== undefined) return false;
+  event.stageMs = undefined;
   return true;
 }

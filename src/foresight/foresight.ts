@@ -3,6 +3,7 @@ import type { DecisionRecord, MetricName, ThresholdSource, TrendRecord } from '.
 import { INACTIVE, stepRule, type RuleState } from '../detectors/ruleState.js';
 import { AnomalyWatch } from './anomalyWatch.js';
 import { BudgetWatch } from './budgetWatch.js';
+import { StageBudgetWatch } from './stageBudgetWatch.js';
 import { TrendWatch } from './trendWatch.js';
 import { forecastTrigger } from './forecastTrigger.js';
 import { forecastMetric, type ForecastDetection, type ForecastSettings } from './predictiveDegradation.js';
@@ -40,6 +41,8 @@ export class Foresight {
   /** `cost_budget_daily`: spend per budget share per UTC day, over all routes. */
   readonly budget: BudgetWatch;
   private readonly trends: TrendWatch | null;
+  /** `response_time_budget`: stage timings against their shares of the response-time budget. */
+  private readonly stages: StageBudgetWatch;
 
   constructor(
     private readonly config: Config,
@@ -51,6 +54,7 @@ export class Foresight {
     this.recorder = new HistoryRecorder(this.history, trends === null ? undefined : (route, hour) => trends.onSealedHour(route, hour));
     this.anomalies = new AnomalyWatch(config, this.history);
     this.budget = new BudgetWatch(config);
+    this.stages = new StageBudgetWatch(config);
     const p = config.monitoring.predictive_degradation;
     this.forecastSettings = {
       horizonMs: p.horizon,
@@ -65,6 +69,7 @@ export class Foresight {
   /** One accepted call (cost after the price table). */
   onEvent(event: TelemetryEvent, costUsd: number | undefined): void {
     this.recorder.add(event, costUsd);
+    if (event.stageMs !== undefined) this.stages.onEvent(event);
     this.anomalies.onCalls(event.route, event.ts, 1, event.isError ? 1 : 0);
     if (costUsd !== undefined) this.budget.onSpend(event.ts, spendShareOf(event), costUsd);
   }
@@ -88,6 +93,7 @@ export class Foresight {
     }
     if (this.config.monitoring.anomaly.enabled) this.anomalies.evaluate(route, variant, production, boundaryMs, out);
     if (this.config.budgets.cost.enabled) this.budget.evaluate(boundaryMs, out);
+    if (this.config.budgets.response_time.enabled) this.stages.evaluate(route, variant, production, boundaryMs, out);
     if (this.trends !== null) {
       this.trends.onBoundary(route, boundaryMs);
       for (const record of this.trends.take()) out.push(record);
@@ -142,6 +148,7 @@ export class Foresight {
     if (keep) this.recorder.sealAll(route);
     else this.recorder.discard(route);
     this.anomalies.retire(route, nowMs, out);
+    this.stages.retire(route, nowMs, out);
     const states = this.forecasts.get(route);
     this.forecasts.delete(route);
     if (states === undefined) return;

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import { validateEvent, type EventRejection, type TelemetryEvent } from '../../core/event.js';
 import { AttributeResolver, type AttributeSlot } from './attributeResolver.js';
-import { asRecord, int64Difference, int64ToNumber, listField, toBooleanField, toNumberField, toStringField, type Scalar } from './otlpValues.js';
+import { asRecord, int64Difference, int64ToNumber, listField, readAnyValue, toBooleanField, toNumberField, toStringField, type Scalar } from './otlpValues.js';
 
 /** Attribute-name lists per event field (`config.otlp.attributes`). */
 export type OtlpAttributeNames = Config['otlp']['attributes'];
@@ -30,6 +30,9 @@ const FIELDS = Object.keys(FIELD_KINDS) as AttributeField[];
 /** Semantic-convention attributes read with fixed names. */
 const ERROR_TYPE = 'error.type';
 const OPERATION_NAME = 'gen_ai.operation.name';
+
+/** Span attributes `promptpilot.stage_ms.<stage>` carry the call's stage timings (ms), the wire event's `stage_ms`. */
+export const STAGE_ATTRIBUTE_PREFIX = 'promptpilot.stage_ms.';
 
 /** OTLP `Status.code` for ERROR (`STATUS_CODE_ERROR`). */
 const STATUS_ERROR = 2;
@@ -160,6 +163,8 @@ export class SpanMapper {
       if (typeof route === 'string') wire['variant'] = this.defaultVariant(route);
       else delete wire['variant'];
     }
+    const stages = stageTimings(listField(span, 'attributes'));
+    if (stages !== null) wire['stage_ms'] = stages;
     const errorType = own[this.errorTypeSlot];
     if (errorType !== undefined && errorType.kind !== 'absent') wire['error'] = toStringField(errorType);
     else if (isErrorStatus(asRecord(span['status']))) wire['error'] = true;
@@ -172,4 +177,16 @@ export class SpanMapper {
       return value !== undefined && value.kind !== 'absent';
     });
   }
+}
+
+/** The `promptpilot.stage_ms.<stage>` attributes of a span as `{stage: value}`, or null when it has none. */
+function stageTimings(attributes: readonly unknown[]): Record<string, unknown> | null {
+  let stages: Record<string, unknown> | null = null;
+  for (const attribute of attributes) {
+    const a = asRecord(attribute);
+    const key = a?.['key'];
+    if (typeof key !== 'string' || !key.startsWith(STAGE_ATTRIBUTE_PREFIX)) continue;
+    (stages ??= {})[key.slice(STAGE_ATTRIBUTE_PREFIX.length)] = toNumberField(readAnyValue(a!['value']));
+  }
+  return stages;
 }

@@ -119,6 +119,16 @@ describe('SpanMapper errors and bad spans', () => {
     expect(out.events.map((e) => [e.isError, e.errorType])).toEqual([[true, undefined], [true, 'rate_limited'], [false, undefined]]);
   });
 
+  it('reads stage timings from promptpilot.stage_ms.<stage> attributes; a bad one rejects the span naming the field', () => {
+    const out = mapper.map(traceRequest([
+      span({ 'promptpilot.route': 'r', 'promptpilot.stage_ms.model_inference': 2100, 'promptpilot.stage_ms.post_processing': { int: '40' } }),
+      span({ 'promptpilot.route': 'r', 'promptpilot.stage_ms.model_inference': 'slow' }),
+      span({ 'promptpilot.route': 'r' }),
+    ]));
+    expect(out.events.map((e) => e.stageMs)).toEqual([{ model_inference: 2100, post_processing: 40 }, undefined]);
+    expect(out.rejected.map((r) => [r.index, r.field])).toEqual([[1, 'stage_ms.model_inference']]);
+  });
+
   it('skips spans without a route (counted, not errors), including non-GenAI spans of a routed service', () => {
     const out = mapper.map(traceRequest(
       [span({ 'http.method': 'GET' }), span({ 'gen_ai.operation.name': 'chat' })],
