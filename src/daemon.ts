@@ -10,7 +10,7 @@ import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { MemoryOutbox } from './adapters/memory/memoryOutbox.js';
 import { openDurableState } from './runtime/durableState.js';
 import { openDurableHistory } from './runtime/durableHistory.js';
-import { admissionFor, buildHttpServer, type Readiness, type RoutePlugin } from './adapters/http/server.js';
+import { admissionFor, buildHttpServer, listenBacklogFor, type Readiness, type RoutePlugin } from './adapters/http/server.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { PipelineEngine } from './engine/engine.js';
 import { RouteQuery } from './app/routeQuery.js';
@@ -20,7 +20,7 @@ import { idleTicks } from './streams/idleTicks.js';
 import { ingestBatches } from './streams/ingestBatches.js';
 import { type Clock, type DecisionLog, type DecisionSink, type EventForwarder, type EventSource, type Ingestor, type Outbox, type SourceHealth } from './ports/ports.js';
 import { createLogger, type Logger } from './runtime/logger.js';
-import { PipelineRunner } from './runtime/pipelineRunner.js';
+import { PIPELINE_SLICE_MS, PipelineRunner } from './runtime/pipelineRunner.js';
 import { OutboxRelay } from './runtime/outboxRelay.js';
 import { AlertNotifier } from './runtime/alertNotifier.js';
 import { ConfigReloader } from './runtime/configReloader.js';
@@ -30,6 +30,7 @@ import { decisionDeliverer, enqueueDecisions, type NamedDecisionSink } from './r
 import { describeDecision } from './notify/describeDecision.js';
 import { bindHost } from './runtime/bindHost.js';
 import { LoopLag } from './runtime/loopLag.js';
+import { sampledRss } from './runtime/residentMemory.js';
 import { systemClock } from './runtime/systemClock.js';
 import { listenError } from './runtime/listenError.js';
 import { redactAddress, SecretRedactor, secretsOf } from './runtime/secrets.js';
@@ -182,6 +183,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       reportFailure(err);
     },
     ...(durable !== null ? { hooks: durable.hooks } : {}),
+    sliceMs: PIPELINE_SLICE_MS,
   });
   let ready = false;
   let sourceHealth: SourceHealth | null = null;
@@ -199,12 +201,13 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     return degraded === null ? { ready: true } : { ready: true, degraded };
   };
 
+  const rssBytes = sampledRss();
   const ingestor = new IngestService({
     config,
     clock,
     pipeline: runner,
     forwarder,
-    memoryTight: () => process.memoryUsage.rss() > config.limits.memory_budget_bytes,
+    memoryTight: () => rssBytes() > config.limits.memory_budget_bytes,
   });
 
   const experimentService = new ExperimentService(engine, runner, () => clock.now());
@@ -340,7 +343,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const host = bindHost(config);
   let address: string;
   try {
-    address = await http.listen({ port: config.server.port, host });
+    address = await http.listen({ port: config.server.port, host, backlog: listenBacklogFor(config.server) });
   } catch (cause) {
     // Without its HTTP server the daemon is no use (and a simulator left running would keep
     // deciding unseen): stop everything started so far and exit with one line.

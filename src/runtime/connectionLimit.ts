@@ -28,3 +28,20 @@ export function autoMaxConnections(fdLimit: number | null, probeConnections: num
   if (fdLimit === null) return 1_024;
   return Math.max(16, Math.min(MAX_AUTO_CONNECTIONS, fdLimit - RESERVED_FDS - probeConnections));
 }
+
+/** Node's default listen backlog. */
+export const DEFAULT_LISTEN_BACKLOG = 511;
+
+/**
+ * Length of the listen queue: room for every connection the daemon would
+ * serve (`maxConnections + probeConnections`), at least Node's default 511.
+ *
+ * @remarks A connection the kernel cannot queue is dropped without a word and
+ * the client retries its handshake after 1 s, 3 s, 7 s — that, not a slow
+ * answer, is what made `/healthz` take seconds when 1,000 clients connected
+ * at once. The kernel clamps the value to `net.core.somaxconn` (4,096 by
+ * default since Linux 5.4).
+ */
+export function listenBacklog(maxConnections: number, probeConnections: number): number {
+  return Math.max(DEFAULT_LISTEN_BACKLOG, maxConnections + probeConnections);
+}

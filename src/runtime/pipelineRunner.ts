@@ -40,7 +40,23 @@ export interface PipelineRunnerOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Route ownership and route-state writes around each step (Redis); none in memory. */
   readonly hooks?: StepHooks;
+  /**
+   * Longest the runner works before it gives the event loop a turn, ms (default: never yields).
+   * A step that would start later than this after the last turn first waits for one.
+   */
+  readonly sliceMs?: number;
+  /** Gives the event loop a turn (default: `setImmediate`, after the I/O callbacks already due). */
+  readonly yieldToLoop?: () => Promise<void>;
 }
+
+/**
+ * The daemon's slice: 20 ms of engine steps, then the loop gets a turn. Short
+ * against the 1 s a probe may take, long against a step (a 20-event batch takes
+ * well under a millisecond), so yielding costs no throughput.
+ */
+export const PIPELINE_SLICE_MS = 20;
+
+const setImmediateTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Serializes every input to the engine and makes its decisions durable before
@@ -52,6 +68,13 @@ export interface PipelineRunnerOptions {
  * commits its offsets only after `submit` resolved. Sinks are not on this
  * path: an {@link OutboxRelay} delivers what `afterLog` enqueued, so a slow
  * sink never stalls ingest.
+ *
+ * With `sliceMs` the runner works in bounded slices: steps run back to back
+ * for at most that long, then the loop gets a turn (I/O callbacks, timers)
+ * before the next step. Probes and reads are answered between two slices, and
+ * requests that arrive meanwhile wait for their step holding their admission
+ * slot, so admission sheds the surplus instead of every ready socket's work
+ * running in one turn. The order of steps never changes.
  */
 export class PipelineRunner {
   private readonly jobs$ = new Subject<Job>();
@@ -59,6 +82,10 @@ export class PipelineRunner {
   private readonly afterLog: (logged: readonly LoggedDecision[]) => Promise<void>;
   private readonly maxQueuedEvents: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sliceMs: number;
+  private readonly yieldToLoop: () => Promise<void>;
+  /** When the loop last had a turn (performance.now()). */
+  private sliceStartedMs = Number.NEGATIVE_INFINITY;
   private pending = 0;
   private queuedEvents = 0;
   private saturated = false;
@@ -72,6 +99,8 @@ export class PipelineRunner {
     this.afterLog = options.afterLog ?? (async () => {});
     this.maxQueuedEvents = options.maxQueuedEvents ?? Infinity;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sliceMs = options.sliceMs ?? Number.POSITIVE_INFINITY;
+    this.yieldToLoop = options.yieldToLoop ?? setImmediateTurn;
     this.subscription = this.jobs$
       .pipe(concatMap((job) => defer(() => this.process(job))))
       .subscribe();
@@ -147,6 +176,10 @@ export class PipelineRunner {
       this.pending--;
       job.reject(this.failure);
       return;
+    }
+    if (this.sliceMs !== Number.POSITIVE_INFINITY && performance.now() - this.sliceStartedMs >= this.sliceMs) {
+      await this.yieldToLoop();
+      this.sliceStartedMs = performance.now();
     }
     const hooks = this.options.hooks;
     if (hooks !== undefined) await hooks.before(job.input);

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon.js';
 import { LoopLag } from '../../src/runtime/loopLag.js';
 import { startTestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
 
 // Every connection here goes to the daemon on 127.0.0.1; each test opens at most a handful.
 let daemon: Daemon | null = null;
@@ -104,6 +106,39 @@ describe('connection cap with headroom for probes', () => {
   });
 });
 
+/** Connections the kernel refused because a listen queue was full (TcpExt ListenOverflows, this network namespace). */
+function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0]!.split(/\s+/);
+  return Number(lines[1]!.split(/\s+/)[names.indexOf('ListenOverflows')]);
+}
+
+describe('listen queue', () => {
+  it('holds every connection the daemon would serve: 700 clients connecting while its loop is busy are queued by the kernel, none dropped', async () => {
+    // Node's default backlog (511) drops the handshake of every connection past it and the client retries
+    // after 1 s, 3 s, 7 s — what made /healthz take seconds under 1,000 clients. The kernel counts each drop
+    // (ListenOverflows). Needs net.core.somaxconn >= 700 (4,096 by default since Linux 5.4).
+    ({ daemon } = await startTestDaemon({ server: { max_connections: 900 } }));
+    const url = new URL(daemon.url);
+    const overflowsBefore = listenOverflows();
+    let answered = 0;
+    for (let i = 0; i < 700; i++) {
+      const socket = connect(Number(url.port), url.hostname, () => socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+      socket.once('data', (c: Buffer) => (answered += c.toString().startsWith('HTTP/1.1 200') ? 1 : 0));
+      socket.on('error', () => {});
+      sockets.push(socket);
+    }
+    // the connect() calls go out on the next tick; then the daemon (this process) cannot accept for 1.2 s
+    await new Promise((r) => process.nextTick(r));
+    const busyUntil = performance.now() + 1_200;
+    while (performance.now() < busyUntil) {
+      // busy: the kernel completes the handshakes it can queue, and drops the rest
+    }
+    await until('700 answers', async () => (answered === 700 ? true : null), 20_000, 50);
+    expect(listenOverflows() - overflowsBefore).toBe(0);
+  });
+});
+
 describe('load shedding', () => {
   it('past server.max_in_flight_requests ingest gets 503 + Retry-After at once; probes answer; readiness reports overload; accepted = counted', async () => {
     ({ daemon } = await startTestDaemon({ server: { max_in_flight_requests: 1, retry_after: '2s' } }));
@@ -136,6 +171,40 @@ describe('load shedding', () => {
     expect(daemon.engine.counters.accepted).toBe(2);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('promptpilot_http_shed_total{reason="requests"} 2');
+  });
+
+  it('a shed request with a small body keeps its connection (the next request on it is served); an unknown or large body closes it', async () => {
+    ({ daemon } = await startTestDaemon({ server: { max_in_flight_requests: 1 } }));
+    const holder = await open();
+    holder.write(postHead('/v1/events', 100));
+    await new Promise((r) => setTimeout(r, 200));
+
+    const socket = await open();
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString()));
+    const body = event();
+    socket.write(postHead('/v1/events', body.length) + body);
+    await until('the 503', async () => (/\r\n\r\n\{"error":"overloaded[^}]*\}/.test(text) ? true : null), 5_000, 20);
+    expect(text).toMatch(/^HTTP\/1\.1 503/);
+    expect(text.toLowerCase()).not.toContain('connection: close');
+    socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await until('the probe on the same connection', async () => (text.includes('{"status":"ok"}') ? true : null), 5_000, 20);
+    expect(socket.destroyed).toBe(false);
+
+    // a body of unknown length (chunked) or larger than 64 KiB is not read to keep a connection: it is closed
+    const chunked = await open();
+    const chunkedReply = untilClosed(chunked, 5_000);
+    chunked.write('POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const closedChunked = await chunkedReply;
+    expect(closedChunked.closed).toBe(true);
+    expect(closedChunked.text).toMatch(/^HTTP\/1\.1 503/);
+    const large = await open();
+    const largeReply = untilClosed(large, 5_000);
+    large.write(postHead('/v1/events', 1_000_000));
+    const closedLarge = await largeReply;
+    expect(closedLarge.closed).toBe(true);
+    expect(closedLarge.text.toLowerCase()).toContain('connection: close');
+    expect(daemon!.engine.counters.accepted).toBe(0);
   });
 
   it('past server.max_in_flight_bytes ingest is shed too', async () => {

@@ -104,4 +104,32 @@ describe('PipelineRunner', () => {
     expect(runner.failed).toBeNull();
     expect(fatal).toEqual([]);
   });
+
+  it('with sliceMs, works in bounded slices: I/O callbacks due meanwhile run between two steps, and the order of steps holds', async () => {
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        // an engine step that takes `ms`
+      }
+      return [];
+    };
+    const order: string[] = [];
+    const step = (i: number) => ({ kind: 'command' as const, run: () => (order.push(`step ${i}`), busy(5)) });
+    const run = async (options: { sliceMs?: number }) => {
+      order.length = 0;
+      const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), options);
+      const done = Promise.all(Array.from({ length: 12 }, (_, i) => runner.submit(step(i))));
+      // what a probe's socket callback would be: due now, runs at the loop's next turn
+      setImmediate(() => order.push('io'));
+      await done;
+      await new Promise((r) => setImmediate(r));
+      return order.indexOf('io');
+    };
+    // without slices every queued step runs before the loop gets a turn
+    expect(await run({})).toBe(12);
+    // 12 steps of 5 ms in 20 ms slices: the loop gets its turn long before the last step
+    const ioAt = await run({ sliceMs: 20 });
+    expect(ioAt).toBeLessThan(8);
+    expect(order.filter((o) => o !== 'io')).toEqual(Array.from({ length: 12 }, (_, i) => `step ${i}`));
+  });
 });

@@ -7,7 +7,7 @@ import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js'
 import type { RouteQuery } from '../../app/routeQuery.js';
 import { MAX_DEAD_LETTERS, type DeliveryQuery } from '../../app/deliveryQuery.js';
 import type { IngestRecorder } from '../../telemetry/ingestRecorder.js';
-import { autoMaxConnections, openFileLimit } from '../../runtime/connectionLimit.js';
+import { autoMaxConnections, listenBacklog, openFileLimit } from '../../runtime/connectionLimit.js';
 import { Admission, type ShedReason } from './admission.js';
 import { registerEventsRoute } from './eventsRoute.js';
 import { DASHBOARD_CSP, dashboardPage } from '../../ui/page.js';
@@ -36,6 +36,9 @@ export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', 
 /** Paths whose requests pass ingest admission (bounded in-flight requests and bytes). */
 export const INGEST_PATHS: ReadonlySet<string> = new Set(['/v1/events', '/v1/traces', '/v1/metrics']);
 
+/** Largest declared body a shed request may leave unread on a connection kept open (larger ones close it). */
+export const SHED_KEEP_ALIVE_MAX_BODY_BYTES = 64 * 1024;
+
 const SHED_MESSAGES: Record<ShedReason, (server: Config['server']) => string> = {
   requests: (s) => `${s.max_in_flight_requests} ingest requests in flight (server.max_in_flight_requests)`,
   bytes: (s) => `${s.max_in_flight_bytes} bytes in flight (server.max_in_flight_bytes)`,
@@ -43,6 +46,16 @@ const SHED_MESSAGES: Record<ShedReason, (server: Config['server']) => string> = 
   event_loop: (s) => `event loop more than ${s.max_event_loop_delay} ms late (server.max_event_loop_delay)`,
   queue: () => 'the pipeline queue is full (limits.max_queued_events)',
 };
+
+/** Connections served normally: `server.max_connections`, or derived from the open-file limit. */
+export function maxConnectionsFor(server: Config['server']): number {
+  return server.max_connections ?? autoMaxConnections(openFileLimit(), server.probe_connections);
+}
+
+/** The listen backlog for `config.server`: room in the kernel's queue for every connection it would serve. */
+export function listenBacklogFor(server: Config['server']): number {
+  return listenBacklog(maxConnectionsFor(server), server.probe_connections);
+}
 
 /** The admission control `config.server` describes. */
 export function admissionFor(config: Config, loopLagMs: () => number = () => 0, queueFull: () => boolean = () => false): Admission {
@@ -141,7 +154,7 @@ export async function buildHttpServer(
   });
   const admission = backend.admission ?? admissionFor(config);
   const retryAfterSeconds = String(Math.max(1, Math.ceil(server.retry_after / 1000)));
-  const maxConnections = server.max_connections ?? autoMaxConnections(openFileLimit(), server.probe_connections);
+  const maxConnections = maxConnectionsFor(server);
   // The kernel-level cap leaves probe_connections of headroom; connections past max_connections only serve probes.
   app.server.maxConnections = maxConnections + server.probe_connections;
   let openConnections = 0;
@@ -155,13 +168,16 @@ export async function buildHttpServer(
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (PROBE_PATHS.has(path)) return;
-    const shed = (reason: string) => {
-      void reply.code(503).header('retry-after', retryAfterSeconds).header('connection', 'close');
+    // A shed request keeps its connection when its body is small and of known length (Node reads and drops
+    // it): a reconnect per 503 cost the daemon 2.5x the CPU of the 503 itself under 1,000 clients.
+    const shed = (reason: string, close: boolean) => {
+      void reply.code(503).header('retry-after', retryAfterSeconds);
+      if (close) void reply.header('connection', 'close');
       return reply.send({ error: `overloaded (${reason}): retry after ${retryAfterSeconds}s` });
     };
     if (probeOnly.has(request.raw.socket)) {
       admission.refuse('connections');
-      return shed(`more than ${maxConnections} connections (server.max_connections)`);
+      return shed(`more than ${maxConnections} connections (server.max_connections)`, true);
     }
     if (request.method !== 'POST' || !INGEST_PATHS.has(path)) return;
     const declared = Number(request.headers['content-length'] ?? 0);
@@ -169,7 +185,8 @@ export async function buildHttpServer(
     if (declared > server.body_limit_bytes) return;
     const ticket = admission.tryAdmit(declared);
     if (typeof ticket === 'string') {
-      return shed(SHED_MESSAGES[ticket](server));
+      const length = request.headers['content-length'];
+      return shed(SHED_MESSAGES[ticket](server), length === undefined || declared > SHED_KEEP_ALIVE_MAX_BODY_BYTES);
     }
     // 'close' fires once the response is done or the client went away: the slot is always given back.
     reply.raw.once('close', () => ticket.release());
