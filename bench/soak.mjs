@@ -23,9 +23,12 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(2);
 }
 
+const soakStarted = performance.now();
 function sample(done) {
   globalThis.gc();
   const resources = process.getActiveResourcesInfo();
+  // progress on stderr: a 10 M-event run takes a while on a shared machine
+  process.stderr.write(`soak: ${done} events, ${((performance.now() - soakStarted) / 1000).toFixed(0)} s, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB\n`);
   return {
     done,
     rssMiB: process.memoryUsage.rss() / 2 ** 20,
