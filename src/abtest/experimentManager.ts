@@ -7,7 +7,7 @@ import { rewriteForPattern } from '../actions/patternRewrite.js';
 import { countTokens } from '../actions/tokenCounter.js';
 import { abtestFor, rulesFor, targetsFor, type Config } from '../config/schema.js';
 import type { ActionKind, ActionRecord, DecisionRecord, ExperimentRecord, ExperimentStatus, MetricEvidence, PolicyAction, PolicyRecord, TriggerRecord, VariantRef } from '../core/decision.js';
-import { PromotionWatches, type WatchBreach } from './promotionWatch.js';
+import { PromotionWatches, type Watch, type WatchBreach } from './promotionWatch.js';
 import type { Arm, TelemetryEvent } from '../core/event.js';
 import { RouteRegistry, toVariantRef, type RegistryEntryState, type VariantInfo } from '../variants/routeRegistry.js';
 
@@ -77,6 +77,8 @@ export interface RouteControlState {
   readonly lastEnded: string | null;
   /** Frozen through the API (no new actions or experiments); absent in older states: false. */
   readonly frozen?: boolean;
+  /** The watch after promotion, while it runs; absent in older states: none. */
+  readonly watch?: Watch | null;
 }
 
 /** Ended experiments kept per route in its {@link RouteControlState}. */
@@ -175,7 +177,7 @@ export class ExperimentManager {
    */
   onEvent(event: TelemetryEvent): void {
     if (event.experiment === undefined) {
-      this.watches.onEvent(event);
+      if (this.watches.onEvent(event)) this.changedRoutes.add(event.route);
       return;
     }
     const run = this.byId.get(event.experiment);
@@ -222,7 +224,10 @@ export class ExperimentManager {
       this.evaluate(run, boundaryMs, out);
     }
     const policy = abtestFor(this.config, route);
+    const watched = this.watches.watching(route) !== null;
     const breach = this.watches.check(route, boundaryMs, policy);
+    // A watch that ended (breach or window over) is a change of the route's stored state.
+    if (watched && this.watches.watching(route) === null) this.changedRoutes.add(route);
     if (breach !== null && policy.on_breach === 'alert_only') out.push(watchAlert(route, breach, boundaryMs));
     else if (breach !== null) this.rollBackPromotion(route, breach, boundaryMs, out);
     return out;
@@ -355,6 +360,7 @@ export class ExperimentManager {
       cooldownUntil: this.cooldownUntil.get(route) ?? null,
       lastEnded: this.lastEnded.get(route) ?? null,
       frozen: this.frozen.has(route),
+      watch: this.watches.exportRoute(route),
     };
   }
 
@@ -393,6 +399,7 @@ export class ExperimentManager {
     else this.lastEnded.set(route, stored.lastEnded);
     if (stored.frozen === true) this.frozen.add(route);
     else this.frozen.delete(route);
+    this.watches.importRoute(route, stored.watch ?? null);
   }
 
   private start(action: ActionRecord, nowMs: number, out: DecisionRecord[]): void {

@@ -8,7 +8,8 @@ import { assessTriggers, type GateAssessment } from './guards.js';
 
 /**
  * A promoted candidate under watch: the pre-promotion baseline's arm, frozen, against the promoted variant's traffic since.
- * Plain JSON (a route's checkpoint carries it, see {@link PromotionWatches.exportRoute}).
+ * Plain JSON: the route's stored control state carries it (so a restart or a takeover goes on watching), and so
+ * does its checkpoint (see {@link PromotionWatches.exportRoute}).
  */
 export interface Watch {
   readonly experiment: string;
@@ -58,6 +59,11 @@ export class PromotionWatches {
     });
   }
 
+  /** Whether `route` is under watch (cheap: asked per event on the hot path). */
+  active(route: string): boolean {
+    return this.byRoute.size > 0 && this.byRoute.has(route);
+  }
+
   /** Stops watching a route (a new experiment starts there). */
   stop(route: string): void {
     this.byRoute.delete(route);
@@ -69,13 +75,17 @@ export class PromotionWatches {
     return watch === undefined ? null : { experiment: watch.experiment, untilMs: watch.untilMs };
   }
 
-  /** Counts an event of a watched route's promoted variant (events tagged with an experiment are not its traffic). */
-  onEvent(event: TelemetryEvent): void {
-    if (this.byRoute.size === 0 || event.experiment !== undefined) return;
+  /**
+   * Counts an event of a watched route's promoted variant (events tagged with
+   * an experiment are not its traffic); true when it counted (the route's stored state changed).
+   */
+  onEvent(event: TelemetryEvent): boolean {
+    if (this.byRoute.size === 0 || event.experiment !== undefined) return false;
     const watch = this.byRoute.get(event.route);
-    if (watch === undefined || event.variant !== watch.promoted.variant || event.ts < watch.promotedAtMs) return;
+    if (watch === undefined || event.variant !== watch.promoted.variant || event.ts < watch.promotedAtMs) return false;
     addArmEvent(watch.state, true, event);
     watch.dirty = true;
+    return true;
   }
 
   /** A route's watch as plain data (a copy), for a checkpoint; null when none. */

@@ -234,8 +234,8 @@ export class PipelineEngine {
       if (variant.events < this.series.limits.probationEvents && ++variant.events === this.series.limits.probationEvents) this.series.graduate(raw.route, raw.variant);
       this.counters.accepted++;
       this.foresight.onEvent(raw, costUsd);
-      // Only experiment traffic needs the event itself with its cost filled in.
-      if (raw.experiment !== undefined) this.experiments.onEvent(costUsd === raw.costUsd || costUsd === undefined ? raw : withCostUsd(raw, costUsd));
+      // Only experiment traffic, and a watched route's (after a promotion), needs the event itself with its cost filled in.
+      if (raw.experiment !== undefined || this.experiments.watches.active(raw.route)) this.experiments.onEvent(costUsd === raw.costUsd || costUsd === undefined ? raw : withCostUsd(raw, costUsd));
     }
     this.counters.decisions += out.length;
     return out;
@@ -506,8 +506,8 @@ export class PipelineEngine {
 
   /**
    * Replaces a route's live state with a checkpoint of it (a restart, a
-   * takeover): windows, watermark, detector memory and — when it still
-   * matches the route's control state — the watch after promotion. Events at
+   * takeover): windows, watermark and detector memory (the watch after
+   * promotion comes with the route's control state, imported before). Events at
    * or before the checkpoint's {@link countedThroughMs} are refused from then
    * on as already counted (`onTooLate`), so a redelivered batch is not
    * counted twice. Throws a PoisonMessageError naming the problem, changing
@@ -548,11 +548,8 @@ export class PipelineEngine {
       this.experiments.registry.observe(route, v.variant, v.pattern ?? undefined, undefined);
     }
     this.detector.importRoute(route, checkpoint.detector);
-    // A watch that ended after the checkpoint (its promotion rolled back, a new experiment) must not come back.
-    const watch = checkpoint.watch;
-    const control = watch === null ? null : this.experiments.exportRoute(route);
-    const stillWatched = watch !== null && control !== null && control.running === null && control.lastEnded === watch.experiment && this.experiments.registry.current(route)?.variant === watch.promoted.variant;
-    this.experiments.watches.importRoute(route, stillWatched ? watch : null);
+    // The watch after promotion is not taken from the checkpoint: the route's control state, imported before and
+    // written after every step that changed it, carries it as it stood last (or its end), never an older copy.
   }
 
   /** Whether an existing series, or a new one within the limits, may take this input; reports a refusal. */

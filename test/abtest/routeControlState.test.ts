@@ -69,4 +69,63 @@ describe('RouteControlState: a route exported and imported elsewhere continues e
     // A new action inside the cooldown starts nothing on either.
     expect(resumed.onBoundary('support', ended!.ts + BUCKET, [{ ...ACTION, id: 'a2' }])).toEqual([]);
   });
+  it('the watch after promotion is part of the stored state: a restart during the watch still rolls a regressing candidate back, with the same records', () => {
+    const config = parseConfig({ abtest: { watch_after_promotion: '1h' } });
+    // Every call follows the manager's assignment; the promoted candidate regresses from 40 min of event time on.
+    const regressAtMs = T0 + 40 * 60_000;
+    const watchDrive = (manager: ExperimentManager, from: number, to: number): DecisionRecord[] => {
+      const out: DecisionRecord[] = [];
+      for (let b = from; b <= to; b++) {
+        const rng = mulberry32(b);
+        const boundary = T0 + b * BUCKET;
+        for (let i = 0; i < 100; i++) {
+          const ts = boundary - BUCKET + i * 100;
+          const unit = `u${Math.floor(rng() * 100_000)}`;
+          const a = manager.assign('support', unit)!;
+          const median = a.variant === 'cot-v1~few_shot' ? (ts >= regressAtMs ? 6500 : 1800) : 3000;
+          const event = makeEvent(ts, 'support', a.variant, median * Math.exp(0.25 * normal(rng)));
+          manager.onEvent(a.experiment === undefined ? event : { ...event, experiment: a.experiment, arm: a.arm, unit });
+        }
+        out.push(...manager.onBoundary('support', boundary, []));
+      }
+      return out;
+    };
+    const uninterrupted = new ExperimentManager(config);
+    uninterrupted.onBoundary('support', T0, [ACTION]);
+    const all = watchDrive(uninterrupted, 1, 600).map(formatRecord);
+    const ends = all.filter((line) => line.includes('"type":"experiment"') && !line.includes('"status":"started"'));
+    expect(ends.map((line) => (JSON.parse(line) as { status: string }).status)).toEqual(['promoted', 'rolled_back']);
+    const promotedAt = (JSON.parse(ends[0]!) as { ts: number }).ts;
+    const restartBucket = Math.ceil((regressAtMs + 5 * 60_000 - T0) / BUCKET); // regressing already, watch still on
+    expect(T0 + restartBucket * BUCKET).toBeGreaterThan(promotedAt);
+
+    const first = new ExperimentManager(config);
+    first.onBoundary('support', T0, [ACTION]);
+    const before = watchDrive(first, 1, restartBucket).map(formatRecord);
+    const stored = viaJson(first.exportRoute('support'));
+    expect(stored.watch).toMatchObject({ experiment: 'exp-a1', promotedAtMs: promotedAt, untilMs: promotedAt + 3_600_000 });
+    // The watch's own traffic marks the route changed, so the state mirror writes it after every step.
+    first.takeChangedRoutes();
+    watchDrive(first, restartBucket + 1, restartBucket + 1);
+    expect(first.takeChangedRoutes()).toEqual(['support']);
+
+    const resumed = new ExperimentManager(config);
+    resumed.importRoute('support', stored);
+    expect(resumed.watches.watching('support')).toEqual({ experiment: 'exp-a1', untilMs: promotedAt + 3_600_000 });
+    const after = watchDrive(resumed, restartBucket + 1, 600).map(formatRecord);
+    expect([...before, ...after]).toEqual(all);
+    expect(resumed.assign('support', 'anyone')!.variant).toBe('cot-v1');
+    // Its end is a change too: the stored state no longer carries the watch.
+    expect(resumed.exportRoute('support').watch).toBeNull();
+  });
+
+  it('a state stored before watches were persisted (no watch field) imports as no watch', () => {
+    const config = parseConfig({});
+    const original = new ExperimentManager(config);
+    original.onBoundary('support', T0, [ACTION]);
+    const { watch: _dropped, ...older } = viaJson(original.exportRoute('support'));
+    const resumed = new ExperimentManager(config);
+    resumed.importRoute('support', older);
+    expect(resumed.watches.watching('support')).toBeNull();
+  });
 });
