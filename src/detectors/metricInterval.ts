@@ -129,7 +129,35 @@ function quantileInterval(stats: WindowStats, q: number, value: number, tail: nu
   const n = Math.floor(stats.count);
   if (ranks === undefined || n < 1) return point(value);
   const pointRank = Math.floor(q * (n - 1)); // 0-based rank behind the reported quantile
-  let lower = 0;
+  const [lowerRank, upperRank] = orderStatisticRanks(n, q, tail);
+  const lower = lowerRank < 0 ? 0 : (ranks.valueAtRank(Math.min(lowerRank, pointRank)) ?? 0) / (1 + ranks.relativeAccuracy);
+  const upper = upperRank < 0 ? Infinity : (ranks.valueAtRank(Math.max(upperRank, pointRank)) ?? Infinity) / (1 - ranks.relativeAccuracy);
+  return { lower: Math.min(lower, value), upper: Math.max(upper, value), method: 'order_statistic' };
+}
+
+/** Order-statistic ranks already found, by `q|tail` then n; a table starts afresh at {@link CP_CACHE_LIMIT} entries. */
+const rankCache = new Map<string, Map<number, readonly [number, number]>>();
+
+/**
+ * The 0-based ranks of the order statistics bounding the q-quantile of n
+ * values at one-sided level 1 − tail (see {@link quantileInterval}); −1 for a
+ * side without a bound (lower: 0, upper: +∞).
+ *
+ * @remarks A pure function of (n, q, tail), evaluated for every judged window
+ * of every latency rule: its binary searches over binomial CDFs cost more than
+ * the rest of a rule's evaluation, while few (n, q, tail) recur. Memoized; the
+ * ranks are the very same integers.
+ */
+function orderStatisticRanks(n: number, q: number, tail: number): readonly [number, number] {
+  const key = `${q}|${tail}`;
+  let byN = rankCache.get(key);
+  if (byN === undefined) {
+    byN = new Map();
+    rankCache.set(key, byN);
+  }
+  let found = byN.get(n);
+  if (found !== undefined) return found;
+  let lowerRank = -1;
   if (binomialCdf(0, n, q) <= tail) {
     let lo = 1; // satisfies the condition
     let hi = n;
@@ -138,9 +166,9 @@ function quantileInterval(stats: WindowStats, q: number, value: number, tail: nu
       if (binomialCdf(mid - 1, n, q) <= tail) lo = mid;
       else hi = mid - 1;
     }
-    lower = (ranks.valueAtRank(Math.min(lo - 1, pointRank)) ?? 0) / (1 + ranks.relativeAccuracy);
+    lowerRank = lo - 1;
   }
-  let upper = Infinity;
+  let upperRank = -1;
   if (binomialCdf(n - 1, n, q) >= 1 - tail) {
     let lo = 1;
     let hi = n; // satisfies the condition
@@ -149,7 +177,10 @@ function quantileInterval(stats: WindowStats, q: number, value: number, tail: nu
       if (binomialCdf(mid - 1, n, q) >= 1 - tail) hi = mid;
       else lo = mid + 1;
     }
-    upper = (ranks.valueAtRank(Math.max(hi - 1, pointRank)) ?? Infinity) / (1 - ranks.relativeAccuracy);
+    upperRank = hi - 1;
   }
-  return { lower: Math.min(lower, value), upper: Math.max(upper, value), method: 'order_statistic' };
+  found = [lowerRank, upperRank];
+  if (byN.size >= CP_CACHE_LIMIT) byN.clear();
+  byN.set(n, found);
+  return found;
 }

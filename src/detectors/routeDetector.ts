@@ -1,6 +1,6 @@
 import { NO_ACTION_YET, planAction, type ActionBlock, type RoutePlannerState } from '../actions/planner.js';
 import { configCatalog, type VariantCatalog } from '../actions/plannerCandidates.js';
-import { rulesFor, targetsFor, type Config, type Rule } from '../config/schema.js';
+import { rulesFor, targetsFor, type Config, type Rule, type Targets } from '../config/schema.js';
 import type { DecisionRecord, MetricName, ThresholdSource, TriggerRecord } from '../core/decision.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { freezeBaseline, updateBaseline, type BaselineState } from './baseline.js';
@@ -39,6 +39,10 @@ export class RouteDetector {
   private rules: readonly Rule[] = [];
   /** Routes whose config changes some rule: their enabled rules. */
   private readonly routeRules = new Map<string, readonly Rule[]>();
+  /** Every route without its own settings: its rules and their thresholds resolved once per config. */
+  private defaultPlan: RulePlan = { rules: [], targets: {} as Targets, thresholds: new Float64Array(0) };
+  /** Routes with their own targets or rules in the config (bounded by the config). */
+  private readonly routePlans = new Map<string, RulePlan>();
   private baselineMetrics: ReadonlySet<MetricName> = new Set();
   /** Memory by route, then variant (nested maps: no key concatenation per evaluation). */
   private readonly variants = new Map<string, Map<string, VariantMemory>>();
@@ -61,6 +65,9 @@ export class RouteDetector {
       const own = rulesFor(config, route);
       if (own !== config.rules) this.routeRules.set(route, own.filter((rule) => rule.enabled));
     }
+    this.defaultPlan = rulePlan(config, this.rules, config.targets);
+    this.routePlans.clear();
+    for (const route of Object.keys(config.routes)) this.routePlans.set(route, rulePlan(config, this.rulesOf(route), targetsFor(config, route)));
     const everyRule = [this.rules, ...this.routeRules.values()].flat();
     this.baselineMetrics = new Set(everyRule.filter((rule) => typeof rule.threshold === 'object' && 'baseline' in rule.threshold).map((rule) => rule.metric));
   }
@@ -80,19 +87,23 @@ export class RouteDetector {
   evaluate(stats: WindowStats, nowMs: number, options: EvaluateOptions = {}): DecisionRecord[] {
     const production = options.production !== undefined ? options.production : options.actions === false ? null : stats.variant;
     const memory = this.memoryFor(stats.route, stats.variant);
-    const targets = targetsFor(this.config, stats.route);
+    const plan = this.routePlans.get(stats.route) ?? this.defaultPlan;
+    const targets = plan.targets;
     const timingGapMs = Math.max(this.config.time.window, stats.windowEndMs - stats.windowStartMs);
     const out: DecisionRecord[] = [];
-    const rules = this.rulesOf(stats.route);
-    for (const rule of rules) {
+    const rules = plan.rules;
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r]!;
+      const previous = memory.rules.get(rule.name) ?? INACTIVE;
+      const baseline = memory.baselines.get(rule.metric) ?? null;
+      // Stays inactive (nothing to record) unless the value is on the bad side of the threshold: most rules, most of the time.
+      if (previous.phase === 'inactive' && !this.mayBreach(stats, rule, plan.thresholds[r]!, baseline, targets)) continue;
       const context = {
         targets,
-        baseline: memory.baselines.get(rule.metric) ?? null,
+        baseline,
         baselineMinSamples: this.config.baseline.min_samples,
         tokenBudgetPerRequest: this.config.budgets.tokens.max_per_request,
       };
-      const previous = memory.rules.get(rule.name) ?? INACTIVE;
-      if (previous.phase === 'inactive' && !mayBreach(stats, rule, context)) continue; // stays inactive: nothing to record
       const threshold = resolveThreshold(rule, context);
       const detection = detect(stats, rule, threshold);
       const step = stepRule(previous, detection, { forMs: rule.for, keepFiringForMs: rule.keep_firing_for, maxGapMs: timingGapMs }, nowMs);
@@ -256,7 +267,13 @@ export class RouteDetector {
   private updateBaselines(stats: WindowStats, memory: VariantMemory): void {
     for (const metric of this.baselineMetrics) {
       const previous = memory.baselines.get(metric) ?? null;
-      const frozen = this.rulesOf(stats.route).some((rule) => rule.metric === metric && isActive(memory.rules.get(rule.name)));
+      let frozen = false;
+      for (const rule of this.rulesOf(stats.route)) {
+        if (rule.metric === metric && isActive(memory.rules.get(rule.name))) {
+          frozen = true;
+          break;
+        }
+      }
       const value = metricValue(stats, metric);
       const next = frozen
         ? freezeBaseline(previous, stats.windowEndMs)
@@ -265,6 +282,24 @@ export class RouteDetector {
           : updateBaseline(previous, { value, samples: metricSamples(stats, metric), windowStartMs: stats.windowStartMs, windowEndMs: stats.windowEndMs }, this.config.baseline.half_life);
       if (next !== null) memory.baselines.set(metric, next);
     }
+  }
+
+  /**
+   * Whether the rule's condition can hold on this window: false when the value
+   * or threshold is missing or the value is on the good side. An inactive rule
+   * for which this is false stays inactive (the same answer `detect` + `stepRule`
+   * give), so the evaluation skips building its evidence. `planned`: the
+   * threshold resolved with the config (NaN: baseline-relative, resolved here).
+   */
+  private mayBreach(stats: WindowStats, rule: Rule, planned: number, baseline: BaselineState | null, targets: Targets): boolean {
+    const value = metricValue(stats, rule.metric);
+    if (value === null) return false;
+    let threshold: number | null = planned;
+    if (Number.isNaN(planned)) {
+      threshold = thresholdValue(rule, { targets, baseline, baselineMinSamples: this.config.baseline.min_samples });
+      if (threshold === null) return false;
+    }
+    return rule.op === 'gt' ? value > threshold : value < threshold;
   }
 
   private memoryFor(route: string, variant: string): VariantMemory {
@@ -331,18 +366,24 @@ function isActive(state: RuleState | undefined): boolean {
 
 
 /**
- * Whether the rule's condition can hold on this window: false when the value
- * or threshold is missing or the value is on the good side. An inactive rule
- * for which this is false stays inactive (the same answer `detect` + `stepRule`
- * give), so the evaluation skips building its evidence — most rules, most of
- * the time.
+ * One rule set as a route sees it: its enabled rules, its targets, and each
+ * rule's threshold resolved once per config (NaN for a baseline-relative one,
+ * which moves with the baseline and is resolved per evaluation).
  */
-function mayBreach(stats: WindowStats, rule: Rule, context: ThresholdContext): boolean {
-  const value = metricValue(stats, rule.metric);
-  if (value === null) return false;
-  const threshold = thresholdValue(rule, context);
-  if (threshold === null) return false;
-  return rule.op === 'gt' ? value > threshold : value < threshold;
+interface RulePlan {
+  readonly rules: readonly Rule[];
+  readonly targets: Targets;
+  readonly thresholds: Float64Array;
+}
+
+function rulePlan(config: Config, rules: readonly Rule[], targets: Targets): RulePlan {
+  const thresholds = new Float64Array(rules.length);
+  const context: ThresholdContext = { targets, baseline: null, baselineMinSamples: 0, tokenBudgetPerRequest: config.budgets.tokens.max_per_request };
+  rules.forEach((rule, i) => {
+    const fixed = typeof rule.threshold === 'number' || !('baseline' in rule.threshold);
+    thresholds[i] = fixed ? (thresholdValue(rule, context) ?? Number.NaN) : Number.NaN;
+  });
+  return { rules, targets, thresholds };
 }
 
 function triggerRecord(rule: Rule, detection: Detection, transition: RuleTransition, nowMs: number): TriggerRecord {

@@ -8,6 +8,12 @@ const INITIAL_BINS = 32;
 
 const EMPTY = new Float64Array(0);
 
+/** The 0-based rank behind quantile `q` (clamped to [0, 1]) of `top + 1` values; Infinity past the last `q`. */
+function rankAt(q: number | undefined, top: number): number {
+  if (q === undefined) return Infinity;
+  return (q < 0 ? 0 : q > 1 ? 1 : q) * top;
+}
+
 /**
  * Mergeable, subtractable quantile sketch with a guaranteed relative accuracy
  * (DDSketch-style logarithmic buckets).
@@ -86,7 +92,12 @@ export class QuantileSketch {
       if (value === Infinity) return;
       const index = Math.ceil(Math.log(value) * this.multiplier);
       if (index >= this.minIndex && index <= this.maxIndex) this.bins[index - this.offset]! += weight;
-      else this.addOutside(index, weight);
+      else if (index >= this.offset && index < this.offset + this.bins.length) {
+        // Inside the allocated bins (a recycled bucket's first values): widen the range in place, as addOutside would.
+        this.bins[index - this.offset]! += weight;
+        if (index < this.minIndex) this.minIndex = index;
+        if (index > this.maxIndex) this.maxIndex = index;
+      } else this.addOutside(index, weight);
     } else if (value <= SKETCH_MIN_INDEXABLE_VALUE) {
       this.zeroCount += weight;
     } else {
@@ -144,19 +155,31 @@ export class QuantileSketch {
    * result matches {@link quantile} for each (null when empty).
    */
   quantiles(qs: readonly number[]): (number | null)[] {
-    const out: (number | null)[] = new Array<number | null>(qs.length).fill(null);
-    if (this.total <= 0) return out;
+    const n = qs.length;
+    const out: (number | null)[] = new Array<number | null>(n);
+    if (this.total <= 0) return out.fill(null);
+    // Evaluated once per judged window: no closure, no second pass.
+    const top = this.total - 1;
     let k = 0;
+    let rank = rankAt(qs[0], top);
     let cumulative = this.zeroCount;
-    const rankOf = (q: number): number => (q < 0 ? 0 : q > 1 ? 1 : q) * (this.total - 1);
-    while (k < qs.length && cumulative > rankOf(qs[k]!)) out[k++] = 0;
+    while (k < n && cumulative > rank) {
+      out[k++] = 0;
+      rank = rankAt(qs[k], top);
+    }
     const bins = this.bins;
-    for (let i = this.minIndex; i <= this.maxIndex && k < qs.length; i++) {
-      cumulative += bins[i - this.offset]!;
-      while (k < qs.length && cumulative > rankOf(qs[k]!)) out[k++] = this.valueOf(i);
+    const offset = this.offset;
+    for (let i = this.minIndex; i <= this.maxIndex && k < n; i++) {
+      cumulative += bins[i - offset]!;
+      if (!(cumulative > rank)) continue;
+      const value = this.valueOf(i);
+      while (k < n && cumulative > rank) {
+        out[k++] = value;
+        rank = rankAt(qs[k], top);
+      }
     }
     const last = this.maxIndex >= this.minIndex ? this.valueOf(this.maxIndex) : 0;
-    while (k < qs.length) out[k++] = last;
+    while (k < n) out[k++] = last;
     return out;
   }
 
@@ -189,7 +212,8 @@ export class QuantileSketch {
 
   /** Empties the sketch; keeps the allocated bins for reuse. */
   clear(): void {
-    if (this.maxIndex >= this.minIndex) this.bins.fill(0);
+    // Every non-zero bin lies in [minIndex, maxIndex]: zero just that range (a bucket sketch holds a few values).
+    if (this.maxIndex >= this.minIndex) this.bins.fill(0, this.minIndex - this.offset, this.maxIndex - this.offset + 1);
     this.minIndex = Infinity;
     this.maxIndex = -Infinity;
     this.zeroCount = 0;
@@ -345,9 +369,10 @@ export class QuantileSketch {
         this.bins.copyWithin(from - newOffset, from - this.offset, to - this.offset + 1);
         this.bins.fill(0, 0, from - newOffset);
         this.bins.fill(0, to - newOffset + 1);
-      } else {
+      } else if (this.minIndex <= this.maxIndex) {
         this.bins.fill(0);
       }
+      // else: an empty (cleared) sketch's bins are all zero already — the common case of a recycled bucket.
       this.offset = newOffset;
       return;
     }

@@ -220,7 +220,9 @@ export class RollingWindow {
       this.closed.push(b);
       this.total.merge(b.stats);
     }
-    if (moved > 0) this.open.splice(0, moved);
+    // shift() for the usual single bucket: splice would allocate the removed array on every close.
+    if (moved === 1) this.open.shift();
+    else if (moved > 0) this.open.splice(0, moved);
 
     let expired = 0;
     while (expired < this.closed.length && this.closed[expired]!.index < keepFrom) {
@@ -230,7 +232,8 @@ export class RollingWindow {
       expired++;
     }
     if (expired > 0) {
-      this.closed.splice(0, expired);
+      if (expired === 1) this.closed.shift();
+      else this.closed.splice(0, expired);
       this.expiredSinceRebuild += expired;
     }
     if (this.closed.length === 0) {
