@@ -6,6 +6,7 @@ import type { Pattern } from '../core/patterns.js';
 import { RouteDetector, type RuleStatus } from '../detectors/index.js';
 import { SeriesLimiter } from './seriesLimiter.js';
 import { ExperimentManager } from '../abtest/experimentManager.js';
+import { BucketPool } from '../windows/bucketPool.js';
 import { RollingWindow } from '../windows/rollingWindow.js';
 import { StatsBucket } from '../windows/statsBucket.js';
 import { toWindowStats } from '../windows/toWindowStats.js';
@@ -20,6 +21,8 @@ import type { HistoryStore } from '../foresight/historyStore.js';
 /** A new series evicts at most this many probationary ones to find room (a route's slot may take several). */
 const MAX_EVICTIONS_PER_SERIES = 8;
 const TOMBSTONE_LIMIT = 100_000;
+/** Free window buckets shared by every series (≈ 0.3–1.3 KB each): see {@link BucketPool}. */
+const BUCKET_POOL_LIMIT = 4096;
 
 /** Per (route, variant) state: its rolling window and last known pattern. */
 interface VariantState {
@@ -139,6 +142,7 @@ export class PipelineEngine {
   private readonly maxLatenessMs: number;
   readonly counters: EngineCounters = { accepted: 0, late: 0, tooLate: 0, evaluations: 0, decisions: 0, evicted: 0 };
   private readonly series: SeriesLimiter;
+  private readonly buckets = new BucketPool(BUCKET_POOL_LIMIT);
   /** Records produced outside a step (an eviction resolving alerts), emitted with the next step's output. */
   private deferred: DecisionRecord[] = [];
   /** Experiments validating the actions, and the route/variant registry behind `/v1/assign`. */
@@ -636,7 +640,7 @@ export class PipelineEngine {
   }
 
   private createVariant(state: RouteState, variant: string): VariantState {
-    const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs });
+    const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs, pool: this.buckets });
     window.closeUntil(state.boundaryMs);
     const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0 };
     this.series.created(state.route, variant, this.currentConfig.routes[state.route] !== undefined);

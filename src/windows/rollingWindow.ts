@@ -1,5 +1,6 @@
 import type { TelemetryEvent } from '../core/event.js';
 import { InvariantError } from '../core/errors.js';
+import { BucketPool } from './bucketPool.js';
 import { StatsBucket, type StatsBucketState } from './statsBucket.js';
 
 /** Options of a {@link RollingWindow}; all durations in ms of event time. */
@@ -14,6 +15,12 @@ export interface RollingWindowOptions {
   readonly relativeAccuracy?: number;
   /** Bin bound of the latency sketches; default 2048. */
   readonly maxBins?: number;
+  /**
+   * Where expired buckets go and new ones come from; share one among many
+   * windows (same accuracy and bin bound). Default: a pool of this window's
+   * own, {@link POOL_LIMIT} buckets.
+   */
+  readonly pool?: BucketPool;
 }
 
 /**
@@ -39,7 +46,7 @@ export interface RollingWindowState {
   readonly open: readonly (readonly [index: number, bucket: StatsBucketState])[];
 }
 
-/** Free buckets kept for reuse; steady state needs about one. */
+/** Free buckets a window without a shared pool keeps for reuse. */
 const POOL_LIMIT = 4;
 
 /**
@@ -77,7 +84,8 @@ export class RollingWindow {
   private readonly closed: IndexedBucket[] = [];
   /** Open buckets, ascending index. */
   private readonly open: IndexedBucket[] = [];
-  private readonly pool: StatsBucket[] = [];
+  private readonly pool: BucketPool;
+  private readonly ownsPool: boolean;
   private boundary = -Infinity;
   /** Bucket index and stats of the open bucket that took the last event (NaN/null: none). */
   private lastIndex = Number.NaN;
@@ -98,6 +106,12 @@ export class RollingWindow {
     this.relativeAccuracy = options.relativeAccuracy ?? 0.01;
     this.maxBins = options.maxBins ?? 2048;
     this.total = new StatsBucket(this.relativeAccuracy, this.maxBins);
+    const pool = options.pool;
+    if (pool !== undefined && (pool.relativeAccuracy !== this.relativeAccuracy || pool.maxBins !== this.maxBins)) {
+      throw new InvariantError(`a shared bucket pool must use the window's sketch settings (relative accuracy ${this.relativeAccuracy}, ${this.maxBins} bins)`);
+    }
+    this.pool = pool ?? new BucketPool(POOL_LIMIT, this.relativeAccuracy, this.maxBins);
+    this.ownsPool = pool === undefined;
   }
 
   /** Every bucket ending at or before this (epoch ms) is closed; −Infinity before the first close. */
@@ -244,12 +258,12 @@ export class RollingWindow {
     }
   }
 
-  /** Approximate heap bytes held by this window (buckets, sketches, pool). */
+  /** Approximate heap bytes held by this window (buckets, sketches, and its own pool — not a shared one). */
   approxBytes(): number {
     let bytes = 200 + this.total.approxBytes();
     for (const b of this.closed) bytes += 40 + b.stats.approxBytes();
     for (const b of this.open) bytes += 40 + b.stats.approxBytes();
-    for (const s of this.pool) bytes += s.approxBytes();
+    if (this.ownsPool) bytes += this.pool.approxBytes();
     return bytes;
   }
 
@@ -311,7 +325,7 @@ export class RollingWindow {
     while (i > 0 && open[i - 1]!.index > index) i--;
     const before = open[i - 1];
     if (before !== undefined && before.index === index) return before;
-    const created: IndexedBucket = { index, stats: this.pool.pop() ?? new StatsBucket(this.relativeAccuracy, this.maxBins) };
+    const created: IndexedBucket = { index, stats: this.pool.take() };
     open.splice(i, 0, created);
     return created;
   }
@@ -328,15 +342,13 @@ export class RollingWindow {
     while (i > 0 && closed[i - 1]!.index > index) i--;
     const before = closed[i - 1];
     if (before !== undefined && before.index === index) return before.stats;
-    const created: IndexedBucket = { index, stats: this.pool.pop() ?? new StatsBucket(this.relativeAccuracy, this.maxBins) };
+    const created: IndexedBucket = { index, stats: this.pool.take() };
     closed.splice(i, 0, created);
     return created.stats;
   }
 
   private recycle(stats: StatsBucket): void {
-    if (this.pool.length >= POOL_LIMIT) return;
-    stats.clear();
-    this.pool.push(stats);
+    this.pool.give(stats);
   }
 
   private rebuildSums(): void {
