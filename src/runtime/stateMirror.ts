@@ -79,13 +79,17 @@ export class StateMirror {
     this.engine.experiments.takeChangedRoutes();
     // Routes this instance owned before a restart are reclaimed at once, their statistics resumed from
     // their checkpoints, so /v1/routes shows them before the first event arrives.
+    // A configured route whose control state never changed has no stored state; its lease says whose it was.
     const nowMs = this.options.nowMs();
-    for (const s of stored) {
-      if (s.owner !== this.options.owner) continue;
-      const lease = await this.store.claim(s.route, this.options.owner, this.options.leaseMs);
+    const mine = new Set(stored.filter((s) => s.owner === this.options.owner).map((s) => s.route));
+    for (const route of Object.keys(this.engine.config.routes)) {
+      if (!mine.has(route) && (await this.store.lease(route))?.owner === this.options.owner) mine.add(route);
+    }
+    for (const route of [...mine].sort()) {
+      const lease = await this.store.claim(route, this.options.owner, this.options.leaseMs);
       if (lease.owner !== this.options.owner) continue;
-      this.owned.set(s.route, { generation: lease.generation, renewAtMs: nowMs + this.options.leaseMs / 3 });
-      await this.restoreCheckpoint(s.route, null);
+      this.owned.set(route, { generation: lease.generation, renewAtMs: nowMs + this.options.leaseMs / 3 });
+      await this.restoreCheckpoint(route, null);
     }
     this.engine.experiments.takeChangedRoutes();
     return stored.length;

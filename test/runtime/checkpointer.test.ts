@@ -30,8 +30,8 @@ interface Instance {
   ingest(events: readonly TelemetryEvent[]): Promise<number[]>;
 }
 
-async function start(store: MemoryStateStore, owner: string, now: () => number): Promise<Instance> {
-  const engine = new PipelineEngine(config);
+async function start(store: MemoryStateStore, owner: string, now: () => number, cfg = config): Promise<Instance> {
+  const engine = new PipelineEngine(cfg);
   const logger = createLogger(config);
   const mirror = new StateMirror(store, engine, { owner, leaseMs: 10_000, routeTtlMs: 60_000, nowMs: now, logger });
   await mirror.restore();
@@ -124,6 +124,21 @@ describe('Checkpointer', () => {
     expect(store.writes).toBe(3);
     const resumed = await start(store, 'a', () => now);
     expect(stats(resumed.engine)).toBe(stats(a.engine));
+  });
+
+  it('a configured route that never needed a stored state is resumed at start too (its lease says whose it was)', async () => {
+    const configured = parseConfig({ routes: { support: { variants: [{ name: 'v1', pattern: 'few_shot' }] } }, log: { level: 'silent' } });
+    let now = 1_000_000;
+    const store = new FlakyStore({ now: () => now });
+    const a = await start(store, 'a', () => now, configured);
+    await a.ingest(calls(0, 200));
+    expect(await store.loadRoutes(['support'])).toEqual([]);
+    expect(await a.checkpointer.round(inline(a.engine))).toBe(1);
+    now += 1_000;
+    const restarted = await start(store, 'a', () => now, configured);
+    expect(stats(restarted.engine)).toBe(stats(a.engine));
+    const other = await start(store, 'b', () => now, configured);
+    expect(other.engine.liveStats('support')).toBeNull(); // a's route: b resumes it only when it takes it over
   });
 
   it('a checkpoint that cannot be restored is logged and the route starts cold; the rest of the start goes on', async () => {
