@@ -520,7 +520,7 @@ export class PipelineEngine {
   restoreRoute(route: string, data: string): void {
     const checkpoint = decodeRouteCheckpoint(data, route, { bucketMs: this.bucketMs, windowMs: this.windowMs, latenessMs: this.latenessMs });
     const variants = checkpoint.variants.map((v): VariantState => {
-      const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs });
+      const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs, pool: this.buckets });
       try {
         window.restoreState(v.window);
       } catch (err) {
