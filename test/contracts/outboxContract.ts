@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OverloadedError } from '../../src/core/errors.js';
 import type { JsonValue, Outbox, OutboxMessage } from '../../src/ports/ports.js';
 
 /** Options of {@link outboxContract}. */
@@ -13,6 +14,12 @@ export interface OutboxContractOptions {
    * open it (default: the same object, two relays in one process).
    */
   readonly share?: (outbox: Outbox) => Outbox;
+  /**
+   * Bounded adapters: an empty outbox holding at most `maxPending` messages
+   * waiting for delivery. When given, the suite checks what happens at the
+   * bound: the enqueue is refused whole, retriably, and nothing is dropped.
+   */
+  readonly bounded?: (maxPending: number) => Outbox | Promise<Outbox>;
 }
 
 const T0 = 1_700_000_000_000;
@@ -168,6 +175,35 @@ export function outboxContract(name: string, makeOutbox: () => Outbox | Promise<
       expect(await b.nextDueAtMs('d')).toBe(T0 + 3 * LEASE_MS + 10);
       if (b !== a) await b.close();
       await a.close();
+    });
+
+    it.skipIf(options.bounded === undefined)('at its bound an enqueue is refused whole with a retriable OverloadedError, nothing taken or dropped; delivering makes room', async () => {
+      const outbox = await options.bounded!(3);
+      expect(await outbox.enqueue([msg('d', '1'), msg('e', '2')], T0)).toBe(2);
+      // Two new messages would make 4: the whole batch is refused, the one that would fit included.
+      const refused = await outbox.enqueue([msg('d', '3'), msg('d', '4')], T0 + 1).then(() => null, (err: unknown) => err);
+      expect(refused).toBeInstanceOf(OverloadedError);
+      expect((refused as OverloadedError).retriable).toBe(true);
+      expect((refused as OverloadedError).message).toMatch(/outbox is full: 2 messages .* bound of 3/);
+      expect(await outbox.depth()).toEqual({ pending: 2, deadLettered: 0 });
+      // Duplicates by key take no room: re-enqueueing what is inside is still a no-op, not a refusal.
+      expect(await outbox.enqueue([msg('d', '1'), msg('d', '3')], T0 + 2)).toBe(1);
+      await expect(outbox.enqueue([msg('d', '4')], T0 + 3)).rejects.toBeInstanceOf(OverloadedError);
+      // Delivered (acked) and given-up (dead-lettered) messages free their room; the retried batch then goes in whole.
+      const [first] = await outbox.lease('d', 1, T0 + 4, LEASE_MS);
+      await outbox.ack([first!.id]);
+      const [other] = await outbox.lease('e', 1, T0 + 4, LEASE_MS);
+      await outbox.deadLetter([other!.id], 'gone');
+      expect(await outbox.enqueue([msg('d', '4'), msg('d', '5')], T0 + 5)).toBe(2);
+      expect((await outbox.lease('d', 10, T0 + 6, LEASE_MS)).map((i) => i.key)).toEqual(['3', '4', '5']);
+      await outbox.close();
+    });
+
+    it.skipIf(options.bounded === undefined)('a batch larger than the bound is taken when nothing is pending, so no batch waits forever', async () => {
+      const outbox = await options.bounded!(2);
+      expect(await outbox.enqueue(['1', '2', '3'].map((k) => msg('d', k)), T0)).toBe(3);
+      await expect(outbox.enqueue([msg('d', '4')], T0 + 1)).rejects.toBeInstanceOf(OverloadedError);
+      await outbox.close();
     });
 
     it.skipIf(options.reopen === undefined)('survives a restart: pending, leased and dead-lettered messages are all still there', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDecisionLog } from '../../src/adapters/memory/memoryDecisionLog.js';
+import { MemoryOutbox } from '../../src/adapters/memory/memoryOutbox.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
 import { ConflictError, InvariantError, OverloadedError, TransientIoError } from '../../src/core/errors.js';
@@ -49,6 +50,41 @@ describe('PipelineRunner', () => {
     expect(retries).toBe(2);
     expect(handed.map((l) => l.record)).toEqual(records);
     expect(handed.map((l) => l.seq)).toEqual(records.map((_, i) => i + 1));
+  });
+
+  it('a full outbox pushes back: the step waits for room, the queue fills and refuses sources, and every decision reaches the sink once', async () => {
+    const records = await new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog()).submit({ kind: 'events', events: slowTraffic() });
+    expect(records.length).toBeGreaterThanOrEqual(2);
+    const outbox = new MemoryOutbox({ maxPending: 1 });
+    const delivered: number[] = [];
+    let refusals = 0;
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), {
+      maxQueuedEvents: 5,
+      afterLog: async (logged) => {
+        await outbox.enqueue(logged.map((l) => ({ destination: 'sink', key: String(l.seq), payload: l.seq })), 0);
+      },
+      onStoreFailure: (err) => {
+        expect(err).toBeInstanceOf(OverloadedError);
+        refusals++;
+      },
+      // The relay, while the step waits: after a few retries the sink takes what is pending.
+      sleep: async () => {
+        if (refusals < 3) return;
+        for (const item of await outbox.lease('sink', 10, 0, 1000)) {
+          delivered.push(item.payload as number);
+          await outbox.ack([item.id]);
+        }
+      },
+    });
+    const first = runner.submit({ kind: 'command', run: () => [records[0]!] });
+    const second = runner.submit({ kind: 'command', run: () => [records[1]!] });
+    const events = runner.submit({ kind: 'events', events: slowTraffic().slice(0, 5) });
+    // While the second step waits for room in the outbox, more events are refused at the door (HTTP 503, Kafka pause).
+    await expect(runner.submit({ kind: 'events', events: slowTraffic().slice(5, 6) })).rejects.toBeInstanceOf(OverloadedError);
+    await Promise.all([first, second, events]);
+    for (const item of await outbox.lease('sink', 10, 0, 1000)) delivered.push(item.payload as number);
+    expect(refusals).toBeGreaterThanOrEqual(3);
+    expect(delivered).toEqual([1, 2]);
   });
 
   it('processes inputs strictly in order', async () => {
