@@ -3,7 +3,7 @@ import type { DecisionRecord } from '../core/decision.js';
 import { describeError, TransientIoError } from '../core/errors.js';
 import type { EventRejection, TelemetryEvent } from '../core/event.js';
 import type { CardinalityGuard } from '../engine/engine.js';
-import { isoOrMs, tooLateMessage } from '../engine/tooLate.js';
+import { countedAlreadyMessage, isoOrMs, tooLateMessage } from '../engine/tooLate.js';
 import type { Clock, EventForwarder, HistogramObservation, IngestOutcome, Ingestor } from '../ports/ports.js';
 import type { PipelineInput } from '../streams/pipelineInput.js';
 
@@ -71,9 +71,10 @@ export class IngestService implements Ingestor {
       options: {
         nowMs,
         // Late events still count; only those older than the window or max lateness are refused.
-        onTooLate: (i, oldestMs) => {
+        onTooLate: (i, oldestMs, countedThroughMs) => {
           refused++;
-          errors.push({ index: at(i), field: 'ts', message: tooLateMessage(ok[i]!.ts, oldestMs, config.time) });
+          const ts = ok[i]!.ts;
+          errors.push({ index: at(i), field: 'ts', message: countedThroughMs === null ? tooLateMessage(ts, oldestMs, config.time) : countedAlreadyMessage(ts, countedThroughMs) });
         },
         limits: this.guard(errors, at, () => refused++),
       },

@@ -60,10 +60,12 @@ export interface IngestOptions {
   /** Wall clock (live mode): no route's watermark moves past it. Absent in replay. */
   readonly nowMs?: number;
   /**
-   * Called with the batch index of every event rejected as too late, and the
-   * oldest event time (epoch ms) its route still accepted.
+   * Called with the batch index of every event rejected as too late, the
+   * oldest event time (epoch ms) its route still accepted, and — when the
+   * event was refused because the route's restored checkpoint counted events
+   * up to that time (epoch ms) — that time; null otherwise.
    */
-  readonly onTooLate?: (index: number, oldestAcceptedMs: number) => void;
+  readonly onTooLate?: (index: number, oldestAcceptedMs: number, countedThroughMs: number | null) => void;
   /**
    * Live ingest: the cardinality limits (`limits.*`) apply to each new series
    * in this same step; a refused event or data point is reported and skipped.
@@ -214,7 +216,7 @@ export class PipelineEngine {
       }
       if (raw.ts < state.watermarkMs - this.maxLatenessMs || raw.ts < state.boundaryMs - this.windowMs || raw.ts <= state.countedThroughMs) {
         this.rejectTooLate(state, 1);
-        options.onTooLate?.(i, this.oldestAcceptedMs(state));
+        options.onTooLate?.(i, this.oldestAcceptedMs(state), raw.ts <= state.countedThroughMs ? state.countedThroughMs : null);
         continue;
       }
       let variant = state.variants.get(raw.variant);
@@ -224,7 +226,7 @@ export class PipelineEngine {
       if (added !== 'ok') {
         if (added === 'too_late') {
           this.rejectTooLate(state, 1);
-          options.onTooLate?.(i, this.oldestAcceptedMs(state));
+          options.onTooLate?.(i, this.oldestAcceptedMs(state), raw.ts <= state.countedThroughMs ? state.countedThroughMs : null);
           continue;
         }
         state.lateEvents++;

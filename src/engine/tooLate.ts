@@ -21,3 +21,12 @@ export function tooLateMessage(tsMs: number, oldestAcceptedMs: number, time: Pic
   const maxLatenessMs = Math.max(time.max_lateness, time.allowed_lateness);
   return `${TOO_LATE}: ${isoOrMs(tsMs)} is older than the oldest time the route still accepts, ${isoOrMs(oldestAcceptedMs)} (its rolling window of ${seconds(time.window)}, at most time.max_lateness ${seconds(maxLatenessMs)} behind its newest event)`;
 }
+
+/**
+ * The message of a `too_late` rejection of an event dated at or before the
+ * time up to which its route's restored checkpoint had counted (after a
+ * restart or a takeover): counted already if it was sent before the checkpoint.
+ */
+export function countedAlreadyMessage(tsMs: number, countedThroughMs: number): string {
+  return `${TOO_LATE}: ${isoOrMs(tsMs)} is at or before ${isoOrMs(countedThroughMs)}, up to which the route's statistics were restored from a checkpoint after a restart or takeover; an event that old was counted then if it had been sent before (a re-sent or redelivered event is counted once)`;
+}

@@ -24,11 +24,14 @@ function recordedEvents(): TelemetryEvent[] {
 const recorded = recordedEvents();
 
 /** Feeds events in batches of `batch`, then (optionally) flushes; the decisions as NDJSON lines. */
-function feed(engine: PipelineEngine, events: readonly TelemetryEvent[], options: { batch?: number; flush?: boolean; tooLate?: number[] } = {}): string[] {
+function feed(engine: PipelineEngine, events: readonly TelemetryEvent[], options: { batch?: number; flush?: boolean; tooLate?: number[]; countedThrough?: (number | null)[] } = {}): string[] {
   const out: DecisionRecord[] = [];
   const batch = options.batch ?? 250;
   for (let at = 0; at < events.length; at += batch) {
-    out.push(...engine.ingest(events.slice(at, at + batch), { onTooLate: (i) => options.tooLate?.push(at + i) }));
+    out.push(...engine.ingest(events.slice(at, at + batch), { onTooLate: (i, _oldest, countedThroughMs) => {
+      options.tooLate?.push(at + i);
+      options.countedThrough?.push(countedThroughMs);
+    } }));
   }
   if (options.flush === true) out.push(...engine.flush());
   return out.map(formatRecord);
@@ -101,11 +104,14 @@ describe('route checkpoints', () => {
     const copy = restoredCopy(original);
     const counted = copy.liveStats('support')![0]!.count;
     const tooLate: number[] = [];
+    const countedThrough: (number | null)[] = [];
     // Kafka redelivers the uncommitted tail of what was already checkpointed, then new events follow.
     const redelivered = first.slice(60);
     const newer = Array.from({ length: 10 }, (_, i) => makeEvent(T0 + 10_000 + i * 100, 'support', 'v1', 800));
-    feed(copy, [...redelivered, ...newer], { tooLate });
+    feed(copy, [...redelivered, ...newer], { tooLate, countedThrough });
     expect(tooLate).toEqual(redelivered.map((_, i) => i));
+    // The refusal says why: the checkpoint counted through the newest event it had seen.
+    expect(new Set(countedThrough)).toEqual(new Set([T0 + 99 * 100]));
     expect(copy.liveStats('support')![0]!.count).toBe(counted + newer.length);
     expect(copy.tooLateEventsOf('support')).toBe(redelivered.length);
   });
