@@ -4,7 +4,7 @@ import { targetsFor, type Targets } from '../config/schema.js';
 import type { RuleStatus } from '../detectors/index.js';
 import type { TrendRecord } from '../core/decision.js';
 import type { PipelineEngine } from '../engine/engine.js';
-import { HOUR_MS, type HourlyRollup } from '../foresight/hourlyRollup.js';
+import { HOUR_MS, type HourAggregates, type HourlyRollup } from '../foresight/hourlyRollup.js';
 import type { Pattern } from '../core/patterns.js';
 import type { RouteSeriesView, StatsSeries } from '../windows/statsSeries.js';
 import type { WindowStats } from '../windows/windowStats.js';
@@ -89,6 +89,20 @@ export interface RouteHistoryView {
   readonly trend: TrendRecord | null;
 }
 
+/** One hour of one variant (`GET /v1/routes/{route}/history?variant=V`): its aggregates, and whether it was the served one. */
+export interface VariantHourView extends HourAggregates {
+  readonly hourStartMs: number;
+  readonly served: boolean;
+}
+
+/** `GET /v1/routes/{route}/history?variant=V`: the variant's hours (those it has per-variant history for). */
+export interface VariantHistoryView {
+  readonly route: string;
+  readonly variant: string;
+  readonly watermark: number | null;
+  readonly hours: readonly VariantHourView[];
+}
+
 export class RouteQuery {
   constructor(
     private readonly engine: PipelineEngine,
@@ -148,6 +162,29 @@ export class RouteQuery {
     if (endMs === null) return null;
     const rollups = foresight.hours(route, endMs - hours * HOUR_MS, endMs + 1);
     return { route, watermark, hours: rollups, trend: foresight.lastTrend(route) };
+  }
+
+  /**
+   * One variant's hours of a route's history (see {@link historyOf}): the
+   * hours that kept it — every hour in which it was the route's only
+   * variant, and hours of several variants where it was the served one or
+   * among the busiest (`monitoring.history.max_variants`). Null as for {@link historyOf}.
+   */
+  variantHistoryOf(route: string, variant: string, hours: number): VariantHistoryView | null {
+    const history = this.historyOf(route, hours);
+    if (history === null) return null;
+    const out: VariantHourView[] = [];
+    for (const hour of history.hours) {
+      const part = hour.variants?.[variant] ?? (hour.variants === undefined && hour.served === variant ? hour : undefined);
+      if (part === undefined) continue;
+      out.push({
+        hourStartMs: hour.hourStartMs, served: hour.served === variant, count: part.count, errorCount: part.errorCount,
+        latencyP50Ms: part.latencyP50Ms, latencyP95Ms: part.latencyP95Ms, latencyP99Ms: part.latencyP99Ms, latencySumMs: part.latencySumMs,
+        costSumUsd: part.costSumUsd, costSuccessEvents: part.costSuccessEvents, tokenEvents: part.tokenEvents, tokensSum: part.tokensSum,
+        qualitySum: part.qualitySum, qualityCount: part.qualityCount, correctTrue: part.correctTrue, correctTotal: part.correctTotal,
+      });
+    }
+    return { route, variant, watermark: history.watermark, hours: out };
   }
 
   /** A route's recent time series (bounded), or null when none is kept. */

@@ -54,6 +54,14 @@ const HistorySchema = z
       .positive()
       .default(10_000)
       .describe('Routes with long-horizon history (about 270 KB each at 28 days); a new route past it evicts the one that received an hour least recently.'),
+    /** Variants kept per sealed hour of a route that served several. */
+    max_variants: z
+      .number()
+      .int()
+      .min(0)
+      .max(20)
+      .default(3)
+      .describe('Per-variant history where it matters: an hour in which a route served more than one variant (a candidate, a canary) also keeps per-variant rollups of the served variant and the busiest others, at most this many (about 200 bytes each); 0 turns it off.'),
   })
   .strict();
 

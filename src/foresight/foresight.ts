@@ -51,7 +51,7 @@ export class Foresight {
     this.history = history ?? new MemoryHistoryStore({ retentionMs: config.monitoring.history.retention, maxRoutes: config.monitoring.history.max_routes });
     const trends = config.monitoring.performance_trend_analysis === 'weekly' ? new TrendWatch(config) : null;
     this.trends = trends;
-    this.recorder = new HistoryRecorder(this.history, trends === null ? undefined : (route, hour) => trends.onSealedHour(route, hour));
+    this.recorder = new HistoryRecorder(this.history, trends === null ? undefined : (route, hour, served) => trends.onSealedHour(route, hour, served), config.monitoring.history.max_variants);
     this.anomalies = new AnomalyWatch(config, this.history);
     this.budget = new BudgetWatch(config);
     this.stages = new StageBudgetWatch(config);
@@ -86,7 +86,7 @@ export class Foresight {
    * (null when unknown). Records go to `out`.
    */
   onBoundary(route: string, boundaryMs: number, production: WindowStats | null, out: DecisionRecord[]): void {
-    const sealed = this.recorder.seal(route, boundaryMs);
+    const sealed = this.recorder.seal(route, boundaryMs, production?.variant ?? null);
     const variant = production?.variant ?? '*';
     if (sealed.length > 0 && this.config.monitoring.predictive_degradation.enabled) {
       this.forecast(route, variant, sealed[sealed.length - 1]!.hourStartMs + HOUR_MS, boundaryMs, out);

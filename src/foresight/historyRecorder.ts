@@ -17,10 +17,15 @@ export class HistoryRecorder {
   /** Open hours by route, then hour start. Usually one or two per route. */
   private readonly open = new Map<string, Map<number, OpenHour>>();
 
-  /** `onSealed`: sees every hour as it is sealed, with its mergeable aggregates (weekly trends merge them). */
+  /**
+   * `onSealed`: sees every hour as it is sealed, with its mergeable aggregates
+   * and the route's served variant (weekly trends merge them); `maxVariants`:
+   * variants kept per sealed hour of several.
+   */
   constructor(
     private readonly store: HistoryStore,
-    private readonly onSealed: (route: string, hour: OpenHour) => void = () => {},
+    private readonly onSealed: (route: string, hour: OpenHour, served: string | null) => void = () => {},
+    private readonly maxVariants = 3,
   ) {}
 
   /** Adds one accepted call; `costUsd` is its cost after the price table. */
@@ -36,15 +41,16 @@ export class HistoryRecorder {
   /**
    * Seals every open hour of the route ending at or before `boundaryMs`
    * (epoch ms), stores it, and returns the stored hours, oldest first.
+   * `served`: the route's production variant now (null: unknown).
    */
-  seal(route: string, boundaryMs: number): HourlyRollup[] {
+  seal(route: string, boundaryMs: number, served: string | null = null): HourlyRollup[] {
     const hours = this.open.get(route);
     if (hours === undefined) return [];
     let sealed: HourlyRollup[] | null = null;
     for (const [start, hour] of hours) {
       if (start + HOUR_MS > boundaryMs) continue;
       hours.delete(start);
-      (sealed ??= []).push(this.store1(route, hour));
+      (sealed ??= []).push(this.store1(route, hour, served));
     }
     if (hours.size === 0) this.open.delete(route);
     if (sealed === null) return [];
@@ -63,7 +69,7 @@ export class HistoryRecorder {
 
   /** The route's open hour starting at `hourStartMs`, sealed form, without sealing it (for the API). */
   peek(route: string, hourStartMs: number): HourlyRollup | null {
-    return this.open.get(route)?.get(hourStartMs)?.seal() ?? null;
+    return this.open.get(route)?.get(hourStartMs)?.seal(null, this.maxVariants) ?? null;
   }
 
   /** Open hours over every route (bounded: each route's open hours lie within `time.max_lateness` of its watermark). */
@@ -73,9 +79,9 @@ export class HistoryRecorder {
     return n;
   }
 
-  private store1(route: string, hour: OpenHour): HourlyRollup {
-    const part = hour.seal();
-    this.onSealed(route, hour);
+  private store1(route: string, hour: OpenHour, served: string | null): HourlyRollup {
+    const part = hour.seal(served, this.maxVariants);
+    this.onSealed(route, hour, served);
     const stored = this.store.hours(route, hour.hourStartMs, hour.hourStartMs + 1)[0];
     const whole = stored === undefined ? part : mergeHours(stored, part);
     this.store.append(route, whole);

@@ -27,14 +27,10 @@ export function spendShareOf(event: TelemetryEvent): SpendShare {
 }
 
 /**
- * One sealed hour of one route (all its variants): counts and sums, and the
- * latency percentiles read from the hour's mergeable sketch when it was
- * sealed. A plain, JSON-serializable value (~30 numbers), so weeks of hours
- * stay small and any state store can hold them.
+ * The counts, sums and latency percentiles of one sealed hour of calls —
+ * of a whole route, or of one of its variants ({@link HourlyRollup.variants}).
  */
-export interface HourlyRollup {
-  /** Start of the hour, epoch ms (UTC, a multiple of {@link HOUR_MS}). */
-  readonly hourStartMs: number;
+export interface HourAggregates {
   readonly count: number;
   readonly errorCount: number;
   /** Latency percentiles of the hour's calls, ms (≤ 1 % relative error); null when the hour had no call. */
@@ -45,8 +41,6 @@ export interface HourlyRollup {
   /** Σ cost of calls carrying a cost, USD, and how many of them succeeded. */
   readonly costSumUsd: number;
   readonly costSuccessEvents: number;
-  /** The same spend split by budget share. */
-  readonly spendUsd: SpendUsd;
   readonly tokenEvents: number;
   readonly tokensSum: number;
   readonly qualitySum: number;
@@ -55,9 +49,35 @@ export interface HourlyRollup {
   readonly correctTotal: number;
 }
 
-/** An hour still open: its mergeable aggregates and its spend by share. */
+/**
+ * One sealed hour of one route (all its variants): counts and sums, and the
+ * latency percentiles read from the hour's mergeable sketch when it was
+ * sealed. A plain, JSON-serializable value (~30 numbers), so weeks of hours
+ * stay small and any state store can hold them.
+ */
+export interface HourlyRollup extends HourAggregates {
+  /** Start of the hour, epoch ms (UTC, a multiple of {@link HOUR_MS}). */
+  readonly hourStartMs: number;
+  /** The same spend split by budget share. */
+  readonly spendUsd: SpendUsd;
+  /**
+   * The variant in production when the hour was sealed (the only one, for an
+   * hour of one variant whose production variant was unknown); absent when unknown.
+   */
+  readonly served?: string;
+  /**
+   * Per variant, where it matters: only for an hour with more than one variant
+   * (a candidate beside the served one, a canary), the served variant and the
+   * busiest others, at most `monitoring.history.max_variants`.
+   */
+  readonly variants?: Readonly<Record<string, HourAggregates>>;
+}
+
+/** An hour still open: its mergeable aggregates, per variant too, and its spend by share. */
 export class OpenHour {
   readonly bucket = new StatsBucket();
+  /** The same per variant (bounded by the engine's variants per route). */
+  readonly byVariant = new Map<string, StatsBucket>();
   readonly spendUsd: Record<SpendShare, number> = { production: 0, testing: 0, research: 0 };
 
   constructor(readonly hourStartMs: number) {}
@@ -65,6 +85,12 @@ export class OpenHour {
   /** Adds one accepted call; `costUsd` is its cost after the price table (undefined: unknown). */
   add(event: TelemetryEvent, costUsd: number | undefined): void {
     this.bucket.add(event, costUsd);
+    let variant = this.byVariant.get(event.variant);
+    if (variant === undefined) {
+      variant = new StatsBucket();
+      this.byVariant.set(event.variant, variant);
+    }
+    variant.add(event, costUsd);
     if (costUsd !== undefined) this.spendUsd[spendShareOf(event)] += costUsd;
   }
 
@@ -73,29 +99,45 @@ export class OpenHour {
     this.bucket.addLatencyCalls(latencyMs, weight);
   }
 
-  /** The sealed, serializable form. */
-  seal(): HourlyRollup {
-    const b = this.bucket;
-    const [p50, p95, p99] = b.latencyMs.quantiles([0.5, 0.95, 0.99]);
-    return {
-      hourStartMs: this.hourStartMs,
-      count: b.count,
-      errorCount: b.errorCount,
-      latencyP50Ms: p50 ?? null,
-      latencyP95Ms: p95 ?? null,
-      latencyP99Ms: p99 ?? null,
-      latencySumMs: b.latencySumMs,
-      costSumUsd: b.costSumUsd,
-      costSuccessEvents: b.costSuccessEvents,
-      spendUsd: { ...this.spendUsd },
-      tokenEvents: b.tokenEvents,
-      tokensSum: b.inputTokens + b.outputTokens,
-      qualitySum: b.qualitySum,
-      qualityCount: b.qualityCount,
-      correctTrue: b.correctTrue,
-      correctTotal: b.correctTotal,
-    };
+  /**
+   * The sealed, serializable form. `served`: the route's production variant
+   * now (null: unknown); `maxVariants`: variants kept when there are several —
+   * the served one first, then the busiest (ties by name).
+   */
+  seal(served: string | null = null, maxVariants = 3): HourlyRollup {
+    const only = this.byVariant.size === 1 ? this.byVariant.keys().next().value! : null;
+    const servedName = served ?? only;
+    const hour: HourlyRollup = { hourStartMs: this.hourStartMs, ...aggregatesOf(this.bucket), spendUsd: { ...this.spendUsd }, ...(servedName !== null ? { served: servedName } : {}) };
+    if (this.byVariant.size < 2 || maxVariants < 1) return hour;
+    const names = [...this.byVariant.keys()].sort((a, b) => {
+      if (a === served) return -1;
+      if (b === served) return 1;
+      return this.byVariant.get(b)!.count - this.byVariant.get(a)!.count || (a < b ? -1 : a > b ? 1 : 0);
+    });
+    const variants: Record<string, HourAggregates> = {};
+    for (const name of names.slice(0, maxVariants)) variants[name] = aggregatesOf(this.byVariant.get(name)!);
+    return { ...hour, variants };
   }
+}
+
+function aggregatesOf(b: StatsBucket): HourAggregates {
+  const [p50, p95, p99] = b.latencyMs.quantiles([0.5, 0.95, 0.99]);
+  return {
+    count: b.count,
+    errorCount: b.errorCount,
+    latencyP50Ms: p50 ?? null,
+    latencyP95Ms: p95 ?? null,
+    latencyP99Ms: p99 ?? null,
+    latencySumMs: b.latencySumMs,
+    costSumUsd: b.costSumUsd,
+    costSuccessEvents: b.costSuccessEvents,
+    tokenEvents: b.tokenEvents,
+    tokensSum: b.inputTokens + b.outputTokens,
+    qualitySum: b.qualitySum,
+    qualityCount: b.qualityCount,
+    correctTrue: b.correctTrue,
+    correctTotal: b.correctTotal,
+  };
 }
 
 /**
@@ -104,7 +146,7 @@ export class OpenHour {
  * hourly rollup carries: percentiles other than p50/p95/p99 of latency,
  * consistency and satisfaction are null.
  */
-export function hourMetric(hour: HourlyRollup, metric: MetricName): number | null {
+export function hourMetric(hour: HourAggregates, metric: MetricName): number | null {
   switch (metric) {
     case 'latency_p50_ms':
       return hour.latencyP50Ms;
@@ -139,9 +181,45 @@ export function hourSpendUsd(hour: HourlyRollup): number {
  * Two parts of the same hour as one (a route that went idle, was sealed and
  * came back within the hour): counts, sums and spend add exactly; the
  * percentiles are the parts' count-weighted means (an approximation, the
- * parts' sketches are gone).
+ * parts' sketches are gone). Per-variant parts merge the same way; the later
+ * part's served variant wins.
  */
 export function mergeHours(a: HourlyRollup, b: HourlyRollup): HourlyRollup {
+  const merged: HourlyRollup = {
+    hourStartMs: a.hourStartMs,
+    ...mergeAggregates(a, b),
+    spendUsd: {
+      production: a.spendUsd.production + b.spendUsd.production,
+      testing: a.spendUsd.testing + b.spendUsd.testing,
+      research: a.spendUsd.research + b.spendUsd.research,
+    },
+  };
+  const served = b.served ?? a.served;
+  const withServed: HourlyRollup = served === undefined ? merged : { ...merged, served };
+  if (a.variants === undefined && b.variants === undefined) return withServed;
+  // A part of one variant has no `variants`: its whole is that variant's.
+  const partsOf = (h: HourlyRollup): Readonly<Record<string, HourAggregates>> => h.variants ?? (h.served !== undefined ? { [h.served]: h } : {});
+  const va = partsOf(a);
+  const vb = partsOf(b);
+  const variants: Record<string, HourAggregates> = {};
+  for (const name of [...new Set([...Object.keys(va), ...Object.keys(vb)])].sort()) {
+    const x = va[name];
+    const y = vb[name];
+    variants[name] = x !== undefined && y !== undefined ? mergeAggregates(x, y) : aggregatesCopy((x ?? y)!);
+  }
+  return { ...withServed, variants };
+}
+
+function aggregatesCopy(h: HourAggregates): HourAggregates {
+  return mergeAggregates(h, EMPTY_AGGREGATES);
+}
+
+const EMPTY_AGGREGATES: HourAggregates = {
+  count: 0, errorCount: 0, latencyP50Ms: null, latencyP95Ms: null, latencyP99Ms: null, latencySumMs: 0, costSumUsd: 0, costSuccessEvents: 0,
+  tokenEvents: 0, tokensSum: 0, qualitySum: 0, qualityCount: 0, correctTrue: 0, correctTotal: 0,
+};
+
+function mergeAggregates(a: HourAggregates, b: HourAggregates): HourAggregates {
   const count = a.count + b.count;
   const weighted = (x: number | null, y: number | null): number | null => {
     if (x === null) return y;
@@ -149,7 +227,6 @@ export function mergeHours(a: HourlyRollup, b: HourlyRollup): HourlyRollup {
     return count > 0 ? (x * a.count + y * b.count) / count : x;
   };
   return {
-    hourStartMs: a.hourStartMs,
     count,
     errorCount: a.errorCount + b.errorCount,
     latencyP50Ms: weighted(a.latencyP50Ms, b.latencyP50Ms),
@@ -158,11 +235,6 @@ export function mergeHours(a: HourlyRollup, b: HourlyRollup): HourlyRollup {
     latencySumMs: a.latencySumMs + b.latencySumMs,
     costSumUsd: a.costSumUsd + b.costSumUsd,
     costSuccessEvents: a.costSuccessEvents + b.costSuccessEvents,
-    spendUsd: {
-      production: a.spendUsd.production + b.spendUsd.production,
-      testing: a.spendUsd.testing + b.spendUsd.testing,
-      research: a.spendUsd.research + b.spendUsd.research,
-    },
     tokenEvents: a.tokenEvents + b.tokenEvents,
     tokensSum: a.tokensSum + b.tokensSum,
     qualitySum: a.qualitySum + b.qualitySum,

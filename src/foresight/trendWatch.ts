@@ -11,7 +11,11 @@ interface RouteWeek {
   weekStartMs: number;
   /** The week's hours merged: counts, sums and the latency sketch (so the week's p95 is a true p95). */
   readonly bucket: StatsBucket;
-  previous: { readonly weekStartMs: number; readonly figures: WeekFigures } | null;
+  /** The same for each variant served in production during the week (usually one, two across a promotion). */
+  readonly served: Map<string, StatsBucket>;
+  /** The variant served at the latest sealed hour. */
+  lastServed: string | null;
+  previous: { readonly weekStartMs: number; readonly figures: WeekFigures; readonly served: { readonly variant: string; readonly figures: WeekFigures } | null } | null;
   /** The record of the last week closed. */
   last: TrendRecord | null;
 }
@@ -38,17 +42,28 @@ export class TrendWatch {
 
   constructor(private readonly config: Config) {}
 
-  /** A sealed hour of a route; an hour of a week already closed is ignored. */
-  onSealedHour(route: string, hour: OpenHour): void {
+  /** A sealed hour of a route and its production variant then (null: unknown); an hour of a week already closed is ignored. */
+  onSealedHour(route: string, hour: OpenHour, served: string | null = null): void {
     const weekStartMs = weekStartOf(hour.hourStartMs);
     let week = this.weeks.get(route);
     if (week === undefined) {
       if (this.weeks.size >= this.config.monitoring.history.max_routes) this.weeks.delete(this.weeks.keys().next().value!);
-      week = { weekStartMs, bucket: new StatsBucket(), previous: null, last: null };
+      week = { weekStartMs, bucket: new StatsBucket(), served: new Map(), lastServed: null, previous: null, last: null };
       this.weeks.set(route, week);
     }
     if (weekStartMs > week.weekStartMs) this.close(route, week, weekStartMs);
-    if (weekStartMs === week.weekStartMs) week.bucket.merge(hour.bucket);
+    if (weekStartMs !== week.weekStartMs) return;
+    week.bucket.merge(hour.bucket);
+    const name = served ?? (hour.byVariant.size === 1 ? hour.byVariant.keys().next().value! : null);
+    const part = name === null ? undefined : hour.byVariant.get(name);
+    if (name === null || part === undefined) return;
+    let bucket = week.served.get(name);
+    if (bucket === undefined) {
+      bucket = new StatsBucket();
+      week.served.set(name, bucket);
+    }
+    bucket.merge(part);
+    week.lastServed = name;
   }
 
   /** Closes the route's week once `nowMs` (its boundary, epoch ms) is past its end. */
@@ -79,16 +94,25 @@ export class TrendWatch {
       const metrics: Record<string, TrendMetric> = {};
       for (const key of Object.keys(figures) as (keyof WeekFigures)[]) metrics[key] = compare(figures[key], previous?.[key] ?? null);
       const budgetMs = this.config.budgets.response_time.total_ms;
+      // What was served: the variant in production at the week's end against the one at the previous week's end.
+      const servedName = week.lastServed;
+      const servedBucket = servedName === null ? undefined : week.served.get(servedName);
+      const served = servedName === null || servedBucket === undefined ? null : { variant: servedName, figures: figuresOf(route, servedBucket, week.weekStartMs) };
+      const previousServed = previous === null ? null : (week.previous?.served ?? null);
+      const servedMetrics: Record<string, TrendMetric> = {};
+      if (served !== null) for (const key of Object.keys(served.figures) as (keyof WeekFigures)[]) servedMetrics[key] = compare(served.figures[key], previousServed?.figures[key] ?? null);
       const record: TrendRecord = {
         type: 'trend', ts: endMs, route, period: 'week', week_start: week.weekStartMs, week_end: endMs, metrics,
         response_time_budget: { total_ms: budgetMs, p95_within: figures.latency_p95_ms === null ? null : figures.latency_p95_ms <= budgetMs },
+        ...(served === null ? {} : { served: { current: served.variant, previous: previousServed?.variant ?? null, metrics: servedMetrics } }),
       };
       this.pending.push(record);
       week.last = record;
-      week.previous = { weekStartMs: week.weekStartMs, figures };
+      week.previous = { weekStartMs: week.weekStartMs, figures, served };
     }
     week.weekStartMs = nextWeekStartMs;
     week.bucket.clear();
+    week.served.clear();
   }
 }
 

@@ -58,8 +58,10 @@ export function historyStoreContract(
 
     it('hands back values equal to what was appended (every field)', async () => {
       const store = await make(24, 10);
-      store.append('r', hour(5, 33));
-      expect(store.hours('r', T0, T0 + 24 * HOUR_MS)).toEqual([hour(5, 33)]);
+      const { hourStartMs: _start, spendUsd: _spend, ...part } = hour(5, 20);
+      const withVariants: HourlyRollup = { ...hour(5, 33), served: 'v1', variants: { v1: part, 'v2~few_shot': { ...part, count: 13, latencyP95Ms: null } } };
+      store.append('r', withVariants);
+      expect(store.hours('r', T0, T0 + 24 * HOUR_MS)).toEqual([withVariants]);
     });
 
     it('an hour appended again replaces the stored one', async () => {

@@ -31,6 +31,19 @@ describe('GET /v1/routes/{route}/history', () => {
     expect(json.trend).toBeNull();
   });
 
+  it('?variant= gives one variant\'s hours where the route served several (a 10 % canary here)', async () => {
+    const mixed = Array.from({ length: 2 * 360 }, (_, i) => ({ ts: start + i * 10_000, route: 'mixed', variant: i % 10 === 1 ? 'canary' : 'main', latency_ms: i % 10 === 1 ? 700 : 900 }));
+    expect((await postJson(`${daemon.url}/v1/events`, mixed)).status).toBe(202);
+    const all = (await getJson(`${daemon.url}/v1/routes/mixed/history?hours=24`)).json;
+    expect(all.hours[0]).toMatchObject({ served: 'main', count: 360 });
+    expect(Object.keys(all.hours[0].variants)).toEqual(['main', 'canary']);
+    const { status, json } = await getJson(`${daemon.url}/v1/routes/mixed/history?hours=24&variant=canary`);
+    expect(status).toBe(200);
+    expect(json.variant).toBe('canary');
+    expect(json.hours[0]).toMatchObject({ hourStartMs: start, served: false, count: 36, latencyP95Ms: expect.closeTo(700, -1) });
+    expect((await getJson(`${daemon.url}/v1/routes/mixed/history?variant=`)).json.error).toMatch(/^variant:/);
+  });
+
   it('bad hours are a 400 naming the parameter; an unknown route is a 404', async () => {
     expect((await getJson(`${daemon.url}/v1/routes/steady/history?hours=0`)).status).toBe(400);
     expect((await getJson(`${daemon.url}/v1/routes/steady/history?hours=abc`)).json.error).toMatch(/^hours:/);

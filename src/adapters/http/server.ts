@@ -83,7 +83,7 @@ export type Readiness = { readonly ready: true; readonly degraded?: string } | {
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
 
 /** The route queries the HTTP API answers from. */
-export type RouteQueries = Pick<RouteQuery, 'describe' | 'describeAll' | 'seriesOf' | 'historyOf'>;
+export type RouteQueries = Pick<RouteQuery, 'describe' | 'describeAll' | 'seriesOf' | 'historyOf' | 'variantHistoryOf'>;
 
 /** Media types each intake endpoint accepts (415 answers name them). */
 export const ACCEPTED_CONTENT_TYPES: Readonly<Record<string, readonly string[]>> = {
@@ -227,11 +227,13 @@ export async function buildHttpServer(
     return series;
   });
 
-  app.get<{ Params: { route: string }; Querystring: { hours?: string } }>('/v1/routes/:route/history', async (request, reply) => {
+  app.get<{ Params: { route: string }; Querystring: { hours?: string; variant?: string } }>('/v1/routes/:route/history', async (request, reply) => {
     const raw = request.query.hours ?? '168';
     const hours = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
     if (!(hours >= 1 && hours <= 24 * 90)) return reply.code(400).send({ error: 'hours: expected a whole number from 1 to 2160' });
-    const history = backend.routes.historyOf(request.params.route, hours);
+    const variant = request.query.variant;
+    if (variant !== undefined && (variant.length === 0 || variant.length > 200)) return reply.code(400).send({ error: 'variant: expected a variant name (1-200 characters)' });
+    const history = variant === undefined ? backend.routes.historyOf(request.params.route, hours) : backend.routes.variantHistoryOf(request.params.route, variant, hours);
     if (history === null) return reply.code(404).send({ error: `unknown route: ${request.params.route}` });
     return history;
   });

@@ -36,6 +36,7 @@ async function server() {
       describeAll: () => [view],
       seriesOf: () => null,
       historyOf: () => null,
+      variantHistoryOf: () => null,
     },
     readiness: () => ({ ready: true }),
     metricsText: async () => '',
