@@ -14,6 +14,7 @@ import { admissionFor, buildHttpServer, listenBacklogFor, type Readiness, type R
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { PipelineEngine } from './engine/engine.js';
 import { RouteQuery } from './app/routeQuery.js';
+import { DecisionHistory } from './app/decisionHistory.js';
 import { DeliveryQuery } from './app/deliveryQuery.js';
 import { StatsSeries, type StatsSeriesOptions } from './windows/statsSeries.js';
 import { idleTicks } from './streams/idleTicks.js';
@@ -216,7 +217,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     {
       ingestor,
       admission,
-      decisions,
+      decisions: new DecisionHistory(decisions),
       routes: routeQuery,
       deliveries: new DeliveryQuery(outbox, () => [...sinks.map((s) => s.destination), ...engine.config.notify.receivers.map((r) => `notify:${r.name}`)]),
       readiness,

@@ -1,9 +1,8 @@
+import { ReplayService } from '../app/replayService.js';
 import type { Config } from '../config/schema.js';
 import { formatRecord, type DecisionRecord } from '../core/decision.js';
 import type { TelemetryEvent } from '../core/event.js';
-import { PipelineEngine } from '../engine/engine.js';
 import { NdjsonEventDecoder, type LineRejection } from '../codecs/ndjson.js';
-import { tooLateMessage } from '../engine/tooLate.js';
 import { BadLineReport } from './badLines.js';
 import { openNdjsonInput } from './inputFile.js';
 import { groupDigits, ProgressBar, type MaybeTty } from './progress.js';
@@ -37,8 +36,8 @@ export interface ReplaySummary {
   /** Events rejected as too late (each also named on stderr). */
   readonly tooLate: number;
   readonly decisions: number;
-  /** The engine as the replay left it (every bucket closed). */
-  readonly engine: PipelineEngine;
+  /** The replay as it ended (every bucket closed): its experiments and route views. */
+  readonly replay: ReplayService;
 }
 
 /**
@@ -54,7 +53,7 @@ export async function replayFile(path: string, config: Config, io: ReplayIo, hoo
   const warn = (line: string | null): void => {
     if (line !== null) io.stderr.write(`${line}\n`);
   };
-  const engine = new PipelineEngine(config, hooks.onEvaluated === undefined ? {} : { onEvaluated: hooks.onEvaluated });
+  const replay = new ReplayService(config, hooks.onEvaluated === undefined ? {} : { onEvaluated: hooks.onEvaluated });
   const print = hooks.printDecisions !== false;
   const emit = (records: readonly DecisionRecord[]): void => {
     if (records.length === 0) return;
@@ -69,15 +68,11 @@ export async function replayFile(path: string, config: Config, io: ReplayIo, hoo
   let bytesRead = 0;
   const events: TelemetryEvent[] = [];
   const errors: LineRejection[] = [];
-  const tooLate = (index: number, oldestMs: number): void => {
-    const event = current[index]!;
-    warn(report.add({ line: decoder.lineOf(index), field: 'ts', message: tooLateMessage(event.ts, oldestMs, config.time) }));
+  const tooLate = (index: number, message: string): void => {
+    warn(report.add({ line: decoder.lineOf(index), field: 'ts', message }));
   };
-  const ingestOptions = { onTooLate: tooLate };
-  let current: readonly TelemetryEvent[] = events;
   const ingest = (batch: readonly TelemetryEvent[]): void => {
-    current = batch;
-    emit(engine.ingest(batch, ingestOptions));
+    emit(replay.ingest(batch, tooLate));
   };
 
   const drain = async (): Promise<void> => {
@@ -102,11 +97,12 @@ export async function replayFile(path: string, config: Config, io: ReplayIo, hoo
   }
   decoder.end(events, errors);
   await drain();
-  emit(engine.flush());
+  emit(replay.finish());
   await out.flush();
   progress?.done();
   warn(report.hiddenSummary());
-  return { lines: decoder.lines, events: eventsSeen, rejected, late: engine.counters.late, tooLate: engine.counters.tooLate, decisions: engine.counters.decisions, engine };
+  const counts = replay.counts();
+  return { lines: decoder.lines, events: eventsSeen, rejected, late: counts.late, tooLate: counts.tooLate, decisions: counts.decisions, replay };
 }
 
 /** Collects output and writes it in large chunks, honouring backpressure. */

@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { RouteQuery } from '../app/routeQuery.js';
 import type { Config } from '../config/schema.js';
 import type { DecisionRecord } from '../core/decision.js';
 import { UsageError } from '../core/errors.js';
@@ -31,14 +30,14 @@ export async function writeReport(input: string, out: string, config: Config, io
       for (const record of records) decisions.push(record);
     },
   });
-  const query = new RouteQuery(summary.engine, series);
+  const query = summary.replay.routes(series);
   const routes = query.describeAll();
   const bySeries: Record<string, RouteSeriesView> = {};
   for (const route of routes) {
     const s = query.seriesOf(route.route);
     if (s !== null) bySeries[route.route] = s;
   }
-  const data: ViewData = { routes, series: bySeries, experiments: summary.engine.experiments.list(), decisions };
+  const data: ViewData = { routes, series: bySeries, experiments: summary.replay.experiments(), decisions };
   const name = input === '-' ? 'stdin' : basename(input);
   const html = reportPage(data, `promptpilot report: ${name}`, `replay of ${name} · ${summary.events} events · ${decisions.length} decisions`);
   try {

@@ -54,6 +54,26 @@ describe('scripts/check-architecture.mjs', () => {
     expect(errors).toHaveLength(10);
   });
 
+  it('names an inbound adapter (HTTP, CLI) that drives the engine or reads a stateful port instead of going through src/app', () => {
+    const { status, errors } = check({
+      'src/cli/replay.ts': "import { PipelineEngine } from '../engine/engine.js';\nimport { tooLateMessage } from '../engine/tooLate.js';\n",
+      'src/adapters/http/server.ts': "import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js';\n",
+      'src/adapters/http/outbox.ts': "import {\n  type Outbox as Box,\n  type JsonValue,\n} from '../../ports/ports.js';\n",
+      // Allowed: pricing is a pure function; the ingest port is what the app implements; the app and outbound adapters use ports.
+      'src/cli/gate.ts': "import { withCost } from '../engine/costing.js';\n",
+      'src/adapters/http/events.ts': "import type { Ingestor } from '../../ports/ports.js';\n",
+      'src/app/decisionHistory.ts': "import type { DecisionLog } from '../ports/ports.js';\nimport { PipelineEngine } from '../engine/engine.js';\n",
+      'src/adapters/redis/log.ts': "import type { DecisionLog } from '../../ports/ports.js';\n",
+    });
+    expect(status).toBe(1);
+    expect(errors.sort()).toEqual([
+      "src/adapters/http/outbox.ts: adapter reads the Outbox port directly (go through an application service in src/app)",
+      "src/adapters/http/server.ts: adapter reads the DecisionLog port directly (go through an application service in src/app)",
+      "src/cli/replay.ts: adapter imports engine code '../engine/engine.js' (call an application service in src/app)",
+      "src/cli/replay.ts: adapter imports engine code '../engine/tooLate.js' (call an application service in src/app)",
+    ]);
+  });
+
   it('lets the config loader read files, adapters do IO, and comments name what they avoid', () => {
     const { status, errors } = check({
       'src/config/load.ts': "import { readFile } from 'node:fs/promises';\n",

@@ -3,7 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import { DECISION_TYPES, formatRecord, type DecisionRecord } from '../../core/decision.js';
 import { stringifyRounded } from '../../core/jsonNumbers.js';
-import type { DecisionLog, DecisionQuery, Ingestor } from '../../ports/ports.js';
+import { MAX_DECISIONS_PAGE, type DecisionHistory } from '../../app/decisionHistory.js';
+import type { DecisionQuery, Ingestor } from '../../ports/ports.js';
 import type { RouteQuery } from '../../app/routeQuery.js';
 import { MAX_DEAD_LETTERS, type DeliveryQuery } from '../../app/deliveryQuery.js';
 import type { IngestRecorder } from '../../telemetry/ingestRecorder.js';
@@ -16,7 +17,8 @@ import { templateReadGuard } from './templateReadGuard.js';
 /** What the HTTP API reads from the running daemon. */
 export interface ApiBackend {
   readonly ingestor: Ingestor;
-  readonly decisions: DecisionLog;
+  /** The decision log, a page at a time (the application's decision history). */
+  readonly decisions: Pick<DecisionHistory, 'page'>;
   /** Route views for `/v1/routes…` (the application's route queries). */
   readonly routes: RouteQueries;
   /** Ready for traffic, or why not (e.g. `kafka consumer recovering: …`). */
@@ -112,7 +114,7 @@ const INT = /^\d+$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Most decisions one `GET /v1/decisions` page returns. */
-export const MAX_DECISIONS_PAGE = 10_000;
+export { MAX_DECISIONS_PAGE };
 
 /** Header of an NDJSON `GET /v1/decisions` answer carrying the `after` cursor of the next page. */
 export const NEXT_AFTER_HEADER = 'promptpilot-next-after';
@@ -253,14 +255,13 @@ export async function buildHttpServer(
       if (!(DECISION_TYPES as readonly string[]).includes(q['type'])) return reply.code(400).send({ error: `type: expected ${DECISION_TYPES.join(', ')}` });
       query.type = q['type'] as DecisionRecord['type'];
     }
-    const entries = await backend.decisions.query(query);
-    const last = entries[entries.length - 1];
+    const page = await backend.decisions.page(query);
     if (String(request.headers.accept ?? '').includes('ndjson')) {
       // NDJSON lines are records only: the cursor for the next page travels in a header.
-      void reply.header(NEXT_AFTER_HEADER, String(last?.seq ?? query.after ?? 0));
-      return reply.type('application/x-ndjson').send(entries.map((e) => formatRecord(e.record) + '\n').join(''));
+      void reply.header(NEXT_AFTER_HEADER, String(page.next));
+      return reply.type('application/x-ndjson').send(page.decisions.map((record) => formatRecord(record) + '\n').join(''));
     }
-    return { decisions: entries.map((e) => e.record), next: last?.seq ?? query.after ?? 0 };
+    return page;
   });
 
   const deliveries = backend.deliveries;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildHttpServer } from '../../../src/adapters/http/server.js';
 import { MemoryDecisionLog } from '../../../src/adapters/memory/memoryDecisionLog.js';
+import { DecisionHistory } from '../../../src/app/decisionHistory.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { formatRecord, type TriggerRecord } from '../../../src/core/decision.js';
 import { variantStatsView } from '../../../src/app/routeQuery.js';
@@ -30,7 +31,7 @@ async function server() {
   await decisions.append([trigger]);
   return buildHttpServer(parseConfig({}), {
     ingestor: { submit: async () => ({ accepted: 0, rejected: 0, errors: [] }) },
-    decisions,
+    decisions: new DecisionHistory(decisions),
     routes: {
       describe: (route) => (route === 'r' ? view : null),
       describeAll: () => [view],
