@@ -65,12 +65,13 @@ export function countedThroughMs(checkpoint: Pick<RouteCheckpoint, 'watermarkMs'
   return Math.max(checkpoint.watermarkMs, checkpoint.lastDataMs);
 }
 
-/** Non-finite numbers (an unbounded interval side) survive JSON as this marker. */
-const NON_FINITE = '$num';
-
-/** The checkpoint as JSON text (what the state store keeps). Deterministic: the same state gives the same text. */
+/**
+ * The checkpoint as JSON text (what the state store keeps). Deterministic: the same state gives the same text.
+ * The only numbers that may be infinite, a detection's unbounded interval sides, are written as JSON `null`
+ * (as in decision records) and read back as −Infinity (lower) and +Infinity (upper).
+ */
 export function encodeRouteCheckpoint(checkpoint: RouteCheckpoint): string {
-  return JSON.stringify(checkpoint, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE]: String(value) } : value));
+  return JSON.stringify(checkpoint);
 }
 
 /**
@@ -82,13 +83,7 @@ export function encodeRouteCheckpoint(checkpoint: RouteCheckpoint): string {
 export function decodeRouteCheckpoint(text: string, route: string, grid: CheckpointGrid): RouteCheckpoint {
   let raw: unknown;
   try {
-    raw = JSON.parse(text, (_key, value: unknown) => {
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        const tagged = (value as Record<string, unknown>)[NON_FINITE];
-        if (typeof tagged === 'string' && Object.keys(value).length === 1) return Number(tagged);
-      }
-      return value;
-    });
+    raw = JSON.parse(text);
   } catch (err) {
     throw new PoisonMessageError(`checkpoint of route ${route}: not JSON (${(err as Error).message})`);
   }
@@ -113,12 +108,9 @@ export function decodeRouteCheckpoint(text: string, route: string, grid: Checkpo
   return checkpoint;
 }
 
-/** Any number but NaN: an interval side may be ±Infinity. */
-const num = z.custom<number>((v) => typeof v === 'number' && !Number.isNaN(v), 'expected a number');
 const finite = z.number().finite();
-const bucket = z.tuple([z.array(finite), z.array(finite)]);
-const indexed = z.array(z.tuple([z.number().int(), bucket]));
-const windowState = z.object({ boundaryMs: finite.nullable(), expiredSinceRebuild: finite.min(0), total: bucket, closed: indexed, open: indexed });
+/** Bucket contents (thousands of numbers) are checked by `RollingWindow.restoreState` itself, in plain loops. */
+const windowState = z.looseObject({ boundaryMs: finite.nullable(), expiredSinceRebuild: finite.min(0), total: z.array(z.unknown()), closed: z.array(z.unknown()), open: z.array(z.unknown()) });
 const ruleState = z.discriminatedUnion('phase', [
   z.object({ phase: z.literal('inactive') }),
   z.object({ phase: z.literal('pending'), sinceMs: finite, lastSeenMs: finite }),
@@ -128,7 +120,7 @@ const baseline = z.object({ mean: finite, weight: finite, samples: finite, lastW
 const detection = z.looseObject({
   route: z.string(), variant: z.string(), rule: z.string(), metric: z.enum(METRICS), op: z.enum(['gt', 'lt']),
   value: finite, threshold: finite, thresholdFrom: z.looseObject({ kind: z.string() }), breached: z.boolean(), clear: z.boolean(),
-  lower: num, upper: num, confidence: finite, method: z.string(), samples: finite, windowStartMs: finite, windowEndMs: finite,
+  lower: finite.nullable().transform((v) => v ?? -Infinity), upper: finite.nullable().transform((v) => v ?? Infinity), confidence: finite, method: z.string(), samples: finite, windowStartMs: finite, windowEndMs: finite,
 });
 const variantDetector = z.object({
   rules: z.array(z.tuple([z.string(), ruleState])),
