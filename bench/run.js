@@ -13,6 +13,8 @@ const benches = [
   // warm-up first; then the same file through JSON.parse and the pipeline, with where the time per event goes.
   ['pipeline: 1,000 routes × 2 variants', ['--expose-gc', 'bench/pipeline.mjs', '--variants', '2', '--seconds', '3600', '--long', '1000000', '--breakdown']],
   ['pipeline: 10,000 routes × 1 variant', ['--expose-gc', 'bench/pipeline.mjs', '--routes', '10000', '--seconds', '3600', '--long', '1000000', '--breakdown']],
+  // Foresight's per-call bookkeeping (hourly rollups per route and variant, anomaly counts, spend) as a share of ingest.
+  ['foresight', ['--expose-gc', 'bench/foresight.mjs']],
   ['otlp', ['--import', 'tsx', 'bench/otlp.ts']],
   ['kafka', ['--import', 'tsx', 'bench/kafka.ts']],
   ['metrics', ['--import', 'tsx', 'bench/metrics.ts']],

@@ -82,16 +82,41 @@ export class OpenHour {
 
   constructor(readonly hourStartMs: number) {}
 
+  /** The hour's only variant so far (its calls are all of {@link bucket}); null once there are several, or none yet. */
+  private sole: string | null = null;
+
   /** Adds one accepted call; `costUsd` is its cost after the price table (undefined: unknown). */
   add(event: TelemetryEvent, costUsd: number | undefined): void {
+    const name = event.variant;
+    if (this.sole !== name) this.addToVariant(event, costUsd);
     this.bucket.add(event, costUsd);
+    if (costUsd !== undefined) this.spendUsd[spendShareOf(event)] += costUsd;
+  }
+
+  /**
+   * Per-variant buckets only where they matter: while the hour has one
+   * variant, the route's bucket is that variant's (no second sketch per call);
+   * when a second variant appears, the first one's bucket is a copy of the
+   * route's so far.
+   */
+  private addToVariant(event: TelemetryEvent, costUsd: number | undefined): void {
+    if (this.byVariant.size === 0) {
+      this.sole = event.variant;
+      this.byVariant.set(event.variant, this.bucket);
+      return;
+    }
+    if (this.sole !== null) {
+      const copy = new StatsBucket();
+      copy.merge(this.bucket);
+      this.byVariant.set(this.sole, copy);
+      this.sole = null;
+    }
     let variant = this.byVariant.get(event.variant);
     if (variant === undefined) {
       variant = new StatsBucket();
       this.byVariant.set(event.variant, variant);
     }
     variant.add(event, costUsd);
-    if (costUsd !== undefined) this.spendUsd[spendShareOf(event)] += costUsd;
   }
 
   /** Adds `weight` calls known only by their latency (an OTLP histogram bucket). */
