@@ -91,11 +91,28 @@ describe('restart safety with Redis', () => {
       live = await experiments(a);
     }
     const promoted = live.find((e) => e.status === 'promoted')!;
-    const experiment = live.find((e) => e.status === 'running')!;
-    const before = await Promise.all(units.map((u) => assign(a, experiment.route, u)));
+    // The simulator keeps running: an experiment may end or ramp while 200 assignments are read. Take the
+    // snapshot again until the experiment is still running at the same share right before the kill, so
+    // what the restart must restore is what the daemon held at the kill, not a few seconds earlier.
     const promotedBefore = await assign(a, promoted.route, 'anyone');
-    const shareBefore = (await experiments(a)).find((e) => e.id === experiment.id)!.share;
-    const linesBefore = await decisionLines(a);
+    let experiment = live.find((e) => e.status === 'running')!;
+    let before: Record<string, unknown>[] = [];
+    let shareBefore = -1;
+    let linesBefore: string[] = [];
+    for (let attempt = 0; ; attempt++) {
+      shareBefore = experiment.share;
+      before = await Promise.all(units.map((u) => assign(a, experiment.route, u)));
+      linesBefore = await decisionLines(a);
+      const now = await experiments(a);
+      const still = now.find((e) => e.id === experiment.id);
+      if (still?.status === 'running' && still.share === shareBefore) {
+        experiment = still;
+        break;
+      }
+      const next = now.find((e) => e.status === 'running');
+      if (next === undefined || attempt >= 5) throw new Error(`no experiment stayed running long enough to snapshot it (attempt ${attempt})`);
+      experiment = next;
+    }
     await a.kill();
 
     // Restarted without traffic: exactly what was decided before the kill.
