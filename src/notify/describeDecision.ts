@@ -50,7 +50,9 @@ export function describeDecision(record: NotifiableRecord): string {
   switch (record.type) {
     case 'trigger': {
       const where = `${record.route}/${record.variant}`;
-      const what = metricName(record.metric);
+      const stage = record.evidence['stage'];
+      // A stage of the response-time budget names the stage whose share is over (docs/statistics.md).
+      const what = typeof stage === 'string' ? `${metricName(record.metric)} of stage ${stage.replaceAll('_', ' ')}` : metricName(record.metric);
       if (record.state === 'firing') {
         const side = record.value < record.threshold ? 'below' : 'above';
         const held = record.evidence.held_ms > 0 ? ` for ${duration(record.evidence.held_ms)}` : '';

@@ -113,6 +113,7 @@
   // ---------- decisions in plain words ----------
   function describe(d) {
     if (d.type === 'trigger') {
+      if (d.state === 'firing' && d.evidence && typeof d.evidence.stage === 'string') return label(d.metric) + ' of stage ' + words(d.evidence.stage) + ' ' + fmtMetric(d.metric, d.value) + ' above its share ' + fmtMetric(d.metric, d.threshold) + ' on ' + d.variant + ' — ' + words(d.rule) + ' fires (' + d.severity + ')';
       if (d.state === 'firing') return label(d.metric) + ' ' + fmtMetric(d.metric, d.value) + (d.metric === 'accuracy' || d.metric === 'consistency' || d.metric === 'srm_p_value' ? ' below ' : ' above ') + fmtMetric(d.metric, d.threshold) + ' on ' + d.variant + ' — ' + words(d.rule) + ' fires (' + d.severity + ')';
       if (d.evidence && d.evidence.reason === 'no_traffic') return words(d.rule) + ' resolved: ' + d.variant + ' stopped receiving traffic';
       return label(d.metric) + ' back to ' + fmtMetric(d.metric, d.value) + ' on ' + d.variant + ' — ' + words(d.rule) + ' resolved';

@@ -5,6 +5,7 @@ import { formatRecord } from '../../src/core/decision.js';
 import { validateBatch } from '../../src/core/event.js';
 import { PipelineEngine } from '../../src/engine/engine.js';
 import { mulberry32 } from '../../src/sim/random.js';
+import { describeDecision } from '../../src/notify/describeDecision.js';
 import { gaussian } from '../helpers/scenario.js';
 
 const T0 = Date.parse('2026-01-05T08:00:00Z');
@@ -74,6 +75,7 @@ describe('response_time_budget by stage', () => {
     expect(record.value).toBeGreaterThan(2500);
     expect(evidence.threshold_from).toEqual({ kind: 'budget', budget: 'budgets.response_time.allocation.model_inference', reference: 2500, margin_pct: 0 });
     expect(evidence.share_ci[0]).toBeGreaterThan(0.05);
+    expect(describeDecision(record)).toMatch(/^slowing\/v1: p95 latency of stage model inference \S+ s is above 2\.50 s for 5 min \(\d+ calls\) — response_time_budget fires, warning$/);
     expect(record.ts).toBeGreaterThan(T0 + 60 * 60_000);
     expect(record.ts).toBeLessThan(T0 + 80 * 60_000);
     // End to end the route stays under its 5 s: the stage is named, never the end-to-end fallback.
