@@ -4,6 +4,11 @@
 // line to each and reports the slope: flat (~0) means no leak.
 //
 //   npm run build && node --expose-gc bench/soak.mjs              # SOAK_EVENTS=10000000 (each phase), SOAK_HTTP_EVENTS
+//   SOAK_EVENTS=0 node --expose-gc bench/soak.mjs                  # the HTTP phase alone (its own process: RSS is the daemon's)
+//
+// Slopes are fitted after the warm-up: 25 % of the events and at least two windows (10 min) of event
+// time — replay: 1 ms of event time per event; HTTP: events are stamped with the wall clock, so the HTTP
+// phase must run longer than 10 min (10 M events at ~10,000 events/s do).
 //
 // Everything runs in this process (the daemon via startDaemon, the HTTP client via node:http
 // keep-alive), so heap, handles and timers are the daemon's own plus a constant client share.
@@ -17,20 +22,21 @@ import { createLogger } from '../dist/runtime/logger.js';
 const REPLAY_EVENTS = Number(process.env.SOAK_EVENTS ?? 10_000_000);
 const HTTP_EVENTS = Number(process.env.SOAK_HTTP_EVENTS ?? process.env.SOAK_EVENTS ?? 10_000_000);
 const ROUTES = 10_000;
-const SAMPLES = 20;
+const SAMPLES = 40;
 if (typeof globalThis.gc !== 'function') {
   console.error('run with node --expose-gc bench/soak.mjs');
   process.exit(2);
 }
 
 const soakStarted = performance.now();
-function sample(done) {
+function sample(done, spanMs) {
   globalThis.gc();
   const resources = process.getActiveResourcesInfo();
   // progress on stderr: a 10 M-event run takes a while on a shared machine
   process.stderr.write(`soak: ${done} events, ${((performance.now() - soakStarted) / 1000).toFixed(0)} s, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB\n`);
   return {
     done,
+    spanMs,
     rssMiB: process.memoryUsage.rss() / 2 ** 20,
     heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
     handles: resources.filter((r) => r !== 'Timeout' && r !== 'Immediate').length,
@@ -53,8 +59,15 @@ function slope(points, key) {
   return den === 0 ? 0 : num / den;
 }
 
+/** Warm-up: the first 25 % of the events, and at least two windows (time.window, 5 min) of event time, so every series' window has filled once. */
+const WARM_SPAN_MS = 2 * 5 * 60_000;
+
 function report(name, total, seconds, samples) {
-  const warm = samples.filter((s) => s.done >= total * 0.25);
+  const warm = samples.filter((s) => s.done >= total * 0.25 && s.spanMs >= WARM_SPAN_MS);
+  if (warm.length < 2) {
+    console.error(`${name}: fewer than two samples after the warm-up (${WARM_SPAN_MS / 60_000} min of event time): run more events`);
+    return { phase: name, events: total, 'events/s': Math.round(total / seconds), warm: 'too short' };
+  }
   const first = warm[0];
   const last = warm[warm.length - 1];
   return {
@@ -91,7 +104,7 @@ async function replayPhase() {
     });
     engine.ingest(events);
     decoder.recycle();
-    if ((done + CHUNK) % every < CHUNK) samples.push(sample(done + CHUNK));
+    if ((done + CHUNK) % every < CHUNK) samples.push(sample(done + CHUNK, done + CHUNK));
   }
   engine.flush();
   return report('replay', REPLAY_EVENTS, (performance.now() - started) / 1000, samples);
@@ -108,7 +121,8 @@ async function httpPhase() {
       res.on('data', (c) => (text += c));
       res.on('end', () => resolve({ status: res.statusCode, text }));
     });
-    req.on('error', reject);
+    // a reset while writing (the daemon shed the request and closed its connection) is retried like a 503
+    req.on('error', (err) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? resolve({ status: 'reset', text: '' }) : reject(err)));
     req.end(body);
   });
   const samples = [];
@@ -129,7 +143,7 @@ async function httpPhase() {
       for (let i = from; i < Math.min(from + BATCH, HTTP_EVENTS); i++) lines.push(line(i, now));
       for (;;) {
         const r = await post(lines.join('\n'));
-        if (r.status === 503) {
+        if (r.status === 503 || r.status === 'reset') {
           shed++;
           await new Promise((res) => setTimeout(res, 100));
           continue;
@@ -140,7 +154,7 @@ async function httpPhase() {
       done += lines.length;
       if (done >= nextSample) {
         nextSample += every;
-        samples.push(sample(done));
+        samples.push(sample(done, performance.now() - started));
       }
     }
   };

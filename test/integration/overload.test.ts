@@ -173,7 +173,7 @@ describe('load shedding', () => {
     expect(metrics).toContain('promptpilot_http_shed_total{reason="requests"} 2');
   });
 
-  it('a shed request with a small body keeps its connection (the next request on it is served); an unknown or large body closes it', async () => {
+  it('a shed request with a body up to 1 MiB keeps its connection (the next request on it is served); an unknown or large body closes it', async () => {
     ({ daemon } = await startTestDaemon({ server: { max_in_flight_requests: 1 } }));
     const holder = await open();
     holder.write(postHead('/v1/events', 100));
@@ -191,7 +191,7 @@ describe('load shedding', () => {
     await until('the probe on the same connection', async () => (text.includes('{"status":"ok"}') ? true : null), 5_000, 20);
     expect(socket.destroyed).toBe(false);
 
-    // a body of unknown length (chunked) or larger than 64 KiB is not read to keep a connection: it is closed
+    // a body of unknown length (chunked) or larger than 1 MiB is not read to keep a connection: it is closed
     const chunked = await open();
     const chunkedReply = untilClosed(chunked, 5_000);
     chunked.write('POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
@@ -200,7 +200,7 @@ describe('load shedding', () => {
     expect(closedChunked.text).toMatch(/^HTTP\/1\.1 503/);
     const large = await open();
     const largeReply = untilClosed(large, 5_000);
-    large.write(postHead('/v1/events', 1_000_000));
+    large.write(postHead('/v1/events', 2_000_000));
     const closedLarge = await largeReply;
     expect(closedLarge.closed).toBe(true);
     expect(closedLarge.text.toLowerCase()).toContain('connection: close');

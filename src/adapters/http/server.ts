@@ -38,8 +38,12 @@ export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', 
 /** Paths whose requests pass ingest admission (bounded in-flight requests and bytes). */
 export const INGEST_PATHS: ReadonlySet<string> = new Set(['/v1/events', '/v1/traces', '/v1/metrics']);
 
-/** Largest declared body a shed request may leave unread on a connection kept open (larger ones close it). */
-export const SHED_KEEP_ALIVE_MAX_BODY_BYTES = 64 * 1024;
+/**
+ * Largest declared body of a shed request whose connection is kept open: Node reads the body and drops it
+ * (no parsing), so the client gets its 503 cleanly. A larger or chunked body closes the connection unread;
+ * a client still writing it may see a reset instead of the 503.
+ */
+export const SHED_KEEP_ALIVE_MAX_BODY_BYTES = 1024 * 1024;
 
 const SHED_MESSAGES: Record<ShedReason, (server: Config['server']) => string> = {
   requests: (s) => `${s.max_in_flight_requests} ingest requests in flight (server.max_in_flight_requests)`,
@@ -170,8 +174,9 @@ export async function buildHttpServer(
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (PROBE_PATHS.has(path)) return;
-    // A shed request keeps its connection when its body is small and of known length (Node reads and drops
-    // it): a reconnect per 503 cost the daemon 2.5x the CPU of the 503 itself under 1,000 clients.
+    // A shed request keeps its connection when its body is of known length up to 1 MiB (Node reads and drops
+    // it): a reconnect per 503 cost the daemon 2.5x the CPU of the 503 itself under 1,000 clients, and a
+    // client still writing a closed connection's body saw ECONNRESET instead of the 503.
     const shed = (reason: string, close: boolean) => {
       void reply.code(503).header('retry-after', retryAfterSeconds);
       if (close) void reply.header('connection', 'close');
