@@ -178,7 +178,11 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     onStoreFailure: (err, attempt) => decisionLog.warn({ err, attempt }, 'recording decisions failed; retrying'),
     maxQueuedEvents: config.limits.max_queued_events,
     // The Kafka source stops fetching while the queue is full (HTTP and OTLP answer 503 meanwhile).
-    onSaturation: (full) => source?.setPaused(full),
+    onSaturation: (full) => {
+      if (source === null) return;
+      source.setPaused(full);
+      kafkaLog.info({ paused: full }, full ? 'pipeline queue full: Kafka consumer paused' : 'pipeline queue drained: Kafka consumer resumed');
+    },
     onFatal: (err) => {
       log.error({ err }, 'pipeline failed; not ready, stopping');
       reportFailure(err);
