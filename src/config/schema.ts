@@ -240,8 +240,8 @@ const LimitsSchema = z
     max_routes: z.number().int().positive().default(10_000).describe('Distinct routes with live statistics; events for further new routes are rejected (cardinality guard).'),
     /** Distinct variants per route; events for further new variants are rejected. */
     max_variants_per_route: z.number().int().positive().default(100).describe('Distinct variants per route; events for further new variants are rejected.'),
-    /** Live (route, variant) series across all routes: the global cap (about 2.5 KB of heap each). */
-    max_series: z.number().int().positive().default(100_000).describe('Live (route, variant) series across all routes: the global cap (about 2.5 KB of heap each).'),
+    /** Live (route, variant) series across all routes: the global cap (about 4 KB of heap each with one event, about 25 KB once its 5-minute window is full; docs/reliability.md). */
+    max_series: z.number().int().positive().default(100_000).describe('Live (route, variant) series across all routes: the global cap (about 4 KB of heap each with one event, about 25 KB once its 5-minute window is full; docs/reliability.md).'),
     /**
      * A new series is on probation until it has this many events: at a cap the oldest probationary
      * series is evicted for a new one, so a burst of junk names cannot lock real routes out.
