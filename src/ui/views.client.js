@@ -81,10 +81,12 @@
   }
 
   // ---------- judging a metric against its target ----------
-  // 'good' | 'warn' | 'bad' | 'none': bad when a rule on it fires, warn when pending or past the target.
-  function health(route, metric, value) {
+  // 'good' | 'warn' | 'bad' | 'none' for the value of one variant (the one a card shows): bad when a rule on
+  // it fires for that variant, warn when pending or past the target. A candidate's firing rule is the
+  // candidate's news (its badge and chart), not a red card over the serving variant's healthy value.
+  function health(route, metric, value, variant) {
     if (value === null || value === undefined) return 'none';
-    var active = (route.active || []).filter(function (a) { return a.metric === metric; });
+    var active = (route.active || []).filter(function (a) { return a.metric === metric && (variant === undefined || a.variant === variant); });
     if (active.some(function (a) { return a.state === 'firing'; })) return 'bad';
     if (active.length > 0) return 'warn';
     var target = route.targets ? route.targets[metric] : undefined;
@@ -102,7 +104,7 @@
 
   function kpi(route, stats, metric, value, targetKey) {
     var target = route.targets ? route.targets[targetKey || metric] : undefined;
-    var h = metric === 'error_rate' ? (value === null || value === undefined ? 'none' : value > 0.05 ? 'warn' : 'good') : health(route, metric, value);
+    var h = metric === 'error_rate' ? (value === null || value === undefined ? 'none' : value > 0.05 ? 'warn' : 'good') : health(route, metric, value, stats ? stats.variant : undefined);
     return el('div', { class: 'kpi ' + h }, [
       el('div', { class: 'kpi-label' }, label(metric)),
       el('div', { class: 'kpi-value' }, fmtMetric(metric, value)),

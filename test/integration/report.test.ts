@@ -79,3 +79,28 @@ describe('the weekly trend in a report of weeks', () => {
     expect(browser.errors).toEqual([]);
   }, 120_000);
 });
+
+describe('KPI cards judge the variant they show', () => {
+  it("a candidate's firing latency rule does not paint the serving variant's healthy p95 red; the serving variant's own does", async () => {
+    const { reportPage } = await import('../../src/ui/page.js');
+    const variant = (name: string, p95: number) => ({
+      variant: name, pattern: 'few_shot', count: 500, latency_ms: { p50: p95 / 2, p95, p99: p95 * 1.5 }, error_rate: 0.01, cost_per_task_usd: 0.001,
+      tokens_per_quality_point: 10, accuracy: 0.95, consistency: null, satisfaction: null, tokens_per_request: 500, window: { start: 0, end: 300_000 },
+    });
+    const firing = (on: string) => ({ variant: on, rule: 'performance_degradation', metric: 'latency_p95_ms', state: 'firing', severity: 'warning', threshold: 3600, value: 4800, since: 0, fired_at: 0 });
+    const route = (name: string, on: string) => ({
+      route: name, watermark: 300_000, targets: { latency_p95_ms: 3000, latency_p99_ms: 7500, cost_per_task_usd: 0.1, tokens_per_quality_point: 100, accuracy: 0.9, consistency: 0.9 },
+      serving: { variant: 'v1', pattern: 'few_shot', tier: 'standard', max_tokens: 1500 }, variants: [variant('v1', 2800), variant('v2', 4800)],
+      rules: [], active: [firing(on)], experiment: null, blocked: null,
+    });
+    const file = join(SCREENSHOT_DIR, 'kpi-health.html');
+    writeFileSync(file, reportPage({ routes: [route('candidate-slow', 'v2'), route('serving-slow', 'v1')], series: {}, experiments: [], decisions: [] } as never, 'kpi', 'kpi'));
+    const { page } = browser;
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('[data-route="serving-slow"] .kpi');
+    const p95Card = (route: string) => page.locator(`[data-route="${route}"] .kpi`).first().getAttribute('class');
+    expect(await p95Card('candidate-slow')).toBe('kpi good');
+    expect(await p95Card('serving-slow')).toBe('kpi bad');
+    expect(browser.errors).toEqual([]);
+  });
+});
