@@ -10,6 +10,10 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 # In a container the daemon must take traffic from outside its own loopback: server.host via PROMPTPILOT_HOST.
 ENV NODE_ENV=production PROMPTPILOT_HOST=0.0.0.0 PROMPTPILOT_PORT=4318
+# V8's heap limit under limits.memory_budget_bytes (768 MiB by default, minus 128 MiB for code, buffers and sketches
+# off the heap): with V8's default limit garbage piles up past the budget (a 1 M-pair flood peaked at 1,209 MiB RSS;
+# 577 MiB with this limit — docs/reliability.md). Raise both together.
+ENV NODE_OPTIONS=--max-old-space-size=640
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./

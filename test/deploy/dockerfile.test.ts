@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
 
 // No container runtime on CI machines without one: the Dockerfile's steps are checked statically.
 const lines = readFileSync('Dockerfile', 'utf8').replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
@@ -18,6 +19,12 @@ describe('Dockerfile', () => {
     expect(user).not.toMatch(/^USER (root|0)\b/);
     expect(final.find((l) => l.startsWith('ENV '))).toContain('PROMPTPILOT_HOST=0.0.0.0');
     expect(final.find((l) => l.startsWith('HEALTHCHECK '))).toContain('/healthz');
+  });
+
+  it("caps V8's heap under the default memory budget, as docs/reliability.md tells operators to", () => {
+    const heapMiB = Number(/NODE_OPTIONS=--max-old-space-size=(\d+)/.exec(final.filter((l) => l.startsWith('ENV ')).join(' '))?.[1]);
+    expect(heapMiB).toBeGreaterThan(256);
+    expect(heapMiB * 1024 * 1024).toBeLessThan(parseConfig({}).limits.memory_budget_bytes);
   });
 
   it('copies dist, bin and config into the final image and runs the same entry as the package bin', () => {
@@ -43,6 +50,9 @@ describe('deploy/kubernetes/sidecar.yaml', () => {
     expect(sidecar.livenessProbe.httpGet.path).toBe('/healthz');
     expect(sidecar.resources.requests.memory).toBeDefined();
     expect(sidecar.resources.limits.memory).toBeDefined();
+    // The cgroup limit above the memory budget: otherwise the OOM killer acts before the daemon's own admission does.
+    const mib = (q: string): number => Number(/^(\d+)(Mi|Gi)$/.exec(q)![1]) * (q.endsWith('Gi') ? 1024 : 1);
+    expect(mib(sidecar.resources.limits.memory) * 1024 * 1024).toBeGreaterThan(parseConfig({}).limits.memory_budget_bytes);
   });
 });
 
