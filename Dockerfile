@@ -9,7 +9,8 @@ RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
 FROM node:20-bookworm-slim
 WORKDIR /app
 # In a container the daemon must take traffic from outside its own loopback: server.host via PROMPTPILOT_HOST.
-ENV NODE_ENV=production PROMPTPILOT_HOST=0.0.0.0 PROMPTPILOT_PORT=4318
+# Probes get a port of their own (server.probe_port), answered by a worker thread that never waits behind ingest.
+ENV NODE_ENV=production PROMPTPILOT_HOST=0.0.0.0 PROMPTPILOT_PORT=4318 PROMPTPILOT_PROBE_PORT=4319
 # V8's heap limit under limits.memory_budget_bytes (768 MiB by default, minus 128 MiB for code, buffers and sketches
 # off the heap): with V8's default limit garbage piles up past the budget (a 1 M-pair flood peaked at 1,209 MiB RSS;
 # 577 MiB with this limit — docs/reliability.md). Raise both together.
@@ -20,9 +21,9 @@ COPY package.json ./
 COPY bin ./bin
 COPY config ./config
 USER node
-EXPOSE 4318
+EXPOSE 4318 4319
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PROMPTPILOT_PORT || 4318) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PROMPTPILOT_PROBE_PORT || process.env.PROMPTPILOT_PORT || 4318) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The same entry as the package's bin: SIGTERM reaches node directly (exec form) and drains.
 ENTRYPOINT ["node", "bin/promptpilot.js"]
 CMD ["run"]

@@ -7,7 +7,9 @@
 // load client (Node http, keep-alive, one connection per client); a third process
 // (bench/probeClient.mjs) probes: a new connection for GET /healthz and one for /readyz every
 // 100 ms, as a kubelet does, so probe latency is the daemon's and not this busy client's. A probe
-// "over 1 s" is one a kubelet with its default 1 s timeout would count as failed. Traffic goes to
+// "over 1 s" is one a kubelet with its default 1 s timeout would count as failed. The daemon also
+// opens its probe port (server.probe_port, answered by a worker thread) and every probe goes to both
+// ports: the columns give main port / probe port. Traffic goes to
 // loopback only and every step is bounded in time. At the end the events the daemon counted
 // (promptpilot_events_accepted_total) are compared with the sum of `accepted` in its answers.
 import { fork, spawn } from 'node:child_process';
@@ -45,10 +47,11 @@ const freePort = () => new Promise((resolve) => {
 });
 
 const port = await freePort();
+const probePort = await freePort();
 // LOAD_NODE_ARGS: flags for the daemon's node, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to see where its time goes.
 const nodeArgs = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const daemon = spawn(process.execPath, [...nodeArgs, 'dist/cli/main.js', 'run'], {
-  env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'warn', MALLOC_TRIM_THRESHOLD_: '131072' },
+  env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_PROBE_PORT: String(probePort), PROMPTPILOT_LOG_LEVEL: 'warn', MALLOC_TRIM_THRESHOLD_: '131072' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 // The daemon never outlives this script, however it ends.
@@ -96,7 +99,7 @@ function batchBody() {
   return JSON.stringify(events);
 }
 
-const prober = fork(new URL('./probeClient.mjs', import.meta.url), [String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const prober = fork(new URL('./probeClient.mjs', import.meta.url), [String(port), String(probePort)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 process.on('exit', () => prober.kill('SIGKILL'));
 await new Promise((res) => prober.once('message', res));
 const probeStep = () => {
@@ -155,7 +158,9 @@ for (const clients of STEPS) {
   const probes = await stopProbes();
   const overflows = listenOverflows() - overflowsBefore;
   if (process.env.LOAD_VERBOSE) console.log(JSON.stringify(probes.filter((p) => !(p.ms <= 1000)).map((p) => [Math.round(p.atMs), Math.round(p.ms), Math.round(p.connectMs), p.status])));
-  const probeMs = probes.map((p) => p.ms).sort((a, b) => a - b);
+  const probeMsVia = (via) => probes.filter((p) => p.via === via).map((p) => p.ms).sort((a, b) => a - b);
+  const both = (f) => `${f('main')} / ${f('probe')}`;
+  const lateVia = (via) => probes.filter((p) => p.via === via && (typeof p.status !== 'number' || p.ms > 1000)).length;
   const connectMaxMs = Math.max(0, ...probes.map((p) => p.connectMs).filter(Number.isFinite));
   const probeClientLateMs = Math.max(0, ...probes.map((p) => p.clientLateMs));
   agent.destroy();
@@ -170,13 +175,13 @@ for (const clients of STEPS) {
     'p99 ms': fmt(pct(latencies, 0.99)),
     'shed %': fmt((100 * (statuses[503] ?? 0)) / Math.max(1, total)),
     'timeouts/errors': (statuses.timeout ?? 0) + (statuses.error ?? 0),
-    probes: probes.length,
-    'probe p50 ms': fmt(pct(probeMs, 0.5)),
-    'probe p99 ms': fmt(pct(probeMs, 0.99)),
-    'probe max ms': fmt(probeMs[probeMs.length - 1]),
-    'probes > 1 s': probes.filter((p) => typeof p.status !== 'number' || p.ms > 1000).length,
+    'probes main / probe port': both((via) => probes.filter((p) => p.via === via).length),
+    'probe p50 ms': both((via) => fmt(pct(probeMsVia(via), 0.5))),
+    'probe p99 ms': both((via) => fmt(pct(probeMsVia(via), 0.99))),
+    'probe max ms': both((via) => fmt(probeMsVia(via).at(-1))),
+    'probes > 1 s': both(lateVia),
     'probe connect max ms': fmt(connectMaxMs),
-    'readyz 503': probes.filter((p) => p.path === '/readyz' && p.status === 503).length,
+    'readyz 503': both((via) => probes.filter((p) => p.via === via && p.path === '/readyz' && p.status === 503).length),
     'listen overflows': overflows,
     'probe client late max ms': fmt(probeClientLateMs),
     'daemon CPU %': Math.round((100 * daemonCpuS) / elapsedS),

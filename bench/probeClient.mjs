@@ -9,7 +9,9 @@
 // this process's own timer fired (a starved probe client is not a slow daemon).
 import http from 'node:http';
 
-const port = Number(process.argv[2]);
+// argv: the daemon's main port, then optionally its probe port (server.probe_port): each period probes both,
+// and every sample says which it went to (`via`), so the two are compared in the same run.
+const ports = [{ via: 'main', port: Number(process.argv[2]) }, ...(process.argv[3] ? [{ via: 'probe', port: Number(process.argv[3]) }] : [])];
 const PERIOD_MS = Number(process.env.PROBE_PERIOD_MS ?? 100);
 const TIMEOUT_MS = 10_000;
 
@@ -18,28 +20,30 @@ let stepStartedMs = 0;
 let inFlight = new Set();
 let timer = null;
 
-function probe(path) {
+function probe(path, port, via) {
   return new Promise((resolve) => {
     const started = performance.now();
     let connectMs = NaN;
     const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: TIMEOUT_MS }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ path, status: res.statusCode, ms: performance.now() - started, connectMs }));
+      res.on('end', () => resolve({ path, via, status: res.statusCode, ms: performance.now() - started, connectMs }));
     });
     req.on('socket', (socket) => socket.once('connect', () => (connectMs = performance.now() - started)));
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err) => resolve({ path, status: err.message === 'timeout' ? 'timeout' : 'error', ms: performance.now() - started, connectMs }));
+    req.on('error', (err) => resolve({ path, via, status: err.message === 'timeout' ? 'timeout' : 'error', ms: performance.now() - started, connectMs }));
   });
 }
 
 function fire(lateMs) {
   const sentAtMs = performance.now();
-  for (const path of ['/healthz', '/readyz']) {
-    const p = probe(path).then((r) => {
-      samples.push({ ...r, clientLateMs: lateMs, atMs: sentAtMs - stepStartedMs });
-      inFlight.delete(p);
-    });
-    inFlight.add(p);
+  for (const { via, port } of ports) {
+    for (const path of ['/healthz', '/readyz']) {
+      const p = probe(path, port, via).then((r) => {
+        samples.push({ ...r, clientLateMs: lateMs, atMs: sentAtMs - stepStartedMs });
+        inFlight.delete(p);
+      });
+      inFlight.add(p);
+    }
   }
 }
 

@@ -10,7 +10,8 @@ import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { MemoryOutbox } from './adapters/memory/memoryOutbox.js';
 import { openDurableState } from './runtime/durableState.js';
 import { openDurableHistory } from './runtime/durableHistory.js';
-import { admissionFor, buildHttpServer, listenBacklogFor, type Readiness, type RoutePlugin } from './adapters/http/server.js';
+import { admissionFor, buildHttpServer, listenBacklogFor, readinessAnswer, type Readiness, type RoutePlugin } from './adapters/http/server.js';
+import { startProbePort, type ProbePort } from './adapters/http/probePort.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { PipelineEngine } from './engine/engine.js';
 import { RouteQuery } from './app/routeQuery.js';
@@ -76,6 +77,8 @@ export interface DaemonOptions {
 export interface Daemon {
   readonly url: string;
   readonly port: number;
+  /** The probe port's URL (`server.probe_port`), or undefined when probes are served on the main port only. */
+  readonly probeUrl: string | undefined;
   readonly engine: PipelineEngine;
   readonly decisions: DecisionLog;
   /** Decisions (and later notifications) waiting for delivery. */
@@ -323,8 +326,10 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   });
   await reloader.watch();
 
+  let probes: ProbePort | null = null;
   const teardown = async (): Promise<void> => {
     ready = false;
+    await probes?.close();
     await reloader.close();
     for (const s of subscriptions) s.unsubscribe();
     await http.close();
@@ -357,13 +362,31 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   }
   const port = Number(new URL(address).port);
   const url = `http://127.0.0.1:${port}`;
+  if (config.server.probe_port !== undefined) {
+    try {
+      probes = await startProbePort({
+        host,
+        port: config.server.probe_port,
+        stallMs: config.server.probe_stall,
+        maxConnections: Math.max(8, config.server.probe_connections),
+        answer: () => readinessAnswer(readiness(), admission, config.server.retry_after),
+        now: Date.now,
+      });
+    } catch (cause) {
+      await teardown();
+      throw listenError(cause, host, config.server.probe_port, { key: 'server.probe_port', env: 'PROMPTPILOT_PROBE_PORT' });
+    }
+  }
   ready = true;
-  log.info({ url, simulator: config.simulator.enabled, kafka: kafkaOn ? config.kafka.role : 'off' }, 'promptpilot listening');
+  probes?.refresh();
+  const probeUrl = probes === null ? undefined : `http://127.0.0.1:${probes.port}`;
+  log.info({ url, ...(probeUrl !== undefined ? { probe_url: probeUrl } : {}), simulator: config.simulator.enabled, kafka: kafkaOn ? config.kafka.role : 'off' }, 'promptpilot listening');
 
   let stopping: Promise<void> | null = null;
   return {
     url,
     port,
+    probeUrl,
     engine,
     decisions,
     outbox,

@@ -24,7 +24,7 @@ Usage:
                                                    preview the token-optimized template the daemon would propose
 
 Environment: PROMPTPILOT_CONFIG, PROMPTPILOT_PORT, PROMPTPILOT_REDIS_URL, PROMPTPILOT_KAFKA_BROKERS,
-             PROMPTPILOT_API_TOKEN, PROMPTPILOT_LOG_LEVEL
+             PROMPTPILOT_API_TOKEN, PROMPTPILOT_LOG_LEVEL, PROMPTPILOT_HOST, PROMPTPILOT_PROBE_PORT
 Run 'promptpilot COMMAND --help' for a command's options.`;
 
 const HELP: Record<string, string> = {

@@ -77,7 +77,7 @@ export function renderConfigReference(): string {
     '',
     'Environment overrides (applied over the file): `PROMPTPILOT_CONFIG` (file path), `PROMPTPILOT_PORT` → `server.port`,',
     '`PROMPTPILOT_API_TOKEN` → `server.api_token`, `PROMPTPILOT_KAFKA_BROKERS` (comma list) → `kafka.brokers`,',
-    '`PROMPTPILOT_REDIS_URL` → `redis.url`, `PROMPTPILOT_LOG_LEVEL` → `log.level`, `PROMPTPILOT_HOST` → `server.host`.',
+    '`PROMPTPILOT_REDIS_URL` → `redis.url`, `PROMPTPILOT_LOG_LEVEL` → `log.level`, `PROMPTPILOT_HOST` → `server.host`, `PROMPTPILOT_PROBE_PORT` → `server.probe_port`.',
     '',
     '## Rules',
     '',

@@ -14,6 +14,7 @@ export const ENV = {
   apiToken: 'PROMPTPILOT_API_TOKEN',
   logLevel: 'PROMPTPILOT_LOG_LEVEL',
   host: 'PROMPTPILOT_HOST',
+  probePort: 'PROMPTPILOT_PROBE_PORT',
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -95,11 +96,12 @@ export function applyEnvOverrides(raw: unknown, env: Env): unknown {
     base[key] = copy;
     return copy;
   };
-  const port = env[ENV.port];
-  if (port !== undefined && port !== '') {
-    const n = /^\d+$/.test(port) ? Number(port) : NaN;
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${ENV.port}: expected a port number 0-65535 (got '${port}')`);
-    section('server')['port'] = n;
+  for (const [name, key] of [[ENV.port, 'port'], [ENV.probePort, 'probe_port']] as const) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name}: expected a port number 0-65535 (got '${value}')`);
+    section('server')[key] = n;
   }
   const host = env[ENV.host];
   if (host) section('server')['host'] = host;

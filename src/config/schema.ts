@@ -222,6 +222,13 @@ const ServerSchema = z
     max_connections: z.number().int().positive().optional().describe('Open client connections served normally. Unset: the open-file limit minus 256 descriptors (files, Kafka, Redis) minus `probe_connections`, at most 10,000.'),
     /** Connections allowed past `max_connections` that only /healthz, /readyz and /metrics may use; others get 503. */
     probe_connections: z.number().int().nonnegative().default(64).describe('Connections allowed past `max_connections` that only /healthz, /readyz and /metrics may use; others get 503.'),
+    /**
+     * A second port, on `server.host`, answering only `GET /healthz` and `GET /readyz` from a worker thread, so probes
+     * never wait behind ingest on the main event loop. Unset: probes are served on `server.port` only. 0 picks a free port.
+     */
+    probe_port: z.number().int().min(0).max(65_535).optional().describe('A second port, on `server.host`, answering only `GET /healthz` and `GET /readyz` from a worker thread, so probes never wait behind ingest on the main event loop (point kubelet probes at it). Unset: probes are served on `server.port` only. 0 picks a free port.'),
+    /** On the probe port, both probes answer 503 `stalled` once the main event loop has not run for this long. */
+    probe_stall: duration.default(10_000).describe('On the probe port, both probes answer 503 `stalled` once the daemon\'s main event loop has not run for this long (a hung daemon fails its liveness probe; a busy one does not).'),
     /** Ingest requests (events, OTLP) being read or processed at once; more are shed with 503 and Retry-After. */
     max_in_flight_requests: z.number().int().positive().default(64).describe('Ingest requests (events, OTLP) being read or processed at once; more are shed with 503 and Retry-After.'),
     /** Declared body bytes of ingest requests in flight at once; more are shed with 503 and Retry-After. */

@@ -70,6 +70,9 @@ describe('config', () => {
     expect(c.log.level).toBe('debug');
     expect(c.redis.url).toBe('redis://x');
     expect(() => applyEnvOverrides({}, { PROMPTPILOT_PORT: 'abc' })).toThrow(/PROMPTPILOT_PORT/);
+    expect(parseConfig(applyEnvOverrides({}, { PROMPTPILOT_PROBE_PORT: '4319' })).server.probe_port).toBe(4319);
+    expect(parseConfig({}).server.probe_port).toBeUndefined();
+    expect(() => applyEnvOverrides({}, { PROMPTPILOT_PROBE_PORT: '70000' })).toThrow(/PROMPTPILOT_PROBE_PORT: expected a port number/);
   });
 
   it('a missing file is one clear line', async () => {

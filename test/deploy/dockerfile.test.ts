@@ -21,6 +21,14 @@ describe('Dockerfile', () => {
     expect(final.find((l) => l.startsWith('HEALTHCHECK '))).toContain('/healthz');
   });
 
+  it('serves probes on their own port (server.probe_port), which the HEALTHCHECK uses and the image exposes', () => {
+    const env = final.filter((l) => l.startsWith('ENV ')).join(' ');
+    const probePort = /PROMPTPILOT_PROBE_PORT=(\d+)/.exec(env)?.[1];
+    expect(probePort).toBeDefined();
+    expect(final.find((l) => l.startsWith('EXPOSE '))?.split(/\s+/)).toContain(probePort);
+    expect(final.find((l) => l.startsWith('HEALTHCHECK '))).toContain('PROMPTPILOT_PROBE_PORT');
+  });
+
   it("caps V8's heap under the default memory budget, as docs/reliability.md tells operators to", () => {
     const heapMiB = Number(/NODE_OPTIONS=--max-old-space-size=(\d+)/.exec(final.filter((l) => l.startsWith('ENV ')).join(' '))?.[1]);
     expect(heapMiB).toBeGreaterThan(256);
@@ -48,6 +56,11 @@ describe('deploy/kubernetes/sidecar.yaml', () => {
     expect(JSON.stringify(sidecar)).not.toContain('npx');
     expect(sidecar.readinessProbe.httpGet.path).toBe('/readyz');
     expect(sidecar.livenessProbe.httpGet.path).toBe('/healthz');
+    // Probes go to the probe port the image opens (PROMPTPILOT_PROBE_PORT), by the container port's name.
+    const probePort = /PROMPTPILOT_PROBE_PORT=(\d+)/.exec(final.filter((l) => l.startsWith('ENV ')).join(' '))?.[1];
+    const probes = (sidecar.ports as { name: string; containerPort: number }[]).find((p) => p.name === sidecar.livenessProbe.httpGet.port);
+    expect(String(probes?.containerPort)).toBe(probePort);
+    expect(sidecar.readinessProbe.httpGet.port).toBe(sidecar.livenessProbe.httpGet.port);
     expect(sidecar.resources.requests.memory).toBeDefined();
     expect(sidecar.resources.limits.memory).toBeDefined();
     // The cgroup limit above the memory budget: otherwise the OOM killer acts before the daemon's own admission does.

@@ -13,6 +13,7 @@ import { Admission, type ShedReason } from './admission.js';
 import { registerEventsRoute } from './eventsRoute.js';
 import { DASHBOARD_CSP, dashboardPage } from '../../ui/page.js';
 import { templateReadGuard } from './templateReadGuard.js';
+import type { ProbeAnswer } from './probeBoard.js';
 
 /** What the HTTP API reads from the running daemon. */
 export interface ApiBackend {
@@ -84,6 +85,24 @@ export function admissionFor(config: Config, loopLagMs: () => number = () => 0, 
  * serving assignments and ingesting — with `status: degraded` and the reason.
  */
 export type Readiness = { readonly ready: true; readonly degraded?: string } | { readonly ready: false; readonly reason: string };
+
+/**
+ * The `/readyz` answer (on the main port and, through the probe board, on the
+ * probe port): 503 while starting or failed, 503 + `Retry-After` while ingest
+ * is overloaded, 200 `ready` or `degraded` otherwise.
+ */
+export function readinessAnswer(readiness: Readiness, admission: Pick<Admission, 'overloaded' | 'stats'>, retryAfterMs: number): ProbeAnswer {
+  if (!readiness.ready) return { code: 503, body: JSON.stringify({ status: readiness.reason === 'starting' ? 'starting' : 'not_ready', reason: readiness.reason }) };
+  if (admission.overloaded()) {
+    return { code: 503, body: JSON.stringify({ status: 'overloaded', ...admission.stats() }), retryAfterSeconds: retryAfterSecondsFor(retryAfterMs) };
+  }
+  return { code: 200, body: JSON.stringify(readiness.degraded === undefined ? { status: 'ready' } : { status: 'degraded', reason: readiness.degraded }) };
+}
+
+/** `server.retry_after` as the whole seconds of a `Retry-After` header (at least 1). */
+export function retryAfterSecondsFor(retryAfterMs: number): number {
+  return Math.max(1, Math.ceil(retryAfterMs / 1000));
+}
 
 /** Optional route groups plugged in by other adapters (OTLP, experiments, dashboard). */
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -159,7 +178,7 @@ export async function buildHttpServer(
     http: { headersTimeout: Math.min(server.headers_timeout, server.request_timeout || server.headers_timeout), requestTimeout: server.request_timeout, connectionsCheckingInterval: 1_000 },
   });
   const admission = backend.admission ?? admissionFor(config);
-  const retryAfterSeconds = String(Math.max(1, Math.ceil(server.retry_after / 1000)));
+  const retryAfterSeconds = String(retryAfterSecondsFor(server.retry_after));
   const maxConnections = maxConnectionsFor(server);
   // The kernel-level cap leaves probe_connections of headroom; connections past max_connections only serve probes.
   app.server.maxConnections = maxConnections + server.probe_connections;
@@ -287,10 +306,9 @@ export async function buildHttpServer(
   );
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const readiness = backend.readiness();
-    if (!readiness.ready) return reply.code(503).send({ status: readiness.reason === 'starting' ? 'starting' : 'not_ready', reason: readiness.reason });
-    if (admission.overloaded()) return reply.code(503).header('retry-after', retryAfterSeconds).send({ status: 'overloaded', ...admission.stats() });
-    return readiness.degraded === undefined ? { status: 'ready' } : { status: 'degraded', reason: readiness.degraded };
+    const answer = readinessAnswer(backend.readiness(), admission, server.retry_after);
+    if (answer.retryAfterSeconds !== undefined) void reply.header('retry-after', String(answer.retryAfterSeconds));
+    return reply.code(answer.code).type('application/json; charset=utf-8').send(answer.body);
   });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(await backend.metricsText()));
 
