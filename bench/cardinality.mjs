@@ -3,7 +3,13 @@
 // daemon's peak RSS, live series, evictions, the size and time of a /metrics scrape, and whether
 // a real route posted after the flood is admitted.
 //
+// CARD_MODE=busy: 20,000 busy series instead (10,000 routes x 2 variants, CARD_BUSY_SERIES), each
+// sent one event per 5 s of event time for CARD_ROUNDS rounds (100: 500 s, so every 5-minute window
+// fills), in rounds over all series, event time starting 20 min behind the wall clock. Reports what
+// the memory admission refused (/metrics, /readyz) next to the peak RSS.
+//
 //   npm run build && node bench/cardinality.mjs        # CARD_PAIRS=1000000 CARD_BATCH=1000 CARD_CLIENTS=8
+//   CARD_MODE=busy node bench/cardinality.mjs          # CARD_BUSY_SERIES=20000 CARD_ROUNDS=100
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -15,7 +21,19 @@ import { createServer } from 'node:net';
 const PAIRS = Number(process.env.CARD_PAIRS ?? 1_000_000);
 const BATCH = Number(process.env.CARD_BATCH ?? 1_000);
 const CLIENTS = Number(process.env.CARD_CLIENTS ?? 8);
-const VARIANTS = 100;
+const BUSY = process.env.CARD_MODE === 'busy';
+const VARIANTS = BUSY ? 2 : 100;
+const ROUNDS = Number(process.env.CARD_ROUNDS ?? 100);
+const BUSY_SERIES = Number(process.env.CARD_BUSY_SERIES ?? 20_000);
+const ROUND_MS = 5_000;
+const busyStartMs = Date.now() - 20 * 60_000;
+/** Busy mode: the i-th event of the run (round-major: every series once per round). */
+const busyEvent = (i) => {
+  const round = Math.floor(i / BUSY_SERIES);
+  const s = i % BUSY_SERIES;
+  return { ts: busyStartMs + round * ROUND_MS + Math.floor((s * ROUND_MS) / BUSY_SERIES), route: `busy-${Math.floor(s / VARIANTS)}`, variant: `v${s % VARIANTS}`, latency_ms: 200 + ((i * 7919) % 1800), input_tokens: 400, output_tokens: 150, correct: i % 17 !== 0 };
+};
+const TOTAL = BUSY ? BUSY_SERIES * ROUNDS : PAIRS;
 
 const port = await new Promise((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
@@ -66,13 +84,13 @@ let peak = rssMiB();
 const started = performance.now();
 const sampler = setInterval(() => (peak = Math.max(peak, rssMiB())), 250);
 async function client() {
-  while (next < PAIRS) {
+  while (next < TOTAL) {
     const from = next;
     next += BATCH;
     const now = Date.now();
     const events = [];
-    for (let i = from; i < Math.min(from + BATCH, PAIRS); i++) {
-      events.push({ ts: now, route: `junk-${Math.floor(i / VARIANTS)}`, variant: `v${i % VARIANTS}`, latency_ms: 100 });
+    for (let i = from; i < Math.min(from + BATCH, TOTAL); i++) {
+      events.push(BUSY ? busyEvent(i) : { ts: now, route: `junk-${Math.floor(i / VARIANTS)}`, variant: `v${i % VARIANTS}`, latency_ms: 100 });
     }
     for (;;) {
       const r = await request('POST', '/v1/events', JSON.stringify(events));
@@ -95,7 +113,7 @@ async function client() {
       sent += events.length;
       if (sent % 100_000 < events.length) {
         const m = (await request('GET', '/metrics')).text;
-        process.stderr.write(`cardinality: ${sent} pairs sent, ${((performance.now() - started) / 1000).toFixed(0)} s, RSS ${rssMiB()} MiB (peak ${peak}), heap used ${Math.round(sumOf(m, 'nodejs_heap_used_bytes') / 2 ** 20)} MiB of ${Math.round(sumOf(m, 'nodejs_heap_total_bytes') / 2 ** 20)}, series ${sumOf(m, 'promptpilot_series')}\n`);
+        process.stderr.write(`cardinality: ${sent} ${BUSY ? 'events' : 'pairs'} sent, ${((performance.now() - started) / 1000).toFixed(0)} s, RSS ${rssMiB()} MiB (peak ${peak}), heap used ${Math.round(sumOf(m, 'nodejs_heap_used_bytes') / 2 ** 20)} MiB of ${Math.round(sumOf(m, 'nodejs_heap_total_bytes') / 2 ** 20)}, series ${sumOf(m, 'promptpilot_series')}, refused ${sumOf(m, 'promptpilot_events_rejected_total')}\n`);
       }
       accepted += body.accepted;
       rejected += body.rejected;
@@ -107,19 +125,25 @@ await Promise.all(Array.from({ length: CLIENTS }, client));
 const floodS = (performance.now() - started) / 1000;
 const real = JSON.parse((await request('POST', '/v1/events', JSON.stringify(Array.from({ length: 20 }, () => ({ ts: Date.now(), route: 'real-after-flood', variant: 'v1', latency_ms: 100 }))))).text);
 const scrape = await request('GET', '/metrics');
+const readyz = await request('GET', '/readyz');
 clearInterval(sampler);
 peak = Math.max(peak, rssMiB());
 const series = sumOf(scrape.text, 'promptpilot_series');
 const evicted = sumOf(scrape.text, 'promptpilot_series_evicted_total');
 const counted = sumOf(scrape.text, 'promptpilot_events_accepted_total');
+const refusedRoute = sumOf(scrape.text.split('\n').filter((l) => l.includes('reason="route_limit"')).join('\n'), 'promptpilot_events_rejected_total');
+const heapLimitMiB = Math.round(sumOf(scrape.text, 'nodejs_heap_size_limit_bytes') / 2 ** 20);
 daemon.kill('SIGTERM');
 await new Promise((r) => daemon.once('exit', r));
 agent.destroy();
-console.log(`cardinality flood: ${PAIRS} distinct (route, variant) pairs in ${BATCH}-event requests from ${CLIENTS} clients, ${floodS.toFixed(1)} s`);
+console.log(BUSY
+  ? `busy series: ${BUSY_SERIES} series x ${ROUNDS} events (${(ROUNDS * ROUND_MS) / 1000} s of event time each) in ${BATCH}-event requests from ${CLIENTS} clients, ${floodS.toFixed(1)} s`
+  : `cardinality flood: ${PAIRS} distinct (route, variant) pairs in ${BATCH}-event requests from ${CLIENTS} clients, ${floodS.toFixed(1)} s`);
+console.log(`/readyz after: ${readyz.status} ${readyz.text}`);
 console.table([{
   'sent': sent, 'accepted': accepted, 'rejected': rejected, 'accepted+rejected=sent': accepted + rejected + unanswered === sent, 'other answers': JSON.stringify(other),
   'counted (daemon)': counted, 'live series': series, 'evicted': evicted, '503 retries': shed, 'of them resets': resets,
-  'peak RSS MiB': peak, '/metrics KiB': Math.round(scrape.text.length / 1024), '/metrics ms': Math.round(scrape.ms),
+  'refused (route_limit)': refusedRoute, 'peak RSS MiB': peak, 'heap limit MiB': heapLimitMiB, '/metrics KiB': Math.round(scrape.text.length / 1024), '/metrics ms': Math.round(scrape.ms),
   'real route after flood': `${real.accepted}/20 accepted`,
 }]);
 if (accepted + rejected + unanswered !== sent || unanswered > 0 || peak >= 1024 || real.accepted !== 20) process.exitCode = 1;

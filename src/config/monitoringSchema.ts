@@ -53,7 +53,14 @@ const HistorySchema = z
       .int()
       .positive()
       .default(10_000)
-      .describe('Routes with long-horizon history (about 270 KB each at 28 days); a new route past it evicts the one that received an hour least recently.'),
+      .describe('Routes with long-horizon history (about 250 KB of heap each at 28 days of one variant); a new route past it evicts the one that received an hour least recently.'),
+    /** In-memory history entries, all routes together: an hour counts once, plus once per variant it keeps. */
+    max_entries: z
+      .number()
+      .int()
+      .positive()
+      .default(100_000)
+      .describe('In-memory history entries, all routes together: an hour counts once, plus once per per-variant rollup it keeps (380–480 bytes of heap per entry, measured: the default holds at most about 45 MB, 28 days of one variant for about 150 routes). Past it the route that received an hour least recently loses its oldest hours first; with Redis the stored copy keeps them (the forecasts read only what memory holds).'),
     /** Variants kept per sealed hour of a route that served several. */
     max_variants: z
       .number()
@@ -61,7 +68,7 @@ const HistorySchema = z
       .min(0)
       .max(20)
       .default(3)
-      .describe('Per-variant history where it matters: an hour in which a route served more than one variant (a candidate, a canary) also keeps per-variant rollups of the served variant and the busiest others, at most this many (about 200 bytes each); 0 turns it off.'),
+      .describe('Per-variant history where it matters: an hour in which a route served more than one variant (a candidate, a canary) also keeps per-variant rollups of the served variant and the busiest others, at most this many (about 480 bytes of heap each, one entry of max_entries); 0 turns it off.'),
   })
   .strict();
 

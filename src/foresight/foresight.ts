@@ -48,7 +48,7 @@ export class Foresight {
     private readonly config: Config,
     history?: HistoryStore,
   ) {
-    this.history = history ?? new MemoryHistoryStore({ retentionMs: config.monitoring.history.retention, maxRoutes: config.monitoring.history.max_routes });
+    this.history = history ?? new MemoryHistoryStore({ retentionMs: config.monitoring.history.retention, maxRoutes: config.monitoring.history.max_routes, maxEntries: config.monitoring.history.max_entries });
     const trends = config.monitoring.performance_trend_analysis === 'weekly' ? new TrendWatch(config) : null;
     this.trends = trends;
     this.recorder = new HistoryRecorder(this.history, trends === null ? undefined : (route, hour, served) => trends.onSealedHour(route, hour, served), config.monitoring.history.max_variants);

@@ -30,6 +30,7 @@ export async function openDurableHistory(config: Config, logger: Logger): Promis
     prefix: config.redis.key_prefix,
     retentionMs: config.monitoring.history.retention,
     maxRoutes: config.monitoring.history.max_routes,
+    maxEntries: config.monitoring.history.max_entries,
     onCorrupt: (key, problem) => log.error({ key, problem }, 'skipping a stored history hour that is not one'),
     onAvailability: (failure) => {
       if (failure === null) log.info('history reachable again; pending hours written');

@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, performance, PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import type { Meter } from '@opentelemetry/api';
+import { getHeapStatistics } from 'node:v8';
 
 const NS_PER_S = 1e9;
 const US_PER_S = 1e6;
@@ -29,6 +30,7 @@ export function registerRuntimeMetrics(meter: Meter, startTimeMs: number = perfo
   const rss = meter.createObservableGauge('process_resident_memory_bytes', { description: 'Resident set size.', unit: 'By' });
   const heapUsed = meter.createObservableGauge('nodejs_heap_used_bytes', { description: 'V8 heap in use.', unit: 'By' });
   const heapTotal = meter.createObservableGauge('nodejs_heap_total_bytes', { description: 'V8 heap allocated.', unit: 'By' });
+  const heapLimit = meter.createObservableGauge('nodejs_heap_size_limit_bytes', { description: 'V8 heap limit (--max-old-space-size, derived from limits.memory_budget_bytes by `promptpilot run`).', unit: 'By' });
   const external = meter.createObservableGauge('nodejs_external_memory_bytes', { description: 'Memory of C++ objects bound to JavaScript objects (buffers included).', unit: 'By' });
   const cpu = meter.createObservableCounter('process_cpu_seconds', { description: 'User and system CPU time spent.', unit: 's' });
   const start = meter.createObservableGauge('process_start_time_seconds', { description: 'Start time of the process since the Unix epoch.', unit: 's' });
@@ -42,6 +44,7 @@ export function registerRuntimeMetrics(meter: Meter, startTimeMs: number = perfo
       result.observe(heapUsed, memory.heapUsed);
       result.observe(heapTotal, memory.heapTotal);
       result.observe(external, memory.external);
+      result.observe(heapLimit, getHeapStatistics().heap_size_limit);
       const usage = process.cpuUsage();
       result.observe(cpu, (usage.user + usage.system) / US_PER_S);
       result.observe(start, startTimeMs / 1000);
@@ -52,7 +55,7 @@ export function registerRuntimeMetrics(meter: Meter, startTimeMs: number = perfo
       }
       loopDelay.reset();
     },
-    [rss, heapUsed, heapTotal, external, cpu, start, delayP50, delayP99, delayMax],
+    [rss, heapUsed, heapTotal, heapLimit, external, cpu, start, delayP50, delayP99, delayMax],
   );
 
   const gc = meter.createHistogram('nodejs_gc_duration_seconds', {

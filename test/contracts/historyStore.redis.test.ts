@@ -85,3 +85,21 @@ describe('RedisHistoryStore in Redis', () => {
     }
   }, 30_000);
 });
+
+describe('RedisHistoryStore: the in-memory entry cap', () => {
+  it('hours the cap drops from memory stay in Redis, and a later write keeps them', async () => {
+    const client = redis.current.client;
+    const prefix = redis.current.prefix();
+    const store = new RedisHistoryStore(client, { prefix, retentionMs: 1_000 * HOUR_MS, maxRoutes: 10, maxEntries: 3 });
+    await store.open();
+    store.append('r', hour(0));
+    store.append('r', hour(1));
+    await store.flush();
+    // hours 2-4 push 0 and 1 out of memory, some before they were written
+    for (let i = 2; i < 5; i++) store.append('r', hour(i));
+    await store.flush();
+    expect(store.hours('r', 0, Number.MAX_SAFE_INTEGER).map((h) => h.hourStartMs)).toEqual([2, 3, 4].map((i) => hour(i).hourStartMs));
+    const stored = await client.zrange(`${prefix}history:route:r`, '0', '-1');
+    expect(stored.map((m) => (JSON.parse(m) as { hourStartMs: number }).hourStartMs)).toEqual([0, 1, 2, 3, 4].map((i) => hour(i).hourStartMs));
+  });
+});

@@ -13,6 +13,8 @@ export interface RedisHistoryStoreOptions {
   readonly retentionMs: number;
   /** Routes with history (`monitoring.history.max_routes`): the working set, and what a start loads. */
   readonly maxRoutes: number;
+  /** Entries the working set holds at most (`monitoring.history.max_entries`); what it drops stays in Redis. */
+  readonly maxEntries?: number;
   /** Pause before writes are retried after a failure, ms (default 1 s). */
   readonly retryMs?: number;
   /** Wall clock for the routes index (default `Date.now`). */
@@ -68,7 +70,7 @@ export class RedisHistoryStore implements HistoryStore {
     private readonly client: Redis,
     private readonly options: RedisHistoryStoreOptions,
   ) {
-    this.memory = new MemoryHistoryStore({ retentionMs: options.retentionMs, maxRoutes: options.maxRoutes });
+    this.memory = new MemoryHistoryStore({ retentionMs: options.retentionMs, maxRoutes: options.maxRoutes, ...(options.maxEntries !== undefined ? { maxEntries: options.maxEntries } : {}) });
     this.keys = redisKeys(options.prefix);
   }
 
@@ -195,10 +197,11 @@ export class RedisHistoryStore implements HistoryStore {
       taken.set(route, fromMs);
       const key = this.keys.history(route);
       const stored = this.memory.hours(route, fromMs, Infinity);
-      // Evicted from the working set (maxRoutes) before it was written: Redis keeps what it has.
+      // Evicted from the working set (maxRoutes, maxEntries) before it was written: Redis keeps what it has.
       if (stored.length === 0) continue;
-      // The route's hours from `fromMs` on are replaced by the working set's (an hour appended again is replaced).
-      multi.zremrangebyscore(key, fromMs, '+inf');
+      // The route's hours from the oldest the working set still holds on are replaced by the working set's (an
+      // hour appended again is replaced); hours the entry cap dropped from memory stay in Redis as they were.
+      multi.zremrangebyscore(key, Math.max(fromMs, stored[0]!.hourStartMs), '+inf');
       for (const hour of stored) multi.zadd(key, hour.hourStartMs, JSON.stringify(hour));
       hours += stored.length;
       const all = this.memory.hours(route, -Infinity, Infinity);
