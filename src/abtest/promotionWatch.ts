@@ -69,10 +69,13 @@ export class PromotionWatches {
     this.byRoute.delete(route);
   }
 
-  /** The route's watch, for the API: experiment id and the event time it ends; null when none. */
-  watching(route: string): { readonly experiment: string; readonly untilMs: number } | null {
+  /**
+   * The route's watch, for the API: experiment id, when it began and ends (event time) and the promoted
+   * variant's calls counted so far; null when none.
+   */
+  watching(route: string): { readonly experiment: string; readonly promotedAtMs: number; readonly untilMs: number; readonly n: number } | null {
     const watch = this.byRoute.get(route);
-    return watch === undefined ? null : { experiment: watch.experiment, untilMs: watch.untilMs };
+    return watch === undefined ? null : { experiment: watch.experiment, promotedAtMs: watch.promotedAtMs, untilMs: watch.untilMs, n: watch.state.candidate.n };
   }
 
   /**

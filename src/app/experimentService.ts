@@ -3,6 +3,14 @@ import type { DecisionRecord, PolicyAction, PolicyRecord } from '../core/decisio
 import type { PipelineEngine } from '../engine/engine.js';
 import type { Pipeline } from './ingestService.js';
 
+/**
+ * An experiment as the API shows it: its snapshot, plus `watch` while a
+ * promotion is under the watch after promotion (`abtest.watch_after_promotion`):
+ * when it began and ends (event time, epoch ms) and the promoted variant's calls
+ * compared so far. Absent once the watch ended (window over, or a rollback).
+ */
+export type ExperimentView = ExperimentSnapshot & { readonly watch?: { readonly promoted_at: number; readonly until: number; readonly n: number } };
+
 /** A manual decision an operator can take on a running experiment. */
 export type ManualDecision = 'promote' | 'rollback';
 
@@ -32,13 +40,22 @@ export class ExperimentService {
     return this.engine.experiments.assign(route, unit);
   }
 
-  /** Every known experiment, running and ended. */
-  list(): ExperimentSnapshot[] {
-    return this.engine.experiments.list();
+  /** Every known experiment, running and ended; a promotion still under watch says so. */
+  list(): ExperimentView[] {
+    return this.engine.experiments.list().map((s) => this.view(s));
   }
 
-  get(id: string): ExperimentSnapshot | null {
-    return this.engine.experiments.get(id);
+  get(id: string): ExperimentView | null {
+    const snapshot = this.engine.experiments.get(id);
+    return snapshot === null ? null : this.view(snapshot);
+  }
+
+  /** A promoted experiment whose route is still under the watch after promotion gets `watch`. */
+  private view(snapshot: ExperimentSnapshot): ExperimentView {
+    if (snapshot.status !== 'promoted') return snapshot;
+    const watch = this.engine.experiments.watches.watching(snapshot.route);
+    if (watch === null || watch.experiment !== snapshot.id) return snapshot;
+    return { ...snapshot, watch: { promoted_at: watch.promotedAtMs, until: watch.untilMs, n: watch.n } };
   }
 
   /** Ends a running experiment by hand; its decision records are logged and published like any other. */
