@@ -228,7 +228,7 @@ export interface Outbox {
   deadLetter(ids: readonly string[], error: string): Promise<void>;
   /** The dead-lettered messages of `destination`, oldest first. */
   deadLetters(destination: string, limit: number): Promise<readonly OutboxItem[]>;
-  /** Destinations that hold pending messages. */
+  /** Destinations that hold messages, pending or dead-lettered (a destination whose messages all died is still listed). */
   destinations(): Promise<readonly string[]>;
   /** How many messages `destination` holds (every destination when omitted). */
   depth(destination?: string): Promise<OutboxDepth>;

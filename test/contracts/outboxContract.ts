@@ -138,6 +138,16 @@ export function outboxContract(name: string, makeOutbox: () => Outbox | Promise<
       await outbox.close();
     });
 
+    it('a destination whose every message was dead-lettered is still listed (its dead letters are there to inspect)', async () => {
+      const outbox = await makeOutbox();
+      await outbox.enqueue([msg('gone', 'g1'), msg('live', 'l1')], T0);
+      const [gone] = await outbox.lease('gone', 1, T0, LEASE_MS);
+      await outbox.deadLetter([gone!.id], 'HTTP 404');
+      expect(await outbox.depth('gone')).toEqual({ pending: 0, deadLettered: 1 });
+      expect([...(await outbox.destinations())].sort()).toEqual(['gone', 'live']);
+      await outbox.close();
+    });
+
     it('an empty enqueue, ack, nack or dead-letter is a no-op; close is idempotent', async () => {
       const outbox = await makeOutbox();
       expect(await outbox.enqueue([], T0)).toBe(0);

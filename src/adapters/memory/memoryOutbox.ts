@@ -183,7 +183,7 @@ export class MemoryOutbox implements Outbox {
   }
 
   async destinations(): Promise<readonly string[]> {
-    return [...this.queues].filter(([, q]) => q.pending.length > 0).map(([name]) => name);
+    return [...this.queues].filter(([, q]) => q.pending.length > 0 || q.dead.length > 0).map(([name]) => name);
   }
 
   async depth(destination?: string): Promise<OutboxDepth> {

@@ -158,7 +158,9 @@ export class RedisOutbox implements Outbox {
   async destinations(): Promise<readonly string[]> {
     const all = await this.client.smembers(`${this.prefix}outbox:destinations`);
     const out: string[] = [];
-    for (const d of all.sort()) if ((await this.client.zcard(`${this.prefix}outbox:q:${d}`)) > 0) out.push(d);
+    for (const d of all.sort()) {
+      if ((await this.client.zcard(`${this.prefix}outbox:q:${d}`)) > 0 || (await this.client.zcard(`${this.prefix}outbox:dead:${d}`)) > 0) out.push(d);
+    }
     return out;
   }
 
