@@ -1,6 +1,7 @@
 import { assignArm, createExperimentState, evaluateExperiment, recordExperimentEvent, type ExperimentEvaluation, type ExperimentState } from './index.js';
 import { compressionOptionsFor, compressPrompt } from '../actions/compressPrompt.js';
 import type { ActionBlock } from '../actions/planner.js';
+import { cooldownAfterExperiment, holdsExperimentOf, legacyExperimentCooldown, RouteCooldowns, type RouteCooldown } from '../actions/routeCooldown.js';
 import { compressionLevelOf } from '../actions/plannerCandidates.js';
 import { sectionUsage } from '../actions/tokenAllocation.js';
 import { rewriteForPattern } from '../actions/patternRewrite.js';
@@ -66,15 +67,22 @@ export interface RunningExperimentState {
  * experiment with arm statistics, its recently ended experiments and its
  * cooldown. What the state store keeps per route, so a restart, a takeover
  * or another instance continues exactly where the owner was.
+ *
+ * @remarks States written before the route's one {@link RouteCooldown} carry
+ * `cooldownUntil` and `lastEnded` instead of `cooldown`; they are read as the
+ * cooldown after experiment `lastEnded`.
  */
 export interface RouteControlState {
   readonly registry: RegistryEntryState | null;
   readonly running: RunningExperimentState | null;
   /** The route's most recently ended experiments, oldest first (at most {@link FINISHED_PER_ROUTE}). */
   readonly finished: readonly ExperimentSnapshot[];
-  /** End of the post-experiment cooldown, event time (epoch ms), or null. */
-  readonly cooldownUntil: number | null;
-  readonly lastEnded: string | null;
+  /** The route's cooldown (after its last action or ended experiment), or null; absent in older states (see `cooldownUntil`). */
+  readonly cooldown?: RouteCooldown | null;
+  /** Older states only: end of the post-experiment cooldown, event time (epoch ms), or null. */
+  readonly cooldownUntil?: number | null;
+  /** Older states only: the experiment that started `cooldownUntil`. */
+  readonly lastEnded?: string | null;
   /** Frozen through the API (no new actions or experiments); absent in older states: false. */
   readonly frozen?: boolean;
   /** The watch after promotion, while it runs; absent in older states: none. */
@@ -108,9 +116,8 @@ export class ExperimentManager {
   private readonly running = new Map<string, Running>(); // by route
   private readonly byId = new Map<string, Running>();
   private readonly finished: ExperimentSnapshot[] = [];
-  private readonly cooldownUntil = new Map<string, number>();
-  /** Id of each route's last ended experiment, for the skipped-action reason during its cooldown. */
-  private readonly lastEnded = new Map<string, string>();
+  /** Every route's one cooldown: started here when an experiment ends, by the planner when it plans an action. */
+  readonly cooldowns: RouteCooldowns;
   private readonly changed = new Set<string>();
   /** Routes frozen through the API: no new actions or experiments. */
   private readonly frozen = new Set<string>();
@@ -119,8 +126,12 @@ export class ExperimentManager {
   /** Routes whose experiment state changed since {@link takeChangedRoutes}. */
   private readonly changedRoutes = new Set<string>();
 
-  constructor(private config: Config) {
+  constructor(
+    private config: Config,
+    cooldowns: RouteCooldowns = new RouteCooldowns(),
+  ) {
     this.registry = new RouteRegistry(config);
+    this.cooldowns = cooldowns;
   }
 
   /** Applies a reloaded config: route policies, tiers, newly configured variants; experiments and watches carry on. */
@@ -130,24 +141,21 @@ export class ExperimentManager {
   }
 
   /**
-   * Whether the route has an experiment running or is in its post-experiment
-   * cooldown: its detectors must not plan new actions then.
+   * Whether the route is frozen, has an experiment running or cools down:
+   * its detectors must not plan new actions then.
    */
   isBusy(route: string, nowMs: number): boolean {
-    return this.frozen.has(route) || this.running.has(route) || (this.cooldownUntil.get(route) ?? -Infinity) > nowMs;
+    return this.blockFor(route, nowMs) !== null;
   }
 
-  /** Why the route takes no new action now (an experiment running or cooling down), or null. */
+  /** Why the route takes no new action now (frozen, an experiment running, cooling down), or null. */
   blockFor(route: string, nowMs: number): ActionBlock | null {
     if (this.frozen.has(route)) return { code: 'frozen', detail: `route ${route} is frozen (POST /v1/routes/${route}/unfreeze lifts it)` };
     const run = this.running.get(route);
     if (run !== undefined) {
       return { code: 'experiment_running', detail: `experiment ${run.snapshot.id} running (${run.snapshot.kind}: ${run.snapshot.baseline.variant} vs ${run.snapshot.candidate.variant})` };
     }
-    const untilMs = this.cooldownUntil.get(route);
-    if (untilMs === undefined || untilMs <= nowMs) return null;
-    const last = this.lastEnded.get(route);
-    return { code: 'cooldown', detail: `cooldown until ${new Date(untilMs).toISOString()}${last !== undefined ? ` after experiment ${last}` : ''} (abtest.cooldown)` };
+    return this.cooldowns.blockFor(route, nowMs);
   }
 
   /**
@@ -157,10 +165,7 @@ export class ExperimentManager {
    */
   forgetRoute(route: string, nowMs: number): void {
     if (this.running.has(route)) return;
-    if ((this.cooldownUntil.get(route) ?? -Infinity) <= nowMs) {
-      this.cooldownUntil.delete(route);
-      this.lastEnded.delete(route);
-    }
+    this.cooldowns.forgetExpired(route, nowMs);
     this.registry.forgetIfLearned(route);
   }
 
@@ -276,7 +281,7 @@ export class ExperimentManager {
   /** The watch found the promoted candidate breaching a rollback trigger: the pre-promotion baseline serves again. */
   private rollBackPromotion(route: string, breach: WatchBreach, nowMs: number, out: DecisionRecord[]): void {
     this.registry.setCurrent(route, breach.baseline.variant);
-    this.cooldownUntil.set(route, nowMs + abtestFor(this.config, route).cooldown);
+    this.cooldowns.start(route, cooldownAfterExperiment(breach.experiment, nowMs, abtestFor(this.config, route).cooldown));
     const reason = `watch after promotion: ${breach.reason}; ${breach.baseline.variant} serves again`;
     const index = this.finished.findIndex((s) => s.id === breach.experiment);
     if (index >= 0) {
@@ -340,6 +345,7 @@ export class ExperimentManager {
   /** Routes whose durable state (experiments or registry entry) changed since the last call, sorted. */
   takeChangedRoutes(): string[] {
     for (const route of this.registry.takeChanged()) this.changedRoutes.add(route);
+    for (const route of this.cooldowns.takeChanged()) this.changedRoutes.add(route);
     const out = [...this.changedRoutes].sort();
     this.changedRoutes.clear();
     return out;
@@ -357,8 +363,7 @@ export class ExperimentManager {
       registry: this.registry.exportRoute(route),
       running: run === undefined ? null : { snapshot: run.snapshot, state: structuredClone(run.state), rampIndex: run.rampIndex, srmFiring: run.srmFiring, breachFiring: run.breachFiring },
       finished: finished.reverse(),
-      cooldownUntil: this.cooldownUntil.get(route) ?? null,
-      lastEnded: this.lastEnded.get(route) ?? null,
+      cooldown: this.cooldowns.get(route),
       frozen: this.frozen.has(route),
       watch: this.watches.exportRoute(route),
     };
@@ -393,10 +398,7 @@ export class ExperimentManager {
       this.running.set(route, run);
       this.byId.set(r.snapshot.id, run);
     }
-    if (stored.cooldownUntil === null) this.cooldownUntil.delete(route);
-    else this.cooldownUntil.set(route, stored.cooldownUntil);
-    if (stored.lastEnded === null) this.lastEnded.delete(route);
-    else this.lastEnded.set(route, stored.lastEnded);
+    this.cooldowns.replace(route, stored.cooldown !== undefined ? stored.cooldown : legacyExperimentCooldown(stored.cooldownUntil, stored.lastEnded));
     if (stored.frozen === true) this.frozen.add(route);
     else this.frozen.delete(route);
     this.watches.importRoute(route, stored.watch ?? null);
@@ -405,7 +407,7 @@ export class ExperimentManager {
   private start(action: ActionRecord, nowMs: number, out: DecisionRecord[]): void {
     const route = action.route;
     if (this.running.has(route) || this.frozen.has(route)) return;
-    if ((this.cooldownUntil.get(route) ?? -Infinity) > nowMs) return;
+    if (holdsExperimentOf(this.cooldowns.get(route), action.id, nowMs)) return;
     this.watches.stop(route);
     const id = `exp-${action.id}`;
     if (this.byId.has(id) || this.finished.some((f) => f.id === id)) return;
@@ -625,8 +627,7 @@ export class ExperimentManager {
     this.byId.delete(run.snapshot.id);
     this.finished.push(run.snapshot);
     if (this.finished.length > 10_000) this.finished.shift();
-    this.cooldownUntil.set(route, nowMs + abtestFor(this.config, route).cooldown);
-    this.lastEnded.set(route, run.snapshot.id);
+    this.cooldowns.start(route, cooldownAfterExperiment(run.snapshot.id, nowMs, abtestFor(this.config, route).cooldown));
     this.changed.add(run.snapshot.id);
     this.changedRoutes.add(route);
     out.push(this.record(run.snapshot, status, nowMs, reason, evaluation.evidence, {

@@ -4,6 +4,7 @@ import type { ActionKind, ActionRecord, MetricName, SkippedActionRecord, SkipRea
 import type { Pattern } from '../core/patterns.js';
 import { actionId } from './plannerId.js';
 import { configCatalog, patternCandidate, tokenCandidate, type Candidate, type NoCandidate, type VariantCatalog } from './plannerCandidates.js';
+import { cooldownAfterAction, cooldownBlock, type RouteCooldown } from './routeCooldown.js';
 
 /** What fired: the evidence an action is planned from. */
 export interface PlanRequest {
@@ -26,7 +27,7 @@ export interface PlanRequest {
   readonly nowMs: number;
   /** The route's production variant; an action is only planned for it. Absent: the variant is taken to be production. */
   readonly production?: string | null;
-  /** Why the route takes no action now whatever the planner's own state (an experiment running or cooling down). */
+  /** Why the route takes no action now whatever its cooldown says (frozen, an experiment running, or the route's cooldown as it stood at the boundary). */
   readonly blocked?: ActionBlock | null;
 }
 
@@ -37,34 +38,26 @@ export interface ActionBlock {
   readonly detail: string;
 }
 
-/** Per-route planner memory. */
-export interface RoutePlannerState {
-  /** Event time of the route's last planned action, epoch ms; null if none yet. */
-  readonly lastActionMs: number | null;
-  readonly lastActionId: string | null;
-}
-
-/** The state of a route that has never had an action. */
-export const NO_ACTION_YET: RoutePlannerState = { lastActionMs: null, lastActionId: null };
-
 /**
- * Outcome of planning. `planned` carries the action record and the route's
- * next planner state; `skipped` carries the skipped-action record saying why
+ * Outcome of planning. `planned` carries the action record and the cooldown
+ * it starts on the route; `skipped` carries the skipped-action record saying why
  * nothing is proposed (`not_production`, `experiment_running`, `cooldown`,
  * `no_candidate`: nothing to move to, or no real prompt for the target).
  * `key` is the idempotency key in both cases (equal to `record.id`).
  */
 export type ActionPlan =
-  | { readonly outcome: 'planned'; readonly key: string; readonly record: ActionRecord; readonly state: RoutePlannerState }
+  | { readonly outcome: 'planned'; readonly key: string; readonly record: ActionRecord; readonly cooldown: RouteCooldown }
   | { readonly outcome: 'skipped'; readonly key: string; readonly reason: SkipReason; readonly detail: string; readonly record: SkippedActionRecord };
 
 /**
  * Plans the action for a rule that just fired. Pure: the same request and
- * state always give the same plan (and the same id). At most one action per
- * route per cooldown (`config.actions.cooldown`, event time), whichever rule
- * asks; the caller stores `plan.state` when it uses a planned action.
+ * cooldown always give the same plan (and the same id). Nothing is planned
+ * while the route cools down (`cooldown`, the route's one
+ * {@link RouteCooldown}), whichever rule asks; a planned action starts a
+ * cooldown of `config.actions.cooldown` (event time), which the caller starts
+ * on the route when it uses the plan.
  */
-export function planAction(request: PlanRequest, state: RoutePlannerState, config: Config, catalog: VariantCatalog = configCatalog(config)): ActionPlan {
+export function planAction(request: PlanRequest, cooldown: RouteCooldown | null, config: Config, catalog: VariantCatalog = configCatalog(config)): ActionPlan {
   const key = actionId(request.route, request.variant, request.rule, request.episodeStartMs);
   const skip = (reason: SkipReason, detail: string, change?: { from: VariantRef; to: VariantRef }): ActionPlan => ({
     outcome: 'skipped', key, reason, detail, record: skippedRecord(request, key, reason, detail, change),
@@ -72,11 +65,8 @@ export function planAction(request: PlanRequest, state: RoutePlannerState, confi
   if (request.production != null && request.production !== request.variant) {
     return skip('not_production', `${request.variant} is not the production variant of route ${request.route} (${request.production}); only the production variant is optimized`);
   }
-  if (request.blocked != null) return skip(request.blocked.code, request.blocked.detail);
-  if (state.lastActionMs !== null && request.nowMs - state.lastActionMs < config.actions.cooldown) {
-    const untilMs = state.lastActionMs + config.actions.cooldown;
-    return skip('cooldown', `cooldown until ${new Date(untilMs).toISOString()}: route ${request.route} had an action ${formatDurationMs(request.nowMs - state.lastActionMs)} ago (actions.cooldown ${formatDurationMs(config.actions.cooldown)})`);
-  }
+  const blocked = request.blocked ?? cooldownBlock(cooldown, request.route, request.nowMs);
+  if (blocked !== null) return skip(blocked.code, blocked.detail);
   const candidate = candidateFor(request, config, catalog);
   if (candidate === null) {
     return skip('no_candidate', `no candidate: no ${request.kind} step from ${request.pattern ?? 'an unknown pattern'} on the pattern ladder for ${request.route}/${request.variant}`);
@@ -97,7 +87,7 @@ export function planAction(request: PlanRequest, state: RoutePlannerState, confi
     evidence: evidenceOf(request),
     ...(candidate.prompt !== undefined ? { prompt: candidate.prompt } : {}),
   };
-  return { outcome: 'planned', key, record, state: { lastActionMs: request.nowMs, lastActionId: key } };
+  return { outcome: 'planned', key, record, cooldown: cooldownAfterAction(key, request.nowMs, config.actions.cooldown) };
 }
 
 function evidenceOf(request: PlanRequest): ActionRecord['evidence'] {

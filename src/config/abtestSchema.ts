@@ -18,7 +18,10 @@ export const AbTestSchema = z
     srm_p_value: z.number().gt(0).lt(0.5).default(0.001).describe('Sample-ratio-mismatch test p-value below which every automated decision is blocked.'),
     /** Relative effects smaller than this never decide on their own. */
     effect_floor_pct: pct.default(1).describe('Relative effects smaller than this never decide on their own.'),
-    cooldown: duration.default(3_600_000),
+    /** After an experiment on the route ends (promoted, rolled back, inconclusive, or a promotion rolled back by the watch), no new action on it for this long. */
+    cooldown: duration
+      .default(3_600_000)
+      .describe('After an experiment on the route ends (promoted, rolled back, inconclusive, or a promotion rolled back by the watch after it), no new action or experiment on it for this long. The route\'s one cooldown: it replaces the `actions.cooldown` of the action that started the experiment unless that ends later. Event time.'),
     gates: z
       .object({
         response_time_regression_pct: pct.default(10),

@@ -331,8 +331,10 @@ export const ConfigSchema = z
       .default({ half_life: 3_600_000, min_samples: 500 }),
     actions: z
       .object({
-        /** After an action on a route, no new action on that route for this long. */
-        cooldown: duration.default(1_800_000).describe('After an action on a route, no new action on that route for this long.'),
+        /** After an action is planned on a route, no new action on that route for this long (the experiment it starts is not held). */
+        cooldown: duration
+          .default(1_800_000)
+          .describe('After an action is planned on a route, no new action on that route for this long, whichever rule asks (the experiment the action starts is not held by it). A route has one cooldown: an experiment that ends starts `abtest.cooldown` instead; whichever ends later holds. Event time.'),
         pattern_ladder: z.array(z.enum(PATTERNS)).min(2).default([...PATTERNS]),
         budget_tiers: z
           .record(z.string(), TierSchema)

@@ -1,5 +1,6 @@
-import { NO_ACTION_YET, planAction, type ActionBlock, type RoutePlannerState } from '../actions/planner.js';
+import { planAction, type ActionBlock } from '../actions/planner.js';
 import { configCatalog, type VariantCatalog } from '../actions/plannerCandidates.js';
+import { RouteCooldowns } from '../actions/routeCooldown.js';
 import { rulesFor, targetsFor, type Config, type Rule, type Targets } from '../config/schema.js';
 import type { DecisionRecord, MetricName, ThresholdSource, TriggerRecord } from '../core/decision.js';
 import type { WindowStats } from '../windows/windowStats.js';
@@ -27,7 +28,9 @@ interface VariantMemory {
  * each trigger followed by the action it caused; a firing trigger whose action
  * was planned carries `evidence.action` (absent when cooldown or a missing
  * ladder step meant no action). Memory is bounded by the
- * number of (route, variant) pairs × rules.
+ * number of (route, variant) pairs × rules. The route's cooldown is not its
+ * own: it asks the shared {@link RouteCooldowns} before planning and starts
+ * one there with each planned action.
  *
  * Baselines (for `{baseline: true}` thresholds) exist for metrics that some
  * enabled baseline rule watches; each evaluation folds the window's value in
@@ -46,12 +49,15 @@ export class RouteDetector {
   private baselineMetrics: ReadonlySet<MetricName> = new Set();
   /** Memory by route, then variant (nested maps: no key concatenation per evaluation). */
   private readonly variants = new Map<string, Map<string, VariantMemory>>();
-  private readonly planners = new Map<string, RoutePlannerState>();
 
-  /** `catalog`: the variants the planner sees beyond config (the daemon passes its route registry). */
+  /**
+   * `catalog`: the variants the planner sees beyond config (the daemon passes its route registry);
+   * `cooldowns`: the routes' cooldowns (the daemon passes the experiment manager's, so both consult one).
+   */
   constructor(
     private config: Config,
     private readonly catalog: VariantCatalog = configCatalog(config),
+    private readonly cooldowns: RouteCooldowns = new RouteCooldowns(),
   ) {
     this.reconfigure(config);
   }
@@ -119,12 +125,12 @@ export class RouteDetector {
             heldMs: step.transition.heldMs, episodeStartMs: step.transition.episodeStartMs, nowMs,
             production: production ?? `another variant`, blocked: options.blocked ?? null,
           },
-          this.planners.get(stats.route) ?? NO_ACTION_YET,
+          this.cooldowns.get(stats.route),
           this.config,
           this.catalog,
         );
         if (plan.outcome === 'planned') {
-          this.planners.set(stats.route, plan.state);
+          this.cooldowns.start(stats.route, plan.cooldown);
           out.push({ ...trigger, evidence: { ...trigger.evidence, action: rule.action } }, plan.record);
         } else {
           // Nothing happens silently: the action not taken is a record, once per episode (firing edge).
@@ -177,22 +183,11 @@ export class RouteDetector {
   }
 
   /**
-   * Records an action on a route decided elsewhere (e.g. a manual promote or
-   * rollback) so the route's cooldown starts at `nowMs` (epoch ms event time).
-   * Never moves the cooldown start backwards.
-   */
-  noteAction(route: string, nowMs: number): void {
-    const previous = this.planners.get(route) ?? NO_ACTION_YET;
-    if (previous.lastActionMs !== null && previous.lastActionMs >= nowMs) return;
-    this.planners.set(route, { lastActionMs: nowMs, lastActionId: previous.lastActionId });
-  }
-
-  /**
    * Retires a (route, variant) whose traffic stopped (its window is empty):
    * every firing rule resolves — evidence from its last judged window, with
    * `reason: "no_traffic"` — so alerts do not stay open for a variant nobody
    * serves any more (e.g. the baseline after a promotion); then its state is
-   * dropped. The route's cooldown is kept.
+   * dropped.
    */
   retire(route: string, variant: string, nowMs: number): TriggerRecord[] {
     const memory = this.variants.get(route)?.get(variant);
@@ -210,53 +205,42 @@ export class RouteDetector {
     return out;
   }
 
-  /** Routes with detector state and routes with a remembered cooldown (for memory gauges). */
-  sizes(): { routes: number; planners: number } {
-    return { routes: this.variants.size, planners: this.planners.size };
+  /** Routes with detector state (for memory gauges). */
+  sizes(): { routes: number } {
+    return { routes: this.variants.size };
   }
 
-  /** Drops a route whose variants are all retired; its cooldown only once it has expired. */
-  forgetRoute(route: string, nowMs: number): void {
+  /** Drops a route whose variants are all retired. */
+  forgetRoute(route: string): void {
     this.variants.delete(route);
-    const planner = this.planners.get(route);
-    if (planner === undefined || planner.lastActionMs === null || planner.lastActionMs + this.config.actions.cooldown <= nowMs) this.planners.delete(route);
   }
 
-  /** Drops all state of a (route, variant), e.g. once the variant is retired. The route's cooldown is kept. */
+  /** Drops all state of a (route, variant), e.g. once the variant is retired. */
   forget(route: string, variant: string): void {
     const byVariant = this.variants.get(route);
     byVariant?.delete(variant);
     if (byVariant?.size === 0) this.variants.delete(route);
   }
 
-  /** Event time of the route's last planned action, epoch ms, or null. */
-  lastActionMs(route: string): number | null {
-    return this.planners.get(route)?.lastActionMs ?? null;
-  }
-
   /**
    * A route's detector memory as plain data, for a checkpoint: per variant its
-   * rule states, baselines and last judged detections, and the route's planner
-   * state (last action, for the cooldown). Null when the detector holds nothing for it.
+   * rule states, baselines and last judged detections. Null when the detector
+   * holds nothing for it. (The route's cooldown is in its control state.)
    */
   exportRoute(route: string): RouteDetectorState | null {
     const byVariant = this.variants.get(route);
-    const planner = this.planners.get(route) ?? null;
-    if (byVariant === undefined && planner === null) return null;
+    if (byVariant === undefined) return null;
     const variants: [string, VariantDetectorState][] = [];
-    for (const [variant, memory] of byVariant ?? []) {
+    for (const [variant, memory] of byVariant) {
       variants.push([variant, { rules: [...memory.rules], baselines: [...memory.baselines], lastDetections: [...memory.lastDetections] }]);
     }
-    return { variants, planner };
+    return { variants };
   }
 
-  /** Replaces a route's detector memory with an {@link exportRoute} value (null: forgets it, cooldown included). */
+  /** Replaces a route's detector memory with an {@link exportRoute} value (null: forgets it). */
   importRoute(route: string, state: RouteDetectorState | null): void {
     this.variants.delete(route);
-    this.planners.delete(route);
-    if (state === null) return;
-    if (state.planner !== null) this.planners.set(route, state.planner);
-    if (state.variants.length === 0) return;
+    if (state === null || state.variants.length === 0) return;
     const byVariant = new Map<string, VariantMemory>();
     for (const [variant, v] of state.variants) {
       byVariant.set(variant, { rules: new Map(v.rules), baselines: new Map(v.baselines), lastDetections: new Map(v.lastDetections) });
@@ -324,10 +308,9 @@ export interface VariantDetectorState {
   readonly lastDetections: readonly (readonly [rule: string, detection: Detection])[];
 }
 
-/** A route's detector memory as plain data: per variant, and the route's planner state. */
+/** A route's detector memory as plain data, per variant. */
 export interface RouteDetectorState {
   readonly variants: readonly (readonly [variant: string, state: VariantDetectorState])[];
-  readonly planner: RoutePlannerState | null;
 }
 
 /** One rule's standing on one (route, variant), as {@link RouteDetector.ruleStatuses} reports it (JSON field names). */
@@ -356,7 +339,7 @@ export interface EvaluateOptions {
   readonly actions?: boolean;
   /** The route's production variant (null: unknown); actions are planned only for it, others get a skipped record. */
   readonly production?: string | null;
-  /** A route-level reason to take no action now (experiment running or cooling down). */
+  /** A route-level reason to take no action now (frozen, experiment running, cooling down as of the boundary). */
   readonly blocked?: ActionBlock | null;
 }
 

@@ -6,6 +6,7 @@ import type { Pattern } from '../core/patterns.js';
 import { RouteDetector, type RuleStatus } from '../detectors/index.js';
 import { SeriesLimiter } from './seriesLimiter.js';
 import { ExperimentManager } from '../abtest/experimentManager.js';
+import { legacyActionCooldown } from '../actions/routeCooldown.js';
 import { BucketPool } from '../windows/bucketPool.js';
 import { RollingWindow } from '../windows/rollingWindow.js';
 import { StatsBucket } from '../windows/statsBucket.js';
@@ -162,7 +163,8 @@ export class PipelineEngine {
     this.experiments = new ExperimentManager(config);
     this.foresight = new Foresight(config, options.history);
     // The planner sees the registry: templates and tiers registered through the API or made by earlier actions.
-    this.detector = new RouteDetector(config, this.experiments.registry);
+    // One cooldown per route: the planner and the experiment lifecycle consult (and start) the same one.
+    this.detector = new RouteDetector(config, this.experiments.registry, this.experiments.cooldowns);
     this.bucketMs = config.time.bucket;
     this.windowMs = config.time.window;
     this.latenessMs = config.time.allowed_lateness;
@@ -396,7 +398,7 @@ export class PipelineEngine {
       routes: this.routes.size,
       tombstones: this.tombstones.size,
       detectorRoutes: detector.routes,
-      cooldowns: detector.planners,
+      cooldowns: this.experiments.cooldowns.size,
       registryRoutes: this.experiments.registry.routeNames().length,
     };
   }
@@ -486,7 +488,7 @@ export class PipelineEngine {
 
   /**
    * A route's checkpoint: its windows (sketches, not events), watermark,
-   * detector memory (rule states, baselines, cooldown) and watch after
+   * detector memory (rule states, baselines) and watch after
    * promotion, as JSON text ({@link encodeRouteCheckpoint}); null for a route
    * not live here. The control state (registry, experiments and their arm
    * statistics) is stored apart and not repeated.
@@ -554,6 +556,9 @@ export class PipelineEngine {
       this.experiments.registry.observe(route, v.variant, v.pattern ?? undefined, undefined);
     }
     this.detector.importRoute(route, checkpoint.detector);
+    // A checkpoint written before the route's one cooldown carries the last action's: it goes on (never shortening one).
+    const legacy = legacyActionCooldown(checkpoint.detector?.planner, this.currentConfig.actions.cooldown);
+    if (legacy !== null) this.experiments.cooldowns.start(route, legacy);
     // The watch after promotion is not taken from the checkpoint: the route's control state, imported before and
     // written after every step that changed it, carries it as it stood last (or its end), never an older copy.
   }
@@ -615,7 +620,7 @@ export class PipelineEngine {
     this.tombstones.delete(state.route);
     this.tombstones.set(state.route, state.watermarkMs);
     if (this.tombstones.size > TOMBSTONE_LIMIT) this.tombstones.delete(this.tombstones.keys().next().value!);
-    this.detector.forgetRoute(state.route, state.watermarkMs);
+    this.detector.forgetRoute(state.route);
     // An evicted route was on probation (likely junk): its hours must not push real routes out of the history.
     this.foresight.onRouteRetired(state.route, !evicted, state.boundaryMs, out);
     this.experiments.forgetRoute(state.route, state.watermarkMs);
@@ -684,9 +689,8 @@ export class PipelineEngine {
 
   private closeAndEvaluate(state: RouteState, boundaryMs: number, out: DecisionRecord[]): void {
     state.boundaryMs = boundaryMs;
-    // One experiment per route at a time: while one runs (or cools down) no new action is planned.
+    // One experiment per route at a time: while one runs (or the route cools down) no new action is planned.
     const blocked = this.experiments.blockFor(state.route, boundaryMs);
-    if (blocked !== null) this.detector.noteAction(state.route, boundaryMs);
     const produced: DecisionRecord[] = [];
     let retired: VariantState[] | null = null;
     const production = this.experiments.registry.current(state.route)?.variant ?? null;

@@ -9,9 +9,17 @@ import type { RollingWindowState } from '../windows/rollingWindow.js';
 /**
  * Version of the route checkpoint format. A reader takes every version up to
  * its own and refuses a newer one (the route then starts cold, logged).
- * History: 1 — the first format.
+ * History: 1 — the first format; 2 — the detector's `planner` (the route's
+ * last action, for its cooldown) is gone: the route's one cooldown is in its
+ * control state. A version-1 checkpoint's planner is still read.
  */
-export const ROUTE_CHECKPOINT_VERSION = 1;
+export const ROUTE_CHECKPOINT_VERSION = 2;
+
+/** The planner state a version-1 checkpoint carries: the route's last action, event time (epoch ms). */
+export interface LegacyPlannerState {
+  readonly lastActionMs: number | null;
+  readonly lastActionId: string | null;
+}
 
 /** The event-time grid a checkpoint was taken on; a restore needs the same grid. */
 export interface CheckpointGrid {
@@ -32,13 +40,13 @@ export interface VariantCheckpoint {
 /**
  * A route's engine state as plain JSON: everything its future decisions
  * depend on that is not in the durable control state (registry, experiments
- * with their arm statistics, cooldowns — those are stored per route already).
+ * with their arm statistics, the cooldown — those are stored per route already).
  *
  * @remarks Compact: window buckets hold latency sketches (bin counts), not
  * events, so the size is bounded by buckets × bins whatever the traffic.
  */
 export interface RouteCheckpoint {
-  readonly v: typeof ROUTE_CHECKPOINT_VERSION;
+  readonly v: 1 | typeof ROUTE_CHECKPOINT_VERSION;
   readonly route: string;
   readonly grid: CheckpointGrid;
   /** The route's watermark and evaluation boundary, epoch ms event time. */
@@ -50,7 +58,8 @@ export interface RouteCheckpoint {
   readonly tooLateEvents: number;
   /** Variants sorted by name. */
   readonly variants: readonly VariantCheckpoint[];
-  readonly detector: RouteDetectorState | null;
+  /** Rule states and baselines; `planner` only in version-1 checkpoints (read, never written). */
+  readonly detector: (RouteDetectorState & { readonly planner?: LegacyPlannerState | null }) | null;
   /** The watch after promotion, when one runs on the route. */
   readonly watch: Watch | null;
 }
@@ -129,7 +138,7 @@ const variantDetector = z.object({
 });
 const variantRef = z.looseObject({ variant: z.string() });
 const CheckpointSchema = z.object({
-  v: z.literal(ROUTE_CHECKPOINT_VERSION),
+  v: z.union([z.literal(1), z.literal(ROUTE_CHECKPOINT_VERSION)]),
   route: z.string(),
   grid: z.object({ bucketMs: finite, windowMs: finite, latenessMs: finite }),
   watermarkMs: finite,
@@ -141,7 +150,7 @@ const CheckpointSchema = z.object({
   detector: z
     .object({
       variants: z.array(z.tuple([z.string(), variantDetector])),
-      planner: z.object({ lastActionMs: finite.nullable(), lastActionId: z.string().nullable() }).nullable(),
+      planner: z.object({ lastActionMs: finite.nullable(), lastActionId: z.string().nullable() }).nullable().optional(),
     })
     .nullable(),
   watch: z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_ACTION_YET, planAction } from '../../src/actions/planner.js';
+import { planAction } from '../../src/actions/planner.js';
 import { ExperimentManager } from '../../src/abtest/experimentManager.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { ActionRecord, DecisionRecord, ExperimentRecord } from '../../src/core/decision.js';
@@ -34,7 +34,7 @@ function plannedAction(): ActionRecord {
       route: 'support', variant: 'triage-v4', pattern: 'chain_of_thought', rule: 'performance_degradation', kind: 'pattern_simplification',
       metric: 'latency_p95_ms', op: 'gt', value: 7500, threshold: 7200, samples: 900, heldMs: 120_000, episodeStartMs: T0 - 120_000, nowMs: T0,
     },
-    NO_ACTION_YET,
+    null,
     config,
   );
   if (plan.outcome !== 'planned') throw new Error(plan.detail);

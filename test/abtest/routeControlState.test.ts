@@ -3,6 +3,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { formatRecord, type ActionRecord, type DecisionRecord } from '../../src/core/decision.js';
 import { makeEvent } from '../../src/core/event.js';
 import { ExperimentManager, type RouteControlState } from '../../src/abtest/experimentManager.js';
+import { cooldownAfterAction } from '../../src/actions/routeCooldown.js';
 import { mulberry32, normal } from '../../src/sim/index.js';
 
 const T0 = Date.parse('2026-01-05T08:00:00Z');
@@ -117,6 +118,31 @@ describe('RouteControlState: a route exported and imported elsewhere continues e
     expect(resumed.assign('support', 'anyone')!.variant).toBe('cot-v1');
     // Its end is a change too: the stored state no longer carries the watch.
     expect(resumed.exportRoute('support').watch).toBeNull();
+  });
+
+  it('a state stored before the one route cooldown (cooldownUntil, lastEnded) imports as the cooldown after that experiment', () => {
+    const config = parseConfig({});
+    const untilMs = T0 + 3_600_000;
+    const older: RouteControlState = { registry: null, running: null, finished: [], cooldownUntil: untilMs, lastEnded: 'exp-old' };
+    const resumed = new ExperimentManager(config);
+    resumed.importRoute('support', older);
+    expect(resumed.blockFor('support', T0)).toEqual({ code: 'cooldown', detail: `cooldown until ${new Date(untilMs).toISOString()} after experiment exp-old (abtest.cooldown)` });
+    expect(resumed.onBoundary('support', T0, [ACTION])).toEqual([]); // no experiment starts inside it
+    expect(resumed.blockFor('support', untilMs)).toBeNull();
+    expect(resumed.exportRoute('support').cooldown).toEqual({ untilMs, after: 'experiment', id: 'exp-old', sinceMs: null });
+  });
+
+  it('the cooldown an action starts holds other actions, not the experiment of that action', () => {
+    const config = parseConfig({});
+    const manager = new ExperimentManager(config);
+    manager.cooldowns.start('support', cooldownAfterAction('a1', T0, config.actions.cooldown));
+    expect(manager.onBoundary('support', T0, [{ ...ACTION, id: 'a2' }])).toEqual([]);
+    expect(manager.onBoundary('support', T0, [ACTION]).map((r) => r.type === 'experiment' && r.status)).toEqual(['started']);
+    // Stored once, with the route's control state, and read back the same.
+    expect(manager.takeChangedRoutes()).toEqual(['support']);
+    const resumed = new ExperimentManager(config);
+    resumed.importRoute('support', viaJson(manager.exportRoute('support')));
+    expect(resumed.cooldowns.get('support')).toEqual({ untilMs: T0 + config.actions.cooldown, after: 'action', id: 'a1', sinceMs: T0 });
   });
 
   it('a state stored before watches were persisted (no watch field) imports as no watch', () => {

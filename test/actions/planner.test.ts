@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_ACTION_YET, planAction, type PlanRequest } from '../../src/actions/planner.js';
+import { planAction, type PlanRequest } from '../../src/actions/planner.js';
 import { compressionLevelOf } from '../../src/actions/plannerCandidates.js';
 import { actionId } from '../../src/actions/plannerId.js';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
@@ -17,7 +17,7 @@ function request(kind: ActionKind, pattern: Pattern | null, overrides: Partial<P
 }
 
 function planned(req: PlanRequest, config: Config = DEFAULTS) {
-  const plan = planAction(req, NO_ACTION_YET, config);
+  const plan = planAction(req, null, config);
   if (plan.outcome !== 'planned') throw new Error(`expected a plan, got ${plan.reason}: ${plan.detail}`);
   return plan.record;
 }
@@ -44,7 +44,7 @@ describe('planAction: pattern ladder', () => {
     ['pattern_simplification', 'structured'],
     ['pattern_enhancement', null],
   ] as const)('%s from %s has no step', (kind, pattern) => {
-    expect(planAction(request(kind, pattern), NO_ACTION_YET, DEFAULTS)).toMatchObject({
+    expect(planAction(request(kind, pattern), null, DEFAULTS)).toMatchObject({
       outcome: 'skipped', reason: 'no_candidate',
       record: { type: 'action', status: 'skipped', reason_code: 'no_candidate', route: 'support', variant: 'v1', kind, rule: 'r' },
     });
@@ -89,7 +89,7 @@ describe('planAction: token_optimization', () => {
   it('at the lowest tier still compresses; an aggressively compressed variant at the lowest tier has no step', () => {
     const config = ConfigSchema.parse({ actions: { default_tier: 'economy' } });
     expect(planned(request('token_optimization', 'zero_shot'), config).to).toEqual({ variant: 'v1~compressed', pattern: 'zero_shot', tier: 'economy', max_tokens: 500 });
-    expect(planAction(request('token_optimization', 'zero_shot', { variant: 'v1~compressed-aggressive' }), NO_ACTION_YET, config)).toMatchObject({ outcome: 'skipped', reason: 'no_candidate' });
+    expect(planAction(request('token_optimization', 'zero_shot', { variant: 'v1~compressed-aggressive' }), null, config)).toMatchObject({ outcome: 'skipped', reason: 'no_candidate' });
   });
 
   it('conservative first, aggressive only from a (promoted) conservative variant, then only the tier', () => {
@@ -111,9 +111,9 @@ describe('planAction: token_optimization', () => {
 
 describe('planAction: cooldown and idempotency', () => {
   it('plans nothing while the route is in cooldown, from any rule', () => {
-    const first = planAction(request('pattern_simplification', 'chain_of_thought'), NO_ACTION_YET, DEFAULTS);
+    const first = planAction(request('pattern_simplification', 'chain_of_thought'), null, DEFAULTS);
     expect(first.outcome).toBe('planned');
-    const state = first.outcome === 'planned' ? first.state : NO_ACTION_YET;
+    const state = first.outcome === 'planned' ? first.cooldown : null;
     const during = request('token_optimization', 'chain_of_thought', { rule: 'other', nowMs: NOW + 29 * 60_000 });
     expect(planAction(during, state, DEFAULTS)).toMatchObject({
       outcome: 'skipped', reason: 'cooldown',
@@ -174,7 +174,7 @@ describe('planAction: pattern actions change the prompt', () => {
 
   it('is a skipped record, never the baseline text under a new name, when few_shot has no examples', () => {
     const config = ConfigSchema.parse({ routes: { support: { variants: [{ name: 'v1', pattern: 'chain_of_thought', template: COT }] } } });
-    const plan = planAction(request('pattern_simplification', 'chain_of_thought'), NO_ACTION_YET, config);
+    const plan = planAction(request('pattern_simplification', 'chain_of_thought'), null, config);
     expect(plan).toMatchObject({ outcome: 'skipped', reason: 'no_candidate' });
     expect(plan.record).toMatchObject({
       type: 'action', status: 'skipped', reason_code: 'no_candidate', kind: 'pattern_simplification',
@@ -194,19 +194,19 @@ describe('planAction: pattern actions change the prompt', () => {
 
   it('sees templates registered outside config through the catalog', () => {
     const catalog = { variants: () => [{ variant: 'v1', pattern: 'chain_of_thought' as const, tier: 'economy', maxTokens: 500, template: COT }] };
-    const plan = planAction(request('pattern_simplification', 'chain_of_thought'), NO_ACTION_YET, DEFAULTS, catalog);
+    const plan = planAction(request('pattern_simplification', 'chain_of_thought'), null, DEFAULTS, catalog);
     expect(plan).toMatchObject({ outcome: 'skipped', reason: 'no_candidate', record: { from: { tier: 'economy', max_tokens: 500 } } });
   });
 });
 
 describe('planAction: actions not taken are records', () => {
   it('skips a variant that is not in production, naming the production one', () => {
-    const plan = planAction(request('pattern_simplification', 'chain_of_thought', { production: 'v0' }), NO_ACTION_YET, DEFAULTS);
+    const plan = planAction(request('pattern_simplification', 'chain_of_thought', { production: 'v0' }), null, DEFAULTS);
     expect(plan.record).toMatchObject({ status: 'skipped', reason_code: 'not_production', reason: expect.stringContaining('(v0)') as unknown });
   });
 
   it('skips while an experiment runs, with the caller\'s reason', () => {
-    const plan = planAction(request('pattern_simplification', 'chain_of_thought', { blocked: { code: 'experiment_running', detail: 'experiment exp-1 running' } }), NO_ACTION_YET, DEFAULTS);
+    const plan = planAction(request('pattern_simplification', 'chain_of_thought', { blocked: { code: 'experiment_running', detail: 'experiment exp-1 running' } }), null, DEFAULTS);
     expect(plan.record).toMatchObject({ type: 'action', status: 'skipped', reason_code: 'experiment_running', reason: 'experiment exp-1 running', evidence: { value: 2710 } });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cooldownAfterExperiment, RouteCooldowns } from '../../src/actions/routeCooldown.js';
 import { RouteDetector } from '../../src/detectors/index.js';
 import { actions, config, drive, stats, T0, triggers, type StatsKnobs } from './fixtures.js';
 
@@ -232,13 +233,24 @@ describe('RouteDetector lifecycle', () => {
   });
 });
 
-describe('RouteDetector.noteAction', () => {
-  it('an action decided elsewhere starts the route cooldown', () => {
-    const detector = new RouteDetector(config());
-    detector.noteAction('support', T0);
+describe('RouteDetector: the shared route cooldown', () => {
+  it('a cooldown started elsewhere (an experiment ended) holds the planner, and its skip names the experiment', () => {
+    const cooldowns = new RouteCooldowns();
+    cooldowns.start('support', cooldownAfterExperiment('exp-1', T0, 3_600_000));
+    const detector = new RouteDetector(config(), undefined, cooldowns);
     const emitted = drive(detector, [{ durationMs: 200_000, knobs: { p95: 2500 } }]);
     expect(triggers(emitted, 'performance_degradation').map((t) => t.record.state)).toEqual(['firing']);
-    expect(actions(emitted).map((a) => a.record)).toMatchObject([{ status: 'skipped', reason_code: 'cooldown' }]);
-    expect(detector.lastActionMs('support')).toBe(T0);
+    expect(actions(emitted).map((a) => a.record)).toMatchObject([
+      { status: 'skipped', reason_code: 'cooldown', reason: `cooldown until ${new Date(T0 + 3_600_000).toISOString()} after experiment exp-1 (abtest.cooldown)` },
+    ]);
+  });
+
+  it('a planned action starts the cooldown in the shared store', () => {
+    const cooldowns = new RouteCooldowns();
+    const detector = new RouteDetector(config(), undefined, cooldowns);
+    const planned = actions(drive(detector, [{ durationMs: 200_000, knobs: { p95: 2500 } }])).map((a) => a.record);
+    expect(planned).toHaveLength(1);
+    expect(cooldowns.get('support')).toEqual({ untilMs: planned[0]!.ts + 1_800_000, after: 'action', id: planned[0]!.id, sinceMs: planned[0]!.ts });
+    expect(cooldowns.takeChanged()).toEqual(['support']);
   });
 });

@@ -96,6 +96,25 @@ describe('route checkpoints', () => {
     expect(actual).toEqual(expected);
   });
 
+  it('a version-1 checkpoint (planner state inside) is read: its last action holds the route cooldown', () => {
+    const engine = new PipelineEngine(config);
+    feed(engine, recorded.slice(0, 2000));
+    const route = engine.routeNames()[0]!;
+    const current = JSON.parse(engine.checkpointRoute(route)!) as { v: number; detector: Record<string, unknown> | null };
+    expect(current.v).toBe(ROUTE_CHECKPOINT_VERSION);
+    expect(current.detector).not.toHaveProperty('planner'); // the cooldown is in the control state, stored once
+    const lastActionMs = engine.watermarkOf(route)! - 60_000;
+    const v1 = JSON.stringify({ ...current, v: 1, detector: { variants: current.detector?.['variants'] ?? [], planner: { lastActionMs, lastActionId: 'a-old' } } });
+    const restored = new PipelineEngine(config);
+    restored.restoreRoute(route, v1);
+    expect(restored.liveStats(route)).toEqual(engine.liveStats(route));
+    expect(restored.experiments.cooldowns.get(route)).toEqual({ untilMs: lastActionMs + config.actions.cooldown, after: 'action', id: 'a-old', sinceMs: lastActionMs });
+    expect(restored.experiments.blockFor(route, lastActionMs + 60_000)?.detail).toBe(
+      `cooldown until ${new Date(lastActionMs + config.actions.cooldown).toISOString()}: route ${route} had an action 1m ago (actions.cooldown 30m)`,
+    );
+    expect(restored.experiments.takeChangedRoutes()).toContain(route); // written to the control state from then on
+  });
+
   it('refuses events at or before what the checkpoint counted (a redelivered batch), counts newer ones', () => {
     const T0 = Date.parse('2026-03-02T09:00:00Z');
     const original = new PipelineEngine(config);
@@ -146,7 +165,7 @@ describe('route checkpoints', () => {
     const good = engine().checkpointRoute('support')!;
     const cases: [string, string, RegExp][] = [
       ['not JSON', '{"v":1,', /checkpoint of route support: not JSON/],
-      ['a newer format', good.replace(`"v":${ROUTE_CHECKPOINT_VERSION}`, `"v":${ROUTE_CHECKPOINT_VERSION + 1}`), /format version 2 is newer than this daemon's 1/],
+      ['a newer format', good.replace(`"v":${ROUTE_CHECKPOINT_VERSION}`, `"v":${ROUTE_CHECKPOINT_VERSION + 1}`), new RegExp(`format version ${ROUTE_CHECKPOINT_VERSION + 1} is newer than this daemon's ${ROUTE_CHECKPOINT_VERSION}`)],
       ['another route', good.replace('"route":"support"', '"route":"billing"'), /it is route billing's/],
       ['another time grid', good.replace('"bucketMs":10000', '"bucketMs":5000'), /time\.bucket 5000 ms.*this daemon runs 10000/],
       ['a field of the wrong type', good.replace(/"watermarkMs":\d+/, '"watermarkMs":"soon"'), /watermarkMs: /],
