@@ -274,6 +274,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
           {
             ingest: (events) => ingestor.submit(events),
             halted: () => runner.failed !== null,
+            // Redis away: the batch's decisions are held in memory, so its offsets wait until they are written.
+            ...(durable !== null ? { held: () => durable.held() } : {}),
             onRetry: (err, attempt) => kafkaLog.warn({ err, attempt }, 'batch failed, retrying'),
           },
           scheduler,

@@ -63,6 +63,11 @@ export class BufferedDecisionLog implements DecisionLog {
     return records.map((record) => ({ seq: 0, record }));
   }
 
+  /** Resolves once every decision held so far is in the remote log (or dropped, with the gap record naming it written). */
+  settled(): Promise<void> {
+    return this.buffer.settled();
+  }
+
   /** Writes what is held, oldest first (the gap record leading). Never throws; resolves when done or failed. */
   flush(): Promise<void> {
     return this.buffer.flush();

@@ -58,6 +58,16 @@ export class BufferedOutbox implements Outbox {
     return this.buffer.pending + this.heldAcks.size;
   }
 
+  /** Messages (not acks) held for the remote outbox, plus one for a gap waiting to be recorded. */
+  get heldMessages(): number {
+    return this.buffer.pending;
+  }
+
+  /** Resolves once every message held so far is in the remote outbox (or dropped, with its gap recorded). */
+  settled(): Promise<void> {
+    return this.buffer.settled();
+  }
+
   /** Messages dropped since start because the buffer overflowed. */
   get dropped(): number {
     return this.buffer.dropped;

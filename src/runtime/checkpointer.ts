@@ -4,6 +4,7 @@ import { describeError } from '../core/errors.js';
 import type { PipelineEngine } from '../engine/engine.js';
 import type { StateStore, StoredCheckpoint } from '../ports/stateStore.js';
 import type { Logger } from './logger.js';
+import { SettledCount } from './settledCount.js';
 
 /** Options of {@link Checkpointer}. */
 export interface CheckpointerOptions {
@@ -12,6 +13,11 @@ export interface CheckpointerOptions {
   readonly logger: Logger;
   /** Routes serialized per engine step, so a round never holds the pipeline for long (default 100). */
   readonly routesPerStep?: number;
+  /**
+   * True while decisions are held in memory (their store away): no checkpoint
+   * is written then, so none gets ahead of a decision not yet durable.
+   */
+  readonly holdWhile?: () => boolean;
 }
 
 /** Runs a function serialized with the engine's steps (the runner's `command` input). */
@@ -35,12 +41,17 @@ interface Taken {
  *   under; the store refuses it once another instance took the route over.
  * - Outage: a round whose write fails stops there and nothing is kept; the
  *   next round serializes the then-current state again (no buffer to grow).
+ *   While decisions are held (`holdWhile`) rounds write nothing: after a
+ *   crash the route resumes from before them, and the events that produced
+ *   them, redelivered, produce them again.
  */
 export class Checkpointer {
   /** Per route, the engine's `routeVersion` its last written checkpoint had. */
   private readonly written = new Map<string, string>();
   private failing: string | null = null;
   private readonly routesPerStep: number;
+  private roundsStarted = 0;
+  private readonly roundsComplete = new SettledCount();
 
   constructor(
     private readonly store: StateStore,
@@ -65,9 +76,11 @@ export class Checkpointer {
 
   /** Checkpoints the owned routes that changed, serializing through `submit`. Never throws. Returns how many were written. */
   async round(submit: SubmitCommand): Promise<number> {
+    const round = ++this.roundsStarted;
     const owned = this.owned();
     let written = 0;
     for (let at = 0; at < owned.length; at += this.routesPerStep) {
+      if (this.options.holdWhile?.() === true) return written;
       const chunk = owned.slice(at, at + this.routesPerStep);
       let taken: Taken[] = [];
       try {
@@ -81,10 +94,21 @@ export class Checkpointer {
         return written;
       }
       const done = await this.write(taken);
-      written += done;
-      if (done < taken.length && this.failing !== null) return written;
+      written += done.written;
+      if (done.stopped) return written;
     }
+    this.roundsComplete.advanceTo(round);
     return written;
+  }
+
+  /**
+   * Resolves once a round that starts after this call has written every
+   * owned route that changed: the state of everything ingested before the
+   * call is then in the store. Rounds that stop (store away, decisions held)
+   * do not count.
+   */
+  nextCompleteRound(): Promise<void> {
+    return this.roundsComplete.reach(this.roundsStarted + 1);
   }
 
   /**
@@ -92,7 +116,7 @@ export class Checkpointer {
    * drained (nothing else touches the engine then), before the leases are released.
    */
   async final(): Promise<number> {
-    return this.write(this.take(this.owned()));
+    return (await this.write(this.take(this.owned()))).written;
   }
 
   /** Serializes the routes of `chunk` whose state changed since their last written checkpoint (synchronous: run it serialized with the engine). */
@@ -112,7 +136,10 @@ export class Checkpointer {
     return out;
   }
 
-  private async write(taken: readonly Taken[]): Promise<number> {
+  /** Writes what was taken; `stopped` when it could not write all of it (store away, decisions held). */
+  private async write(taken: readonly Taken[]): Promise<{ readonly written: number; readonly stopped: boolean }> {
+    // Checked again after the serialization: decisions may have been held meanwhile.
+    if (this.options.holdWhile?.() === true) return { written: 0, stopped: taken.length > 0 };
     let written = 0;
     let bytes = 0;
     for (const { checkpoint, version } of taken) {
@@ -127,7 +154,7 @@ export class Checkpointer {
       } catch (err) {
         if (this.failing === null) this.options.logger.warn({ err, routes: taken.length - written }, 'cannot write checkpoints; skipping them until the state store is back');
         this.failing = describeError(err);
-        return written;
+        return { written, stopped: true };
       }
       this.written.set(checkpoint.route, version);
       written++;
@@ -138,6 +165,6 @@ export class Checkpointer {
       this.failing = null;
       this.options.logger.debug({ routes: written, bytes }, 'checkpoints written');
     }
-    return written;
+    return { written, stopped: false };
   }
 }

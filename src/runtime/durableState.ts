@@ -4,6 +4,7 @@ import { from, concatMap, catchError, EMPTY, interval, type SchedulerLike, type 
 import { connectRedis, RedisDecisionLog, RedisOutbox, RedisStateStore } from '../adapters/redis/index.js';
 import type { Config } from '../config/schema.js';
 import type { DecisionRecord } from '../core/decision.js';
+import { describeError } from '../core/errors.js';
 import type { PipelineEngine } from '../engine/engine.js';
 import type { DecisionLog } from '../ports/ports.js';
 import { BufferedDecisionLog } from './bufferedDecisionLog.js';
@@ -23,6 +24,16 @@ export interface DurableState {
   readonly hooks: StepHooks;
   readonly mirror: StateMirror;
   readonly instanceId: string;
+  /**
+   * Null while Redis answers and nothing is held; during an outage (a write or
+   * read failed and none succeeded since, or decisions, outbox messages or route
+   * states are held in memory), what resolves once those held now are written
+   * and a checkpoint round after them has written every owned route that
+   * changed. A Kafka batch ingested during an outage is committed only then:
+   * a crash before redelivers it from a state that has not counted it, and its
+   * decisions are derived again.
+   */
+  held(): Promise<void> | null;
   /** Why state is degraded (Redis unreachable, writes pending), or null. */
   degraded(): string | null;
   /** Pending writes and decisions lost to buffer overflow since start (for /metrics). */
@@ -91,8 +102,18 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     },
   });
   log.info({ redis: redactAddress(url), prefix: redis.key_prefix, instance: instanceId, routes: restored }, 'state loaded from Redis');
-  const checkpointer = new Checkpointer(store, engine, () => mirror.ownedRoutes(), { ttlMs: redis.checkpoint_ttl, logger: log });
-  let followErrorLogged = false;
+  // Decisions (and their outbox messages) reach Redis before any state derived after them: a route state or
+  // checkpoint written ahead of a held decision would, after a crash, make its redelivered events count as
+  // already seen, and the decision would never be derived again.
+  const decisionsHeld = (): boolean => decisions.pending > 0 || outbox.heldMessages > 0;
+  const flushInOrder = async (): Promise<void> => {
+    await outbox.flush();
+    await decisions.flush();
+    if (!decisionsHeld()) await mirror.flush();
+  };
+  const checkpointer = new Checkpointer(store, engine, () => mirror.ownedRoutes(), { ttlMs: redis.checkpoint_ttl, logger: log, holdWhile: decisionsHeld });
+  /** Why the last round of reading other instances' route states failed, while it fails. */
+  let followFailure: string | null = null;
   return {
     decisions,
     outbox,
@@ -101,7 +122,21 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     hooks: {
       before: (input) => mirror.beforeStep(input),
       after: (records) => mirror.afterStep(records),
-      persist: () => mirror.flush(),
+      persist: async () => {
+        if (!decisionsHeld()) await mirror.flush();
+      },
+    },
+    held() {
+      const mirrorStatus = mirror.status();
+      // The connection's state first: it drops the moment Redis goes away, before any write has failed.
+      const away = client.status !== 'ready' ? client.status : decisions.unavailable ?? outbox.unavailable ?? mirrorStatus.failing ?? checkpointer.failure ?? followFailure;
+      if (away === null && !decisionsHeld() && mirrorStatus.pendingRoutes === 0) return null;
+      return (async () => {
+        await outbox.settled();
+        await decisions.settled();
+        await mirror.settled();
+        await checkpointer.nextCompleteRound();
+      })();
     },
     degraded() {
       const status = mirror.status();
@@ -121,11 +156,9 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
           concatMap(() =>
             from(
               (async () => {
-                await outbox.flush();
-                await decisions.flush();
-                await mirror.flush();
+                await flushInOrder();
                 const stored = await mirror.fetchChanged();
-                followErrorLogged = false;
+                followFailure = null;
                 await submit(() => {
                   mirror.follow(stored);
                   return [];
@@ -133,8 +166,8 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
               })(),
             ).pipe(
               catchError((err: unknown) => {
-                if (!followErrorLogged) log.warn({ err }, "cannot read other instances' route states; retrying");
-                followErrorLogged = true;
+                if (followFailure === null) log.warn({ err }, "cannot read other instances' route states; retrying");
+                followFailure = describeError(err);
                 return EMPTY;
               }),
             ),
@@ -146,8 +179,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
       return checkpointer.schedule(redis.checkpoint_interval, scheduler, submit);
     },
     async close() {
-      await outbox.flush();
-      await decisions.flush();
+      await flushInOrder();
       await checkpointer.final();
       await mirror.releaseAll();
       client.disconnect();

@@ -1,4 +1,5 @@
 import { describeError } from '../core/errors.js';
+import { SettledCount } from './settledCount.js';
 
 /** What a {@link HeldWrites} buffer dropped and has not yet recorded: how many, their time range, per group. */
 export interface HeldGap {
@@ -51,6 +52,9 @@ export class HeldWrites<T> {
   private failure: string | null = null;
   private flushing: Promise<void> | null = null;
   private again = false;
+  /** Items ever held, and items that have left the buffer (written, or dropped with their gap written). */
+  private heldTotal = 0;
+  private readonly leftTotal = new SettledCount();
 
   constructor(private readonly options: HeldWritesOptions<T>) {}
 
@@ -88,6 +92,19 @@ export class HeldWrites<T> {
     return null;
   }
 
+  /**
+   * Resolves once every item held so far has left the buffer: written to the
+   * store, or dropped with the gap that names it written. At once when nothing
+   * is held. Items submitted later do not hold it back.
+   *
+   * @remarks What a source that can redeliver (Kafka) waits for before it
+   * commits past the input that produced the items: until then a crash
+   * redelivers that input and the items are derived again.
+   */
+  settled(): Promise<void> {
+    return this.leftTotal.reach(this.heldTotal);
+  }
+
   /** Notes a failure of another call on the same store (readiness says so until a write succeeds). */
   noteFailure(err: unknown): void {
     this.unreachable(err);
@@ -122,7 +139,13 @@ export class HeldWrites<T> {
 
   private hold(items: readonly T[]): void {
     for (const item of items) this.held.push(item);
+    this.heldTotal += items.length;
     this.trim();
+  }
+
+  /** `count` more items left the buffer: wakes the {@link settled} callers whose items have all left. */
+  private left(count: number): void {
+    this.leftTotal.advanceTo(this.leftTotal.value + count);
   }
 
   /**
@@ -171,6 +194,7 @@ export class HeldWrites<T> {
         if (gap !== null) await this.options.writeGap(gap);
         else await this.options.write(chunk);
         this.inFlight = 0;
+        this.left(gap === null ? chunk.length : gap.dropped);
         this.available();
       } catch (err) {
         // Back in front, in order; what overflowed meanwhile joins the gap.

@@ -5,6 +5,7 @@ import type { PipelineEngine } from '../engine/engine.js';
 import type { StateStore, StoredRoute } from '../ports/stateStore.js';
 import type { PipelineInput } from '../streams/pipelineOperator.js';
 import type { Logger } from './logger.js';
+import { SettledCount } from './settledCount.js';
 
 /** Options of {@link StateMirror}. */
 export interface StateMirrorOptions {
@@ -61,6 +62,9 @@ export class StateMirror {
   private failing: string | null = null;
   /** Position in the store's write order up to which {@link fetchChanged} has read. */
   private cursor = 0;
+  /** Route-state changes made pending so far, and how many of the first ones are written (or no longer ours to write). */
+  private changes = 0;
+  private readonly changesSettled = new SettledCount();
 
   constructor(
     private readonly store: StateStore,
@@ -142,6 +146,7 @@ export class StateMirror {
       // A route changed without traffic of its own (a config-seeded one, an API call) before any claim:
       // generation 0 until flush claims it.
       this.pending.set(route, { stored: this.storedOf(route, mine?.generation ?? 0), ttlMs: this.ttlOf(route) });
+      this.changes++;
     }
     this.engine.experiments.takeChangedRoutes();
     if (this.followed.size === 0) return [...records];
@@ -150,12 +155,14 @@ export class StateMirror {
 
   /** Writes pending route states (after the step's decisions are logged). Never throws. */
   async flush(): Promise<void> {
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0) return this.settle(this.changes);
     try {
       await this.claimUnowned();
+      const through = this.changes;
       const batch = [...this.pending.values()];
-      if (batch.length === 0) return;
+      if (batch.length === 0) return this.settle(through);
       const { fenced } = await this.store.saveRoutes(batch);
+      this.settle(through);
       for (const entry of batch) if (this.pending.get(entry.stored.route) === entry) this.pending.delete(entry.stored.route);
       if (this.failing !== null) this.options.logger.info({ routes: batch.length }, 'state store reachable again; pending route states written');
       this.failing = null;
@@ -163,6 +170,20 @@ export class StateMirror {
     } catch (err) {
       this.noteFailure(err);
     }
+  }
+
+  /**
+   * Resolves once every route state made pending so far is written (or was
+   * given up to the route's new owner); later changes do not hold it back.
+   * What a redelivering source (Kafka) waits for before committing past the
+   * input that changed them.
+   */
+  settled(): Promise<void> {
+    return this.changesSettled.reach(this.changes);
+  }
+
+  private settle(through: number): void {
+    this.changesSettled.advanceTo(through);
   }
 
   /** Reads the routes written since the last call, for {@link follow} (IO, outside the engine's serialization). */

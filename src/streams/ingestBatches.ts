@@ -1,4 +1,4 @@
-import { asyncScheduler, catchError, concat, concatMap, defer, EMPTY, from, ignoreElements, of, retry, timer, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, catchError, concat, concatMap, defer, EMPTY, from, ignoreElements, mergeMap, of, retry, timer, type Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { PromptpilotError } from '../core/errors.js';
 import type { EventRejection, TelemetryEvent } from '../core/event.js';
 import type { IngestOutcome, SourceBatch } from '../ports/ports.js';
@@ -9,7 +9,7 @@ export type BatchResult =
   | { readonly kind: 'committed'; readonly batch: SourceBatch; readonly outcome: IngestOutcome }
   /** Failed in a way retrying cannot fix (a bug, poison the validators missed): committed past, so its partition goes on. */
   | { readonly kind: 'skipped'; readonly batch: SourceBatch; readonly error: unknown }
-  /** The pipeline itself stopped: left uncommitted for the next owner. */
+  /** The pipeline itself stopped, or its held effects could not be made durable: left uncommitted for the next owner. */
   | { readonly kind: 'halted'; readonly batch: SourceBatch; readonly error: unknown };
 
 /** Options of {@link ingestBatches}. */
@@ -25,7 +25,18 @@ export interface IngestBatchesOptions {
   readonly commit?: (batch: SourceBatch) => ObservableInput<unknown>;
   /** Dead-letters a batch's refused events (default `batch.deadLetter`). */
   readonly deadLetter?: (batch: SourceBatch, rejections: readonly EventRejection[]) => ObservableInput<unknown>;
+  /**
+   * Asked once a batch is ingested: null when its effects are durable, else
+   * what completes once the effects still held in memory (decisions, outbox
+   * messages, route states kept while their store is away) are written. The
+   * batch is committed only then, and the batches after it go on meanwhile
+   * (their commits wait behind it: a source commits a partition in order).
+   */
+  readonly held?: () => ObservableInput<unknown> | null;
 }
+
+/** A batch ingested: its result now, or once its held effects are durable and it is committed. */
+type Ingested = { readonly now: BatchResult } | { readonly later: Observable<BatchResult> };
 
 /** The default backoff between retries of a batch: 500 ms, doubling, at most 30 s. */
 export function batchBackoffMs(attempt: number): number {
@@ -39,22 +50,30 @@ export function batchBackoffMs(attempt: number): number {
  * it (at-least-once). A transient failure (retriable error: a store or broker
  * away, the queue full) retries the whole batch after `backoffMs` on the
  * injected scheduler, its offsets uncommitted meanwhile; anything else is
- * committed past (`skipped`) unless the pipeline stopped (`halted`). Never errors.
+ * committed past (`skipped`) unless the pipeline stopped (`halted`). A batch
+ * whose effects are `held` in memory is committed once they are written,
+ * without holding up the next batches: a crash before then redelivers it and
+ * its decisions are derived again. Never errors.
  */
 export function ingestBatches(options: IngestBatchesOptions, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<SourceBatch, BatchResult> {
   const backoffMs = options.backoffMs ?? batchBackoffMs;
   const commit = options.commit ?? ((batch: SourceBatch) => batch.commit());
   const deadLetter = options.deadLetter ?? ((batch: SourceBatch, rejections: readonly EventRejection[]) => batch.deadLetter?.(rejections) ?? EMPTY);
   const quietly = (work: () => ObservableInput<unknown>) => defer(work).pipe(ignoreElements());
-  return concatMap((batch) =>
+  const commitLater = (batch: SourceBatch, outcome: IngestOutcome, held: ObservableInput<unknown>): Observable<BatchResult> =>
+    concat(
+      from(held).pipe(ignoreElements()),
+      quietly(() => commit(batch)).pipe(catchError(() => EMPTY)),
+      of<BatchResult>({ kind: 'committed', batch, outcome }),
+    ).pipe(catchError((error: unknown) => of<BatchResult>({ kind: 'halted', batch, error })));
+  const settle = (batch: SourceBatch, outcome: IngestOutcome): Observable<Ingested> => {
+    const held = options.held?.() ?? null;
+    if (held !== null) return of<Ingested>({ later: commitLater(batch, outcome, held) });
+    return concat(quietly(() => commit(batch)), of<Ingested>({ now: { kind: 'committed', batch, outcome } }));
+  };
+  const ingestOne = (batch: SourceBatch): Observable<Ingested> =>
     defer(() => options.ingest(batch.events)).pipe(
-      concatMap((outcome) =>
-        concat(
-          outcome.errors.length > 0 ? quietly(() => deadLetter(batch, outcome.errors)) : EMPTY,
-          quietly(() => commit(batch)),
-          of<BatchResult>({ kind: 'committed', batch, outcome }),
-        ),
-      ),
+      concatMap((outcome) => concat(outcome.errors.length > 0 ? quietly(() => deadLetter(batch, outcome.errors)) : EMPTY, defer(() => settle(batch, outcome)))),
       retry({
         delay: (error: unknown, attempt) => {
           if (!(error instanceof PromptpilotError && error.retriable) || options.halted?.() === true) throw error;
@@ -63,10 +82,11 @@ export function ingestBatches(options: IngestBatchesOptions, scheduler: Schedule
         },
       }),
       catchError((error: unknown) => {
-        if (options.halted?.() === true) return of<BatchResult>({ kind: 'halted', batch, error });
+        if (options.halted?.() === true) return of<Ingested>({ now: { kind: 'halted', batch, error } });
         // In-order commits: a batch never committed would stall every later one of its partition.
-        return concat(quietly(() => commit(batch)).pipe(catchError(() => EMPTY)), of<BatchResult>({ kind: 'skipped', batch, error }));
+        return concat(quietly(() => commit(batch)).pipe(catchError(() => EMPTY)), of<Ingested>({ now: { kind: 'skipped', batch, error } }));
       }),
-    ),
-  );
+    );
+  // Held commits wait side by side (mergeMap); their number is bounded by the source's uncommitted-events pause.
+  return (batches$) => batches$.pipe(concatMap(ingestOne), mergeMap((step) => ('now' in step ? of(step.now) : step.later)));
 }

@@ -183,4 +183,38 @@ describe('HeldWrites (shared by the decision log and the outbox)', () => {
     expect(buffer.pending).toBe(0);
     expect(buffer.dropped).toBe(lost);
   });
+
+  it('settled() resolves once everything held before it was written or dropped with its gap written, not waiting for what came later', async () => {
+    const gaps: HeldGap[] = [];
+    let down = true;
+    const buffer = new HeldWrites<number>({
+      maxPending: 3,
+      write: async () => {
+        if (down) throw new Error('away');
+      },
+      writeGap: async (gap) => {
+        if (down) throw new Error('away');
+        gaps.push(gap);
+      },
+      tsOf: (n) => n,
+      onDropped: () => {},
+    });
+    const direct = async (): Promise<void> => {
+      if (down) throw new Error('away');
+    };
+    let settledNow = false;
+    await buffer.settled().then(() => (settledNow = true));
+    expect(settledNow).toBe(true);
+    for (let i = 1; i <= 4; i++) await buffer.submit([i], direct);
+    let settled = false;
+    const waiting = buffer.settled().then(() => (settled = true));
+    await buffer.flush();
+    expect(settled).toBe(false);
+    // Held after the call: written by the same flush, but not what the caller waited for.
+    await buffer.submit([5], direct);
+    down = false;
+    await buffer.flush();
+    await waiting;
+    expect({ settled, dropped: gaps.reduce((n, g) => n + g.dropped, 0), pending: buffer.pending }).toEqual({ settled: true, dropped: 2, pending: 0 });
+  });
 });

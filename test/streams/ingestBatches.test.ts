@@ -105,6 +105,45 @@ describe('ingestBatches (marbles)', () => {
     });
     expect(log).toEqual([]);
   });
+
+  it('a batch whose effects are held is committed once they are written; the next batch goes on meanwhile', () => {
+    const { scheduler, log } = setup();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const a = batch('a');
+      const b = batch('b');
+      const source = hot('-a-b|', { a, b });
+      let asked = 0;
+      const results = source.pipe(
+        ingestBatches({
+          ingest: (events) => {
+            log.push(`ingest ${events[0]!.route} @${scheduler.now()}`);
+            return cold('---x|', { x: ok });
+          },
+          // a's decisions are held (the store is away) until frame 10; b's were written at once.
+          held: () => (asked++ === 0 ? cold('------|') : null),
+          commit: (done) => (log.push(`commit ${(done as typeof a).name} @${scheduler.now()}`), cold('|')),
+        }, scheduler),
+      );
+      expectObservable(results.pipe(mapLabel())).toBe('--------b-(a|)', { a: 'ca', b: 'cb' });
+    });
+    expect(log).toEqual(['ingest a @1', 'ingest b @5', 'commit b @8', 'commit a @10']);
+  });
+
+  it('a batch whose held effects cannot be written is left uncommitted (halted), for a redelivery to derive them again', () => {
+    const { scheduler, log } = setup();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const source = hot('-a|', { a: batch('a') });
+      const results = source.pipe(
+        ingestBatches({
+          ingest: () => cold('x|', { x: ok }),
+          held: () => cold('--#', {}, new TransientIoError('redis away')),
+          commit: () => (log.push('commit'), cold('|')),
+        }, scheduler),
+      );
+      expectObservable(results.pipe(mapLabel())).toBe('---(a|)', { a: 'ha' });
+    });
+    expect(log).toEqual([]);
+  });
 });
 
 function mapLabel(): OperatorFunction<BatchResult, string> {
