@@ -16,6 +16,7 @@ import { costOf } from './costing.js';
 import { PoisonMessageError } from '../core/errors.js';
 import { countedThroughMs, decodeRouteCheckpoint, encodeRouteCheckpoint, ROUTE_CHECKPOINT_VERSION, type RouteCheckpoint } from './routeCheckpoint.js';
 import { Foresight } from '../foresight/foresight.js';
+import { HeldInputs, isObservation, type HeldInput } from './heldInputs.js';
 import type { HistoryStore } from '../foresight/historyStore.js';
 
 /** Retired routes whose watermark is remembered (~100 bytes each). */
@@ -24,6 +25,11 @@ const MAX_EVICTIONS_PER_SERIES = 8;
 const TOMBSTONE_LIMIT = 100_000;
 /** Free window buckets shared by every series (≈ 0.3–1.3 KB each): see {@link BucketPool}. */
 const BUCKET_POOL_LIMIT = 4096;
+/**
+ * Inputs held for routes another instance owns, over all routes (≈ 0.3–0.5 KB
+ * each): a lease's worth of a takeover gap at thousands of calls per second.
+ */
+export const HELD_INPUTS_LIMIT = 100_000;
 
 /** Per (route, variant) state: its rolling window and last known pattern. */
 interface VariantState {
@@ -146,6 +152,8 @@ export class PipelineEngine {
   readonly counters: EngineCounters = { accepted: 0, late: 0, tooLate: 0, evaluations: 0, decisions: 0, evicted: 0 };
   private readonly series: SeriesLimiter;
   private readonly buckets = new BucketPool(BUCKET_POOL_LIMIT);
+  /** Inputs of routes another instance owns, kept until this one owns them ({@link holdRoute}). */
+  private readonly held = new HeldInputs(HELD_INPUTS_LIMIT);
   /** Records produced outside a step (an eviction resolving alerts), emitted with the next step's output. */
   private deferred: DecisionRecord[] = [];
   /** Experiments validating the actions, and the route/variant registry behind `/v1/assign`. */
@@ -206,6 +214,11 @@ export class PipelineEngine {
     for (let i = 0; i < events.length; i++) {
       const raw = events[i]!;
       if (limits !== undefined && !this.admits(raw.route, raw.variant, limits, i)) continue;
+      if (!this.held.isEmpty) {
+        const kept = this.held.keep(raw);
+        if (kept === 'held') continue;
+        if (kept === 'full') for (const record of this.replayHeld(this.held.overflow(raw.route), options.nowMs)) out.push(record);
+      }
       // Live mode: an event dated ahead of the wall clock is kept, but it does not move the
       // route's watermark past now (else correctly timed events after it would be late).
       const markMs = raw.ts < nowMs ? raw.ts : nowMs;
@@ -264,6 +277,11 @@ export class PipelineEngine {
       const o = observations[index]!;
       if (o.metric !== 'latency_ms') continue;
       if (limits !== undefined && !this.admits(o.route, o.variant, limits, index)) continue;
+      if (!this.held.isEmpty) {
+        const kept = this.held.keep(o);
+        if (kept === 'held') continue;
+        if (kept === 'full') for (const record of this.replayHeld(this.held.overflow(o.route), options.nowMs)) out.push(record);
+      }
       const markMs = o.ts < nowMs ? o.ts : nowMs;
       let state = this.routes.get(o.route);
       if (state === undefined) state = this.createRoute(o.route, markMs);
@@ -311,7 +329,10 @@ export class PipelineEngine {
    */
   advanceIdle(elapsedMs: number): DecisionRecord[] {
     const out: DecisionRecord[] = this.takeDeferred();
-    if (elapsedMs <= 0) return out;
+    if (elapsedMs <= 0) {
+      this.counters.decisions += out.length;
+      return out;
+    }
     for (const state of this.sortedRoutes()) {
       if (state.touched) {
         state.touched = false;
@@ -487,11 +508,10 @@ export class PipelineEngine {
   }
 
   /**
-   * A route's checkpoint: its windows (sketches, not events), watermark,
-   * detector memory (rule states, baselines) and watch after
-   * promotion, as JSON text ({@link encodeRouteCheckpoint}); null for a route
+   * A route's checkpoint: its windows (sketches, not events), watermark and
+   * detector memory (rule states, baselines), as JSON text ({@link encodeRouteCheckpoint}); null for a route
    * not live here. The control state (registry, experiments and their arm
-   * statistics) is stored apart and not repeated.
+   * statistics, the watch after promotion) is stored apart and not repeated.
    */
   checkpointRoute(route: string): string | null {
     const state = this.routes.get(route);
@@ -507,7 +527,6 @@ export class PipelineEngine {
       tooLateEvents: state.tooLateEvents,
       variants: state.sorted.map((v) => ({ variant: v.variant, pattern: v.pattern, events: v.events, window: v.window.exportState() })),
       detector: this.detector.exportRoute(route),
-      watch: this.experiments.watches.exportRoute(route),
     };
     return encodeRouteCheckpoint(checkpoint);
   }
@@ -563,6 +582,58 @@ export class PipelineEngine {
     // written after every step that changed it, carries it as it stood last (or its end), never an older copy.
   }
 
+  /**
+   * Holds the route's inputs from now on instead of counting them: another
+   * instance owns the route, and this one may take it over. They are counted
+   * when this instance owns it ({@link releaseRoute}, after restoring the
+   * owner's last checkpoint), so none of them is lost and, on top of the
+   * checkpoint, none is counted twice. Idempotent.
+   *
+   * @remarks Bounded by {@link HELD_INPUTS_LIMIT} over all routes: the input
+   * that would pass it releases its route, whose held and later inputs are
+   * then counted as they come (as an owner counts them) until the next release.
+   */
+  holdRoute(route: string): void {
+    this.held.hold(route);
+  }
+
+  /**
+   * Stops holding a route and counts what was held, in arrival order, on top
+   * of the route's state as it stands — after {@link restoreRoute} of the
+   * previous owner's checkpoint that is every held event newer than what the
+   * checkpoint counted (older ones are refused as counted already). Their
+   * decision records are emitted with the next step's output. `nowMs` is the
+   * wall clock (live mode). Returns how many inputs were counted or refused.
+   */
+  releaseRoute(route: string, nowMs?: number): number {
+    const inputs = this.held.release(route);
+    for (const record of this.replayHeld(inputs, nowMs)) this.deferred.push(record);
+    return inputs.length;
+  }
+
+  /** Routes held and inputs kept for them, and routes whose hold overflowed (see {@link holdRoute}). */
+  heldSizes(): { routes: number; inputs: number; overflowed: number } {
+    return this.held.sizes();
+  }
+
+  /** Counts held inputs; their records are returned (and counted in `counters.decisions` by the caller, not here). */
+  private replayHeld(inputs: readonly HeldInput[], nowMs: number | undefined): DecisionRecord[] {
+    const options: IngestOptions = nowMs === undefined ? {} : { nowMs };
+    const out: DecisionRecord[] = [];
+    // In arrival order, a run of one kind at a time.
+    for (let at = 0; at < inputs.length; ) {
+      const observations = isObservation(inputs[at]!);
+      let end = at + 1;
+      while (end < inputs.length && isObservation(inputs[end]!) === observations) end++;
+      const run = inputs.slice(at, end);
+      const records = observations ? this.ingestHistograms(run as HistogramObservation[], options) : this.ingest(run as TelemetryEvent[], options);
+      this.counters.decisions -= records.length;
+      for (const record of records) out.push(record);
+      at = end;
+    }
+    return out;
+  }
+
   /** Whether an existing series, or a new one within the limits, may take this input; reports a refusal. */
   private admits(route: string, variant: string, limits: CardinalityGuard, index: number): boolean {
     if (this.routes.get(route)?.variants.has(variant) === true) return true;
@@ -601,7 +672,7 @@ export class PipelineEngine {
     if (this.deferred.length === 0) return [];
     const out = this.deferred;
     this.deferred = [];
-    this.counters.decisions += out.length;
+    // Counted by the caller with the rest of its output.
     return out;
   }
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Watch } from '../abtest/promotionWatch.js';
 import { ALL_PATTERNS, type Pattern } from '../core/patterns.js';
 import { METRICS } from '../core/decision.js';
 import { PoisonMessageError } from '../core/errors.js';
@@ -11,9 +10,11 @@ import type { RollingWindowState } from '../windows/rollingWindow.js';
  * its own and refuses a newer one (the route then starts cold, logged).
  * History: 1 — the first format; 2 — the detector's `planner` (the route's
  * last action, for its cooldown) is gone: the route's one cooldown is in its
- * control state. A version-1 checkpoint's planner is still read.
+ * control state. A version-1 checkpoint's planner is still read. 3 — without
+ * `watch` (the watch after promotion is part of the route's control state,
+ * stored apart); in a version 1 or 2 checkpoint it is ignored.
  */
-export const ROUTE_CHECKPOINT_VERSION = 2;
+export const ROUTE_CHECKPOINT_VERSION = 3;
 
 /** The planner state a version-1 checkpoint carries: the route's last action, event time (epoch ms). */
 export interface LegacyPlannerState {
@@ -46,7 +47,8 @@ export interface VariantCheckpoint {
  * events, so the size is bounded by buckets × bins whatever the traffic.
  */
 export interface RouteCheckpoint {
-  readonly v: 1 | typeof ROUTE_CHECKPOINT_VERSION;
+  /** Format version: 1 or 2 as read from an older daemon's checkpoint, {@link ROUTE_CHECKPOINT_VERSION} as written. */
+  readonly v: 1 | 2 | typeof ROUTE_CHECKPOINT_VERSION;
   readonly route: string;
   readonly grid: CheckpointGrid;
   /** The route's watermark and evaluation boundary, epoch ms event time. */
@@ -60,8 +62,6 @@ export interface RouteCheckpoint {
   readonly variants: readonly VariantCheckpoint[];
   /** Rule states and baselines; `planner` only in version-1 checkpoints (read, never written). */
   readonly detector: (RouteDetectorState & { readonly planner?: LegacyPlannerState | null }) | null;
-  /** The watch after promotion, when one runs on the route. */
-  readonly watch: Watch | null;
 }
 
 /**
@@ -136,9 +136,9 @@ const variantDetector = z.object({
   baselines: z.array(z.tuple([z.enum(METRICS), baseline])),
   lastDetections: z.array(z.tuple([z.string(), detection])),
 });
-const variantRef = z.looseObject({ variant: z.string() });
 const CheckpointSchema = z.object({
-  v: z.union([z.literal(1), z.literal(ROUTE_CHECKPOINT_VERSION)]),
+  // Versions 1 and 2 also carried `watch`: an unknown key to this schema, dropped when parsed.
+  v: z.union([z.literal(1), z.literal(2), z.literal(ROUTE_CHECKPOINT_VERSION)]),
   route: z.string(),
   grid: z.object({ bucketMs: finite, windowMs: finite, latenessMs: finite }),
   watermarkMs: finite,
@@ -151,12 +151,6 @@ const CheckpointSchema = z.object({
     .object({
       variants: z.array(z.tuple([z.string(), variantDetector])),
       planner: z.object({ lastActionMs: finite.nullable(), lastActionId: z.string().nullable() }).nullable().optional(),
-    })
-    .nullable(),
-  watch: z
-    .looseObject({
-      experiment: z.string(), kind: z.string(), baseline: variantRef, promoted: variantRef, promotedAtMs: finite, untilMs: finite, dirty: z.boolean(),
-      state: z.looseObject({ startedAtMs: finite, baseline: z.looseObject({ n: finite }), candidate: z.looseObject({ n: finite }), expectedCandidate: finite, tail: z.looseObject({}) }),
     })
     .nullable(),
 });

@@ -2,7 +2,7 @@ import type { RouteControlState } from '../abtest/experimentManager.js';
 import type { DecisionRecord } from '../core/decision.js';
 import { describeError } from '../core/errors.js';
 import type { PipelineEngine } from '../engine/engine.js';
-import type { StateStore, StoredRoute } from '../ports/stateStore.js';
+import type { RouteLease, StateStore, StoredRoute } from '../ports/stateStore.js';
 import type { PipelineInput } from '../streams/pipelineOperator.js';
 import type { Logger } from './logger.js';
 import { SettledCount } from './settledCount.js';
@@ -33,6 +33,9 @@ export interface MirrorStatus {
   /** Routes this instance owns, and routes it follows (owned by another instance). */
   readonly owned: number;
   readonly followed: number;
+  /** Routes whose traffic this instance holds for a takeover, and the events (or OTLP data points) held. */
+  readonly heldRoutes: number;
+  readonly heldInputs: number;
   /** Why the last write failed, while writes are failing. */
   readonly failing: string | null;
 }
@@ -45,11 +48,16 @@ export interface MirrorStatus {
  * - Restart: {@link restore} loads every stored route before the daemon serves.
  * - Ownership: a route's first traffic claims its lease; the owner renews it
  *   while traffic comes. Another instance's live lease makes this one a
- *   follower of the route: its own decisions for it are dropped (the owner
- *   makes them) and its state is the owner's, re-read from the store.
+ *   follower of the route: its state is the owner's, re-read from the store,
+ *   and the route's traffic that reaches this instance is held, not counted
+ *   (`PipelineEngine.holdRoute`), so it makes no decisions for the route.
  * - Takeover: once the owner's lease lapses (it died, its partitions moved),
- *   the next instance with traffic claims a higher generation and continues
- *   from the stored state. A stale owner's writes are fenced and it turns follower.
+ *   an instance with traffic for the route, or holding some, claims a higher
+ *   generation and continues from the stored state and the owner's last
+ *   checkpoint, then counts what it held on top (events the checkpoint
+ *   counted are refused): the gap's traffic is counted once and its
+ *   decisions are made, with their evidence, by the new owner. A stale
+ *   owner's writes are fenced and it turns follower.
  * - Outage: a failed write keeps the route's latest state pending (one entry
  *   per route, so bounded by the routes) and is retried on every step and by
  *   {@link flush}; the pipeline never waits for Redis to come back.
@@ -58,6 +66,8 @@ export class StateMirror {
   private readonly owned = new Map<string, Owned>();
   /** Routes another instance owns, with their latest stored state. */
   private readonly followed = new Map<string, StoredRoute>();
+  /** Routes whose traffic the engine holds because another instance holds their lease: when to try claiming each again (ms). */
+  private readonly holding = new Map<string, number>();
   private readonly pending = new Map<string, { stored: StoredRoute; ttlMs: number | null }>();
   private failing: string | null = null;
   /** Position in the store's write order up to which {@link fetchChanged} has read. */
@@ -105,18 +115,20 @@ export class StateMirror {
   }
 
   status(): MirrorStatus {
-    return { pendingRoutes: this.pending.size, owned: this.owned.size, followed: this.followed.size, failing: this.failing };
+    const held = this.engine.heldSizes();
+    return { pendingRoutes: this.pending.size, owned: this.owned.size, followed: this.followed.size, heldRoutes: held.routes, heldInputs: held.inputs, failing: this.failing };
   }
 
   /**
    * Before an input reaches the engine: claims (or renews) the routes its
-   * events belong to, taking over from the store when ownership changed hands.
-   * A store failure leaves ownership as it was (the engine goes on).
+   * events belong to, and the held routes due for another try, taking over
+   * from the store when ownership changed hands. A store failure leaves
+   * ownership as it was (the engine goes on).
    */
   async beforeStep(input: PipelineInput): Promise<void> {
-    const routes = routesOf(input);
-    if (routes.length === 0) return;
     const nowMs = this.options.nowMs();
+    const routes = this.dueRoutes(input, nowMs);
+    if (routes.length === 0) return;
     for (const route of routes) {
       const mine = this.owned.get(route);
       if (mine !== undefined && mine.renewAtMs > nowMs) continue;
@@ -135,6 +147,7 @@ export class StateMirror {
    * records to log.
    */
   afterStep(records: readonly DecisionRecord[]): DecisionRecord[] {
+    // What another instance owns: whatever this one's stale state of the route decides (an idle tick) is not its to record.
     const changed = this.engine.experiments.takeChangedRoutes();
     for (const route of changed) {
       const theirs = this.followed.get(route);
@@ -149,8 +162,8 @@ export class StateMirror {
       this.changes++;
     }
     this.engine.experiments.takeChangedRoutes();
-    if (this.followed.size === 0) return [...records];
-    return records.filter((r) => r.route === undefined || !this.followed.has(r.route));
+    if (this.followed.size === 0 && this.holding.size === 0) return [...records];
+    return records.filter((r) => r.route === undefined || (!this.followed.has(r.route) && !this.holding.has(r.route)));
   }
 
   /** Writes pending route states (after the step's decisions are logged). Never throws. */
@@ -249,9 +262,29 @@ export class StateMirror {
     }
   }
 
+  /**
+   * The routes of an input, and the held routes due for another claim (a held route may get no more traffic), sorted.
+   * Not before a command: its step does not emit the records a takeover's held traffic produces (the next data or tick step does).
+   */
+  private dueRoutes(input: PipelineInput, nowMs: number): string[] {
+    const routes = routesOf(input);
+    if (this.holding.size === 0 || input.kind === 'command') return routes;
+    let due: string[] | null = null;
+    for (const [route, retryAtMs] of this.holding) if (retryAtMs <= nowMs && !routes.includes(route)) (due ??= [...routes]).push(route);
+    return due === null ? routes : due.sort();
+  }
+
+  /** Another instance holds the route's lease: hold its traffic here until this one owns it, and try again at the lease's end (at the latest `leaseMs` on). */
+  private hold(route: string, lease: RouteLease, nowMs: number): void {
+    this.engine.holdRoute(route);
+    const untilExpiryMs = Math.min(Math.max(lease.expiresAtMs - nowMs, 0), this.options.leaseMs);
+    this.holding.set(route, nowMs + Math.max(untilExpiryMs, this.options.leaseMs / 20));
+  }
+
   private async claim(route: string, nowMs: number, mine: Owned | undefined): Promise<void> {
     const lease = await this.store.claim(route, this.options.owner, this.options.leaseMs);
     if (lease.owner !== this.options.owner) {
+      this.hold(route, lease, nowMs);
       if (!this.followed.has(route)) await this.becomeFollower(route);
       return;
     }
@@ -268,10 +301,14 @@ export class StateMirror {
       this.engine.experiments.importRoute(route, stored.control);
       if (stored.owner !== this.options.owner) this.options.logger.info({ route, from: stored.owner, generation: lease.generation }, 'took over route');
     }
-    // The control state first: whether a checkpointed watch after promotion still applies depends on it.
     await this.restoreCheckpoint(route, mine?.generation ?? null);
     this.engine.experiments.takeChangedRoutes();
     this.pending.delete(route);
+    // What this instance held while the route was another's is counted now, on top of the checkpoint. What that
+    // changes (experiment arms, an experiment's end) is this owner's to write, after the step logged its decisions.
+    this.holding.delete(route);
+    const held = this.engine.releaseRoute(route, nowMs);
+    if (held > 0) this.options.logger.info({ route, held, generation: lease.generation }, 'counted the route\'s traffic held while another instance owned it');
   }
 
   /**

@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { formatRecord, type DecisionRecord } from '../../src/core/decision.js';
 import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
 import { PoisonMessageError } from '../../src/core/errors.js';
-import { PipelineEngine } from '../../src/engine/engine.js';
+import { HELD_INPUTS_LIMIT, PipelineEngine } from '../../src/engine/engine.js';
 import { ROUTE_CHECKPOINT_VERSION } from '../../src/engine/routeCheckpoint.js';
 
 const config = parseConfig({});
@@ -135,6 +135,21 @@ describe('route checkpoints', () => {
     expect(copy.tooLateEventsOf('support')).toBe(redelivered.length);
   });
 
+  it('reads a version 2 checkpoint, which carried the watch after promotion, as the same state', () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const original = new PipelineEngine(config);
+    feed(original, Array.from({ length: 80 }, (_, i) => makeEvent(T0 + i * 1000, 'support', 'v1', 700 + i)));
+    const current = original.checkpointRoute('support')!;
+    expect(JSON.parse(current)).not.toHaveProperty('watch');
+    const watch = { experiment: 'e1', kind: 'pattern_simplification', baseline: { variant: 'v0' }, promoted: { variant: 'v1' }, promotedAtMs: T0, untilMs: T0 + 3_600_000, dirty: false,
+      state: { startedAtMs: T0, baseline: { n: 0 }, candidate: { n: 0 }, expectedCandidate: 0.5, tail: {} } };
+    const v2 = JSON.stringify({ ...JSON.parse(current), v: 2, watch });
+    const copy = new PipelineEngine(config);
+    copy.restoreRoute('support', v2);
+    expect(view(copy)).toBe(view(original));
+    expect(copy.checkpointRoute('support')).toBe(current);
+  });
+
   it('is compact: sketch bins, not events — 100x the traffic does not make it 2x larger', () => {
     const T0 = Date.parse('2026-03-02T09:00:00Z');
     const sizes: number[] = [];
@@ -179,5 +194,106 @@ describe('route checkpoints', () => {
       expect(() => target.restoreRoute('support', data)).toThrow(message);
       expect(view(target)).toBe(before);
     });
+  });
+});
+
+/** Lines of decision records grouped by route, each route's in the order produced: what one route's owner decides does not depend on other routes' order. */
+function byRoute(lines: readonly string[]): string[] {
+  const route = (line: string): string => (JSON.parse(line) as { route?: string }).route ?? '';
+  return lines.map((line, i) => [route(line), i, line] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])).map((x) => x[2]);
+}
+
+describe('takeover: traffic held while another instance owned the route, counted on top of its checkpoint', () => {
+  it('restore + held traffic decides exactly as one engine that counted every event once, wherever the owner died', () => {
+    let decidedInGaps = 0;
+    for (const [share, gapShare] of [[0.2, 0.1], [0.45, 0.15], [0.7, 0.2]] as const) {
+      const cut = Math.round(recorded.length * share);
+      const gapEnd = Math.round(recorded.length * (share + gapShare));
+      const owner = new PipelineEngine(config);
+      feed(owner, recorded.slice(0, cut));
+      // The owner's last writes before it dies: its control state and its checkpoints.
+      const control = new Map(owner.experiments.registry.routeNames().map((r) => [r, JSON.stringify(owner.experiments.exportRoute(r))]));
+      const checkpoints = new Map(owner.routeNames().map((r) => [r, owner.checkpointRoute(r)!]));
+
+      // The survivor gets the partitions: the uncommitted tail the owner had counted comes again, then new traffic.
+      const redelivered = recorded.slice(cut - 300, cut);
+      const gap = recorded.slice(cut, gapEnd);
+      const survivor = new PipelineEngine(config);
+      for (const route of new Set([...redelivered, ...gap].map((e) => e.route))) survivor.holdRoute(route);
+      expect(feed(survivor, [...redelivered, ...gap])).toEqual([]);
+      expect(survivor.routeNames()).toEqual([]);
+      expect(survivor.heldSizes()).toMatchObject({ inputs: redelivered.length + gap.length, overflowed: 0 });
+
+      // The claim: the stored control state, the checkpoint, then what was held.
+      for (const [route, text] of control) survivor.experiments.importRoute(route, JSON.parse(text));
+      for (const route of [...new Set([...checkpoints.keys(), ...gap.map((e) => e.route), ...redelivered.map((e) => e.route)])].sort()) {
+        const checkpoint = checkpoints.get(route);
+        if (checkpoint !== undefined) survivor.restoreRoute(route, checkpoint);
+        survivor.releaseRoute(route);
+      }
+      const decided = survivor.ingest([]).map(formatRecord);
+      expect(survivor.heldSizes()).toEqual({ routes: 0, inputs: 0, overflowed: 0 });
+
+      // One engine that saw the checkpointed traffic and the gap's, each event once.
+      const expected = feed(owner, gap);
+      expect(byRoute(decided).join('\n')).toBe(byRoute(expected).join('\n'));
+      expect(view(survivor)).toBe(view(owner));
+      let refused = 0;
+      for (const route of survivor.routeNames()) refused += survivor.tooLateEventsOf(route) - owner.tooLateEventsOf(route);
+      expect(refused).toBe(redelivered.length);
+      decidedInGaps += expected.length;
+    }
+    // The gaps had decisions to reproduce (triggers, actions, experiment ends).
+    expect(decidedInGaps).toBeGreaterThan(5);
+  });
+
+  it('a trigger crossed in the gap is decided once, with its evidence, when the survivor claims the route', () => {
+    const cfg = parseConfig({ rules: [{ name: 'slow', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }] });
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const calls = (from: number, n: number, latencyMs: number): TelemetryEvent[] => Array.from({ length: n }, (_, i) => makeEvent(from + i * 500, 'support', 'v1', latencyMs + (i % 5)));
+    const counted = calls(T0, 200, 300);
+    const gap = calls(T0 + 100_000, 200, 2500);
+    const owner = new PipelineEngine(cfg);
+    expect(feed(owner, counted)).toEqual([]);
+    const checkpoint = owner.checkpointRoute('support')!;
+
+    const survivor = new PipelineEngine(cfg);
+    survivor.holdRoute('support');
+    expect(feed(survivor, gap)).toEqual([]);
+    survivor.restoreRoute('support', checkpoint);
+    expect(survivor.releaseRoute('support')).toBe(gap.length);
+    const decided = [...survivor.ingest([]), ...survivor.flush()].map(formatRecord);
+    const expected = [...feed(owner, gap), ...owner.flush().map(formatRecord)];
+    expect(decided.filter((l) => l.includes('"state":"firing"'))).toHaveLength(1);
+    expect(decided).toEqual(expected);
+    expect(survivor.liveStats('support')![0]!.count).toBe(counted.length + gap.length);
+  });
+
+  it('without a hold the survivor counts as before; a released route is counted as it comes', () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const engine = new PipelineEngine(config);
+    engine.holdRoute('support');
+    feed(engine, [makeEvent(T0, 'support', 'v1', 500), makeEvent(T0, 'billing', 'v1', 500)]);
+    expect(engine.routeNames()).toEqual(['billing']);
+    expect(engine.releaseRoute('support')).toBe(1);
+    expect(engine.releaseRoute('support')).toBe(0);
+    feed(engine, [makeEvent(T0 + 1000, 'support', 'v1', 500)]);
+    expect(engine.liveStats('support')![0]!.count).toBe(2);
+  });
+
+  it('holding is bounded: the input past the limit releases its route, which is counted as it comes until the next release', () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const engine = new PipelineEngine(config);
+    engine.holdRoute('support');
+    const events = Array.from({ length: HELD_INPUTS_LIMIT + 10 }, (_, i) => makeEvent(T0 + Math.floor(i / 1000), 'support', 'v1', 500));
+    feed(engine, events, { batch: 10_000 });
+    expect(engine.heldSizes()).toEqual({ routes: 0, inputs: 0, overflowed: 1 });
+    expect(engine.liveStats('support')![0]!.count).toBe(events.length);
+    engine.holdRoute('support');
+    feed(engine, [makeEvent(T0 + 1000, 'support', 'v1', 500)]);
+    expect(engine.liveStats('support')![0]!.count).toBe(events.length + 1);
+    engine.releaseRoute('support');
+    engine.holdRoute('support');
+    expect(engine.heldSizes()).toEqual({ routes: 1, inputs: 0, overflowed: 0 });
   });
 });

@@ -2,16 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../src/adapters/memory/memoryStateStore.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
+import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
 import { PipelineEngine } from '../../src/engine/engine.js';
+import { stepEngine, type PipelineInput } from '../../src/streams/pipelineInput.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { StateMirror } from '../../src/runtime/stateMirror.js';
 import { trigger } from '../contracts/fixtures.js';
 
 const config = parseConfig({ routes: { support: { variants: [{ name: 'v1', pattern: 'few_shot' }] } }, log: { level: 'silent' } });
 
-function mirrorOf(store: MemoryStateStore, owner: string, nowMs: () => number): { engine: PipelineEngine; mirror: StateMirror } {
-  const engine = new PipelineEngine(config);
-  const mirror = new StateMirror(store, engine, { owner, leaseMs: 10_000, routeTtlMs: 60_000, nowMs, logger: createLogger(config) });
+function mirrorOf(store: MemoryStateStore, owner: string, nowMs: () => number, cfg = config): { engine: PipelineEngine; mirror: StateMirror } {
+  const engine = new PipelineEngine(cfg);
+  const mirror = new StateMirror(store, engine, { owner, leaseMs: 10_000, routeTtlMs: 60_000, nowMs, logger: createLogger(cfg) });
   return { engine, mirror };
 }
 
@@ -63,5 +65,49 @@ describe('StateMirror', () => {
     expect(other.mirror.afterStep(records).map((r) => r.route)).toEqual(['billing']);
     const [stored] = await store.loadRoutes(['support']);
     expect(stored?.owner).toBe('a');
+  });
+
+  it('takeover gap: traffic a survivor gets while the dead owner\'s lease runs is held, then counted on the checkpoint, and its trigger recorded once', async () => {
+    const cfg = parseConfig({
+      routes: { support: { variants: [{ name: 'v1', pattern: 'few_shot' }] } },
+      rules: [{ name: 'slow', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }],
+      log: { level: 'silent' },
+    });
+    let now = Date.parse('2026-03-02T09:10:00Z');
+    const store = new MemoryStateStore({ now: () => now });
+    const calls = (from: number, n: number, latencyMs: number): TelemetryEvent[] => Array.from({ length: n }, (_, i) => makeEvent(from + i * 500, 'support', 'v1', latencyMs + (i % 5)));
+    /** One pipeline step as the runner runs it: the mirror's claims, the engine, the records it lets through, the writes. */
+    const step = async (node: { engine: PipelineEngine; mirror: StateMirror }, input: PipelineInput): Promise<string[]> => {
+      await node.mirror.beforeStep(input);
+      const records = node.mirror.afterStep(stepEngine(node.engine, input));
+      await node.mirror.flush();
+      return records.map((r) => `${r.type}:${r.type === 'trigger' ? `${r.rule}:${r.state}` : ''}`);
+    };
+    const events = (list: TelemetryEvent[]): PipelineInput => ({ kind: 'events', events: list, options: { nowMs: now } });
+
+    const a = mirrorOf(store, 'a', () => now, cfg);
+    await a.mirror.restore();
+    const counted = calls(now - 200_000, 200, 300);
+    expect(await step(a, events(counted))).toEqual([]);
+    await store.saveCheckpoint({ route: 'support', generation: (await store.lease('support'))!.generation, data: a.engine.checkpointRoute('support')! }, 60_000);
+    // a is killed: its lease runs on. b gets the route's slow traffic meanwhile.
+    const b = mirrorOf(store, 'b', () => now, cfg);
+    await b.mirror.restore();
+    now += 2_000;
+    const gap = calls(now - 99_000, 200, 2500);
+    expect(await step(b, events(gap))).toEqual([]);
+    expect(b.engine.liveStats('support')).toBeNull();
+    expect(b.mirror.status()).toMatchObject({ heldRoutes: 1, heldInputs: gap.length, owned: 0 });
+    now += 5_000;
+    expect(await step(b, { kind: 'tick', elapsedMs: 5_000 })).toEqual([]);
+
+    // The lease lapses: b's next tick claims the route, resumes a's checkpoint and counts what it held on top.
+    now += 5_000;
+    const decided = await step(b, { kind: 'tick', elapsedMs: 5_000 });
+    expect(decided.filter((r) => r === 'trigger:slow:firing')).toHaveLength(1);
+    expect((await store.lease('support'))?.owner).toBe('b');
+    expect(b.engine.liveStats('support')![0]!.count).toBe(counted.length + gap.length);
+    expect(b.mirror.status()).toMatchObject({ heldRoutes: 0, heldInputs: 0, owned: 1 });
+    expect(await step(b, { kind: 'tick', elapsedMs: 1_000 })).not.toContain('trigger:slow:firing');
   });
 });
