@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RouteView } from '../../src/app/routeQuery.js';
+import type { DecisionRecord } from '../../src/core/decision.js';
+import { until } from '../helpers/until.js';
+import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type RedisServer } from './harness/index.js';
+
+// The takeover gap (issue 10): two real `promptpilot run` processes on one real redis-server. A owns a
+// route and has checkpointed its fast calls; A is killed with SIGKILL. While A's lease still runs, B gets
+// the route's next calls, slow ones that cross a rule's threshold. B holds them (A's lease says the route
+// is not B's), claims the route once the lease lapses, resumes A's checkpoint and counts what it held on
+// top: every call sent is counted once, and the trigger is recorded once, by B, with its evidence.
+
+const ROUTE = 'support-answer';
+let redis: RedisServer;
+let client: Redis;
+const running: DaemonProcess[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await client.connect();
+});
+afterAll(async () => {
+  await killAll(running);
+  client?.disconnect();
+  await redis?.stop();
+});
+
+/** An instance with a 6 s lease, checkpoints every second, 1 s buckets judged 2 s after their end, and a slow-route rule. */
+function configFile(dir: string, instance: string): string {
+  const config = {
+    simulator: { enabled: false },
+    time: { bucket: '1s', allowed_lateness: '2s' },
+    redis: { instance_id: instance, lease: '6s', refresh_interval: '300ms', checkpoint_interval: '1s' },
+    rules: [{ name: 'slow_route', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }],
+    log: { level: 'info' },
+  };
+  const file = join(dir, `${instance}.yaml`);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+async function post(d: DaemonProcess, events: readonly Record<string, unknown>[]): Promise<{ accepted: number; rejected: number }> {
+  const res = await fetch(`${d.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+  return (await res.json()) as { accepted: number; rejected: number };
+}
+
+/** `count` calls of `latencyMs` (± a little), evenly from `fromMs` to `toMs`. */
+function calls(count: number, fromMs: number, toMs: number, latencyMs: number): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, i) => ({ ts: fromMs + Math.floor((i * (toMs - fromMs)) / count), route: ROUTE, variant: 'v1', latency_ms: latencyMs + (i % 7) }));
+}
+
+async function count(d: DaemonProcess): Promise<number | null> {
+  const res = await fetch(`${d.url}/v1/routes/${ROUTE}`);
+  if (res.status !== 200) return null;
+  return ((await res.json()) as RouteView).variants.reduce((n, v) => n + v.count, 0);
+}
+
+async function slowTriggers(d: DaemonProcess): Promise<DecisionRecord[]> {
+  const page = (await (await fetch(`${d.url}/v1/decisions?type=trigger&limit=1000`)).json()) as { decisions: DecisionRecord[] };
+  return page.decisions.filter((r) => r.type === 'trigger' && r.route === ROUTE && r.rule === 'slow_route' && r.state === 'firing');
+}
+
+describe('takeover gap on a real Redis', () => {
+  it('calls a survivor gets while the killed owner\'s lease runs are counted once on top of its checkpoint, and the trigger they cross is recorded once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-gap-'));
+    const env = { PROMPTPILOT_REDIS_URL: redis.url };
+    const a = await startDaemonProcess('A', configFile(dir, 'A'), env, running);
+    const b = await startDaemonProcess('B', configFile(dir, 'B'), env, running);
+
+    // A owns the route: fast calls, no trigger, all of them in A's checkpoint before A dies.
+    const start = Date.now();
+    const fast = calls(150, start - 60_000, start - 20_000, 300);
+    expect(await post(a, fast)).toMatchObject({ accepted: 150, rejected: 0 });
+    const newestFast = Math.max(...fast.map((e) => e['ts'] as number));
+    await until('A\'s checkpoint holding every fast call', async () => {
+      const raw = await client.get(`promptpilot:checkpoint:${ROUTE}`);
+      return raw !== null && (JSON.parse((JSON.parse(raw) as { data: string }).data) as { lastDataMs: number }).lastDataMs === newestFast ? true : null;
+    }, 60_000);
+    expect(await client.hget(`promptpilot:lease:${ROUTE}`, 'owner')).toBe('A');
+    expect(await slowTriggers(a)).toEqual([]);
+    await a.kill();
+
+    // The gap: A's lease still runs, B gets the route's next calls — slow ones, over the rule's 1 s.
+    const slow = calls(150, newestFast + 1, Date.now(), 2000);
+    expect(await post(b, slow)).toMatchObject({ accepted: 150, rejected: 0 });
+    const lease = await client.hgetall(`promptpilot:lease:${ROUTE}`);
+    const [seconds] = (await client.time()) as [string, string];
+    expect(lease['owner']).toBe('A');
+    expect(Number(lease['expires'])).toBeGreaterThan(Number(seconds) * 1000);
+    // Not B's route yet: B counts nothing of it and decides nothing for it.
+    expect((await count(b)) ?? 0).toBe(0);
+
+    // The lease lapses; B claims the route, resumes A's checkpoint and counts what it held on top of it.
+    await until('B owning the route', async () => ((await client.hget(`promptpilot:lease:${ROUTE}`, 'owner')) === 'B' ? true : null), 60_000);
+    await until('every call sent counted on B', async () => ((await count(b)) === fast.length + slow.length ? true : null), 30_000);
+    const fired = await until('the slow_route trigger recorded', async () => {
+      const found = await slowTriggers(b);
+      return found.length > 0 ? found : null;
+    }, 60_000);
+    expect(b.output.some((line) => line.includes('"resumed route statistics from its checkpoint"'))).toBe(true);
+    expect(b.output.some((line) => line.includes('"counted the route\'s traffic held while another instance owned it"') && line.includes('"held":150'))).toBe(true);
+
+    // Once B has judged every bucket of the slow calls: still one firing record, and its evidence counted A's calls too.
+    const newestSlow = Math.max(...slow.map((e) => e['ts'] as number));
+    await until('every bucket of the slow calls judged on B', async () => {
+      const view = (await (await fetch(`${b.url}/v1/routes/${ROUTE}`)).json()) as RouteView;
+      return (view.watermark ?? 0) > newestSlow + 2_000 + 3_000 ? true : null;
+    }, 60_000);
+    const after = await slowTriggers(b);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toEqual(fired[0]);
+    expect(after[0]!.type === 'trigger' && (after[0]!.evidence?.samples ?? 0)).toBeGreaterThan(slow.length);
+    expect(await count(b)).toBe(fast.length + slow.length);
+    expect(await b.stop()).toBe(0);
+  }, 180_000);
+});
