@@ -36,8 +36,8 @@ export interface DurableState {
   held(): Promise<void> | null;
   /** Why state is degraded (Redis unreachable, writes pending), or null. */
   degraded(): string | null;
-  /** Pending writes and decisions lost to buffer overflow since start (for /metrics). */
-  status(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number; readonly pendingOutboxMessages: number; readonly droppedOutboxMessages: number };
+  /** Pending writes, decisions lost to buffer overflow since start, inputs held for a takeover (for /metrics). */
+  status(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number; readonly pendingOutboxMessages: number; readonly droppedOutboxMessages: number; readonly heldInputs: number };
   /**
    * Every `intervalMs`: retries pending writes, then imports the routes other
    * instances own through `submit` (serialized with the engine). The caller owns the subscription.
@@ -147,7 +147,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     },
     status: () => ({
       pendingDecisions: decisions.pending, pendingRoutes: mirror.status().pendingRoutes, droppedDecisions: dropped,
-      pendingOutboxMessages: outbox.pending, droppedOutboxMessages: outbox.dropped,
+      pendingOutboxMessages: outbox.pending, droppedOutboxMessages: outbox.dropped, heldInputs: mirror.status().heldInputs,
     }),
     follow(intervalMs, scheduler, submit) {
       // One round at a time (concatMap): a slow Redis must not pile rounds up.

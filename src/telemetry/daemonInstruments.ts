@@ -33,7 +33,7 @@ export interface DaemonGaugeSources {
   series?(): { readonly series: number; readonly probationary: number; readonly evicted: number };
   http?(): { readonly inFlightRequests: number; readonly inFlightBytes: number; readonly shed: Readonly<Record<string, number>> };
   /** Redis state: decisions and route states waiting for Redis, decisions lost to buffer overflow since start. Absent without Redis. */
-  durableState?(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number; readonly pendingOutboxMessages?: number; readonly droppedOutboxMessages?: number };
+  durableState?(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number; readonly pendingOutboxMessages?: number; readonly droppedOutboxMessages?: number; readonly heldInputs?: number };
 }
 
 /** `outcome` label of a decision: trigger state, action kind (or status), experiment status. */
@@ -94,6 +94,7 @@ export class DaemonInstruments implements IngestRecorder {
     const droppedDecisions = meter.createObservableCounter('promptpilot_decisions_dropped', { description: 'Decisions lost because Redis stayed unreachable past the pending buffer; a gap record in the decision log says so.' });
     const pendingOutbox = meter.createObservableGauge('promptpilot_state_pending_outbox_messages', { description: 'Outbox messages (alerts, decisions for sinks) held in memory while Redis is unreachable (bounded by redis.max_pending_outbox_messages).' });
     const droppedOutbox = meter.createObservableCounter('promptpilot_outbox_dropped_messages', { description: 'Outbox messages lost because Redis stayed unreachable past the pending buffer; a gap record in the decision log names their destinations.' });
+    const heldInputs = meter.createObservableGauge('promptpilot_state_held_inputs', { description: 'Events and OTLP data points of routes another instance owns, held here and counted if this instance takes the route over (bounded: 100,000).' });
     meter.addBatchObservableCallback(
       async (result) => {
         const outbox = await sources.outboxDepth?.().catch(() => undefined);
@@ -116,6 +117,7 @@ export class DaemonInstruments implements IngestRecorder {
           result.observe(droppedDecisions, durable.droppedDecisions);
           if (durable.pendingOutboxMessages !== undefined) result.observe(pendingOutbox, durable.pendingOutboxMessages);
           if (durable.droppedOutboxMessages !== undefined) result.observe(droppedOutbox, durable.droppedOutboxMessages);
+          if (durable.heldInputs !== undefined) result.observe(heldInputs, durable.heldInputs);
         }
         const http = sources.http?.();
         if (http !== undefined) {
@@ -133,7 +135,7 @@ export class DaemonInstruments implements IngestRecorder {
         for (const [kind, value] of Object.entries(sources.stateSizes())) result.observe(state, value, { kind });
         for (const lag of sources.kafkaLag()) result.observe(kafkaLag, lag.messages, { topic: lag.topic, partition: String(lag.partition) });
       },
-      [late, routes, inFlight, queued, outboxPending, outboxDead, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, evicted, pendingDecisions, pendingRoutes, droppedDecisions, pendingOutbox, droppedOutbox],
+      [late, routes, inFlight, queued, outboxPending, outboxDead, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, evicted, pendingDecisions, pendingRoutes, droppedDecisions, pendingOutbox, droppedOutbox, heldInputs],
     );
   }
 
