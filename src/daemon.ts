@@ -132,15 +132,18 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   // With Redis the outbox is durable and shared by every instance: alerts pending for a receiver that is down survive a restart.
   const outbox = options.outbox ?? durable?.outbox ?? new MemoryOutbox();
   // Sinks leave the critical path: the runner enqueues, the relay delivers with retries.
+  // What a relay delivers makes room in the outbox: a step waiting for room retries at once (set once the runner exists).
+  let outboxHasRoom = (): void => {};
   const relay = new OutboxRelay(outbox, new Map(sinks.map(({ destination, sink }) => [destination, decisionDeliverer(sink)])), {
     clock,
+    onReleased: () => outboxHasRoom(),
     onFailure: ({ destination, error, items, retryAtMs }) => {
       if (retryAtMs === null) decisionLog.error({ err: error, destination, messages: items.length }, 'delivering decisions failed for good; dead-lettered in the outbox (they stay in the decision log)');
       else decisionLog.warn({ err: error, destination, messages: items.length, retryAt: new Date(retryAtMs).toISOString() }, 'delivering decisions failed; will retry (they stay in the decision log)');
     },
   }).start();
   // Alerts wait in the same outbox, under notify:<receiver>, with a relay of their own (receiver retry policy).
-  const notifier = new AlertNotifier(config.notify, outbox, { clock, send: sendToReceiver, logger: log.child({ component: 'notify' }) }).start();
+  const notifier = new AlertNotifier(config.notify, outbox, { clock, send: sendToReceiver, logger: log.child({ component: 'notify' }), onReleased: () => outboxHasRoom() }).start();
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: log }) : null;
   let kafkaLag: KafkaEventSource | null = null;
   let source: EventSource | null = null;
@@ -193,6 +196,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     ...(durable !== null ? { hooks: durable.hooks } : {}),
     sliceMs: PIPELINE_SLICE_MS,
   });
+  outboxHasRoom = () => runner.retryNow();
   let ready = false;
   let sourceHealth: SourceHealth | null = null;
   let reportFailure: (err: PromptpilotError) => void = () => {};

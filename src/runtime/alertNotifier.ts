@@ -18,6 +18,8 @@ export interface AlertNotifierOptions {
   readonly random?: () => number;
   /** How often firing alerts are checked for their re-send and due retries polled, ms (default 1000). */
   readonly tickMs?: number;
+  /** Alerts left the outbox's pending queue (delivered or dead-lettered): room for as many more. */
+  readonly onReleased?: (messages: number) => void;
 }
 
 const PREFIX = 'notify:';
@@ -73,6 +75,7 @@ export class AlertNotifier implements Notifier {
       maxAttempts: Number.MAX_SAFE_INTEGER, // the per-receiver limit is applied below, from the current config
       backoffMs: (attempts) => retryDelayMs(attempts, this.config.delivery, random()),
       pollMs: options.tickMs ?? 1_000,
+      onReleased: (_destination, messages) => options.onReleased?.(messages),
       onFailure: ({ destination, error, items, retryAtMs }) => {
         const receiver = destination.slice(PREFIX.length);
         const keys = items.map((i) => i.key);

@@ -27,6 +27,8 @@ export interface OutboxRelayOptions {
   /** How often due retries are looked for without a {@link OutboxRelay.kick}, ms (default 500). */
   readonly pollMs?: number;
   readonly onFailure?: (failure: OutboxFailure) => void;
+  /** Messages left a destination's pending queue (delivered, or dead-lettered): the outbox has room for as many more. */
+  readonly onReleased?: (destination: string, messages: number) => void;
 }
 
 /** The default backoff: 200 ms, doubling per attempt, capped at 60 s. */
@@ -147,6 +149,7 @@ export class OutboxRelay {
       }
       await this.outbox.ack(items.map((i) => i.id));
       delivered += items.length;
+      this.options.onReleased?.(destination, items.length);
     }
   }
 
@@ -159,6 +162,7 @@ export class OutboxRelay {
     if (!retriable || attempts >= this.maxAttempts) {
       await this.outbox.deadLetter(ids, `${retriable ? `gave up after ${attempts} attempts` : 'not retriable'}: ${reason}`);
       this.options.onFailure?.({ destination, error, items, retryAtMs: null });
+      this.options.onReleased?.(destination, items.length);
       return true;
     }
     // A destination that said when to come back (HTTP Retry-After) is not retried sooner.

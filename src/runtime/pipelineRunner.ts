@@ -29,7 +29,11 @@ export interface PipelineRunnerOptions {
   readonly afterLog?: (logged: readonly LoggedDecision[]) => Promise<void>;
   /** Called with each step's records once durable, and when the step started (epoch ms). */
   readonly onDecisions?: (records: readonly DecisionRecord[], stepStartedAtMs: number) => void;
-  /** A transient failure of the log append or `afterLog`, before its retry. */
+  /**
+   * A retriable failure of the log append or `afterLog` (a {@link PromptpilotError}
+   * with `retriable`, e.g. the outbox full), before its retry. Any other error
+   * stops the pipeline (`onFatal`).
+   */
   readonly onStoreFailure?: (err: unknown, attempt: number) => void;
   /** Events and histogram data points queued before `submit` refuses (default: no bound). */
   readonly maxQueuedEvents?: number;
@@ -37,6 +41,7 @@ export interface PipelineRunnerOptions {
   readonly onSaturation?: (full: boolean) => void;
   /** The pipeline stopped on an internal error (once). */
   readonly onFatal?: (err: PromptpilotError) => void;
+  /** Waits between two attempts at recording decisions (default: a timer); {@link PipelineRunner.retryNow} cuts a wait short. */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Route ownership and route-state writes around each step (Redis); none in memory. */
   readonly hooks?: StepHooks;
@@ -47,6 +52,14 @@ export interface PipelineRunnerOptions {
   readonly sliceMs?: number;
   /** Gives the event loop a turn (default: `setImmediate`, after the I/O callbacks already due). */
   readonly yieldToLoop?: () => Promise<void>;
+}
+
+/** Longest wait between two attempts at recording a step's decisions, ms (reached after 9 failures in a row). */
+export const MAX_RETRY_BACKOFF_MS = 30_000;
+
+/** The wait before attempt `failures + 1` at recording decisions: 200 ms doubling, at most {@link MAX_RETRY_BACKOFF_MS}. */
+export function retryBackoffMs(failures: number): number {
+  return Math.min(MAX_RETRY_BACKOFF_MS, 100 * 2 ** failures);
 }
 
 /**
@@ -75,13 +88,21 @@ const setImmediateTurn = (): Promise<void> => new Promise((resolve) => setImmedi
  * requests that arrive meanwhile wait for their step holding their admission
  * slot, so admission sheds the surplus instead of every ready socket's work
  * running in one turn. The order of steps never changes.
+ *
+ * Recording a step's decisions is retried while it fails retriably (the
+ * outbox full, a store away), waiting {@link retryBackoffMs} between attempts;
+ * {@link retryNow} (the outbox released messages) ends the wait at once and
+ * starts the backoff over, so ingest resumes as soon as there is room rather
+ * than up to 30 s later. An error that is not a retriable
+ * {@link PromptpilotError} stops the pipeline: a bug is not retried forever.
  */
 export class PipelineRunner {
   private readonly jobs$ = new Subject<Job>();
   private readonly subscription: Subscription;
   private readonly afterLog: (logged: readonly LoggedDecision[]) => Promise<void>;
   private readonly maxQueuedEvents: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  /** Ends the current retry wait early (set while a step waits to retry). */
+  private wake: (() => void) | null = null;
   private readonly sliceMs: number;
   private readonly yieldToLoop: () => Promise<void>;
   /** When the loop last had a turn (performance.now()). */
@@ -98,7 +119,6 @@ export class PipelineRunner {
   ) {
     this.afterLog = options.afterLog ?? (async () => {});
     this.maxQueuedEvents = options.maxQueuedEvents ?? Infinity;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.sliceMs = options.sliceMs ?? Number.POSITIVE_INFINITY;
     this.yieldToLoop = options.yieldToLoop ?? setImmediateTurn;
     this.subscription = this.jobs$
@@ -157,17 +177,45 @@ export class PipelineRunner {
     this.subscription.unsubscribe();
   }
 
-  private async withRetry<T>(action: () => Promise<T>, attempts: number): Promise<T> {
+  /**
+   * Whatever refused to record a step's decisions has room again (the outbox
+   * delivered or dead-lettered messages): a step waiting to retry tries now,
+   * and its backoff starts over from the shortest wait. Never throws.
+   */
+  retryNow(): void {
+    this.wake?.();
+  }
+
+  /** Runs `action` until it succeeds; a retriable {@link PromptpilotError} is retried, anything else thrown. */
+  private async withRetry<T>(action: () => Promise<T>): Promise<T> {
+    let failures = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await action();
       } catch (err) {
-        const retriable = err instanceof PromptpilotError ? err.retriable : true;
-        if (!retriable || attempt >= attempts) throw err;
+        if (!(err instanceof PromptpilotError) || !err.retriable) throw err;
         this.options.onStoreFailure?.(err, attempt);
-        await this.sleep(Math.min(30_000, 100 * 2 ** attempt));
+        failures++;
+        if (await this.waitToRetry(retryBackoffMs(failures))) failures = 0;
       }
     }
+  }
+
+  /** Waits `ms` before a retry; true when {@link retryNow} ended the wait early. */
+  private waitToRetry(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (woken: boolean): void => {
+        if (this.wake !== wake) return;
+        this.wake = null;
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(woken);
+      };
+      const wake = (): void => settle(true);
+      this.wake = wake;
+      if (this.options.sleep !== undefined) void this.options.sleep(ms).then(() => settle(false), () => settle(false));
+      else timer = setTimeout(() => settle(false), ms);
+    });
   }
 
   private async process(job: Job): Promise<void> {
@@ -202,8 +250,8 @@ export class PipelineRunner {
         // The engine has moved on: from here the records exist only in memory, so the log
         // append and the outbox enqueue are retried (transient errors) until they succeed —
         // a decision is never dropped.
-        const logged = await this.withRetry(() => this.log.append(records), Infinity);
-        await this.withRetry(() => this.afterLog(logged), Infinity);
+        const logged = await this.withRetry(() => this.log.append(records));
+        await this.withRetry(() => this.afterLog(logged));
         this.options.onDecisions?.(records, stepStartedAtMs);
       }
       // Route states after their decisions: a crash between the two re-produces decisions (logged once), never loses them.

@@ -95,7 +95,12 @@ describe('OutboxRelay', () => {
     const outbox = new MemoryOutbox();
     const clock = manualClock();
     const sink = new KnobbedDelivery();
-    const relay = new OutboxRelay(outbox, new Map([['d', sink.deliver]]), { clock, batchSize: 1, maxAttempts: 2, backoffMs: () => 10 });
+    const released: string[] = [];
+    const relay = new OutboxRelay(outbox, new Map([['d', sink.deliver]]), {
+      clock, batchSize: 1, maxAttempts: 2, backoffMs: () => 10,
+      // What leaves the pending queue, delivered or dead-lettered, makes room (the runner retries a step waiting for it).
+      onReleased: (destination, messages) => released.push(`${destination}:${messages}`),
+    });
     sink.failNext = 2;
     await enqueue(outbox, 'd', ['1', '2']);
     await relay.flush();
@@ -110,6 +115,7 @@ describe('OutboxRelay', () => {
     expect(await relay.flush()).toBe(1);
     expect((await outbox.deadLetters('d', 10)).map((i) => [i.key, i.lastError])).toEqual([['1', 'gave up after 2 attempts: broker away'], ['3', 'not retriable: payload rejected']]);
     expect(await outbox.depth('d')).toEqual({ pending: 0, deadLettered: 2 });
+    expect(released).toEqual(['d:1', 'd:1', 'd:1', 'd:1']); // dead 1, delivered 2, dead 3, delivered 4; a retry releases nothing
   });
 
   it('a hanging destination holds back only itself', async () => {

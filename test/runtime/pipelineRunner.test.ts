@@ -3,11 +3,12 @@ import { MemoryDecisionLog } from '../../src/adapters/memory/memoryDecisionLog.j
 import { MemoryOutbox } from '../../src/adapters/memory/memoryOutbox.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
-import { ConflictError, InvariantError, OverloadedError, TransientIoError } from '../../src/core/errors.js';
+import { ConflictError, InvariantError, OverloadedError, PromptpilotError, TransientIoError } from '../../src/core/errors.js';
 import { makeEvent } from '../../src/core/event.js';
 import { PipelineEngine } from '../../src/engine/engine.js';
 import type { LoggedDecision } from '../../src/ports/ports.js';
-import { PipelineRunner } from '../../src/runtime/pipelineRunner.js';
+import { OutboxRelay } from '../../src/runtime/outboxRelay.js';
+import { MAX_RETRY_BACKOFF_MS, PipelineRunner, retryBackoffMs } from '../../src/runtime/pipelineRunner.js';
 
 /** A decision log with a knob: the next N appends fail transiently. */
 class FlakyLog extends MemoryDecisionLog {
@@ -19,6 +20,20 @@ class FlakyLog extends MemoryDecisionLog {
     }
     return super.append(records);
   }
+}
+
+/** Lets pending callbacks run (a turn of the event loop at a time) until `done`, or fails after 1,000 turns. */
+async function turnsUntil(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
+  expect(done()).toBe(true);
+}
+
+/** Whether `promise` settles within 100 turns of the event loop (no timer involved). */
+async function settledWithin(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(() => (settled = true), () => (settled = true));
+  for (let turn = 0; turn < 100 && !settled; turn++) await new Promise((resolve) => setImmediate(resolve));
+  return settled;
 }
 
 const slowTraffic = () => Array.from({ length: 3000 }, (_, i) => ({ ...makeEvent(1_700_000_000_000 + i * 200, 'r', 'v', 4000) }));
@@ -85,6 +100,83 @@ describe('PipelineRunner', () => {
     for (const item of await outbox.lease('sink', 10, 0, 1000)) delivered.push(item.payload as number);
     expect(refusals).toBeGreaterThanOrEqual(3);
     expect(delivered).toEqual([1, 2]);
+  });
+
+  it('after an outbox-full episode the backoff starts over: the relay making room ends a 30 s wait at once', async () => {
+    const records = await new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog()).submit({ kind: 'events', events: slowTraffic() });
+    const outbox = new MemoryOutbox({ maxPending: 1 });
+    await outbox.enqueue([{ destination: 'sink', key: 'earlier', payload: 0 }], 0); // the outbox is full
+    let sinkUp = false;
+    const delivered: unknown[] = [];
+    const waits: number[] = [];
+    const hung: (() => void)[] = [];
+    const runner: PipelineRunner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), {
+      afterLog: async (logged) => outbox.enqueue(logged.map((l) => ({ destination: 'sink', key: String(l.seq), payload: l.seq })), 0).then(() => {}),
+      // Eleven waits pass at once (the sink stays away long enough for the backoff to reach its cap); then a wait lasts until ended.
+      sleep: (ms) => {
+        waits.push(ms);
+        return waits.length <= 11 ? Promise.resolve() : new Promise((resolve) => hung.push(resolve));
+      },
+    });
+    const relay = new OutboxRelay(outbox, new Map([['sink', async (items) => {
+      if (!sinkUp) throw new TransientIoError('sink away');
+      delivered.push(...items.map((i) => i.payload));
+    }]]), { clock: { now: () => 0 }, backoffMs: () => 0, onReleased: () => runner.retryNow() });
+    const step = runner.submit({ kind: 'command', run: () => [records[0]!] });
+    await turnsUntil(() => waits.length === 12);
+    expect(waits).toEqual([200, 400, 800, 1600, 3200, 6400, 12_800, 25_600, 30_000, 30_000, 30_000, 30_000]);
+    expect(retryBackoffMs(100)).toBe(MAX_RETRY_BACKOFF_MS);
+    await relay.flush(); // the sink is still away: nothing leaves the outbox, the step keeps waiting
+    expect(await settledWithin(step)).toBe(false);
+    sinkUp = true;
+    await relay.flush(); // delivers the earlier message: room in the outbox, the step retries now, not 30 s later
+    expect(await settledWithin(step)).toBe(true);
+    await expect(step).resolves.toEqual([records[0]]);
+    await relay.flush();
+    expect(delivered).toEqual([0, 1]);
+    expect(waits).toHaveLength(12);
+    hung.forEach((resolve) => resolve()); // the ended wait's own timer firing later changes nothing
+    await expect(runner.submit({ kind: 'command', run: () => [records[1]!] })).resolves.toEqual([records[1]]);
+  });
+
+  it('a wait ended while the store still refuses starts the backoff over from 200 ms', async () => {
+    const log = new FlakyLog();
+    log.failNext = 12;
+    const waits: number[] = [];
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), log, {
+      sleep: (ms) => {
+        waits.push(ms);
+        return waits.length === 10 ? new Promise(() => {}) : Promise.resolve();
+      },
+    });
+    const step = runner.submit({ kind: 'events', events: slowTraffic() });
+    await turnsUntil(() => waits.length === 10);
+    runner.retryNow();
+    await step;
+    expect(waits).toEqual([200, 400, 800, 1600, 3200, 6400, 12_800, 25_600, 30_000, 30_000, 200, 400]);
+  });
+
+  it.each([
+    ['an unknown error', new TypeError("Cannot read properties of undefined (reading 'seq')"), "Cannot read properties of undefined (reading 'seq')"],
+    ['a PromptpilotError that is not retriable', new InvariantError('MemoryOutbox: enqueue after close'), 'MemoryOutbox: enqueue after close'],
+  ])('%s while recording decisions stops the pipeline loudly instead of being retried forever', async (_name, error, message) => {
+    const fatal: unknown[] = [];
+    const retried: unknown[] = [];
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), {
+      afterLog: async () => {
+        throw error;
+      },
+      onFatal: (err) => fatal.push(err),
+      onStoreFailure: (err) => retried.push(err),
+      sleep: async () => {},
+    });
+    const step = runner.submit({ kind: 'events', events: slowTraffic() });
+    await expect(step).rejects.toBeInstanceOf(InvariantError);
+    await expect(step).rejects.toThrow(`pipeline stopped: recording decisions failed for good: ${message}`);
+    expect((runner.failed as PromptpilotError).cause).toBe(error);
+    expect(fatal).toEqual([runner.failed]);
+    expect(retried).toEqual([]);
+    await expect(runner.submit({ kind: 'tick', elapsedMs: 0 })).rejects.toBe(runner.failed);
   });
 
   it('processes inputs strictly in order', async () => {
