@@ -1,26 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryDecisionLog } from '../../src/adapters/memory/memoryDecisionLog.js';
-import type { DecisionRecord } from '../../src/core/decision.js';
 import type { Daemon } from '../../src/daemon.js';
-import type { LoggedDecision } from '../../src/ports/ports.js';
 import { getJson, startTestDaemon } from '../helpers/daemon.js';
-
-/** A decision log whose appends wait until the test opens the gate: the pipeline stalls behind it. */
-class GatedLog extends MemoryDecisionLog {
-  private open: () => void = () => {};
-  private readonly gate = new Promise<void>((resolve) => (this.open = resolve));
-  appendsStarted = 0;
-
-  override async append(records: readonly DecisionRecord[]): Promise<readonly LoggedDecision[]> {
-    this.appendsStarted++;
-    await this.gate;
-    return super.append(records);
-  }
-
-  release(): void {
-    this.open();
-  }
-}
+import { GatedLog } from '../helpers/gatedLog.js';
 
 const now = Date.now();
 /** Three hours of slow calls: enough for the first batch to produce decisions (and so wait on the log). */
