@@ -528,6 +528,7 @@ export class PipelineEngine {
       tooLateEvents: state.tooLateEvents,
       variants: state.sorted.map((v) => ({ variant: v.variant, pattern: v.pattern, events: v.events, window: v.window.exportState() })),
       detector: this.detector.exportRoute(route),
+      foresight: this.foresight.exportRoute(route),
     };
     return encodeRouteCheckpoint(checkpoint);
   }
@@ -579,6 +580,8 @@ export class PipelineEngine {
     // A checkpoint written before the route's one cooldown carries the last action's: it goes on (never shortening one).
     const legacy = legacyActionCooldown(checkpoint.detector?.planner, this.currentConfig.actions.cooldown);
     if (legacy !== null) this.experiments.cooldowns.start(route, legacy);
+    // An older checkpoint has no foresight state: the route's stays as it is here.
+    if (checkpoint.foresight !== undefined) this.foresight.importRoute(route, checkpoint.foresight);
     // The watch after promotion is not taken from the checkpoint: the route's control state, imported before and
     // written after every step that changed it, carries it as it stood last (or its end), never an older copy.
   }

@@ -3,6 +3,8 @@ import { ALL_PATTERNS, type Pattern } from '../core/patterns.js';
 import { METRICS } from '../core/decision.js';
 import { PoisonMessageError } from '../core/errors.js';
 import type { RouteDetectorState } from '../detectors/index.js';
+import { RuleStateSchema } from '../detectors/ruleStateSchema.js';
+import { decodeForesightState, encodeForesightState, type ForesightRouteState } from '../foresight/foresightCheckpoint.js';
 import type { RollingWindowState } from '../windows/rollingWindow.js';
 
 /**
@@ -62,6 +64,8 @@ export interface RouteCheckpoint {
   readonly variants: readonly VariantCheckpoint[];
   /** Rule states and baselines; `planner` only in version-1 checkpoints (read, never written). */
   readonly detector: (RouteDetectorState & { readonly planner?: LegacyPlannerState | null }) | null;
+  /** Continuous-monitoring state (open foresight episodes, weekly trend in progress, unsealed hours); absent in checkpoints written before it was kept. */
+  readonly foresight?: ForesightRouteState;
 }
 
 /**
@@ -80,7 +84,8 @@ export function countedThroughMs(checkpoint: Pick<RouteCheckpoint, 'watermarkMs'
  * (as in decision records) and read back as −Infinity (lower) and +Infinity (upper).
  */
 export function encodeRouteCheckpoint(checkpoint: RouteCheckpoint): string {
-  return JSON.stringify(checkpoint);
+  if (checkpoint.foresight === undefined) return JSON.stringify(checkpoint);
+  return JSON.stringify({ ...checkpoint, foresight: encodeForesightState(checkpoint.foresight) });
 }
 
 /**
@@ -105,7 +110,14 @@ export function decodeRouteCheckpoint(text: string, route: string, grid: Checkpo
     const issue = parsed.error.issues[0]!;
     throw new PoisonMessageError(`checkpoint of route ${route}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
-  const checkpoint = parsed.data as unknown as RouteCheckpoint;
+  let checkpoint = parsed.data as unknown as RouteCheckpoint;
+  if (checkpoint.foresight !== undefined) {
+    try {
+      checkpoint = { ...checkpoint, foresight: decodeForesightState(checkpoint.foresight) };
+    } catch (err) {
+      throw new PoisonMessageError(`checkpoint of route ${route}: ${(err as Error).message}`);
+    }
+  }
   if (checkpoint.route !== route) throw new PoisonMessageError(`checkpoint of route ${route}: it is route ${checkpoint.route}'s`);
   const g = checkpoint.grid;
   if (g.bucketMs !== grid.bucketMs || g.windowMs !== grid.windowMs || g.latenessMs !== grid.latenessMs) {
@@ -120,11 +132,6 @@ export function decodeRouteCheckpoint(text: string, route: string, grid: Checkpo
 const finite = z.number().finite();
 /** Bucket contents (thousands of numbers) are checked by `RollingWindow.restoreState` itself, in plain loops. */
 const windowState = z.looseObject({ boundaryMs: finite.nullable(), expiredSinceRebuild: finite.min(0), total: z.array(z.unknown()), closed: z.array(z.unknown()), open: z.array(z.unknown()) });
-const ruleState = z.discriminatedUnion('phase', [
-  z.object({ phase: z.literal('inactive') }),
-  z.object({ phase: z.literal('pending'), sinceMs: finite, lastSeenMs: finite }),
-  z.object({ phase: z.literal('firing'), episodeStartMs: finite, firedMs: finite, clearSinceMs: finite.nullable(), lastSeenMs: finite }),
-]);
 const baseline = z.object({ mean: finite, weight: finite, samples: finite, lastWindowEndMs: finite });
 const detection = z.looseObject({
   route: z.string(), variant: z.string(), rule: z.string(), metric: z.enum(METRICS), op: z.enum(['gt', 'lt']),
@@ -132,7 +139,7 @@ const detection = z.looseObject({
   lower: finite.nullable().transform((v) => v ?? -Infinity), upper: finite.nullable().transform((v) => v ?? Infinity), confidence: finite, method: z.string(), samples: finite, windowStartMs: finite, windowEndMs: finite,
 });
 const variantDetector = z.object({
-  rules: z.array(z.tuple([z.string(), ruleState])),
+  rules: z.array(z.tuple([z.string(), RuleStateSchema])),
   baselines: z.array(z.tuple([z.enum(METRICS), baseline])),
   lastDetections: z.array(z.tuple([z.string(), detection])),
 });
@@ -153,4 +160,6 @@ const CheckpointSchema = z.object({
       planner: z.object({ lastActionMs: finite.nullable(), lastActionId: z.string().nullable() }).nullable().optional(),
     })
     .nullable(),
+  /** Checked by `decodeForesightState`. */
+  foresight: z.unknown().optional(),
 });

@@ -8,24 +8,13 @@ import { expectedBand, type BandSettings, type ExpectedBand } from './anomaly.js
 import type { HistoryStore } from './historyStore.js';
 import { DAY_MS, HOUR_MS } from './hourlyRollup.js';
 import { RecentCalls, SLICE_MS } from './recentCalls.js';
+import type { AnomalyObservation, AnomalyRouteState } from './foresightCheckpoint.js';
 
 /** Error-rate observation windows, ms: a short one for a sudden jump, an hour for a smaller rise at low traffic. */
 const ERROR_WINDOWS_MS = [900_000, 3_600_000] as const;
 
 /** One judged observation of a metric against its band. */
-interface Observation {
-  readonly metric: MetricName;
-  readonly value: number;
-  readonly lower: number;
-  readonly upper: number;
-  readonly method: string;
-  readonly samples: number;
-  readonly windowStartMs: number;
-  readonly windowEndMs: number;
-  readonly band: ExpectedBand;
-  readonly breached: boolean;
-  readonly clear: boolean;
-}
+type Observation = AnomalyObservation;
 
 interface RouteWatch {
   readonly recent: RecentCalls;
@@ -81,6 +70,22 @@ export class AnomalyWatch {
       const record = anomalyTrigger(route, variant, last, { state: 'resolved', heldMs: Math.max(0, nowMs - state.firedMs), episodeStartMs: state.episodeStartMs }, severity, nowMs);
       out.push({ ...record, evidence: { ...record.evidence, reason: 'no_traffic' } });
     }
+  }
+
+  /** The route's recent calls and open episodes (a checkpoint), or null when it has none. */
+  exportRoute(route: string): AnomalyRouteState | null {
+    const watch = this.routes.get(route);
+    if (watch === undefined) return null;
+    return { recent: watch.recent.exportState(), rules: [...watch.rules].map(([metric, rule]) => [metric, { state: rule.state, last: rule.last, variant: rule.variant }] as const) };
+  }
+
+  /** Replaces the route's state with an {@link exportRoute} value (null: none); its bands are read again from the history. */
+  importRoute(route: string, state: AnomalyRouteState | null): void {
+    this.routes.delete(route);
+    if (state === null) return;
+    const watch = this.watchOf(route);
+    for (const [startMs, calls, errors] of state.recent) watch.recent.add(startMs, calls, errors);
+    for (const [metric, rule] of state.rules) watch.rules.set(metric, { state: rule.state, last: rule.last, variant: rule.variant });
   }
 
   /** Evaluates the route at a closed bucket boundary (epoch ms); records to `out`. */

@@ -13,14 +13,10 @@ import { HistoryRecorder } from './historyRecorder.js';
 import type { HistoryStore } from './historyStore.js';
 import { HOUR_MS, spendShareOf, type HourlyRollup } from './hourlyRollup.js';
 import { MemoryHistoryStore } from './memoryHistoryStore.js';
+import type { ForecastEpisode, ForesightRouteState } from './foresightCheckpoint.js';
 
 /** One route metric's `predictive_degradation` episode: its state, last forecast, and what it was judged against. */
-interface ForecastRule {
-  readonly state: RuleState;
-  readonly last: ForecastDetection;
-  readonly variant: string;
-  readonly from: ThresholdSource;
-}
+type ForecastRule = ForecastEpisode;
 
 /**
  * Continuous monitoring beyond the rolling window (DESIGN §3): the
@@ -159,6 +155,38 @@ export class Foresight {
       const record = forecastTrigger(route, rule.variant, rule.last, rule.from, transition, settings.severity, this.forecastSettings, nowMs);
       out.push({ ...record, metric, evidence: { ...record.evidence, reason: 'no_traffic' } });
     }
+  }
+
+  /**
+   * What the route's continuous-monitoring rules hold beyond the stored
+   * history (a checkpoint): open episodes of `predictive_degradation`,
+   * `anomaly` and `response_time_budget` with what they judge, the weekly
+   * trend in progress and the hours not yet sealed.
+   */
+  exportRoute(route: string): ForesightRouteState {
+    return {
+      forecasts: [...(this.forecasts.get(route) ?? [])].map(([metric, rule]) => [metric, { state: rule.state, last: rule.last, variant: rule.variant, from: rule.from }] as const),
+      anomaly: this.anomalies.exportRoute(route),
+      stages: this.stages.exportRoute(route),
+      trend: this.trends?.exportRoute(route) ?? null,
+      openHours: this.recorder.exportRoute(route),
+    };
+  }
+
+  /**
+   * Replaces the route's state with an {@link exportRoute} value (a restart,
+   * a takeover): an episode open before goes on — it does not fire again, and
+   * it resolves when its condition clears. Give it a state read by
+   * `decodeForesightState` (checked): then it cannot fail.
+   */
+  importRoute(route: string, state: ForesightRouteState): void {
+    // Buckets and sketches first: they are what can be malformed.
+    this.recorder.importRoute(route, state.openHours);
+    this.stages.importRoute(route, state.stages);
+    this.trends?.importRoute(route, state.trend);
+    this.anomalies.importRoute(route, state.anomaly);
+    if (state.forecasts.length === 0) this.forecasts.delete(route);
+    else this.forecasts.set(route, new Map(state.forecasts.map(([metric, rule]) => [metric, { ...rule }] as const)));
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { TelemetryEvent } from '../core/event.js';
 import { HOUR_MS, mergeHours, OpenHour, type HourlyRollup } from './hourlyRollup.js';
 import type { HistoryStore } from './historyStore.js';
+import type { OpenHourState } from './foresightCheckpoint.js';
 
 /**
  * Rolls a route's accepted calls up into hours (event time, UTC) and seals
@@ -70,6 +71,18 @@ export class HistoryRecorder {
   /** The route's open hour starting at `hourStartMs`, sealed form, without sealing it (for the API). */
   peek(route: string, hourStartMs: number): HourlyRollup | null {
     return this.open.get(route)?.get(hourStartMs)?.seal(null, this.maxVariants) ?? null;
+  }
+
+  /** The route's open hours (a checkpoint), oldest first. */
+  exportRoute(route: string): OpenHourState[] {
+    return [...(this.open.get(route)?.values() ?? [])].sort((a, b) => a.hourStartMs - b.hourStartMs).map((hour) => hour.exportState());
+  }
+
+  /** Replaces the route's open hours with {@link exportRoute} values; throws an InvariantError, changing nothing, when one is not an hour. */
+  importRoute(route: string, states: readonly OpenHourState[]): void {
+    const hours = new Map(states.map((state) => [state.hourStartMs, OpenHour.fromState(state)] as const));
+    if (hours.size === 0) this.open.delete(route);
+    else this.open.set(route, hours);
   }
 
   /** Open hours over every route (bounded: each route's open hours lie within `time.max_lateness` of its watermark). */

@@ -1,6 +1,7 @@
 import type { MetricName } from '../core/decision.js';
 import type { TelemetryEvent } from '../core/event.js';
 import { StatsBucket } from '../windows/statsBucket.js';
+import type { OpenHourState } from './foresightCheckpoint.js';
 
 /** One hour in ms. */
 export const HOUR_MS = 3_600_000;
@@ -122,6 +123,35 @@ export class OpenHour {
   /** Adds `weight` calls known only by their latency (an OTLP histogram bucket). */
   addLatencyCalls(latencyMs: number, weight: number): void {
     this.bucket.addLatencyCalls(latencyMs, weight);
+  }
+
+  /** The hour as plain numbers (a checkpoint); {@link OpenHour.fromState} rebuilds it. */
+  exportState(): OpenHourState {
+    return {
+      hourStartMs: this.hourStartMs,
+      bucket: this.bucket.exportState(),
+      sole: this.sole,
+      variants: this.sole !== null ? [] : [...this.byVariant].map(([name, b]) => [name, b.exportState()] as const),
+      spendUsd: { ...this.spendUsd },
+    };
+  }
+
+  /** An hour from an {@link exportState} value; throws an InvariantError when a bucket is not one. */
+  static fromState(state: OpenHourState): OpenHour {
+    const hour = new OpenHour(state.hourStartMs);
+    hour.bucket.restoreState(state.bucket);
+    if (state.sole !== null) {
+      hour.sole = state.sole;
+      hour.byVariant.set(state.sole, hour.bucket);
+    } else {
+      for (const [name, s] of state.variants) {
+        const b = new StatsBucket();
+        b.restoreState(s);
+        hour.byVariant.set(name, b);
+      }
+    }
+    Object.assign(hour.spendUsd, state.spendUsd);
+    return hour;
   }
 
   /**

@@ -33,6 +33,13 @@ export class RecentCalls {
     this.errors[at]! += failed;
   }
 
+  /** The slices that hold calls, as `[startMs, calls, errors]` (a checkpoint; {@link add} each to restore). */
+  exportState(): [startMs: number, calls: number, errors: number][] {
+    const out: [number, number, number][] = [];
+    for (let i = 0; i < this.slices; i++) if (this.starts[i]! > -Infinity) out.push([this.starts[i]!, this.calls[i]!, this.errors[i]!]);
+    return out.sort((a, b) => a[0] - b[0]);
+  }
+
   /** Calls and errors in slices starting in [fromMs, toMs). */
   totals(fromMs: number, toMs: number): { calls: number; errors: number } {
     let calls = 0;

@@ -6,6 +6,7 @@ import { metricSamples, metricValue } from '../detectors/metricValue.js';
 import { INACTIVE, stepRule, type RuleState, type RuleTransition } from '../detectors/ruleState.js';
 import { QuantileSketch } from '../windows/quantileSketch.js';
 import type { WindowStats } from '../windows/windowStats.js';
+import type { StageObservation, StageRouteState } from './foresightCheckpoint.js';
 
 /** Width of one slice of stage timings, ms. */
 const SLICE_MS = 300_000;
@@ -28,20 +29,6 @@ interface Slice {
   readonly stages: Map<string, StageSlice>;
 }
 
-/** One judgement of a stage against its budget. */
-interface StageObservation {
-  readonly stage: string;
-  readonly budgetMs: number;
-  readonly p95Ms: number;
-  readonly calls: number;
-  readonly over: number;
-  readonly ci: readonly [number, number];
-  readonly ciMethod: string;
-  readonly windowStartMs: number;
-  readonly windowEndMs: number;
-  readonly breached: boolean;
-  readonly clear: boolean;
-}
 
 interface RouteStages {
   readonly slices: Slice[];
@@ -169,11 +156,45 @@ export class StageBudgetWatch {
     return out;
   }
 
+  /** The route's stage timings and open episodes (a checkpoint), or null when it has none. */
+  exportRoute(route: string): StageRouteState | null {
+    const watch = this.routes.get(route);
+    if (watch === undefined) return null;
+    const slices = watch.slices
+      .filter((slice) => slice !== undefined)
+      .sort((a, b) => a.startMs - b.startMs)
+      .map((slice) => ({ startMs: slice.startMs, stages: [...slice.stages].map(([stage, s]) => [stage, s.sketch.exportState(), s.calls, s.over] as const) }));
+    return { slices, rules: [...watch.rules].map(([stage, rule]) => [stage, { state: rule.state, last: rule.last, variant: rule.variant }] as const) };
+  }
+
+  /**
+   * Replaces the route's state with an {@link exportRoute} value (null: none).
+   * Throws an InvariantError, changing nothing, when a sketch is not one.
+   */
+  importRoute(route: string, state: StageRouteState | null): void {
+    if (state === null) {
+      this.routes.delete(route);
+      return;
+    }
+    const watch: RouteStages = { slices: [], rules: new Map() };
+    for (const { startMs, stages } of state.slices) {
+      const slice: Slice = { startMs, stages: new Map() };
+      for (const [stage, sketchState, calls, over] of stages) {
+        const sketch = new QuantileSketch();
+        sketch.restoreState(sketchState);
+        slice.stages.set(stage, { sketch, calls, over });
+      }
+      watch.slices[ringIndex(startMs)] = slice;
+    }
+    for (const [stage, rule] of state.rules) watch.rules.set(stage, { state: rule.state, last: rule.last, variant: rule.variant });
+    this.routes.set(route, watch);
+  }
+
   /** The route's slice for `ts`, or null when `ts` is older than the ring. */
   private sliceFor(route: string, ts: number): Slice | null {
     const watch = this.watchOf(route);
     const startMs = Math.floor(ts / SLICE_MS) * SLICE_MS;
-    const at = (((startMs / SLICE_MS) % (SLICES + 1)) + SLICES + 1) % (SLICES + 1);
+    const at = ringIndex(startMs);
     let slice = watch.slices[at];
     if (slice === undefined) {
       slice = { startMs, stages: new Map() };
@@ -194,6 +215,11 @@ export class StageBudgetWatch {
     }
     return watch;
   }
+}
+
+/** The ring position of the slice starting at `startMs` (epoch ms, a multiple of {@link SLICE_MS}). */
+function ringIndex(startMs: number): number {
+  return (((startMs / SLICE_MS) % (SLICES + 1)) + SLICES + 1) % (SLICES + 1);
 }
 
 function stageTrigger(route: string, variant: string, o: StageObservation, transition: RuleTransition, severity: TriggerRecord['severity'], nowMs: number): TriggerRecord {

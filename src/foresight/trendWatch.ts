@@ -3,9 +3,8 @@ import type { TrendMetric, TrendRecord } from '../core/decision.js';
 import { StatsBucket } from '../windows/statsBucket.js';
 import { toWindowStats } from '../windows/toWindowStats.js';
 import { DAY_MS, WEEK_MS, type OpenHour } from './hourlyRollup.js';
+import type { TrendRouteState, WeekFigures } from './foresightCheckpoint.js';
 
-/** The figures a weekly trend compares. */
-type WeekFigures = Readonly<Record<'latency_p95_ms' | 'cost_per_task_usd' | 'tokens_per_quality_point' | 'accuracy' | 'error_rate' | 'spend_usd' | 'calls', number | null>>;
 
 interface RouteWeek {
   weekStartMs: number;
@@ -75,6 +74,41 @@ export class TrendWatch {
   /** The route's latest weekly trend record, or null. */
   lastOf(route: string): TrendRecord | null {
     return this.weeks.get(route)?.last ?? null;
+  }
+
+  /** The route's week in progress and the week before (a checkpoint), or null when it has none. */
+  exportRoute(route: string): TrendRouteState | null {
+    const week = this.weeks.get(route);
+    if (week === undefined) return null;
+    return {
+      weekStartMs: week.weekStartMs,
+      bucket: week.bucket.exportState(),
+      served: [...week.served].map(([variant, bucket]) => [variant, bucket.exportState()] as const),
+      lastServed: week.lastServed,
+      previous: week.previous,
+      last: week.last,
+    };
+  }
+
+  /**
+   * Replaces the route's week with an {@link exportRoute} value (null: none).
+   * Throws an InvariantError, changing nothing, when a bucket is not one.
+   */
+  importRoute(route: string, state: TrendRouteState | null): void {
+    if (state === null) {
+      this.weeks.delete(route);
+      return;
+    }
+    const bucket = new StatsBucket();
+    bucket.restoreState(state.bucket);
+    const served = new Map<string, StatsBucket>();
+    for (const [variant, s] of state.served) {
+      const b = new StatsBucket();
+      b.restoreState(s);
+      served.set(variant, b);
+    }
+    if (!this.weeks.has(route) && this.weeks.size >= this.config.monitoring.history.max_routes) this.weeks.delete(this.weeks.keys().next().value!);
+    this.weeks.set(route, { weekStartMs: state.weekStartMs, bucket, served, lastServed: state.lastServed, previous: state.previous, last: state.last });
   }
 
   /** Trend records completed since the last call. */
