@@ -112,7 +112,7 @@ describe('RouteControlState: a route exported and imported elsewhere continues e
 
     const resumed = new ExperimentManager(config);
     resumed.importRoute('support', stored);
-    expect(resumed.watches.watching('support')).toEqual({ experiment: 'exp-a1', untilMs: promotedAt + 3_600_000 });
+    expect(resumed.watches.watching('support')).toEqual({ experiment: 'exp-a1', promotedAtMs: promotedAt, untilMs: promotedAt + 3_600_000, n: stored.watch!.state.candidate.n });
     const after = watchDrive(resumed, restartBucket + 1, 600).map(formatRecord);
     expect([...before, ...after]).toEqual(all);
     expect(resumed.assign('support', 'anyone')!.variant).toBe('cot-v1');
