@@ -26,6 +26,8 @@ export type SubmitCommand = (run: (engine: PipelineEngine) => DecisionRecord[]) 
 interface Taken {
   readonly checkpoint: StoredCheckpoint;
   readonly version: string;
+  /** Order in which checkpoints were taken: one taken later of the same route makes this one stale. */
+  readonly seq: number;
 }
 
 /**
@@ -34,6 +36,8 @@ interface Taken {
  * takeover resumes their statistics instead of starting cold.
  *
  * - Only routes whose state changed since their last written checkpoint.
+ * - At once after a rule changed state ({@link now}): what a trigger record
+ *   says is in the checkpoint, so a restart or a takeover does not fire it again.
  * - Off the ingest path: the engine state is serialized inside the pipeline
  *   (a `command` between two steps, at most `routesPerStep` routes each), the
  *   writes happen after it, while events flow again.
@@ -50,6 +54,9 @@ export class Checkpointer {
   private readonly written = new Map<string, string>();
   private failing: string | null = null;
   private readonly routesPerStep: number;
+  /** Per route, the newest checkpoint taken: an older one still on its way is not written over it. */
+  private readonly newest = new Map<string, number>();
+  private seq = 0;
   private roundsStarted = 0;
   private readonly roundsComplete = new SettledCount();
 
@@ -112,6 +119,18 @@ export class Checkpointer {
   }
 
   /**
+   * Checkpoints the given routes now, those this instance owns whose state
+   * changed: after a step whose decisions moved a rule (a trigger fired or
+   * resolved) were logged, so the checkpoint a restart or a takeover resumes
+   * already knows it. Call it serialized with the engine (the runner's
+   * persist hook, after the log append). Never throws. Returns how many were written.
+   */
+  async now(routes: ReadonlySet<string>): Promise<number> {
+    const owned = this.owned().filter(([route]) => routes.has(route));
+    return owned.length === 0 ? 0 : (await this.write(this.take(owned))).written;
+  }
+
+  /**
    * The last checkpoint of a clean shutdown: call once the pipeline has
    * drained (nothing else touches the engine then), before the leases are released.
    */
@@ -127,11 +146,15 @@ export class Checkpointer {
       if (version === null) {
         // Retired here (no traffic for a window): the stored checkpoint ages out on its own.
         this.written.delete(route);
+        this.newest.delete(route);
         continue;
       }
       if (this.written.get(route) === version) continue;
       const data = this.engine.checkpointRoute(route);
-      if (data !== null) out.push({ checkpoint: { route, generation, data }, version });
+      if (data === null) continue;
+      const seq = ++this.seq;
+      this.newest.set(route, seq);
+      out.push({ checkpoint: { route, generation, data }, version, seq });
     }
     return out;
   }
@@ -142,7 +165,9 @@ export class Checkpointer {
     if (this.options.holdWhile?.() === true) return { written: 0, stopped: taken.length > 0 };
     let written = 0;
     let bytes = 0;
-    for (const { checkpoint, version } of taken) {
+    for (const { checkpoint, version, seq } of taken) {
+      // A round's write can come after a newer checkpoint of the route was taken (and written) by {@link now}.
+      if (this.newest.get(checkpoint.route) !== seq) continue;
       try {
         const accepted = await this.store.saveCheckpoint(checkpoint, this.options.ttlMs);
         if (!accepted) {

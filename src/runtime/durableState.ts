@@ -27,11 +27,13 @@ export interface DurableState {
   /**
    * Null while Redis answers and nothing is held; during an outage (a write or
    * read failed and none succeeded since, or decisions, outbox messages or route
-   * states are held in memory), what resolves once those held now are written
-   * and a checkpoint round after them has written every owned route that
-   * changed. A Kafka batch ingested during an outage is committed only then:
-   * a crash before redelivers it from a state that has not counted it, and its
-   * decisions are derived again.
+   * states are held in memory), or while traffic of routes another instance
+   * owns is held for a takeover, what resolves once that traffic is counted
+   * (this instance claimed its routes), those held now are written and a
+   * checkpoint round after them has written every owned route that changed. A
+   * Kafka batch ingested meanwhile is committed only then: a crash before
+   * redelivers it from a state that has not counted it, and its decisions are
+   * derived again.
    */
   held(): Promise<void> | null;
   /** Why state is degraded (Redis unreachable, writes pending), or null. */
@@ -114,6 +116,8 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
   const checkpointer = new Checkpointer(store, engine, () => mirror.ownedRoutes(), { ttlMs: redis.checkpoint_ttl, logger: log, holdWhile: decisionsHeld });
   /** Why the last round of reading other instances' route states failed, while it fails. */
   let followFailure: string | null = null;
+  /** Routes whose rules changed state in the step being made durable: checkpointed right after its decisions are logged. */
+  const transitions = new Set<string>();
   return {
     decisions,
     outbox,
@@ -121,17 +125,28 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     instanceId,
     hooks: {
       before: (input) => mirror.beforeStep(input),
-      after: (records) => mirror.afterStep(records),
+      after: (records) => {
+        const kept = mirror.afterStep(records);
+        for (const record of kept) if (record.type === 'trigger') transitions.add(record.route);
+        return kept;
+      },
       persist: async () => {
-        if (!decisionsHeld()) await mirror.flush();
+        const routes = new Set(transitions);
+        transitions.clear();
+        if (decisionsHeld()) return;
+        await mirror.flush();
+        // A trigger just logged is in the route's checkpoint before the next step: a restart or takeover does not fire it again.
+        if (routes.size > 0) await checkpointer.now(routes);
       },
     },
     held() {
       const mirrorStatus = mirror.status();
       // The connection's state first: it drops the moment Redis goes away, before any write has failed.
       const away = client.status !== 'ready' ? client.status : decisions.unavailable ?? outbox.unavailable ?? mirrorStatus.failing ?? checkpointer.failure ?? followFailure;
-      if (away === null && !decisionsHeld() && mirrorStatus.pendingRoutes === 0) return null;
+      if (away === null && !decisionsHeld() && mirrorStatus.pendingRoutes === 0 && mirrorStatus.heldInputs === 0) return null;
       return (async () => {
+        // Traffic held for a takeover is counted once this instance owns its route; the checkpoint round below then has it.
+        await mirror.released();
         await outbox.settled();
         await decisions.settled();
         await mirror.settled();

@@ -68,6 +68,8 @@ export class StateMirror {
   private readonly followed = new Map<string, StoredRoute>();
   /** Routes whose traffic the engine holds because another instance holds their lease: when to try claiming each again (ms). */
   private readonly holding = new Map<string, number>();
+  /** Callers of {@link released} waiting for the held traffic to be counted. */
+  private releaseWaiters: (() => void)[] = [];
   private readonly pending = new Map<string, { stored: StoredRoute; ttlMs: number | null }>();
   private failing: string | null = null;
   /** Position in the store's write order up to which {@link fetchChanged} has read. */
@@ -147,7 +149,7 @@ export class StateMirror {
    * records to log.
    */
   afterStep(records: readonly DecisionRecord[]): DecisionRecord[] {
-    // What another instance owns: whatever this one's stale state of the route decides (an idle tick) is not its to record.
+    this.wakeReleased();
     const changed = this.engine.experiments.takeChangedRoutes();
     for (const route of changed) {
       const theirs = this.followed.get(route);
@@ -163,6 +165,7 @@ export class StateMirror {
     }
     this.engine.experiments.takeChangedRoutes();
     if (this.followed.size === 0 && this.holding.size === 0) return [...records];
+    // What another instance owns: whatever this one's stale state of the route decides (an idle tick) is not its to record.
     return records.filter((r) => r.route === undefined || (!this.followed.has(r.route) && !this.holding.has(r.route)));
   }
 
@@ -193,6 +196,25 @@ export class StateMirror {
    */
   settled(): Promise<void> {
     return this.changesSettled.reach(this.changes);
+  }
+
+  /**
+   * Resolves once no traffic is held here for a route another instance
+   * owns: each such route was claimed and what it held counted (or its hold
+   * overflowed and it was counted as it came). What a redelivering source
+   * (Kafka) waits for before committing past a batch this instance held: if
+   * it dies holding, the route's next owner gets the batch again.
+   */
+  released(): Promise<void> {
+    if (this.engine.heldSizes().inputs === 0) return Promise.resolve();
+    return new Promise((resolve) => this.releaseWaiters.push(resolve));
+  }
+
+  private wakeReleased(): void {
+    if (this.releaseWaiters.length === 0 || this.engine.heldSizes().inputs > 0) return;
+    const waiting = this.releaseWaiters;
+    this.releaseWaiters = [];
+    for (const resolve of waiting) resolve();
   }
 
   private settle(through: number): void {

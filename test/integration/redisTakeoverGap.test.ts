@@ -30,12 +30,12 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** An instance with a 6 s lease, checkpoints every second, 1 s buckets judged 2 s after their end, and a slow-route rule. */
-function configFile(dir: string, instance: string): string {
+/** An instance with a 6 s lease, checkpoints every `checkpointInterval`, 1 s buckets judged 2 s after their end, and a slow-route rule. */
+function configFile(dir: string, instance: string, checkpointInterval = '1s'): string {
   const config = {
     simulator: { enabled: false },
     time: { bucket: '1s', allowed_lateness: '2s' },
-    redis: { instance_id: instance, lease: '6s', refresh_interval: '300ms', checkpoint_interval: '1s' },
+    redis: { instance_id: instance, lease: '6s', refresh_interval: '300ms', checkpoint_interval: checkpointInterval },
     rules: [{ name: 'slow_route', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }],
     log: { level: 'info' },
   };
@@ -52,6 +52,23 @@ async function post(d: DaemonProcess, events: readonly Record<string, unknown>[]
 /** `count` calls of `latencyMs` (± a little), evenly from `fromMs` to `toMs`. */
 function calls(count: number, fromMs: number, toMs: number, latencyMs: number): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, i) => ({ ts: fromMs + Math.floor((i * (toMs - fromMs)) / count), route: ROUTE, variant: 'v1', latency_ms: latencyMs + (i % 7) }));
+}
+
+/** The route's stored checkpoint: its newest counted event time and the slow_route rule's phase there. */
+async function storedCheckpoint(): Promise<{ lastDataMs: number; slowRoute: string | undefined } | null> {
+  const raw = await client.get(`promptpilot:checkpoint:${ROUTE}`);
+  if (raw === null) return null;
+  const data = JSON.parse((JSON.parse(raw) as { data: string }).data) as { lastDataMs: number; detector: { variants: [string, { rules: [string, { phase: string }][] }][] } | null };
+  const slowRoute = (data.detector?.variants ?? []).flatMap(([, v]) => v.rules).find(([name]) => name === 'slow_route')?.[1].phase;
+  return { lastDataMs: data.lastDataMs, slowRoute };
+}
+
+/** Until B has judged every bucket up to `newestMs` (its watermark past it, the lateness and a bucket). */
+async function judgedThrough(d: DaemonProcess, newestMs: number): Promise<void> {
+  await until('every bucket of the calls judged', async () => {
+    const view = (await (await fetch(`${d.url}/v1/routes/${ROUTE}`)).json()) as RouteView;
+    return (view.watermark ?? 0) > newestMs + 2_000 + 3_000 ? true : null;
+  }, 60_000);
 }
 
 async function count(d: DaemonProcess): Promise<number | null> {
@@ -77,10 +94,7 @@ describe('takeover gap on a real Redis', () => {
     const fast = calls(150, start - 60_000, start - 20_000, 300);
     expect(await post(a, fast)).toMatchObject({ accepted: 150, rejected: 0 });
     const newestFast = Math.max(...fast.map((e) => e['ts'] as number));
-    await until('A\'s checkpoint holding every fast call', async () => {
-      const raw = await client.get(`promptpilot:checkpoint:${ROUTE}`);
-      return raw !== null && (JSON.parse((JSON.parse(raw) as { data: string }).data) as { lastDataMs: number }).lastDataMs === newestFast ? true : null;
-    }, 60_000);
+    await until('A\'s checkpoint holding every fast call', async () => ((await storedCheckpoint())?.lastDataMs === newestFast ? true : null), 60_000);
     expect(await client.hget(`promptpilot:lease:${ROUTE}`, 'owner')).toBe('A');
     expect(await slowTriggers(a)).toEqual([]);
     await a.kill();
@@ -106,16 +120,36 @@ describe('takeover gap on a real Redis', () => {
     expect(b.output.some((line) => line.includes('"counted the route\'s traffic held while another instance owned it"') && line.includes('"held":150'))).toBe(true);
 
     // Once B has judged every bucket of the slow calls: still one firing record, and its evidence counted A's calls too.
-    const newestSlow = Math.max(...slow.map((e) => e['ts'] as number));
-    await until('every bucket of the slow calls judged on B', async () => {
-      const view = (await (await fetch(`${b.url}/v1/routes/${ROUTE}`)).json()) as RouteView;
-      return (view.watermark ?? 0) > newestSlow + 2_000 + 3_000 ? true : null;
-    }, 60_000);
+    await judgedThrough(b, Math.max(...slow.map((e) => e['ts'] as number)));
     const after = await slowTriggers(b);
     expect(after).toHaveLength(1);
     expect(after[0]).toEqual(fired[0]);
     expect(after[0]!.type === 'trigger' && (after[0]!.evidence?.samples ?? 0)).toBeGreaterThan(slow.length);
     expect(await count(b)).toBe(fast.length + slow.length);
+    expect(await b.stop()).toBe(0);
+  }, 180_000);
+
+  it('a trigger the owner logged just before it was killed is not fired again by the instance that takes its route over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-gap-'));
+    const env = { PROMPTPILOT_REDIS_URL: redis.url };
+    await client.flushdb();
+    // Checkpoint rounds every hour: the only checkpoint A writes is the one right after it logs the trigger.
+    const a = await startDaemonProcess('A2', configFile(dir, 'A2', '1h'), env, running);
+    const b = await startDaemonProcess('B2', configFile(dir, 'B2', '1h'), env, running);
+    const start = Date.now();
+    const slowAtA = calls(150, start - 60_000, start - 10_000, 2000);
+    expect(await post(a, slowAtA)).toMatchObject({ accepted: 150, rejected: 0 });
+    await until('the trigger logged by A', async () => ((await slowTriggers(a)).length === 1 ? true : null), 30_000);
+    await until('A\'s checkpoint with the rule firing', async () => ((await storedCheckpoint())?.slowRoute === 'firing' ? true : null), 30_000);
+    await a.kill();
+
+    const slowAtB = calls(100, start - 9_000, Date.now(), 2000);
+    expect(await post(b, slowAtB)).toMatchObject({ accepted: 100, rejected: 0 });
+    await until('B owning the route', async () => ((await client.hget(`promptpilot:lease:${ROUTE}`, 'owner')) === 'B2' ? true : null), 60_000);
+    await until('every call sent counted on B', async () => ((await count(b)) === slowAtA.length + slowAtB.length ? true : null), 30_000);
+    await judgedThrough(b, Math.max(...slowAtB.map((e) => e['ts'] as number)));
+    // Still the one episode A logged: B went on from the rule's firing state instead of firing it again.
+    expect(await slowTriggers(b)).toHaveLength(1);
     expect(await b.stop()).toBe(0);
   }, 180_000);
 });

@@ -152,4 +152,51 @@ describe('Checkpointer', () => {
     expect(restarted.engine.liveStats('support')).toBeNull();
     expect(stats(restarted.engine, 'billing')).toBe(stats(a.engine, 'billing'));
   });
+
+  it('a trigger is checkpointed as soon as it is logged: the next owner does not fire it again', async () => {
+    const cfg = parseConfig({ rules: [{ name: 'slow', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }], log: { level: 'silent' } });
+    const slow = (from: number, count: number): TelemetryEvent[] => Array.from({ length: count }, (_, i) => makeEvent(T0 + (from + i) * 500, 'support', 'v1', 1500 + (i % 9)));
+    /** Owner a fires the trigger and dies before a round; b takes the route over and gets the next calls. Firing records of both. */
+    const takeover = async (checkpointTransitions: boolean): Promise<number> => {
+      let now = 1_000_000;
+      const store = new FlakyStore({ now: () => now });
+      const a = await start(store, 'a', () => now, cfg);
+      let fired = 0;
+      const step = async (node: Instance, events: TelemetryEvent[]): Promise<void> => {
+        await node.mirror.beforeStep({ kind: 'events', events });
+        const records = node.mirror.afterStep(node.engine.ingest(events));
+        fired += records.filter((r) => r.type === 'trigger' && r.rule === 'slow' && r.state === 'firing').length;
+        await node.mirror.flush();
+        if (checkpointTransitions && records.some((r) => r.type === 'trigger')) await node.checkpointer.now(new Set(['support']));
+      };
+      await step(a, slow(0, 300));
+      now += 11_000;
+      const b = await start(store, 'b', () => now, cfg);
+      await step(b, slow(300, 300));
+      return fired;
+    };
+    expect(await takeover(false)).toBe(2);
+    expect(await takeover(true)).toBe(1);
+  });
+
+  it('a round\'s checkpoint taken before a newer one was written is not written over it', async () => {
+    const now = 1_000_000;
+    const store = new FlakyStore({ now: () => now });
+    const a = await start(store, 'a', () => now);
+    await a.ingest(calls(0, 100));
+    let resume: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (resume = resolve));
+    // The round serializes the route, then its write waits while the pipeline goes on.
+    const round = a.checkpointer.round(async (run) => {
+      run(a.engine);
+      await gate;
+    });
+    await a.ingest(calls(100, 10));
+    expect(await a.checkpointer.now(new Set(['support']))).toBe(1);
+    const newer = await store.loadCheckpoint('support');
+    resume();
+    expect(await round).toBe(0);
+    expect(await store.loadCheckpoint('support')).toEqual(newer);
+    expect(JSON.parse(newer!.data).lastDataMs).toBe(calls(100, 10)[9]!.ts);
+  });
 });
