@@ -48,6 +48,9 @@ import { startSelfTelemetry, type IngestRecorder } from './telemetry/index.js';
  */
 export const LIVE_SERIES: StatsSeriesOptions = { maxPoints: 360, maxRoutes: 100, mode: 'sliding' };
 
+/** Share of `limits.memory_budget_bytes` past which resident memory counts as close to it. */
+export const MEMORY_TIGHT_SHARE = 0.9;
+
 /** Injection points for tests and embedding. */
 export interface DaemonOptions {
   readonly clock?: Clock;
@@ -162,7 +165,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         lateEvents: () => engine.counters.late,
         kafkaLag: () => kafkaLag?.consumerLag() ?? [],
         http: () => admission.stats(),
-        series: () => ({ ...engine.seriesSizes(), evicted: engine.counters.evicted }),
+        series: () => ({ ...engine.seriesSizes(), evicted: engine.counters.evicted, capacity: engine.memoryAdmission().capacity }),
         ...(durable !== null ? { durableState: () => durable.status() } : {}),
       },
       routes: engine,
@@ -209,17 +212,25 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     if (sourceHealth !== null && sourceHealth.state !== 'consuming') {
       return { ready: false, reason: `kafka consumer ${sourceHealth.state}${sourceHealth.reason === undefined ? '' : `: ${sourceHealth.reason}`}` };
     }
-    const degraded = durable?.degraded() ?? history?.degraded() ?? null;
+    const degraded = durable?.degraded() ?? history?.degraded() ?? memoryDegraded();
     return degraded === null ? { ready: true } : { ready: true, degraded };
   };
 
   const rssBytes = sampledRss();
+  // Resident memory "approaches" the budget past 90 %: new series then only take an evicted one's place.
+  const memoryTight = (): boolean => rssBytes() > MEMORY_TIGHT_SHARE * config.limits.memory_budget_bytes;
+  const memoryDegraded = (): string | null => {
+    const { capacity, series, refused } = engine.memoryAdmission();
+    if (series < capacity && !memoryTight()) return null;
+    const why = series >= capacity ? `${series} series fill what limits.memory_budget_bytes holds (${capacity})` : `resident memory ${Math.round(rssBytes() / 2 ** 20)} MiB is past 90 % of limits.memory_budget_bytes`;
+    return `memory budget: ${why}; new series are refused (${refused} events so far), routes declared in the config still admitted`;
+  };
   const ingestor = new IngestService({
     config,
     clock,
     pipeline: runner,
     forwarder,
-    memoryTight: () => rssBytes() > config.limits.memory_budget_bytes,
+    memoryTight,
   });
 
   const experimentService = new ExperimentService(engine, runner, () => clock.now());

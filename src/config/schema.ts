@@ -247,15 +247,26 @@ const LimitsSchema = z
     max_routes: z.number().int().positive().default(10_000).describe('Distinct routes with live statistics; events for further new routes are rejected (cardinality guard).'),
     /** Distinct variants per route; events for further new variants are rejected. */
     max_variants_per_route: z.number().int().positive().default(100).describe('Distinct variants per route; events for further new variants are rejected.'),
-    /** Live (route, variant) series across all routes: the global cap (about 4 KB of heap each with one event, about 25 KB once its 5-minute window is full; docs/reliability.md). */
-    max_series: z.number().int().positive().default(100_000).describe('Live (route, variant) series across all routes: the global cap (about 4 KB of heap each with one event, about 25 KB once its 5-minute window is full; docs/reliability.md).'),
+    /** Live (route, variant) series across all routes: the global cap. The memory budget usually binds first (about 6,800 series at the defaults). */
+    max_series: z.number().int().positive().default(100_000).describe('Live (route, variant) series across all routes: the global cap. The memory budget admits fewer at the defaults (about 6,800 series with full windows in 768 MiB); docs/reliability.md.'),
     /**
      * A new series is on probation until it has this many events: at a cap the oldest probationary
      * series is evicted for a new one, so a burst of junk names cannot lock real routes out.
      */
     probation_events: z.number().int().nonnegative().default(10).describe('A new series is on probation until it has this many events: at a cap the oldest probationary series is evicted for a new one, so a burst of junk names cannot lock real routes out (0 = no eviction).'),
-    /** Resident memory past which a new series is admitted only in an evicted one's place. */
-    memory_budget_bytes: z.number().int().positive().default(768 * 1024 * 1024).describe('Resident memory past which a new series is admitted only in an evicted one\'s place.'),
+    /**
+     * Memory the daemon is sized to. New series are admitted while every live series, counted with a full window
+     * (about 85 KB at the default time settings), fits it beside a 160 MiB reserve and the history's entry cap, and
+     * while resident memory stays under 90 % of it; `promptpilot run` also derives V8's heap limit from it (5/8).
+     */
+    memory_budget_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(768 * 1024 * 1024)
+      .describe(
+        'Memory the daemon is sized to. A new series is admitted only while the live series, each counted with a full window (about 85 KB of resident memory at the default time settings), fit in it beside a 160 MiB reserve for the process and `monitoring.history.max_entries` × 480 bytes: the default admits about 6,800 series; past that, new series are refused (reason `route_limit`, `/readyz` degraded) and only a probationary series idle for a bucket gives way. Past 90 % of it in resident memory, a new series only takes an evicted one\'s place. `promptpilot run` gives V8 a heap limit of 5/8 of it unless NODE_OPTIONS sets `--max-old-space-size`.',
+      ),
     /**
      * Events (and OTLP histogram data points) accepted into the pipeline and waiting for the engine; past it
      * ingest is refused as overloaded (HTTP/OTLP 503 with Retry-After, Kafka pauses) instead of queueing without bound.

@@ -4,7 +4,8 @@ import { withCostUsd, type TelemetryEvent } from '../core/event.js';
 import type { HistogramObservation } from '../ports/ports.js';
 import type { Pattern } from '../core/patterns.js';
 import { RouteDetector, type RuleStatus } from '../detectors/index.js';
-import { SeriesLimiter } from './seriesLimiter.js';
+import { SeriesLimiter, seriesKey } from './seriesLimiter.js';
+import { fullSeriesBytes, seriesCapacity } from './seriesMemory.js';
 import { ExperimentManager } from '../abtest/experimentManager.js';
 import { legacyActionCooldown } from '../actions/routeCooldown.js';
 import { BucketPool } from '../windows/bucketPool.js';
@@ -104,6 +105,11 @@ export interface PendingCardinality {
   newSeries?: number;
   /** Over the memory budget: a new series needs an evicted one's room. */
   readonly memoryTight?: boolean;
+  /**
+   * Events the batch brings for a series (the one being admitted): with `limits.probation_events` or more it
+   * would leave probation at once, so at the memory capacity it may evict a probationary series that is not idle.
+   */
+  readonly eventsInBatch?: (route: string, variant: string) => number;
 }
 
 /** Optional observers of a {@link PipelineEngine}. */
@@ -130,6 +136,20 @@ export interface EngineCounters {
   decisions: number;
   /** Probationary series evicted to make room for new ones (limits.max_series, max_routes, memory budget). */
   evicted: number;
+  /** Events (OTLP data points) refused because a new series would not fit the memory budget. */
+  memoryRefused: number;
+}
+
+/** Where the series stand against `limits.memory_budget_bytes` (see {@link seriesCapacity}). */
+export interface MemoryAdmission {
+  /** Series the budget holds with full windows (at most `limits.max_series`). */
+  readonly capacity: number;
+  /** Live series now. */
+  readonly series: number;
+  /** Estimated resident bytes of one series with a full window. */
+  readonly seriesBytes: number;
+  /** Events refused for memory since start. */
+  readonly refused: number;
 }
 
 /**
@@ -150,7 +170,9 @@ export class PipelineEngine {
   private readonly windowMs: number;
   private readonly latenessMs: number;
   private readonly maxLatenessMs: number;
-  readonly counters: EngineCounters = { accepted: 0, late: 0, tooLate: 0, evaluations: 0, decisions: 0, evicted: 0 };
+  readonly counters: EngineCounters = { accepted: 0, late: 0, tooLate: 0, evaluations: 0, decisions: 0, evicted: 0, memoryRefused: 0 };
+  /** Series the memory budget holds with full windows (limits stay as started). */
+  private readonly memoryCapacity: number;
   private readonly series: SeriesLimiter;
   private readonly buckets = new BucketPool(BUCKET_POOL_LIMIT);
   /** Inputs of routes another instance owns, kept until this one owns them ({@link holdRoute}). */
@@ -180,6 +202,7 @@ export class PipelineEngine {
     // An event the evaluation still waits for is never refused.
     this.maxLatenessMs = Math.max(config.time.max_lateness, config.time.allowed_lateness);
     this.series = new SeriesLimiter({ maxSeries: config.limits.max_series, probationEvents: config.limits.probation_events });
+    this.memoryCapacity = seriesCapacity(config);
   }
 
   /** The configuration in force (a reload swaps it between steps). */
@@ -212,9 +235,11 @@ export class PipelineEngine {
     const out: DecisionRecord[] = this.takeDeferred();
     const nowMs = options.nowMs ?? Infinity;
     const limits = options.limits;
+    let batchCounts: Map<string, number> | undefined;
+    const counts = (): Map<string, number> => (batchCounts ??= seriesCounts(events));
     for (let i = 0; i < events.length; i++) {
       const raw = events[i]!;
-      if (limits !== undefined && !this.admits(raw.route, raw.variant, limits, i)) continue;
+      if (limits !== undefined && !this.admits(raw.route, raw.variant, limits, i, counts)) continue;
       if (!this.held.isEmpty) {
         const kept = this.held.keep(raw);
         if (kept === 'held') continue;
@@ -371,6 +396,10 @@ export class PipelineEngine {
    * oldest series still on probation (fewer than `limits.probation_events`
    * events) is evicted to make room. Routes declared in the config are always
    * admitted. `pending` collects what a batch adds before it is ingested.
+   *
+   * The memory budget refuses a new series twice over: when the live series,
+   * each counted with a full window ({@link seriesCapacity}), would not fit
+   * it, and while resident memory is close to it (`pending.memoryTight`).
    */
   cardinalityProblem(route: string, variant: string, pending: PendingCardinality): CardinalityProblem | null {
     const state = this.routes.get(route);
@@ -382,16 +411,29 @@ export class PipelineEngine {
       const newRoute = state === undefined && added === undefined;
       const routeFull = (): boolean => newRoute && this.routes.size + pending.newRoutes >= limits.max_routes;
       const seriesFull = (): boolean => this.series.size + (pending.newSeries ?? 0) >= limits.max_series;
+      const memoryFull = (): boolean => this.series.size + (pending.newSeries ?? 0) >= this.memoryCapacity;
       // Over the memory budget a new series only takes an evicted one's place.
       let mustEvict = pending.memoryTight === true;
-      for (let attempt = 0; (routeFull() || seriesFull() || mustEvict) && attempt < MAX_EVICTIONS_PER_SERIES; attempt++) {
-        const victim = this.series.oldestProbationary(route);
+      for (let attempt = 0; (routeFull() || seriesFull() || memoryFull() || mustEvict) && attempt < MAX_EVICTIONS_PER_SERIES; attempt++) {
+        // The memory capacity alone gives way only to a series whose route has been idle a bucket: more busy series
+        // than it holds would otherwise evict each other on every call and none would ever count (they are refused).
+        // A series arriving with enough events to leave probation at once is real traffic and need not wait.
+        const onlyMemory = !routeFull() && !seriesFull() && !mustEvict && (pending.eventsInBatch?.(route, variant) ?? 0) < limits.probation_events;
+        const victim = this.series.oldestProbationary(route, onlyMemory ? this.idleForABucket : undefined);
         if (victim === undefined || !this.evict(victim.route, victim.variant)) break;
         mustEvict = false;
       }
       if (routeFull()) return { field: 'route', message: `too many routes: the limit is ${limits.max_routes} (limits.max_routes)` };
       if (seriesFull()) return { field: 'route', message: `too many (route, variant) series: the limit is ${limits.max_series} (limits.max_series)` };
-      if (mustEvict) return { field: 'route', message: `memory budget exceeded (limits.memory_budget_bytes ${limits.memory_budget_bytes}): no new series until memory is freed` };
+      if (memoryFull()) {
+        this.counters.memoryRefused++;
+        const kb = Math.round(fullSeriesBytes(this.currentConfig.time) / 1024);
+        return { field: 'route', message: `memory budget full: ${this.memoryCapacity} series with full windows (about ${kb} KB each) fill limits.memory_budget_bytes ${limits.memory_budget_bytes}; no new series until one retires` };
+      }
+      if (mustEvict) {
+        this.counters.memoryRefused++;
+        return { field: 'route', message: `memory budget exceeded (limits.memory_budget_bytes ${limits.memory_budget_bytes}): no new series until memory is freed` };
+      }
       if (newRoute) pending.newRoutes++;
     }
     const variants = (state?.variants.size ?? 0) + (added?.size ?? 0);
@@ -406,6 +448,17 @@ export class PipelineEngine {
     added.add(variant);
     pending.newSeries = (pending.newSeries ?? 0) + 1;
     return null;
+  }
+
+  /** Whether the series' route has had no event for a bucket or more of its event time. */
+  private readonly idleForABucket = (ref: { readonly route: string }): boolean => {
+    const state = this.routes.get(ref.route);
+    return state !== undefined && state.watermarkMs - state.lastDataMs >= this.bucketMs;
+  };
+
+  /** Live series against the memory budget's capacity, for /metrics, /readyz and tests. */
+  memoryAdmission(): MemoryAdmission {
+    return { capacity: this.memoryCapacity, series: this.series.size, seriesBytes: fullSeriesBytes(this.currentConfig.time), refused: this.counters.memoryRefused };
   }
 
   /** Live series and those on probation, for /metrics and tests. */
@@ -639,9 +692,10 @@ export class PipelineEngine {
   }
 
   /** Whether an existing series, or a new one within the limits, may take this input; reports a refusal. */
-  private admits(route: string, variant: string, limits: CardinalityGuard, index: number): boolean {
+  private admits(route: string, variant: string, limits: CardinalityGuard, index: number, batchCounts?: () => Map<string, number>): boolean {
     if (this.routes.get(route)?.variants.has(variant) === true) return true;
-    const problem = this.cardinalityProblem(route, variant, { newRoutes: 0, variants: new Map(), memoryTight: limits.memoryTight });
+    const pending: PendingCardinality = { newRoutes: 0, variants: new Map(), memoryTight: limits.memoryTight, ...(batchCounts !== undefined ? { eventsInBatch: (r: string, v: string) => batchCounts().get(seriesKey(r, v)) ?? 0 } : {}) };
+    const problem = this.cardinalityProblem(route, variant, pending);
     if (problem === null) return true;
     limits.onRefused(index, problem);
     return false;
@@ -801,4 +855,14 @@ export class PipelineEngine {
   private sortedRoutes(): RouteState[] {
     return this.routeNames().map((name) => this.routes.get(name)!);
   }
+}
+
+/** Events per (route, variant) of a batch: counted once per batch, and only when the memory capacity needs it. */
+function seriesCounts(events: readonly TelemetryEvent[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    const k = seriesKey(e.route, e.variant);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return counts;
 }

@@ -42,25 +42,25 @@ export class SeriesLimiter {
   /** A series was created; `protectedSeries` (declared in config) skips probation. */
   created(route: string, variant: string, protectedSeries: boolean): void {
     this.live++;
-    if (!protectedSeries && this.limits.probationEvents > 0) this.probation.set(key(route, variant), { route, variant });
+    if (!protectedSeries && this.limits.probationEvents > 0) this.probation.set(seriesKey(route, variant), { route, variant });
   }
 
   /** A series was removed (retired or evicted). */
   removed(route: string, variant: string): void {
     this.live--;
-    this.probation.delete(key(route, variant));
+    this.probation.delete(seriesKey(route, variant));
   }
 
   /** Called when a series reaches `probationEvents` events: it can no longer be evicted. */
   graduate(route: string, variant: string): void {
-    this.probation.delete(key(route, variant));
+    this.probation.delete(seriesKey(route, variant));
   }
 
-  /** The oldest series still on probation, other than `except`'s route. */
-  oldestProbationary(exceptRoute?: string): SeriesRef | undefined {
+  /** The oldest series still on probation, other than `except`'s route, and one `evictable` accepts if given. */
+  oldestProbationary(exceptRoute?: string, evictable?: (ref: SeriesRef) => boolean): SeriesRef | undefined {
     let looked = 0;
     for (const ref of this.probation.values()) {
-      if (ref.route !== exceptRoute) return ref;
+      if (ref.route !== exceptRoute && (evictable === undefined || evictable(ref))) return ref;
       if (++looked >= 64) break;
     }
     return undefined;
@@ -68,10 +68,11 @@ export class SeriesLimiter {
 
   /** Takes a series off probation without removing it (it cannot be evicted, e.g. an experiment uses it). */
   exempt(route: string, variant: string): void {
-    this.probation.delete(key(route, variant));
+    this.probation.delete(seriesKey(route, variant));
   }
 }
 
-function key(route: string, variant: string): string {
+/** The map key of a (route, variant) series. */
+export function seriesKey(route: string, variant: string): string {
   return `${route}\u0000${variant}`;
 }

@@ -30,7 +30,7 @@ export interface DaemonGaugeSources {
   kafkaLag(): readonly PartitionLag[];
   /** HTTP ingest admission: requests and declared bytes in flight, requests shed by the bound they hit. */
   /** Live (route, variant) series, those on probation, and probationary series evicted since start. */
-  series?(): { readonly series: number; readonly probationary: number; readonly evicted: number };
+  series?(): { readonly series: number; readonly probationary: number; readonly evicted: number; readonly capacity?: number };
   http?(): { readonly inFlightRequests: number; readonly inFlightBytes: number; readonly shed: Readonly<Record<string, number>> };
   /** Redis state: decisions and route states waiting for Redis, decisions lost to buffer overflow since start. Absent without Redis. */
   durableState?(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number; readonly pendingOutboxMessages?: number; readonly droppedOutboxMessages?: number; readonly heldInputs?: number };
@@ -88,6 +88,7 @@ export class DaemonInstruments implements IngestRecorder {
     const httpShed = meter.createObservableCounter('promptpilot_http_shed', { description: 'Requests answered 503 + Retry-After by load shedding, by the bound they hit (requests, bytes, connections, event_loop, queue).' });
     const series = meter.createObservableGauge('promptpilot_series', { description: 'Live (route, variant) series (limits.max_series).' });
     const probationary = meter.createObservableGauge('promptpilot_series_probationary', { description: 'Series with fewer than limits.probation_events events: evictable at a cap.' });
+    const capacity = meter.createObservableGauge('promptpilot_series_capacity', { description: 'Series admitted at most: those limits.memory_budget_bytes holds with full windows, or limits.max_series if lower. New series past it are refused (promptpilot_events_rejected_total{reason="route_limit"}).' });
     const evicted = meter.createObservableCounter('promptpilot_series_evicted', { description: 'Probationary series evicted to admit new ones at a cap (series, routes, memory budget).' });
     const pendingDecisions = meter.createObservableGauge('promptpilot_state_pending_decisions', { description: 'Decisions held while Redis is unreachable (bounded by redis.max_pending_decisions).' });
     const pendingRoutes = meter.createObservableGauge('promptpilot_state_pending_routes', { description: 'Route states waiting to be written to Redis.' });
@@ -109,6 +110,7 @@ export class DaemonInstruments implements IngestRecorder {
           result.observe(series, sizes.series);
           result.observe(probationary, sizes.probationary);
           result.observe(evicted, sizes.evicted);
+          if (sizes.capacity !== undefined) result.observe(capacity, sizes.capacity);
         }
         const durable = sources.durableState?.();
         if (durable !== undefined) {
@@ -135,7 +137,7 @@ export class DaemonInstruments implements IngestRecorder {
         for (const [kind, value] of Object.entries(sources.stateSizes())) result.observe(state, value, { kind });
         for (const lag of sources.kafkaLag()) result.observe(kafkaLag, lag.messages, { topic: lag.topic, partition: String(lag.partition) });
       },
-      [late, routes, inFlight, queued, outboxPending, outboxDead, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, evicted, pendingDecisions, pendingRoutes, droppedDecisions, pendingOutbox, droppedOutbox, heldInputs],
+      [late, routes, inFlight, queued, outboxPending, outboxDead, experiments, running, state, kafkaLag, httpInFlight, httpInFlightBytes, httpShed, series, probationary, capacity, evicted, pendingDecisions, pendingRoutes, droppedDecisions, pendingOutbox, droppedOutbox, heldInputs],
     );
   }
 

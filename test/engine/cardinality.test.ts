@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { TelemetryEvent } from '../../src/core/event.js';
 import { PipelineEngine, type PendingCardinality } from '../../src/engine/engine.js';
+import { fullSeriesBytes, PROCESS_RESERVE_BYTES, seriesCapacity } from '../../src/engine/seriesMemory.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -81,5 +82,68 @@ describe('global series cap, probation and eviction', () => {
     expect(refused.problems[0]).toContain('memory budget');
     expect(engine.seriesSizes().series).toBe(2);
   });
+});
 
+describe('admission by the memory a series takes once its window is full', () => {
+  /** A budget that holds exactly `n` series with full windows beside the process's reserve and a 1-entry history. */
+  const budgetFor = (n: number) => ({ limits: { memory_budget_bytes: PROCESS_RESERVE_BYTES + 480 + n * fullSeriesBytes(parseConfig({}).time), probation_events: 2 }, monitoring: { history: { max_entries: 1 } } });
+
+  it('the budget holds a number of full series, fewer with a longer window', () => {
+    const defaults = parseConfig({});
+    // 34 buckets of ~2.3 KB plus 8 KB: about 85 KB a series; the default 768 MiB holds about 6,800 of them
+    expect(fullSeriesBytes(defaults.time)).toBeGreaterThan(80 * 1024);
+    expect(seriesCapacity(defaults)).toBeGreaterThan(6_000);
+    expect(seriesCapacity(defaults)).toBeLessThan(8_000);
+    expect(seriesCapacity(parseConfig({ time: { window: '15m' } }))).toBeLessThan(seriesCapacity(defaults) / 2);
+    expect(seriesCapacity(parseConfig(budgetFor(5)))).toBe(5);
+    expect(seriesCapacity(parseConfig({ limits: { memory_budget_bytes: 64 * 1024 * 1024 } }))).toBe(0);
+    expect(seriesCapacity(parseConfig({ limits: { max_series: 10 } }))).toBe(10);
+  });
+
+  it('refuses new series once the live ones would fill the budget with full windows, whatever memory they take now', () => {
+    const engine = new PipelineEngine(parseConfig(budgetFor(5)));
+    for (let r = 0; r < 5; r++) expect(post(engine, repeat(2, () => ev(`busy-${r}`))).accepted).toBe(2);
+    const refused = post(engine, [ev('sixth'), ev('sixth')]);
+    expect(refused.accepted).toBe(0);
+    expect(refused.problems[0]).toMatch(/^memory budget full: 5 series with full windows \(about \d+ KB each\) fill limits\.memory_budget_bytes/);
+    expect(engine.memoryAdmission()).toMatchObject({ capacity: 5, series: 5, refused: 2 });
+    // events of the admitted series still count
+    expect(post(engine, repeat(3, () => ev('busy-0'))).accepted).toBe(3);
+  });
+
+  it('junk on probation gives way to a new series once its route has been idle a bucket, and declared routes are admitted past the budget', () => {
+    const engine = new PipelineEngine(parseConfig({ ...budgetFor(3), routes: { checkout: { variants: [{ name: 'v' }] } } }));
+    for (let r = 0; r < 2; r++) post(engine, repeat(2, () => ev(`busy-${r}`)));
+    post(engine, [ev('junk')]);
+    expect(post(engine, [ev('real')]).accepted).toBe(0);
+    engine.advanceIdle(1); // the first tick only notes that every route was just touched
+    engine.advanceIdle(10_000);
+    expect(post(engine, repeat(2, () => ev('real'))).accepted).toBe(2);
+    expect(engine.hasRoute('junk')).toBe(false);
+    expect(post(engine, [ev('checkout')]).accepted).toBe(1);
+    expect(engine.memoryAdmission()).toMatchObject({ capacity: 3, series: 4 });
+  });
+
+  it('more busy series than the budget holds: the newcomers are refused, the admitted ones are never evicted for them', () => {
+    const engine = new PipelineEngine(parseConfig({ ...budgetFor(50), limits: { ...budgetFor(50).limits, probation_events: 10 } }));
+    // 200 series, one call each per 5 s round, round after round (none idle a 10 s bucket): the first 50 stay
+    let accepted = 0;
+    for (let round = 0; round < 12; round++) accepted += post(engine, repeat(200, (i) => ev(`busy-${i}`, 'v', T0 + round * 5_000))).accepted;
+    expect(accepted).toBe(50 * 12);
+    expect(engine.counters.evicted).toBe(0);
+    expect(engine.memoryAdmission()).toMatchObject({ capacity: 50, series: 50, refused: 150 * 12 });
+    expect(engine.seriesSizes().probationary).toBe(0);
+  });
+
+  it('at the memory capacity a new series arriving with probation_events calls in one batch evicts junk at once (real traffic never waits for it to idle)', () => {
+    const engine = new PipelineEngine(parseConfig(budgetFor(3)));
+    const limits = { memoryTight: false, onRefused: () => {} };
+    for (let r = 0; r < 3; r++) engine.ingest([ev(`junk-${r}`)], { limits });
+    // one call of a new name waits; two (probation_events) in one batch get in, evicting the oldest junk
+    engine.ingest([ev('one-call')], { limits });
+    expect(engine.hasRoute('one-call')).toBe(false);
+    engine.ingest([ev('real'), ev('other'), ev('real')], { limits });
+    expect(engine.hasRoute('real') && !engine.hasRoute('junk-0')).toBe(true);
+    expect(engine.hasRoute('other')).toBe(false);
+  });
 });
