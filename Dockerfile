@@ -11,10 +11,10 @@ WORKDIR /app
 # In a container the daemon must take traffic from outside its own loopback: server.host via PROMPTPILOT_HOST.
 # Probes get a port of their own (server.probe_port), answered by a worker thread that never waits behind ingest.
 ENV NODE_ENV=production PROMPTPILOT_HOST=0.0.0.0 PROMPTPILOT_PORT=4318 PROMPTPILOT_PROBE_PORT=4319
-# V8's heap limit under limits.memory_budget_bytes (768 MiB by default, minus 128 MiB for code, buffers and sketches
-# off the heap): with V8's default limit garbage piles up past the budget (a 1 M-pair flood peaked at 1,209 MiB RSS;
-# 577 MiB with this limit — docs/reliability.md). Raise both together.
-ENV NODE_OPTIONS=--max-old-space-size=640
+# V8's heap limit: 5/8 of limits.memory_budget_bytes (768 MiB by default), what `promptpilot run` derives by itself
+# when no limit is set — the rest of the budget is sketch bins outside the heap, Node and buffers (docs/reliability.md).
+# Set here so the daemon runs as PID 1 without the re-executing parent. Raise both together.
+ENV NODE_OPTIONS=--max-old-space-size=480
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./

@@ -12,6 +12,7 @@
 // ports: the columns give main port / probe port. Traffic goes to
 // loopback only and every step is bounded in time. At the end the events the daemon counted
 // (promptpilot_events_accepted_total) are compared with the sum of `accepted` in its answers.
+import { treeCpuSeconds, treeRssMiB } from './processTree.mjs';
 import { fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -57,15 +58,9 @@ const daemon = spawn(process.execPath, [...nodeArgs, 'dist/cli/main.js', 'run'],
 // The daemon never outlives this script, however it ends.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 process.on('exit', () => daemon.kill('SIGKILL'));
-/** CPU seconds the daemon used so far (user + system, /proc/PID/stat). */
-const cpuSeconds = () => {
-  const fields = readFileSync(`/proc/${daemon.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
-const rssMiB = () => {
-  const line = readFileSync(`/proc/${daemon.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS'));
-  return Math.round(Number(line.split(/\s+/)[1]) / 1024);
-};
+/** CPU seconds the daemon (its process tree: see processTree.mjs) used so far. */
+const cpuSeconds = () => treeCpuSeconds(daemon.pid);
+const rssMiB = () => treeRssMiB(daemon.pid);
 
 function request(agent, method, path, body) {
   return new Promise((resolve) => {

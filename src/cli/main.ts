@@ -2,8 +2,7 @@
 import { ENV, loadConfig } from '../config/load.js';
 import { describeError, PromptpilotError, UsageError, ErrorCodes } from '../core/errors.js';
 import { parseArgs } from './args.js';
-import { replayFile } from './replay.js';
-import { runDaemon } from './run.js';
+import { derivedHeapLimitMiB, HEAP_DERIVED_ENV, heapLimitGiven, runWithHeapLimit } from './heapLimit.js';
 import { secretScrubber, secretsOf } from '../runtime/secrets.js';
 import type { Config } from '../config/schema.js';
 import { readFileSync } from 'node:fs';
@@ -62,6 +61,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'run': {
         const args = parseArgs(rest, ['config']);
         loaded = await loadConfig(args.flags['config']);
+        // V8's heap limit follows limits.memory_budget_bytes unless the user chose one: run again with it.
+        if (!heapLimitGiven(process.execArgv, process.env['NODE_OPTIONS']) && process.env[HEAP_DERIVED_ENV] === undefined) {
+          return await runWithHeapLimit(derivedHeapLimitMiB(loaded.limits.memory_budget_bytes), argv);
+        }
+        // Loaded only here, so the parent of a re-executed daemon holds none of it.
+        const { runDaemon } = await import('./run.js');
         return await runDaemon(loaded, args.flags['config'] ?? (process.env[ENV.config] || undefined));
       }
       case 'replay': {
@@ -69,6 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const input = args.flags['input'] ?? args.positionals[0];
         if (input === undefined) throw new UsageError('replay needs --input FILE.ndjson (or --input - for stdin)');
         const config = await loadConfig(args.flags['config']);
+        const { replayFile } = await import('./replay.js');
         const summary = await replayFile(input, config, { stdout: process.stdout, stderr: process.stderr });
         process.stderr.write(`replay: ${summary.events} events, ${summary.rejected} rejected, ${summary.tooLate} too late, ${summary.late} late (counted), ${summary.decisions} decisions\n`);
         return 0;

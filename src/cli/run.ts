@@ -48,6 +48,11 @@ export async function runDaemon(config: Config, configFile?: string): Promise<nu
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // Re-executed with a heap limit (cli/heapLimit.ts): the parent's death closes the IPC channel; drain then.
+    if (process.channel !== undefined) {
+      process.channel.unref();
+      process.once('disconnect', () => stopWith(0));
+    }
     void started.failure.then((err) => {
       process.stderr.write(`promptpilot: ${err.message}; exiting so the supervisor restarts the process\n`);
       stopWith(1);

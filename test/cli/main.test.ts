@@ -159,4 +159,36 @@ describe('promptpilot CLI', () => {
     expect(out).toContain('promptpilot stopped');
     expect(out).not.toContain('tok-never-printed');
   }, 180_000);
+
+  it("run gives V8 a heap limit derived from limits.memory_budget_bytes (5/8 of it) unless NODE_OPTIONS sets one", async () => {
+    const freePort = () =>
+      new Promise<number>((resolve) => {
+        const s = createServer().listen(0, '127.0.0.1', () => {
+          const p = (s.address() as { port: number }).port;
+          s.close(() => resolve(p));
+        });
+      });
+    const heapLimitMiB = async (env: Record<string, string>): Promise<{ limitMiB: number; code: number | null }> => {
+      const port = await freePort();
+      const config = tmpFile('budget.yaml', 'limits:\n  memory_budget_bytes: 536870912\n');
+      const child = spawn(process.execPath, [CLI, 'run', '--config', config], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'info', ...env } });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      for (let i = 0; i < 600 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      // heap_size_limit is the old generation plus V8's young generation (tens of MiB)
+      return { limitMiB: Number(/^nodejs_heap_size_limit_bytes (\S+)/m.exec(metrics)?.[1]) / 2 ** 20, code };
+    };
+    // 5/8 of 512 MiB = 320 MiB of old generation; the signal reaches the daemon through its parent, which exits with its code
+    const derived = await heapLimitMiB({ NODE_OPTIONS: '' });
+    expect(derived.limitMiB).toBeGreaterThanOrEqual(320);
+    expect(derived.limitMiB).toBeLessThan(320 + 100);
+    expect(derived.code).toBe(0);
+    const chosen = await heapLimitMiB({ NODE_OPTIONS: '--max-old-space-size=200' });
+    expect(chosen.limitMiB).toBeGreaterThanOrEqual(200);
+    expect(chosen.limitMiB).toBeLessThan(200 + 100);
+    expect(chosen.code).toBe(0);
+  }, 180_000);
 });
