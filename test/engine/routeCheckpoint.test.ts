@@ -281,6 +281,24 @@ describe('takeover: traffic held while another instance owned the route, counted
     expect(engine.liveStats('support')![0]!.count).toBe(2);
   });
 
+  it('OTLP latency histograms are held and counted in arrival order with the events', () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const histogram = (ts: number) => ({ ts, route: 'support', variant: 'v1', metric: 'latency_ms' as const, bounds: [100, 1000], bucketCounts: [0, 30, 0], count: 30, sum: null });
+    const held = new PipelineEngine(config);
+    held.holdRoute('support');
+    held.ingest([makeEvent(T0, 'support', 'v1', 500)]);
+    held.ingestHistograms([histogram(T0 + 1000)]);
+    held.ingest([makeEvent(T0 + 2000, 'support', 'v1', 700)]);
+    expect(held.heldSizes().inputs).toBe(3);
+    expect(held.releaseRoute('support')).toBe(3);
+    const direct = new PipelineEngine(config);
+    direct.ingest([makeEvent(T0, 'support', 'v1', 500)]);
+    direct.ingestHistograms([histogram(T0 + 1000)]);
+    direct.ingest([makeEvent(T0 + 2000, 'support', 'v1', 700)]);
+    expect(view(held)).toBe(view(direct));
+    expect(held.liveStats('support')![0]!.count).toBe(32);
+  });
+
   it('holding is bounded: the input past the limit releases its route, which is counted as it comes until the next release', () => {
     const T0 = Date.parse('2026-03-02T09:00:00Z');
     const engine = new PipelineEngine(config);
