@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import { describeError, PromptpilotError, TransientIoError } from './core/errors.js';
 import { KafkaDecisionSink, KafkaEventForwarder, KafkaEventSource } from './adapters/kafka/index.js';
 import { createOtlpTraceDecoder } from './codecs/index.js';
@@ -137,6 +137,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   // Sinks leave the critical path: the runner enqueues, the relay delivers with retries.
   // What a relay delivers makes room in the outbox: a step waiting for room retries at once (set once the runner exists).
   let outboxHasRoom = (): void => {};
+  // The pipeline queue drained: a Kafka batch it refused retries at once (ingestBatches' retryNow$).
+  const queueDrained$ = new Subject<void>();
   const relay = new OutboxRelay(outbox, new Map(sinks.map(({ destination, sink }) => [destination, decisionDeliverer(sink)])), {
     clock,
     onReleased: () => outboxHasRoom(),
@@ -188,6 +190,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     maxQueuedEvents: config.limits.max_queued_events,
     // The Kafka source stops fetching while the queue is full (HTTP and OTLP answer 503 meanwhile).
     onSaturation: (full) => {
+      if (!full) queueDrained$.next();
       if (source === null) return;
       source.setPaused(full);
       kafkaLog.info({ paused: full }, full ? 'pipeline queue full: Kafka consumer paused' : 'pipeline queue drained: Kafka consumer resumed');
@@ -292,6 +295,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
             // Redis away: the batch's decisions are held in memory, so its offsets wait until they are written.
             ...(durable !== null ? { held: () => durable.held() } : {}),
             onRetry: (err, attempt) => kafkaLog.warn({ err, attempt }, 'batch failed, retrying'),
+            retryNow$: queueDrained$,
           },
           scheduler,
         ),

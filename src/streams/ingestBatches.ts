@@ -1,4 +1,4 @@
-import { asyncScheduler, catchError, concat, concatMap, defer, EMPTY, from, ignoreElements, mergeMap, of, retry, timer, type Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, catchError, concat, concatMap, defer, EMPTY, from, ignoreElements, map, mergeMap, NEVER, of, race, retry, take, tap, timer, type Observable, type ObservableInput, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { PromptpilotError } from '../core/errors.js';
 import type { EventRejection, TelemetryEvent } from '../core/event.js';
 import type { IngestOutcome, SourceBatch } from '../ports/ports.js';
@@ -21,6 +21,12 @@ export interface IngestBatchesOptions {
   /** True once the pipeline stopped for good: a failing batch is then neither retried nor committed. */
   readonly halted?: () => boolean;
   readonly onRetry?: (error: unknown, attempt: number) => void;
+  /**
+   * Emits when what refused a batch can take one now (the pipeline queue
+   * drained): a batch waiting for its retry tries at once instead of after the
+   * rest of its backoff, and its backoff starts over.
+   */
+  readonly retryNow$?: Observable<unknown>;
   /** Commits a batch (default `batch.commit()`). */
   readonly commit?: (batch: SourceBatch) => ObservableInput<unknown>;
   /** Dead-letters a batch's refused events (default `batch.deadLetter`). */
@@ -49,7 +55,7 @@ export function batchBackoffMs(attempt: number): number {
  * batch is committed only after its events were taken, so a crash replays
  * it (at-least-once). A transient failure (retriable error: a store or broker
  * away, the queue full) retries the whole batch after `backoffMs` on the
- * injected scheduler, its offsets uncommitted meanwhile; anything else is
+ * injected scheduler (or at once when `retryNow$` emits), its offsets uncommitted meanwhile; anything else is
  * committed past (`skipped`) unless the pipeline stopped (`halted`). A batch
  * whose effects are `held` in memory is committed once they are written,
  * without holding up the next batches: a crash before then redelivers it and
@@ -71,14 +77,24 @@ export function ingestBatches(options: IngestBatchesOptions, scheduler: Schedule
     if (held !== null) return of<Ingested>({ later: commitLater(batch, outcome, held) });
     return concat(quietly(() => commit(batch)), of<Ingested>({ now: { kind: 'committed', batch, outcome } }));
   };
-  const ingestOne = (batch: SourceBatch): Observable<Ingested> =>
-    defer(() => options.ingest(batch.events)).pipe(
+  const retryNow$ = options.retryNow$ ?? NEVER;
+  const ingestOne = (batch: SourceBatch): Observable<Ingested> => {
+    /** Failures since the batch's last retry woken by `retryNow$`: what its backoff grows with. */
+    let failures = 0;
+    return defer(() => options.ingest(batch.events)).pipe(
       concatMap((outcome) => concat(outcome.errors.length > 0 ? quietly(() => deadLetter(batch, outcome.errors)) : EMPTY, defer(() => settle(batch, outcome)))),
       retry({
         delay: (error: unknown, attempt) => {
           if (!(error instanceof PromptpilotError && error.retriable) || options.halted?.() === true) throw error;
           options.onRetry?.(error, attempt);
-          return timer(backoffMs(attempt), scheduler);
+          failures++;
+          const woken$ = retryNow$.pipe(map(() => true));
+          return race(timer(backoffMs(failures), scheduler).pipe(map(() => false)), woken$).pipe(
+            take(1),
+            tap((woken) => {
+              if (woken) failures = 0;
+            }),
+          );
         },
       }),
       catchError((error: unknown) => {
@@ -87,6 +103,7 @@ export function ingestBatches(options: IngestBatchesOptions, scheduler: Schedule
         return concat(quietly(() => commit(batch)).pipe(catchError(() => EMPTY)), of<Ingested>({ now: { kind: 'skipped', batch, error } }));
       }),
     );
+  };
   // Held commits wait side by side (mergeMap); their number is bounded by the source's uncommitted-events pause.
   return (batches$) => batches$.pipe(concatMap(ingestOne), mergeMap((step) => ('now' in step ? of(step.now) : step.later)));
 }

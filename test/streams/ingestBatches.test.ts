@@ -76,6 +76,25 @@ describe('ingestBatches (marbles)', () => {
     expect(log).toEqual(['retry 1 @1: store away', 'retry 2 @12: queue full', 'commit @32']);
   });
 
+  it('retryNow$ (the queue drained) ends a retry wait at once and starts the backoff over', () => {
+    const { scheduler, log } = setup();
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      let attempts = 0;
+      const results = cold('a|', { a: batch('a') }).pipe(
+        ingestBatches({
+          ingest: () => (log.push(`ingest @${scheduler.now()}`), ++attempts < 3 ? cold('-#', undefined, new OverloadedError('queue full')) : cold('x|', { x: ok })),
+          backoffMs: (failures) => failures * 100,
+          // the queue drains at 50, while the batch waits for its retry at 101
+          retryNow$: hot('50ms d', { d: undefined }),
+          commit: () => (log.push(`commit @${scheduler.now()}`), cold('|')),
+        }, scheduler),
+      );
+      // fails at 1 (wait 100), woken at 50, fails at 51 (wait 100 again, not 200), succeeds at 151
+      expectObservable(results.pipe(mapLabel())).toBe('151ms a|', { a: 'ca' });
+    });
+    expect(log).toEqual(['ingest @0', 'ingest @50', 'ingest @151', 'commit @151']);
+  });
+
   it('a batch failing for good is committed past and the stream goes on; nothing errors', () => {
     const { scheduler, log } = setup();
     scheduler.run(({ cold, expectObservable }) => {
