@@ -31,7 +31,8 @@ interface Slice {
 
 
 interface RouteStages {
-  readonly slices: Slice[];
+  /** A ring of `SLICES + 1` slots by slice start; a slot no call has reached yet is undefined. */
+  readonly slices: (Slice | undefined)[];
   readonly rules: Map<string, { state: RuleState; last: StageObservation; variant: string }>;
 }
 
@@ -117,6 +118,7 @@ export class StageBudgetWatch {
     const fromMs = Math.floor((boundaryMs - SLICE_MS * SLICES) / SLICE_MS) * SLICE_MS;
     const merged = new Map<string, StageSlice>();
     for (const slice of this.routes.get(route)?.slices ?? []) {
+      if (slice === undefined) continue;
       if (slice.startMs < fromMs || slice.startMs >= boundaryMs) continue;
       for (const [stage, s] of slice.stages) {
         let m = merged.get(stage);
@@ -161,7 +163,7 @@ export class StageBudgetWatch {
     const watch = this.routes.get(route);
     if (watch === undefined) return null;
     const slices = watch.slices
-      .filter((slice) => slice !== undefined)
+      .filter((slice): slice is Slice => slice !== undefined)
       .sort((a, b) => a.startMs - b.startMs)
       .map((slice) => ({ startMs: slice.startMs, stages: [...slice.stages].map(([stage, s]) => [stage, s.sketch.exportState(), s.calls, s.over] as const) }));
     return { slices, rules: [...watch.rules].map(([stage, rule]) => [stage, { state: rule.state, last: rule.last, variant: rule.variant }] as const) };
@@ -176,7 +178,7 @@ export class StageBudgetWatch {
       this.routes.delete(route);
       return;
     }
-    const watch: RouteStages = { slices: [], rules: new Map() };
+    const watch: RouteStages = { slices: emptyRing(), rules: new Map() };
     for (const { startMs, stages } of state.slices) {
       const slice: Slice = { startMs, stages: new Map() };
       for (const [stage, sketchState, calls, over] of stages) {
@@ -210,11 +212,16 @@ export class StageBudgetWatch {
   private watchOf(route: string): RouteStages {
     let watch = this.routes.get(route);
     if (watch === undefined) {
-      watch = { slices: [], rules: new Map() };
+      watch = { slices: emptyRing(), rules: new Map() };
       this.routes.set(route, watch);
     }
     return watch;
   }
+}
+
+/** A ring of empty slots (dense: iterating it sees every slot, filled or not). */
+function emptyRing(): (Slice | undefined)[] {
+  return Array.from({ length: SLICES + 1 }, () => undefined);
 }
 
 /** The ring position of the slice starting at `startMs` (epoch ms, a multiple of {@link SLICE_MS}). */
