@@ -11,7 +11,7 @@ export interface DaemonProcess {
   readonly child: ChildProcess;
   /** Its stdout lines (JSON logs) and stderr chunks so far. */
   readonly output: string[];
-  /** SIGKILL (no drain, no goodbye) and wait for the exit. */
+  /** SIGKILL to its process group (no drain, no goodbye) and wait for the exit. */
   kill(): Promise<void>;
   /** SIGTERM (graceful drain) and wait for the exit; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -26,6 +26,8 @@ export async function startDaemonProcess(name: string, configFile: string, env: 
   const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
     env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: `promptpilot run` may re-execute itself (the heap limit) and SIGKILL must reach both.
+    detached: true,
   });
   const output: string[] = [];
   let pending = '';
@@ -58,7 +60,10 @@ export async function startDaemonProcess(name: string, configFile: string, env: 
     async kill() {
       if (exited()) return;
       const done = once(child, 'exit');
-      child.kill('SIGKILL');
+      // The whole group, as a crash or an OOM kill of the container takes it: a re-executed daemon whose parent
+      // alone died would drain cleanly (final checkpoint, leases released), which is not what a kill -9 test means.
+      if (child.pid === undefined) child.kill('SIGKILL');
+      else process.kill(-child.pid, 'SIGKILL');
       await done;
     },
     async stop() {
