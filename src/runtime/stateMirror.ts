@@ -1,7 +1,7 @@
 import type { RouteControlState } from '../abtest/experimentManager.js';
 import type { DecisionRecord } from '../core/decision.js';
 import { describeError } from '../core/errors.js';
-import type { PipelineEngine } from '../engine/engine.js';
+import { HELD_INPUTS_LIMIT, type PipelineEngine } from '../engine/engine.js';
 import type { RouteLease, StateStore, StoredRoute } from '../ports/stateStore.js';
 import type { PipelineInput } from '../streams/pipelineOperator.js';
 import type { Logger } from './logger.js';
@@ -70,6 +70,8 @@ export class StateMirror {
   private readonly holding = new Map<string, number>();
   /** Callers of {@link released} waiting for the held traffic to be counted. */
   private releaseWaiters: (() => void)[] = [];
+  /** Routes whose hold had overflowed at the last step (logged when it rises). */
+  private overflowedSeen = 0;
   private readonly pending = new Map<string, { stored: StoredRoute; ttlMs: number | null }>();
   private failing: string | null = null;
   /** Position in the store's write order up to which {@link fetchChanged} has read. */
@@ -150,6 +152,7 @@ export class StateMirror {
    */
   afterStep(records: readonly DecisionRecord[]): DecisionRecord[] {
     this.wakeReleased();
+    this.noteOverflow();
     const changed = this.engine.experiments.takeChangedRoutes();
     for (const route of changed) {
       const theirs = this.followed.get(route);
@@ -208,6 +211,18 @@ export class StateMirror {
   released(): Promise<void> {
     if (this.engine.heldSizes().inputs === 0) return Promise.resolve();
     return new Promise((resolve) => this.releaseWaiters.push(resolve));
+  }
+
+  /** Says so when a route's held traffic passed the bound and is counted here as it comes (see `PipelineEngine.holdRoute`). */
+  private noteOverflow(): void {
+    const { overflowed } = this.engine.heldSizes();
+    if (overflowed > this.overflowedSeen) {
+      this.options.logger.warn(
+        { routes: overflowed, limit: HELD_INPUTS_LIMIT },
+        'traffic held for routes another instance owns passed its bound: counted here as it comes; a takeover of those routes restores their checkpoint over it',
+      );
+    }
+    this.overflowedSeen = overflowed;
   }
 
   private wakeReleased(): void {
