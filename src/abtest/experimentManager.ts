@@ -228,6 +228,7 @@ export class ExperimentManager {
       run.dirty = false;
       this.evaluate(run, boundaryMs, out);
     }
+    if (!this.watches.active(route)) return out;
     const policy = abtestFor(this.config, route);
     const watched = this.watches.watching(route) !== null;
     const breach = this.watches.check(route, boundaryMs, policy);

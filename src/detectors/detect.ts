@@ -1,7 +1,7 @@
 import type { Rule } from '../config/schema.js';
 import type { MetricName, ThresholdSource } from '../core/decision.js';
 import type { WindowStats } from '../windows/windowStats.js';
-import { metricInterval, type IntervalMethod } from './metricInterval.js';
+import { metricInterval, type IntervalMethod, type MetricInterval } from './metricInterval.js';
 import { metricSamples, metricValue } from './metricValue.js';
 import type { ResolvedThreshold } from './threshold.js';
 
@@ -45,13 +45,12 @@ export interface Detection {
  * throws.
  */
 export function detect(stats: WindowStats, rule: Rule, threshold: ResolvedThreshold | null): Detection | null {
-  if (threshold === null || !Number.isFinite(threshold.value)) return null;
-  const value = metricValue(stats, rule.metric);
-  if (value === null || !Number.isFinite(value)) return null;
+  if (threshold === null) return null;
+  const interval = judgedInterval(stats, rule, threshold.value);
+  if (interval === null) return null;
+  const value = metricValue(stats, rule.metric)!;
   const samples = metricSamples(stats, rule.metric);
-  if (samples < rule.min_samples || samples <= 0) return null;
   const band = (Math.abs(threshold.value) * rule.hysteresis_pct) / 100;
-  const interval = metricInterval(stats, rule.metric, value, rule.confidence);
   const breached = rule.op === 'gt' ? interval.lower > threshold.value : interval.upper < threshold.value;
   const clear = rule.op === 'gt' ? value <= threshold.value - band : value >= threshold.value + band;
   return {
@@ -73,4 +72,28 @@ export function detect(stats: WindowStats, rule: Rule, threshold: ResolvedThresh
     windowStartMs: stats.windowStartMs,
     windowEndMs: stats.windowEndMs,
   };
+}
+
+/**
+ * Whether {@link detect} would find the breach shown — `detect(stats, rule, t)?.breached === true` for a threshold
+ * of value `thresholdValue` — without building the evidence: the detector's check of an inactive rule, which
+ * stays inactive unless it is.
+ */
+export function breachShown(stats: WindowStats, rule: Rule, thresholdValue: number): boolean {
+  // The interval contains the value: a value on the good side rules the breach out before any interval is computed.
+  const value = metricValue(stats, rule.metric);
+  if (value === null || !(rule.op === 'gt' ? value > thresholdValue : value < thresholdValue)) return false;
+  const interval = judgedInterval(stats, rule, thresholdValue);
+  if (interval === null) return false;
+  return rule.op === 'gt' ? interval.lower > thresholdValue : interval.upper < thresholdValue;
+}
+
+/** The metric's interval when the rule can be judged on this window (finite threshold and value, enough samples), else null. */
+function judgedInterval(stats: WindowStats, rule: Rule, thresholdValue: number): MetricInterval | null {
+  if (!Number.isFinite(thresholdValue)) return null;
+  const value = metricValue(stats, rule.metric);
+  if (value === null || !Number.isFinite(value)) return null;
+  const samples = metricSamples(stats, rule.metric);
+  if (samples < rule.min_samples || samples <= 0) return null;
+  return metricInterval(stats, rule.metric, value, rule.confidence);
 }

@@ -80,8 +80,14 @@ function point(value: number): MetricInterval {
   return { lower: value, upper: value, method: 'point' };
 }
 
-/** Clopper–Pearson bounds already computed, by `tail|n|k`; cleared when it reaches {@link CP_CACHE_LIMIT}. */
-const cpCache = new Map<string, readonly [number, number]>();
+/**
+ * Clopper–Pearson bounds already computed, by tail, then by (n, k): the number n(n + 1)/2 + k while n is a whole
+ * number below {@link CP_NUMERIC_N} (no key string per call), else `n|k`. A table starts afresh at
+ * {@link CP_CACHE_LIMIT} entries.
+ */
+const cpCache = new Map<number, Map<number | string, MetricInterval>>();
+/** Below this, n(n + 1)/2 + k is an exact double and unique per (n, k). */
+const CP_NUMERIC_N = 10_000_000;
 /** Entries kept before the cache starts afresh (≈ 5 MB). */
 const CP_CACHE_LIMIT = 50_000;
 
@@ -95,14 +101,24 @@ const CP_CACHE_LIMIT = 50_000;
 export function clopperPearson(x: number, n: number, tail: number): MetricInterval {
   if (!(n > 0)) return { lower: 0, upper: 1, method: 'clopper_pearson' };
   const k = Math.min(n, Math.max(0, Math.round(x)));
-  const key = `${tail}|${n}|${k}`;
-  let bounds = cpCache.get(key);
-  if (bounds === undefined) {
-    bounds = [k === 0 ? 0 : betaQuantile(tail, k, n - k + 1), k === n ? 1 : betaQuantile(1 - tail, k + 1, n - k)];
-    if (cpCache.size >= CP_CACHE_LIMIT) cpCache.clear();
-    cpCache.set(key, bounds);
+  let byTail = cpCache.get(tail);
+  if (byTail === undefined) {
+    byTail = new Map();
+    cpCache.set(tail, byTail);
   }
-  return { lower: bounds[0], upper: bounds[1], method: 'clopper_pearson' };
+  const key = Number.isInteger(n) && n < CP_NUMERIC_N ? (n * (n + 1)) / 2 + k : `${n}|${k}`;
+  let interval = byTail.get(key);
+  if (interval === undefined) {
+    // Frozen and shared: every caller with the same (tail, n, k) reads the one value, nothing allocated per call.
+    interval = Object.freeze({
+      lower: k === 0 ? 0 : betaQuantile(tail, k, n - k + 1),
+      upper: k === n ? 1 : betaQuantile(1 - tail, k + 1, n - k),
+      method: 'clopper_pearson' as const,
+    });
+    if (byTail.size >= CP_CACHE_LIMIT) byTail.clear();
+    byTail.set(key, interval);
+  }
+  return interval;
 }
 
 function meanInterval(mean: number, squaredSum: number, n: number, z: number): MetricInterval {
@@ -135,8 +151,8 @@ function quantileInterval(stats: WindowStats, q: number, value: number, tail: nu
   return { lower: Math.min(lower, value), upper: Math.max(upper, value), method: 'order_statistic' };
 }
 
-/** Order-statistic ranks already found, by `q|tail` then n; a table starts afresh at {@link CP_CACHE_LIMIT} entries. */
-const rankCache = new Map<string, Map<number, readonly [number, number]>>();
+/** Order-statistic ranks already found, by q, tail, then n; a table starts afresh at {@link CP_CACHE_LIMIT} entries. */
+const rankCache = new Map<number, Map<number, Map<number, readonly [number, number]>>>();
 
 /**
  * The 0-based ranks of the order statistics bounding the q-quantile of n
@@ -149,11 +165,15 @@ const rankCache = new Map<string, Map<number, readonly [number, number]>>();
  * ranks are the very same integers.
  */
 function orderStatisticRanks(n: number, q: number, tail: number): readonly [number, number] {
-  const key = `${q}|${tail}`;
-  let byN = rankCache.get(key);
+  let byTail = rankCache.get(q);
+  if (byTail === undefined) {
+    byTail = new Map();
+    rankCache.set(q, byTail);
+  }
+  let byN = byTail.get(tail);
   if (byN === undefined) {
     byN = new Map();
-    rankCache.set(key, byN);
+    byTail.set(tail, byN);
   }
   let found = byN.get(n);
   if (found !== undefined) return found;

@@ -5,7 +5,7 @@ import { rulesFor, targetsFor, type Config, type Rule, type Targets } from '../c
 import type { DecisionRecord, MetricName, ThresholdSource, TriggerRecord } from '../core/decision.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { freezeBaseline, updateBaseline, type BaselineState } from './baseline.js';
-import { detect, type Detection } from './detect.js';
+import { breachShown, detect, type Detection } from './detect.js';
 import { metricSamples, metricValue } from './metricValue.js';
 import { INACTIVE, stepRule, type RuleState, type RuleTransition } from './ruleState.js';
 import { resolveThreshold, thresholdValue, type ThresholdContext } from './threshold.js';
@@ -91,19 +91,31 @@ export class RouteDetector {
    * canary) rules still alert but plan no action.
    */
   evaluate(stats: WindowStats, nowMs: number, options: EvaluateOptions = {}): DecisionRecord[] {
+    const out: DecisionRecord[] = [];
+    this.evaluateInto(out, stats, nowMs, options);
+    return out;
+  }
+
+  /** {@link evaluate}, appending the records to `out` (no array per evaluation). */
+  evaluateInto(out: DecisionRecord[], stats: WindowStats, nowMs: number, options: EvaluateOptions = {}): void {
     const production = options.production !== undefined ? options.production : options.actions === false ? null : stats.variant;
     const memory = this.memoryFor(stats.route, stats.variant);
     const plan = this.routePlans.get(stats.route) ?? this.defaultPlan;
     const targets = plan.targets;
     const timingGapMs = Math.max(this.config.time.window, stats.windowEndMs - stats.windowStartMs);
-    const out: DecisionRecord[] = [];
+    const unchanged = options.unchanged === true;
     const rules = plan.rules;
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r]!;
       const previous = memory.rules.get(rule.name) ?? INACTIVE;
+      // An inactive rule with a fixed threshold on an unchanged window stays inactive: its last judgement saw the
+      // same values against the same threshold (and a state that became inactive then was not breached: intervals
+      // contain the value, so a clear value is never a breach). A baseline-relative threshold moves: judged again.
+      const planned = plan.thresholds[r]!;
+      if (unchanged && previous.phase === 'inactive' && !Number.isNaN(planned)) continue;
       const baseline = memory.baselines.get(rule.metric) ?? null;
-      // Stays inactive (nothing to record) unless the value is on the bad side of the threshold: most rules, most of the time.
-      if (previous.phase === 'inactive' && !this.mayBreach(stats, rule, plan.thresholds[r]!, baseline, targets)) continue;
+      // Stays inactive (nothing to record) unless the window shows the breach: most rules, most of the time.
+      if (previous.phase === 'inactive' && !this.breachShown(stats, rule, planned, baseline, targets)) continue;
       const context = {
         targets,
         baseline,
@@ -141,7 +153,6 @@ export class RouteDetector {
       out.push(trigger);
     }
     this.updateBaselines(stats, memory);
-    return out;
   }
 
   /** The current baseline of a metric for a (route, variant), or null if none yet (for status pages and tests). */
@@ -269,21 +280,19 @@ export class RouteDetector {
   }
 
   /**
-   * Whether the rule's condition can hold on this window: false when the value
-   * or threshold is missing or the value is on the good side. An inactive rule
-   * for which this is false stays inactive (the same answer `detect` + `stepRule`
-   * give), so the evaluation skips building its evidence. `planned`: the
-   * threshold resolved with the config (NaN: baseline-relative, resolved here).
+   * Whether the window shows the rule's breach (the test `detect` + `stepRule` apply to leave the inactive state),
+   * judged without building evidence; false when the threshold is unknown. An inactive rule for which this is
+   * false stays inactive, so the evaluation skips it. `planned`: the threshold resolved with the config (NaN:
+   * baseline-relative, resolved here).
    */
-  private mayBreach(stats: WindowStats, rule: Rule, planned: number, baseline: BaselineState | null, targets: Targets): boolean {
-    const value = metricValue(stats, rule.metric);
-    if (value === null) return false;
+  private breachShown(stats: WindowStats, rule: Rule, planned: number, baseline: BaselineState | null, targets: Targets): boolean {
     let threshold: number | null = planned;
     if (Number.isNaN(planned)) {
+      if (metricValue(stats, rule.metric) === null) return false;
       threshold = thresholdValue(rule, { targets, baseline, baselineMinSamples: this.config.baseline.min_samples });
       if (threshold === null) return false;
     }
-    return rule.op === 'gt' ? value > threshold : value < threshold;
+    return breachShown(stats, rule, threshold);
   }
 
   private memoryFor(route: string, variant: string): VariantMemory {
@@ -341,6 +350,11 @@ export interface EvaluateOptions {
   readonly production?: string | null;
   /** A route-level reason to take no action now (frozen, experiment running, cooling down as of the boundary). */
   readonly blocked?: ActionBlock | null;
+  /**
+   * The window's values are those of this (route, variant)'s previous evaluation (only its bounds moved) and the
+   * rules have not been reconfigured since: inactive rules with a fixed threshold are not judged again.
+   */
+  readonly unchanged?: boolean;
 }
 
 function isActive(state: RuleState | undefined): boolean {

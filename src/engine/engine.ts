@@ -12,7 +12,7 @@ import { BucketPool } from '../windows/bucketPool.js';
 import { RollingWindow } from '../windows/rollingWindow.js';
 import { StatsBucket } from '../windows/statsBucket.js';
 import { toWindowStats } from '../windows/toWindowStats.js';
-import type { WindowStats } from '../windows/windowStats.js';
+import type { LatencyPercentiles, WindowStats } from '../windows/windowStats.js';
 import { costOf } from './costing.js';
 import { PoisonMessageError } from '../core/errors.js';
 import { countedThroughMs, decodeRouteCheckpoint, encodeRouteCheckpoint, ROUTE_CHECKPOINT_VERSION, type RouteCheckpoint } from './routeCheckpoint.js';
@@ -40,6 +40,9 @@ interface VariantState {
   pattern: Pattern | null;
   /** Events taken, counted up to the probation threshold only. */
   events: number;
+  /** The window's {@link RollingWindow.version} when last judged (−1: not yet, or rules reconfigured since), and its percentiles then. */
+  judgedVersion: number;
+  judgedLatency: LatencyPercentiles | null;
 }
 
 /** Per route: its own event-time watermark and evaluation boundary. */
@@ -221,6 +224,8 @@ export class PipelineEngine {
     this.currentConfig = config;
     this.detector.reconfigure(config);
     this.experiments.reconfigure(config);
+    // Rules and thresholds may have changed: every window is judged afresh at its next boundary.
+    for (const state of this.routes.values()) for (const variant of state.sorted) variant.judgedVersion = -1;
   }
 
   /**
@@ -604,7 +609,7 @@ export class PipelineEngine {
       } catch (err) {
         throw new PoisonMessageError(`checkpoint of route ${route}: variant ${v.variant}: ${(err as Error).message}`);
       }
-      return { variant: v.variant, window, pattern: v.pattern, events: v.events };
+      return { variant: v.variant, window, pattern: v.pattern, events: v.events, judgedVersion: -1, judgedLatency: null };
     });
     variants.sort((a, b) => (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0));
     const previous = this.routes.get(route);
@@ -778,7 +783,7 @@ export class PipelineEngine {
   private createVariant(state: RouteState, variant: string): VariantState {
     const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs, pool: this.buckets });
     window.closeUntil(state.boundaryMs);
-    const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0 };
+    const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0, judgedVersion: -1, judgedLatency: null };
     this.series.created(state.route, variant, this.currentConfig.routes[state.route] !== undefined);
     this.experiments.registry.observe(state.route, variant, undefined, undefined);
     state.variants.set(variant, created);
@@ -833,13 +838,19 @@ export class PipelineEngine {
         (retired ??= []).push(variant);
         continue;
       }
-      const stats = toWindowStats(state.route, variant.variant, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs);
+      // A window that did not change since its last judgement (no call closed into it, none expired) has the same
+      // statistics but for its bounds: its quantiles are not computed again, and the detector skips what cannot move.
+      const version = variant.window.version;
+      const unchanged = variant.judgedVersion === version;
+      const stats = toWindowStats(state.route, variant.variant, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs, unchanged ? variant.judgedLatency : undefined);
+      variant.judgedVersion = version;
+      variant.judgedLatency = stats.latencyMs;
       this.counters.evaluations++;
       this.options.onEvaluated?.(stats);
       if (variant.variant === production || (production === null && state.sorted.length === 1)) productionStats = stats;
       // Only the route's production variant is optimized; a canary or an experiment arm still alerts
       // (and a rule asking it for an action gets a skipped record saying why).
-      for (const record of this.detector.evaluate(stats, boundaryMs, { production, blocked })) produced.push(record);
+      this.detector.evaluateInto(produced, stats, boundaryMs, { production, blocked, unchanged });
     }
     if (retired !== null) {
       for (const variant of retired) this.removeVariant(state, variant);

@@ -155,9 +155,13 @@ export class QuantileSketch {
    * result matches {@link quantile} for each (null when empty).
    */
   quantiles(qs: readonly number[]): (number | null)[] {
+    return this.quantilesInto(qs, new Array<number | null>(qs.length));
+  }
+
+  /** {@link quantiles} written into `out` (its first `qs.length` slots), which is returned: no array per call. */
+  quantilesInto(qs: readonly number[], out: (number | null)[]): (number | null)[] {
     const n = qs.length;
-    const out: (number | null)[] = new Array<number | null>(n);
-    if (this.total <= 0) return out.fill(null);
+    if (this.total <= 0) return out.fill(null, 0, n);
     // Evaluated once per judged window: no closure, no second pass.
     const top = this.total - 1;
     let k = 0;

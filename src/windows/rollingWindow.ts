@@ -92,6 +92,8 @@ export class RollingWindow {
   private lastStats: StatsBucket | null = null;
   private lateStats: StatsBucket | null = null;
   private expiredSinceRebuild = 0;
+  /** Bumped whenever {@link windowTotal} may have changed. */
+  private changes = 0;
 
   constructor(options: RollingWindowOptions) {
     const { bucketMs, windowMs, allowedLatenessMs } = options;
@@ -122,6 +124,15 @@ export class RollingWindow {
   /** Aggregates of the closed buckets in [boundaryMs − windowMs, boundaryMs). Read-only for callers. */
   get windowTotal(): StatsBucket {
     return this.total;
+  }
+
+  /**
+   * A number that changes whenever {@link windowTotal} may have changed (a
+   * bucket closed into it or expired from it, a late event, a restore), so a
+   * caller can tell that the window's statistics are still those it judged.
+   */
+  get version(): number {
+    return this.changes;
   }
 
   /** Calls in the closed window plus the buckets still open, without allocating (a scrape reads it for every series). */
@@ -163,6 +174,7 @@ export class RollingWindow {
     else if (placed === 'late') {
       this.lateStats!.add(event, costUsd);
       this.total.add(event, costUsd);
+      this.changes++;
     }
     return placed;
   }
@@ -174,6 +186,7 @@ export class RollingWindow {
     else if (placed === 'late') {
       this.lateStats!.addLatencyCalls(latencyMs, weight);
       this.total.addLatencyCalls(latencyMs, weight);
+      this.changes++;
     }
     return placed;
   }
@@ -221,6 +234,7 @@ export class RollingWindow {
       this.closed.length = 0;
       this.total.clear();
       this.expiredSinceRebuild = 0;
+      this.changes++;
     }
 
     let moved = 0;
@@ -233,6 +247,7 @@ export class RollingWindow {
       }
       this.closed.push(b);
       this.total.merge(b.stats);
+      this.changes++;
     }
     // shift() for the usual single bucket: splice would allocate the removed array on every close.
     if (moved === 1) this.open.shift();
@@ -246,6 +261,7 @@ export class RollingWindow {
       expired++;
     }
     if (expired > 0) {
+      this.changes++;
       if (expired === 1) this.closed.shift();
       else this.closed.splice(0, expired);
       this.expiredSinceRebuild += expired;
@@ -316,6 +332,7 @@ export class RollingWindow {
     this.lastIndex = Number.NaN;
     this.lastStats = null;
     this.lateStats = null;
+    this.changes++;
   }
 
   private openBucket(index: number): IndexedBucket {

@@ -16,6 +16,9 @@ import type { LatencyPercentiles, WindowStats } from './windowStats.js';
  * - latency percentiles from the sketch (≤ its relative accuracy), mean from the sum.
  *
  * @param windowStartMs and @param windowEndMs bound the window, epoch ms [start, end).
+ * @param latency the percentiles when already known: those this same `total`
+ * gave when nothing was added to or removed from it since (a window judged
+ * again with no bucket closed into or expired from it); computed when absent.
  */
 export function toWindowStats(
   route: string,
@@ -24,6 +27,7 @@ export function toWindowStats(
   total: StatsBucket,
   windowStartMs: number,
   windowEndMs: number,
+  latency?: LatencyPercentiles | null,
 ): WindowStats {
   const count = total.count;
   const meanQuality = ratio(total.qualitySum, total.qualityCount);
@@ -36,7 +40,7 @@ export function toWindowStats(
     windowEndMs,
     count,
     errorCount: total.errorCount,
-    latencyMs: percentiles(total),
+    latencyMs: latency === undefined ? percentiles(total) : latency,
     meanLatencyMs: ratio(total.latencySumMs, count),
     errorRate: ratio(total.errorCount, count),
     costPerTaskUsd: ratio(total.costSumUsd, total.costSuccessEvents),
@@ -77,8 +81,11 @@ function ratio(numerator: number, denominator: number): number | null {
 
 const PERCENTILES = [0.5, 0.95, 0.99] as const;
 
+/** Scratch for {@link percentiles}: read at once, never handed out. */
+const QUANTILES: (number | null)[] = [null, null, null];
+
 function percentiles(total: StatsBucket): LatencyPercentiles | null {
-  const [p50, p95, p99] = total.latencyMs.quantiles(PERCENTILES);
+  const [p50, p95, p99] = total.latencyMs.quantilesInto(PERCENTILES, QUANTILES);
   if (p50 == null || p95 == null || p99 == null) return null;
   return { p50, p95, p99 };
 }

@@ -152,10 +152,12 @@ describe('clopperPearson memoization', () => {
     }
   });
 
-  it('a caller changing its result changes nothing for the next caller', () => {
+  it('a caller changing its result changes nothing for the next caller: the shared result is frozen', () => {
     const first = clopperPearson(3, 40, 0.05) as { lower: number; upper: number };
     const upper = first.upper;
-    first.upper = 0;
+    expect(() => {
+      first.upper = 0;
+    }).toThrow(TypeError);
     expect(clopperPearson(3, 40, 0.05).upper).toBe(upper);
   });
 });

@@ -52,6 +52,28 @@ describe('RouteDetector with the default rules', () => {
     }
   });
 
+  it.each(DEFAULT_RULES)('$rule fires and resolves at the same boundaries when unchanged windows are flagged as such', (c) => {
+    const phases = [
+      { durationMs: c.warmupMs, knobs: HEALTHY },
+      { durationMs: c.forMs + 120_000, knobs: c.breach },
+      { durationMs: 1_800_000, knobs: HEALTHY },
+    ];
+    const judgedEveryTime = drive(new RouteDetector(config()), phases);
+    // The same windows, each one after the first of a phase flagged unchanged (same values, later bounds).
+    const detector = new RouteDetector(config());
+    const flagged: typeof judgedEveryTime = [];
+    let offset = 0;
+    for (const phase of phases) {
+      for (let at = offset + 10_000; at <= offset + phase.durationMs; at += 10_000) {
+        const unchanged = at > offset + 10_000;
+        for (const record of detector.evaluate(stats(T0 + at, phase.knobs), T0 + at, { unchanged })) flagged.push({ atMs: at, record });
+      }
+      offset += phase.durationMs;
+    }
+    expect(triggers(judgedEveryTime, c.rule).map((t) => t.record.state)).toEqual(['firing', 'resolved']);
+    expect(flagged).toEqual(judgedEveryTime);
+  });
+
   it.each(DEFAULT_RULES)('$rule does not fire for a blip shorter than `for`', (c) => {
     const detector = new RouteDetector(config());
     const emitted = drive(detector, [

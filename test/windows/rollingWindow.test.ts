@@ -46,6 +46,32 @@ describe('RollingWindow', () => {
     expect(w.add(ev(Number.NaN))).toBe('too_late');
   });
 
+  it('changes its version exactly when the window total may change, so a judge can tell an unchanged window', () => {
+    const w = new RollingWindow(OPTIONS);
+    w.add(ev(500));
+    let version = w.version;
+    w.closeUntil(1000); // bucket 0 closes into the total
+    expect(w.version).not.toBe(version);
+    version = w.version;
+    w.closeUntil(3000); // buckets 1 and 2 were empty: same total
+    expect(w.version).toBe(version);
+    w.add(ev(3500)); // an open bucket: not in the total yet
+    expect(w.version).toBe(version);
+    w.add(ev(2500)); // late: into a closed bucket and the total at once
+    expect(w.version).not.toBe(version);
+    version = w.version;
+    w.closeUntil(5000); // bucket 3 closes with its call
+    expect(w.version).not.toBe(version);
+    version = w.version;
+    w.closeUntil(6000); // bucket 0 expires
+    expect(w.version).not.toBe(version);
+    version = w.version;
+    w.closeUntil(7000); // nothing closes (bucket 5 empty), nothing expires (bucket 1 empty)
+    expect(w.version).toBe(version);
+    w.restoreState(w.exportState());
+    expect(w.version).not.toBe(version);
+  });
+
   it('accepts everything before the first close', () => {
     const w = new RollingWindow(OPTIONS);
     expect(w.boundaryMs).toBe(-Infinity);
