@@ -38,12 +38,14 @@ function sample(done, spanMs) {
   globalThis.gc();
   const resources = process.getActiveResourcesInfo();
   // progress on stderr: a 10 M-event run takes a while on a shared machine
-  process.stderr.write(`soak: ${done} events, ${((performance.now() - soakStarted) / 1000).toFixed(0)} s, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB\n`);
+  process.stderr.write(`soak: ${done} events, ${((performance.now() - soakStarted) / 1000).toFixed(0)} s, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB, array buffers ${(process.memoryUsage().arrayBuffers / 2 ** 20).toFixed(1)} MiB, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB\n`);
   return {
     done,
     spanMs,
     rssMiB: process.memoryUsage.rss() / 2 ** 20,
     heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    // Typed arrays (the sketches' bins) live outside the JS heap: a leak there shows in RSS, not in heapUsed.
+    arrayBuffersMiB: process.memoryUsage().arrayBuffers / 2 ** 20,
     handles: resources.filter((r) => r !== 'Timeout' && r !== 'Immediate').length,
     timers: resources.filter((r) => r === 'Timeout').length,
   };
@@ -83,6 +85,7 @@ function report(name, total, seconds, samples) {
     'RSS slope MiB/M ev': slope(warm, 'rssMiB').toFixed(2),
     'heap MiB (warm→end)': `${first.heapMiB.toFixed(1)}→${last.heapMiB.toFixed(1)}`,
     'heap slope MiB/M ev': slope(warm, 'heapMiB').toFixed(3),
+    'array buffers MiB (warm→end)': `${first.arrayBuffersMiB.toFixed(1)}→${last.arrayBuffersMiB.toFixed(1)}`,
     'handles (warm→end)': `${first.handles}→${last.handles}`,
     'timers (warm→end)': `${first.timers}→${last.timers}`,
   };
@@ -138,6 +141,7 @@ async function httpPhase() {
   let next = 0;
   let done = 0;
   let accepted = 0;
+  let rejected = 0;
   let shed = 0;
   let nextSample = every;
   const started = performance.now();
@@ -158,7 +162,9 @@ async function httpPhase() {
           await new Promise((res) => setTimeout(res, 100));
           continue;
         }
-        accepted += JSON.parse(r.text).accepted;
+        const answer = JSON.parse(r.text);
+        accepted += answer.accepted;
+        rejected += answer.rejected;
         break;
       }
       done += lines.length;
@@ -173,7 +179,7 @@ async function httpPhase() {
   const counted = daemon.engine.counters.accepted;
   agent.destroy();
   await daemon.stop();
-  return { ...report('http', HTTP_EVENTS, seconds, samples), 'accepted=counted': accepted === counted, '503 retries': shed };
+  return { ...report('http', HTTP_EVENTS, seconds, samples), 'accepted=counted': accepted === counted, rejected, '503 retries': shed };
 }
 
 const rows = [];
