@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { getHeapStatistics } from 'node:v8';
 import { asyncScheduler, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import { describeError, PromptpilotError, TransientIoError } from './core/errors.js';
 import { KafkaDecisionSink, KafkaEventForwarder, KafkaEventSource } from './adapters/kafka/index.js';
@@ -402,6 +403,13 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   probes?.refresh();
   const probeUrl = probes === null ? undefined : `http://127.0.0.1:${probes.port}`;
   log.info({ url, ...(probeUrl !== undefined ? { probe_url: probeUrl } : {}), simulator: config.simulator.enabled, kafka: kafkaOn ? config.kafka.role : 'off' }, 'promptpilot listening');
+  const memory = engine.memoryAdmission();
+  const heapLimitMiB = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+  // What the budget admits, said once at start: a small budget (or a long window) admitting few series is no surprise later.
+  (memory.capacity < 100 ? log.warn.bind(log) : log.info.bind(log))(
+    { memory_budget_bytes: config.limits.memory_budget_bytes, series_capacity: memory.capacity, series_bytes: memory.seriesBytes, heap_limit_mib: heapLimitMiB },
+    `memory budget admits ${memory.capacity} series with full windows (about ${Math.round(memory.seriesBytes / 1024)} KB each); V8 heap limit ${heapLimitMiB} MiB`,
+  );
 
   let stopping: Promise<void> | null = null;
   return {
