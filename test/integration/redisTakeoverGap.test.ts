@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteView } from '../../src/app/routeQuery.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
 import { until } from '../helpers/until.js';
-import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type RedisServer } from './harness/index.js';
+import { kcatProduce, killAll, startDaemonProcess, startKafkaMock, startRedis, type DaemonProcess, type KafkaMock, type RedisServer } from './harness/index.js';
+import { committedTotal, uniqueSettings } from './harness/kafkaTestSupport.js';
 
 // The takeover gap (issue 10): two real `promptpilot run` processes on one real redis-server. A owns a
 // route and has checkpointed its fast calls; A is killed with SIGKILL. While A's lease still runs, B gets
@@ -30,12 +31,14 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** An instance with a 6 s lease, checkpoints every `checkpointInterval`, 1 s buckets judged 2 s after their end, and a slow-route rule. */
-function configFile(dir: string, instance: string, checkpointInterval = '1s'): string {
+/** An instance with a 6 s lease (or `lease`), checkpoints every `checkpointInterval`, 1 s buckets judged 2 s after their end, and a slow-route rule. */
+function configFile(dir: string, instance: string, options: { checkpointInterval?: string; lease?: string; kafka?: Record<string, unknown> } = {}): string {
   const config = {
     simulator: { enabled: false },
+    server: { host: '127.0.0.1' },
+    ...(options.kafka !== undefined ? { kafka: options.kafka } : {}),
     time: { bucket: '1s', allowed_lateness: '2s' },
-    redis: { instance_id: instance, lease: '6s', refresh_interval: '300ms', checkpoint_interval: checkpointInterval },
+    redis: { instance_id: instance, lease: options.lease ?? '6s', refresh_interval: '300ms', checkpoint_interval: options.checkpointInterval ?? '1s' },
     rules: [{ name: 'slow_route', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }],
     log: { level: 'info' },
   };
@@ -134,8 +137,8 @@ describe('takeover gap on a real Redis', () => {
     const env = { PROMPTPILOT_REDIS_URL: redis.url };
     await client.flushdb();
     // Checkpoint rounds every hour: the only checkpoint A writes is the one right after it logs the trigger.
-    const a = await startDaemonProcess('A2', configFile(dir, 'A2', '1h'), env, running);
-    const b = await startDaemonProcess('B2', configFile(dir, 'B2', '1h'), env, running);
+    const a = await startDaemonProcess('A2', configFile(dir, 'A2', { checkpointInterval: '1h' }), env, running);
+    const b = await startDaemonProcess('B2', configFile(dir, 'B2', { checkpointInterval: '1h' }), env, running);
     const start = Date.now();
     const slowAtA = calls(150, start - 60_000, start - 10_000, 2000);
     expect(await post(a, slowAtA)).toMatchObject({ accepted: 150, rejected: 0 });
@@ -152,4 +155,54 @@ describe('takeover gap on a real Redis', () => {
     expect(await slowTriggers(b)).toHaveLength(1);
     expect(await b.stop()).toBe(0);
   }, 180_000);
+});
+
+describe('takeover gap over Kafka partitions on a real Redis', () => {
+  let mock: KafkaMock;
+  beforeAll(async () => {
+    mock = await startKafkaMock();
+  });
+  afterAll(async () => {
+    await killAll(running);
+    await mock?.stop();
+  });
+
+  it('the instance given a killed owner\'s partition holds the route\'s events until the lease lapses, counts them once on the checkpoint; every message is committed', async () => {
+    await client.flushdb();
+    const settings = uniqueSettings(mock.brokers);
+    const dir = mkdtempSync(join(tmpdir(), 'pp-gap-kafka-'));
+    const kafka = { group_id: settings.group_id, topics: settings.topics, session_timeout: '3s' };
+    // A lease well past the group's session timeout: the partition moves while the dead owner's lease still runs.
+    const options = { lease: '20s', kafka };
+    const env = { PROMPTPILOT_REDIS_URL: redis.url, PROMPTPILOT_KAFKA_BROKERS: mock.brokers };
+    const daemons = [await startDaemonProcess('KA', configFile(dir, 'KA', options), env, running), await startDaemonProcess('KB', configFile(dir, 'KB', options), env, running)];
+    for (const d of daemons) await until(`${d.name} in the group`, async () => ((await fetch(`${d.url}/readyz`)).status === 200 ? true : null), 60_000);
+    const produce = (events: readonly Record<string, unknown>[]): Promise<void> =>
+      kcatProduce(mock.brokers, settings.topics.events, events.map((e) => ({ key: ROUTE, value: JSON.stringify(e) })));
+
+    const start = Date.now();
+    const fast = calls(150, start - 60_000, start - 20_000, 300);
+    await produce(fast);
+    const newestFast = Math.max(...fast.map((e) => e['ts'] as number));
+    await until('the owner\'s checkpoint holding every fast call', async () => ((await storedCheckpoint())?.lastDataMs === newestFast ? true : null), 60_000);
+    const ownerId = await client.hget(`promptpilot:lease:${ROUTE}`, 'owner');
+    const owner = daemons.find((d) => d.name === ownerId)!;
+    const survivor = daemons.find((d) => d !== owner)!;
+    await owner.kill();
+
+    const slow = calls(150, newestFast + 1, Date.now(), 2000);
+    await produce(slow);
+    // The group gives the survivor the partition after the session timeout; the dead owner's lease still runs then.
+    const held = await until('the survivor counting what it held', async () => {
+      const line = survivor.output.find((l) => l.includes('"counted the route\'s traffic held while another instance owned it"'));
+      return line === undefined ? null : (JSON.parse(line) as { held: number }).held;
+    }, 120_000);
+    expect(held).toBe(slow.length);
+    await until('every call counted on the survivor', async () => ((await count(survivor)) === fast.length + slow.length ? true : null), 30_000);
+    await judgedThrough(survivor, Math.max(...slow.map((e) => e['ts'] as number)));
+    expect(await slowTriggers(survivor)).toHaveLength(1);
+    // Committed once counted and checkpointed: every message, once.
+    await until('every message committed', async () => ((await committedTotal(mock.brokers, settings.group_id, settings.topics.events)) === fast.length + slow.length ? true : null), 60_000);
+    expect(await survivor.stop()).toBe(0);
+  }, 300_000);
 });
