@@ -673,6 +673,11 @@ export class PipelineEngine {
     return inputs.length;
   }
 
+  /** Inputs held for a route (see {@link holdRoute}); 0 when it is not held. */
+  heldOf(route: string): number {
+    return this.held.heldOf(route);
+  }
+
   /** Routes held and inputs kept for them, and routes whose hold overflowed (see {@link holdRoute}). */
   heldSizes(): { routes: number; inputs: number; overflowed: number } {
     return this.held.sizes();

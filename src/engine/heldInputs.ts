@@ -41,6 +41,11 @@ export class HeldInputs {
     return { routes: this.routes.size, inputs: this.held, overflowed: this.overflowed.size };
   }
 
+  /** Inputs kept for a route (0 when it is not held). */
+  heldOf(route: string): number {
+    return this.routes.get(route)?.length ?? 0;
+  }
+
   /** Starts holding a route's inputs (idempotent); a route whose hold overflowed stays free until released. */
   hold(route: string): void {
     if (!this.routes.has(route) && !this.overflowed.has(route)) this.routes.set(route, []);

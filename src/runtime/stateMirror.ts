@@ -66,7 +66,7 @@ export class StateMirror {
   private readonly owned = new Map<string, Owned>();
   /** Routes another instance owns, with their latest stored state. */
   private readonly followed = new Map<string, StoredRoute>();
-  /** Routes whose traffic the engine holds because another instance holds their lease: when to try claiming each again (ms). */
+  /** Routes whose lease another instance held at this one's last try, and when to try claiming each again (ms; never while nothing is held for it). */
   private readonly holding = new Map<string, number>();
   /** Callers of {@link released} waiting for the held traffic to be counted. */
   private releaseWaiters: (() => void)[] = [];
@@ -301,13 +301,23 @@ export class StateMirror {
 
   /**
    * The routes of an input, and the held routes due for another claim (a held route may get no more traffic), sorted.
+   * A route holding nothing is not claimed (its next traffic will, if it comes here): no more tries until then, and
+   * it stays another instance's here (its records are dropped) until a claim of this instance's succeeds.
    * Not before a command: its step does not emit the records a takeover's held traffic produces (the next data or tick step does).
    */
   private dueRoutes(input: PipelineInput, nowMs: number): string[] {
     const routes = routesOf(input);
     if (this.holding.size === 0 || input.kind === 'command') return routes;
     let due: string[] | null = null;
-    for (const [route, retryAtMs] of this.holding) if (retryAtMs <= nowMs && !routes.includes(route)) (due ??= [...routes]).push(route);
+    for (const [route, retryAtMs] of [...this.holding]) {
+      if (retryAtMs > nowMs || routes.includes(route)) continue;
+      if (this.engine.heldOf(route) === 0) {
+        this.holding.set(route, Number.POSITIVE_INFINITY);
+        this.engine.releaseRoute(route, nowMs);
+        continue;
+      }
+      (due ??= [...routes]).push(route);
+    }
     return due === null ? routes : due.sort();
   }
 

@@ -3,7 +3,7 @@ import { MemoryStateStore } from '../../src/adapters/memory/memoryStateStore.js'
 import { parseConfig } from '../../src/config/load.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
 import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
-import { PipelineEngine } from '../../src/engine/engine.js';
+import { HELD_INPUTS_LIMIT, PipelineEngine } from '../../src/engine/engine.js';
 import { stepEngine, type PipelineInput } from '../../src/streams/pipelineInput.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { StateMirror } from '../../src/runtime/stateMirror.js';
@@ -114,5 +114,34 @@ describe('StateMirror', () => {
     expect(b.mirror.status()).toMatchObject({ heldRoutes: 0, heldInputs: 0, owned: 1 });
     expect(released).toBe(true);
     expect(await step(b, { kind: 'tick', elapsedMs: 1_000 })).not.toContain('trigger:slow:firing');
+  });
+
+  it('a route whose held traffic passed the bound is counted here, but what that decides is not recorded while another instance owns it', async () => {
+    const cfg = parseConfig({
+      rules: [{ name: 'slow', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }],
+      log: { level: 'silent' },
+    });
+    let now = Date.parse('2026-03-02T09:10:00Z');
+    const store = new MemoryStateStore({ now: () => now });
+    const a = mirrorOf(store, 'a', () => now, cfg);
+    await a.mirror.restore();
+    await a.mirror.beforeStep({ kind: 'events', events: [makeEvent(now - 1000, 'support', 'v1', 300)] });
+    const b = mirrorOf(store, 'b', () => now, cfg);
+    await b.mirror.restore();
+    // Misrouted traffic while a lives: more than b may hold, slow enough to fire the rule on what b counts.
+    const events = Array.from({ length: HELD_INPUTS_LIMIT + 500 }, (_, i) => makeEvent(now - 200_000 + Math.floor(i / 600) * 1000, 'support', 'v1', 2500));
+    const input: PipelineInput = { kind: 'events', events, options: { nowMs: now } };
+    await b.mirror.beforeStep(input);
+    const produced = stepEngine(b.engine, input);
+    expect(produced.some((r) => r.type === 'trigger' && r.rule === 'slow')).toBe(true);
+    expect(b.mirror.afterStep(produced)).toEqual([]);
+    expect(b.engine.heldSizes()).toMatchObject({ inputs: 0, overflowed: 1 });
+    // Its lease still a's (a renews it): later steps of b decide nothing for the route either.
+    now += 4_000;
+    await a.mirror.beforeStep({ kind: 'events', events: [makeEvent(now - 500, 'support', 'v1', 300)] });
+    const tick: PipelineInput = { kind: 'tick', elapsedMs: 4_000 };
+    await b.mirror.beforeStep(tick);
+    expect(b.mirror.afterStep(stepEngine(b.engine, tick)).filter((r) => r.route === 'support')).toEqual([]);
+    expect((await store.lease('support'))?.owner).toBe('a');
   });
 });
