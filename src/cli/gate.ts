@@ -1,5 +1,6 @@
 import { abtestFor, type Config } from '../config/schema.js';
 import type { TelemetryEvent } from '../core/event.js';
+import { GATE_FLAGS, GATE_USAGE } from './gateUsage.js';
 import { GateAccumulator, type GateVerdict } from '../abtest/gate.js';
 import { PromptpilotError } from '../core/errors.js';
 import { withCost } from '../engine/costing.js';
@@ -19,15 +20,6 @@ export interface GateIo {
    */
   readonly readChunks?: (path: string) => AsyncIterable<string>;
 }
-
-const USAGE = `Usage: promptpilot gate --baseline A.ndjson --candidate B.ndjson [--route R] [--config FILE]
-
-Pre-deployment performance gate: compares two complete recorded runs of one route (NDJSON
-telemetry events; a file, or - for stdin; gzip is decompressed) with fixed-horizon confidence intervals and prints a JSON verdict with
-per-gate evidence. Pass means every gate is proven to hold; a metric the baseline reports and
-the candidate lacks is never passed. Files holding several routes need --route.
-Exit 0 pass, 1 fail (regression), 3 inconclusive, 2 bad input or usage (incl. different routes).
-`;
 
 /** Exit codes of `promptpilot gate` (DESIGN §6). */
 export const GATE_EXIT = { pass: 0, fail: 1, inconclusive: 3, badInput: 2 } as const satisfies Record<GateVerdict | 'badInput', number>;
@@ -116,9 +108,9 @@ function checkRoutes(baselinePath: string, baseline: RunSummary, candidatePath: 
  */
 export async function runGate(argv: string[], io: GateIo, config: Config): Promise<number> {
   try {
-    const args = parseArgs(argv, ['baseline', 'candidate', 'route', 'config']);
+    const args = parseArgs(argv, GATE_FLAGS);
     if (args.booleans.has('help')) {
-      io.stdout(USAGE);
+      io.stdout(GATE_USAGE);
       return 0;
     }
     const baselinePath = args.flags['baseline'];

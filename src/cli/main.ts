@@ -2,6 +2,7 @@
 import { ENV, loadConfig } from '../config/load.js';
 import { describeError, PromptpilotError, UsageError, ErrorCodes } from '../core/errors.js';
 import { parseArgs } from './args.js';
+import { GATE_FLAGS, GATE_USAGE } from './gateUsage.js';
 import { derivedHeapLimitMiB, HEAP_DERIVED_ENV, heapLimitGiven, runWithHeapLimit } from './heapLimit.js';
 import { secretScrubber, secretsOf } from '../runtime/secrets.js';
 import type { Config } from '../config/schema.js';
@@ -14,7 +15,7 @@ Usage:
   promptpilot run [--config FILE]                  run the daemon (HTTP/OTLP on :4318)
   promptpilot replay --input FILE.ndjson [--config FILE]
                                                    replay recorded events in event time; decisions on stdout
-  promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]
+  promptpilot gate --baseline A.ndjson --candidate B.ndjson [--route R] [--config FILE]
                                                    pre-deployment performance gate (exit 0 pass, 1 fail, 3 inconclusive, 2 bad input)
   promptpilot report --input FILE.ndjson --out FILE.html [--config FILE]
                                                    replay into one self-contained HTML page: charts, experiments, decisions
@@ -29,7 +30,7 @@ Run 'promptpilot COMMAND --help' for a command's options.`;
 const HELP: Record<string, string> = {
   run: `Usage: promptpilot run [--config FILE]\n\nRuns the daemon: POST /v1/events, OTLP /v1/traces and /v1/metrics, GET /v1/routes, /v1/decisions,\n/v1/assign, /healthz, /readyz, /metrics. Stops cleanly on SIGTERM/SIGINT (exit 0).\nWithout --config (or PROMPTPILOT_CONFIG) it runs on the embedded defaults: in-memory state, no Kafka, no Redis.`,
   replay: `Usage: promptpilot replay --input FILE.ndjson [--config FILE]\n\nFeeds recorded events (wire format v1, one JSON object per line) through the daemon's pipeline in\nevent time and prints every decision record as NDJSON on stdout, identically on every run.\n--input - reads stdin; gzip input (FILE.ndjson.gz or any gzip data) is decompressed; other binary\ninput is refused with one line. Bad lines are reported on stderr as FILE:LINE: field: reason (the\nfirst 20, then how many and where) and skipped.`,
-  gate: `Usage: promptpilot gate --baseline A.ndjson --candidate B.ndjson [--config FILE]\n\nPre-deployment performance gate: compares two recorded runs with the A/B tester's statistics and\nprints a JSON verdict with per-gate evidence. Exit 0 pass, 1 fail (regression), 3 inconclusive,\n2 bad input or usage.`,
+  gate: GATE_USAGE.trimEnd(),
   compress: `Usage: promptpilot compress FILE|- [--json] [--level conservative|aggressive] [--config FILE]\n\nPrints the token-optimized candidate the daemon derives from a prompt template (FILE, or stdin for '-'):\nthe same deterministic rewrites, measured with the o200k_base tokenizer, each kept only where it saves\ntokens; placeholders ({{x}}, {x}, \${x}), {% %}/{# #} template logic and code stay byte-identical.\nconservative (default) drops courtesy, hedging and meta-instructions and turns prose into lists and\noutput specs; aggressive also goes telegraphic. --json prints {"template","tokens_before","tokens_after",\n"saving_pct","level","transforms":[{"name","tokens_saved"}]}. --config applies actions.compression.\nCompressing the output again changes nothing. Exit 0; bad input or usage: one line, exit 2.`,
   report: `Usage: promptpilot report --input FILE.ndjson --out FILE.html [--config FILE]\n\nReplays recorded events exactly as 'replay' does and writes one self-contained HTML page: per-route\ncharts of latency percentiles, cost per task, tokens per quality point, accuracy and error rate over\nevent time with triggers, actions and experiments marked; each route's last window against its\ntargets; experiments with arms, ramp and evidence; the decision log. The page loads nothing from\nanywhere (open it offline, attach it to a ticket, print it). Same input, same bytes.`,
   'validate-config': `Usage: promptpilot validate-config FILE\n\nValidates a config file against the schema. Exit 0 when valid; otherwise prints one line naming\nthe offending path and exits 1.`,
@@ -92,7 +93,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       }
       case 'gate': {
-        const args = parseArgs(rest, ['baseline', 'candidate', 'config']);
+        const args = parseArgs(rest, GATE_FLAGS);
         const config = await loadConfig(args.flags['config']);
         const { runGateCommand } = await import('./gateCommand.js');
         return await runGateCommand(rest, config);

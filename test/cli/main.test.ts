@@ -26,6 +26,17 @@ describe('promptpilot CLI', () => {
     }
   });
 
+  it('gate --route, as README and its own error message tell a user, is taken (it was refused as an unknown option)', () => {
+    const several = run('gate', '--baseline', 'examples/recorded.ndjson.gz', '--candidate', 'examples/recorded.ndjson.gz');
+    expect(several.code).toBe(2);
+    expect(several.stderr).toContain('choose one with --route');
+    const r = run('gate', '--baseline', 'examples/recorded.ndjson.gz', '--candidate', 'examples/recorded.ndjson.gz', '--route', 'faq-answer');
+    expect(r.stderr).not.toContain('unknown option');
+    expect((JSON.parse(r.stdout) as { route: string }).route).toBe('faq-answer');
+    expect(run('gate', '--help').stdout).toContain('[--route R]');
+    expect(run('--help').stdout).toContain('--candidate B.ndjson [--route R]');
+  });
+
   it('--version prints the version in package.json, exit 0', () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     for (const flag of ['--version', '-v']) {
