@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ErrorCodes } from '../core/errors.js';
 import { plainMessage } from './ruleMerge.js';
@@ -19,8 +19,11 @@ export const ENV = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Finds where a config path is written in the source file: 1-based line and column, if known. */
-export type Locate = (path: readonly PropertyKey[]) => { readonly line: number; readonly col: number } | undefined;
+/**
+ * Finds where a config path is written in the source file: 1-based line and column, if known.
+ * `at: 'key'` gives where the path's last key is written (for an unknown key), else its value.
+ */
+export type Locate = (path: readonly PropertyKey[], at?: 'key' | 'value') => { readonly line: number; readonly col: number } | undefined;
 
 /**
  * Validates a raw config object (already parsed from YAML/JSON) and returns the
@@ -44,7 +47,8 @@ export function formatConfigPath(path: readonly PropertyKey[]): string {
 /** Formats zod issues as `path: message (line L, column C)` joined by `; ` (first three). */
 export function formatZodIssues(issues: readonly z.core.$ZodIssue[], locate?: Locate): string {
   const shown = issues.slice(0, 3).map((issue) => {
-    const at = locate?.(issue.path);
+    // An unknown key is shown where it is written, not where its parent mapping starts.
+    const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? locate?.([...issue.path, issue.keys[0]], 'key') : locate?.(issue.path);
     return `${formatConfigPath(issue.path)}: ${plainMessage(issue)}${at === undefined ? '' : ` (line ${at.line}, column ${at.col})`}`;
   });
   const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
@@ -72,10 +76,20 @@ export function parseYamlDocument(text: string, source: string): { readonly valu
   if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
     throw new ConfigError(`${source}: (root): expected a mapping of config sections, got ${Array.isArray(value) ? 'a list' : typeof value}`);
   }
-  const locate: Locate = (path) => {
-    // The deepest node the file has on this path (an unknown key's issue points at its parent mapping).
+  const toKeys = (path: readonly PropertyKey[]): unknown[] => path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const locate: Locate = (path, at = 'value') => {
+    if (at === 'key' && path.length > 0) {
+      const parent: unknown = path.length === 1 ? doc.contents : doc.getIn(toKeys(path.slice(0, -1)), true);
+      const pair = isMap(parent) ? parent.items.find((item) => isScalar(item.key) && item.key.value === path[path.length - 1]) : undefined;
+      const range = isNode(pair?.key) ? pair.key.range : undefined;
+      if (range) {
+        const pos = lineCounter.linePos(range[0]);
+        return { line: pos.line, col: pos.col };
+      }
+    }
+    // The deepest node the file has on this path.
     for (let depth = path.length; depth >= 1; depth--) {
-      const node: unknown = doc.getIn(path.slice(0, depth).map((p) => (typeof p === 'symbol' ? String(p) : p)), true);
+      const node: unknown = doc.getIn(toKeys(path.slice(0, depth)), true);
       const range = isNode(node) ? node.range : undefined;
       if (range) {
         const pos = lineCounter.linePos(range[0]);

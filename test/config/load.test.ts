@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyEnvOverrides, loadConfig, parseConfig, parseYaml } from '../../src/config/load.js';
 import { ConfigSchema, targetsFor } from '../../src/config/schema.js';
@@ -50,6 +52,13 @@ describe('config', () => {
     const text = bad(yaml);
     expect(text.startsWith(message)).toBe(true);
     expect(text).not.toContain('\n');
+  });
+
+  it('an unknown key is placed on its own line and column, also at the top level (it pointed at the parent mapping\'s first key, or nowhere)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-cfg-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, 'abtest:\n  gates:\n    cost_increase_pct: 5\n    bogus: 1\nservr: {}\n');
+    await expect(loadConfig(file, {})).rejects.toThrow(`${file}: abtest.gates: unknown key 'bogus' (line 4, column 5); (root): unknown key 'servr' (line 5, column 1)`);
   });
 
   it('per-route target overrides apply only to that route', () => {
