@@ -46,7 +46,8 @@ export class RouteDetector {
   private defaultPlan: RulePlan = { rules: [], targets: {} as Targets, thresholds: new Float64Array(0) };
   /** Routes with their own targets or rules in the config (bounded by the config). */
   private readonly routePlans = new Map<string, RulePlan>();
-  private baselineMetrics: ReadonlySet<MetricName> = new Set();
+  /** Metrics some enabled baseline rule watches, each once (an array: walked at every evaluation). */
+  private baselineMetrics: readonly MetricName[] = [];
   /** Memory by route, then variant (nested maps: no key concatenation per evaluation). */
   private readonly variants = new Map<string, Map<string, VariantMemory>>();
 
@@ -75,7 +76,7 @@ export class RouteDetector {
     this.routePlans.clear();
     for (const route of Object.keys(config.routes)) this.routePlans.set(route, rulePlan(config, this.rulesOf(route), targetsFor(config, route)));
     const everyRule = [this.rules, ...this.routeRules.values()].flat();
-    this.baselineMetrics = new Set(everyRule.filter((rule) => typeof rule.threshold === 'object' && 'baseline' in rule.threshold).map((rule) => rule.metric));
+    this.baselineMetrics = [...new Set(everyRule.filter((rule) => typeof rule.threshold === 'object' && 'baseline' in rule.threshold).map((rule) => rule.metric))];
   }
 
   /** Enabled rules on a route (its `routes.<route>.rules` settings applied). */
@@ -260,7 +261,9 @@ export class RouteDetector {
   }
 
   private updateBaselines(stats: WindowStats, memory: VariantMemory): void {
-    for (const metric of this.baselineMetrics) {
+    const metrics = this.baselineMetrics;
+    for (let m = 0; m < metrics.length; m++) {
+      const metric = metrics[m]!;
       const previous = memory.baselines.get(metric) ?? null;
       let frozen = false;
       for (const rule of this.rulesOf(stats.route)) {

@@ -11,8 +11,8 @@ import { legacyActionCooldown } from '../actions/routeCooldown.js';
 import { BucketPool } from '../windows/bucketPool.js';
 import { RollingWindow } from '../windows/rollingWindow.js';
 import { StatsBucket } from '../windows/statsBucket.js';
-import { toWindowStats } from '../windows/toWindowStats.js';
-import type { LatencyPercentiles, WindowStats } from '../windows/windowStats.js';
+import { refreshWindowStats, toWindowStats } from '../windows/toWindowStats.js';
+import type { WindowStats } from '../windows/windowStats.js';
 import { costOf } from './costing.js';
 import { PoisonMessageError } from '../core/errors.js';
 import { countedThroughMs, decodeRouteCheckpoint, encodeRouteCheckpoint, ROUTE_CHECKPOINT_VERSION, type RouteCheckpoint } from './routeCheckpoint.js';
@@ -40,9 +40,10 @@ interface VariantState {
   pattern: Pattern | null;
   /** Events taken, counted up to the probation threshold only. */
   events: number;
-  /** The window's {@link RollingWindow.version} when last judged (−1: not yet, or rules reconfigured since), and its percentiles then. */
+  /** The window's {@link RollingWindow.version} when last judged (−1: not yet, or rules reconfigured since). */
   judgedVersion: number;
-  judgedLatency: LatencyPercentiles | null;
+  /** The statistics of the last judgement, rewritten in place at the next one (see {@link refreshWindowStats}). */
+  judged: WindowStats | null;
 }
 
 /** Per route: its own event-time watermark and evaluation boundary. */
@@ -120,7 +121,8 @@ export interface EngineOptions {
   /**
    * Called with every (route, variant) window the detectors judge, at each
    * closed bucket boundary (event time): what time-series views (dashboard,
-   * report) record. Must not throw.
+   * report) record. Must not throw. The object is the series' own and is
+   * rewritten at its next boundary: copy what you keep.
    */
   readonly onEvaluated?: (stats: WindowStats) => void;
   /** Where hourly rollups are kept (default: in memory, bounded by `monitoring.history`). */
@@ -609,7 +611,7 @@ export class PipelineEngine {
       } catch (err) {
         throw new PoisonMessageError(`checkpoint of route ${route}: variant ${v.variant}: ${(err as Error).message}`);
       }
-      return { variant: v.variant, window, pattern: v.pattern, events: v.events, judgedVersion: -1, judgedLatency: null };
+      return { variant: v.variant, window, pattern: v.pattern, events: v.events, judgedVersion: -1, judged: null };
     });
     variants.sort((a, b) => (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0));
     const previous = this.routes.get(route);
@@ -788,7 +790,7 @@ export class PipelineEngine {
   private createVariant(state: RouteState, variant: string): VariantState {
     const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs, pool: this.buckets });
     window.closeUntil(state.boundaryMs);
-    const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0, judgedVersion: -1, judgedLatency: null };
+    const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0, judgedVersion: -1, judged: null };
     this.series.created(state.route, variant, this.currentConfig.routes[state.route] !== undefined);
     this.experiments.registry.observe(state.route, variant, undefined, undefined);
     state.variants.set(variant, created);
@@ -847,9 +849,14 @@ export class PipelineEngine {
       // statistics but for its bounds: its quantiles are not computed again, and the detector skips what cannot move.
       const version = variant.window.version;
       const unchanged = variant.judgedVersion === version;
-      const stats = toWindowStats(state.route, variant.variant, variant.pattern, variant.window.windowTotal, boundaryMs - this.windowMs, boundaryMs, unchanged ? variant.judgedLatency : undefined);
+      const startMs = boundaryMs - this.windowMs;
+      const total = variant.window.windowTotal;
+      const stats =
+        variant.judged === null
+          ? toWindowStats(state.route, variant.variant, variant.pattern, total, startMs, boundaryMs)
+          : refreshWindowStats(variant.judged, variant.pattern, total, startMs, boundaryMs, unchanged);
+      variant.judged = stats;
       variant.judgedVersion = version;
-      variant.judgedLatency = stats.latencyMs;
       this.counters.evaluations++;
       this.options.onEvaluated?.(stats);
       if (variant.variant === production || (production === null && state.sorted.length === 1)) productionStats = stats;

@@ -3,6 +3,9 @@ import { HOUR_MS, mergeHours, OpenHour, type HourlyRollup } from './hourlyRollup
 import type { HistoryStore } from './historyStore.js';
 import type { OpenHourState } from './foresightCheckpoint.js';
 
+/** What {@link HistoryRecorder.seal} returns when no hour ended (shared, frozen). */
+const NOTHING_SEALED: readonly HourlyRollup[] = Object.freeze([]);
+
 /**
  * Rolls a route's accepted calls up into hours (event time, UTC) and seals
  * each hour into the {@link HistoryStore} once the route's evaluation
@@ -44,22 +47,24 @@ export class HistoryRecorder {
    * (epoch ms), stores it, and returns the stored hours, oldest first.
    * `served`: the route's production variant now (null: unknown).
    */
-  seal(route: string, boundaryMs: number, served: string | null = null): HourlyRollup[] {
+  seal(route: string, boundaryMs: number, served: string | null = null): readonly HourlyRollup[] {
     const hours = this.open.get(route);
-    if (hours === undefined) return [];
+    if (hours === undefined) return NOTHING_SEALED;
     let sealed: HourlyRollup[] | null = null;
-    for (const [start, hour] of hours) {
+    // Asked at every bucket boundary of the route: keys only, no entry arrays, nothing allocated until an hour ends.
+    for (const start of hours.keys()) {
       if (start + HOUR_MS > boundaryMs) continue;
+      const hour = hours.get(start)!;
       hours.delete(start);
       (sealed ??= []).push(this.store1(route, hour, served));
     }
     if (hours.size === 0) this.open.delete(route);
-    if (sealed === null) return [];
+    if (sealed === null) return NOTHING_SEALED;
     return sealed.sort((a, b) => a.hourStartMs - b.hourStartMs);
   }
 
   /** Seals every open hour of the route, finished or not (the route is retired; end of replay input). */
-  sealAll(route: string): HourlyRollup[] {
+  sealAll(route: string): readonly HourlyRollup[] {
     return this.seal(route, Infinity);
   }
 

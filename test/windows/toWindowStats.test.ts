@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TelemetryEvent } from '../../src/core/event.js';
 import { StatsBucket } from '../../src/windows/statsBucket.js';
-import { toWindowStats } from '../../src/windows/toWindowStats.js';
+import { refreshWindowStats, toWindowStats } from '../../src/windows/toWindowStats.js';
+import { mulberry32 } from '../../src/sim/random.js';
 
 type Extra = Partial<Omit<TelemetryEvent, 'ts' | 'route' | 'variant'>>;
 const ev = (extra: Extra = {}): TelemetryEvent => ({ ts: 0, route: 'r', variant: 'v', latencyMs: 100, isError: false, ...extra });
@@ -135,5 +136,24 @@ describe('StatsBucket merge / subtract', () => {
     expect(total.costSumUsd).toBe(0);
     expect(total.latencySumMs).toBe(0);
     expect(toWindowStats('r', 'v', null, total, 0, 1).latencyMs).toBeNull();
+  });
+});
+
+describe('refreshWindowStats', () => {
+  it('rewrites a series\' statistics in place to exactly what toWindowStats gives for the same total', () => {
+    const r = mulberry32(5);
+    const total = new StatsBucket();
+    let stats = toWindowStats('r', 'v', null, total, 0, 1000); // empty: percentiles null
+    for (let step = 1; step <= 60; step++) {
+      const calls = Math.floor(r() * 4);
+      for (let i = 0; i < calls; i++) {
+        total.add(ev({ latencyMs: 50 + r() * 3000, isError: r() < 0.1, inputTokens: 300, outputTokens: Math.floor(r() * 200), quality: r(), correct: r() < 0.9, costUsd: r() / 100 }));
+      }
+      const refreshed = refreshWindowStats(stats, 'few_shot', total, step * 1000, step * 1000 + 1000, calls === 0);
+      expect(refreshed).toBe(stats);
+      expect(refreshed).toEqual(toWindowStats('r', 'v', 'few_shot', total, step * 1000, step * 1000 + 1000));
+      stats = refreshed;
+    }
+    expect(stats.count).toBeGreaterThan(0);
   });
 });
