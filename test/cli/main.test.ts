@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENV } from '../../src/config/load.js';
 
 // The CLI as users run it: the built package (npm test builds before vitest).
 const CLI = 'dist/cli/main.js';
@@ -35,6 +36,15 @@ describe('promptpilot CLI', () => {
     expect((JSON.parse(r.stdout) as { route: string }).route).toBe('faq-answer');
     expect(run('gate', '--help').stdout).toContain('[--route R]');
     expect(run('--help').stdout).toContain('--candidate B.ndjson [--route R]');
+  });
+
+  it('README and --help name every PROMPTPILOT_* variable the daemon reads (README left out PROMPTPILOT_HOST and PROMPTPILOT_PROBE_PORT)', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const help = run('--help').stdout;
+    for (const name of Object.values(ENV)) {
+      expect(readme).toContain(`\`${name}\``);
+      expect(help).toContain(name);
+    }
   });
 
   it('--version prints the version in package.json, exit 0', () => {
