@@ -15,6 +15,7 @@ import { admissionFor, buildHttpServer, listenBacklogFor, readinessAnswer, type 
 import { startProbePort, type ProbePort } from './adapters/http/probePort.js';
 import { controlRoutes } from './adapters/http/controlRoutes.js';
 import { PipelineEngine } from './engine/engine.js';
+import { describeSeriesCapacity } from './engine/seriesMemory.js';
 import { RouteQuery } from './app/routeQuery.js';
 import { DecisionHistory } from './app/decisionHistory.js';
 import { DeliveryQuery } from './app/deliveryQuery.js';
@@ -408,7 +409,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   // What the budget admits, said once at start: a small budget (or a long window) admitting few series is no surprise later.
   (memory.capacity < 100 ? log.warn.bind(log) : log.info.bind(log))(
     { memory_budget_bytes: config.limits.memory_budget_bytes, series_capacity: memory.capacity, series_bytes: memory.seriesBytes, heap_limit_mib: heapLimitMiB },
-    `memory budget admits ${memory.capacity} series with full windows (about ${Math.round(memory.seriesBytes / 1024)} KB each); V8 heap limit ${heapLimitMiB} MiB`,
+    `${describeSeriesCapacity(config)}; V8 heap limit ${heapLimitMiB} MiB`,
   );
 
   let stopping: Promise<void> | null = null;

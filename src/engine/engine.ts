@@ -435,6 +435,8 @@ export class PipelineEngine {
       if (memoryFull()) {
         this.counters.memoryRefused++;
         const kb = Math.round(fullSeriesBytes(this.currentConfig.time) / 1024);
+        // A budget under the process's reserve and the history cap admits nothing: no series will ever retire to make room.
+        if (this.memoryCapacity === 0) return { field: 'route', message: `memory budget admits no series: limits.memory_budget_bytes ${limits.memory_budget_bytes} is under what the process reserves and the history cap take (see the start-up log); only routes declared in the config are admitted` };
         return { field: 'route', message: `memory budget full: ${this.memoryCapacity} series with full windows (about ${kb} KB each) fill limits.memory_budget_bytes ${limits.memory_budget_bytes}; no new series until one retires` };
       }
       if (mustEvict) {

@@ -56,3 +56,26 @@ export function seriesCapacity(config: Pick<Config, 'time' | 'limits' | 'monitor
   const room = config.limits.memory_budget_bytes - PROCESS_RESERVE_BYTES - historyBytes;
   return Math.max(0, Math.min(config.limits.max_series, Math.floor(room / fullSeriesBytes(config.time))));
 }
+
+const MIB = 2 ** 20;
+
+/**
+ * What the memory budget admits, in one sentence for the start-up log. When it
+ * admits fewer than `few` series (and `limits.max_series` is not what holds it
+ * down) it also says why — the process reserve and the history cap come off the
+ * budget first — and the budget that would hold `few`: "admits 0 series" alone
+ * left a user with a 100 MB budget guessing.
+ */
+export function describeSeriesCapacity(config: Pick<Config, 'time' | 'limits' | 'monitoring'>, few = 100): string {
+  const capacity = seriesCapacity(config);
+  const seriesBytes = fullSeriesBytes(config.time);
+  const head = `memory budget admits ${capacity} series with full windows (about ${Math.round(seriesBytes / 1024)} KB each)`;
+  if (capacity >= few || capacity >= config.limits.max_series) return head;
+  const historyBytes = config.monitoring.history.max_entries * HISTORY_ENTRY_BYTES;
+  const needed = PROCESS_RESERVE_BYTES + historyBytes + few * seriesBytes;
+  return (
+    `${head}: limits.memory_budget_bytes (${Math.round(config.limits.memory_budget_bytes / MIB)} MiB) less the process's reserve ` +
+    `(${PROCESS_RESERVE_BYTES / MIB} MiB) and the history cap (${Math.round(historyBytes / MIB)} MiB, monitoring.history.max_entries × ${HISTORY_ENTRY_BYTES} B); ` +
+    `${few} series need ${Math.ceil(needed / MIB)} MiB. Routes declared under routes: are admitted regardless`
+  );
+}

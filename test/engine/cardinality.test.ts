@@ -111,6 +111,14 @@ describe('admission by the memory a series takes once its window is full', () =>
     expect(post(engine, repeat(3, () => ev('busy-0'))).accepted).toBe(3);
   });
 
+  it('a budget that admits no series says so, not "until one retires" (none ever will)', () => {
+    const engine = new PipelineEngine(parseConfig({ limits: { memory_budget_bytes: 100_000_000 } }));
+    const refused = post(engine, [ev('first')]);
+    expect(refused.accepted).toBe(0);
+    expect(refused.problems[0]).toMatch(/^memory budget admits no series: limits\.memory_budget_bytes 100000000 is under what the process reserves/);
+    expect(refused.problems[0]).not.toContain('until one retires');
+  });
+
   it('junk on probation gives way to a new series once its route has been idle a bucket, and declared routes are admitted past the budget', () => {
     const engine = new PipelineEngine(parseConfig({ ...budgetFor(3), routes: { checkout: { variants: [{ name: 'v' }] } } }));
     for (let r = 0; r < 2; r++) post(engine, repeat(2, () => ev(`busy-${r}`)));
