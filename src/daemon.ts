@@ -122,7 +122,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const engine = new PipelineEngine(config, { onEvaluated: (stats) => series.record(stats), ...(history !== null ? { history: history.store } : {}) });
   const routeQuery = new RouteQuery(engine, series);
   // Redis: load the stored routes (experiments, promotions) before anything can decide; unreachable → no start.
-  const durable = config.redis.url !== undefined ? await openDurableState(config, engine, log).catch(async (err: unknown) => {
+  const durable = config.redis.url !== undefined ? await openDurableState(config, engine, log, history !== null ? { loadHistory: (route) => history.loadRoute(route) } : {}).catch(async (err: unknown) => {
     await history?.close();
     throw err;
   }) : null;

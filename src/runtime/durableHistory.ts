@@ -9,6 +9,8 @@ import { redactAddress } from './secrets.js';
 export interface DurableHistory {
   /** The engine's history store: an in-memory working set written through to Redis. */
   readonly store: HistoryStore;
+  /** Reads the route's hours another instance sealed since this one loaded it (a takeover); rejects when Redis cannot be read. */
+  loadRoute(route: string): Promise<number>;
   /** Why history writes fail (Redis unreachable), or null. */
   degraded(): string | null;
   /** Writes what is pending (best effort) and closes the connection. */
@@ -47,6 +49,7 @@ export async function openDurableHistory(config: Config, logger: Logger): Promis
   log.info({ redis: redactAddress(url), routes: store.routes().length, hours }, 'history loaded from Redis');
   return {
     store,
+    loadRoute: (route) => store.loadRoute(route),
     degraded() {
       const failure = store.unavailable;
       return failure === null ? null : `history writes failing (${failure}): ${store.pendingRoutes} routes pending`;

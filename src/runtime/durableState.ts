@@ -62,7 +62,7 @@ export interface DurableState {
  * does not start) when Redis cannot be reached: starting without the stored
  * state would re-run experiments and forget promotions.
  */
-export async function openDurableState(config: Config, engine: PipelineEngine, logger: Logger): Promise<DurableState> {
+export async function openDurableState(config: Config, engine: PipelineEngine, logger: Logger, options: { readonly loadHistory?: (route: string) => Promise<number> } = {}): Promise<DurableState> {
   const redis = config.redis;
   const url = redis.url!;
   const log = logger.child({ component: 'state' });
@@ -74,7 +74,10 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     ownsClient: false,
     onCorrupt: (key, problem) => log.error({ key, problem }, 'skipping a stored route that is not valid state'),
   });
-  const mirror = new StateMirror(store, engine, { owner: instanceId, leaseMs: redis.lease, routeTtlMs: redis.route_ttl, nowMs: () => Date.now(), logger: log });
+  const mirror = new StateMirror(store, engine, {
+    owner: instanceId, leaseMs: redis.lease, routeTtlMs: redis.route_ttl, nowMs: () => Date.now(), logger: log,
+    ...(options.loadHistory !== undefined ? { loadHistory: options.loadHistory } : {}),
+  });
   let restored: number;
   try {
     restored = await mirror.restore();

@@ -18,6 +18,11 @@ export interface StateMirrorOptions {
   /** Wall clock, epoch ms. */
   readonly nowMs: () => number;
   readonly logger: Logger;
+  /**
+   * Reads the route's long-horizon history another instance sealed since this
+   * one loaded it (Redis), before a route that changed hands is restored; resolves with the hours read.
+   */
+  readonly loadHistory?: (route: string) => Promise<number>;
 }
 
 interface Owned {
@@ -348,6 +353,7 @@ export class StateMirror {
       this.engine.experiments.importRoute(route, stored.control);
       if (stored.owner !== this.options.owner) this.options.logger.info({ route, from: stored.owner, generation: lease.generation }, 'took over route');
     }
+    await this.loadHistory(route);
     await this.restoreCheckpoint(route, mine?.generation ?? null);
     this.engine.experiments.takeChangedRoutes();
     this.pending.delete(route);
@@ -356,6 +362,17 @@ export class StateMirror {
     this.holding.delete(route);
     const held = this.engine.releaseRoute(route, nowMs);
     if (held > 0) this.options.logger.info({ route, held, generation: lease.generation }, 'counted the route\'s traffic held while another instance owned it');
+  }
+
+  /** The history the route's previous owner sealed meanwhile (its anomaly bands, forecasts and trend read it); a failure is logged, the claim goes on. */
+  private async loadHistory(route: string): Promise<void> {
+    if (this.options.loadHistory === undefined) return;
+    try {
+      const hours = await this.options.loadHistory(route);
+      if (hours > 0) this.options.logger.info({ route, hours }, "loaded the route's history from Redis");
+    } catch (err) {
+      this.options.logger.warn({ err, route }, "cannot load the route's history from Redis; its long-horizon rules read what this instance has");
+    }
   }
 
   /**

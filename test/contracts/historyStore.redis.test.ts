@@ -41,6 +41,24 @@ describe('RedisHistoryStore in Redis', () => {
     }
   });
 
+  it('a takeover: loadRoute reads the hours another instance sealed since this one opened, ', async () => {
+    const prefix = redis.current.prefix();
+    const owner = await open(prefix, 48, 10);
+    const survivor = await open(prefix, 48, 10);
+    owner.append('r', hour(1));
+    owner.append('r', hour(2));
+    await owner.flush();
+    expect(survivor.hours('r', 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
+    expect(await survivor.loadRoute('r')).toBe(2);
+    expect(survivor.hours('r', 0, Number.MAX_SAFE_INTEGER)).toEqual([hour(1), hour(2)]);
+    // Only from the newest hour held on: hour 2 again (it may have been re-sealed) and hour 3.
+    owner.append('r', hour(3));
+    await owner.flush();
+    expect(await survivor.loadRoute('r')).toBe(2);
+    expect(survivor.hours('r', 0, Number.MAX_SAFE_INTEGER)).toEqual([hour(1), hour(2), hour(3)]);
+    expect(await survivor.loadRoute('unknown')).toBe(0);
+  });
+
   it('skips and reports a stored hour that is not one, loading the rest', async () => {
     const client = redis.current.client;
     const problems: string[] = [];

@@ -110,6 +110,32 @@ export class RedisHistoryStore implements HistoryStore {
     return this.memory.size;
   }
 
+  /**
+   * Reads into the working set the route's hours stored from the newest one
+   * it holds on — what another instance sealed since this one loaded the
+   * route (a takeover). An hour this instance has not yet written stays as it
+   * is here. Returns the hours read; rejects when Redis cannot be read.
+   */
+  async loadRoute(route: string): Promise<number> {
+    const known = this.memory.hours(route, -Infinity, Infinity);
+    const newestMs = known[known.length - 1]?.hourStartMs;
+    const key = this.keys.history(route);
+    const members = await this.client.zrangebyscore(key, newestMs === undefined ? '-inf' : newestMs, '+inf');
+    const unwrittenFromMs = this.dirty.get(route) ?? Infinity;
+    let loaded = 0;
+    for (const member of members) {
+      const hour = parseHour(member);
+      if (typeof hour === 'string') {
+        this.options.onCorrupt?.(key, hour);
+        continue;
+      }
+      if (hour.hourStartMs >= unwrittenFromMs) continue;
+      this.memory.append(route, hour);
+      loaded++;
+    }
+    return loaded;
+  }
+
   append(route: string, hour: HourlyRollup): void {
     this.memory.append(route, hour);
     const from = this.dirty.get(route);
