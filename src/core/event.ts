@@ -236,13 +236,30 @@ export function validateEvent(
     if (problems.some((p) => p.field === field)) continue;
     const top = issue.path[0];
     const missing = issue.path.length === 1 && typeof top === 'string' && (value as Record<string, unknown>)[top] === undefined;
-    problems.push({ field, message: missing ? 'required field is missing' : issue.message });
+    problems.push({ field, message: missing ? 'required field is missing' : plainBound(issue) });
   }
   const [head, ...others] = problems;
   if (head === undefined) return { ok: false, error: { index, field: '(event)', message: 'invalid event' } };
   if (others.length === 0) return { ok: false, error: { index, field: head.field, message: head.message } };
   const message = `${head.message}; also ${others.map((p) => `${p.field}: ${p.message}`).join('; ')}`;
   return { ok: false, error: { index, field: head.field, message, problems } };
+}
+
+/**
+ * A bound's issue in plain words (`must not be empty`, `must not be negative`,
+ * `must be at most 1`) rather than zod's `Too small: expected string to have
+ * >=1 characters`; other issues keep zod's message.
+ */
+function plainBound(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'too_small') {
+    if (issue.origin === 'string') return Number(issue.minimum) === 1 ? 'must not be empty' : `must be at least ${String(issue.minimum)} characters long`;
+    if (issue.origin === 'number') return Number(issue.minimum) === 0 ? 'must not be negative' : `must be at least ${String(issue.minimum)}`;
+  }
+  if (issue.code === 'too_big') {
+    if (issue.origin === 'string') return `must be at most ${String(issue.maximum)} characters long`;
+    if (issue.origin === 'number') return `must be at most ${String(issue.maximum)}`;
+  }
+  return issue.message;
 }
 
 /**

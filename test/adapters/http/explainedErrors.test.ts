@@ -21,7 +21,7 @@ describe('POST /v1/events explains a rejection', () => {
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({ accepted: 1, rejected: 1 });
     const [error] = res.json.errors;
-    expect(error).toMatchObject({ index: 0, field: 'variant', message: 'required field is missing; also latency_ms: required field is missing; quality: Too big: expected number to be <=1' });
+    expect(error).toMatchObject({ index: 0, field: 'variant', message: 'required field is missing; also latency_ms: required field is missing; quality: must be at most 1' });
     expect(error.problems.map((p: { field: string }) => p.field)).toEqual(['variant', 'latency_ms', 'quality']);
   });
 
