@@ -61,6 +61,12 @@ describe('config', () => {
     await expect(loadConfig(file, {})).rejects.toThrow(`${file}: abtest.gates: unknown key 'bogus' (line 4, column 5); (root): unknown key 'servr' (line 5, column 1)`);
   });
 
+  it('validate-config reports in two rounds, as docs/configuration.md says: the keys\' own problems, then what spans sections', () => {
+    const both = bad('abtest:\n  gates:\n    cost_increase_pct: -5\nroutes:\n  a:\n    variants:\n      - name: v1\n        tier: ultra\n');
+    expect(both).toBe('f.yaml: abtest.gates.cost_increase_pct: must not be negative');
+    expect(bad('routes:\n  a:\n    variants:\n      - name: v1\n        tier: ultra\n')).toContain("routes.a.variants[0].tier: unknown tier 'ultra'");
+  });
+
   it('per-route target overrides apply only to that route', () => {
     const c = parseConfig({ routes: { fast: { targets: { latency_p95_ms: 800 } } } });
     expect(targetsFor(c, 'fast').latency_p95_ms).toBe(800);
