@@ -49,6 +49,10 @@ interface Running {
   breachFiring: boolean;
   /** Arm events since the last evaluation: without new data only the deadline can change the outcome. */
   dirty: boolean;
+  /** Newest event time recorded into the arms, epoch ms (−Infinity: none). */
+  countedThroughMs: number;
+  /** Imported (a restart, a takeover) with arms counted through this time: arm events at or before it are not counted again. −Infinity otherwise. */
+  refuseThroughMs: number;
 }
 
 /** A running experiment with everything needed to continue it elsewhere: its snapshot and its arm statistics. JSON. */
@@ -59,6 +63,13 @@ export interface RunningExperimentState {
   readonly srmFiring: boolean;
   /** Absent in states stored before the rollback-trigger alert existed: false. */
   readonly breachFiring?: boolean;
+  /**
+   * Newest event time recorded into the arms, epoch ms; absent before the first
+   * (and in older states). Where this state is imported, arm events at or
+   * before it are taken as counted already: a batch redelivered after a
+   * crash adds to the arms once.
+   */
+  readonly countedThroughMs?: number;
 }
 
 /**
@@ -188,7 +199,9 @@ export class ExperimentManager {
     const run = this.byId.get(event.experiment);
     if (run === undefined || run.snapshot.route !== event.route) return;
     const arm = event.arm ?? (event.variant === run.snapshot.candidate.variant ? 'candidate' : event.variant === run.snapshot.baseline.variant ? 'baseline' : undefined);
+    if (event.ts <= run.refuseThroughMs) return;
     if (recordExperimentEvent(run.state, event, this.expectedShare(run, event, arm), arm)) {
+      if (event.ts > run.countedThroughMs) run.countedThroughMs = event.ts;
       run.dirty = true;
       this.changed.add(run.snapshot.id);
       this.changedRoutes.add(run.snapshot.route);
@@ -362,7 +375,13 @@ export class ExperimentManager {
     }
     return {
       registry: this.registry.exportRoute(route),
-      running: run === undefined ? null : { snapshot: run.snapshot, state: structuredClone(run.state), rampIndex: run.rampIndex, srmFiring: run.srmFiring, breachFiring: run.breachFiring },
+      running:
+        run === undefined
+          ? null
+          : {
+              snapshot: run.snapshot, state: structuredClone(run.state), rampIndex: run.rampIndex, srmFiring: run.srmFiring, breachFiring: run.breachFiring,
+              ...(Number.isFinite(run.countedThroughMs) ? { countedThroughMs: run.countedThroughMs } : {}),
+            },
       finished: finished.reverse(),
       cooldown: this.cooldowns.get(route),
       frozen: this.frozen.has(route),
@@ -395,7 +414,11 @@ export class ExperimentManager {
     }
     if (stored.running !== null) {
       const r = stored.running;
-      const run: Running = { snapshot: r.snapshot, state: structuredClone(r.state), rampIndex: r.rampIndex, srmFiring: r.srmFiring, breachFiring: r.breachFiring ?? false, dirty: true };
+      const countedThroughMs = typeof r.countedThroughMs === 'number' ? r.countedThroughMs : Number.NEGATIVE_INFINITY;
+      const run: Running = {
+        snapshot: r.snapshot, state: structuredClone(r.state), rampIndex: r.rampIndex, srmFiring: r.srmFiring, breachFiring: r.breachFiring ?? false, dirty: true,
+        countedThroughMs, refuseThroughMs: countedThroughMs,
+      };
       this.running.set(route, run);
       this.byId.set(r.snapshot.id, run);
     }
@@ -428,7 +451,10 @@ export class ExperimentManager {
       baseline: action.from, candidate: toVariantRef(candidate), share, ramp: [[nowMs, share]], salt: id, hash_version: 1,
       reason: null, n: [0, 0], evidence: {}, srm: null, candidate_params: paramsOf(candidate), template_tokens: templateTokens, paused: null,
     };
-    const run: Running = { snapshot, state: createExperimentState(nowMs, policy.min_samples_per_arm), rampIndex: 0, srmFiring: false, breachFiring: false, dirty: false };
+    const run: Running = {
+      snapshot, state: createExperimentState(nowMs, policy.min_samples_per_arm), rampIndex: 0, srmFiring: false, breachFiring: false, dirty: false,
+      countedThroughMs: Number.NEGATIVE_INFINITY, refuseThroughMs: Number.NEGATIVE_INFINITY,
+    };
     this.running.set(route, run);
     this.byId.set(id, run);
     this.changed.add(id);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { formatRecord, type ActionRecord, type DecisionRecord } from '../../src/core/decision.js';
-import { makeEvent } from '../../src/core/event.js';
+import { makeEvent, type TelemetryEvent } from '../../src/core/event.js';
 import { ExperimentManager, type RouteControlState } from '../../src/abtest/experimentManager.js';
 import { cooldownAfterAction } from '../../src/actions/routeCooldown.js';
 import { mulberry32, normal } from '../../src/sim/index.js';
@@ -52,6 +52,34 @@ describe('RouteControlState: a route exported and imported elsewhere continues e
     const b = drive(resumed, 4, 400).map(formatRecord);
     expect(a.some((line) => line.includes('"status":"promoted"'))).toBe(true);
     expect(b).toEqual(a);
+  });
+
+  it('arm events the next owner gets again (a batch redelivered after a crash) add to the arms once', () => {
+    const config = parseConfig({});
+    const original = new ExperimentManager(config);
+    original.onBoundary('support', T0, [ACTION]);
+    const seen: TelemetryEvent[] = [];
+    const count = original.onEvent.bind(original);
+    original.onEvent = (event) => {
+      seen.push(event);
+      count(event);
+    };
+    drive(original, 1, 3);
+    const stored = viaJson(original.exportRoute('support'));
+    expect(stored.running?.countedThroughMs).toBe(Math.max(...seen.map((e) => e.ts)));
+    const arms = (m: ExperimentManager): string => JSON.stringify(m.exportRoute('support').running?.state);
+    const resumed = new ExperimentManager(config);
+    resumed.importRoute('support', stored);
+    for (const event of seen.slice(-60)) resumed.onEvent(event);
+    expect(arms(resumed)).toBe(arms(original));
+    // A state stored before this field existed counts them again, as before.
+    const older = new ExperimentManager(config);
+    const { countedThroughMs: _dropped, ...withoutIt } = stored.running!;
+    older.importRoute('support', { ...stored, running: withoutIt });
+    for (const event of seen.slice(-60)) older.onEvent(event);
+    expect(arms(older)).not.toBe(arms(original));
+    // New events count on both alike, to the same decision.
+    expect(drive(resumed, 4, 400).map(formatRecord)).toEqual(drive(original, 4, 400).map(formatRecord));
   });
 
   it('after the end: the promotion stands, the ended experiment is listed once, the cooldown still blocks', () => {
