@@ -13,7 +13,8 @@ let browser: HeadlessBrowser;
 beforeAll(async () => {
   // The demo config (npm start), event time at 120x so experiments start within seconds of wall time.
   const demo = parse(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
-  ({ daemon } = await startTestDaemon({ ...demo, simulator: { ...demo['simulator'], speedup: 120 } }));
+  // Any free port: demo.yaml's 4318 may be taken by a daemon a developer is running.
+  ({ daemon } = await startTestDaemon({ ...demo, server: { ...demo['server'], port: 0 }, simulator: { ...demo['simulator'], speedup: 120 } }));
   browser = await launchChromium(daemon.url);
 });
 afterAll(async () => {

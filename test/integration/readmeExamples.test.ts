@@ -22,7 +22,8 @@ const dir = mkdtempSync(join(tmpdir(), 'pp-readme-'));
 
 beforeAll(async () => {
   const demo = parse(readFileSync('config/demo.yaml', 'utf8')) as Record<string, unknown>;
-  ({ daemon } = await startTestDaemon(demo));
+  // Any free port (the commands are rewritten to it): demo.yaml's 4318 may be taken by a running daemon.
+  ({ daemon } = await startTestDaemon({ ...demo, server: { ...(demo['server'] as object), port: 0 } }));
 });
 afterAll(async () => {
   await daemon?.stop();
