@@ -19,6 +19,10 @@
     if (a >= 1) return v.toFixed(2);
     return a === 0 ? '0' : v.toPrecision(3);
   }
+  // A count (calls, an arm's n): a whole number, never "3.00".
+  function fmtCount(v) {
+    return v === null || v === undefined || !isFinite(v) ? '–' : Math.round(v).toLocaleString('en-US');
+  }
   function fmtMs(v) {
     if (v === null || v === undefined || !isFinite(v)) return '–';
     return Math.abs(v) >= 1000 ? (v / 1000).toFixed(2) + ' s' : Math.round(v) + ' ms';
@@ -108,7 +112,7 @@
     return el('div', { class: 'kpi ' + h }, [
       el('div', { class: 'kpi-label' }, label(metric)),
       el('div', { class: 'kpi-value' }, fmtMetric(metric, value)),
-      el('div', { class: 'kpi-target' }, typeof target === 'number' ? 'target ' + fmtMetric(metric, target) : metric === 'error_rate' ? 'of ' + fmtNum(stats ? stats.count : 0) + ' calls' : '\u00a0'),
+      el('div', { class: 'kpi-target' }, typeof target === 'number' ? 'target ' + fmtMetric(metric, target) : metric === 'error_rate' ? 'of ' + fmtCount(stats ? stats.count : 0) + (stats && stats.count === 1 ? ' call' : ' calls') : '\u00a0'),
     ]);
   }
 
@@ -347,7 +351,7 @@
         el('span', { class: 'serving' }, words(x.kind)),
         el('span', { class: 'badges' }, el('span', { class: 'badge ' + statusCls }, words(x.status))),
       ]),
-      el('div', { class: 'arms' }, [arm(x.baseline, 'baseline · n ' + fmtNum(n[0])), el('div', { class: 'vs' }, 'vs'), arm(x.candidate, 'candidate · n ' + fmtNum(n[1]))]),
+      el('div', { class: 'arms' }, [arm(x.baseline, 'baseline · n ' + fmtCount(n[0])), el('div', { class: 'vs' }, 'vs'), arm(x.candidate, 'candidate · n ' + fmtCount(n[1]))]),
       rampSteps,
       x.reason ? el('p', { class: 'reason' }, x.reason) : el('p', { class: 'reason muted' }, 'started ' + fmtTime(x.started_at, true) + ' UTC · decides by ' + fmtTime(x.deadline, true) + ' UTC (' + fmtDuration(x.deadline - x.started_at) + ')'),
       evidence.length > 0 ? el('div', { class: 'scroll' }, el('table', { class: 'evidence' }, [
