@@ -26,6 +26,17 @@ export class VariantService {
     return registry.has(route) ? registry.variants(route) : null;
   }
 
+  /**
+   * What is wrong with a registration before it is taken, or null: a tier that
+   * `actions.budget_tiers` lacks (the config refuses it too; taken, it left the
+   * variant with no max tokens and a token_optimization with nothing to lower).
+   */
+  problem(registration: VariantRegistration): string | null {
+    const tiers = Object.keys(this.engine.config.actions.budget_tiers);
+    if (registration.tier === undefined || tiers.includes(registration.tier)) return null;
+    return `tier: unknown tier '${registration.tier}' (actions.budget_tiers has ${tiers.join(', ') || 'none'})`;
+  }
+
   /** Registers (or replaces) a variant; resolves with it as the registry now holds it. */
   async register(route: string, registration: VariantRegistration): Promise<VariantInfo | null> {
     await this.pipeline.submit({

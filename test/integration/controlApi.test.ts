@@ -73,6 +73,10 @@ describe('assignment and control API', () => {
     // One spelling across the API: snake_case, as in /v1/assign params and decision records.
     expect(await res.json()).toEqual({ variant: 'cot-v2', pattern: 'chain_of_thought', template: 'Answer: {{q}}', tier: 'economy', max_tokens: 500, compression: null, source: 'api' });
     expect((await post(`${daemon.url}/v1/routes/support/variants`, { name: '' }, TOKEN)).status).toBe(400);
+    // an unknown tier is refused as the config refuses it (it was taken: 201, max_tokens null)
+    const gold = await post(`${daemon.url}/v1/routes/support/variants`, { name: 'cot-gold', tier: 'gold' }, TOKEN);
+    expect(gold.status).toBe(400);
+    expect(await gold.json()).toEqual({ error: "tier: unknown tier 'gold' (actions.budget_tiers has economy, standard, premium, research)" });
     const list = (await getJson(`${daemon.url}/v1/routes/support/variants`)).json.variants.map((v: any) => v.variant);
     expect(list).toContain('cot-v2');
   });

@@ -110,6 +110,8 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
         const issue = parsed.error.issues[0];
         return reply.code(400).send({ error: `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}` });
       }
+      const problem = backend.variants.problem(parsed.data);
+      if (problem !== null) return reply.code(400).send({ error: problem });
       const registered = await backend.variants.register(request.params.route, parsed.data);
       return reply.code(201).send(registered === null ? null : toVariantView(registered));
     });
