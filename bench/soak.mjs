@@ -120,9 +120,9 @@ async function replayPhase() {
 
 // (2) live daemon over HTTP: 4 keep-alive clients post 1,000-event batches stamped with the wall clock.
 async function httpPhase() {
-  // 2 GiB: a budget that admits all 20,000 series with full windows (the default 768 MiB admits 6,813 and refuses
+  // SOAK_BUDGET_MIB, 2 GiB by default: a budget that admits all 20,000 series with full windows (the default 768 MiB admits 6,813 and refuses
   // the rest, which is bench/cardinality.mjs's CARD_MODE=busy; the soak measures the engine holding all of them).
-  const config = parseConfig({ server: { port: 0, host: '127.0.0.1' }, log: { level: 'warn' }, limits: { memory_budget_bytes: 2 * 1024 ** 3 } });
+  const config = parseConfig({ server: { port: 0, host: '127.0.0.1' }, log: { level: 'warn' }, limits: { memory_budget_bytes: Number(process.env.SOAK_BUDGET_MIB ?? 2_048) * 1024 ** 2 } });
   const daemon = await startDaemon(config, { logger: createLogger(config) });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const post = (body) => new Promise((resolve, reject) => {
