@@ -3,7 +3,7 @@ import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ErrorCodes } from '../core/errors.js';
 import { plainMessage } from './ruleMerge.js';
-import { ConfigSchema, type Config } from './schema.js';
+import { ConfigSchema, LOG_LEVELS, type Config } from './schema.js';
 
 /** Environment variables that override the config file (DESIGN §6). */
 export const ENV = {
@@ -126,6 +126,7 @@ export function applyEnvOverrides(raw: unknown, env: Env): unknown {
   const redis = env[ENV.redisUrl];
   if (redis) section('redis')['url'] = redis;
   const level = env[ENV.logLevel];
+  if (level && !(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`${ENV.logLevel}: expected one of ${LOG_LEVELS.join(', ')} (got '${level}')`);
   if (level) section('log')['level'] = level;
   return base;
 }

@@ -7,6 +7,9 @@ import { DEFAULT_RULES, RuleSchema, TargetsSchema, TARGET_KEYS, type Rule, type 
 import { BudgetsSchema, MonitoringSchema } from './monitoringSchema.js';
 import { TelemetrySchema } from './telemetrySchema.js';
 import { NotifySchema } from './notifySchema.js';
+
+/** `log.level` values (also checked in PROMPTPILOT_LOG_LEVEL, so its error names the variable). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 import { AbTestSchema } from './abtestSchema.js';
 
 const pct = z.number().min(0).max(1000);
@@ -415,7 +418,7 @@ export const ConfigSchema = z
     budgets: BudgetsSchema.default(() => BudgetsSchema.parse({})),
     log: z
       .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        level: z.enum(LOG_LEVELS).default('info'),
         format: z
           .enum(['auto', 'json', 'pretty'])
           .default('auto')

@@ -88,6 +88,8 @@ describe('config', () => {
     expect(parseConfig(applyEnvOverrides({}, { PROMPTPILOT_PROBE_PORT: '4319' })).server.probe_port).toBe(4319);
     expect(parseConfig({}).server.probe_port).toBeUndefined();
     expect(() => applyEnvOverrides({}, { PROMPTPILOT_PROBE_PORT: '70000' })).toThrow(/PROMPTPILOT_PROBE_PORT: expected a port number/);
+    // a bad level names the variable, not a log.level the config file does not have
+    expect(() => applyEnvOverrides({}, { PROMPTPILOT_LOG_LEVEL: 'bogus' })).toThrow("PROMPTPILOT_LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent (got 'bogus')");
   });
 
   it('a missing file is one clear line', async () => {
