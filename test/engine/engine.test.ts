@@ -15,6 +15,19 @@ function ev(ts: number, route = 'r', latencyMs = 1000, extra: Partial<TelemetryE
 }
 
 describe('PipelineEngine event time', () => {
+  it('judges a window that did not change afresh after a reload: a lowered threshold fires on it', () => {
+    const engine = new PipelineEngine(config);
+    engine.ingest(Array.from({ length: 40 }, (_, i) => ev(T0 + i * 200, 'r', 2000))); // p95 2 s: under every default threshold
+    engine.advanceIdle(1);
+    const out: DecisionRecord[] = [];
+    for (let t = 0; t < 6; t++) out.push(...engine.advanceIdle(10_000)); // the bucket closes; from then on the window does not change
+    expect(out).toEqual([]);
+    engine.reconfigure(parseConfig({ rules: [{ name: 'response_time_warning', threshold: 1500 }] }));
+    for (let t = 0; t < 9; t++) out.push(...engine.advanceIdle(10_000));
+    const triggers = out.flatMap((r) => (r.type === 'trigger' ? [[r.rule, r.state, r.ts - T0]] : []));
+    expect(triggers).toEqual([['response_time_warning', 'firing', 100_000]]);
+  });
+
   it('counts an event whose bucket already closed but is still in the window', () => {
     const engine = new PipelineEngine(config);
     engine.ingest([ev(T0), ev(T0 + 120_000)]); // watermark T0+2m closes buckets before T0+90s
