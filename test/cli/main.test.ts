@@ -47,6 +47,14 @@ describe('promptpilot CLI', () => {
     }
   });
 
+  it('README says which config npm start runs (it said "embedded defaults"; the demo config sets other targets, e.g. p95 6 s)', () => {
+    const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts['start']!;
+    const config = /--config (\S+)/.exec(start)![1]!;
+    const line = readFileSync('README.md', 'utf8').split('\n').find((l) => l.startsWith('npm ci && npm start'))!;
+    expect(line).toContain(config);
+    expect(line).not.toContain('embedded defaults');
+  });
+
   it('--version prints the version in package.json, exit 0', () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     for (const flag of ['--version', '-v']) {
