@@ -146,6 +146,12 @@ export class AnomalyWatch {
   /** Recomputes the route's bands when the hour changes or a new hour was stored. */
   private refreshBands(route: string, watch: RouteWatch, boundaryMs: number): void {
     const hourMs = Math.floor(boundaryMs / HOUR_MS) * HOUR_MS;
+    if (hourMs === watch.bandsHourMs && watch.bandsNewestMs > -Infinity) {
+      // Asked at every boundary: within the hour, read from the newest stored hour the bands saw on, not the whole
+      // baseline (up to baseline_days × 24 hours). Unchanged when that hour is still the newest.
+      const tail = this.history.hours(route, watch.bandsNewestMs, hourMs);
+      if (tail.length > 0 && tail[tail.length - 1]!.hourStartMs === watch.bandsNewestMs) return;
+    }
     const hours = this.history.hours(route, hourMs - this.bandSettings.baselineDays * DAY_MS, hourMs);
     const newestMs = hours.length > 0 ? hours[hours.length - 1]!.hourStartMs : -Infinity;
     if (hourMs === watch.bandsHourMs && newestMs === watch.bandsNewestMs) return;
