@@ -190,7 +190,8 @@
       root.appendChild(svg('line', { x1: L, x2: W - R, y1: y, y2: y, class: 'grid' }));
       root.appendChild(svg('text', { x: L - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, opts.fmt(v)));
     }
-    var withDate = opts.withDate && !opts.small;
+    // The live page writes the date too when the chart is not of today (UTC): a route's old traffic read "14:51" as if it were now.
+    var withDate = (opts.withDate || Math.floor(opts.x1 / 86400000) !== Math.floor(Date.now() / 86400000)) && !opts.small;
     root.appendChild(svg('text', { x: L, y: H - 6, class: 'axis' }, fmtTime(x0, withDate)));
     root.appendChild(svg('text', { x: W - R, y: H - 6, class: 'axis', 'text-anchor': 'end' }, fmtTime(x1, withDate) + (opts.small ? '' : ' UTC')));
     if (targetShown && opts.target >= lo && opts.target <= hi) {
