@@ -144,8 +144,11 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     },
     held() {
       const mirrorStatus = mirror.status();
-      // The connection's state first: it drops the moment Redis goes away, before any write has failed.
-      const away = client.status !== 'ready' ? client.status : decisions.unavailable ?? outbox.unavailable ?? mirrorStatus.failing ?? checkpointer.failure ?? followFailure;
+      // Redis away now: the connection (it drops the moment Redis goes away, before any write has failed), or a
+      // checkpoint write or a read of other instances' routes failing since their last success. The buffers' and the
+      // mirror's failure flags are left out: they clear only on their next write (which may not come for long after an
+      // outage), and what those hold is counted below.
+      const away = client.status !== 'ready' ? client.status : checkpointer.failure ?? followFailure;
       if (away === null && !decisionsHeld() && mirrorStatus.pendingRoutes === 0 && mirrorStatus.heldInputs === 0) return null;
       return (async () => {
         // Traffic held for a takeover is counted once this instance owns its route; the checkpoint round below then has it.
