@@ -138,15 +138,23 @@ export class StateMirror {
     const nowMs = this.options.nowMs();
     const routes = this.dueRoutes(input, nowMs);
     if (routes.length === 0) return;
+    let claimed = false;
     for (const route of routes) {
       const mine = this.owned.get(route);
       if (mine !== undefined && mine.renewAtMs > nowMs) continue;
       try {
         await this.claim(route, nowMs, mine);
+        claimed = true;
       } catch (err) {
         this.noteFailure(err);
         return;
       }
+    }
+    // A claim is a write: once one succeeds with nothing pending, writes work again. Without this the failure of an
+    // outage stayed (readiness degraded) until the next change of some route's control state, which may be hours away.
+    if (claimed && this.failing !== null && this.pending.size === 0) {
+      this.options.logger.info('state store reachable again');
+      this.failing = null;
     }
   }
 

@@ -21,6 +21,31 @@ const register = (engine: PipelineEngine, name: string): void =>
   engine.experiments.registry.register('support', { variant: name, pattern: 'zero_shot', tier: null, maxTokens: null, template: `T ${name}`, compression: null, source: 'api' });
 
 describe('StateMirror', () => {
+  it('after an outage the first successful claim with nothing pending clears the failure (readiness), without a route state to write', async () => {
+    let now = 1_000_000;
+    let down = false;
+    class FlakyStore extends MemoryStateStore {
+      override async claim(route: string, owner: string, leaseMs: number, force = false) {
+        if (down) throw new Error('Connection is closed.');
+        return super.claim(route, owner, leaseMs, force);
+      }
+    }
+    const store = new FlakyStore({ now: () => now });
+    const { mirror } = mirrorOf(store, 'i1', () => now);
+    await mirror.restore();
+    const events = (ts: number): PipelineInput => ({ kind: 'events', events: [makeEvent(ts, 'plain', 'v1', 100)] });
+    await mirror.beforeStep(events(now));
+    expect(mirror.status().failing).toBeNull();
+    down = true;
+    now += 20_000; // past the lease's renewal time: the next step claims again
+    await mirror.beforeStep(events(now));
+    expect(mirror.status().failing).toMatch(/Connection is closed/);
+    down = false;
+    now += 20_000;
+    await mirror.beforeStep(events(now));
+    expect(mirror.status()).toMatchObject({ failing: null, pendingRoutes: 0 });
+  });
+
   it('a change without traffic (an API call) after a restart is claimed and written, not fenced by its own earlier lease', async () => {
     let now = 1_000_000;
     const store = new MemoryStateStore({ now: () => now });
