@@ -8,7 +8,7 @@ import { freezeBaseline, updateBaseline, type BaselineState } from './baseline.j
 import { breachShown, detect, type Detection } from './detect.js';
 import { metricSamples, metricValue } from './metricValue.js';
 import { INACTIVE, stepRule, type RuleState, type RuleTransition } from './ruleState.js';
-import { resolveThreshold, thresholdValue, type ThresholdContext } from './threshold.js';
+import { baselineThresholdValue, resolveThreshold, thresholdValue, type ThresholdContext } from './threshold.js';
 
 /** Detector memory of one (route, variant). */
 interface VariantMemory {
@@ -292,7 +292,10 @@ export class RouteDetector {
     let threshold: number | null = planned;
     if (Number.isNaN(planned)) {
       if (metricValue(stats, rule.metric) === null) return false;
-      threshold = thresholdValue(rule, { targets, baseline, baselineMinSamples: this.config.baseline.min_samples });
+      const isBaseline = typeof rule.threshold === 'object' && 'baseline' in rule.threshold;
+      threshold = isBaseline
+        ? baselineThresholdValue(rule, baseline, this.config.baseline.min_samples)
+        : thresholdValue(rule, { targets, baseline, baselineMinSamples: this.config.baseline.min_samples });
       if (threshold === null) return false;
     }
     return breachShown(stats, rule, threshold);

@@ -66,3 +66,15 @@ export function thresholdValue(rule: Rule, context: ThresholdContext): number | 
   if ('budget' in threshold) return (context.tokenBudgetPerRequest ?? DEFAULT_TOKEN_BUDGET) * (rule.op === 'gt' ? 1 + threshold.margin_pct / 100 : 1 - threshold.margin_pct / 100);
   return resolveThreshold(rule, context)?.value ?? null;
 }
+
+/**
+ * The value of a `{baseline: true, margin_pct}` threshold — `resolveThreshold(rule, {baseline, baselineMinSamples})?.value`
+ * — without a context object (the detector asks it at every judgement of an inactive baseline rule); null while
+ * the baseline has fewer than `minSamples` samples, and for a rule whose threshold is not baseline-relative.
+ */
+export function baselineThresholdValue(rule: Rule, baseline: BaselineState | null, minSamples: number): number | null {
+  const threshold = rule.threshold;
+  if (typeof threshold === 'number' || !('baseline' in threshold) || !baselineReady(baseline, minSamples)) return null;
+  const factor = rule.op === 'gt' ? 1 + threshold.margin_pct / 100 : 1 - threshold.margin_pct / 100;
+  return baseline.mean * factor;
+}

@@ -184,6 +184,8 @@ export class PipelineEngine {
   private readonly held = new HeldInputs(HELD_INPUTS_LIMIT);
   /** Records produced outside a step (an eviction resolving alerts), emitted with the next step's output. */
   private deferred: DecisionRecord[] = [];
+  /** Scratch of {@link closeAndEvaluate}: a route boundary's detector records, emptied before it returns. */
+  private readonly produced: DecisionRecord[] = [];
   /** Experiments validating the actions, and the route/variant registry behind `/v1/assign`. */
   readonly experiments: ExperimentManager;
   /** Long-horizon history per route and the rules that read it (forecasts, anomalies, budgets, trends). */
@@ -834,10 +836,11 @@ export class PipelineEngine {
     state.boundaryMs = boundaryMs;
     // One experiment per route at a time: while one runs (or the route cools down) no new action is planned.
     const blocked = this.experiments.blockFor(state.route, boundaryMs);
-    const produced: DecisionRecord[] = [];
+    const produced = this.produced;
     let retired: VariantState[] | null = null;
     const production = this.experiments.registry.current(state.route)?.variant ?? null;
     let productionStats: WindowStats | null = null;
+    const options = { production, blocked, unchanged: false };
     for (const variant of state.sorted) {
       variant.window.closeUntil(boundaryMs);
       // A variant whose window emptied (its traffic stopped: a retired prompt, the baseline
@@ -864,13 +867,15 @@ export class PipelineEngine {
       if (variant.variant === production || (production === null && state.sorted.length === 1)) productionStats = stats;
       // Only the route's production variant is optimized; a canary or an experiment arm still alerts
       // (and a rule asking it for an action gets a skipped record saying why).
-      this.detector.evaluateInto(produced, stats, boundaryMs, { production, blocked, unchanged });
+      options.unchanged = unchanged;
+      this.detector.evaluateInto(produced, stats, boundaryMs, options);
     }
     if (retired !== null) {
       for (const variant of retired) this.removeVariant(state, variant);
     }
     const extra = this.experiments.onBoundary(state.route, boundaryMs, produced);
     for (const record of produced) out.push(record);
+    produced.length = 0;
     for (const record of extra) out.push(record);
     this.foresight.onBoundary(state.route, boundaryMs, productionStats, out);
     // Candidates spend from the testing share: while today's is spent, ramps hold until the next UTC day.

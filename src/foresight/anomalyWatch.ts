@@ -94,7 +94,10 @@ export class AnomalyWatch {
     const watch = this.routes.get(route);
     if (watch === undefined) return;
     this.refreshBands(route, watch, boundaryMs);
-    for (const metric of settings.metrics) {
+    // Indexed: judged at every boundary of every route, where an iterator per loop was a third of the engine's garbage.
+    const metrics = settings.metrics;
+    for (let i = 0; i < metrics.length; i++) {
+      const metric = metrics[i]!;
       const band = watch.bands.get(metric) ?? null;
       const previous = watch.rules.get(metric);
       const observation = band === null ? null : this.observe(metric, band, watch, production, boundaryMs);
@@ -114,7 +117,8 @@ export class AnomalyWatch {
       const tail = (1 - settings.confidence) / 2 / ERROR_WINDOWS_MS.length;
       let shown: Observation | null = null;
       let clear = true;
-      for (const windowMs of ERROR_WINDOWS_MS) {
+      for (let w = 0; w < ERROR_WINDOWS_MS.length; w++) {
+        const windowMs = ERROR_WINDOWS_MS[w]!;
         // Whole slices only: the window starts on a slice boundary at or before boundary − windowMs.
         const fromMs = Math.floor((boundaryMs - windowMs) / SLICE_MS) * SLICE_MS;
         const { calls, errors } = watch.recent.totals(fromMs, boundaryMs);

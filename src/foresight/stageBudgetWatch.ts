@@ -14,6 +14,8 @@ const SLICE_MS = 300_000;
 const SLICES = 3;
 /** The quantile a stage's share of the budget bounds (the p95, like the guide's response-time targets). */
 const LEVEL = 0.95;
+/** The slices of a route with no stage timings: nothing to walk. */
+const NO_SLICES: readonly (Slice | undefined)[] = [];
 /** The stage name of the end-to-end fallback (calls without stage timings). */
 export const END_TO_END = 'end_to_end';
 
@@ -116,11 +118,13 @@ export class StageBudgetWatch {
     const settings = this.config.budgets.response_time;
     const tail = (1 - settings.confidence) / 2;
     const fromMs = Math.floor((boundaryMs - SLICE_MS * SLICES) / SLICE_MS) * SLICE_MS;
-    const merged = new Map<string, StageSlice>();
-    for (const slice of this.routes.get(route)?.slices ?? []) {
+    // Judged at every boundary of every route: a route without stage timings in the window allocates no map.
+    let merged: Map<string, StageSlice> | null = null;
+    for (const slice of this.routes.get(route)?.slices ?? NO_SLICES) {
       if (slice === undefined) continue;
       if (slice.startMs < fromMs || slice.startMs >= boundaryMs) continue;
       for (const [stage, s] of slice.stages) {
+        merged ??= new Map();
         let m = merged.get(stage);
         if (m === undefined) {
           m = { sketch: new QuantileSketch(), calls: 0, over: 0 };
@@ -132,7 +136,7 @@ export class StageBudgetWatch {
       }
     }
     const out: StageObservation[] = [];
-    if (merged.size > 0) {
+    if (merged !== null) {
       for (const stage of Object.keys(settings.allocation).sort()) {
         const m = merged.get(stage);
         if (m === undefined || m.calls < settings.min_samples) continue;
