@@ -1,11 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RouteView } from '../../src/app/routeQuery.js';
 import { until } from '../helpers/until.js';
-import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type RedisServer } from './harness/index.js';
+import { startDaemonProcess, type DaemonProcess, useRedisFixture } from './harness/index.js';
 
 // Checkpoints of windows and detectors (issue 10): a real `promptpilot run` on a real redis-server is
 // killed with SIGKILL; the restarted daemon shows the route's statistics and its pending rule as they
@@ -13,22 +11,7 @@ import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type Redis
 // shutdown writes a last checkpoint, so nothing is lost then.
 
 const ROUTE = 'support-answer';
-let redis: RedisServer;
-let client: Redis;
-const running: DaemonProcess[] = [];
-let dir: string;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-  dir = mkdtempSync(join(tmpdir(), 'pp-checkpoint-'));
-});
-afterAll(async () => {
-  await killAll(running);
-  client?.disconnect();
-  await redis?.stop();
-});
+const fx = useRedisFixture('pp-checkpoint-');
 
 /** A quiet daemon (no simulator) with a slow-route rule that stays pending for 30 minutes. */
 function configFile(name: string, checkpointInterval: string): string {
@@ -38,12 +21,12 @@ function configFile(name: string, checkpointInterval: string): string {
     rules: [{ name: 'slow_route', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '30m', severity: 'warning', min_samples: 20 }],
     log: { level: 'info' },
   };
-  const file = join(dir, `${name}.yaml`);
+  const file = join(fx.dir, `${name}.yaml`);
   writeFileSync(file, JSON.stringify(config));
   return file;
 }
 
-const env = (): Record<string, string> => ({ PROMPTPILOT_REDIS_URL: redis.url });
+const env = (): Record<string, string> => ({ PROMPTPILOT_REDIS_URL: fx.redis.url });
 
 async function route(d: DaemonProcess): Promise<RouteView> {
   const res = await fetch(`${d.url}/v1/routes/${ROUTE}`);
@@ -69,7 +52,7 @@ function statistics(view: RouteView): unknown {
 
 /** The checkpoint stored for the route: its newest counted event time and whether slow_route is pending in it. */
 async function storedCheckpoint(): Promise<{ lastDataMs: number; pending: boolean } | null> {
-  const raw = await client.get(`promptpilot:checkpoint:${ROUTE}`);
+  const raw = await fx.client.get(`promptpilot:checkpoint:${ROUTE}`);
   if (raw === null) return null;
   const data = JSON.parse((JSON.parse(raw) as { data: string }).data) as { lastDataMs: number; detector: { variants: [string, { rules: [string, { phase: string }][] }][] } | null };
   const pending = (data.detector?.variants ?? []).some(([, v]) => v.rules.some(([name, state]) => name === 'slow_route' && state.phase === 'pending'));
@@ -78,7 +61,7 @@ async function storedCheckpoint(): Promise<{ lastDataMs: number; pending: boolea
 
 describe('checkpoints of windows and detectors in Redis', () => {
   it('kill -9: the restarted daemon shows the checkpointed counts, p95 and pending rule before any traffic, and counts a redelivered batch once', async () => {
-    const a = await startDaemonProcess('a', configFile('often', '1s'), env(), running);
+    const a = await startDaemonProcess('a', configFile('often', '1s'), env(), fx.running);
     const batch = calls(300, 2_000, 90_000);
     expect(await post(a, batch)).toMatchObject({ accepted: 300, rejected: 0 });
     const newest = Math.max(...batch.map((e) => e['ts'] as number));
@@ -91,7 +74,7 @@ describe('checkpoints of windows and detectors in Redis', () => {
     expect(before).toMatchObject({ variants: [{ variant: 'v1', count: 300 }], active: [['slow_route', 'pending', expect.any(Number)]] });
     await a.kill();
 
-    const b = await startDaemonProcess('b', configFile('rare', '1h'), env(), running);
+    const b = await startDaemonProcess('b', configFile('rare', '1h'), env(), fx.running);
     expect(b.output.some((line) => line.includes('resumed route statistics from its checkpoint'))).toBe(true);
     // No traffic yet: the same window, the same percentiles, the rule still pending since the same time.
     expect(statistics(await route(b))).toEqual(before);
@@ -110,7 +93,7 @@ describe('checkpoints of windows and detectors in Redis', () => {
 
     // A clean shutdown writes a last checkpoint: with a 1 h interval, it is the only one b writes.
     expect(await b.stop()).toBe(0);
-    const c = await startDaemonProcess('c', configFile('rare', '1h'), env(), running);
+    const c = await startDaemonProcess('c', configFile('rare', '1h'), env(), fx.running);
     expect(statistics(await route(c))).toEqual(statistics(afterNew));
     expect(await c.stop()).toBe(0);
   }, 300_000);

@@ -1,14 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../../src/config/schema.js';
 import type { DecisionRecord, TriggerRecord, TrendRecord } from '../../src/core/decision.js';
 import { mulberry32 } from '../../src/sim/random.js';
 import { gaussian } from '../helpers/scenario.js';
 import { until } from '../helpers/until.js';
-import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type RedisServer } from './harness/index.js';
+import { startDaemonProcess, type DaemonProcess, useRedisFixture } from './harness/index.js';
 
 // Continuous-monitoring state across a restart (issue 10): a real `promptpilot run` on a real redis-server
 // is fed nine days of a route's calls (event time, ending an hour ago), the last forty minutes with model
@@ -18,22 +16,7 @@ import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type Redis
 
 const ROUTE = 'staged';
 const MINUTE = 60_000;
-let redis: RedisServer;
-let client: Redis;
-const running: DaemonProcess[] = [];
-let dir: string;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-  dir = mkdtempSync(join(tmpdir(), 'pp-foresight-restart-'));
-});
-afterAll(async () => {
-  await killAll(running);
-  client?.disconnect();
-  await redis?.stop();
-});
+const fx = useRedisFixture('pp-foresight-restart-');
 
 interface HistoryView {
   readonly hours: readonly { readonly hourStartMs: number; readonly count: number }[];
@@ -42,7 +25,7 @@ interface HistoryView {
 
 /** The route's checkpoint in Redis: what the restart resumes from. */
 async function checkpoint(): Promise<{ watermarkMs: number; lastDataMs: number; foresight?: { stages: { rules: [string, { state: { phase: string } }][] } | null; trend: { last: unknown } | null } } | null> {
-  const raw = await client.get(`promptpilot:checkpoint:${ROUTE}`);
+  const raw = await fx.client.get(`promptpilot:checkpoint:${ROUTE}`);
   return raw === null ? null : JSON.parse((JSON.parse(raw) as { data: string }).data);
 }
 
@@ -75,7 +58,7 @@ async function history(d: DaemonProcess): Promise<HistoryView> {
 
 describe('foresight state across a restart with Redis', () => {
   it('kill -9 while a response_time_budget episode fires: the restarted daemon has the same weekly trend and resolves that episode without firing it again', async () => {
-    const file = join(dir, 'daemon.yaml');
+    const file = join(fx.dir, 'daemon.yaml');
     writeFileSync(
       file,
       JSON.stringify({
@@ -85,7 +68,7 @@ describe('foresight state across a restart with Redis', () => {
         log: { level: 'info' },
       }),
     );
-    const env = { PROMPTPILOT_REDIS_URL: redis.url };
+    const env = { PROMPTPILOT_REDIS_URL: fx.redis.url };
     const rng = mulberry32(11);
     /** A call at `ts` with stage timings; model inference `slow` times its usual 1.5 s. */
     const call = (ts: number, slow: number): Record<string, unknown> => {
@@ -102,7 +85,7 @@ describe('foresight state across a restart with Redis', () => {
     for (let t = endMs - 9 * 1440 * MINUTE; t < endMs - 60 * MINUTE; t += MINUTE) days.push(call(t, 1));
     for (let t = endMs - 60 * MINUTE; t < endMs; t += 2000) days.push(call(t, t >= endMs - 40 * MINUTE ? 2.2 : 1));
 
-    const a = await startDaemonProcess('a', file, env, running);
+    const a = await startDaemonProcess('a', file, env, fx.running);
     await post(a, days);
     await until('the budget episode firing', async () => ((await budgetTriggers(a)).some((r) => r.state === 'firing') ? true : null), 120_000);
     await until('a weekly trend', async () => ((await history(a)).trend !== null ? true : null), 120_000);
@@ -114,7 +97,7 @@ describe('foresight state across a restart with Redis', () => {
     }, 60_000);
     const before = await history(a);
     await a.kill();
-    const b = await startDaemonProcess('b', file, env, running);
+    const b = await startDaemonProcess('b', file, env, fx.running);
     // The last checkpoint A wrote (one may still have been on its way to Redis at the kill).
     const resumedFrom = await until('the restored checkpoint', async () => {
       const line = b.output.find((l) => l.includes('resumed route statistics from its checkpoint'));

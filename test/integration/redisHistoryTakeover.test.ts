@@ -1,10 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/until.js';
-import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type RedisServer } from './harness/index.js';
+import { startDaemonProcess, type DaemonProcess, useRedisFixture } from './harness/index.js';
 
 // The long-horizon history on a takeover (issue 10): two real daemons on one redis-server. B starts first,
 // so the history it loads at its start has nothing of the route; A then owns the route and seals a day of its
@@ -13,22 +11,7 @@ import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type Redis
 
 const ROUTE = 'moving';
 const MINUTE = 60_000;
-let redis: RedisServer;
-let client: Redis;
-const running: DaemonProcess[] = [];
-let dir: string;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-  dir = mkdtempSync(join(tmpdir(), 'pp-history-takeover-'));
-});
-afterAll(async () => {
-  await killAll(running);
-  client?.disconnect();
-  await redis?.stop();
-});
+const fx = useRedisFixture('pp-history-takeover-');
 
 async function post(d: DaemonProcess, events: readonly Record<string, unknown>[]): Promise<{ accepted: number; rejected: number }> {
   const res = await fetch(`${d.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
@@ -46,19 +29,19 @@ async function historyCalls(d: DaemonProcess): Promise<number | null> {
 describe('history on a takeover', () => {
   it('the new owner reads the hours the dead owner sealed after its own start from Redis', async () => {
     const configOf = (instance: string): string => {
-      const file = join(dir, `${instance}.yaml`);
+      const file = join(fx.dir, `${instance}.yaml`);
       writeFileSync(file, JSON.stringify({ simulator: { enabled: false }, redis: { instance_id: instance, lease: '3s', refresh_interval: '300ms', checkpoint_interval: '1s' }, log: { level: 'info' } }));
       return file;
     };
-    const env = { PROMPTPILOT_REDIS_URL: redis.url };
-    const b = await startDaemonProcess('B', configOf('B'), env, running);
-    const a = await startDaemonProcess('A', configOf('A'), env, running);
+    const env = { PROMPTPILOT_REDIS_URL: fx.redis.url };
+    const b = await startDaemonProcess('B', configOf('B'), env, fx.running);
+    const a = await startDaemonProcess('A', configOf('A'), env, fx.running);
     const endMs = Math.floor((Date.now() - 10 * MINUTE) / MINUTE) * MINUTE;
     const day = Array.from({ length: 1440 }, (_, i) => ({ ts: endMs - (1440 - i) * MINUTE, route: ROUTE, variant: 'v1', latency_ms: 500 + (i % 50) }));
     expect(await post(a, day)).toMatchObject({ accepted: 1440, rejected: 0 });
-    await until('A sealing the day into Redis', async () => ((await client.zcard(`promptpilot:history:route:${ROUTE}`)) >= 23 ? true : null), 60_000);
+    await until('A sealing the day into Redis', async () => ((await fx.client.zcard(`promptpilot:history:route:${ROUTE}`)) >= 23 ? true : null), 60_000);
     await until("A's checkpoint of every call", async () => {
-      const raw = await client.get(`promptpilot:checkpoint:${ROUTE}`);
+      const raw = await fx.client.get(`promptpilot:checkpoint:${ROUTE}`);
       return raw !== null && (JSON.parse((JSON.parse(raw) as { data: string }).data) as { lastDataMs: number }).lastDataMs === day[day.length - 1]!.ts ? true : null;
     }, 60_000);
     const onA = await historyCalls(a);

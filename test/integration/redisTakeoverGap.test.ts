@@ -1,12 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteView } from '../../src/app/routeQuery.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
 import { until } from '../helpers/until.js';
-import { kcatProduce, killAll, startDaemonProcess, startKafkaMock, startRedis, type DaemonProcess, type KafkaMock, type RedisServer } from './harness/index.js';
+import { kcatProduce, killAll, startDaemonProcess, startKafkaMock, type DaemonProcess, type KafkaMock, useRedisFixture } from './harness/index.js';
 import { committedTotal, uniqueSettings } from './harness/kafkaTestSupport.js';
 
 // The takeover gap (issue 10): two real `promptpilot run` processes on one real redis-server. A owns a
@@ -16,20 +15,7 @@ import { committedTotal, uniqueSettings } from './harness/kafkaTestSupport.js';
 // top: every call sent is counted once, and the trigger is recorded once, by B, with its evidence.
 
 const ROUTE = 'support-answer';
-let redis: RedisServer;
-let client: Redis;
-const running: DaemonProcess[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-});
-afterAll(async () => {
-  await killAll(running);
-  client?.disconnect();
-  await redis?.stop();
-});
+const fx = useRedisFixture('pp-takeover-gap-');
 
 /** An instance with a 6 s lease (or `lease`), checkpoints every `checkpointInterval`, 1 s buckets judged 2 s after their end, and a slow-route rule. */
 function configFile(dir: string, instance: string, options: { checkpointInterval?: string; lease?: string; kafka?: Record<string, unknown> } = {}): string {
@@ -59,7 +45,7 @@ function calls(count: number, fromMs: number, toMs: number, latencyMs: number): 
 
 /** The route's stored checkpoint: its newest counted event time and the slow_route rule's phase there. */
 async function storedCheckpoint(): Promise<{ lastDataMs: number; slowRoute: string | undefined } | null> {
-  const raw = await client.get(`promptpilot:checkpoint:${ROUTE}`);
+  const raw = await fx.client.get(`promptpilot:checkpoint:${ROUTE}`);
   if (raw === null) return null;
   const data = JSON.parse((JSON.parse(raw) as { data: string }).data) as { lastDataMs: number; detector: { variants: [string, { rules: [string, { phase: string }][] }][] } | null };
   const slowRoute = (data.detector?.variants ?? []).flatMap(([, v]) => v.rules).find(([name]) => name === 'slow_route')?.[1].phase;
@@ -88,9 +74,9 @@ async function slowTriggers(d: DaemonProcess): Promise<DecisionRecord[]> {
 describe('takeover gap on a real Redis', () => {
   it('calls a survivor gets while the killed owner\'s lease runs are counted once on top of its checkpoint, and the trigger they cross is recorded once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pp-gap-'));
-    const env = { PROMPTPILOT_REDIS_URL: redis.url };
-    const a = await startDaemonProcess('A', configFile(dir, 'A'), env, running);
-    const b = await startDaemonProcess('B', configFile(dir, 'B'), env, running);
+    const env = { PROMPTPILOT_REDIS_URL: fx.redis.url };
+    const a = await startDaemonProcess('A', configFile(dir, 'A'), env, fx.running);
+    const b = await startDaemonProcess('B', configFile(dir, 'B'), env, fx.running);
 
     // A owns the route: fast calls, no trigger, all of them in A's checkpoint before A dies.
     const start = Date.now();
@@ -98,22 +84,22 @@ describe('takeover gap on a real Redis', () => {
     expect(await post(a, fast)).toMatchObject({ accepted: 150, rejected: 0 });
     const newestFast = Math.max(...fast.map((e) => e['ts'] as number));
     await until('A\'s checkpoint holding every fast call', async () => ((await storedCheckpoint())?.lastDataMs === newestFast ? true : null), 60_000);
-    expect(await client.hget(`promptpilot:lease:${ROUTE}`, 'owner')).toBe('A');
+    expect(await fx.client.hget(`promptpilot:lease:${ROUTE}`, 'owner')).toBe('A');
     expect(await slowTriggers(a)).toEqual([]);
     await a.kill();
 
     // The gap: A's lease still runs, B gets the route's next calls — slow ones, over the rule's 1 s.
     const slow = calls(150, newestFast + 1, Date.now(), 2000);
     expect(await post(b, slow)).toMatchObject({ accepted: 150, rejected: 0 });
-    const lease = await client.hgetall(`promptpilot:lease:${ROUTE}`);
-    const [seconds] = await client.time();
+    const lease = await fx.client.hgetall(`promptpilot:lease:${ROUTE}`);
+    const [seconds] = await fx.client.time();
     expect(lease['owner']).toBe('A');
     expect(Number(lease['expires'])).toBeGreaterThan(Number(seconds) * 1000);
     // Not B's route yet: B counts nothing of it and decides nothing for it.
     expect((await count(b)) ?? 0).toBe(0);
 
     // The lease lapses; B claims the route, resumes A's checkpoint and counts what it held on top of it.
-    await until('B owning the route', async () => ((await client.hget(`promptpilot:lease:${ROUTE}`, 'owner')) === 'B' ? true : null), 60_000);
+    await until('B owning the route', async () => ((await fx.client.hget(`promptpilot:lease:${ROUTE}`, 'owner')) === 'B' ? true : null), 60_000);
     await until('every call sent counted on B', async () => ((await count(b)) === fast.length + slow.length ? true : null), 30_000);
     const fired = await until('the slow_route trigger recorded', async () => {
       const found = await slowTriggers(b);
@@ -134,11 +120,11 @@ describe('takeover gap on a real Redis', () => {
 
   it('a trigger the owner logged just before it was killed is not fired again by the instance that takes its route over', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pp-gap-'));
-    const env = { PROMPTPILOT_REDIS_URL: redis.url };
-    await client.flushdb();
+    const env = { PROMPTPILOT_REDIS_URL: fx.redis.url };
+    await fx.client.flushdb();
     // Checkpoint rounds every hour: the only checkpoint A writes is the one right after it logs the trigger.
-    const a = await startDaemonProcess('A2', configFile(dir, 'A2', { checkpointInterval: '1h' }), env, running);
-    const b = await startDaemonProcess('B2', configFile(dir, 'B2', { checkpointInterval: '1h' }), env, running);
+    const a = await startDaemonProcess('A2', configFile(dir, 'A2', { checkpointInterval: '1h' }), env, fx.running);
+    const b = await startDaemonProcess('B2', configFile(dir, 'B2', { checkpointInterval: '1h' }), env, fx.running);
     const start = Date.now();
     const slowAtA = calls(150, start - 60_000, start - 10_000, 2000);
     expect(await post(a, slowAtA)).toMatchObject({ accepted: 150, rejected: 0 });
@@ -148,7 +134,7 @@ describe('takeover gap on a real Redis', () => {
 
     const slowAtB = calls(100, start - 9_000, Date.now(), 2000);
     expect(await post(b, slowAtB)).toMatchObject({ accepted: 100, rejected: 0 });
-    await until('B owning the route', async () => ((await client.hget(`promptpilot:lease:${ROUTE}`, 'owner')) === 'B2' ? true : null), 60_000);
+    await until('B owning the route', async () => ((await fx.client.hget(`promptpilot:lease:${ROUTE}`, 'owner')) === 'B2' ? true : null), 60_000);
     await until('every call sent counted on B', async () => ((await count(b)) === slowAtA.length + slowAtB.length ? true : null), 30_000);
     await judgedThrough(b, Math.max(...slowAtB.map((e) => e['ts'] as number)));
     // Still the one episode A logged: B went on from the rule's firing state instead of firing it again.
@@ -163,19 +149,19 @@ describe('takeover gap over Kafka partitions on a real Redis', () => {
     mock = await startKafkaMock();
   });
   afterAll(async () => {
-    await killAll(running);
+    await killAll(fx.running);
     await mock?.stop();
   });
 
   it('the instance given a killed owner\'s partition holds the route\'s events until the lease lapses, counts them once on the checkpoint; every message is committed', async () => {
-    await client.flushdb();
+    await fx.client.flushdb();
     const settings = uniqueSettings(mock.brokers);
     const dir = mkdtempSync(join(tmpdir(), 'pp-gap-kafka-'));
     const kafka = { group_id: settings.group_id, topics: settings.topics, session_timeout: '3s' };
     // A lease well past the group's session timeout: the partition moves while the dead owner's lease still runs.
     const options = { lease: '20s', kafka };
-    const env = { PROMPTPILOT_REDIS_URL: redis.url, PROMPTPILOT_KAFKA_BROKERS: mock.brokers };
-    const daemons = [await startDaemonProcess('KA', configFile(dir, 'KA', options), env, running), await startDaemonProcess('KB', configFile(dir, 'KB', options), env, running)];
+    const env = { PROMPTPILOT_REDIS_URL: fx.redis.url, PROMPTPILOT_KAFKA_BROKERS: mock.brokers };
+    const daemons = [await startDaemonProcess('KA', configFile(dir, 'KA', options), env, fx.running), await startDaemonProcess('KB', configFile(dir, 'KB', options), env, fx.running)];
     for (const d of daemons) await until(`${d.name} in the group`, async () => ((await fetch(`${d.url}/readyz`)).status === 200 ? true : null), 60_000);
     const produce = (events: readonly Record<string, unknown>[]): Promise<void> =>
       kcatProduce(mock.brokers, settings.topics.events, events.map((e) => ({ key: ROUTE, value: JSON.stringify(e) })));
@@ -185,7 +171,7 @@ describe('takeover gap over Kafka partitions on a real Redis', () => {
     await produce(fast);
     const newestFast = Math.max(...fast.map((e) => e['ts'] as number));
     await until('the owner\'s checkpoint holding every fast call', async () => ((await storedCheckpoint())?.lastDataMs === newestFast ? true : null), 60_000);
-    const ownerId = await client.hget(`promptpilot:lease:${ROUTE}`, 'owner');
+    const ownerId = await fx.client.hget(`promptpilot:lease:${ROUTE}`, 'owner');
     const owner = daemons.find((d) => d.name === ownerId)!;
     const survivor = daemons.find((d) => d !== owner)!;
     await owner.kill();

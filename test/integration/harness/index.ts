@@ -6,3 +6,4 @@ export { startAlertmanager, ALERTMANAGER, type AlertmanagerServer, type AmAlert 
 export { launchChromium, CHROMIUM, SCREENSHOT_DIR, type HeadlessBrowser } from './chromium.js';
 export { startRedis, freePort, REDIS_SERVER, type RedisServer } from './redisServer.js';
 export { startDaemonProcess, killAll, CLI, type DaemonProcess } from './daemonProcess.js';
+export { useRedisFixture, type RedisFixture } from './redisFixture.js';
