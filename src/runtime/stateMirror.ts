@@ -3,7 +3,7 @@ import type { DecisionRecord } from '../core/decision.js';
 import { describeError } from '../core/errors.js';
 import { HELD_INPUTS_LIMIT, type PipelineEngine } from '../engine/engine.js';
 import type { RouteLease, StateStore, StoredRoute } from '../ports/stateStore.js';
-import type { PipelineInput } from '../streams/pipelineOperator.js';
+import type { PipelineInput } from '../streams/pipelineInput.js';
 import type { Logger } from './logger.js';
 import { SettledCount } from './settledCount.js';
 
