@@ -21,6 +21,12 @@ export type ManualDecisionOutcome =
   /** It had ended already (before the request, or while it waited for its turn in the pipeline). */
   | { readonly kind: 'not_running'; readonly status: string };
 
+/** What steering a route came to: its policy record, an unknown route, or why it does not apply (nothing to pause, already frozen). */
+export type SteerOutcome =
+  | { readonly kind: 'steered'; readonly decision: PolicyRecord }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'not_applicable'; readonly error: string };
+
 /**
  * The experiment use cases every adapter calls (HTTP control API, simulator,
  * CLI): which variant to serve a unit (`/v1/assign`), the experiments, and
@@ -80,16 +86,27 @@ export class ExperimentService {
   /**
    * Steers a route by hand: pause/resume its running experiment, freeze/unfreeze
    * it (no new actions or experiments). Serialized with the event stream at the
-   * route's event time (wall time for a route never seen); the policy record is
-   * logged and notified like any decision, or why it does not apply.
+   * route's event time (wall time for a configured route with no traffic yet);
+   * the policy record is logged and notified like any decision. A route neither
+   * seen in traffic nor configured or registered is `not_found` (as
+   * `GET /v1/routes/{route}` answers it): a typo never records a decision.
    */
-  async steer(route: string, action: PolicyAction, reason: string): Promise<PolicyRecord | { readonly error: string }> {
-    let outcome: PolicyRecord | { readonly error: string } = { error: 'not applied' };
+  async steer(route: string, action: PolicyAction, reason: string): Promise<SteerOutcome> {
+    let outcome: SteerOutcome = { kind: 'not_applicable', error: 'not applied' };
     await this.pipeline.submit({
       kind: 'command',
       run: (engine) => {
-        outcome = engine.experiments.steer(route, action, engine.watermarkOf(route) ?? this.wallClockMs(), reason);
-        return 'error' in outcome ? [] : [outcome];
+        if (!engine.hasRoute(route) && !engine.experiments.registry.has(route)) {
+          outcome = { kind: 'not_found' };
+          return [];
+        }
+        const steered = engine.experiments.steer(route, action, engine.watermarkOf(route) ?? this.wallClockMs(), reason);
+        if ('error' in steered) {
+          outcome = { kind: 'not_applicable', error: steered.error };
+          return [];
+        }
+        outcome = { kind: 'steered', decision: steered };
+        return [steered];
       },
     });
     return outcome;

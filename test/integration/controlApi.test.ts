@@ -92,12 +92,16 @@ describe('assignment and control API', () => {
     expect((await post(`${daemon.url}/v1/routes/support/pause`, {}, TOKEN)).status).toBe(409);
     expect((await post(`${daemon.url}/v1/routes/support/resume`, {}, TOKEN)).status).toBe(200);
     expect((await getJson(`${daemon.url}/v1/assign?route=support&unit=u-7`)).json.experiment).toMatch(/^exp-/);
-    expect((await post(`${daemon.url}/v1/routes/billing/freeze`, { reason: 'release week' }, TOKEN)).status).toBe(200);
-    expect((await post(`${daemon.url}/v1/routes/billing/freeze`, {}, TOKEN)).status).toBe(409);
-    expect((await post(`${daemon.url}/v1/routes/billing/unfreeze`, { reason: 7 }, TOKEN)).status).toBe(400);
-    expect((await post(`${daemon.url}/v1/routes/billing/unfreeze`, {}, TOKEN)).status).toBe(200);
+    // A route never seen (nor configured, nor registered) is a 404 naming it, not a policy record about nothing.
+    const unknown = await post(`${daemon.url}/v1/routes/billing/freeze`, {}, TOKEN);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: 'unknown route: billing' });
+    expect((await post(`${daemon.url}/v1/routes/support/freeze`, { reason: 'release week' }, TOKEN)).status).toBe(200);
+    expect((await post(`${daemon.url}/v1/routes/support/freeze`, {}, TOKEN)).status).toBe(409);
+    expect((await post(`${daemon.url}/v1/routes/support/unfreeze`, { reason: 7 }, TOKEN)).status).toBe(400);
+    expect((await post(`${daemon.url}/v1/routes/support/unfreeze`, {}, TOKEN)).status).toBe(200);
     const log = (await getJson(`${daemon.url}/v1/decisions?type=policy`)).json.decisions.map((d: any) => `${d.route}:${d.action}`);
-    expect(log).toEqual(['support:pause', 'support:resume', 'billing:freeze', 'billing:unfreeze']);
+    expect(log).toEqual(['support:pause', 'support:resume', 'support:freeze', 'support:unfreeze']);
   });
 
   it('manual rollback ends the experiment with a record and evidence; a second decision is a conflict', async () => {

@@ -77,9 +77,16 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       app.post<{ Params: { route: string } }>(`/v1/routes/:route/${action}`, { onRequest: authorize }, async (request, reply) => {
         const parsed = SteerBody.safeParse(request.body ?? {});
         if (!parsed.success) return reply.code(400).send({ error: `reason: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
-        const outcome = await backend.experiments.steer(request.params.route, action, parsed.data.reason ?? `${action} through the API`);
-        if ('error' in outcome) return reply.code(409).send({ error: outcome.error });
-        return { decision: outcome };
+        const { route } = request.params;
+        const outcome = await backend.experiments.steer(route, action, parsed.data.reason ?? `${action} through the API`);
+        switch (outcome.kind) {
+          case 'not_found':
+            return reply.code(404).send({ error: `unknown route: ${route}` });
+          case 'not_applicable':
+            return reply.code(409).send({ error: outcome.error });
+          case 'steered':
+            return { decision: outcome.decision };
+        }
       });
     }
 
