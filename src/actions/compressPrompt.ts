@@ -42,7 +42,12 @@ export interface CompressedPrompt {
   readonly level: CompressionLevel;
   /** Transforms that changed the text, in the order first applied. */
   readonly transforms: CompressionTransform[];
-  /** Tokens each applied transform saved, in the order first applied (a same-token, shorter rewrite saves 0). */
+  /**
+   * The transforms that saved tokens, with how many, in the order first applied;
+   * they add up to `tokensBefore − tokensAfter`. A same-token, shorter rewrite
+   * (in {@link transforms}) saved none and is not listed: this is the evidence
+   * `compress --json`, experiment records and `/v1/assign` show.
+   */
   readonly savings: TransformSaving[];
   readonly tokensBefore: number;
   readonly tokensAfter: number;
@@ -108,7 +113,7 @@ export function compressPrompt(template: string, options: CompressOptions = {}):
     if (!changed) break;
   }
   const savingPct = tokensBefore === 0 ? 0 : Math.round(((tokensBefore - tokens) / tokensBefore) * 1000) / 10;
-  const savings = [...saved].map(([name, tokensSaved]) => ({ name, tokensSaved }));
+  const savings = [...saved].filter(([, tokensSaved]) => tokensSaved > 0).map(([name, tokensSaved]) => ({ name, tokensSaved }));
   return { text: unmask(masked), level, transforms: [...saved.keys()], savings, tokensBefore, tokensAfter: tokens, savingPct };
 }
 
