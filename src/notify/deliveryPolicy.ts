@@ -63,22 +63,26 @@ export function nextStep(outcome: DeliveryOutcome, attempt: number, config: Deli
 }
 
 /**
- * Sliding one-minute window of sends per receiver: `reserve` says how long to
- * wait before the next message may go (0 = now) and books that slot.
+ * Sliding one-minute window of sends per receiver: `waitMs` says how long to
+ * wait before the next message may go (0 = now); `reserve` also books the slot
+ * when it is free.
  */
 export class RateLimiter {
   private readonly sentMs: number[] = [];
 
   constructor(private readonly perMinute: number) {}
 
-  /** Books the next slot at or after `nowMs`; returns the wait in ms (0 = go now). */
-  reserve(nowMs: number): number {
+  /** How long from `nowMs` until a message may go, ms (0 = now); books nothing. */
+  waitMs(nowMs: number): number {
     if (this.perMinute <= 0) return 0;
     while (this.sentMs.length > 0 && this.sentMs[0]! <= nowMs - 60_000) this.sentMs.shift();
-    if (this.sentMs.length < this.perMinute) {
-      this.sentMs.push(nowMs);
-      return 0;
-    }
-    return this.sentMs[0]! + 60_000 - nowMs;
+    return this.sentMs.length < this.perMinute ? 0 : this.sentMs[0]! + 60_000 - nowMs;
+  }
+
+  /** Books the slot at `nowMs` when it is free; returns the wait in ms (0 = booked, go now). */
+  reserve(nowMs: number): number {
+    const waitMs = this.waitMs(nowMs);
+    if (waitMs === 0 && this.perMinute > 0) this.sentMs.push(nowMs);
+    return waitMs;
   }
 }

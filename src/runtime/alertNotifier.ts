@@ -24,6 +24,13 @@ export interface AlertNotifierOptions {
 
 const PREFIX = 'notify:';
 
+/**
+ * A delivery's claim outlasts the request's `timeout` by this much (a slow
+ * event loop, the outbox round trips), so no other instance takes a message
+ * over while its request may still arrive.
+ */
+export const ALERT_CLAIM_MARGIN_MS = 60_000;
+
 /** The outbox payload of a notification: the exact body to POST. */
 interface NotificationPayload {
   readonly body: string;
@@ -55,7 +62,6 @@ export class AlertNotifier implements Notifier {
   private readonly deliverers = new Map<string, OutboxDeliver>();
   private readonly relay: OutboxRelay;
   private timer: ReturnType<typeof setInterval> | null = null;
-  private stopping = false;
   private unsent: PlannedMessage[] = [];
 
   constructor(
@@ -70,8 +76,9 @@ export class AlertNotifier implements Notifier {
     this.relay = new OutboxRelay(outbox, this.deliverers, {
       clock: options.clock,
       batchSize: 1,
-      // A rate-limited message may wait up to a minute inside its delivery.
-      leaseMs: 120_000,
+      // The claim covers one request and nothing else: a rate-limited receiver is waited for before the claim.
+      leaseMs: (destination) => (this.receivers.get(destination.slice(PREFIX.length))?.timeout ?? 0) + ALERT_CLAIM_MARGIN_MS,
+      holdMs: (destination, nowMs) => this.limiters.get(destination.slice(PREFIX.length))?.waitMs(nowMs) ?? 0,
       maxAttempts: Number.MAX_SAFE_INTEGER, // the per-receiver limit is applied below, from the current config
       backoffMs: (attempts) => retryDelayMs(attempts, this.config.delivery, random()),
       pollMs: options.tickMs ?? 1_000,
@@ -118,7 +125,6 @@ export class AlertNotifier implements Notifier {
 
   /** Stops re-sends and the relay after one last attempt at what is due; queued messages stay in the outbox. */
   async close(): Promise<void> {
-    this.stopping = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.relay.stop();
@@ -160,7 +166,9 @@ export class AlertNotifier implements Notifier {
     if (receiver === undefined) throw new PromptpilotError(ErrorCodes.IO_FATAL, `receiver ${name} is no longer configured`);
     for (const item of items) {
       if (item.attempts > this.config.delivery.max_attempts) throw new PromptpilotError(ErrorCodes.IO_FATAL, `gave up after ${item.attempts - 1} attempts: ${item.lastError ?? 'unknown error'}`);
-      await this.waitForRateLimit(name);
+      // The relay held the claim back until the limit allowed a message (holdMs), so this books a free slot.
+      const waitMs = this.limiters.get(name)?.reserve(this.options.clock.now()) ?? 0;
+      if (waitMs > 0) throw new TransientIoError('rate limited', { retryAfterMs: waitMs });
       const outcome = await this.options.send(receiver, item.key, bodyOf(item), this.options.clock.now());
       if (outcome.kind === 'rejected') throw new PromptpilotError(ErrorCodes.IO_FATAL, `${outcome.reason} (not retried: the receiver refused the message)`);
       if (outcome.kind === 'retry') {
@@ -169,16 +177,6 @@ export class AlertNotifier implements Notifier {
         const askedMs = outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, this.config.delivery.max_backoff);
         throw new TransientIoError(outcome.reason, askedMs === undefined ? {} : { retryAfterMs: askedMs });
       }
-    }
-  }
-
-  /** Waits for the receiver's rate limit (at most a minute); a shutdown ends the wait with a retry. */
-  private async waitForRateLimit(name: string): Promise<void> {
-    for (;;) {
-      const waitMs = this.limiters.get(name)?.reserve(this.options.clock.now()) ?? 0;
-      if (waitMs <= 0) return;
-      if (this.stopping) throw new TransientIoError('rate limited while shutting down', { retryAfterMs: waitMs });
-      await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
     }
   }
 }

@@ -18,8 +18,19 @@ export interface OutboxRelayOptions {
   readonly clock: Clock;
   /** Messages per delivery (default 100). */
   readonly batchSize?: number;
-  /** How long a delivery may take before its messages are handed out again, ms (default 30 s). */
-  readonly leaseMs?: number;
+  /**
+   * How long a delivery may take before its messages are handed out again
+   * (to this or another instance sharing the outbox), ms; per destination when
+   * a function (default 30 s). Must exceed the longest delivery, or a message
+   * can be delivered twice.
+   */
+  readonly leaseMs?: number | ((destination: string) => number);
+  /**
+   * How long the destination must wait before its next delivery may start
+   * (a rate limit), ms; 0 = now (default). While it waits the relay claims
+   * nothing, so the wait never eats into a lease; the next poll or kick tries again.
+   */
+  readonly holdMs?: (destination: string, nowMs: number) => number;
   /** Attempts before a message is dead-lettered (default 10); a non-retriable error dead-letters at once. */
   readonly maxAttempts?: number;
   /** Wait before attempt `attempts + 1`, ms (default 200 ms doubling, at most 60 s). */
@@ -49,7 +60,7 @@ export function defaultOutboxBackoffMs(attempts: number): number {
  */
 export class OutboxRelay {
   private readonly batchSize: number;
-  private readonly leaseMs: number;
+  private readonly leaseMs: (destination: string) => number;
   private readonly maxAttempts: number;
   private readonly backoffMs: (attempts: number) => number;
   private readonly pollMs: number;
@@ -64,7 +75,8 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions,
   ) {
     this.batchSize = options.batchSize ?? 100;
-    this.leaseMs = options.leaseMs ?? 30_000;
+    const leaseMs = options.leaseMs ?? 30_000;
+    this.leaseMs = typeof leaseMs === 'number' ? () => leaseMs : leaseMs;
     this.maxAttempts = options.maxAttempts ?? 10;
     this.backoffMs = options.backoffMs ?? defaultOutboxBackoffMs;
     this.pollMs = options.pollMs ?? 500;
@@ -138,7 +150,9 @@ export class OutboxRelay {
     if (deliver === undefined) return 0;
     let delivered = 0;
     for (;;) {
-      const items = await this.outbox.lease(destination, this.batchSize, this.options.clock.now(), this.leaseMs);
+      const nowMs = this.options.clock.now();
+      if ((this.options.holdMs?.(destination, nowMs) ?? 0) > 0) return delivered;
+      const items = await this.outbox.lease(destination, this.batchSize, nowMs, this.leaseMs(destination));
       if (items.length === 0) return delivered;
       try {
         await deliver(items);

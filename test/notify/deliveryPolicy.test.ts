@@ -36,6 +36,7 @@ describe('delivery policy', () => {
     const limiter = new RateLimiter(2);
     expect(limiter.reserve(NOW)).toBe(0);
     expect(limiter.reserve(NOW + 10)).toBe(0);
+    expect(limiter.waitMs(NOW + 20)).toBe(60_000 - 20);
     expect(limiter.reserve(NOW + 20)).toBe(60_000 - 20);
     expect(limiter.reserve(NOW + 60_000)).toBe(0);
     expect(new RateLimiter(0).reserve(NOW)).toBe(0);
