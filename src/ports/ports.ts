@@ -73,6 +73,7 @@ export interface DecisionQuery {
 
 /** A decision with its position in the log. */
 export interface LoggedDecision {
+  /** Strictly increasing in append order, and never lower than one given out before a restart of the daemon. */
   readonly seq: number;
   readonly record: DecisionRecord;
 }

@@ -6,7 +6,12 @@ import { trigger } from './fixtures.js';
 
 const redis = redisForSuite();
 
-decisionLogContract('RedisDecisionLog', () => new RedisDecisionLog(redis.current.client, { prefix: redis.current.prefix() }));
+let lastPrefix = '';
+decisionLogContract(
+  'RedisDecisionLog',
+  () => new RedisDecisionLog(redis.current.client, { prefix: (lastPrefix = redis.current.prefix()) }),
+  () => new RedisDecisionLog(redis.current.client, { prefix: lastPrefix }),
+);
 
 describe('RedisDecisionLog', () => {
   it('is a Redis Stream under the prefix, with entry ids <seq>-0, trimmed to its maximum length', async () => {

@@ -7,12 +7,14 @@ import { action, experiment, mixedRecords, trigger } from './fixtures.js';
  * The DecisionLog contract: what every adapter (memory, Redis Stream) must honour. Run it from one `<adapter>.test.ts` file per
  * adapter: `decisionLogContract('RedisDecisionLog', () => new RedisDecisionLog(...))`
  * — `makeLog` must return an empty log each call (e.g. a fresh key prefix);
- * the adapter's file owns starting and cleaning up its service.
+ * `reopen` opens the last one again as a restarted daemon does (same key
+ * prefix; the memory log, whose store is the process, starts empty). The
+ * adapter's file owns starting and cleaning up its service.
  *
  * Records are compared through `formatRecord`, so an adapter that serializes
  * (Redis) passes as long as what it gives back formats byte-identically.
  */
-export function decisionLogContract(name: string, makeLog: () => DecisionLog | Promise<DecisionLog>): void {
+export function decisionLogContract(name: string, makeLog: () => DecisionLog | Promise<DecisionLog>, reopen: () => DecisionLog | Promise<DecisionLog>): void {
   const lines = (entries: readonly LoggedDecision[]): string[] => entries.map((e) => formatRecord(e.record));
   const formatted = (records: readonly DecisionRecord[]): string[] => records.map(formatRecord);
 
@@ -103,6 +105,16 @@ export function decisionLogContract(name: string, makeLog: () => DecisionLog | P
       // A record differing in one field is another decision.
       await log.append([trigger('support', 0, 'resolved')]);
       expect(await log.size()).toBe(5);
+    });
+
+    it('sequence numbers never go backwards across a restart: a cursor from before it pages on to the new decisions at once', async () => {
+      const log = await makeLog();
+      const before = await log.append(mixedRecords().slice(0, 3));
+      const cursor = before[before.length - 1]?.seq ?? Infinity;
+      const restarted = await reopen();
+      const later = await restarted.append([trigger('support', 7_000)]);
+      expect(later[0]?.seq).toBeGreaterThan(cursor);
+      expect(lines(await restarted.query({ after: cursor }))).toEqual(formatted([trigger('support', 7_000)]));
     });
 
     it('an empty append is a no-op, and an empty log answers every query with nothing', async () => {

@@ -51,7 +51,7 @@ describe('PipelineRunner', () => {
   });
 
   it('hands the logged decisions on in log order, retrying a transient failure of that step too', async () => {
-    const log = new MemoryDecisionLog();
+    const log = new MemoryDecisionLog(100_000, 0);
     const handed: LoggedDecision[] = [];
     let failNext = 2;
     let retries = 0;
@@ -73,7 +73,7 @@ describe('PipelineRunner', () => {
     const outbox = new MemoryOutbox({ maxPending: 1 });
     const delivered: number[] = [];
     let refusals = 0;
-    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), {
+    const runner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(100_000, 0), {
       maxQueuedEvents: 5,
       afterLog: async (logged) => {
         await outbox.enqueue(logged.map((l) => ({ destination: 'sink', key: String(l.seq), payload: l.seq })), 0);
@@ -110,7 +110,7 @@ describe('PipelineRunner', () => {
     const delivered: unknown[] = [];
     const waits: number[] = [];
     const hung: (() => void)[] = [];
-    const runner: PipelineRunner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(), {
+    const runner: PipelineRunner = new PipelineRunner(new PipelineEngine(parseConfig({})), new MemoryDecisionLog(100_000, 0), {
       afterLog: async (logged) => outbox.enqueue(logged.map((l) => ({ destination: 'sink', key: String(l.seq), payload: l.seq })), 0).then(() => {}),
       // Eleven waits pass at once (the sink stays away long enough for the backoff to reach its cap); then a wait lasts until ended.
       sleep: (ms) => {

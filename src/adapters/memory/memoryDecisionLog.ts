@@ -3,21 +3,42 @@ import type { DecisionLog, DecisionQuery, LoggedDecision } from '../../ports/por
 import { recordKey } from '../../core/recordKey.js';
 
 /**
- * In-memory decision log: the embedded default. Append-only, sequence numbers
- * start at 1. Bounded so a daemon running for weeks keeps constant memory:
- * beyond `maxEntries` (default 100,000, ~100 MB of records) the oldest are
- * dropped from memory; they remain on the Kafka decisions topic when Kafka is
- * on, and the Redis Stream adapter keeps them durably. Appends are idempotent
- * per decision ({@link recordKey}) over the entries held.
+ * Sequence numbers a memory log reserves per millisecond of wall time: a log
+ * started at `t` numbers from `t × 1000 + 1`, so one started later (a restarted
+ * daemon) numbers after everything an earlier one gave out, unless that one
+ * logged more than 1,000 decisions per millisecond of its life.
+ */
+export const MEMORY_SEQS_PER_MS = 1_000;
+
+/**
+ * In-memory decision log: the embedded default. Append-only. Bounded so a
+ * daemon running for weeks keeps constant memory: beyond `maxEntries`
+ * (default 100,000, ~100 MB of records) the oldest are dropped from memory;
+ * they remain on the Kafka decisions topic when Kafka is on, and the Redis
+ * Stream adapter keeps them durably. Appends are idempotent per decision
+ * ({@link recordKey}) over the entries held.
+ *
+ * @remarks Sequence numbers never go backwards across a restart, as with the
+ * Redis log: they start from the wall time the log was created at
+ * ({@link MEMORY_SEQS_PER_MS}), so a client paging `GET /v1/decisions?after=N`
+ * with a cursor from before a restart gets the new process's decisions at once
+ * (those logged before the restart are gone with it) instead of waiting until
+ * the numbering passes N again.
  */
 export class MemoryDecisionLog implements DecisionLog {
   private readonly entries: LoggedDecision[] = [];
   /** Idempotency key → seq of the entries still held. */
   private readonly seqByKey = new Map<string, number>();
   private readonly keyBySeq = new Map<number, string>();
-  private nextSeq = 1;
+  private nextSeq: number;
 
-  constructor(private readonly maxEntries = 100_000) {}
+  /** `startedAtMs`: wall time, epoch ms, the numbering starts from (tests pass their own). */
+  constructor(
+    private readonly maxEntries = 100_000,
+    startedAtMs = Date.now(),
+  ) {
+    this.nextSeq = Math.max(0, Math.floor(startedAtMs)) * MEMORY_SEQS_PER_MS + 1;
+  }
 
   async append(records: readonly DecisionRecord[]): Promise<readonly LoggedDecision[]> {
     const logged: LoggedDecision[] = [];
