@@ -8,6 +8,38 @@ const INITIAL_BINS = 32;
 
 const EMPTY = new Float64Array(0);
 
+/**
+ * Bin-index bounds of an empty sketch. Small integers rather than ±Infinity: V8 keeps a field holding
+ * only small integers inside the object, while a field that ever holds a non-integer becomes a pointer
+ * to a separate boxed number, one more cache line per read. Real indices stay within ±40,000.
+ */
+const NO_MIN = 2 ** 30;
+const NO_MAX = -(2 ** 30);
+
+/** The log-bucket constants of one relative accuracy, shared by every sketch using it (one hot object, not per-sketch boxed numbers). */
+export interface BinScale {
+  readonly relativeAccuracy: number;
+  readonly lnGamma: number;
+  readonly multiplier: number;
+  readonly valueScale: number;
+}
+
+const SCALES = new Map<number, BinScale>();
+
+/** The shared {@link BinScale} of a relative accuracy: a value `v` above the zero bucket lies in bin `ceil(ln v × multiplier)`. */
+export function binScale(relativeAccuracy: number): BinScale {
+  let scale = SCALES.get(relativeAccuracy);
+  if (scale === undefined) {
+    // A hair tighter than asked so floating-point rounding never crosses the bound.
+    const alpha = relativeAccuracy * (1 - 1e-7);
+    const gamma = (1 + alpha) / (1 - alpha);
+    const lnGamma = Math.log(gamma);
+    scale = { relativeAccuracy, lnGamma, multiplier: 1 / lnGamma, valueScale: 2 / (1 + gamma) };
+    SCALES.set(relativeAccuracy, scale);
+  }
+  return scale;
+}
+
 /** The 0-based rank behind quantile `q` (clamped to [0, 1]) of `top + 1` values; Infinity past the last `q`. */
 function rankAt(q: number | undefined, top: number): number {
   if (q === undefined) return Infinity;
@@ -38,18 +70,19 @@ function rankAt(q: number | undefined, top: number): number {
  */
 export class QuantileSketch {
   /** Guaranteed relative error α of every quantile of values above the zero bucket. */
-  readonly relativeAccuracy: number;
+  get relativeAccuracy(): number {
+    return this.scale.relativeAccuracy;
+  }
+
   /** Upper bound on the number of bins (memory ≤ 8 × maxBins bytes). */
   readonly maxBins: number;
-  private readonly lnGamma: number;
-  private readonly multiplier: number;
-  private readonly valueScale: number;
+  private readonly scale: BinScale;
   private bins: Float64Array = EMPTY;
   /** Bin index stored at `bins[0]`. */
   private offset = 0;
   /** Range of bin indices that may hold counts. Never shrinks except on `clear()`; counts below `minIndex` were collapsed into it. */
-  private minIndex = Infinity;
-  private maxIndex = -Infinity;
+  private minIndex = NO_MIN;
+  private maxIndex = NO_MAX;
   private zeroCount = 0;
   private total = 0;
 
@@ -62,14 +95,8 @@ export class QuantileSketch {
       throw new InvariantError(`relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
     }
     if (!Number.isInteger(maxBins) || maxBins < 16) throw new InvariantError(`maxBins must be an integer ≥ 16, got ${maxBins}`);
-    this.relativeAccuracy = relativeAccuracy;
     this.maxBins = maxBins;
-    // A hair tighter than asked so floating-point rounding never crosses the bound.
-    const alpha = relativeAccuracy * (1 - 1e-7);
-    const gamma = (1 + alpha) / (1 - alpha);
-    this.lnGamma = Math.log(gamma);
-    this.multiplier = 1 / this.lnGamma;
-    this.valueScale = 2 / (1 + gamma);
+    this.scale = binScale(relativeAccuracy);
   }
 
   /** Total weight added (minus weight subtracted). */
@@ -90,7 +117,7 @@ export class QuantileSketch {
     if (!(weight > 0) || weight === Infinity) return;
     if (value > SKETCH_MIN_INDEXABLE_VALUE) {
       if (value === Infinity) return;
-      const index = Math.ceil(Math.log(value) * this.multiplier);
+      const index = Math.ceil(Math.log(value) * this.scale.multiplier);
       if (index >= this.minIndex && index <= this.maxIndex) this.bins[index - this.offset]! += weight;
       else if (index >= this.offset && index < this.offset + this.bins.length) {
         // Inside the allocated bins (a recycled bucket's first values): widen the range in place, as addOutside would.
@@ -114,11 +141,22 @@ export class QuantileSketch {
     const src = other.bins;
     for (let i = other.minIndex; i <= other.maxIndex; i++) {
       const c = src[i - other.offset]!;
-      if (c === 0) continue;
-      if (i >= this.minIndex && i <= this.maxIndex) this.bins[i - this.offset]! += c;
-      else this.addOutside(i, c);
+      if (c !== 0) this.mergeBin(i, c);
     }
     this.total += other.total;
+  }
+
+  /**
+   * {@link merge} of a sketch of the same relative accuracy held as `pairs`
+   * (bin index, count) pairs at `data[from]`, ascending index, every count
+   * positive, beside its zero count and total weight: what a dense sketch
+   * with those bins would add, bin for bin.
+   */
+  mergeBins(zeroCount: number, total: number, data: Float64Array, from: number, pairs: number): void {
+    if (total <= 0) return;
+    this.zeroCount += zeroCount;
+    for (let k = from, end = from + 2 * pairs; k < end; k += 2) this.mergeBin(data[k]!, data[k + 1]!);
+    this.total += total;
   }
 
   /**
@@ -131,21 +169,47 @@ export class QuantileSketch {
   subtract(other: QuantileSketch): void {
     this.checkCompatible(other);
     if (other.total <= 0) return;
-    let removed = Math.min(this.zeroCount, other.zeroCount);
-    this.zeroCount -= removed;
+    let removed = this.subtractZeros(other.zeroCount);
     const src = other.bins;
     for (let i = other.minIndex; i <= other.maxIndex; i++) {
       const c = src[i - other.offset]!;
-      if (c === 0) continue;
-      // Counts below minIndex were collapsed into it (see class docs).
-      const target = i < this.minIndex ? this.minIndex : i;
-      if (target > this.maxIndex) continue;
-      const slot = target - this.offset;
-      const have = this.bins[slot]!;
-      const take = c < have ? c : have;
-      this.bins[slot] = have - take;
-      removed += take;
+      if (c !== 0) removed += this.subtractBin(i, c);
     }
+    this.subtractTotal(removed);
+  }
+
+  /** {@link subtract} of a sketch held as bin pairs (see {@link mergeBins}). */
+  subtractBins(zeroCount: number, total: number, data: Float64Array, from: number, pairs: number): void {
+    if (total <= 0) return;
+    let removed = this.subtractZeros(zeroCount);
+    for (let k = from, end = from + 2 * pairs; k < end; k += 2) removed += this.subtractBin(data[k]!, data[k + 1]!);
+    this.subtractTotal(removed);
+  }
+
+  /** Adds `count` to bin `index`. */
+  private mergeBin(index: number, count: number): void {
+    if (index >= this.minIndex && index <= this.maxIndex) this.bins[index - this.offset]! += count;
+    else this.addOutside(index, count);
+  }
+
+  private subtractZeros(count: number): number {
+    const removed = Math.min(this.zeroCount, count);
+    this.zeroCount -= removed;
+    return removed;
+  }
+
+  /** Takes up to `count` from bin `index` (counts below minIndex were collapsed into it, see class docs); returns what it took. */
+  private subtractBin(index: number, count: number): number {
+    const target = index < this.minIndex ? this.minIndex : index;
+    if (target > this.maxIndex) return 0;
+    const slot = target - this.offset;
+    const have = this.bins[slot]!;
+    const take = count < have ? count : have;
+    this.bins[slot] = have - take;
+    return take;
+  }
+
+  private subtractTotal(removed: number): void {
     this.total -= removed;
     if (this.total <= 0) this.total = 0;
   }
@@ -218,8 +282,8 @@ export class QuantileSketch {
   clear(): void {
     // Every non-zero bin lies in [minIndex, maxIndex]: zero just that range (a bucket sketch holds a few values).
     if (this.maxIndex >= this.minIndex) this.bins.fill(0, this.minIndex - this.offset, this.maxIndex - this.offset + 1);
-    this.minIndex = Infinity;
-    this.maxIndex = -Infinity;
+    this.minIndex = NO_MIN;
+    this.maxIndex = NO_MAX;
     this.zeroCount = 0;
     this.total = 0;
   }
@@ -302,11 +366,12 @@ export class QuantileSketch {
   }
 
   private valueOf(index: number): number {
-    return Math.exp(index * this.lnGamma) * this.valueScale;
+    const scale = this.scale;
+    return Math.exp(index * scale.lnGamma) * scale.valueScale;
   }
 
   private checkCompatible(other: QuantileSketch): void {
-    if (other.multiplier !== this.multiplier) {
+    if (other.scale !== this.scale) {
       throw new InvariantError(`cannot combine sketches of relative accuracy ${this.relativeAccuracy} and ${other.relativeAccuracy}`);
     }
   }

@@ -31,12 +31,6 @@ export interface RollingWindowOptions {
  */
 export type AddResult = 'ok' | 'late' | 'too_late';
 
-interface IndexedBucket {
-  /** Bucket index: start = index × bucketMs. */
-  index: number;
-  readonly stats: StatsBucket;
-}
-
 /** A {@link RollingWindow} as plain JSON (see {@link RollingWindow.exportState}); bucket start = index × bucketMs. */
 export interface RollingWindowState {
   readonly boundaryMs: number | null;
@@ -46,8 +40,10 @@ export interface RollingWindowState {
   readonly open: readonly (readonly [index: number, bucket: StatsBucketState])[];
 }
 
-/** Free buckets a window without a shared pool keeps for reuse. */
+/** Free dense sketches a window without a shared pool keeps for reuse. */
 const POOL_LIMIT = 4;
+/** Slots a window's own pool grows by (a window holds about windowMs / bucketMs + 3 buckets). */
+const OWN_POOL_CHUNK_SLOTS = 16;
 
 /**
  * Event-time rolling window of one (route, variant), built from aligned
@@ -80,17 +76,20 @@ export class RollingWindow {
   private readonly relativeAccuracy: number;
   private readonly maxBins: number;
   private readonly total: StatsBucket;
-  /** Closed, non-empty buckets in the window, ascending index. */
-  private readonly closed: IndexedBucket[] = [];
-  /** Open buckets, ascending index. */
-  private readonly open: IndexedBucket[] = [];
+  /** Closed, non-empty buckets in the window, ascending index (start = index × bucketMs), and their pool slots. */
+  private readonly closed: number[] = [];
+  private readonly closedSlots: number[] = [];
+  /** Open buckets, ascending index, and their pool slots. */
+  private readonly open: number[] = [];
+  private readonly openSlots: number[] = [];
   private readonly pool: BucketPool;
   private readonly ownsPool: boolean;
   private boundary = -Infinity;
-  /** Bucket index and stats of the open bucket that took the last event (NaN/null: none). */
+  /** Bucket index and slot of the open bucket that took the last event (NaN/−1: none). */
   private lastIndex = Number.NaN;
-  private lastStats: StatsBucket | null = null;
-  private lateStats: StatsBucket | null = null;
+  private lastSlot = -1;
+  /** Slot of the closed bucket {@link place} found for a late event. */
+  private lateSlot = -1;
   private expiredSinceRebuild = 0;
   /** Bumped whenever {@link windowTotal} may have changed. */
   private changes = 0;
@@ -112,7 +111,7 @@ export class RollingWindow {
     if (pool !== undefined && (pool.relativeAccuracy !== this.relativeAccuracy || pool.maxBins !== this.maxBins)) {
       throw new InvariantError(`a shared bucket pool must use the window's sketch settings (relative accuracy ${this.relativeAccuracy}, ${this.maxBins} bins)`);
     }
-    this.pool = pool ?? new BucketPool(POOL_LIMIT, this.relativeAccuracy, this.maxBins);
+    this.pool = pool ?? new BucketPool(POOL_LIMIT, this.relativeAccuracy, this.maxBins, OWN_POOL_CHUNK_SLOTS);
     this.ownsPool = pool === undefined;
   }
 
@@ -138,7 +137,7 @@ export class RollingWindow {
   /** Calls in the closed window plus the buckets still open, without allocating (a scrape reads it for every series). */
   get liveCount(): number {
     let count = this.total.count;
-    for (const bucket of this.open) count += bucket.stats.count;
+    for (const slot of this.openSlots) count += this.pool.count(slot);
     return count;
   }
 
@@ -152,9 +151,13 @@ export class RollingWindow {
     return this.allowedLatenessMs;
   }
 
-  /** Open buckets (at or after the boundary), ascending time. Read-only for callers. */
+  /** Copies of the open buckets (at or after the boundary), ascending time. */
   openBuckets(): StatsBucket[] {
-    return this.open.map((b) => b.stats);
+    return this.openSlots.map((slot) => {
+      const copy = new StatsBucket(this.relativeAccuracy, this.maxBins);
+      this.pool.mergeInto(copy, slot);
+      return copy;
+    });
   }
 
   /**
@@ -166,13 +169,13 @@ export class RollingWindow {
   add(event: TelemetryEvent, costUsd: number | undefined = event.costUsd): AddResult {
     const index = Math.floor(event.ts / this.bucketMs);
     if (index === this.lastIndex) {
-      this.lastStats!.add(event, costUsd);
+      this.pool.add(this.lastSlot, event, costUsd);
       return 'ok';
     }
     const placed = this.place(index);
-    if (placed === 'ok') this.lastStats!.add(event, costUsd);
+    if (placed === 'ok') this.pool.add(this.lastSlot, event, costUsd);
     else if (placed === 'late') {
-      this.lateStats!.add(event, costUsd);
+      this.pool.add(this.lateSlot, event, costUsd);
       this.total.add(event, costUsd);
       this.changes++;
     }
@@ -182,9 +185,9 @@ export class RollingWindow {
   /** Adds `weight` latency-only calls at `ts` in O(1) (see {@link StatsBucket.addLatencyCalls}). */
   addLatencyCalls(ts: number, latencyMs: number, weight: number): AddResult {
     const placed = this.place(Math.floor(ts / this.bucketMs));
-    if (placed === 'ok') this.lastStats!.addLatencyCalls(latencyMs, weight);
+    if (placed === 'ok') this.pool.addLatencyCalls(this.lastSlot, latencyMs, weight);
     else if (placed === 'late') {
-      this.lateStats!.addLatencyCalls(latencyMs, weight);
+      this.pool.addLatencyCalls(this.lateSlot, latencyMs, weight);
       this.total.addLatencyCalls(latencyMs, weight);
       this.changes++;
     }
@@ -193,20 +196,19 @@ export class RollingWindow {
 
   /**
    * Finds where data of bucket `index` goes, the one placement rule for every kind of add: an open bucket
-   * (`'ok'`, left in `lastStats`), a closed bucket still inside the window (`'late'`, left in `lateStats`;
+   * (`'ok'`, left in `lastSlot`), a closed bucket still inside the window (`'late'`, left in `lateSlot`;
    * the caller also adds to the window total), or nowhere (`'too_late'`).
    */
   private place(index: number): AddResult {
     if (!Number.isFinite(index)) return 'too_late';
     if (index * this.bucketMs < this.boundary) {
       const closed = this.closedBucket(index);
-      if (closed === null) return 'too_late';
-      this.lateStats = closed;
+      if (closed < 0) return 'too_late';
+      this.lateSlot = closed;
       return 'late';
     }
-    const bucket = this.openBucket(index);
+    this.lastSlot = this.slotOf(this.open, this.openSlots, index);
     this.lastIndex = index;
-    this.lastStats = bucket.stats;
     return 'ok';
   }
 
@@ -224,49 +226,56 @@ export class RollingWindow {
     this.boundary = target;
     if (this.lastIndex < closeBelow) {
       this.lastIndex = Number.NaN;
-      this.lastStats = null;
+      this.lastSlot = -1;
     }
+    const pool = this.pool;
+    const closed = this.closed;
+    const closedSlots = this.closedSlots;
 
-    const newest = this.closed[this.closed.length - 1];
-    if (newest !== undefined && newest.index < keepFrom) {
+    const newest = closed[closed.length - 1];
+    if (newest !== undefined && newest < keepFrom) {
       // The jump passed the whole window: drop it instead of subtracting bucket by bucket.
-      for (const b of this.closed) this.recycle(b.stats);
-      this.closed.length = 0;
+      for (const slot of closedSlots) pool.give(slot);
+      closed.length = 0;
+      closedSlots.length = 0;
       this.total.clear();
       this.expiredSinceRebuild = 0;
       this.changes++;
     }
 
+    const open = this.open;
+    const openSlots = this.openSlots;
     let moved = 0;
-    while (moved < this.open.length && this.open[moved]!.index < closeBelow) moved++;
+    while (moved < open.length && open[moved]! < closeBelow) moved++;
     for (let i = 0; i < moved; i++) {
-      const b = this.open[i]!;
-      if (b.index < keepFrom || b.stats.isEmpty) {
-        this.recycle(b.stats);
+      const index = open[i]!;
+      const slot = openSlots[i]!;
+      if (index < keepFrom || !(pool.count(slot) > 0)) {
+        pool.give(slot);
         continue;
       }
-      this.closed.push(b);
-      this.total.merge(b.stats);
+      closed.push(index);
+      closedSlots.push(slot);
+      pool.mergeInto(this.total, slot);
       this.changes++;
     }
-    // shift() for the usual single bucket: splice would allocate the removed array on every close.
-    if (moved === 1) this.open.shift();
-    else if (moved > 0) this.open.splice(0, moved);
+    removeFirst(open, moved);
+    removeFirst(openSlots, moved);
 
     let expired = 0;
-    while (expired < this.closed.length && this.closed[expired]!.index < keepFrom) {
-      const b = this.closed[expired]!;
-      this.total.subtract(b.stats);
-      this.recycle(b.stats);
+    while (expired < closed.length && closed[expired]! < keepFrom) {
+      const slot = closedSlots[expired]!;
+      pool.subtractFrom(this.total, slot);
+      pool.give(slot);
       expired++;
     }
     if (expired > 0) {
       this.changes++;
-      if (expired === 1) this.closed.shift();
-      else this.closed.splice(0, expired);
+      removeFirst(closed, expired);
+      removeFirst(closedSlots, expired);
       this.expiredSinceRebuild += expired;
     }
-    if (this.closed.length === 0) {
+    if (closed.length === 0) {
       this.total.clear();
       this.expiredSinceRebuild = 0;
     } else if (this.expiredSinceRebuild >= this.windowMs / this.bucketMs) {
@@ -277,8 +286,8 @@ export class RollingWindow {
   /** Approximate heap bytes held by this window (buckets, sketches, and its own pool — not a shared one). */
   approxBytes(): number {
     let bytes = 200 + this.total.approxBytes();
-    for (const b of this.closed) bytes += 40 + b.stats.approxBytes();
-    for (const b of this.open) bytes += 40 + b.stats.approxBytes();
+    for (const slot of this.closedSlots) bytes += 16 + this.pool.slotBytes(slot);
+    for (const slot of this.openSlots) bytes += 16 + this.pool.slotBytes(slot);
     if (this.ownsPool) bytes += this.pool.approxBytes();
     return bytes;
   }
@@ -291,13 +300,14 @@ export class RollingWindow {
    * evolves exactly as this one.
    */
   exportState(): RollingWindowState {
-    const buckets = (list: readonly IndexedBucket[]): [number, StatsBucketState][] => list.map((b) => [b.index, b.stats.exportState()]);
+    const buckets = (indices: readonly number[], slots: readonly number[]): [number, StatsBucketState][] =>
+      indices.map((index, i) => [index, this.pool.exportState(slots[i]!)]);
     return {
       boundaryMs: Number.isFinite(this.boundary) ? this.boundary : null,
       expiredSinceRebuild: this.expiredSinceRebuild,
       total: this.total.exportState(),
-      closed: buckets(this.closed),
-      open: buckets(this.open),
+      closed: buckets(this.closed, this.closedSlots),
+      open: buckets(this.open, this.openSlots),
     };
   }
 
@@ -307,69 +317,82 @@ export class RollingWindow {
     if ((boundaryMs !== null && !Number.isFinite(boundaryMs)) || !(expiredSinceRebuild >= 0) || !Array.isArray(closed) || !Array.isArray(open)) {
       throw new InvariantError('window state: expected {boundaryMs, expiredSinceRebuild, total, closed, open}');
     }
-    const fresh = (): StatsBucket => new StatsBucket(this.relativeAccuracy, this.maxBins);
-    const read = (list: readonly (readonly [number, StatsBucketState])[], what: string): IndexedBucket[] => {
+    const checkIndices = (list: readonly (readonly [number, StatsBucketState])[], what: string): void => {
       let previous = -Infinity;
-      return list.map(([index, bucket]) => {
+      for (const [index] of list) {
         if (!Number.isInteger(index) || index <= previous) throw new InvariantError(`window state: ${what} bucket indices must be ascending integers`);
         previous = index;
-        const stats = fresh();
-        stats.restoreState(bucket);
-        return { index, stats };
-      });
+      }
     };
-    // Everything is read (and checked) before anything changes.
-    fresh().restoreState(total);
-    const closedBuckets = read(closed, 'closed');
-    const openBuckets = read(open, 'open');
+    checkIndices(closed, 'closed');
+    checkIndices(open, 'open');
+    // Everything is read (and checked) before anything changes: into new slots, freed again on a bad bucket.
+    const check = new StatsBucket(this.relativeAccuracy, this.maxBins);
+    check.restoreState(total);
+    const slots: number[] = [];
+    try {
+      for (const [, bucket] of [...closed, ...open]) {
+        const slot = this.pool.take();
+        slots.push(slot);
+        this.pool.restoreState(slot, bucket);
+      }
+    } catch (error) {
+      for (const slot of slots) this.pool.give(slot);
+      throw error;
+    }
+    for (const slot of this.closedSlots) this.pool.give(slot);
+    for (const slot of this.openSlots) this.pool.give(slot);
     this.boundary = boundaryMs ?? -Infinity;
     this.expiredSinceRebuild = expiredSinceRebuild;
     this.total.restoreState(total);
-    this.closed.length = 0;
-    this.closed.push(...closedBuckets);
-    this.open.length = 0;
-    this.open.push(...openBuckets);
+    replace(this.closed, closed.map(([index]) => index));
+    replace(this.closedSlots, slots.slice(0, closed.length));
+    replace(this.open, open.map(([index]) => index));
+    replace(this.openSlots, slots.slice(closed.length));
     this.lastIndex = Number.NaN;
-    this.lastStats = null;
-    this.lateStats = null;
+    this.lastSlot = -1;
+    this.lateSlot = -1;
     this.changes++;
   }
 
-  private openBucket(index: number): IndexedBucket {
-    const open = this.open;
-    let i = open.length;
-    // Newest buckets are at the end and take nearly all traffic.
-    while (i > 0 && open[i - 1]!.index > index) i--;
-    const before = open[i - 1];
-    if (before !== undefined && before.index === index) return before;
-    const created: IndexedBucket = { index, stats: this.pool.take() };
-    open.splice(i, 0, created);
-    return created;
+  /**
+   * The slot of closed bucket `index` (taken empty when no event had reached it), or
+   * −1 when it lies before the window: [boundary − windowMs, boundary).
+   */
+  private closedBucket(index: number): number {
+    if (index * this.bucketMs < this.boundary - this.windowMs) return -1;
+    return this.slotOf(this.closed, this.closedSlots, index);
   }
 
   /**
-   * The closed bucket `index` (created empty when no event had reached it), or
-   * null when it lies before the window: [boundary − windowMs, boundary).
+   * The slot of bucket `index` in the ascending `indices` (parallel to `slots`), taken from the pool and
+   * inserted when no event had reached it. Searched from the newest end, which takes nearly all traffic
+   * (out-of-order batches too mostly hit the newest closed buckets).
    */
-  private closedBucket(index: number): StatsBucket | null {
-    if (index * this.bucketMs < this.boundary - this.windowMs) return null;
-    const closed = this.closed;
-    let i = closed.length;
-    // Out-of-order batches mostly hit the newest closed buckets.
-    while (i > 0 && closed[i - 1]!.index > index) i--;
-    const before = closed[i - 1];
-    if (before !== undefined && before.index === index) return before.stats;
-    const created: IndexedBucket = { index, stats: this.pool.take() };
-    closed.splice(i, 0, created);
-    return created.stats;
-  }
-
-  private recycle(stats: StatsBucket): void {
-    this.pool.give(stats);
+  private slotOf(indices: number[], slots: number[], index: number): number {
+    let i = indices.length;
+    while (i > 0 && indices[i - 1]! > index) i--;
+    if (i > 0 && indices[i - 1] === index) return slots[i - 1]!;
+    const slot = this.pool.take();
+    indices.splice(i, 0, index);
+    slots.splice(i, 0, slot);
+    return slot;
   }
 
   private rebuildSums(): void {
-    this.total.recomputeSums(this.closed.map((b) => b.stats));
+    this.total.sums.fill(0);
+    for (const slot of this.closedSlots) this.pool.addSumsTo(this.total, slot);
     this.expiredSinceRebuild = 0;
   }
+}
+
+/** Drops the first `n` elements. shift() for the usual single one: splice would allocate the removed array on every close. */
+function removeFirst(list: number[], n: number): void {
+  if (n === 1) list.shift();
+  else if (n > 0) list.splice(0, n);
+}
+
+function replace(list: number[], items: readonly number[]): void {
+  list.length = 0;
+  for (const item of items) list.push(item);
 }

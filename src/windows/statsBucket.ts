@@ -11,6 +11,113 @@ const SUM_FIELDS = [
   'satisfactionSum', 'satisfactionCount', 'satisfactionSquaredSum',
 ] as const satisfies readonly (keyof StatsBucket)[];
 
+/** Numbers in a bucket's sums array ({@link StatsBucket.sums}). */
+export const SUM_COUNT = SUM_FIELDS.length;
+
+// Offsets in a sums array: the SUM_FIELDS order.
+const COUNT = 0;
+const ERROR_COUNT = 1;
+const LATENCY_SUM = 2;
+const INPUT_TOKENS = 3;
+const OUTPUT_TOKENS = 4;
+const TOKEN_EVENTS = 5;
+const TOKENS_SQUARED = 6;
+const COST_SUM = 7;
+const COST_EVENTS = 8;
+const COST_SUCCESS_EVENTS = 9;
+const COST_SQUARED = 10;
+const COST_SUCCESS_SUM = 11;
+const QUALITY_SUM = 12;
+const QUALITY_COUNT = 13;
+const QUALITY_SQUARED = 14;
+const TOKENS_QUALITY_SUM = 15;
+const TOKENS_QUALITY_COUNT = 16;
+const CORRECT_TRUE = 17;
+const CORRECT_TOTAL = 18;
+const CONSISTENT_TRUE = 19;
+const CONSISTENT_TOTAL = 20;
+const SATISFACTION_SUM = 21;
+const SATISFACTION_COUNT = 22;
+const SATISFACTION_SQUARED = 23;
+
+/**
+ * Adds one event to the sums at `s[at]` (the {@link SUM_FIELDS} layout):
+ * everything {@link StatsBucket.add} does but the latency sketch. The one
+ * implementation for a bucket's own array and for a slot of a {@link BucketPool}.
+ */
+export function addEventSums(s: Float64Array, at: number, event: TelemetryEvent, costUsd: number | undefined): void {
+  s[at + COUNT]!++;
+  const failed = event.isError;
+  if (failed) s[at + ERROR_COUNT]!++;
+  s[at + LATENCY_SUM]! += event.latencyMs;
+  const input = event.inputTokens;
+  const output = event.outputTokens;
+  let tokens = -1;
+  if (input !== undefined || output !== undefined) {
+    s[at + TOKEN_EVENTS]!++;
+    tokens = (input ?? 0) + (output ?? 0);
+    s[at + TOKENS_SQUARED]! += tokens * tokens;
+    if (input !== undefined) s[at + INPUT_TOKENS]! += input;
+    if (output !== undefined) s[at + OUTPUT_TOKENS]! += output;
+  }
+  const cost = costUsd;
+  if (cost !== undefined) {
+    s[at + COST_SUM]! += cost;
+    s[at + COST_SQUARED]! += cost * cost;
+    s[at + COST_EVENTS]!++;
+    if (!failed) {
+      s[at + COST_SUCCESS_EVENTS]!++;
+      s[at + COST_SUCCESS_SUM]! += cost;
+    }
+  }
+  const quality = event.quality;
+  if (quality !== undefined) {
+    s[at + QUALITY_SUM]! += quality;
+    s[at + QUALITY_SQUARED]! += quality * quality;
+    s[at + QUALITY_COUNT]!++;
+    if (tokens >= 0) {
+      s[at + TOKENS_QUALITY_SUM]! += tokens * quality;
+      s[at + TOKENS_QUALITY_COUNT]!++;
+    }
+  }
+  if (event.correct !== undefined) {
+    s[at + CORRECT_TOTAL]!++;
+    if (event.correct) s[at + CORRECT_TRUE]!++;
+  }
+  if (event.consistent !== undefined) {
+    s[at + CONSISTENT_TOTAL]!++;
+    if (event.consistent) s[at + CONSISTENT_TRUE]!++;
+  }
+  const satisfaction = event.satisfaction;
+  if (satisfaction !== undefined) {
+    s[at + SATISFACTION_SUM]! += satisfaction;
+    s[at + SATISFACTION_SQUARED]! += satisfaction * satisfaction;
+    s[at + SATISFACTION_COUNT]!++;
+  }
+}
+
+/** Adds `weight` latency-only calls to the sums at `s[at]` (see {@link StatsBucket.addLatencyCalls}; the caller checked the weight). */
+export function addLatencyCallSums(s: Float64Array, at: number, latencyMs: number, weight: number): void {
+  s[at + COUNT]! += weight;
+  s[at + LATENCY_SUM]! += latencyMs * weight;
+}
+
+/** `s[at…] += sign × o[from…]` for every sum: a union (1) or the removal of a part merged earlier (−1). */
+export function combineSums(s: Float64Array, at: number, o: Float64Array, from: number, sign: 1 | -1): void {
+  for (let k = 0; k < SUM_COUNT; k++) s[at + k]! += sign * o[from + k]!;
+}
+
+/** A {@link StatsBucketState}'s two parts, its sums checked (the sketch part is checked where it is restored); throws an InvariantError when it is not one. */
+export function checkSumsState(state: StatsBucketState): readonly [sums: readonly number[], latency: readonly number[]] {
+  const [sums, latency] = Array.isArray(state) ? state : [];
+  if (!Array.isArray(sums) || sums.length !== SUM_COUNT || !sums.every((n) => typeof n === 'number' && Number.isFinite(n)) || !Array.isArray(latency)) {
+    throw new InvariantError(`bucket state: expected [${SUM_COUNT} finite sums, sketch]`);
+  }
+  return [sums, latency];
+}
+
+
+
 /** A {@link StatsBucket} as plain numbers (see {@link StatsBucket.exportState}). */
 export type StatsBucketState = readonly [sums: readonly number[], latency: readonly number[]];
 
@@ -30,61 +137,122 @@ export type StatsBucketState = readonly [sums: readonly number[], latency: reado
  * - quality, satisfaction: events carrying the score; correct, consistent:
  *   events carrying the boolean.
  *
- * @remarks Fields are public for cheap reads; change them only through
- * `add`/`merge`/`subtract`/`clear`.
+ * @remarks The sums live in one `Float64Array` ({@link sums}, the
+ * {@link SUM_FIELDS} order) read through getters: unboxed and contiguous,
+ * where number fields would each be a separate heap box once they hold a
+ * fraction. Window buckets keep the same layout in a {@link BucketPool} slab.
  */
 export class StatsBucket {
-  /** Calls. */
-  count = 0;
-  /** Failed calls (`isError`). */
-  errorCount = 0;
+  /** Every sum and count, {@link SUM_FIELDS} order. Change it only through `add`/`merge`/`subtract`/`clear`. */
+  readonly sums = new Float64Array(SUM_COUNT);
   /** Latency distribution of all calls, ms. */
   readonly latencyMs: QuantileSketch;
-  /** Sum of all calls' latency, ms. */
-  latencySumMs = 0;
-  /** Sums of input and output tokens over events carrying them. */
-  inputTokens = 0;
-  outputTokens = 0;
-  /** Events carrying `inputTokens` or `outputTokens`. */
-  tokenEvents = 0;
-  /** Σ (input + output tokens)² over those events (spread for confidence intervals). */
-  tokensSquaredSum = 0;
-  /** Sum of `costUsd` over every event carrying it (failed calls included), USD. */
-  costSumUsd = 0;
-  /** Events carrying `costUsd`. */
-  costEvents = 0;
-  /** Successful (non-error) events carrying `costUsd`: the divisor of cost per task. */
-  costSuccessEvents = 0;
-  /** Σ cost² over events carrying `costUsd`, USD². */
-  costSquaredSumUsd2 = 0;
-  /** Σ cost over the successful events carrying `costUsd`, USD. */
-  costSuccessSumUsd = 0;
-  /** Sum and count of `quality` scores ([0, 1]). */
-  qualitySum = 0;
-  qualityCount = 0;
-  qualitySquaredSum = 0;
-  /** Σ tokens × quality and the count of events carrying both (their covariance). */
-  tokensQualitySum = 0;
-  tokensQualityCount = 0;
-  /** Events with `correct: true`, and events carrying `correct`. */
-  correctTrue = 0;
-  correctTotal = 0;
-  /** Events with `consistent: true`, and events carrying `consistent`. */
-  consistentTrue = 0;
-  consistentTotal = 0;
-  /** Sum and count of `satisfaction` scores ([0, 1]). */
-  satisfactionSum = 0;
-  satisfactionCount = 0;
-  satisfactionSquaredSum = 0;
 
   /** @param relativeAccuracy and @param maxBins configure the latency sketch (see {@link QuantileSketch}). */
   constructor(relativeAccuracy = 0.01, maxBins = 2048) {
     this.latencyMs = new QuantileSketch(relativeAccuracy, maxBins);
   }
 
+  /** Calls. */
+  get count(): number {
+    return this.sums[COUNT]!;
+  }
+  /** Failed calls (`isError`). */
+  get errorCount(): number {
+    return this.sums[ERROR_COUNT]!;
+  }
+  /** Sum of all calls' latency, ms. */
+  get latencySumMs(): number {
+    return this.sums[LATENCY_SUM]!;
+  }
+  /** Sum of input tokens over events carrying tokens. */
+  get inputTokens(): number {
+    return this.sums[INPUT_TOKENS]!;
+  }
+  /** Sum of output tokens over events carrying tokens. */
+  get outputTokens(): number {
+    return this.sums[OUTPUT_TOKENS]!;
+  }
+  /** Events carrying `inputTokens` or `outputTokens`. */
+  get tokenEvents(): number {
+    return this.sums[TOKEN_EVENTS]!;
+  }
+  /** Σ (input + output tokens)² over those events (spread for confidence intervals). */
+  get tokensSquaredSum(): number {
+    return this.sums[TOKENS_SQUARED]!;
+  }
+  /** Sum of `costUsd` over every event carrying it (failed calls included), USD. */
+  get costSumUsd(): number {
+    return this.sums[COST_SUM]!;
+  }
+  /** Events carrying `costUsd`. */
+  get costEvents(): number {
+    return this.sums[COST_EVENTS]!;
+  }
+  /** Successful (non-error) events carrying `costUsd`: the divisor of cost per task. */
+  get costSuccessEvents(): number {
+    return this.sums[COST_SUCCESS_EVENTS]!;
+  }
+  /** Σ cost² over events carrying `costUsd`, USD². */
+  get costSquaredSumUsd2(): number {
+    return this.sums[COST_SQUARED]!;
+  }
+  /** Σ cost over the successful events carrying `costUsd`, USD. */
+  get costSuccessSumUsd(): number {
+    return this.sums[COST_SUCCESS_SUM]!;
+  }
+  /** Sum of `quality` scores ([0, 1]). */
+  get qualitySum(): number {
+    return this.sums[QUALITY_SUM]!;
+  }
+  /** Events carrying `quality`. */
+  get qualityCount(): number {
+    return this.sums[QUALITY_COUNT]!;
+  }
+  /** Σ quality². */
+  get qualitySquaredSum(): number {
+    return this.sums[QUALITY_SQUARED]!;
+  }
+  /** Σ tokens × quality over the events carrying both (their covariance). */
+  get tokensQualitySum(): number {
+    return this.sums[TOKENS_QUALITY_SUM]!;
+  }
+  /** Events carrying both tokens and `quality`. */
+  get tokensQualityCount(): number {
+    return this.sums[TOKENS_QUALITY_COUNT]!;
+  }
+  /** Events with `correct: true`. */
+  get correctTrue(): number {
+    return this.sums[CORRECT_TRUE]!;
+  }
+  /** Events carrying `correct`. */
+  get correctTotal(): number {
+    return this.sums[CORRECT_TOTAL]!;
+  }
+  /** Events with `consistent: true`. */
+  get consistentTrue(): number {
+    return this.sums[CONSISTENT_TRUE]!;
+  }
+  /** Events carrying `consistent`. */
+  get consistentTotal(): number {
+    return this.sums[CONSISTENT_TOTAL]!;
+  }
+  /** Sum of `satisfaction` scores ([0, 1]). */
+  get satisfactionSum(): number {
+    return this.sums[SATISFACTION_SUM]!;
+  }
+  /** Events carrying `satisfaction`. */
+  get satisfactionCount(): number {
+    return this.sums[SATISFACTION_COUNT]!;
+  }
+  /** Σ satisfaction². */
+  get satisfactionSquaredSum(): number {
+    return this.sums[SATISFACTION_SQUARED]!;
+  }
+
   /** True when no event was added (or all were subtracted again). */
   get isEmpty(): boolean {
-    return this.count <= 0;
+    return this.sums[COUNT]! <= 0;
   }
 
   /**
@@ -93,54 +261,8 @@ export class StatsBucket {
    * rather than copying the event).
    */
   add(event: TelemetryEvent, costUsd: number | undefined = event.costUsd): void {
-    this.count++;
-    const failed = event.isError;
-    if (failed) this.errorCount++;
+    addEventSums(this.sums, 0, event, costUsd);
     this.latencyMs.add(event.latencyMs);
-    this.latencySumMs += event.latencyMs;
-    const input = event.inputTokens;
-    const output = event.outputTokens;
-    let tokens = -1;
-    if (input !== undefined || output !== undefined) {
-      this.tokenEvents++;
-      tokens = (input ?? 0) + (output ?? 0);
-      this.tokensSquaredSum += tokens * tokens;
-      if (input !== undefined) this.inputTokens += input;
-      if (output !== undefined) this.outputTokens += output;
-    }
-    const cost = costUsd;
-    if (cost !== undefined) {
-      this.costSumUsd += cost;
-      this.costSquaredSumUsd2 += cost * cost;
-      this.costEvents++;
-      if (!failed) {
-        this.costSuccessEvents++;
-        this.costSuccessSumUsd += cost;
-      }
-    }
-    const quality = event.quality;
-    if (quality !== undefined) {
-      this.qualitySum += quality;
-      this.qualitySquaredSum += quality * quality;
-      this.qualityCount++;
-      if (tokens >= 0) {
-        this.tokensQualitySum += tokens * quality;
-        this.tokensQualityCount++;
-      }
-    }
-    if (event.correct !== undefined) {
-      this.correctTotal++;
-      if (event.correct) this.correctTrue++;
-    }
-    if (event.consistent !== undefined) {
-      this.consistentTotal++;
-      if (event.consistent) this.consistentTrue++;
-    }
-    if (event.satisfaction !== undefined) {
-      this.satisfactionSum += event.satisfaction;
-      this.satisfactionSquaredSum += event.satisfaction * event.satisfaction;
-      this.satisfactionCount++;
-    }
   }
 
   /**
@@ -149,66 +271,32 @@ export class StatsBucket {
    */
   addLatencyCalls(latencyMs: number, weight: number): void {
     if (!(weight > 0) || !Number.isFinite(weight)) return;
-    this.count += weight;
+    addLatencyCallSums(this.sums, 0, latencyMs, weight);
     this.latencyMs.add(latencyMs, weight);
-    this.latencySumMs += latencyMs * weight;
   }
 
   /** Adds all aggregates of `other` (union of the two buckets). */
   merge(other: StatsBucket): void {
-    this.combine(other, 1);
+    combineSums(this.sums, 0, other.sums, 0, 1);
     this.latencyMs.merge(other.latencyMs);
   }
 
   /** Removes the aggregates of `other`, previously merged into this bucket and unchanged since. */
   subtract(other: StatsBucket): void {
-    this.combine(other, -1);
+    combineSums(this.sums, 0, other.sums, 0, -1);
     this.latencyMs.subtract(other.latencyMs);
-    // Float sums may keep a rounding residue once every event is gone.
-    if (this.count <= 0) this.clear();
+    this.clearIfEmpty();
   }
 
-  /**
-   * Recomputes every sum and count (not the sketch, whose integer counts are
-   * exact) as the union of `parts`: removes float rounding that repeated
-   * merge/subtract leaves in a running total.
-   */
-  recomputeSums(parts: Iterable<StatsBucket>): void {
-    this.clearSums();
-    for (const part of parts) this.combine(part, 1);
+  /** Float sums may keep a rounding residue once every event is gone: clears the bucket when it holds no call. */
+  clearIfEmpty(): void {
+    if (this.sums[COUNT]! <= 0) this.clear();
   }
 
   /** Empties the bucket; keeps allocated sketch bins for reuse. */
   clear(): void {
     this.latencyMs.clear();
-    this.clearSums();
-  }
-
-  private clearSums(): void {
-    this.count = 0;
-    this.errorCount = 0;
-    this.latencySumMs = 0;
-    this.inputTokens = 0;
-    this.outputTokens = 0;
-    this.tokenEvents = 0;
-    this.tokensSquaredSum = 0;
-    this.costSquaredSumUsd2 = 0;
-    this.costSuccessSumUsd = 0;
-    this.qualitySquaredSum = 0;
-    this.tokensQualitySum = 0;
-    this.tokensQualityCount = 0;
-    this.satisfactionSquaredSum = 0;
-    this.costSumUsd = 0;
-    this.costEvents = 0;
-    this.costSuccessEvents = 0;
-    this.qualitySum = 0;
-    this.qualityCount = 0;
-    this.correctTrue = 0;
-    this.correctTotal = 0;
-    this.consistentTrue = 0;
-    this.consistentTotal = 0;
-    this.satisfactionSum = 0;
-    this.satisfactionCount = 0;
+    this.sums.fill(0);
   }
 
   /** Approximate heap bytes held by this bucket. */
@@ -223,45 +311,13 @@ export class StatsBucket {
    * gives byte-identical metrics.
    */
   exportState(): StatsBucketState {
-    return [SUM_FIELDS.map((f) => this[f]), this.latencyMs.exportState()];
+    return [Array.from(this.sums), this.latencyMs.exportState()];
   }
 
   /** Replaces every aggregate with an {@link exportState} value; throws an InvariantError (changing nothing) when it is not one. */
   restoreState(state: StatsBucketState): void {
-    const [sums, latency] = Array.isArray(state) ? state : [];
-    if (!Array.isArray(sums) || sums.length !== SUM_FIELDS.length || !sums.every((n) => typeof n === 'number' && Number.isFinite(n)) || !Array.isArray(latency)) {
-      throw new InvariantError(`bucket state: expected [${SUM_FIELDS.length} finite sums, sketch]`);
-    }
+    const [sums, latency] = checkSumsState(state);
     this.latencyMs.restoreState(latency);
-    SUM_FIELDS.forEach((f, i) => {
-      this[f] = sums[i]!;
-    });
-  }
-
-  private combine(o: StatsBucket, sign: 1 | -1): void {
-    this.count += sign * o.count;
-    this.errorCount += sign * o.errorCount;
-    this.latencySumMs += sign * o.latencySumMs;
-    this.inputTokens += sign * o.inputTokens;
-    this.outputTokens += sign * o.outputTokens;
-    this.tokenEvents += sign * o.tokenEvents;
-    this.costSumUsd += sign * o.costSumUsd;
-    this.costEvents += sign * o.costEvents;
-    this.costSuccessEvents += sign * o.costSuccessEvents;
-    this.qualitySum += sign * o.qualitySum;
-    this.qualityCount += sign * o.qualityCount;
-    this.correctTrue += sign * o.correctTrue;
-    this.correctTotal += sign * o.correctTotal;
-    this.consistentTrue += sign * o.consistentTrue;
-    this.consistentTotal += sign * o.consistentTotal;
-    this.satisfactionSum += sign * o.satisfactionSum;
-    this.satisfactionCount += sign * o.satisfactionCount;
-    this.tokensSquaredSum += sign * o.tokensSquaredSum;
-    this.costSquaredSumUsd2 += sign * o.costSquaredSumUsd2;
-    this.costSuccessSumUsd += sign * o.costSuccessSumUsd;
-    this.qualitySquaredSum += sign * o.qualitySquaredSum;
-    this.tokensQualitySum += sign * o.tokensQualitySum;
-    this.tokensQualityCount += sign * o.tokensQualityCount;
-    this.satisfactionSquaredSum += sign * o.satisfactionSquaredSum;
+    this.sums.set(sums);
   }
 }
