@@ -44,9 +44,9 @@ export interface Detection {
  * finite, or fewer than `rule.min_samples` samples stand behind it; never
  * throws.
  */
-export function detect(stats: WindowStats, rule: Rule, threshold: ResolvedThreshold | null): Detection | null {
+export function detect(stats: WindowStats, rule: Rule, threshold: ResolvedThreshold | null, intervals?: WindowIntervals): Detection | null {
   if (threshold === null) return null;
-  const interval = judgedInterval(stats, rule, threshold.value);
+  const interval = judgedInterval(stats, rule, threshold.value, intervals);
   if (interval === null) return null;
   const value = metricValue(stats, rule.metric)!;
   const samples = metricSamples(stats, rule.metric);
@@ -79,21 +79,51 @@ export function detect(stats: WindowStats, rule: Rule, threshold: ResolvedThresh
  * of value `thresholdValue` — without building the evidence: the detector's check of an inactive rule, which
  * stays inactive unless it is.
  */
-export function breachShown(stats: WindowStats, rule: Rule, thresholdValue: number): boolean {
+export function breachShown(stats: WindowStats, rule: Rule, thresholdValue: number, intervals?: WindowIntervals): boolean {
   // The interval contains the value: a value on the good side rules the breach out before any interval is computed.
   const value = metricValue(stats, rule.metric);
   if (value === null || !(rule.op === 'gt' ? value > thresholdValue : value < thresholdValue)) return false;
-  const interval = judgedInterval(stats, rule, thresholdValue);
+  const interval = judgedInterval(stats, rule, thresholdValue, intervals);
   if (interval === null) return false;
   return rule.op === 'gt' ? interval.lower > thresholdValue : interval.upper < thresholdValue;
 }
 
 /** The metric's interval when the rule can be judged on this window (finite threshold and value, enough samples), else null. */
-function judgedInterval(stats: WindowStats, rule: Rule, thresholdValue: number): MetricInterval | null {
+function judgedInterval(stats: WindowStats, rule: Rule, thresholdValue: number, intervals: WindowIntervals | undefined): MetricInterval | null {
   if (!Number.isFinite(thresholdValue)) return null;
   const value = metricValue(stats, rule.metric);
   if (value === null || !Number.isFinite(value)) return null;
   const samples = metricSamples(stats, rule.metric);
   if (samples < rule.min_samples || samples <= 0) return null;
-  return metricInterval(stats, rule.metric, value, rule.confidence);
+  return intervals !== undefined ? intervals.of(stats, rule.metric, value, rule.confidence) : metricInterval(stats, rule.metric, value, rule.confidence);
+}
+
+/**
+ * The intervals of one window already computed, by metric and confidence: rules on the same metric at the same
+ * level (the default rules put three on the p95 latency) share one interval instead of each reading the sketch
+ * again. {@link reset} before each window: the statistics object is rewritten in place from one to the next.
+ */
+export class WindowIntervals {
+  private readonly metrics: MetricName[] = [];
+  private readonly confidences: number[] = [];
+  private readonly intervals: MetricInterval[] = [];
+
+  /** Forgets every interval: the next ones are of another window. */
+  reset(): void {
+    this.metrics.length = 0;
+    this.confidences.length = 0;
+    this.intervals.length = 0;
+  }
+
+  /** {@link metricInterval} of this window, computed once per (metric, confidence). */
+  of(stats: WindowStats, metric: MetricName, value: number, confidence: number): MetricInterval {
+    for (let i = 0; i < this.metrics.length; i++) {
+      if (this.metrics[i] === metric && this.confidences[i] === confidence) return this.intervals[i]!;
+    }
+    const interval = metricInterval(stats, metric, value, confidence);
+    this.metrics.push(metric);
+    this.confidences.push(confidence);
+    this.intervals.push(interval);
+    return interval;
+  }
 }

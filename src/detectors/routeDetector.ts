@@ -1,21 +1,26 @@
 import { planAction, type ActionBlock } from '../actions/planner.js';
 import { configCatalog, type VariantCatalog } from '../actions/plannerCandidates.js';
 import { RouteCooldowns } from '../actions/routeCooldown.js';
-import { rulesFor, targetsFor, type Config, type Rule, type Targets } from '../config/schema.js';
+import { rulesFor, targetsFor, type Config, type Rule } from '../config/schema.js';
 import type { DecisionRecord, MetricName, ThresholdSource, TriggerRecord } from '../core/decision.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { freezeBaseline, updateBaseline, type BaselineState } from './baseline.js';
-import { breachShown, detect, type Detection } from './detect.js';
+import { breachShown, detect, WindowIntervals, type Detection } from './detect.js';
 import { metricSamples, metricValue } from './metricValue.js';
+import { rulePlan, type RulePlan } from './rulePlan.js';
 import { INACTIVE, stepRule, type RuleState, type RuleTransition } from './ruleState.js';
-import { baselineThresholdValue, resolveThreshold, thresholdValue, type ThresholdContext } from './threshold.js';
+import { baselineThresholdValue, resolveThreshold } from './threshold.js';
+import { METRIC_INDEX, VariantMemory, type VariantDetectorState } from './variantMemory.js';
 
-/** Detector memory of one (route, variant). */
-interface VariantMemory {
-  readonly rules: Map<string, RuleState>;
-  readonly baselines: Map<MetricName, BaselineState>;
-  /** Last judged detection per rule: the evidence of a resolve when the variant's traffic stops. */
-  readonly lastDetections: Map<string, Detection>;
+export type { VariantDetectorState } from './variantMemory.js';
+
+/** A route's detector memory: its plan as of the detector's last reconfigure, and its variants' memories. */
+interface RouteMemory {
+  /** The detector's {@link RouteDetector.generation} `plan` was taken at: an older one is taken again. */
+  generation: number;
+  plan: RulePlan;
+  /** In the order they were first judged (a few per route: scanned, not hashed). */
+  readonly variants: VariantMemory[];
 }
 
 /**
@@ -43,13 +48,19 @@ export class RouteDetector {
   /** Routes whose config changes some rule: their enabled rules. */
   private readonly routeRules = new Map<string, readonly Rule[]>();
   /** Every route without its own settings: its rules and their thresholds resolved once per config. */
-  private defaultPlan: RulePlan = { rules: [], targets: {} as Targets, thresholds: new Float64Array(0) };
+  private defaultPlan!: RulePlan;
   /** Routes with their own targets or rules in the config (bounded by the config). */
   private readonly routePlans = new Map<string, RulePlan>();
   /** Metrics some enabled baseline rule watches, each once (an array: walked at every evaluation). */
   private baselineMetrics: readonly MetricName[] = [];
-  /** Memory by route, then variant (nested maps: no key concatenation per evaluation). */
-  private readonly variants = new Map<string, Map<string, VariantMemory>>();
+  /** {@link METRIC_INDEX} of each of {@link baselineMetrics}. */
+  private baselineSlots: readonly number[] = [];
+  /** Counts reconfigures: a route's memory holding an older plan takes its current one. */
+  private generation = 0;
+  /** Memory by route. */
+  private readonly memories = new Map<string, RouteMemory>();
+  /** Scratch of {@link evaluateInto}: the intervals of the window being judged. */
+  private readonly intervals = new WindowIntervals();
 
   /**
    * `catalog`: the variants the planner sees beyond config (the daemon passes its route registry);
@@ -72,11 +83,20 @@ export class RouteDetector {
       const own = rulesFor(config, route);
       if (own !== config.rules) this.routeRules.set(route, own.filter((rule) => rule.enabled));
     }
-    this.defaultPlan = rulePlan(config, this.rules, config.targets);
-    this.routePlans.clear();
-    for (const route of Object.keys(config.routes)) this.routePlans.set(route, rulePlan(config, this.rulesOf(route), targetsFor(config, route)));
     const everyRule = [this.rules, ...this.routeRules.values()].flat();
     this.baselineMetrics = [...new Set(everyRule.filter((rule) => typeof rule.threshold === 'object' && 'baseline' in rule.threshold).map((rule) => rule.metric))];
+    this.baselineSlots = this.baselineMetrics.map((metric) => METRIC_INDEX[metric]);
+    this.defaultPlan = rulePlan(config, this.rules, config.targets, this.baselineMetrics);
+    this.routePlans.clear();
+    for (const route of Object.keys(config.routes)) {
+      this.routePlans.set(route, rulePlan(config, this.rulesOf(route), targetsFor(config, route), this.baselineMetrics));
+    }
+    this.generation++;
+  }
+
+  /** The plan of a route's rules. */
+  private planOf(route: string): RulePlan {
+    return this.routePlans.get(route) ?? this.defaultPlan;
   }
 
   /** Enabled rules on a route (its `routes.<route>.rules` settings applied). */
@@ -101,33 +121,37 @@ export class RouteDetector {
   evaluateInto(out: DecisionRecord[], stats: WindowStats, nowMs: number, options: EvaluateOptions = {}): void {
     const production = options.production !== undefined ? options.production : options.actions === false ? null : stats.variant;
     const memory = this.memoryFor(stats.route, stats.variant);
-    const plan = this.routePlans.get(stats.route) ?? this.defaultPlan;
+    const plan = memory.plan;
     const targets = plan.targets;
     const timingGapMs = Math.max(this.config.time.window, stats.windowEndMs - stats.windowStartMs);
     const unchanged = options.unchanged === true;
     const rules = plan.rules;
+    const states = memory.states;
+    this.intervals.reset();
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r]!;
-      const previous = memory.rules.get(rule.name) ?? INACTIVE;
+      const previous = states[r]!;
       // An inactive rule with a fixed threshold on an unchanged window stays inactive: its last judgement saw the
       // same values against the same threshold (and a state that became inactive then was not breached: intervals
       // contain the value, so a clear value is never a breach). A baseline-relative threshold moves: judged again.
       const planned = plan.thresholds[r]!;
-      if (unchanged && previous.phase === 'inactive' && !Number.isNaN(planned)) continue;
-      const baseline = memory.baselines.get(rule.metric) ?? null;
-      // Stays inactive (nothing to record) unless the window shows the breach: most rules, most of the time.
-      if (previous.phase === 'inactive' && !this.breachShown(stats, rule, planned, baseline, targets)) continue;
-      const context = {
-        targets,
-        baseline,
-        baselineMinSamples: this.config.baseline.min_samples,
-        tokenBudgetPerRequest: this.config.budgets.tokens.max_per_request,
-      };
-      const threshold = resolveThreshold(rule, context);
-      const detection = detect(stats, rule, threshold);
+      if (previous.phase === 'inactive') {
+        if (unchanged && !Number.isNaN(planned)) continue;
+        // Stays inactive (nothing to record) unless the window shows the breach: most rules, most of the time.
+        if (!this.breachShown(stats, rule, planned, memory)) continue;
+      }
+      const threshold =
+        plan.resolved[r] ??
+        resolveThreshold(rule, {
+          targets,
+          baseline: memory.baselines[METRIC_INDEX[rule.metric]] ?? null,
+          baselineMinSamples: this.config.baseline.min_samples,
+          tokenBudgetPerRequest: this.config.budgets.tokens.max_per_request,
+        });
+      const detection = detect(stats, rule, threshold, this.intervals);
       const step = stepRule(previous, detection, { forMs: rule.for, keepFiringForMs: rule.keep_firing_for, maxGapMs: timingGapMs }, nowMs);
-      if (step.next !== previous) memory.rules.set(rule.name, step.next);
-      if (detection !== null && step.next.phase === 'firing') memory.lastDetections.set(rule.name, detection);
+      if (step.next !== previous) memory.setState(r, step.next);
+      if (detection !== null && step.next.phase === 'firing') memory.detections[r] = detection;
       if (step.transition === null || detection === null) continue;
       const trigger = triggerRecord(rule, detection, step.transition, nowMs);
       if (step.transition.state === 'firing' && rule.action !== undefined) {
@@ -158,7 +182,7 @@ export class RouteDetector {
 
   /** The current baseline of a metric for a (route, variant), or null if none yet (for status pages and tests). */
   baselineOf(route: string, variant: string, metric: MetricName): BaselineState | null {
-    return this.variants.get(route)?.get(variant)?.baselines.get(metric) ?? null;
+    return this.existing(route, variant)?.baselines[METRIC_INDEX[metric]] ?? null;
   }
 
   /**
@@ -168,16 +192,16 @@ export class RouteDetector {
    * pages; changes nothing.
    */
   ruleStatuses(route: string, variant: string): RuleStatus[] {
-    const memory = this.variants.get(route)?.get(variant);
+    const memory = this.existing(route, variant);
     const targets = targetsFor(this.config, route);
     return this.rulesOf(route).map((rule) => {
       const threshold = resolveThreshold(rule, {
         targets,
-        baseline: memory?.baselines.get(rule.metric) ?? null,
+        baseline: memory?.baselines[METRIC_INDEX[rule.metric]] ?? null,
         baselineMinSamples: this.config.baseline.min_samples,
       });
-      const state = memory?.rules.get(rule.name) ?? INACTIVE;
-      const last = state.phase === 'firing' ? memory?.lastDetections.get(rule.name) : undefined;
+      const state = memory?.ruleState(rule.name) ?? INACTIVE;
+      const last = state.phase === 'firing' ? memory?.lastDetection(rule.name) : undefined;
       return {
         rule: rule.name, metric: rule.metric, op: rule.op, severity: rule.severity, action: rule.action ?? null,
         for_ms: rule.for, threshold: threshold?.value ?? null, threshold_from: threshold?.from ?? null,
@@ -191,7 +215,7 @@ export class RouteDetector {
 
   /** The state of one rule for a (route, variant); inactive if never evaluated. */
   ruleState(route: string, variant: string, rule: string): RuleState {
-    return this.variants.get(route)?.get(variant)?.rules.get(rule) ?? INACTIVE;
+    return this.existing(route, variant)?.ruleState(rule) ?? INACTIVE;
   }
 
   /**
@@ -202,13 +226,13 @@ export class RouteDetector {
    * dropped.
    */
   retire(route: string, variant: string, nowMs: number): TriggerRecord[] {
-    const memory = this.variants.get(route)?.get(variant);
+    const memory = this.existing(route, variant);
     const out: TriggerRecord[] = [];
     if (memory !== undefined) {
       for (const rule of this.rulesOf(route)) {
-        const state = memory.rules.get(rule.name);
-        const last = memory.lastDetections.get(rule.name);
-        if (state?.phase !== 'firing' || last === undefined) continue;
+        const state = memory.ruleState(rule.name);
+        const last = memory.lastDetection(rule.name);
+        if (state.phase !== 'firing' || last === undefined) continue;
         const record = triggerRecord(rule, last, { state: 'resolved', heldMs: nowMs - state.firedMs, episodeStartMs: state.episodeStartMs }, nowMs);
         out.push({ ...record, evidence: { ...record.evidence, reason: 'no_traffic' } });
       }
@@ -219,58 +243,59 @@ export class RouteDetector {
 
   /** Routes with detector state (for memory gauges). */
   sizes(): { routes: number } {
-    return { routes: this.variants.size };
+    return { routes: this.memories.size };
   }
 
   /** Drops a route whose variants are all retired. */
   forgetRoute(route: string): void {
-    this.variants.delete(route);
+    this.memories.delete(route);
   }
 
   /** Drops all state of a (route, variant), e.g. once the variant is retired. */
   forget(route: string, variant: string): void {
-    const byVariant = this.variants.get(route);
-    byVariant?.delete(variant);
-    if (byVariant?.size === 0) this.variants.delete(route);
+    const routeMemory = this.memories.get(route);
+    if (routeMemory === undefined) return;
+    const at = routeMemory.variants.findIndex((memory) => memory.variant === variant);
+    if (at >= 0) routeMemory.variants.splice(at, 1);
+    if (routeMemory.variants.length === 0) this.memories.delete(route);
   }
 
   /**
    * A route's detector memory as plain data, for a checkpoint: per variant its
-   * rule states, baselines and last judged detections. Null when the detector
-   * holds nothing for it. (The route's cooldown is in its control state.)
+   * rule states that are not inactive, baselines and last judged detections.
+   * Null when the detector holds nothing for it. (The route's cooldown is in
+   * its control state.)
    */
   exportRoute(route: string): RouteDetectorState | null {
-    const byVariant = this.variants.get(route);
-    if (byVariant === undefined) return null;
-    const variants: [string, VariantDetectorState][] = [];
-    for (const [variant, memory] of byVariant) {
-      variants.push([variant, { rules: [...memory.rules], baselines: [...memory.baselines], lastDetections: [...memory.lastDetections] }]);
-    }
-    return { variants };
+    const routeMemory = this.memories.get(route);
+    if (routeMemory === undefined) return null;
+    return { variants: routeMemory.variants.map((memory) => [memory.variant, memory.exportState()] as const) };
   }
 
   /** Replaces a route's detector memory with an {@link exportRoute} value (null: forgets it). */
   importRoute(route: string, state: RouteDetectorState | null): void {
-    this.variants.delete(route);
+    this.memories.delete(route);
     if (state === null || state.variants.length === 0) return;
-    const byVariant = new Map<string, VariantMemory>();
-    for (const [variant, v] of state.variants) {
-      byVariant.set(variant, { rules: new Map(v.rules), baselines: new Map(v.baselines), lastDetections: new Map(v.lastDetections) });
-    }
-    this.variants.set(route, byVariant);
+    const plan = this.planOf(route);
+    const variants = state.variants.map(([variant, v]) => VariantMemory.restore(variant, plan, v));
+    this.memories.set(route, { generation: this.generation, plan, variants });
   }
 
+  /**
+   * Folds the window's value of each baseline metric into the variant's baseline, or freezes it while a rule on
+   * that metric is pending or firing.
+   */
   private updateBaselines(stats: WindowStats, memory: VariantMemory): void {
     const metrics = this.baselineMetrics;
+    const freezers = memory.plan.freezers;
     for (let m = 0; m < metrics.length; m++) {
       const metric = metrics[m]!;
-      const previous = memory.baselines.get(metric) ?? null;
+      const slot = this.baselineSlots[m]!;
+      const previous = memory.baselines[slot] ?? null;
       let frozen = false;
-      for (const rule of this.rulesOf(stats.route)) {
-        if (rule.metric === metric && isActive(memory.rules.get(rule.name))) {
-          frozen = true;
-          break;
-        }
+      if (memory.active > 0) {
+        const positions = freezers[m]!;
+        for (let i = 0; i < positions.length && !frozen; i++) frozen = memory.states[positions[i]!]!.phase !== 'inactive';
       }
       const value = metricValue(stats, metric);
       const next = frozen
@@ -278,7 +303,7 @@ export class RouteDetector {
         : value === null
           ? previous
           : updateBaseline(previous, { value, samples: metricSamples(stats, metric), windowStartMs: stats.windowStartMs, windowEndMs: stats.windowEndMs }, this.config.baseline.half_life);
-      if (next !== null) memory.baselines.set(metric, next);
+      if (next !== null) memory.baselines[slot] = next;
     }
   }
 
@@ -288,39 +313,42 @@ export class RouteDetector {
    * false stays inactive, so the evaluation skips it. `planned`: the threshold resolved with the config (NaN:
    * baseline-relative, resolved here).
    */
-  private breachShown(stats: WindowStats, rule: Rule, planned: number, baseline: BaselineState | null, targets: Targets): boolean {
+  private breachShown(stats: WindowStats, rule: Rule, planned: number, memory: VariantMemory): boolean {
     let threshold: number | null = planned;
     if (Number.isNaN(planned)) {
       if (metricValue(stats, rule.metric) === null) return false;
-      const isBaseline = typeof rule.threshold === 'object' && 'baseline' in rule.threshold;
-      threshold = isBaseline
-        ? baselineThresholdValue(rule, baseline, this.config.baseline.min_samples)
-        : thresholdValue(rule, { targets, baseline, baselineMinSamples: this.config.baseline.min_samples });
+      threshold = baselineThresholdValue(rule, memory.baselines[METRIC_INDEX[rule.metric]] ?? null, this.config.baseline.min_samples);
       if (threshold === null) return false;
     }
-    return breachShown(stats, rule, threshold);
+    return breachShown(stats, rule, threshold, this.intervals);
   }
 
+  /** A (route, variant)'s memory, laid out for the route's current plan; created empty on its first judgement. */
   private memoryFor(route: string, variant: string): VariantMemory {
-    let byVariant = this.variants.get(route);
-    if (byVariant === undefined) {
-      byVariant = new Map();
-      this.variants.set(route, byVariant);
+    let routeMemory = this.memories.get(route);
+    if (routeMemory === undefined) {
+      routeMemory = { generation: this.generation, plan: this.planOf(route), variants: [] };
+      this.memories.set(route, routeMemory);
+    } else if (routeMemory.generation !== this.generation) {
+      routeMemory.generation = this.generation;
+      routeMemory.plan = this.planOf(route);
     }
-    let memory = byVariant.get(variant);
-    if (memory === undefined) {
-      memory = { rules: new Map(), baselines: new Map(), lastDetections: new Map() };
-      byVariant.set(variant, memory);
+    const variants = routeMemory.variants;
+    for (let i = 0; i < variants.length; i++) {
+      const memory = variants[i]!;
+      if (memory.variant !== variant) continue;
+      if (memory.plan !== routeMemory.plan) memory.relayout(routeMemory.plan);
+      return memory;
     }
+    const memory = new VariantMemory(variant, routeMemory.plan);
+    variants.push(memory);
     return memory;
   }
-}
 
-/** Detector memory of one (route, variant) as plain data (see {@link RouteDetector.exportRoute}). */
-export interface VariantDetectorState {
-  readonly rules: readonly (readonly [rule: string, state: RuleState])[];
-  readonly baselines: readonly (readonly [metric: MetricName, baseline: BaselineState])[];
-  readonly lastDetections: readonly (readonly [rule: string, detection: Detection])[];
+  /** A (route, variant)'s memory if it has one, as it is (for queries: nothing is laid out again). */
+  private existing(route: string, variant: string): VariantMemory | undefined {
+    return this.memories.get(route)?.variants.find((memory) => memory.variant === variant);
+  }
 }
 
 /** A route's detector memory as plain data, per variant. */
@@ -361,32 +389,6 @@ export interface EvaluateOptions {
    * rules have not been reconfigured since: inactive rules with a fixed threshold are not judged again.
    */
   readonly unchanged?: boolean;
-}
-
-function isActive(state: RuleState | undefined): boolean {
-  return state !== undefined && state.phase !== 'inactive';
-}
-
-
-/**
- * One rule set as a route sees it: its enabled rules, its targets, and each
- * rule's threshold resolved once per config (NaN for a baseline-relative one,
- * which moves with the baseline and is resolved per evaluation).
- */
-interface RulePlan {
-  readonly rules: readonly Rule[];
-  readonly targets: Targets;
-  readonly thresholds: Float64Array;
-}
-
-function rulePlan(config: Config, rules: readonly Rule[], targets: Targets): RulePlan {
-  const thresholds = new Float64Array(rules.length);
-  const context: ThresholdContext = { targets, baseline: null, baselineMinSamples: 0, tokenBudgetPerRequest: config.budgets.tokens.max_per_request };
-  rules.forEach((rule, i) => {
-    const fixed = typeof rule.threshold === 'number' || !('baseline' in rule.threshold);
-    thresholds[i] = fixed ? (thresholdValue(rule, context) ?? Number.NaN) : Number.NaN;
-  });
-  return { rules, targets, thresholds };
 }
 
 function triggerRecord(rule: Rule, detection: Detection, transition: RuleTransition, nowMs: number): TriggerRecord {

@@ -81,16 +81,21 @@ export function stepRule(state: RuleState, detection: Pick<Detection, 'breached'
       return holdOrFire(continuous ? state.sinceMs : nowMs, nowMs, timing);
     }
     case 'firing': {
-      if (!detection.clear) return { next: { ...state, clearSinceMs: null, lastSeenMs: nowMs }, transition: null };
+      if (!detection.clear) return { next: firing(state, null, nowMs), transition: null };
       const continuous = state.clearSinceMs !== null && nowMs - state.lastSeenMs <= timing.maxGapMs;
       const clearSinceMs = continuous && state.clearSinceMs !== null ? state.clearSinceMs : nowMs;
       const heldMs = nowMs - clearSinceMs;
       if (heldMs >= timing.keepFiringForMs) {
         return { next: INACTIVE, transition: { state: 'resolved', heldMs, episodeStartMs: state.episodeStartMs } };
       }
-      return { next: { ...state, clearSinceMs, lastSeenMs: nowMs }, transition: null };
+      return { next: firing(state, clearSinceMs, nowMs), transition: null };
     }
   }
+}
+
+/** A firing state seen again at `nowMs`: a literal in {@link holdOrFire}'s field order (one object shape for every firing state). */
+function firing(state: Extract<RuleState, { phase: 'firing' }>, clearSinceMs: number | null, nowMs: number): RuleState {
+  return { phase: 'firing', episodeStartMs: state.episodeStartMs, firedMs: state.firedMs, clearSinceMs, lastSeenMs: nowMs };
 }
 
 function holdOrFire(sinceMs: number, nowMs: number, timing: RuleTiming): RuleStep {

@@ -255,6 +255,53 @@ describe('RouteDetector lifecycle', () => {
   });
 });
 
+describe('RouteDetector memory: by rule name, across reconfigures and checkpoints', () => {
+  const PERF = 'performance_degradation';
+
+  it('a rule keeps its state when the rules around it change, and gets it back after being switched off and on', () => {
+    const detector = new RouteDetector(config());
+    const first = drive(detector, [{ durationMs: 130_000, knobs: { p95: 2500 } }]); // fires at 130 s
+    // Rules before it switched off: its position in the plan moves.
+    detector.reconfigure(config({ rules: [{ name: 'response_time_warning', enabled: false }, { name: 'accuracy_drop', enabled: false }] }));
+    expect(detector.ruleState('support', 'v1', PERF).phase).toBe('firing');
+    const middle = drive(detector, [{ durationMs: 10_000, knobs: { p95: 2500 } }], 130_000);
+    // Switched off: not judged, its memory kept aside; switched on again: it carries on.
+    detector.reconfigure(config({ rules: [{ name: PERF, enabled: false }] }));
+    expect(drive(detector, [{ durationMs: 10_000, knobs: { p95: 2500 } }], 140_000)).toEqual([]);
+    expect(detector.ruleStatuses('support', 'v1').map((s) => s.rule)).not.toContain(PERF);
+    detector.reconfigure(config());
+    expect(detector.ruleState('support', 'v1', PERF).phase).toBe('firing');
+    // Clear from 160 s on: resolved keep_firing_for (60 s) later, as one episode.
+    const rest = drive(detector, [{ durationMs: 100_000, knobs: { p95: 2000 } }], 150_000);
+    expect(triggers([...first, ...middle, ...rest], PERF).map((t) => [t.record.state, t.atMs])).toEqual([
+      ['firing', 130_000],
+      ['resolved', 220_000],
+    ]);
+  });
+
+  it('a checkpoint carries rule states, detections and baselines: the restored detector decides as the original', () => {
+    const cfg = config({ baseline: { half_life: '10m', min_samples: 200 } });
+    const phases = [
+      { durationMs: 600_000, knobs: { tokensPerQualityPoint: 50 } },
+      { durationMs: 130_000, knobs: { p95: 2500, tokensPerQualityPoint: 50 } },
+    ];
+    const cooldowns = new RouteCooldowns();
+    const original = new RouteDetector(cfg, undefined, cooldowns);
+    drive(original, phases);
+    // The route's cooldown is in its control state, restored apart.
+    const restoredCooldowns = new RouteCooldowns();
+    restoredCooldowns.replace('support', cooldowns.get('support'));
+    const restored = new RouteDetector(cfg, undefined, restoredCooldowns);
+    restored.importRoute('support', JSON.parse(JSON.stringify(original.exportRoute('support'))) as Parameters<RouteDetector['importRoute']>[1]);
+    expect(restored.exportRoute('support')).toEqual(original.exportRoute('support'));
+    expect(restored.ruleStatuses('support', 'v1')).toEqual(original.ruleStatuses('support', 'v1'));
+    expect(restored.baselineOf('support', 'v1', 'tokens_per_quality_point')).toEqual(original.baselineOf('support', 'v1', 'tokens_per_quality_point'));
+    const after = [{ durationMs: 1_200_000, knobs: { p95: 2000, tokensPerQualityPoint: 70 } }];
+    expect(drive(restored, after, 730_000)).toEqual(drive(original, after, 730_000));
+    expect(restored.retire('support', 'v1', T0 + 2_000_000)).toEqual(original.retire('support', 'v1', T0 + 2_000_000));
+  });
+});
+
 describe('RouteDetector: the shared route cooldown', () => {
   it('a cooldown started elsewhere (an experiment ended) holds the planner, and its skip names the experiment', () => {
     const cooldowns = new RouteCooldowns();
