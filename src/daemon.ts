@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import { asyncScheduler, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import { describeError, PromptpilotError, TransientIoError } from './core/errors.js';
-import { KafkaDecisionSink, KafkaEventForwarder, KafkaEventSource } from './adapters/kafka/index.js';
+import { KafkaDecisionSink, KafkaEventForwarder, KafkaEventSource, kafkaErrorFields } from './adapters/kafka/index.js';
 import { createOtlpTraceDecoder } from './codecs/index.js';
 import { registerOtlpRoutes } from './adapters/http/otlpRoutes.js';
 import type { Config } from './config/schema.js';
@@ -145,8 +145,10 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     clock,
     onReleased: () => outboxHasRoom(),
     onFailure: ({ destination, error, items, retryAtMs }) => {
-      if (retryAtMs === null) decisionLog.error({ err: error, destination, messages: items.length }, 'delivering decisions failed for good; dead-lettered in the outbox (they stay in the decision log)');
-      else decisionLog.warn({ err: error, destination, messages: items.length, retryAt: new Date(retryAtMs).toISOString() }, 'delivering decisions failed; will retry (they stay in the decision log)');
+      // Kafka away is expected: its message, not a stack trace (the client logged each attempt already).
+      const why = kafkaErrorFields(error);
+      if (retryAtMs === null) decisionLog.error({ ...why, destination, messages: items.length }, 'delivering decisions failed for good; dead-lettered in the outbox (they stay in the decision log)');
+      else decisionLog.warn({ ...why, destination, messages: items.length, retryAt: new Date(retryAtMs).toISOString() }, 'delivering decisions failed; will retry (they stay in the decision log)');
     },
   }).start();
   // Alerts wait in the same outbox, under notify:<receiver>, with a relay of their own (receiver retry policy).

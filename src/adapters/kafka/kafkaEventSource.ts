@@ -3,7 +3,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { EventRejection, TelemetryEvent } from '../../core/event.js';
 import { InvariantError, TransientIoError } from '../../core/errors.js';
 import type { EventSource, SourceBatch, SourceHealth, SourceRejection } from '../../ports/ports.js';
-import { createKafkaClient, silentLogger, type AdapterLogger, type KafkaClientOptions, type KafkaSettings } from './kafkaClient.js';
+import { createKafkaClient, kafkaErrorFields, silentLogger, type AdapterLogger, type KafkaClientOptions, type KafkaSettings } from './kafkaClient.js';
 import { decodeEventsMessage, decodeOtlpMessage, type DecodedMessage, type OtlpTraceDecoder } from '../../codecs/messageDecoder.js';
 import { CommitTracker } from './commitTracker.js';
 import { connectProducer } from './kafkaDecisionSink.js';
@@ -153,7 +153,7 @@ export class KafkaEventSource implements EventSource {
     // after any other (e.g. a coordinator's INVALID_REQUEST on SyncGroup): the supervisor restarts those.
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.counters.crashes++;
-      this.log.error({ component: 'kafka', err: event.payload.error, restart: event.payload.restart }, 'Kafka consumer crashed');
+      this.log.error({ component: 'kafka', ...kafkaErrorFields(event.payload.error), restart: event.payload.restart }, 'Kafka consumer crashed');
       if (this.running) this.supervisor.crashed(event.payload.error, event.payload.restart);
     });
     this.tracker = new CommitTracker(
