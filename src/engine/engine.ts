@@ -24,7 +24,7 @@ import type { HistoryStore } from '../foresight/historyStore.js';
 /** A new series evicts at most this many probationary ones to find room (a route's slot may take several). */
 const MAX_EVICTIONS_PER_SERIES = 8;
 const TOMBSTONE_LIMIT = 100_000;
-/** Free window buckets shared by every series (≈ 0.3–1.3 KB each): see {@link BucketPool}. */
+/** The slab of window buckets shared by every series (280 bytes each, more past 4 latency bins): see {@link BucketPool}. */
 const BUCKET_POOL_LIMIT = 4096;
 /**
  * Inputs held for routes another instance owns, over all routes (a decoded
@@ -737,6 +737,7 @@ export class PipelineEngine {
   }
 
   private removeVariant(state: RouteState, variant: VariantState): void {
+    variant.window.release(); // its buckets are slots of the shared pool
     state.variants.delete(variant.variant);
     state.sorted.splice(state.sorted.indexOf(variant), 1);
     this.series.removed(state.route, variant.variant);

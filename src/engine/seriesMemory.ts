@@ -8,14 +8,17 @@ import type { Config } from '../config/schema.js';
 export const SERIES_BASE_BYTES = 8 * 1024;
 
 /**
- * Resident bytes of one full window bucket: its sums, its quantile sketch
- * (a `Float64Array` of 64–128 bins for latencies spread over a factor of 10,
- * held outside the V8 heap) and the allocator's overhead.
+ * Resident bytes of one full window bucket of a busy series: its slot in the
+ * engine's bucket slab (sums and up to 4 latency bins, 280 bytes outside the
+ * V8 heap), the dense quantile sketch it spills into past 4 bins (a
+ * `Float64Array` of 64–128 bins for latencies spread over a factor of 10)
+ * and the allocator's overhead.
  *
  * @remarks Measured with the default time settings (34 buckets a series):
- * 4,000 series with full windows took 64–83 KB of RSS each after a full GC,
- * of which ~30 KB V8 heap and 19–37 KB sketch bins outside it
- * (docs/reliability.md, "Memory per series").
+ * 4,000 series with full windows took 79–93 KB of RSS each after a full GC
+ * with 10–50 calls per 10-s bucket, 30–31 KB with 2 (inline bins, no dense
+ * sketch) (docs/reliability.md, "Memory per series"). Admission counts every
+ * series as a busy one: the bound must hold whatever the traffic does later.
  */
 export const BUCKET_BYTES = 2_304;
 

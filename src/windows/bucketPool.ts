@@ -13,18 +13,20 @@ const SHAPE = SUM_COUNT + 2;
 const PAIRS = SUM_COUNT + 3;
 /**
  * Distinct latency bins a slot holds inline. A 10-s bucket of a series with
- * a call every few seconds holds 1–5; a busier one spills into a dense sketch.
+ * a call every few seconds holds 1–4; a busier one spills into a dense sketch
+ * (then the slot costs about what the bucket object it replaced did: the
+ * slab saves memory only on quiet series, which are most of them).
  */
-const INLINE_BINS = 6;
-/** Numbers per slot: 40 × 8 bytes = 320 bytes, five cache lines. */
-const STRIDE = PAIRS + 2 * INLINE_BINS + 1;
+const INLINE_BINS = 4;
+/** Numbers per slot: 35 × 8 bytes = 280 bytes. */
+const STRIDE = PAIRS + 2 * INLINE_BINS;
 /** Numbers a slot clears when taken: its sums and sketch header (pairs beyond the count are never read). */
 const HEADER = PAIRS;
 
 /**
  * Window buckets of many rolling windows, in one slab of numbers: a bucket
  * is a slot (an integer), its sums and a sparse latency sketch of up to
- * {@link INLINE_BINS} bins 320 contiguous bytes, with no object of its own.
+ * {@link INLINE_BINS} bins 280 contiguous bytes, with no object of its own.
  * Closing a bucket into a window total, expiring it and reusing it each read
  * those few cache lines, where a {@link StatsBucket} object is a dozen
  * separate objects (number boxes, the sketch and its bins) spread over the
@@ -49,6 +51,10 @@ export class BucketPool {
   /** Ids in {@link dense} free for reuse (their sketches cleared). */
   private readonly freeDense: number[] = [];
   private readonly multiplier: number;
+  /** Gives back the slots of an owner dropped without {@link RollingWindow.release}: its slot lists as they stand then. */
+  private readonly orphans = new FinalizationRegistry<readonly (readonly number[])[]>((lists) => {
+    for (const list of lists) for (const slot of list) this.give(slot);
+  });
 
   /**
    * @param limit most free dense sketches kept (≥ 0).
@@ -78,6 +84,16 @@ export class BucketPool {
     }
     this.data(slot).fill(0, this.at(slot), this.at(slot) + HEADER);
     return slot;
+  }
+
+  /**
+   * Frees the slots in `lists` once `owner` is garbage-collected: a safety
+   * net for an owner dropped without freeing its slots (the lists are read
+   * then, so an owner keeps them current and empties them when it frees
+   * them itself; they must not reference the owner).
+   */
+  watch(owner: object, lists: readonly (readonly number[])[]): void {
+    this.orphans.register(owner, lists);
   }
 
   /** Frees a slot no longer referenced (its dense sketch, if any, goes back too). */

@@ -113,6 +113,7 @@ export class RollingWindow {
     }
     this.pool = pool ?? new BucketPool(POOL_LIMIT, this.relativeAccuracy, this.maxBins, OWN_POOL_CHUNK_SLOTS);
     this.ownsPool = pool === undefined;
+    this.pool.watch(this, [this.closedSlots, this.openSlots]);
   }
 
   /** Every bucket ending at or before this (epoch ms) is closed; −Infinity before the first close. */
@@ -281,6 +282,28 @@ export class RollingWindow {
     } else if (this.expiredSinceRebuild >= this.windowMs / this.bucketMs) {
       this.rebuildSums();
     }
+  }
+
+  /**
+   * Gives every bucket back to the pool and empties the window (as before
+   * the first event): for an owner dropping it, so a shared pool's slots do
+   * not wait for garbage collection.
+   */
+  release(): void {
+    const pool = this.pool;
+    for (const slot of this.closedSlots) pool.give(slot);
+    for (const slot of this.openSlots) pool.give(slot);
+    this.closed.length = 0;
+    this.closedSlots.length = 0;
+    this.open.length = 0;
+    this.openSlots.length = 0;
+    this.total.clear();
+    this.boundary = -Infinity;
+    this.expiredSinceRebuild = 0;
+    this.lastIndex = Number.NaN;
+    this.lastSlot = -1;
+    this.lateSlot = -1;
+    this.changes++;
   }
 
   /** Approximate heap bytes held by this window (buckets, sketches, and its own pool — not a shared one). */

@@ -87,6 +87,22 @@ describe('BucketPool', () => {
     expect(pool.exportState(slot)).toEqual(before);
   });
 
+  it('gets every slot of a released window back, and the window starts afresh', () => {
+    const pool = new BucketPool(4);
+    const w = new RollingWindow({ ...OPTIONS, pool });
+    for (let second = 0; second < 12; second++) {
+      w.add({ ts: second * 1000, route: 'r', variant: 'v', latencyMs: 100 + second, isError: false });
+      w.closeUntil(second * 1000 - 2000);
+    }
+    expect(w.windowTotal.count).toBe(5);
+    const free = pool.size;
+    w.release();
+    expect(pool.size).toBe(free + 8); // 5 closed buckets, 3 open
+    expect(w.isIdle).toBe(true);
+    expect(w.windowTotal.count).toBe(0);
+    expect(w.add({ ts: 0, route: 'r', variant: 'v', latencyMs: 1, isError: false })).toBe('ok');
+  });
+
   it('refuses a window whose sketch settings differ from the pool', () => {
     expect(() => new RollingWindow({ ...OPTIONS, relativeAccuracy: 0.02, pool: new BucketPool(4) })).toThrow(InvariantError);
   });
