@@ -275,7 +275,12 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 
   let sourceSubscription: Subscription | null = null;
   if (kafkaOn && !gateway) {
-    const kafkaSource = new KafkaEventSource(config.kafka, { logger: log, otlpDecoder: createOtlpTraceDecoder(config.otlp.attributes) });
+    const kafkaSource = new KafkaEventSource(config.kafka, {
+      logger: log,
+      otlpDecoder: createOtlpTraceDecoder(config.otlp.attributes),
+      // A rebalance without a crash: checkpoint the routes that moved and release them, so their new owner resumes them at once.
+      ...(durable !== null ? { onRevoked: (routes: readonly string[]) => void durable.handOver(routes, (run) => runner.submit({ kind: 'command', run })) } : {}),
+    });
     source = kafkaSource;
     kafkaLag = kafkaSource;
     subscriptions.push(

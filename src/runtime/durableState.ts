@@ -51,6 +51,14 @@ export interface DurableState {
    * The caller owns the subscription; {@link close} writes a last one.
    */
   checkpoints(scheduler: SchedulerLike, submit: (run: (engine: PipelineEngine) => DecisionRecord[]) => Promise<unknown>): Subscription;
+  /**
+   * Hands routes over to the instance that now gets their traffic (a Kafka
+   * rebalance revoked their partitions): writes what is pending and a
+   * checkpoint round (serialized through `submit`, after what is queued), then
+   * gives up their leases, so the new owner resumes them at once from that
+   * checkpoint. Never throws; returns the routes released.
+   */
+  handOver(routes: readonly string[], submit: (run: (engine: PipelineEngine) => DecisionRecord[]) => Promise<unknown>): Promise<string[]>;
   /** Writes what is pending and a last checkpoint of the owned routes, gives up this instance's route leases, closes the connection. */
   close(): Promise<void>;
 }
@@ -195,6 +203,23 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
           ),
         )
         .subscribe();
+    },
+    async handOver(routes, submit) {
+      const owned = new Set(mirror.ownedRoutes().map(([route]) => route));
+      const mine = routes.filter((route) => owned.has(route));
+      if (mine.length === 0) return [];
+      try {
+        await flushInOrder();
+        await checkpointer.round(submit);
+        // Decisions still held (Redis away): the checkpoint was not written, so the leases run out instead.
+        if (decisionsHeld() || checkpointer.failure !== null) return [];
+        const released = await mirror.release(mine);
+        log.info({ routes: released.length }, 'handed routes over after a rebalance: checkpointed and released');
+        return released;
+      } catch (err) {
+        log.warn({ err }, 'cannot hand routes over after a rebalance; their leases run out instead');
+        return [];
+      }
     },
     checkpoints(scheduler, submit) {
       return checkpointer.schedule(redis.checkpoint_interval, scheduler, submit);

@@ -281,17 +281,32 @@ export class StateMirror {
     return imported;
   }
 
-  /** Gives up every owned route's lease (clean shutdown): the next instance takes over without waiting for expiry. */
-  async releaseAll(): Promise<void> {
+  /**
+   * Gives up the leases of these routes (those this instance owns): their
+   * traffic went to another instance (a Kafka rebalance), which then takes
+   * them over at once instead of after the lease. Call after their last
+   * checkpoint is written. Returns the routes released.
+   */
+  async release(routes: readonly string[]): Promise<string[]> {
     await this.flush();
-    for (const route of this.owned.keys()) {
+    const released: string[] = [];
+    for (const route of routes) {
+      if (!this.owned.has(route)) continue;
       try {
         await this.store.release(route, this.options.owner);
-      } catch {
-        return;
+      } catch (err) {
+        this.noteFailure(err);
+        break;
       }
+      this.owned.delete(route);
+      released.push(route);
     }
-    this.owned.clear();
+    return released;
+  }
+
+  /** Gives up every owned route's lease (clean shutdown): the next instance takes over without waiting for expiry. */
+  async releaseAll(): Promise<void> {
+    await this.release([...this.owned.keys()]);
   }
 
   /**

@@ -47,6 +47,12 @@ export interface KafkaEventSourceOptions {
   readonly sessionTimeoutMs?: number;
   /** Restart policy of a crashed consumer (default: the `restart` setting). */
   readonly restart?: RestartPolicy;
+  /**
+   * A rebalance took partitions away from this instance: the routes it had
+   * received on them and on no partition it keeps. Called on the group join
+   * that ends the rebalance, so the new owner can be handed their state.
+   */
+  readonly onRevoked?: (routes: readonly string[]) => void;
   /** How long a group leader holds its SyncGroup back so followers sync first, in ms (default 500; see {@link syncGraceAssigner}). */
   readonly syncGraceMs?: number;
   /** Longest a fetch waits on the broker for new data, in ms (default 500; also bounds how long `stop()` waits for a fetch). */
@@ -104,6 +110,8 @@ export class KafkaEventSource implements EventSource {
   private acknowledgedCommits = 0;
   /** Messages behind the high watermark per `topic/partition`, as of the last batch fetched from it. */
   private readonly lagByPartition = new Map<string, { readonly topic: string; readonly partition: number; readonly messages: number }>();
+  /** Per `topic/partition` this instance is assigned, the routes of the events it received there. */
+  private readonly routesByPartition = new Map<string, Set<string>>();
   private readonly supervisor: ConsumerSupervisor;
   /** Health of the consumer: `consuming` once in the group; `recovering` after a crash; `failed` when restarts gave up. */
   readonly health$: Observable<SourceHealth>;
@@ -145,6 +153,7 @@ export class KafkaEventSource implements EventSource {
     this.health$ = this.supervisor.health$;
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.tracker.retain(event.payload.memberAssignment);
+      this.noteAssignment(event.payload.memberAssignment);
       this.appliedPause = false;
       this.applyPause();
       this.supervisor.joined();
@@ -224,6 +233,28 @@ export class KafkaEventSource implements EventSource {
     return this.stopping;
   }
 
+  private routesOf(topic: string, partition: number): Set<string> {
+    const key = `${topic}/${partition}`;
+    let routes = this.routesByPartition.get(key);
+    if (routes === undefined) this.routesByPartition.set(key, (routes = new Set()));
+    return routes;
+  }
+
+  /** A group join's assignment: the routes of the partitions it no longer has (and of none it keeps) were revoked. */
+  private noteAssignment(assignment: Readonly<Record<string, readonly number[]>>): void {
+    const kept = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
+    const lost = new Set<string>();
+    const staying = new Set<string>();
+    for (const [key, routes] of [...this.routesByPartition]) {
+      for (const route of routes) (kept.has(key) ? staying : lost).add(route);
+      if (!kept.has(key)) this.routesByPartition.delete(key);
+    }
+    const revoked = [...lost].filter((route) => !staying.has(route)).sort();
+    if (revoked.length === 0) return;
+    this.log.info({ component: 'kafka', routes: revoked.length }, 'partitions revoked by a rebalance: handing their routes over');
+    this.options.onRevoked?.(revoked);
+  }
+
   private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     if (!this.running || isStale()) return;
@@ -237,6 +268,7 @@ export class KafkaEventSource implements EventSource {
     const rejected: SourceRejection[] = [];
     const deadLetters: Message[] = [];
     let lastOffset = -1;
+    const seen = this.routesOf(topic, partition);
     for (const message of batch.messages) {
       const offset = Number(message.offset);
       if (offset <= delivered) {
@@ -248,6 +280,7 @@ export class KafkaEventSource implements EventSource {
       for (const event of decoded.events) {
         events.push(event);
         sources.push(message);
+        seen.add(event.route);
       }
       this.counters.skippedSpans += decoded.skipped;
       for (const problem of decoded.problems) {
