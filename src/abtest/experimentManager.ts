@@ -100,6 +100,9 @@ export interface RouteControlState {
   readonly watch?: Watch | null;
 }
 
+/** What {@link ExperimentManager.onBoundary} returns when it has nothing (shared, frozen). */
+const NO_RECORDS: readonly DecisionRecord[] = Object.freeze([]);
+
 /** Ended experiments kept per route in its {@link RouteControlState}. */
 export const FINISHED_PER_ROUTE = 20;
 
@@ -136,6 +139,8 @@ export class ExperimentManager {
   readonly watches = new PromotionWatches();
   /** Routes whose experiment state changed since {@link takeChangedRoutes}. */
   private readonly changedRoutes = new Set<string>();
+  /** Experiments started or ended, routes frozen or unfrozen, control states imported. */
+  private changes = 0;
 
   constructor(
     private config: Config,
@@ -149,6 +154,21 @@ export class ExperimentManager {
   reconfigure(config: Config): void {
     this.config = config;
     this.registry.reconfigure(config);
+  }
+
+  /**
+   * Moves whenever the answers a route's boundary asks here may change other
+   * than by time: {@link blockFor} (frozen, experiment, cooldown — a null
+   * answer stays null as time goes on), {@link isQuiet} and the registry's
+   * production variant. A route may cache them against it.
+   */
+  get version(): number {
+    return this.changes + this.registry.version + this.cooldowns.version + this.watches.version;
+  }
+
+  /** No experiment running on the route and no watch after promotion: its boundaries have nothing to do here but start experiments for new actions. */
+  isQuiet(route: string): boolean {
+    return !this.running.has(route) && !this.watches.active(route);
   }
 
   /**
@@ -230,10 +250,17 @@ export class ExperimentManager {
     return share;
   }
 
-  /** At a route's closed boundary: start experiments for new actions, evaluate the running one. */
-  onBoundary(route: string, boundaryMs: number, records: readonly DecisionRecord[]): DecisionRecord[] {
-    const out: DecisionRecord[] = [];
-    for (const record of records) if (record.type === 'action' && record.status !== 'skipped') this.start(record, boundaryMs, out);
+  /**
+   * At a route's closed boundary: start experiments for new actions, evaluate
+   * the running one. `quiet`: {@link isQuiet} of the route, when the caller
+   * has it at hand (cached against {@link version}).
+   */
+  onBoundary(route: string, boundaryMs: number, records: readonly DecisionRecord[], quiet = this.isQuiet(route)): readonly DecisionRecord[] {
+    let started: DecisionRecord[] | null = null;
+    for (const record of records) if (record.type === 'action' && record.status !== 'skipped') this.start(record, boundaryMs, (started ??= []));
+    // Nothing to evaluate or watch: an experiment started now is evaluated from its next boundary, and it stopped any watch.
+    if (quiet) return started ?? NO_RECORDS;
+    const out = started ?? [];
     const run = this.running.get(route);
     // Re-evaluating unchanged arms cannot change the verdict (the sequential tests only
     // move with data) — except that the deadline may have passed.
@@ -274,6 +301,7 @@ export class ExperimentManager {
         if (action === 'freeze') this.frozen.add(route);
         else this.frozen.delete(route);
         this.changedRoutes.add(route);
+        this.changes++;
         return { type: 'policy', ts: nowMs, route, action, source: 'api', reason };
     }
   }
@@ -426,6 +454,7 @@ export class ExperimentManager {
     if (stored.frozen === true) this.frozen.add(route);
     else this.frozen.delete(route);
     this.watches.importRoute(route, stored.watch ?? null);
+    this.changes++;
   }
 
   private start(action: ActionRecord, nowMs: number, out: DecisionRecord[]): void {
@@ -457,6 +486,7 @@ export class ExperimentManager {
     };
     this.running.set(route, run);
     this.byId.set(id, run);
+    this.changes++;
     this.changed.add(id);
     this.changedRoutes.add(route);
     out.push(this.record(snapshot, 'started', nowMs, `validating ${action.kind} (${action.rule}) against the baseline, candidate share ${share * 100} %`, {}, {
@@ -652,6 +682,7 @@ export class ExperimentManager {
     };
     this.running.delete(route);
     this.byId.delete(run.snapshot.id);
+    this.changes++;
     this.finished.push(run.snapshot);
     if (this.finished.length > 10_000) this.finished.shift();
     this.cooldowns.start(route, cooldownAfterExperiment(run.snapshot.id, nowMs, abtestFor(this.config, route).cooldown));

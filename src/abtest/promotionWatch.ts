@@ -45,10 +45,17 @@ export interface WatchBreach {
  */
 export class PromotionWatches {
   private readonly byRoute = new Map<string, Watch>();
+  private changes = 0;
+
+  /** Moves whenever a watch starts or ends: what {@link active} may be cached against. */
+  get version(): number {
+    return this.changes;
+  }
 
   /** Starts watching `route` after its experiment promoted `promoted` over `baseline` at `nowMs`. */
   start(route: string, experiment: { id: string; kind: ActionKind; baseline: VariantRef; candidate: VariantRef }, experimentState: ExperimentState, nowMs: number, windowMs: number): void {
     if (windowMs <= 0) return;
+    this.changes++;
     // The baseline's arm and its frozen p95 threshold carry over; the candidate side starts empty.
     const baseline = structuredClone(experimentState.baseline);
     const tail = { ...structuredClone(experimentState.tail), candidateBuckets: {}, candidateN: 0 };
@@ -66,7 +73,7 @@ export class PromotionWatches {
 
   /** Stops watching a route (a new experiment starts there). */
   stop(route: string): void {
-    this.byRoute.delete(route);
+    if (this.byRoute.delete(route)) this.changes++;
   }
 
   /**
@@ -101,6 +108,7 @@ export class PromotionWatches {
   importRoute(route: string, watch: Watch | null): void {
     if (watch === null) this.byRoute.delete(route);
     else this.byRoute.set(route, structuredClone(watch));
+    this.changes++;
   }
 
   /**
@@ -112,6 +120,7 @@ export class PromotionWatches {
     if (watch === undefined) return null;
     if (nowMs >= watch.untilMs) {
       this.byRoute.delete(route);
+      this.changes++;
       return null;
     }
     if (!watch.dirty || watch.state.candidate.n < policy.min_samples_per_arm) return null;
@@ -121,6 +130,7 @@ export class PromotionWatches {
     const breached = triggers.filter((t) => t.status === 'failed');
     if (breached.length === 0) return null;
     this.byRoute.delete(route);
+    this.changes++;
     return {
       experiment: watch.experiment, kind: watch.kind, baseline: watch.baseline, promoted: watch.promoted, promotedAtMs: watch.promotedAtMs,
       windowMs: watch.untilMs - watch.promotedAtMs, reason: breached.map((t) => `rollback trigger: ${t.reason}`).join(' | '),

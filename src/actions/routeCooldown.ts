@@ -101,6 +101,12 @@ export function legacyActionCooldown(planner: { readonly lastActionMs: number | 
 export class RouteCooldowns {
   private readonly byRoute = new Map<string, RouteCooldown>();
   private readonly changed = new Set<string>();
+  private changes = 0;
+
+  /** Moves whenever a cooldown is started, replaced or dropped: what an answer of {@link blockFor} may be cached against. */
+  get version(): number {
+    return this.changes;
+  }
 
   /** The route's cooldown (possibly ended), or null. */
   get(route: string): RouteCooldown | null {
@@ -113,6 +119,7 @@ export class RouteCooldowns {
     if (laterCooldown(current, cooldown) === current) return;
     this.byRoute.set(route, cooldown);
     this.changed.add(route);
+    this.changes++;
   }
 
   /** Why the route takes no new action at `nowMs` because it cools down, or null. */
@@ -124,12 +131,16 @@ export class RouteCooldowns {
   replace(route: string, cooldown: RouteCooldown | null): void {
     if (cooldown === null) this.byRoute.delete(route);
     else this.byRoute.set(route, cooldown);
+    this.changes++;
   }
 
   /** Drops the route's cooldown once it has ended at `nowMs`. */
   forgetExpired(route: string, nowMs: number): void {
     const cooldown = this.byRoute.get(route);
-    if (cooldown !== undefined && cooldown.untilMs <= nowMs) this.byRoute.delete(route);
+    if (cooldown !== undefined && cooldown.untilMs <= nowMs) {
+      this.byRoute.delete(route);
+      this.changes++;
+    }
   }
 
   /** Routes whose cooldown was started since the last call (their stored state must be written). */

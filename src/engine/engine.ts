@@ -16,7 +16,7 @@ import type { WindowStats } from '../windows/windowStats.js';
 import { costOf } from './costing.js';
 import { PoisonMessageError } from '../core/errors.js';
 import { countedThroughMs, decodeRouteCheckpoint, encodeRouteCheckpoint, ROUTE_CHECKPOINT_VERSION, type RouteCheckpoint } from './routeCheckpoint.js';
-import { Foresight } from '../foresight/foresight.js';
+import { Foresight, type ForesightRoute } from '../foresight/foresight.js';
 import { HeldInputs, isObservation, type HeldInput } from './heldInputs.js';
 import type { HistoryStore } from '../foresight/historyStore.js';
 
@@ -66,6 +66,16 @@ interface RouteState {
   tooLateEvents: number;
   /** Restored from a checkpoint that counted events up to here (epoch ms): older ones are refused as counted. −Infinity otherwise. */
   countedThroughMs: number;
+  /** The route's foresight state (open hours, trend week), held for the route's life: no lookup by name per call. */
+  readonly foresight: ForesightRoute;
+  /** {@link ExperimentManager.version} when the three answers below were taken (−1: not yet). */
+  controlVersion: number;
+  /** The registry's production variant then. */
+  production: string | null;
+  /** {@link ExperimentManager.isQuiet} then. */
+  quiet: boolean;
+  /** Not blocked at a boundary since then: a block only ends with time (a cooldown), so it stays unblocked until the version moves. */
+  unblocked: boolean;
 }
 
 /** Options of {@link PipelineEngine.ingest}. */
@@ -289,7 +299,7 @@ export class PipelineEngine {
       if (raw.ts > state.lastDataMs) state.lastDataMs = raw.ts;
       if (variant.events < this.series.limits.probationEvents && ++variant.events === this.series.limits.probationEvents) this.series.graduate(raw.route, raw.variant);
       this.counters.accepted++;
-      this.foresight.onEvent(raw, costUsd);
+      this.foresight.onEvent(state.foresight, raw, costUsd);
       // Only experiment traffic, and a watched route's (after a promotion), needs the event itself with its cost filled in.
       if (raw.experiment !== undefined || this.experiments.watches.active(raw.route)) this.experiments.onEvent(costUsd === raw.costUsd || costUsd === undefined ? raw : withCostUsd(raw, costUsd));
     }
@@ -344,7 +354,7 @@ export class PipelineEngine {
           this.counters.late += count;
         }
         this.counters.accepted += count;
-        this.foresight.onLatencyCalls(o.route, o.ts, latencyMs, count);
+        this.foresight.onLatencyCalls(state.foresight, o.ts, latencyMs, count);
         if (o.ts > state.lastDataMs) state.lastDataMs = o.ts;
         if (variant !== undefined && variant.events < this.series.limits.probationEvents) {
           variant.events = Math.min(this.series.limits.probationEvents, variant.events + count);
@@ -632,6 +642,9 @@ export class PipelineEngine {
       lateEvents: checkpoint.lateEvents,
       tooLateEvents: checkpoint.tooLateEvents,
       countedThroughMs: countedThroughMs(checkpoint),
+      // The same handle as before the restore, if the route was live: the import below updates it in place.
+      foresight: this.foresight.routeOf(route),
+      ...NO_CONTROL_ANSWERS,
     };
     this.routes.set(route, state);
     const declared = this.currentConfig.routes[route] !== undefined;
@@ -787,6 +800,8 @@ export class PipelineEngine {
       lateEvents: 0,
       tooLateEvents: 0,
       countedThroughMs: -Infinity,
+      foresight: this.foresight.routeOf(route),
+      ...NO_CONTROL_ANSWERS,
     };
     this.routes.set(route, state);
     return state;
@@ -835,18 +850,26 @@ export class PipelineEngine {
 
   private closeAndEvaluate(state: RouteState, boundaryMs: number, out: DecisionRecord[]): void {
     state.boundaryMs = boundaryMs;
+    const version = this.experiments.version;
+    if (state.controlVersion !== version) {
+      state.controlVersion = version;
+      state.production = this.experiments.registry.current(state.route)?.variant ?? null;
+      state.quiet = this.experiments.isQuiet(state.route);
+      state.unblocked = false;
+    }
     // One experiment per route at a time: while one runs (or the route cools down) no new action is planned.
-    const blocked = this.experiments.blockFor(state.route, boundaryMs);
+    const blocked = state.unblocked ? null : this.experiments.blockFor(state.route, boundaryMs);
+    state.unblocked = blocked === null;
     const produced = this.produced;
     let retired: VariantState[] | null = null;
-    const production = this.experiments.registry.current(state.route)?.variant ?? null;
+    const production = state.production;
     let productionStats: WindowStats | null = null;
     const options = { production, blocked, unchanged: false };
     for (const variant of state.sorted) {
       variant.window.closeUntil(boundaryMs);
       // A variant whose window emptied (its traffic stopped: a retired prompt, the baseline
       // after a promotion) resolves its open alerts and is dropped, so state stays bounded.
-      if (variant.window.isIdle && !this.experiments.involves(state.route, variant.variant)) {
+      if (variant.window.isIdle && (state.quiet || !this.experiments.involves(state.route, variant.variant))) {
         for (const record of this.detector.retire(state.route, variant.variant, boundaryMs)) produced.push(record);
         (retired ??= []).push(variant);
         continue;
@@ -874,11 +897,11 @@ export class PipelineEngine {
     if (retired !== null) {
       for (const variant of retired) this.removeVariant(state, variant);
     }
-    const extra = this.experiments.onBoundary(state.route, boundaryMs, produced);
+    const extra = this.experiments.onBoundary(state.route, boundaryMs, produced, state.quiet);
     for (const record of produced) out.push(record);
     produced.length = 0;
     for (const record of extra) out.push(record);
-    this.foresight.onBoundary(state.route, boundaryMs, productionStats, out);
+    this.foresight.onBoundary(state.foresight, boundaryMs, productionStats, out);
     // Candidates spend from the testing share: while today's is spent, ramps hold until the next UTC day.
     if (this.foresight.budget.testingExhausted) this.experiments.holdRamps((Math.floor(boundaryMs / 86_400_000) + 1) * 86_400_000);
   }
@@ -887,6 +910,9 @@ export class PipelineEngine {
     return this.routeNames().map((name) => this.routes.get(name)!);
   }
 }
+
+/** A new route state's cached control answers: none yet (see {@link RouteState.controlVersion}). */
+const NO_CONTROL_ANSWERS = { controlVersion: -1, production: null, quiet: false, unblocked: false } as const;
 
 /** Events per (route, variant) of a batch: counted once per batch, and only when the memory capacity needs it. */
 function seriesCounts(events: readonly TelemetryEvent[]): Map<string, number> {

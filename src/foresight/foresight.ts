@@ -9,7 +9,7 @@ import { forecastTrigger } from './forecastTrigger.js';
 import { forecastMetric, type ForecastDetection, type ForecastSettings } from './predictiveDegradation.js';
 import type { TelemetryEvent } from '../core/event.js';
 import type { WindowStats } from '../windows/windowStats.js';
-import { HistoryRecorder } from './historyRecorder.js';
+import { HistoryRecorder, type RouteHours } from './historyRecorder.js';
 import type { HistoryStore } from './historyStore.js';
 import { HOUR_MS, spendShareOf, type HourlyRollup } from './hourlyRollup.js';
 import { MemoryHistoryStore } from './memoryHistoryStore.js';
@@ -17,6 +17,23 @@ import type { ForecastEpisode, ForesightRouteState } from './foresightCheckpoint
 
 /** One route metric's `predictive_degradation` episode: its state, last forecast, and what it was judged against. */
 type ForecastRule = ForecastEpisode;
+
+/**
+ * A live route's foresight state: what the engine holds for the route's life
+ * ({@link Foresight.routeOf}), so that its calls and boundaries look nothing
+ * up by route name. The same object until the route is retired
+ * ({@link Foresight.onRouteRetired}); an import updates it in place.
+ */
+export class ForesightRoute {
+  /** No boundary before this (epoch ms) can close the route's trend week (−Infinity: ask the trend watch). */
+  trendDueMs = -Infinity;
+
+  constructor(readonly hours: RouteHours) {}
+
+  get route(): string {
+    return this.hours.route;
+  }
+}
 
 /**
  * Continuous monitoring beyond the rolling window (DESIGN §3): the
@@ -39,6 +56,8 @@ export class Foresight {
   private readonly trends: TrendWatch | null;
   /** `response_time_budget`: stage timings against their shares of the response-time budget. */
   private readonly stages: StageBudgetWatch;
+  /** Every route with calls since it was last retired, by name (the engine holds each one's handle). */
+  private readonly routes = new Map<string, ForesightRoute>();
 
   constructor(
     private readonly config: Config,
@@ -62,18 +81,28 @@ export class Foresight {
     };
   }
 
-  /** One accepted call (cost after the price table). */
-  onEvent(event: TelemetryEvent, costUsd: number | undefined): void {
-    this.recorder.add(event, costUsd);
+  /** The route's handle: what the per-call and per-boundary methods take, the same object until the route is retired. */
+  routeOf(route: string): ForesightRoute {
+    let handle = this.routes.get(route);
+    if (handle === undefined) {
+      handle = new ForesightRoute(this.recorder.routeHours(route));
+      this.routes.set(route, handle);
+    }
+    return handle;
+  }
+
+  /** One accepted call of the route (cost after the price table). */
+  onEvent(route: ForesightRoute, event: TelemetryEvent, costUsd: number | undefined): void {
+    this.recorder.add(route.hours, event, costUsd);
     if (event.stageMs !== undefined) this.stages.onEvent(event);
     this.anomalies.onCalls(event.route, event.ts, 1, event.isError ? 1 : 0);
     if (costUsd !== undefined) this.budget.onSpend(event.ts, spendShareOf(event), costUsd);
   }
 
   /** `weight` accepted calls known only by latency (OTLP histograms). */
-  onLatencyCalls(route: string, ts: number, latencyMs: number, weight: number): void {
-    this.recorder.addLatencyCalls(route, ts, latencyMs, weight);
-    this.anomalies.onCalls(route, ts, weight, 0);
+  onLatencyCalls(route: ForesightRoute, ts: number, latencyMs: number, weight: number): void {
+    this.recorder.addLatencyCalls(route.hours, ts, latencyMs, weight);
+    this.anomalies.onCalls(route.route, ts, weight, 0);
   }
 
   /**
@@ -81,17 +110,21 @@ export class Foresight {
    * it passed. `production` is the window of the route's production variant
    * (null when unknown). Records go to `out`.
    */
-  onBoundary(route: string, boundaryMs: number, production: WindowStats | null, out: DecisionRecord[]): void {
-    const sealed = this.recorder.seal(route, boundaryMs, production?.variant ?? null);
+  onBoundary(handle: ForesightRoute, boundaryMs: number, production: WindowStats | null, out: DecisionRecord[]): void {
+    const route = handle.route;
+    const sealed = this.recorder.seal(handle.hours, boundaryMs, production?.variant ?? null);
     const variant = production?.variant ?? '*';
-    if (sealed.length > 0 && this.config.monitoring.predictive_degradation.enabled) {
-      this.forecast(route, variant, sealed[sealed.length - 1]!.hourStartMs + HOUR_MS, boundaryMs, out);
+    if (sealed.length > 0) {
+      // A sealed hour went into the route's trend week, which may have moved.
+      handle.trendDueMs = -Infinity;
+      if (this.config.monitoring.predictive_degradation.enabled) this.forecast(route, variant, sealed[sealed.length - 1]!.hourStartMs + HOUR_MS, boundaryMs, out);
     }
     if (this.config.monitoring.anomaly.enabled) this.anomalies.evaluate(route, variant, production, boundaryMs, out);
     if (this.config.budgets.cost.enabled) this.budget.evaluate(boundaryMs, out);
     if (this.config.budgets.response_time.enabled) this.stages.evaluate(route, variant, production, boundaryMs, out);
     if (this.trends !== null) {
-      this.trends.onBoundary(route, boundaryMs);
+      if (boundaryMs >= handle.trendDueMs) handle.trendDueMs = this.trends.onBoundary(route, boundaryMs);
+      // Also what another route's retirement (its hours sealed) completed.
       for (const record of this.trends.take()) out.push(record);
     }
   }
@@ -141,6 +174,7 @@ export class Foresight {
    * the route any more, so nothing would ever resolve them.
    */
   onRouteRetired(route: string, keep: boolean, nowMs: number, out: DecisionRecord[]): void {
+    this.routes.delete(route);
     if (keep) this.recorder.sealAll(route);
     else this.recorder.discard(route);
     this.anomalies.retire(route, nowMs, out);
@@ -184,6 +218,8 @@ export class Foresight {
     this.recorder.importRoute(route, state.openHours);
     this.stages.importRoute(route, state.stages);
     this.trends?.importRoute(route, state.trend);
+    const handle = this.routes.get(route);
+    if (handle !== undefined) handle.trendDueMs = -Infinity;
     this.anomalies.importRoute(route, state.anomaly);
     if (state.forecasts.length === 0) this.forecasts.delete(route);
     else this.forecasts.set(route, new Map(state.forecasts.map(([metric, rule]) => [metric, { ...rule }] as const)));

@@ -17,9 +17,39 @@ const NOTHING_SEALED: readonly HourlyRollup[] = Object.freeze([]);
  * retired, then came back within the hour) opens a continuation that is
  * merged into the stored hour when sealed ({@link mergeHours}).
  */
+/**
+ * One route's open hours (usually one or two). The engine holds it for the
+ * route's life ({@link HistoryRecorder.routeHours}), so a call or a boundary
+ * looks nothing up by route name; it stays the same object until the route is
+ * retired ({@link HistoryRecorder.sealAll}, {@link HistoryRecorder.discard}).
+ */
+export class RouteHours {
+  /** Open hours in the order they were opened. */
+  readonly hours: OpenHour[] = [];
+  /** The hour the last call went to (null: none yet). */
+  last: OpenHour | null = null;
+  /** End of the oldest open hour, epoch ms: a boundary before it seals nothing (Infinity: none open). */
+  sealDueMs = Infinity;
+
+  constructor(readonly route: string) {}
+
+  /** The open hour starting at `hourStartMs`, or null. */
+  find(hourStartMs: number): OpenHour | null {
+    for (const hour of this.hours) if (hour.hourStartMs === hourStartMs) return hour;
+    return null;
+  }
+
+  /** Recomputes {@link sealDueMs} after hours were opened or sealed. */
+  updateSealDue(): void {
+    let due = Infinity;
+    for (const hour of this.hours) due = Math.min(due, hour.hourStartMs + HOUR_MS);
+    this.sealDueMs = due;
+  }
+}
+
 export class HistoryRecorder {
-  /** Open hours by route, then hour start. Usually one or two per route. */
-  private readonly open = new Map<string, Map<number, OpenHour>>();
+  /** Open hours by route: every route with calls since it was last retired (its entry stays while it lives). */
+  private readonly open = new Map<string, RouteHours>();
 
   /**
    * `onSealed`: sees every hour as it is sealed, with its mergeable aggregates
@@ -32,13 +62,25 @@ export class HistoryRecorder {
     private readonly maxVariants = 3,
   ) {}
 
-  /** Adds one accepted call; `costUsd` is its cost after the price table. */
-  add(event: TelemetryEvent, costUsd: number | undefined): void {
-    this.hourFor(event.route, event.ts).add(event, costUsd);
+  /** The route's open hours: the handle the other methods take, the same object until the route is retired. */
+  routeHours(route: string): RouteHours {
+    let hours = this.open.get(route);
+    if (hours === undefined) {
+      hours = new RouteHours(route);
+      this.open.set(route, hours);
+    }
+    return hours;
+  }
+
+  /** Adds one accepted call of the route; `costUsd` is its cost after the price table. */
+  add(route: RouteHours, event: TelemetryEvent, costUsd: number | undefined): void {
+    const last = route.last;
+    const hour = last !== null && event.ts >= last.hourStartMs && event.ts < last.hourStartMs + HOUR_MS ? last : this.hourFor(route, event.ts);
+    hour.add(event, costUsd);
   }
 
   /** Adds `weight` calls of a route known only by their latency (OTLP histograms). */
-  addLatencyCalls(route: string, ts: number, latencyMs: number, weight: number): void {
+  addLatencyCalls(route: RouteHours, ts: number, latencyMs: number, weight: number): void {
     this.hourFor(route, ts).addLatencyCalls(latencyMs, weight);
   }
 
@@ -47,53 +89,64 @@ export class HistoryRecorder {
    * (epoch ms), stores it, and returns the stored hours, oldest first.
    * `served`: the route's production variant now (null: unknown).
    */
-  seal(route: string, boundaryMs: number, served: string | null = null): readonly HourlyRollup[] {
-    const hours = this.open.get(route);
-    if (hours === undefined) return NOTHING_SEALED;
+  seal(route: RouteHours, boundaryMs: number, served: string | null = null): readonly HourlyRollup[] {
+    // Asked at every bucket boundary of the route: nothing is looked at until an hour ends.
+    if (boundaryMs < route.sealDueMs) return NOTHING_SEALED;
+    const hours = route.hours;
     let sealed: HourlyRollup[] | null = null;
-    // Asked at every bucket boundary of the route: keys only, no entry arrays, nothing allocated until an hour ends.
-    for (const start of hours.keys()) {
-      if (start + HOUR_MS > boundaryMs) continue;
-      const hour = hours.get(start)!;
-      hours.delete(start);
-      (sealed ??= []).push(this.store1(route, hour, served));
+    let kept = 0;
+    for (const hour of hours) {
+      if (hour.hourStartMs + HOUR_MS > boundaryMs) hours[kept++] = hour;
+      else (sealed ??= []).push(this.store1(route.route, hour, served));
     }
-    if (hours.size === 0) this.open.delete(route);
+    hours.length = kept;
+    if (route.last !== null && !hours.includes(route.last)) route.last = null;
+    route.updateSealDue();
     if (sealed === null) return NOTHING_SEALED;
     return sealed.sort((a, b) => a.hourStartMs - b.hourStartMs);
   }
 
-  /** Seals every open hour of the route, finished or not (the route is retired; end of replay input). */
+  /** Seals every open hour of the route, finished or not, and forgets it (the route is retired). */
   sealAll(route: string): readonly HourlyRollup[] {
-    return this.seal(route, Infinity);
+    const hours = this.open.get(route);
+    if (hours === undefined) return NOTHING_SEALED;
+    this.open.delete(route);
+    return this.seal(hours, Infinity);
   }
 
-  /** Drops the route's open hours unsealed. */
+  /** Drops the route's open hours unsealed and forgets it. */
   discard(route: string): void {
     this.open.delete(route);
   }
 
   /** The route's open hour starting at `hourStartMs`, sealed form, without sealing it (for the API). */
   peek(route: string, hourStartMs: number): HourlyRollup | null {
-    return this.open.get(route)?.get(hourStartMs)?.seal(null, this.maxVariants) ?? null;
+    return this.open.get(route)?.find(hourStartMs)?.seal(null, this.maxVariants) ?? null;
   }
 
   /** The route's open hours (a checkpoint), oldest first. */
   exportRoute(route: string): OpenHourState[] {
-    return [...(this.open.get(route)?.values() ?? [])].sort((a, b) => a.hourStartMs - b.hourStartMs).map((hour) => hour.exportState());
+    return [...(this.open.get(route)?.hours ?? [])].sort((a, b) => a.hourStartMs - b.hourStartMs).map((hour) => hour.exportState());
   }
 
-  /** Replaces the route's open hours with {@link exportRoute} values; throws an InvariantError, changing nothing, when one is not an hour. */
+  /**
+   * Replaces the route's open hours with {@link exportRoute} values, in the
+   * route's same {@link RouteHours}; throws an InvariantError, changing
+   * nothing, when one is not an hour.
+   */
   importRoute(route: string, states: readonly OpenHourState[]): void {
-    const hours = new Map(states.map((state) => [state.hourStartMs, OpenHour.fromState(state)] as const));
-    if (hours.size === 0) this.open.delete(route);
-    else this.open.set(route, hours);
+    const imported = new Map(states.map((state) => [state.hourStartMs, OpenHour.fromState(state)] as const));
+    const hours = this.routeHours(route);
+    hours.hours.length = 0;
+    for (const hour of imported.values()) hours.hours.push(hour);
+    hours.last = null;
+    hours.updateSealDue();
   }
 
   /** Open hours over every route (bounded: each route's open hours lie within `time.max_lateness` of its watermark). */
   get openHours(): number {
     let n = 0;
-    for (const hours of this.open.values()) n += hours.size;
+    for (const route of this.open.values()) n += route.hours.length;
     return n;
   }
 
@@ -106,18 +159,16 @@ export class HistoryRecorder {
     return whole;
   }
 
-  private hourFor(route: string, ts: number): OpenHour {
+  /** The route's open hour for `ts`, opened when it has none; it becomes the route's {@link RouteHours.last}. */
+  private hourFor(route: RouteHours, ts: number): OpenHour {
     const start = Math.floor(ts / HOUR_MS) * HOUR_MS;
-    let hours = this.open.get(route);
-    if (hours === undefined) {
-      hours = new Map();
-      this.open.set(route, hours);
-    }
-    let hour = hours.get(start);
-    if (hour === undefined) {
+    let hour = route.find(start);
+    if (hour === null) {
       hour = new OpenHour(start);
-      hours.set(start, hour);
+      route.hours.push(hour);
+      route.updateSealDue();
     }
+    route.last = hour;
     return hour;
   }
 }

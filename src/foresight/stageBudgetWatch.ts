@@ -87,6 +87,8 @@ export class StageBudgetWatch {
   /** Judges the route at a closed bucket boundary (epoch ms); records to `out`. */
   evaluate(route: string, variant: string, production: WindowStats | null, boundaryMs: number, out: DecisionRecord[]): void {
     const settings = this.config.budgets.response_time;
+    // Judged at every boundary of every route: one without stage timings (nor open episodes) has nothing to judge but end to end.
+    if (!settings.end_to_end && !this.routes.has(route)) return;
     const observations = this.observe(route, production, boundaryMs);
     const timing = { forMs: settings.for, keepFiringForMs: settings.keep_firing_for, maxGapMs: SLICE_MS * SLICES };
     for (const o of observations) {

@@ -65,10 +65,17 @@ export class TrendWatch {
     week.lastServed = name;
   }
 
-  /** Closes the route's week once `nowMs` (its boundary, epoch ms) is past its end. */
-  onBoundary(route: string, nowMs: number): void {
+  /**
+   * Closes the route's week once `nowMs` (its boundary, epoch ms) is past its
+   * end. Returns when its week ends now (epoch ms; Infinity: it has none):
+   * until then, or until an hour of the route is sealed or its state
+   * imported, this has nothing to do for it.
+   */
+  onBoundary(route: string, nowMs: number): number {
     const week = this.weeks.get(route);
-    if (week !== undefined && nowMs >= week.weekStartMs + WEEK_MS) this.close(route, week, weekStartOf(nowMs));
+    if (week === undefined) return Infinity;
+    if (nowMs >= week.weekStartMs + WEEK_MS) this.close(route, week, weekStartOf(nowMs));
+    return week.weekStartMs + WEEK_MS;
   }
 
   /** The route's latest weekly trend record, or null. */

@@ -49,6 +49,7 @@ export class RouteRegistry {
   private readonly routes = new Map<string, RouteEntry>();
   /** Routes whose entry changed since {@link takeChanged}. */
   private readonly changed = new Set<string>();
+  private changes = 0;
 
   constructor(private config: Config) {
     this.reconfigure(config);
@@ -62,6 +63,7 @@ export class RouteRegistry {
    */
   reconfigure(config: Config): void {
     this.config = config;
+    this.changes++;
     for (const [route, rc] of Object.entries(config.routes)) {
       const entry = this.entry(route);
       for (const v of rc.variants) {
@@ -72,6 +74,11 @@ export class RouteRegistry {
       }
       entry.current ??= rc.current ?? rc.variants[0]?.name ?? null;
     }
+  }
+
+  /** Moves whenever an entry changes (variants, production variant): what an answer of {@link current} may be cached against. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Whether the route is configured or has been seen. */
@@ -91,11 +98,16 @@ export class RouteRegistry {
     if (known === undefined) {
       entry.variants.set(variant, { variant, pattern: pattern ?? null, tier: tier ?? null, maxTokens: this.maxTokensOf(tier), template: null, compression: null, source: 'traffic' });
       this.changed.add(route);
+      this.changes++;
     } else if (known.pattern === null && pattern !== undefined) {
       entry.variants.set(variant, { ...known, pattern });
       this.changed.add(route);
+      this.changes++;
     }
-    if (entry.current === null) entry.current = variant;
+    if (entry.current === null) {
+      entry.current = variant;
+      this.changes++;
+    }
   }
 
   /** Registers or replaces a variant (API or action). */
@@ -107,6 +119,7 @@ export class RouteRegistry {
     // A candidate never becomes production by being registered; only a promotion does that.
     if (entry.current === null && info.source !== 'action') entry.current = info.variant;
     this.changed.add(route);
+    this.changes++;
   }
 
   /** The variant in production, or null for an unknown route. */
@@ -122,6 +135,7 @@ export class RouteRegistry {
     entry.current = variant;
     entry.pinned = true;
     this.changed.add(route);
+    this.changes++;
   }
 
   /** The route's entry as plain JSON (null for an unknown route). */
@@ -141,6 +155,7 @@ export class RouteRegistry {
     const variants = new Map(state.variants.map((v) => [v.variant, v]));
     for (const v of previous?.variants.values() ?? []) if (v.source === 'config' && !variants.has(v.variant)) variants.set(v.variant, v);
     this.routes.set(route, { current: state.current ?? previous?.current ?? null, pinned: state.pinned, variants });
+    this.changes++;
   }
 
   /** Routes whose entry changed since the last call (for mirroring to a store). */
@@ -160,6 +175,7 @@ export class RouteRegistry {
     if (entry === undefined || entry.pinned || this.config.routes[route] !== undefined) return false;
     for (const v of entry.variants.values()) if (v.source !== 'traffic') return false;
     this.routes.delete(route);
+    this.changes++;
     return true;
   }
 

@@ -55,7 +55,7 @@ function run(manager: ExperimentManager, traffic: Traffic, buckets: number, perB
   return out;
 }
 
-const experiments = (records: DecisionRecord[]) => records.filter((r): r is ExperimentRecord => r.type === 'experiment');
+const experiments = (records: readonly DecisionRecord[]) => records.filter((r): r is ExperimentRecord => r.type === 'experiment');
 
 describe('ExperimentManager', () => {
   it('starts one experiment per action with a deterministic id, sticky assignment at the first ramp share', () => {
