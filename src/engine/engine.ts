@@ -17,6 +17,7 @@ import { costOf } from './costing.js';
 import { PoisonMessageError } from '../core/errors.js';
 import { countedThroughMs, decodeRouteCheckpoint, encodeRouteCheckpoint, ROUTE_CHECKPOINT_VERSION, type RouteCheckpoint } from './routeCheckpoint.js';
 import { Foresight, type ForesightRoute } from '../foresight/foresight.js';
+import { NO_HOUR, type HourSlot } from '../foresight/historyRecorder.js';
 import { HeldInputs, isObservation, type HeldInput } from './heldInputs.js';
 import type { HistoryStore } from '../foresight/historyStore.js';
 
@@ -33,8 +34,8 @@ const BUCKET_POOL_LIMIT = 4096;
  */
 export const HELD_INPUTS_LIMIT = 100_000;
 
-/** Per (route, variant) state: its rolling window and last known pattern. */
-interface VariantState {
+/** Per (route, variant) state: its rolling window and last known pattern; where its calls went in the route's hourly history. */
+interface VariantState extends HourSlot {
   readonly variant: string;
   readonly window: RollingWindow;
   pattern: Pattern | null;
@@ -299,7 +300,7 @@ export class PipelineEngine {
       if (raw.ts > state.lastDataMs) state.lastDataMs = raw.ts;
       if (variant.events < this.series.limits.probationEvents && ++variant.events === this.series.limits.probationEvents) this.series.graduate(raw.route, raw.variant);
       this.counters.accepted++;
-      this.foresight.onEvent(state.foresight, raw, costUsd);
+      this.foresight.onEvent(state.foresight, variant, raw, costUsd);
       // Only experiment traffic, and a watched route's (after a promotion), needs the event itself with its cost filled in.
       if (raw.experiment !== undefined || this.experiments.watches.active(raw.route)) this.experiments.onEvent(costUsd === raw.costUsd || costUsd === undefined ? raw : withCostUsd(raw, costUsd));
     }
@@ -625,7 +626,7 @@ export class PipelineEngine {
       } catch (err) {
         throw new PoisonMessageError(`checkpoint of route ${route}: variant ${v.variant}: ${(err as Error).message}`);
       }
-      return { variant: v.variant, window, pattern: v.pattern, events: v.events, judgedVersion: -1, judged: null };
+      return { variant: v.variant, window, pattern: v.pattern, events: v.events, judgedVersion: -1, judged: null, ...NO_HOUR };
     });
     variants.sort((a, b) => (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0));
     const previous = this.routes.get(route);
@@ -810,7 +811,7 @@ export class PipelineEngine {
   private createVariant(state: RouteState, variant: string): VariantState {
     const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs, pool: this.buckets });
     window.closeUntil(state.boundaryMs);
-    const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0, judgedVersion: -1, judged: null };
+    const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0, judgedVersion: -1, judged: null, ...NO_HOUR };
     this.series.created(state.route, variant, this.currentConfig.routes[state.route] !== undefined);
     this.experiments.registry.observe(state.route, variant, undefined, undefined);
     state.variants.set(variant, created);

@@ -9,7 +9,7 @@ import { forecastTrigger } from './forecastTrigger.js';
 import { forecastMetric, type ForecastDetection, type ForecastSettings } from './predictiveDegradation.js';
 import type { TelemetryEvent } from '../core/event.js';
 import type { WindowStats } from '../windows/windowStats.js';
-import { HistoryRecorder, type RouteHours } from './historyRecorder.js';
+import { HistoryRecorder, type HourSlot, type RouteHours } from './historyRecorder.js';
 import type { HistoryStore } from './historyStore.js';
 import { HOUR_MS, spendShareOf, type HourlyRollup } from './hourlyRollup.js';
 import { MemoryHistoryStore } from './memoryHistoryStore.js';
@@ -27,11 +27,10 @@ type ForecastRule = ForecastEpisode;
 export class ForesightRoute {
   /** No boundary before this (epoch ms) can close the route's trend week (−Infinity: ask the trend watch). */
   trendDueMs = -Infinity;
+  readonly route: string;
 
-  constructor(readonly hours: RouteHours) {}
-
-  get route(): string {
-    return this.hours.route;
+  constructor(readonly hours: RouteHours) {
+    this.route = hours.route;
   }
 }
 
@@ -91,9 +90,9 @@ export class Foresight {
     return handle;
   }
 
-  /** One accepted call of the route (cost after the price table). */
-  onEvent(route: ForesightRoute, event: TelemetryEvent, costUsd: number | undefined): void {
-    this.recorder.add(route.hours, event, costUsd);
+  /** One accepted call of the route (cost after the price table); `slot`: where its variant's calls went last. */
+  onEvent(route: ForesightRoute, slot: HourSlot, event: TelemetryEvent, costUsd: number | undefined): void {
+    this.recorder.add(route.hours, slot, event, costUsd);
     if (event.stageMs !== undefined) this.stages.onEvent(event);
     this.anomalies.onCalls(event.route, event.ts, 1, event.isError ? 1 : 0);
     if (costUsd !== undefined) this.budget.onSpend(event.ts, spendShareOf(event), costUsd);

@@ -1,4 +1,5 @@
 import type { TelemetryEvent } from '../core/event.js';
+import type { StatsBucket } from '../windows/statsBucket.js';
 import { HOUR_MS, mergeHours, OpenHour, type HourlyRollup } from './hourlyRollup.js';
 import type { HistoryStore } from './historyStore.js';
 import type { OpenHourState } from './foresightCheckpoint.js';
@@ -18,6 +19,22 @@ const NOTHING_SEALED: readonly HourlyRollup[] = Object.freeze([]);
  * merged into the stored hour when sealed ({@link mergeHours}).
  */
 /**
+ * Where one variant's calls went last: the open hour and the variant's part
+ * of it ({@link OpenHour.partFor}), kept by the caller (the engine's per-variant
+ * state) so that a call of the same hour goes straight there. Written only by
+ * {@link HistoryRecorder.add}; start with {@link NO_HOUR}.
+ */
+export interface HourSlot {
+  hour: OpenHour | null;
+  /** The hour's {@link OpenHour.epoch} when {@link hourPart} was taken. */
+  hourEpoch: number;
+  hourPart: StatsBucket | null;
+}
+
+/** A slot that has seen no call yet (spread it into a new one). */
+export const NO_HOUR: Readonly<HourSlot> = Object.freeze({ hour: null, hourEpoch: -1, hourPart: null });
+
+/**
  * One route's open hours (usually one or two). The engine holds it for the
  * route's life ({@link HistoryRecorder.routeHours}), so a call or a boundary
  * looks nothing up by route name; it stays the same object until the route is
@@ -26,8 +43,6 @@ const NOTHING_SEALED: readonly HourlyRollup[] = Object.freeze([]);
 export class RouteHours {
   /** Open hours in the order they were opened. */
   readonly hours: OpenHour[] = [];
-  /** The hour the last call went to (null: none yet). */
-  last: OpenHour | null = null;
   /** End of the oldest open hour, epoch ms: a boundary before it seals nothing (Infinity: none open). */
   sealDueMs = Infinity;
 
@@ -72,11 +87,22 @@ export class HistoryRecorder {
     return hours;
   }
 
-  /** Adds one accepted call of the route; `costUsd` is its cost after the price table. */
-  add(route: RouteHours, event: TelemetryEvent, costUsd: number | undefined): void {
-    const last = route.last;
-    const hour = last !== null && event.ts >= last.hourStartMs && event.ts < last.hourStartMs + HOUR_MS ? last : this.hourFor(route, event.ts);
-    hour.add(event, costUsd);
+  /**
+   * Adds one accepted call of the route; `costUsd` is its cost after the
+   * price table. `slot`: where the call's variant went last (updated here).
+   */
+  add(route: RouteHours, slot: HourSlot, event: TelemetryEvent, costUsd: number | undefined): void {
+    let hour = slot.hour;
+    if (hour === null || hour.closed || event.ts < hour.hourStartMs || event.ts >= hour.hourStartMs + HOUR_MS) {
+      hour = this.hourFor(route, event.ts);
+      slot.hour = hour;
+      slot.hourEpoch = -1;
+    }
+    if (slot.hourEpoch !== hour.epoch) {
+      slot.hourPart = hour.partFor(event.variant);
+      slot.hourEpoch = hour.epoch;
+    }
+    hour.add(slot.hourPart, event, costUsd);
   }
 
   /** Adds `weight` calls of a route known only by their latency (OTLP histograms). */
@@ -100,7 +126,6 @@ export class HistoryRecorder {
       else (sealed ??= []).push(this.store1(route.route, hour, served));
     }
     hours.length = kept;
-    if (route.last !== null && !hours.includes(route.last)) route.last = null;
     route.updateSealDue();
     if (sealed === null) return NOTHING_SEALED;
     return sealed.sort((a, b) => a.hourStartMs - b.hourStartMs);
@@ -116,7 +141,12 @@ export class HistoryRecorder {
 
   /** Drops the route's open hours unsealed and forgets it. */
   discard(route: string): void {
+    const hours = this.open.get(route);
+    if (hours === undefined) return;
     this.open.delete(route);
+    for (const hour of hours.hours) hour.closed = true;
+    hours.hours.length = 0;
+    hours.updateSealDue();
   }
 
   /** The route's open hour starting at `hourStartMs`, sealed form, without sealing it (for the API). */
@@ -137,9 +167,9 @@ export class HistoryRecorder {
   importRoute(route: string, states: readonly OpenHourState[]): void {
     const imported = new Map(states.map((state) => [state.hourStartMs, OpenHour.fromState(state)] as const));
     const hours = this.routeHours(route);
+    for (const hour of hours.hours) hour.closed = true;
     hours.hours.length = 0;
     for (const hour of imported.values()) hours.hours.push(hour);
-    hours.last = null;
     hours.updateSealDue();
   }
 
@@ -151,6 +181,7 @@ export class HistoryRecorder {
   }
 
   private store1(route: string, hour: OpenHour, served: string | null): HourlyRollup {
+    hour.closed = true;
     const part = hour.seal(served, this.maxVariants);
     this.onSealed(route, hour, served);
     const stored = this.store.hours(route, hour.hourStartMs, hour.hourStartMs + 1)[0];
@@ -159,7 +190,7 @@ export class HistoryRecorder {
     return whole;
   }
 
-  /** The route's open hour for `ts`, opened when it has none; it becomes the route's {@link RouteHours.last}. */
+  /** The route's open hour for `ts`, opened when it has none. */
   private hourFor(route: RouteHours, ts: number): OpenHour {
     const start = Math.floor(ts / HOUR_MS) * HOUR_MS;
     let hour = route.find(start);
@@ -168,7 +199,6 @@ export class HistoryRecorder {
       route.hours.push(hour);
       route.updateSealDue();
     }
-    route.last = hour;
     return hour;
   }
 }

@@ -79,45 +79,67 @@ export class OpenHour {
   readonly bucket = new StatsBucket();
   /** The same per variant (bounded by the engine's variants per route). */
   readonly byVariant = new Map<string, StatsBucket>();
-  readonly spendUsd: Record<SpendShare, number> = { production: 0, testing: 0, research: 0 };
+  /** Spend by share, USD (fields rather than a record: one object less per call). */
+  private productionUsd = 0;
+  private testingUsd = 0;
+  private researchUsd = 0;
+  /**
+   * Moves when a variant's part changes ({@link partFor}): the sole variant's
+   * part stops being {@link bucket} when a second one appears.
+   */
+  epoch = 0;
+  /** Sealed or dropped: no call goes to it any more. */
+  closed = false;
 
   constructor(readonly hourStartMs: number) {}
 
   /** The hour's only variant so far (its calls are all of {@link bucket}); null once there are several, or none yet. */
   private sole: string | null = null;
 
-  /** Adds one accepted call; `costUsd` is its cost after the price table (undefined: unknown). */
-  add(event: TelemetryEvent, costUsd: number | undefined): void {
-    const name = event.variant;
-    if (this.sole !== name) this.addToVariant(event, costUsd);
-    this.bucket.add(event, costUsd);
-    if (costUsd !== undefined) this.spendUsd[spendShareOf(event)] += costUsd;
+  /** The spend by share so far, USD. */
+  get spendUsd(): SpendUsd {
+    return { production: this.productionUsd, testing: this.testingUsd, research: this.researchUsd };
   }
 
   /**
-   * Per-variant buckets only where they matter: while the hour has one
-   * variant, the route's bucket is that variant's (no second sketch per call);
-   * when a second variant appears, the first one's bucket is a copy of the
-   * route's so far.
+   * The bucket a call of `variant` is added to besides {@link bucket}
+   * ({@link add}), or null when there is none. Per-variant buckets only where
+   * they matter: while the hour has one variant, the route's bucket is that
+   * variant's (no second sketch per call); when a second variant appears, the
+   * first one's bucket is a copy of the route's so far (and {@link epoch}
+   * moves). A caller may keep the answer while the epoch stays.
    */
-  private addToVariant(event: TelemetryEvent, costUsd: number | undefined): void {
+  partFor(variant: string): StatsBucket | null {
     if (this.byVariant.size === 0) {
-      this.sole = event.variant;
-      this.byVariant.set(event.variant, this.bucket);
-      return;
+      this.sole = variant;
+      this.byVariant.set(variant, this.bucket);
+      return null;
     }
+    if (this.sole === variant) return null;
     if (this.sole !== null) {
       const copy = new StatsBucket();
       copy.merge(this.bucket);
       this.byVariant.set(this.sole, copy);
       this.sole = null;
+      this.epoch++;
     }
-    let variant = this.byVariant.get(event.variant);
-    if (variant === undefined) {
-      variant = new StatsBucket();
-      this.byVariant.set(event.variant, variant);
+    let part = this.byVariant.get(variant);
+    if (part === undefined) {
+      part = new StatsBucket();
+      this.byVariant.set(variant, part);
     }
-    variant.add(event, costUsd);
+    return part;
+  }
+
+  /** Adds one accepted call, to `part` too ({@link partFor} its variant); `costUsd` is its cost after the price table (undefined: unknown). */
+  add(part: StatsBucket | null, event: TelemetryEvent, costUsd: number | undefined): void {
+    part?.add(event, costUsd);
+    this.bucket.add(event, costUsd);
+    if (costUsd === undefined) return;
+    const share = spendShareOf(event);
+    if (share === 'production') this.productionUsd += costUsd;
+    else if (share === 'testing') this.testingUsd += costUsd;
+    else this.researchUsd += costUsd;
   }
 
   /** Adds `weight` calls known only by their latency (an OTLP histogram bucket). */
@@ -132,7 +154,7 @@ export class OpenHour {
       bucket: this.bucket.exportState(),
       sole: this.sole,
       variants: this.sole !== null ? [] : [...this.byVariant].map(([name, b]) => [name, b.exportState()] as const),
-      spendUsd: { ...this.spendUsd },
+      spendUsd: this.spendUsd,
     };
   }
 
@@ -150,7 +172,9 @@ export class OpenHour {
         hour.byVariant.set(name, b);
       }
     }
-    Object.assign(hour.spendUsd, state.spendUsd);
+    hour.productionUsd = state.spendUsd.production;
+    hour.testingUsd = state.spendUsd.testing;
+    hour.researchUsd = state.spendUsd.research;
     return hour;
   }
 
@@ -162,7 +186,7 @@ export class OpenHour {
   seal(served: string | null = null, maxVariants = 3): HourlyRollup {
     const only = this.byVariant.size === 1 ? this.byVariant.keys().next().value! : null;
     const servedName = served ?? only;
-    const hour: HourlyRollup = { hourStartMs: this.hourStartMs, ...aggregatesOf(this.bucket), spendUsd: { ...this.spendUsd }, ...(servedName !== null ? { served: servedName } : {}) };
+    const hour: HourlyRollup = { hourStartMs: this.hourStartMs, ...aggregatesOf(this.bucket), spendUsd: this.spendUsd, ...(servedName !== null ? { served: servedName } : {}) };
     if (this.byVariant.size < 2 || maxVariants < 1) return hour;
     const names = [...this.byVariant.keys()].sort((a, b) => {
       if (a === served) return -1;
