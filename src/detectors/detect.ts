@@ -107,23 +107,24 @@ export class WindowIntervals {
   private readonly metrics: MetricName[] = [];
   private readonly confidences: number[] = [];
   private readonly intervals: MetricInterval[] = [];
+  /** Entries of this window (the arrays keep older ones past it: no truncation per window). */
+  private size = 0;
 
   /** Forgets every interval: the next ones are of another window. */
   reset(): void {
-    this.metrics.length = 0;
-    this.confidences.length = 0;
-    this.intervals.length = 0;
+    this.size = 0;
   }
 
   /** {@link metricInterval} of this window, computed once per (metric, confidence). */
   of(stats: WindowStats, metric: MetricName, value: number, confidence: number): MetricInterval {
-    for (let i = 0; i < this.metrics.length; i++) {
+    for (let i = 0; i < this.size; i++) {
       if (this.metrics[i] === metric && this.confidences[i] === confidence) return this.intervals[i]!;
     }
     const interval = metricInterval(stats, metric, value, confidence);
-    this.metrics.push(metric);
-    this.confidences.push(confidence);
-    this.intervals.push(interval);
+    const at = this.size++;
+    this.metrics[at] = metric;
+    this.confidences[at] = confidence;
+    this.intervals[at] = interval;
     return interval;
   }
 }

@@ -16,13 +16,28 @@ const ERROR_WINDOWS_MS = [900_000, 3_600_000] as const;
 /** One judged observation of a metric against its band. */
 type Observation = AnomalyObservation;
 
+/** A metric's open episode: its state, the observation that last judged it, and the variant watched then. */
+interface Episode {
+  readonly state: RuleState;
+  readonly last: Observation;
+  readonly variant: string;
+}
+
+/**
+ * One route's watch. Bands and episodes are arrays in the order of the watched metrics (judged at every boundary
+ * of every route: no lookup by metric name).
+ */
 interface RouteWatch {
   readonly recent: RecentCalls;
   /** Hour (start, epoch ms) the cached bands are for, and the newest stored hour they saw. */
   bandsHourMs: number;
   bandsNewestMs: number;
-  readonly bands: Map<MetricName, ExpectedBand | null>;
-  readonly rules: Map<MetricName, { state: RuleState; last: Observation; variant: string }>;
+  /** Each watched metric's band (null: too little history). */
+  readonly bands: (ExpectedBand | null)[];
+  /** How many of {@link bands} are not null: with none, no metric can be observed, so no episode can move. */
+  banded: number;
+  /** Each watched metric's open episode (pending or firing; undefined: inactive). */
+  readonly episodes: (Episode | undefined)[];
 }
 
 /**
@@ -63,8 +78,7 @@ export class AnomalyWatch {
     this.routes.delete(route);
     if (watch === undefined) return;
     const severity = this.config.monitoring.anomaly.severity;
-    for (const metric of this.config.monitoring.anomaly.metrics) {
-      const rule = watch.rules.get(metric);
+    for (const rule of watch.episodes) {
       if (rule === undefined || rule.state.phase !== 'firing') continue;
       const { state, last, variant } = rule;
       const record = anomalyTrigger(route, variant, last, { state: 'resolved', heldMs: Math.max(0, nowMs - state.firedMs), episodeStartMs: state.episodeStartMs }, severity, nowMs);
@@ -76,7 +90,12 @@ export class AnomalyWatch {
   exportRoute(route: string): AnomalyRouteState | null {
     const watch = this.routes.get(route);
     if (watch === undefined) return null;
-    return { recent: watch.recent.exportState(), rules: [...watch.rules].map(([metric, rule]) => [metric, { state: rule.state, last: rule.last, variant: rule.variant }] as const) };
+    const metrics = this.config.monitoring.anomaly.metrics;
+    const rules = metrics.flatMap((metric, i) => {
+      const rule = watch.episodes[i];
+      return rule === undefined ? [] : [[metric, { state: rule.state, last: rule.last, variant: rule.variant }] as const];
+    });
+    return { recent: watch.recent.exportState(), rules };
   }
 
   /** Replaces the route's state with an {@link exportRoute} value (null: none); its bands are read again from the history. */
@@ -85,7 +104,12 @@ export class AnomalyWatch {
     if (state === null) return;
     const watch = this.watchOf(route);
     for (const [startMs, calls, errors] of state.recent) watch.recent.add(startMs, calls, errors);
-    for (const [metric, rule] of state.rules) watch.rules.set(metric, { state: rule.state, last: rule.last, variant: rule.variant });
+    // An episode of a metric this config does not watch would never be judged again: it is not taken.
+    const metrics = this.config.monitoring.anomaly.metrics;
+    for (const [metric, rule] of state.rules) {
+      const i = metrics.findIndex((watched) => watched === metric);
+      if (i >= 0 && rule.state.phase !== 'inactive') watch.episodes[i] = { state: rule.state, last: rule.last, variant: rule.variant };
+    }
   }
 
   /** Evaluates the route at a closed bucket boundary (epoch ms); records to `out`. */
@@ -94,18 +118,20 @@ export class AnomalyWatch {
     const watch = this.routes.get(route);
     if (watch === undefined) return;
     this.refreshBands(route, watch, boundaryMs);
+    // Without a band nothing is observed, and a step without an observation changes no episode.
+    if (watch.banded === 0) return;
     // Indexed: judged at every boundary of every route, where an iterator per loop was a third of the engine's garbage.
     const metrics = settings.metrics;
     for (let i = 0; i < metrics.length; i++) {
       const metric = metrics[i]!;
-      const band = watch.bands.get(metric) ?? null;
-      const previous = watch.rules.get(metric);
+      const band = watch.bands[i] ?? null;
+      const previous = watch.episodes[i];
       const observation = band === null ? null : this.observe(metric, band, watch, production, boundaryMs);
       const state = previous?.state ?? INACTIVE;
       if (observation === null && state.phase === 'inactive') continue;
       const step = stepRule(state, observation, { forMs: settings.for, keepFiringForMs: settings.keep_firing_for, maxGapMs: HOUR_MS }, boundaryMs);
-      if (step.next.phase === 'inactive') watch.rules.delete(metric);
-      else if (observation !== null) watch.rules.set(metric, { state: step.next, last: observation, variant });
+      if (step.next.phase === 'inactive') watch.episodes[i] = undefined;
+      else if (observation !== null) watch.episodes[i] = { state: step.next, last: observation, variant };
       const evidence = observation ?? previous?.last;
       if (step.transition !== null && evidence !== undefined) out.push(anomalyTrigger(route, variant, evidence, step.transition, settings.severity, boundaryMs));
     }
@@ -161,13 +187,23 @@ export class AnomalyWatch {
     if (hourMs === watch.bandsHourMs && newestMs === watch.bandsNewestMs) return;
     watch.bandsHourMs = hourMs;
     watch.bandsNewestMs = newestMs;
-    for (const metric of this.config.monitoring.anomaly.metrics) watch.bands.set(metric, expectedBand(hours, metric, hourMs, this.bandSettings));
+    const metrics = this.config.monitoring.anomaly.metrics;
+    watch.banded = 0;
+    for (let i = 0; i < metrics.length; i++) {
+      const band = expectedBand(hours, metrics[i]!, hourMs, this.bandSettings);
+      watch.bands[i] = band;
+      if (band !== null) watch.banded++;
+    }
   }
 
   private watchOf(route: string): RouteWatch {
     let watch = this.routes.get(route);
     if (watch === undefined) {
-      watch = { recent: new RecentCalls(13), bandsHourMs: -Infinity, bandsNewestMs: -Infinity, bands: new Map(), rules: new Map() };
+      const watched = this.config.monitoring.anomaly.metrics.length;
+      watch = {
+        recent: new RecentCalls(13), bandsHourMs: -Infinity, bandsNewestMs: -Infinity,
+        bands: new Array<ExpectedBand | null>(watched).fill(null), banded: 0, episodes: new Array<Episode | undefined>(watched).fill(undefined),
+      };
       this.routes.set(route, watch);
     }
     return watch;
