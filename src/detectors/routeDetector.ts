@@ -4,13 +4,13 @@ import { RouteCooldowns } from '../actions/routeCooldown.js';
 import { rulesFor, targetsFor, type Config, type Rule } from '../config/schema.js';
 import type { DecisionRecord, MetricName, ThresholdSource, TriggerRecord } from '../core/decision.js';
 import type { WindowStats } from '../windows/windowStats.js';
-import { freezeBaseline, updateBaseline, type BaselineState } from './baseline.js';
+import { BASELINE_FIELDS, freezeBaselineAt, updateBaselineAt, type BaselineState } from './baseline.js';
 import { breachShown, detect, WindowIntervals, type Detection } from './detect.js';
 import { metricSamples, metricValue } from './metricValue.js';
 import { rulePlan, type RulePlan } from './rulePlan.js';
 import { INACTIVE, stepRule, type RuleState, type RuleTransition } from './ruleState.js';
-import { baselineThresholdValue, resolveThreshold } from './threshold.js';
-import { METRIC_INDEX, VariantMemory, type VariantDetectorState } from './variantMemory.js';
+import { baselineThreshold, resolveThreshold } from './threshold.js';
+import { VariantMemory, type VariantDetectorState } from './variantMemory.js';
 
 export type { VariantDetectorState } from './variantMemory.js';
 
@@ -53,8 +53,6 @@ export class RouteDetector {
   private readonly routePlans = new Map<string, RulePlan>();
   /** Metrics some enabled baseline rule watches, each once (an array: walked at every evaluation). */
   private baselineMetrics: readonly MetricName[] = [];
-  /** {@link METRIC_INDEX} of each of {@link baselineMetrics}. */
-  private baselineSlots: readonly number[] = [];
   /** Counts reconfigures: a route's memory holding an older plan takes its current one. */
   private generation = 0;
   /** Memory by route. */
@@ -85,7 +83,6 @@ export class RouteDetector {
     }
     const everyRule = [this.rules, ...this.routeRules.values()].flat();
     this.baselineMetrics = [...new Set(everyRule.filter((rule) => typeof rule.threshold === 'object' && 'baseline' in rule.threshold).map((rule) => rule.metric))];
-    this.baselineSlots = this.baselineMetrics.map((metric) => METRIC_INDEX[metric]);
     this.defaultPlan = rulePlan(config, this.rules, config.targets, this.baselineMetrics);
     this.routePlans.clear();
     for (const route of Object.keys(config.routes)) {
@@ -138,13 +135,13 @@ export class RouteDetector {
       if (previous.phase === 'inactive') {
         if (unchanged && !Number.isNaN(planned)) continue;
         // Stays inactive (nothing to record) unless the window shows the breach: most rules, most of the time.
-        if (!this.breachShown(stats, rule, planned, memory)) continue;
+        if (!this.breachShown(stats, rule, r, memory)) continue;
       }
       const threshold =
         plan.resolved[r] ??
         resolveThreshold(rule, {
           targets,
-          baseline: memory.baselines[METRIC_INDEX[rule.metric]] ?? null,
+          baseline: memory.baseline(rule.metric),
           baselineMinSamples: this.config.baseline.min_samples,
           tokenBudgetPerRequest: this.config.budgets.tokens.max_per_request,
         });
@@ -182,7 +179,7 @@ export class RouteDetector {
 
   /** The current baseline of a metric for a (route, variant), or null if none yet (for status pages and tests). */
   baselineOf(route: string, variant: string, metric: MetricName): BaselineState | null {
-    return this.existing(route, variant)?.baselines[METRIC_INDEX[metric]] ?? null;
+    return this.existing(route, variant)?.baseline(metric) ?? null;
   }
 
   /**
@@ -197,7 +194,7 @@ export class RouteDetector {
     return this.rulesOf(route).map((rule) => {
       const threshold = resolveThreshold(rule, {
         targets,
-        baseline: memory?.baselines[METRIC_INDEX[rule.metric]] ?? null,
+        baseline: memory?.baseline(rule.metric) ?? null,
         baselineMinSamples: this.config.baseline.min_samples,
       });
       const state = memory?.ruleState(rule.name) ?? INACTIVE;
@@ -288,36 +285,38 @@ export class RouteDetector {
   private updateBaselines(stats: WindowStats, memory: VariantMemory): void {
     const metrics = this.baselineMetrics;
     const freezers = memory.plan.freezers;
+    const baselines = memory.baselines;
     for (let m = 0; m < metrics.length; m++) {
       const metric = metrics[m]!;
-      const slot = this.baselineSlots[m]!;
-      const previous = memory.baselines[slot] ?? null;
       let frozen = false;
       if (memory.active > 0) {
         const positions = freezers[m]!;
         for (let i = 0; i < positions.length && !frozen; i++) frozen = memory.states[positions[i]!]!.phase !== 'inactive';
       }
+      if (frozen) {
+        freezeBaselineAt(baselines, m * BASELINE_FIELDS, stats.windowEndMs);
+        continue;
+      }
       const value = metricValue(stats, metric);
-      const next = frozen
-        ? freezeBaseline(previous, stats.windowEndMs)
-        : value === null
-          ? previous
-          : updateBaseline(previous, { value, samples: metricSamples(stats, metric), windowStartMs: stats.windowStartMs, windowEndMs: stats.windowEndMs }, this.config.baseline.half_life);
-      if (next !== null) memory.baselines[slot] = next;
+      if (value === null) continue;
+      updateBaselineAt(baselines, m * BASELINE_FIELDS, value, metricSamples(stats, metric), stats.windowStartMs, stats.windowEndMs, this.config.baseline.half_life);
     }
   }
 
   /**
    * Whether the window shows the rule's breach (the test `detect` + `stepRule` apply to leave the inactive state),
    * judged without building evidence; false when the threshold is unknown. An inactive rule for which this is
-   * false stays inactive, so the evaluation skips it. `planned`: the threshold resolved with the config (NaN:
-   * baseline-relative, resolved here).
+   * false stays inactive, so the evaluation skips it. `position`: the rule's in the plan, whose threshold was
+   * resolved with the config (NaN: baseline-relative, resolved here from the variant's baseline).
    */
-  private breachShown(stats: WindowStats, rule: Rule, planned: number, memory: VariantMemory): boolean {
-    let threshold: number | null = planned;
-    if (Number.isNaN(planned)) {
+  private breachShown(stats: WindowStats, rule: Rule, position: number, memory: VariantMemory): boolean {
+    let threshold: number | null = memory.plan.thresholds[position]!;
+    if (Number.isNaN(threshold)) {
       if (metricValue(stats, rule.metric) === null) return false;
-      threshold = baselineThresholdValue(rule, memory.baselines[METRIC_INDEX[rule.metric]] ?? null, this.config.baseline.min_samples);
+      const m = memory.plan.baselineOf[position]!;
+      if (m < 0) return false;
+      const at = m * BASELINE_FIELDS;
+      threshold = baselineThreshold(rule, memory.baselines[at]!, memory.baselines[at + 2]!, this.config.baseline.min_samples);
       if (threshold === null) return false;
     }
     return breachShown(stats, rule, threshold, this.intervals);

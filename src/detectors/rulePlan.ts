@@ -18,11 +18,15 @@ export interface RulePlan {
   readonly resolved: readonly (ResolvedThreshold | null)[];
   /** Each rule's position by name. */
   readonly positions: ReadonlyMap<string, number>;
+  /** Metrics some enabled baseline rule watches (the detector's, over all routes): a variant keeps a baseline of each. */
+  readonly baselineMetrics: readonly MetricName[];
   /**
-   * For each metric of `baselineMetrics` (same order): the positions of the rules watching it. While one of them is
+   * For each of {@link baselineMetrics} (same order): the positions of the rules watching it. While one of them is
    * pending or firing the baseline is frozen.
    */
   readonly freezers: readonly (readonly number[])[];
+  /** Each rule's metric's position in {@link baselineMetrics} (−1: none, only for rules whose threshold is not baseline-relative). */
+  readonly baselineOf: Int32Array;
 }
 
 /** The plan of `rules` under `targets`; `baselineMetrics`: the detector's, in its order. */
@@ -39,5 +43,6 @@ export function rulePlan(config: Config, rules: readonly Rule[], targets: Target
     positions.set(rule.name, i);
   });
   const freezers = baselineMetrics.map((metric) => rules.flatMap((rule, i) => (rule.metric === metric ? [i] : [])));
-  return { rules, targets, thresholds, resolved, positions, freezers };
+  const baselineOf = Int32Array.from(rules, (rule) => baselineMetrics.indexOf(rule.metric));
+  return { rules, targets, thresholds, resolved, positions, baselineMetrics, freezers, baselineOf };
 }

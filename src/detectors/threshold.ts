@@ -69,12 +69,20 @@ export function thresholdValue(rule: Rule, context: ThresholdContext): number | 
 
 /**
  * The value of a `{baseline: true, margin_pct}` threshold — `resolveThreshold(rule, {baseline, baselineMinSamples})?.value`
- * — without a context object (the detector asks it at every judgement of an inactive baseline rule); null while
- * the baseline has fewer than `minSamples` samples, and for a rule whose threshold is not baseline-relative.
+ * — without a context object; null while the baseline has fewer than `minSamples` samples, and for a rule whose
+ * threshold is not baseline-relative.
  */
 export function baselineThresholdValue(rule: Rule, baseline: BaselineState | null, minSamples: number): number | null {
+  return baseline === null ? null : baselineThreshold(rule, baseline.mean, baseline.samples, minSamples);
+}
+
+/**
+ * {@link baselineThresholdValue} of a baseline given by its mean and samples (the detector asks it at every
+ * judgement of an inactive baseline rule, its baselines stored as numbers).
+ */
+export function baselineThreshold(rule: Rule, mean: number, samples: number, minSamples: number): number | null {
   const threshold = rule.threshold;
-  if (typeof threshold === 'number' || !('baseline' in threshold) || !baselineReady(baseline, minSamples)) return null;
+  if (typeof threshold === 'number' || !('baseline' in threshold) || !(samples >= minSamples)) return null;
   const factor = rule.op === 'gt' ? 1 + threshold.margin_pct / 100 : 1 - threshold.margin_pct / 100;
-  return baseline.mean * factor;
+  return mean * factor;
 }

@@ -1,11 +1,8 @@
 import { METRICS, type MetricName } from '../core/decision.js';
-import type { BaselineState } from './baseline.js';
+import { BASELINE_FIELDS, readBaseline, writeBaseline, type BaselineState } from './baseline.js';
 import type { Detection } from './detect.js';
 import type { RulePlan } from './rulePlan.js';
 import { INACTIVE, type RuleState } from './ruleState.js';
-
-/** Each metric's position in {@link METRICS}: a variant's baselines are an array by it. */
-export const METRIC_INDEX = Object.fromEntries(METRICS.map((metric, i) => [metric, i])) as Readonly<Record<MetricName, number>>;
 
 /** What a variant remembers of one rule by name (outside its plan's layout). */
 interface RuleMemory {
@@ -15,13 +12,14 @@ interface RuleMemory {
 
 /**
  * Detector memory of one (route, variant): each rule's state and last judged
- * detection, by the rule's position in {@link plan}, and each metric's
- * baseline by {@link METRIC_INDEX}. Arrays, not maps by name: a judgement
- * reads every rule's state, at every boundary of every series.
+ * detection, by the rule's position in {@link plan}, and the baseline of
+ * each of the plan's baseline metrics, in place in {@link baselines}. Arrays,
+ * not maps by name: a judgement reads every rule's state and updates every
+ * baseline, at every boundary of every series.
  *
  * @remarks A rule's memory belongs to its name: after a reconfigure the
- * memory is laid out again ({@link relayout}), and a rule that left the
- * plan keeps its memory aside, for when it comes back.
+ * memory is laid out again ({@link relayout}), and a rule (or baseline)
+ * that left the plan keeps its memory aside, for when it comes back.
  */
 export class VariantMemory {
   /** The plan {@link states} and {@link detections} are laid out for: rule i of `plan.rules` at index i. */
@@ -31,10 +29,12 @@ export class VariantMemory {
   detections: (Detection | undefined)[];
   /** How many of {@link states} are not inactive. */
   active = 0;
-  /** Each metric's baseline, by {@link METRIC_INDEX} (null: none yet). */
-  readonly baselines: (BaselineState | null)[] = new Array<BaselineState | null>(METRICS.length).fill(null);
+  /** The baseline of each of `plan.baselineMetrics`, {@link BASELINE_FIELDS} numbers each (see `readBaseline`). */
+  baselines: Float64Array;
   /** Memory of rules outside the plan, by name (null: none). */
   private others: Map<string, RuleMemory> | null = null;
+  /** Baselines of metrics outside the plan's (null: none). */
+  private otherBaselines: Map<MetricName, BaselineState> | null = null;
 
   constructor(
     readonly variant: string,
@@ -43,6 +43,7 @@ export class VariantMemory {
     this.plan = plan;
     this.states = new Array<RuleState>(plan.rules.length).fill(INACTIVE);
     this.detections = new Array<Detection | undefined>(plan.rules.length).fill(undefined);
+    this.baselines = new Float64Array(plan.baselineMetrics.length * BASELINE_FIELDS).fill(Number.NaN);
   }
 
   /** Sets the state of the rule at `position` in the plan. */
@@ -64,23 +65,34 @@ export class VariantMemory {
     return position === undefined ? this.others?.get(rule)?.detection : this.detections[position];
   }
 
-  /** Lays the memory out for another plan (a reconfigure): every rule's memory follows its name. */
+  /** A metric's baseline, or null if none yet. */
+  baseline(metric: MetricName): BaselineState | null {
+    const m = this.plan.baselineMetrics.indexOf(metric);
+    return m < 0 ? (this.otherBaselines?.get(metric) ?? null) : readBaseline(this.baselines, m * BASELINE_FIELDS);
+  }
+
+  /** Lays the memory out for another plan (a reconfigure): every rule's memory follows its name, every baseline its metric. */
   relayout(plan: RulePlan): void {
     const byName = this.byName();
+    const baselines = this.baselinesByMetric();
     this.plan = plan;
     this.states = new Array<RuleState>(plan.rules.length).fill(INACTIVE);
     this.detections = new Array<Detection | undefined>(plan.rules.length).fill(undefined);
+    this.baselines = new Float64Array(plan.baselineMetrics.length * BASELINE_FIELDS).fill(Number.NaN);
     this.active = 0;
     this.others = null;
+    this.otherBaselines = null;
     this.place(byName);
+    for (const [metric, baseline] of baselines) this.placeBaseline(metric, baseline);
   }
 
   /** The memory as plain data (see `RouteDetector.exportRoute`): states that are not inactive, detections, baselines; plan order, then the rest. */
   exportState(): VariantDetectorState {
     const byName = [...this.byName()];
-    const baselines: (readonly [MetricName, BaselineState])[] = [];
-    this.baselines.forEach((baseline, i) => {
-      if (baseline !== null) baselines.push([METRICS[i]!, baseline]);
+    const byMetric = this.baselinesByMetric();
+    const baselines = METRICS.flatMap((metric) => {
+      const baseline = byMetric.get(metric);
+      return baseline === undefined ? [] : [[metric, baseline] as const];
     });
     return {
       rules: byName.flatMap(([rule, memory]) => (memory.state.phase === 'inactive' ? [] : [[rule, memory.state] as const])),
@@ -96,11 +108,26 @@ export class VariantMemory {
     for (const [rule, ruleState] of state.rules) byName.set(rule, { state: ruleState.phase === 'inactive' ? INACTIVE : ruleState, detection: undefined });
     for (const [rule, detection] of state.lastDetections) byName.set(rule, { state: byName.get(rule)?.state ?? INACTIVE, detection });
     memory.place(byName);
-    for (const [metric, baseline] of state.baselines) {
-      const slot = METRIC_INDEX[metric];
-      if (slot !== undefined) memory.baselines[slot] = baseline;
-    }
+    for (const [metric, baseline] of state.baselines) memory.placeBaseline(metric, baseline);
     return memory;
+  }
+
+  /** Every baseline by metric: the plan's, then the others. */
+  private baselinesByMetric(): Map<MetricName, BaselineState> {
+    const byMetric = new Map<MetricName, BaselineState>();
+    this.plan.baselineMetrics.forEach((metric, m) => {
+      const baseline = readBaseline(this.baselines, m * BASELINE_FIELDS);
+      if (baseline !== null) byMetric.set(metric, baseline);
+    });
+    if (this.otherBaselines !== null) for (const [metric, baseline] of this.otherBaselines) byMetric.set(metric, baseline);
+    return byMetric;
+  }
+
+  /** Writes a baseline into the layout: in place for one of the plan's baseline metrics, else aside. */
+  private placeBaseline(metric: MetricName, baseline: BaselineState): void {
+    const m = this.plan.baselineMetrics.indexOf(metric);
+    if (m < 0) (this.otherBaselines ??= new Map()).set(metric, baseline);
+    else writeBaseline(this.baselines, m * BASELINE_FIELDS, baseline);
   }
 
   /** Every rule's memory by name: the plan's rules in order, then the others; rules with no memory left out. */

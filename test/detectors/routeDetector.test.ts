@@ -279,6 +279,29 @@ describe('RouteDetector memory: by rule name, across reconfigures and checkpoint
     ]);
   });
 
+  it('a baseline follows its metric when the baseline rules change, and comes back with them', () => {
+    const cfg = config({ baseline: { half_life: '10m', min_samples: 200 } });
+    const detector = new RouteDetector(cfg);
+    drive(detector, [{ durationMs: 600_000, knobs: { tokensPerQualityPoint: 50 } }]);
+    const learned = detector.baselineOf('support', 'v1', 'tokens_per_quality_point');
+    expect(learned).not.toBeNull();
+    // Another metric gets a baseline rule first: the variant's baselines are laid out again.
+    detector.reconfigure(config({ baseline: { half_life: '10m', min_samples: 200 }, rules: [{ name: 'cost_vs_usual', metric: 'cost_per_task_usd', op: 'gt', threshold: { baseline: true, margin_pct: 50 } }] }));
+    drive(detector, [{ durationMs: 10_000, knobs: { tokensPerQualityPoint: 50 } }], 600_000);
+    expect(detector.baselineOf('support', 'v1', 'cost_per_task_usd')?.mean).toBeCloseTo(0.05, 12);
+    const moved = detector.baselineOf('support', 'v1', 'tokens_per_quality_point')!;
+    expect(moved.lastWindowEndMs).toBe(T0 + 610_000);
+    expect(moved.samples).toBeGreaterThan(learned!.samples);
+    // No rule watches it any more: kept aside as it is, and learning again once a rule does.
+    detector.reconfigure(config({ baseline: { half_life: '10m', min_samples: 200 }, rules: [{ name: 'efficiency_drop', enabled: false }] }));
+    drive(detector, [{ durationMs: 10_000, knobs: { tokensPerQualityPoint: 50 } }], 610_000);
+    expect(detector.baselineOf('support', 'v1', 'tokens_per_quality_point')).toEqual(moved);
+    expect(detector.exportRoute('support')!.variants[0]![1].baselines.map(([metric]) => metric)).toEqual(['cost_per_task_usd', 'tokens_per_quality_point']);
+    detector.reconfigure(cfg);
+    drive(detector, [{ durationMs: 10_000, knobs: { tokensPerQualityPoint: 50 } }], 620_000);
+    expect(detector.baselineOf('support', 'v1', 'tokens_per_quality_point')!.lastWindowEndMs).toBe(T0 + 630_000);
+  });
+
   it('a checkpoint carries rule states, detections and baselines: the restored detector decides as the original', () => {
     const cfg = config({ baseline: { half_life: '10m', min_samples: 200 } });
     const phases = [
