@@ -1,6 +1,7 @@
 import { ReplayService } from '../app/replayService.js';
 import type { Config } from '../config/schema.js';
 import { formatRecord, type DecisionRecord } from '../core/decision.js';
+import { UsageError } from '../core/errors.js';
 import type { TelemetryEvent } from '../core/event.js';
 import { NdjsonEventDecoder, type LineRejection } from '../codecs/ndjson.js';
 import { BadLineReport } from './badLines.js';
@@ -101,6 +102,10 @@ export async function replayFile(path: string, config: Config, io: ReplayIo, hoo
   await out.flush();
   progress?.done();
   warn(report.hiddenSummary());
+  // Nothing to replay is bad input, not a quiet success with no decisions (a wrong file, an empty export).
+  if (eventsSeen === 0) {
+    throw new UsageError(decoder.lines === 0 ? `${input.name} is empty: no events to replay` : `${input.name}: none of its ${decoder.lines} lines is a valid event (see above); nothing replayed`);
+  }
   const counts = replay.counts();
   return { lines: decoder.lines, events: eventsSeen, rejected, late: counts.late, tooLate: counts.tooLate, decisions: counts.decisions, replay };
 }
