@@ -122,8 +122,14 @@ export function applyEnvOverrides(raw: unknown, env: Env): unknown {
   const token = env[ENV.apiToken];
   if (token) section('server')['api_token'] = token;
   const brokers = env[ENV.kafkaBrokers];
-  if (brokers) section('kafka')['brokers'] = brokers.split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+  if (brokers) {
+    const list = brokers.split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+    if (list.length === 0) throw new ConfigError(`${ENV.kafkaBrokers}: expected a comma-separated list of host:port (got '${brokers}')`);
+    section('kafka')['brokers'] = list;
+  }
   const redis = env[ENV.redisUrl];
+  // Not echoed: a malformed URL may still carry a password.
+  if (redis && !/^rediss?:\/\//.test(redis)) throw new ConfigError(`${ENV.redisUrl}: expected a redis:// or rediss:// URL (redis://[user:password@]host:port[/db])`);
   if (redis) section('redis')['url'] = redis;
   const level = env[ENV.logLevel];
   if (level && !(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`${ENV.logLevel}: expected one of ${LOG_LEVELS.join(', ')} (got '${level}')`);

@@ -112,7 +112,7 @@ const DegradationSchema = z
 
 const RedisSchema = z
   .object({
-    url: z.string().optional().describe('`redis://[user:password@]host:port[/db]`. Set: experiments, promotions, registered variants, the decision log and the long-horizon history live in Redis and survive restarts; instances share them (`PROMPTPILOT_REDIS_URL`). Unset: in memory.'),
+    url: z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL (redis://[user:password@]host:port[/db])').optional().describe('`redis://[user:password@]host:port[/db]`. Set: experiments, promotions, registered variants, the decision log and the long-horizon history live in Redis and survive restarts; instances share them (`PROMPTPILOT_REDIS_URL`). Unset: in memory.'),
     key_prefix: z.string().default('promptpilot:').describe('Every key promptpilot writes starts with this (several deployments can share one Redis).'),
     instance_id: z.string().min(1).max(200).optional().describe('This instance in route leases. Default: host name and port. Keep it stable across restarts of one instance (it then reclaims its routes at once) and distinct between instances.'),
     lease: duration.default(15_000).describe('A route\'s owner renews its lease while the route has traffic; when it stops (the instance died, its partitions moved) another instance takes the route over after this long. Traffic of the route another instance gets meanwhile is held there (at most 100,000 events over all routes) and counted on the route\'s checkpoint when it takes over, so a shorter lease shortens how late the gap\'s decisions come, not what is counted.'),
