@@ -14,6 +14,9 @@ import { VariantMemory, type VariantDetectorState } from './variantMemory.js';
 
 export type { VariantDetectorState } from './variantMemory.js';
 
+/** A series' detector memory as a caller holds it between judgements: opaque, handed back to {@link RouteDetector.evaluateInto}. */
+export type DetectorMemory = VariantMemory;
+
 /** A route's detector memory: its plan as of the detector's last reconfigure, and its variants' memories. */
 interface RouteMemory {
   /** The detector's {@link RouteDetector.generation} `plan` was taken at: an older one is taken again. */
@@ -114,10 +117,18 @@ export class RouteDetector {
     return out;
   }
 
-  /** {@link evaluate}, appending the records to `out` (no array per evaluation). */
-  evaluateInto(out: DecisionRecord[], stats: WindowStats, nowMs: number, options: EvaluateOptions = {}): void {
+  /**
+   * {@link evaluate}, appending the records to `out` (no array per evaluation). Returns the series' memory: a
+   * caller that judges the series again hands it back as `options.memory`, sparing the lookup.
+   */
+  evaluateInto(out: DecisionRecord[], stats: WindowStats, nowMs: number, options: EvaluateOptions = {}): DetectorMemory {
     const production = options.production !== undefined ? options.production : options.actions === false ? null : stats.variant;
-    const memory = this.memoryFor(stats.route, stats.variant);
+    const held = options.memory;
+    // A memory handed back stands while the detector still holds it for this series and no reconfigure came since.
+    const memory =
+      held != null && held.generation === this.generation && held.attached && held.variant === stats.variant && held.route === stats.route
+        ? held
+        : this.memoryFor(stats.route, stats.variant);
     const plan = memory.plan;
     const targets = plan.targets;
     const timingGapMs = Math.max(this.config.time.window, stats.windowEndMs - stats.windowStartMs);
@@ -175,6 +186,7 @@ export class RouteDetector {
       out.push(trigger);
     }
     this.updateBaselines(stats, memory);
+    return memory;
   }
 
   /** The current baseline of a metric for a (route, variant), or null if none yet (for status pages and tests). */
@@ -245,7 +257,7 @@ export class RouteDetector {
 
   /** Drops a route whose variants are all retired. */
   forgetRoute(route: string): void {
-    this.memories.delete(route);
+    this.detach(route);
   }
 
   /** Drops all state of a (route, variant), e.g. once the variant is retired. */
@@ -253,7 +265,7 @@ export class RouteDetector {
     const routeMemory = this.memories.get(route);
     if (routeMemory === undefined) return;
     const at = routeMemory.variants.findIndex((memory) => memory.variant === variant);
-    if (at >= 0) routeMemory.variants.splice(at, 1);
+    if (at >= 0) routeMemory.variants.splice(at, 1)[0]!.attached = false;
     if (routeMemory.variants.length === 0) this.memories.delete(route);
   }
 
@@ -271,10 +283,10 @@ export class RouteDetector {
 
   /** Replaces a route's detector memory with an {@link exportRoute} value (null: forgets it). */
   importRoute(route: string, state: RouteDetectorState | null): void {
-    this.memories.delete(route);
+    this.detach(route);
     if (state === null || state.variants.length === 0) return;
     const plan = this.planOf(route);
-    const variants = state.variants.map(([variant, v]) => VariantMemory.restore(variant, plan, v));
+    const variants = state.variants.map(([variant, v]) => VariantMemory.restore(route, variant, plan, v, this.generation));
     this.memories.set(route, { generation: this.generation, plan, variants });
   }
 
@@ -322,6 +334,14 @@ export class RouteDetector {
     return breachShown(stats, rule, threshold, this.intervals);
   }
 
+  /** Drops a route's memory; a caller still holding one of its variants' gets it refused. */
+  private detach(route: string): void {
+    const routeMemory = this.memories.get(route);
+    if (routeMemory === undefined) return;
+    for (const memory of routeMemory.variants) memory.attached = false;
+    this.memories.delete(route);
+  }
+
   /** A (route, variant)'s memory, laid out for the route's current plan; created empty on its first judgement. */
   private memoryFor(route: string, variant: string): VariantMemory {
     let routeMemory = this.memories.get(route);
@@ -337,9 +357,10 @@ export class RouteDetector {
       const memory = variants[i]!;
       if (memory.variant !== variant) continue;
       if (memory.plan !== routeMemory.plan) memory.relayout(routeMemory.plan);
+      memory.generation = this.generation;
       return memory;
     }
-    const memory = new VariantMemory(variant, routeMemory.plan);
+    const memory = new VariantMemory(route, variant, routeMemory.plan, this.generation);
     variants.push(memory);
     return memory;
   }
@@ -383,6 +404,8 @@ export interface EvaluateOptions {
   readonly production?: string | null;
   /** A route-level reason to take no action now (frozen, experiment running, cooling down as of the boundary). */
   readonly blocked?: ActionBlock | null;
+  /** The memory {@link RouteDetector.evaluateInto} returned at this series' previous judgement, if kept (null: looked up). */
+  readonly memory?: DetectorMemory | null;
   /**
    * The window's values are those of this (route, variant)'s previous evaluation (only its bounds moved) and the
    * rules have not been reconfigured since: inactive rules with a fixed threshold are not judged again.

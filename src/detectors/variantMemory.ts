@@ -35,10 +35,15 @@ export class VariantMemory {
   private others: Map<string, RuleMemory> | null = null;
   /** Baselines of metrics outside the plan's (null: none). */
   private otherBaselines: Map<MetricName, BaselineState> | null = null;
+  /** False once the detector dropped this memory (retired, forgotten, replaced by a restore): a handle to it is stale. */
+  attached = true;
 
+  /** `generation`: the detector's reconfigure count `plan` is current for (an older one: laid out again before use). */
   constructor(
+    readonly route: string,
     readonly variant: string,
     plan: RulePlan,
+    public generation: number,
   ) {
     this.plan = plan;
     this.states = new Array<RuleState>(plan.rules.length).fill(INACTIVE);
@@ -102,8 +107,8 @@ export class VariantMemory {
   }
 
   /** A variant's memory from {@link exportState} data, laid out for `plan`. */
-  static restore(variant: string, plan: RulePlan, state: VariantDetectorState): VariantMemory {
-    const memory = new VariantMemory(variant, plan);
+  static restore(route: string, variant: string, plan: RulePlan, state: VariantDetectorState, generation: number): VariantMemory {
+    const memory = new VariantMemory(route, variant, plan, generation);
     const byName = new Map<string, RuleMemory>();
     for (const [rule, ruleState] of state.rules) byName.set(rule, { state: ruleState.phase === 'inactive' ? INACTIVE : ruleState, detection: undefined });
     for (const [rule, detection] of state.lastDetections) byName.set(rule, { state: byName.get(rule)?.state ?? INACTIVE, detection });

@@ -3,7 +3,7 @@ import type { DecisionRecord } from '../core/decision.js';
 import { withCostUsd, type TelemetryEvent } from '../core/event.js';
 import type { HistogramObservation } from '../ports/ports.js';
 import type { Pattern } from '../core/patterns.js';
-import { RouteDetector, type RuleStatus } from '../detectors/index.js';
+import { RouteDetector, type DetectorMemory, type RuleStatus } from '../detectors/index.js';
 import { SeriesLimiter, seriesKey } from './seriesLimiter.js';
 import { fullSeriesBytes, seriesCapacity } from './seriesMemory.js';
 import { ExperimentManager } from '../abtest/experimentManager.js';
@@ -45,6 +45,8 @@ interface VariantState extends HourSlot {
   judgedVersion: number;
   /** The statistics of the last judgement, rewritten in place at the next one (see {@link refreshWindowStats}). */
   judged: WindowStats | null;
+  /** The detector's memory of this series as of its last judgement (handed back at the next: no lookup by name). */
+  detectorMemory: DetectorMemory | null;
 }
 
 /** Per route: its own event-time watermark and evaluation boundary. */
@@ -626,7 +628,7 @@ export class PipelineEngine {
       } catch (err) {
         throw new PoisonMessageError(`checkpoint of route ${route}: variant ${v.variant}: ${(err as Error).message}`);
       }
-      return { variant: v.variant, window, pattern: v.pattern, events: v.events, judgedVersion: -1, judged: null, ...NO_HOUR };
+      return { variant: v.variant, window, pattern: v.pattern, events: v.events, judgedVersion: -1, judged: null, detectorMemory: null, ...NO_HOUR };
     });
     variants.sort((a, b) => (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0));
     const previous = this.routes.get(route);
@@ -811,7 +813,7 @@ export class PipelineEngine {
   private createVariant(state: RouteState, variant: string): VariantState {
     const window = new RollingWindow({ bucketMs: this.bucketMs, windowMs: this.windowMs, allowedLatenessMs: this.latenessMs, pool: this.buckets });
     window.closeUntil(state.boundaryMs);
-    const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0, judgedVersion: -1, judged: null, ...NO_HOUR };
+    const created: VariantState = { variant, window, pattern: this.configuredPattern(state.route, variant), events: 0, judgedVersion: -1, judged: null, detectorMemory: null, ...NO_HOUR };
     this.series.created(state.route, variant, this.currentConfig.routes[state.route] !== undefined);
     this.experiments.registry.observe(state.route, variant, undefined, undefined);
     state.variants.set(variant, created);
@@ -865,7 +867,7 @@ export class PipelineEngine {
     let retired: VariantState[] | null = null;
     const production = state.production;
     let productionStats: WindowStats | null = null;
-    const options = { production, blocked, unchanged: false };
+    const options = { production, blocked, unchanged: false, memory: null as DetectorMemory | null };
     for (const variant of state.sorted) {
       variant.window.closeUntil(boundaryMs);
       // A variant whose window emptied (its traffic stopped: a retired prompt, the baseline
@@ -893,7 +895,8 @@ export class PipelineEngine {
       // Only the route's production variant is optimized; a canary or an experiment arm still alerts
       // (and a rule asking it for an action gets a skipped record saying why).
       options.unchanged = unchanged;
-      this.detector.evaluateInto(produced, stats, boundaryMs, options);
+      options.memory = variant.detectorMemory;
+      variant.detectorMemory = this.detector.evaluateInto(produced, stats, boundaryMs, options);
     }
     if (retired !== null) {
       for (const variant of retired) this.removeVariant(state, variant);

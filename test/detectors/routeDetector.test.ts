@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cooldownAfterExperiment, RouteCooldowns } from '../../src/actions/routeCooldown.js';
-import { RouteDetector } from '../../src/detectors/index.js';
-import { actions, config, drive, stats, T0, triggers, type StatsKnobs } from './fixtures.js';
+import type { DecisionRecord } from '../../src/core/decision.js';
+import { RouteDetector, type DetectorMemory } from '../../src/detectors/index.js';
+import { actions, config, drive, stats, T0, triggers, type Emitted, type StatsKnobs } from './fixtures.js';
 
 const HEALTHY: StatsKnobs = {};
 
@@ -300,6 +301,34 @@ describe('RouteDetector memory: by rule name, across reconfigures and checkpoint
     detector.reconfigure(cfg);
     drive(detector, [{ durationMs: 10_000, knobs: { tokensPerQualityPoint: 50 } }], 620_000);
     expect(detector.baselineOf('support', 'v1', 'tokens_per_quality_point')!.lastWindowEndMs).toBe(T0 + 630_000);
+  });
+
+  it('a memory handed back from the previous judgement decides as a lookup; a stale one (restored over, reconfigured) is refused', () => {
+    const PHASES = [
+      { durationMs: 130_000, knobs: { p95: 2500 } },
+      { durationMs: 120_000, knobs: { p95: 2000 } },
+    ];
+    const looked = drive(new RouteDetector(config()), PHASES);
+    const detector = new RouteDetector(config());
+    const held: Emitted[] = [];
+    let memory: DetectorMemory | null = null;
+    let snapshot: ReturnType<RouteDetector['exportRoute']> = null;
+    for (let at = 10_000; at <= 250_000; at += 10_000) {
+      const knobs = at <= 130_000 ? PHASES[0]!.knobs : PHASES[1]!.knobs;
+      if (at === 100_000) snapshot = detector.exportRoute('support');
+      // Restored over at 140 s (to its state at 100 s: pending, not firing) and reconfigured at 180 s.
+      if (at === 140_000) detector.importRoute('support', snapshot);
+      if (at === 180_000) detector.reconfigure(config());
+      const out: DecisionRecord[] = [];
+      memory = detector.evaluateInto(out, stats(T0 + at, knobs), T0 + at, { memory });
+      for (const record of out) held.push({ atMs: at, record });
+    }
+    const perf = (emitted: Emitted[]) => triggers(emitted, PERF).map((t) => [t.record.state, t.atMs]);
+    expect(perf(looked)).toEqual([['firing', 130_000], ['resolved', 200_000]]);
+    // The restore took the rule back to pending (its state at 100 s), which the healthy window at 140 s ends
+    // silently: no resolve follows (the memory held from 130 s, firing, would have resolved at 200 s).
+    expect(perf(held)).toEqual([['firing', 130_000]]);
+    expect(detector.ruleState('support', 'v1', PERF).phase).toBe('inactive');
   });
 
   it('a checkpoint carries rule states, detections and baselines: the restored detector decides as the original', () => {
