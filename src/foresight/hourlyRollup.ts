@@ -1,6 +1,6 @@
 import type { MetricName } from '../core/decision.js';
 import type { TelemetryEvent } from '../core/event.js';
-import { StatsBucket } from '../windows/statsBucket.js';
+import { addEventSums, StatsBucket } from '../windows/statsBucket.js';
 import type { OpenHourState } from './foresightCheckpoint.js';
 
 /** One hour in ms. */
@@ -76,7 +76,20 @@ export interface HourlyRollup extends HourAggregates {
 
 /** An hour still open: its mergeable aggregates, per variant too, and its spend by share. */
 export class OpenHour {
-  readonly bucket = new StatsBucket();
+  /**
+   * The route's bucket as kept: every sum; its latency sketch is whole too,
+   * unless {@link partsHoldSketch}.
+   */
+  private readonly own = new StatsBucket();
+  /**
+   * The variants' parts hold the route's latencies (a second variant appeared
+   * here): a call's latency goes to its part only, and {@link own}'s sketch
+   * keeps just what no part has (calls known only by latency); {@link bucket}
+   * merges them when read. One sketch add per call instead of two.
+   */
+  private partsHoldSketch = false;
+  /** {@link bucket} as last merged, until the next call. */
+  private whole: StatsBucket | null = null;
   /** The same per variant (bounded by the engine's variants per route). */
   readonly byVariant = new Map<string, StatsBucket>();
   /** Spend by share, USD (fields rather than a record: one object less per call). */
@@ -96,6 +109,19 @@ export class OpenHour {
   /** The hour's only variant so far (its calls are all of {@link bucket}); null once there are several, or none yet. */
   private sole: string | null = null;
 
+  /** Every aggregate of the hour's calls (all its variants). Read it, do not change it. */
+  get bucket(): StatsBucket {
+    if (!this.partsHoldSketch) return this.own;
+    if (this.whole === null) {
+      // Counts per latency bin are whole numbers: the merged sketch is the one adding every call would give.
+      const whole = new StatsBucket();
+      whole.merge(this.own);
+      for (const part of this.byVariant.values()) whole.latencyMs.merge(part.latencyMs);
+      this.whole = whole;
+    }
+    return this.whole;
+  }
+
   /** The spend by share so far, USD. */
   get spendUsd(): SpendUsd {
     return { production: this.productionUsd, testing: this.testingUsd, research: this.researchUsd };
@@ -112,16 +138,20 @@ export class OpenHour {
   partFor(variant: string): StatsBucket | null {
     if (this.byVariant.size === 0) {
       this.sole = variant;
-      this.byVariant.set(variant, this.bucket);
+      this.byVariant.set(variant, this.own);
       return null;
     }
     if (this.sole === variant) return null;
     if (this.sole !== null) {
       const copy = new StatsBucket();
-      copy.merge(this.bucket);
+      copy.merge(this.own);
       this.byVariant.set(this.sole, copy);
       this.sole = null;
       this.epoch++;
+      // From here the parts hold the latencies: the copy has every one so far.
+      this.own.latencyMs.clear();
+      this.partsHoldSketch = true;
+      this.whole = null;
     }
     let part = this.byVariant.get(variant);
     if (part === undefined) {
@@ -133,8 +163,13 @@ export class OpenHour {
 
   /** Adds one accepted call, to `part` too ({@link partFor} its variant); `costUsd` is its cost after the price table (undefined: unknown). */
   add(part: StatsBucket | null, event: TelemetryEvent, costUsd: number | undefined): void {
-    part?.add(event, costUsd);
-    this.bucket.add(event, costUsd);
+    this.whole = null;
+    if (part === null) this.own.add(event, costUsd);
+    else {
+      part.add(event, costUsd);
+      if (this.partsHoldSketch) addEventSums(this.own.sums, 0, event, costUsd);
+      else this.own.add(event, costUsd);
+    }
     if (costUsd === undefined) return;
     const share = spendShareOf(event);
     if (share === 'production') this.productionUsd += costUsd;
@@ -144,7 +179,8 @@ export class OpenHour {
 
   /** Adds `weight` calls known only by their latency (an OTLP histogram bucket). */
   addLatencyCalls(latencyMs: number, weight: number): void {
-    this.bucket.addLatencyCalls(latencyMs, weight);
+    this.whole = null;
+    this.own.addLatencyCalls(latencyMs, weight);
   }
 
   /** The hour as plain numbers (a checkpoint); {@link OpenHour.fromState} rebuilds it. */
@@ -161,10 +197,11 @@ export class OpenHour {
   /** An hour from an {@link exportState} value; throws an InvariantError when a bucket is not one. */
   static fromState(state: OpenHourState): OpenHour {
     const hour = new OpenHour(state.hourStartMs);
-    hour.bucket.restoreState(state.bucket);
+    // The restored route bucket is whole: calls go to it and to their part, as before the parts held the latencies.
+    hour.own.restoreState(state.bucket);
     if (state.sole !== null) {
       hour.sole = state.sole;
-      hour.byVariant.set(state.sole, hour.bucket);
+      hour.byVariant.set(state.sole, hour.own);
     } else {
       for (const [name, s] of state.variants) {
         const b = new StatsBucket();
