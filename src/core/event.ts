@@ -236,7 +236,7 @@ export function validateEvent(
     if (problems.some((p) => p.field === field)) continue;
     const top = issue.path[0];
     const missing = issue.path.length === 1 && typeof top === 'string' && (value as Record<string, unknown>)[top] === undefined;
-    problems.push({ field, message: missing ? 'required field is missing' : plainBound(issue) });
+    problems.push({ field, message: missing ? 'required field is missing' : plainBound(issue, valueAt(value, issue.path)) });
   }
   const [head, ...others] = problems;
   if (head === undefined) return { ok: false, error: { index, field: '(event)', message: 'invalid event' } };
@@ -245,12 +245,35 @@ export function validateEvent(
   return { ok: false, error: { index, field: head.field, message, problems } };
 }
 
+/** The value at a zod issue's path, or undefined. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) at = at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[key] : undefined;
+  return at;
+}
+
+/** What a value is, as a type mismatch names it. */
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
 /**
- * A bound's issue in plain words (`must not be empty`, `must not be negative`,
- * `must be at most 1`) rather than zod's `Too small: expected string to have
- * >=1 characters`; other issues keep zod's message.
+ * An issue in plain words (`must not be empty`, `must not be negative`,
+ * `must be at most 1`, `expected one of zero_shot, few_shot, … (got 'one_shot')`,
+ * `expected number, got string`) rather than zod's `Too small: expected string
+ * to have >=1 characters` or `Invalid option: expected one of "a"|"b"`.
  */
-function plainBound(issue: z.core.$ZodIssue): string {
+function plainBound(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.code === 'invalid_value') {
+    const got = JSON.stringify(value) ?? String(value);
+    return `expected one of ${issue.values.map(String).join(', ')} (got ${got.length > 60 ? `${got.slice(0, 60)}…` : got})`;
+  }
+  if (issue.code === 'invalid_type') return `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, got ${issue.expected === 'int' && typeof value === 'number' ? String(value) : kindOf(value)}`;
+  // A union the schema words itself (ts) keeps its words; zod's own is "Invalid input": name the types instead.
+  if (issue.code === 'invalid_union' && issue.message === 'Invalid input') {
+    const expected = issue.errors.flatMap((branch) => branch.flatMap((i) => (i.code === 'invalid_type' && i.path.length === 0 ? [i.expected] : [])));
+    if (expected.length > 0) return `expected ${expected.join(' or ')}, got ${kindOf(value)}`;
+  }
   if (issue.code === 'too_small') {
     if (issue.origin === 'string') return Number(issue.minimum) === 1 ? 'must not be empty' : `must be at least ${String(issue.minimum)} characters long`;
     if (issue.origin === 'number') return Number(issue.minimum) === 0 ? 'must not be negative' : `must be at least ${String(issue.minimum)}`;
