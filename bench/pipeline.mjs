@@ -6,7 +6,7 @@
 //        [--no-rules]    the measured engine runs without detection (rules, anomaly, forecasts)
 import { parseConfig } from '../dist/config/load.js';
 import { PipelineEngine } from '../dist/engine/engine.js';
-import { mulberry32 as rng } from '../dist/sim/random.js';
+import { syntheticCalls } from './syntheticCalls.mjs';
 import { NdjsonEventDecoder } from '../dist/codecs/ndjson.js';
 import { loadavg } from 'node:os';
 
@@ -22,30 +22,13 @@ const BREAKDOWN = process.argv.includes('--breakdown');
 const CHUNK = 20_000;
 /** Phase 1 generates small chunks so transient garbage cannot inflate RSS (the heap stays small). */
 const MEM_CHUNK = 2_000;
-const PATTERNS = ['zero_shot', 'few_shot', 'chain_of_thought', 'tree_of_thought', 'self_consistency'];
-const T0 = Date.parse('2026-01-05T00:00:00Z');
 /** Event time: by default 2,000 calls/s over all routes (2 per route with 1,000 routes). */
 const EVENTS_PER_SECOND = EVENTS / arg('seconds', EVENTS / 2000);
 
 
 /** Deterministic NDJSON chunk k of `size` events (events k*size .. (k+1)*size-1). */
-function chunk(k, size = CHUNK) {
-  const r = rng(1000 + k);
-  const lines = new Array(size);
-  for (let i = 0; i < size; i++) {
-    const n = k * size + i;
-    const route = n % ROUTES;
-    const pattern = PATTERNS[route % PATTERNS.length];
-    const latency = Math.round(800 * Math.exp(0.4 * (r() + r() + r() - 1.5)) * (1 + (route % 7) / 3));
-    lines[i] = JSON.stringify({
-      ts: T0 + Math.floor((n * 1000) / EVENTS_PER_SECOND),
-      route: `route-${route}`, variant: `v${Math.floor(n / ROUTES) % VARIANTS}`, pattern,
-      latency_ms: latency, input_tokens: 300 + Math.floor(r() * 400), output_tokens: 100 + Math.floor(r() * 200),
-      model: 'gpt-4o-mini', quality: Math.round((0.7 + r() * 0.3) * 100) / 100, correct: r() < 0.93,
-    });
-  }
-  return lines.join('\n') + '\n';
-}
+const makeChunk = syntheticCalls({ routes: ROUTES, variants: VARIANTS, eventsPerSecond: EVENTS_PER_SECOND });
+const chunk = (k, size = CHUNK) => makeChunk(k, size);
 
 function bareParse(text) {
   let n = 0;
