@@ -115,7 +115,10 @@ export async function runGate(argv: string[], io: GateIo, config: Config): Promi
     }
     const baselinePath = args.flags['baseline'];
     const candidatePath = args.flags['candidate'];
-    if (baselinePath === undefined || candidatePath === undefined) throw new BadInput('gate needs --baseline A.ndjson and --candidate B.ndjson (see --help)');
+    if (baselinePath === undefined || candidatePath === undefined) {
+      const missing = [baselinePath === undefined ? '--baseline A.ndjson' : null, candidatePath === undefined ? '--candidate B.ndjson' : null].filter((m) => m !== null);
+      throw new BadInput(`missing ${missing.join(' and ')}: a gate compares --baseline A.ndjson with --candidate B.ndjson (see --help)`);
+    }
     if (args.positionals.length > 0) throw new BadInput(`unexpected argument '${args.positionals[0]}'`);
     if (baselinePath === '-' && candidatePath === '-') throw new BadInput('only one of --baseline and --candidate can be - (stdin)');
     const route = args.flags['route'];

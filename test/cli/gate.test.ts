@@ -118,6 +118,11 @@ describe('promptpilot gate', () => {
     expect(out.stderr.split('\n')).toHaveLength(2);
   });
 
+  it('a missing run is named: which flag is missing, and no "gate: gate"', async () => {
+    expect((await gate(['--baseline', 'a'], { a: baseline })).stderr).toBe('promptpilot gate: missing --candidate B.ndjson: a gate compares --baseline A.ndjson with --candidate B.ndjson (see --help)\n');
+    expect((await gate([], {})).stderr).toBe('promptpilot gate: missing --baseline A.ndjson and --candidate B.ndjson: a gate compares --baseline A.ndjson with --candidate B.ndjson (see --help)\n');
+  });
+
   it('prints usage on --help and exits 0', async () => {
     const out = await gate(['--help'], {});
     expect(out.code).toBe(0);
