@@ -76,17 +76,22 @@ export class RollingWindow {
   private readonly relativeAccuracy: number;
   private readonly maxBins: number;
   private readonly total: StatsBucket;
-  /** Closed, non-empty buckets in the window, ascending index (start = index × bucketMs), and their pool slots. */
-  private readonly closed: number[] = [];
-  private readonly closedSlots: number[] = [];
-  /** Open buckets, ascending index, and their pool slots. */
-  private readonly open: number[] = [];
-  private readonly openSlots: number[] = [];
+  /**
+   * Stored buckets, ascending index (start = index × bucketMs), and their pool slots (two parallel arrays, the
+   * fewest objects a close touches): the first {@link closedCount} are the closed, non-empty buckets in the
+   * window, the rest are open (every closed index is below the boundary, every open one at or above it).
+   */
+  private readonly indices: number[] = [];
+  private readonly slots: number[] = [];
+  private closedCount = 0;
   private readonly pool: BucketPool;
   private readonly ownsPool: boolean;
   private boundary = -Infinity;
-  /** Bucket index and slot of the open bucket that took the last event (NaN/−1: none). */
-  private lastIndex = Number.NaN;
+  /**
+   * Bucket index and slot of the open bucket that took the last event (slot −1: none). Never NaN: a field that
+   * held a non-integer is a boxed number in V8, one more cache line on every add.
+   */
+  private lastIndex = 0;
   private lastSlot = -1;
   /** Slot of the closed bucket {@link place} found for a late event. */
   private lateSlot = -1;
@@ -113,7 +118,7 @@ export class RollingWindow {
     }
     this.pool = pool ?? new BucketPool(POOL_LIMIT, this.relativeAccuracy, this.maxBins, OWN_POOL_CHUNK_SLOTS);
     this.ownsPool = pool === undefined;
-    this.pool.watch(this, [this.closedSlots, this.openSlots]);
+    this.pool.watch(this, [this.slots]);
   }
 
   /** Every bucket ending at or before this (epoch ms) is closed; −Infinity before the first close. */
@@ -138,13 +143,13 @@ export class RollingWindow {
   /** Calls in the closed window plus the buckets still open, without allocating (a scrape reads it for every series). */
   get liveCount(): number {
     let count = this.total.count;
-    for (const slot of this.openSlots) count += this.pool.count(slot);
+    for (let i = this.closedCount; i < this.slots.length; i++) count += this.pool.count(this.slots[i]!);
     return count;
   }
 
   /** True when no bucket is open and the window is empty: the caller may drop this window. */
   get isIdle(): boolean {
-    return this.open.length === 0 && this.closed.length === 0;
+    return this.indices.length === 0;
   }
 
   /** Configured allowed lateness, ms. */
@@ -154,7 +159,7 @@ export class RollingWindow {
 
   /** Copies of the open buckets (at or after the boundary), ascending time. */
   openBuckets(): StatsBucket[] {
-    return this.openSlots.map((slot) => {
+    return this.slots.slice(this.closedCount).map((slot) => {
       const copy = new StatsBucket(this.relativeAccuracy, this.maxBins);
       this.pool.mergeInto(copy, slot);
       return copy;
@@ -169,7 +174,7 @@ export class RollingWindow {
    */
   add(event: TelemetryEvent, costUsd: number | undefined = event.costUsd): AddResult {
     const index = Math.floor(event.ts / this.bucketMs);
-    if (index === this.lastIndex) {
+    if (index === this.lastIndex && this.lastSlot >= 0) {
       this.pool.add(this.lastSlot, event, costUsd);
       return 'ok';
     }
@@ -208,7 +213,7 @@ export class RollingWindow {
       this.lateSlot = closed;
       return 'late';
     }
-    this.lastSlot = this.slotOf(this.open, this.openSlots, index);
+    this.lastSlot = this.slotOf(this.closedCount, this.indices.length, index);
     this.lastIndex = index;
     return 'ok';
   }
@@ -225,58 +230,62 @@ export class RollingWindow {
     const closeBelow = target / this.bucketMs;
     const keepFrom = (target - this.windowMs) / this.bucketMs;
     this.boundary = target;
-    if (this.lastIndex < closeBelow) {
-      this.lastIndex = Number.NaN;
-      this.lastSlot = -1;
-    }
+    if (this.lastIndex < closeBelow) this.lastSlot = -1;
     const pool = this.pool;
-    const closed = this.closed;
-    const closedSlots = this.closedSlots;
+    const indices = this.indices;
+    const slots = this.slots;
+    let closedCount = this.closedCount;
 
-    const newest = closed[closed.length - 1];
-    if (newest !== undefined && newest < keepFrom) {
+    if (closedCount > 0 && indices[closedCount - 1]! < keepFrom) {
       // The jump passed the whole window: drop it instead of subtracting bucket by bucket.
-      for (const slot of closedSlots) pool.give(slot);
-      closed.length = 0;
-      closedSlots.length = 0;
+      for (let i = 0; i < closedCount; i++) pool.give(slots[i]!);
+      removeFirst(indices, closedCount);
+      removeFirst(slots, closedCount);
+      closedCount = 0;
       this.total.clear();
       this.expiredSinceRebuild = 0;
       this.changes++;
     }
 
-    const open = this.open;
-    const openSlots = this.openSlots;
-    let moved = 0;
-    while (moved < open.length && open[moved]! < closeBelow) moved++;
-    for (let i = 0; i < moved; i++) {
-      const index = open[i]!;
-      const slot = openSlots[i]!;
-      if (index < keepFrom || !(pool.count(slot) > 0)) {
+    // Open buckets ending by the boundary close in place; one too old for the window, or empty, is dropped.
+    let i = closedCount;
+    let dropped = 0;
+    for (; i < indices.length && indices[i]! < closeBelow; i++) {
+      const slot = slots[i]!;
+      if (indices[i]! < keepFrom || !(pool.count(slot) > 0)) {
         pool.give(slot);
+        dropped++;
         continue;
       }
-      closed.push(index);
-      closedSlots.push(slot);
+      if (dropped > 0) {
+        indices[i - dropped] = indices[i]!;
+        slots[i - dropped] = slot;
+      }
       pool.mergeInto(this.total, slot);
       this.changes++;
     }
-    removeFirst(open, moved);
-    removeFirst(openSlots, moved);
+    if (dropped > 0) {
+      indices.splice(i - dropped, dropped);
+      slots.splice(i - dropped, dropped);
+    }
+    closedCount = i - dropped;
 
     let expired = 0;
-    while (expired < closed.length && closed[expired]! < keepFrom) {
-      const slot = closedSlots[expired]!;
+    while (expired < closedCount && indices[expired]! < keepFrom) {
+      const slot = slots[expired]!;
       pool.subtractFrom(this.total, slot);
       pool.give(slot);
       expired++;
     }
     if (expired > 0) {
       this.changes++;
-      removeFirst(closed, expired);
-      removeFirst(closedSlots, expired);
+      removeFirst(indices, expired);
+      removeFirst(slots, expired);
+      closedCount -= expired;
       this.expiredSinceRebuild += expired;
     }
-    if (closed.length === 0) {
+    this.closedCount = closedCount;
+    if (closedCount === 0) {
       this.total.clear();
       this.expiredSinceRebuild = 0;
     } else if (this.expiredSinceRebuild >= this.windowMs / this.bucketMs) {
@@ -290,17 +299,13 @@ export class RollingWindow {
    * not wait for garbage collection.
    */
   release(): void {
-    const pool = this.pool;
-    for (const slot of this.closedSlots) pool.give(slot);
-    for (const slot of this.openSlots) pool.give(slot);
-    this.closed.length = 0;
-    this.closedSlots.length = 0;
-    this.open.length = 0;
-    this.openSlots.length = 0;
+    for (const slot of this.slots) this.pool.give(slot);
+    this.indices.length = 0;
+    this.slots.length = 0;
+    this.closedCount = 0;
     this.total.clear();
     this.boundary = -Infinity;
     this.expiredSinceRebuild = 0;
-    this.lastIndex = Number.NaN;
     this.lastSlot = -1;
     this.lateSlot = -1;
     this.changes++;
@@ -309,8 +314,7 @@ export class RollingWindow {
   /** Approximate heap bytes held by this window (buckets, sketches, and its own pool — not a shared one). */
   approxBytes(): number {
     let bytes = 200 + this.total.approxBytes();
-    for (const slot of this.closedSlots) bytes += 16 + this.pool.slotBytes(slot);
-    for (const slot of this.openSlots) bytes += 16 + this.pool.slotBytes(slot);
+    for (const slot of this.slots) bytes += 16 + this.pool.slotBytes(slot);
     if (this.ownsPool) bytes += this.pool.approxBytes();
     return bytes;
   }
@@ -323,14 +327,14 @@ export class RollingWindow {
    * evolves exactly as this one.
    */
   exportState(): RollingWindowState {
-    const buckets = (indices: readonly number[], slots: readonly number[]): [number, StatsBucketState][] =>
-      indices.map((index, i) => [index, this.pool.exportState(slots[i]!)]);
+    const buckets = (from: number, to: number): [number, StatsBucketState][] =>
+      this.indices.slice(from, to).map((index, i) => [index, this.pool.exportState(this.slots[from + i]!)]);
     return {
       boundaryMs: Number.isFinite(this.boundary) ? this.boundary : null,
       expiredSinceRebuild: this.expiredSinceRebuild,
       total: this.total.exportState(),
-      closed: buckets(this.closed, this.closedSlots),
-      open: buckets(this.open, this.openSlots),
+      closed: buckets(0, this.closedCount),
+      open: buckets(this.closedCount, this.indices.length),
     };
   }
 
@@ -363,16 +367,13 @@ export class RollingWindow {
       for (const slot of slots) this.pool.give(slot);
       throw error;
     }
-    for (const slot of this.closedSlots) this.pool.give(slot);
-    for (const slot of this.openSlots) this.pool.give(slot);
+    for (const slot of this.slots) this.pool.give(slot);
     this.boundary = boundaryMs ?? -Infinity;
     this.expiredSinceRebuild = expiredSinceRebuild;
     this.total.restoreState(total);
-    replace(this.closed, closed.map(([index]) => index));
-    replace(this.closedSlots, slots.slice(0, closed.length));
-    replace(this.open, open.map(([index]) => index));
-    replace(this.openSlots, slots.slice(closed.length));
-    this.lastIndex = Number.NaN;
+    replace(this.indices, [...closed, ...open].map(([index]) => index));
+    replace(this.slots, slots);
+    this.closedCount = closed.length;
     this.lastSlot = -1;
     this.lateSlot = -1;
     this.changes++;
@@ -384,27 +385,37 @@ export class RollingWindow {
    */
   private closedBucket(index: number): number {
     if (index * this.bucketMs < this.boundary - this.windowMs) return -1;
-    return this.slotOf(this.closed, this.closedSlots, index);
+    const stored = this.indices.length;
+    const slot = this.slotOf(0, this.closedCount, index);
+    if (this.indices.length > stored) this.closedCount++;
+    return slot;
   }
 
   /**
-   * The slot of bucket `index` in the ascending `indices` (parallel to `slots`), taken from the pool and
-   * inserted when no event had reached it. Searched from the newest end, which takes nearly all traffic
-   * (out-of-order batches too mostly hit the newest closed buckets).
+   * The slot of bucket `index`, searched among the stored buckets [from, to) (the closed ones or the open
+   * ones) and taken from the pool and inserted in order when no event had reached it. Searched from the newest end, which takes nearly all traffic (out-of-order
+   * batches too mostly hit the newest closed buckets).
    */
-  private slotOf(indices: number[], slots: number[], index: number): number {
-    let i = indices.length;
-    while (i > 0 && indices[i - 1]! > index) i--;
-    if (i > 0 && indices[i - 1] === index) return slots[i - 1]!;
+  private slotOf(from: number, to: number, index: number): number {
+    const indices = this.indices;
+    const slots = this.slots;
+    let i = to;
+    while (i > from && indices[i - 1]! > index) i--;
+    if (i > from && indices[i - 1] === index) return slots[i - 1]!;
     const slot = this.pool.take();
-    indices.splice(i, 0, index);
-    slots.splice(i, 0, slot);
+    if (i === indices.length) {
+      indices.push(index);
+      slots.push(slot);
+    } else {
+      indices.splice(i, 0, index);
+      slots.splice(i, 0, slot);
+    }
     return slot;
   }
 
   private rebuildSums(): void {
     this.total.sums.fill(0);
-    for (const slot of this.closedSlots) this.pool.addSumsTo(this.total, slot);
+    for (let i = 0; i < this.closedCount; i++) this.pool.addSumsTo(this.total, this.slots[i]!);
     this.expiredSinceRebuild = 0;
   }
 }

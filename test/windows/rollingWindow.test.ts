@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TelemetryEvent } from '../../src/core/event.js';
 import { InvariantError } from '../../src/core/errors.js';
+import { BucketPool } from '../../src/windows/bucketPool.js';
 import { RollingWindow } from '../../src/windows/rollingWindow.js';
 import { StatsBucket } from '../../src/windows/statsBucket.js';
 import { toWindowStats } from '../../src/windows/toWindowStats.js';
@@ -155,6 +156,35 @@ describe('RollingWindow', () => {
     }
     expect(late).toBeGreaterThan(0); // the scenario does exercise late data
     expect(tooLate).toBeGreaterThan(0); // and data older than the window
+  });
+
+  it('restores from its exported state a window that reads and evolves exactly as the original', () => {
+    const pool = new BucketPool(2, 0.01, 2048, 4);
+    const original = new RollingWindow({ ...OPTIONS, pool });
+    const rng = mulberry32(3);
+    let copy: RollingWindow | null = null;
+    for (let t = 0; t < 40_000; t += 100) {
+      // Quiet and busy stretches: buckets held inline and buckets spilled into dense sketches.
+      const calls = Math.floor(t / 5000) % 2 === 0 ? (rng() < 0.2 ? 1 : 0) : 3;
+      for (let k = 0; k < calls; k++) {
+        const event = ev(t - Math.floor(rng() * 3000), rng() < 0.1 ? 0 : 5 + rng() * 4000, { isError: rng() < 0.1, quality: rng(), costUsd: rng() / 100 });
+        const a = original.add(event);
+        if (copy !== null) expect(copy.add(event)).toBe(a);
+      }
+      if (t % 1000 === 0) {
+        original.closeUntil(t - 2000);
+        copy?.closeUntil(t - 2000);
+      }
+      if (t === 17_300) {
+        copy = new RollingWindow({ ...OPTIONS, pool });
+        copy.restoreState(JSON.parse(JSON.stringify(original.exportState())));
+      }
+      if (copy !== null) {
+        expect(copy.exportState()).toEqual(original.exportState());
+        expect(copy.liveCount).toBe(original.liveCount);
+      }
+    }
+    expect(copy).not.toBeNull();
   });
 
   it('is deterministic: the same input gives the same statistics', () => {
