@@ -236,7 +236,7 @@ export function validateEvent(
     if (problems.some((p) => p.field === field)) continue;
     const top = issue.path[0];
     const missing = issue.path.length === 1 && typeof top === 'string' && (value as Record<string, unknown>)[top] === undefined;
-    problems.push({ field, message: missing ? 'required field is missing' : plainBound(issue, valueAt(value, issue.path)) });
+    problems.push({ field, message: missing ? 'required field is missing' : plainIssue(issue, valueAt(value, issue.path)) });
   }
   const [head, ...others] = problems;
   if (head === undefined) return { ok: false, error: { index, field: '(event)', message: 'invalid event' } };
@@ -246,7 +246,7 @@ export function validateEvent(
 }
 
 /** The value at a zod issue's path, or undefined. */
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+export function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   let at = value;
   for (const key of path) at = at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[key] : undefined;
   return at;
@@ -263,7 +263,7 @@ function kindOf(value: unknown): string {
  * `expected number, got string`) rather than zod's `Too small: expected string
  * to have >=1 characters` or `Invalid option: expected one of "a"|"b"`.
  */
-function plainBound(issue: z.core.$ZodIssue, value: unknown): string {
+export function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === 'invalid_value') {
     const got = JSON.stringify(value) ?? String(value);
     return `expected one of ${issue.values.map(String).join(', ')} (got ${got.length > 60 ? `${got.slice(0, 60)}…` : got})`;

@@ -26,7 +26,12 @@ describe('steering an unknown route', () => {
   });
 
   it('a configured route without traffic yet can still be frozen; a wrong body is still a 400', async () => {
-    expect((await post('/v1/routes/support/freeze', { reason: 7 })).status).toBe(400);
+    const bad = await post('/v1/routes/support/freeze', { reason: 7 });
+    expect(bad.status).toBe(400);
+    // The API's body errors read like the events endpoint's, not zod's "Invalid input: expected string, received number".
+    expect(await bad.json()).toEqual({ error: 'reason: expected string, got number' });
+    const variant = await post('/v1/routes/support/variants', { name: 'v2', pattern: 'one_shot' });
+    expect(await variant.json()).toEqual({ error: 'pattern: expected one of zero_shot, few_shot, chain_of_thought, tree_of_thought, self_consistency, structured (got "one_shot")' });
     const res = await post('/v1/routes/support/freeze', { reason: 'release week' });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { decision: unknown }).decision).toMatchObject({ type: 'policy', route: 'support', action: 'freeze' });

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
 import { POLICY_ACTIONS } from '../../core/decision.js';
+import { plainIssue, valueAt } from '../../core/event.js';
 import { ALL_PATTERNS } from '../../core/patterns.js';
 import type { ExperimentService } from '../../app/experimentService.js';
 import type { VariantService } from '../../app/variantService.js';
@@ -24,6 +25,12 @@ const VariantBody = z
   .strict();
 
 const SteerBody = z.object({ reason: z.string().min(1).max(1000).optional() }).strict();
+
+/** A body's first problem as `path: plain words` (`pattern: expected one of zero_shot, … (got "x")`). */
+function issueText(issue: z.core.$ZodIssue | undefined, body: unknown): string {
+  if (issue === undefined) return '(body): invalid';
+  return `${issue.path.join('.') || '(body)'}: ${plainIssue(issue, valueAt(body, issue.path))}`;
+}
 
 /** `Bearer <token>`; the scheme name is case-insensitive (RFC 9110 §11.1). */
 const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
@@ -76,7 +83,7 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
     for (const action of POLICY_ACTIONS) {
       app.post<{ Params: { route: string } }>(`/v1/routes/:route/${action}`, { onRequest: authorize }, async (request, reply) => {
         const parsed = SteerBody.safeParse(request.body ?? {});
-        if (!parsed.success) return reply.code(400).send({ error: `reason: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
+        if (!parsed.success) return reply.code(400).send({ error: issueText(parsed.error.issues[0], request.body) });
         const { route } = request.params;
         const outcome = await backend.experiments.steer(route, action, parsed.data.reason ?? `${action} through the API`);
         switch (outcome.kind) {
@@ -114,8 +121,7 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
     app.post<{ Params: { route: string } }>('/v1/routes/:route/variants', { onRequest: authorize }, async (request, reply) => {
       const parsed = VariantBody.safeParse(request.body);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        return reply.code(400).send({ error: `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}` });
+        return reply.code(400).send({ error: issueText(parsed.error.issues[0], request.body) });
       }
       const problem = backend.variants.problem(parsed.data);
       if (problem !== null) return reply.code(400).send({ error: problem });
