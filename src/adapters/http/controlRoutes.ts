@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
 import { POLICY_ACTIONS } from '../../core/decision.js';
+import { describeError } from '../../core/errors.js';
 import { plainIssue, valueAt } from '../../core/event.js';
 import { ALL_PATTERNS } from '../../core/patterns.js';
 import type { ExperimentService } from '../../app/experimentService.js';
@@ -49,7 +50,7 @@ export function tokenMatches(expected: string, header: string | undefined): bool
  * configured token they are refused (403), never open.
  */
 export function controlRoutes(config: Config, backend: ControlBackend) {
-  return async (app: FastifyInstance): Promise<void> => {
+  const routes = async (app: FastifyInstance): Promise<void> => {
     // An onRequest hook: it runs before the body is read or parsed, so an unauthenticated client
     // cannot make the daemon buffer and parse up to body_limit_bytes of JSON.
     const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -129,4 +130,30 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       return reply.code(201).send(registered === null ? null : toVariantView(registered));
     });
   };
+  // In a scope of their own: their JSON parser takes an empty body (the bodies here are optional).
+  return async (app: FastifyInstance): Promise<void> => {
+    await app.register(async (scope) => {
+      scope.removeContentTypeParser('application/json');
+      scope.addContentTypeParser('application/json', { parseAs: 'string' }, parseOptionalJson);
+      await routes(scope);
+    });
+  };
+}
+
+/**
+ * `application/json` where the body is optional (steering's `{"reason"}`, none
+ * for promote/rollback): an empty body is no body, as without the header —
+ * clients that always send `Content-Type: application/json` are not refused.
+ */
+function parseOptionalJson(_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') {
+    done(null, undefined);
+    return;
+  }
+  try {
+    done(null, JSON.parse(text) as unknown);
+  } catch (err) {
+    done(Object.assign(new Error(`body is not valid JSON: ${describeError(err)}`), { statusCode: 400 }));
+  }
 }
