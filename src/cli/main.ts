@@ -40,8 +40,13 @@ const HELP: Record<string, string> = {
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    // Asked for, the usage is the answer (stdout, exit 0); with no command at all it is the error message (stderr, exit 2).
+    if (command === undefined) {
+      process.stderr.write(USAGE + '\n');
+      return 2;
+    }
     process.stdout.write(USAGE + '\n');
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   if (command === '--version' || command === '-v' || command === 'version') {
     process.stdout.write(packageVersion() + '\n');

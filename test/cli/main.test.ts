@@ -27,6 +27,13 @@ describe('promptpilot CLI', () => {
     }
   });
 
+  it('no command at all is a usage error: the usage on stderr, nothing on stdout, exit 2 (it went to stdout)', () => {
+    const r = run();
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Usage');
+  });
+
   it('gate --route, as README and its own error message tell a user, is taken (it was refused as an unknown option)', () => {
     const several = run('gate', '--baseline', 'examples/recorded.ndjson.gz', '--candidate', 'examples/recorded.ndjson.gz');
     expect(several.code).toBe(2);
