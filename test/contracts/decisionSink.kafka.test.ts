@@ -1,16 +1,9 @@
-import { afterAll, beforeAll } from 'vitest';
 import { KafkaDecisionSink } from '../../src/adapters/kafka/index.js';
-import { kcatConsume, startKafkaMock, type KafkaMock } from '../integration/harness/index.js';
+import { kcatConsume, useKafkaMock } from '../integration/harness/index.js';
 import { uniqueSettings } from '../integration/harness/kafkaTestSupport.js';
 import { decisionSinkContract } from './decisionSinkContract.js';
 
-let mock: KafkaMock;
-beforeAll(async () => {
-  mock = await startKafkaMock();
-});
-afterAll(async () => {
-  await mock.stop();
-});
+const mock = useKafkaMock();
 
 decisionSinkContract(
   'KafkaDecisionSink',

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KafkaDecisionSink, KafkaEventForwarder, KafkaEventSource, DeadLetterHeaders } from '../../src/adapters/kafka/index.js';
 import { validateEvent, type TelemetryEvent } from '../../src/core/event.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
-import { kcatConsume, kcatProduce, startKafkaMock, type KafkaMock } from './harness/index.js';
+import { kcatConsume, kcatProduce, useKafkaMock } from './harness/index.js';
 import { committedTotal, RecordingConsumer, uniqueSettings, wire } from './harness/kafkaTestSupport.js';
 
-let mock: KafkaMock;
-beforeAll(async () => {
-  mock = await startKafkaMock();
-});
-afterAll(async () => {
-  await mock.stop();
-});
+const mock = useKafkaMock();
 
 describe('KafkaEventSource on the librdkafka mock cluster', () => {
   it('consumes v1 JSON events produced with kcat and commits their offsets once the consumer commits', async () => {

@@ -1,10 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RouteView } from '../../src/app/routeQuery.js';
 import { until } from '../helpers/until.js';
-import { kcatProduce, killAll, startDaemonProcess, startKafkaMock, type DaemonProcess, type KafkaMock, useRedisFixture } from './harness/index.js';
+import { kcatProduce, startDaemonProcess, type DaemonProcess, useKafkaMock, useRedisFixture } from './harness/index.js';
 import { uniqueSettings } from './harness/kafkaTestSupport.js';
 
 // A Kafka consumer-group rebalance without a crash (a second instance joins): the partitions that move take their
@@ -12,17 +11,9 @@ import { uniqueSettings } from './harness/kafkaTestSupport.js';
 // leases when the rebalance ends, so the new owner resumes them at once, with every call the first one counted —
 // before, it held their traffic until the leases lapsed and then resumed from whatever checkpoint was older.
 
+const mock = useKafkaMock();
 const fx = useRedisFixture('pp-rebalance-');
 const ROUTES = Array.from({ length: 8 }, (_, i) => `route-${i}`);
-let mock: KafkaMock;
-
-beforeAll(async () => {
-  mock = await startKafkaMock();
-});
-afterAll(async () => {
-  await killAll(fx.running);
-  await mock?.stop();
-});
 
 async function count(d: DaemonProcess, route: string): Promise<number | null> {
   const res = await fetch(`${d.url}/v1/routes/${route}`);
@@ -33,9 +24,8 @@ async function count(d: DaemonProcess, route: string): Promise<number | null> {
 describe('a rebalance without a crash', () => {
   it('hands the moved routes to their new owner at once, with what the old owner counted', async () => {
     const settings = uniqueSettings(mock.brokers);
-    const dir = mkdtempSync(join(tmpdir(), 'pp-rebalance-'));
     const configOf = (instance: string): string => {
-      const file = join(dir, `${instance}.yaml`);
+      const file = join(fx.dir, `${instance}.yaml`);
       writeFileSync(file, JSON.stringify({
         simulator: { enabled: false },
         server: { host: '127.0.0.1' },

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Path of the kcat binary (Debian package `kcat`). */
 export const KCAT = process.env['KCAT'] ?? '/usr/bin/kcat';
@@ -134,4 +135,24 @@ async function runKcat(args: readonly string[], input: Buffer | null): Promise<s
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`kcat ${args.join(' ')} exited ${String(code)}: ${Buffer.concat(err).toString('utf8').slice(0, 500)}`);
   return Buffer.concat(out).toString('utf8');
+}
+
+/**
+ * A mock cluster for the test file: started before its tests, stopped after them. Read `brokers` inside tests.
+ * Call it before `useRedisFixture`, so the daemons that fixture kills go before their broker does.
+ */
+export function useKafkaMock(options: { brokers?: number; timeoutMs?: number } = {}): { readonly brokers: string } {
+  let mock: KafkaMock | undefined;
+  beforeAll(async () => {
+    mock = await startKafkaMock(options);
+  });
+  afterAll(async () => {
+    await mock?.stop();
+  });
+  return {
+    get brokers(): string {
+      if (mock === undefined) throw new Error('useKafkaMock: the cluster starts in beforeAll; read brokers inside a test');
+      return mock.brokers;
+    },
+  };
 }
