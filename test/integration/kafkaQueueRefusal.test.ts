@@ -23,6 +23,7 @@ afterAll(async () => {
 const now = Date.now();
 const KAFKA_EVENTS = 300;
 const QUEUE_BOUND = 500;
+const HTTP_EVENTS = QUEUE_BOUND;
 /** Three hours of slow calls: the step that takes them produces decisions, whose append waits on the gate. */
 const slowRoute = (): object[] =>
   Array.from({ length: 4000 }, (_, i) => ({ ts: now - 3 * 3_600_000 + i * 2_500, route: 'slow', variant: 'cot', pattern: 'chain_of_thought', latency_ms: 3500 + (i % 10) * 10 }));
@@ -40,15 +41,17 @@ describe('a Kafka batch refused by a full pipeline queue', () => {
     ({ daemon } = await startTestDaemon({ kafka, limits: { max_queued_events: QUEUE_BOUND } }, { logger, decisionLog: log }));
     const url = daemon.url;
 
-    // The pipeline stalls on the first step's decisions; 400 HTTP events wait behind it in the queue (bound 500).
+    // The pipeline stalls on the first step's decisions; HTTP events fill the queue behind it to its bound, so
+    // no Kafka batch fits, however the broker splits the topic into fetches (a fetch of 100 or fewer events
+    // would fit beside 400 queued ones, and would then wait on the stalled step instead of being refused).
     const first = post(`${url}/v1/events`, slowRoute());
     await waitUntil(() => log!.appendsStarted === 1, 30_000, () => 'the first step to wait on the decision log');
-    const second = post(`${url}/v1/events`, httpEvents(400));
+    const second = post(`${url}/v1/events`, httpEvents(HTTP_EVENTS));
     const queued = async (): Promise<number> => Number(/^promptpilot_pipeline_queued_events (\S+)/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
-    await expect.poll(queued, { timeout: 30_000 }).toBe(400);
+    await expect.poll(queued, { timeout: 30_000 }).toBe(HTTP_EVENTS);
     const acceptedBefore = daemon.engine.counters.accepted;
 
-    // Kafka's batches (up to 300 events) would pass the bound: each is refused whole with OverloadedError and retried.
+    // Every Kafka batch would pass the bound: each is refused whole with OverloadedError and retried.
     await kcatProduce(mock.brokers, kafka.topics.events, Array.from({ length: KAFKA_EVENTS }, (_, i) => ({ key: 'from-kafka', value: JSON.stringify(kafkaEvent(i)) })));
     const refusals = (): Record<string, unknown>[] =>
       lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'batch failed, retrying');
@@ -62,8 +65,8 @@ describe('a Kafka batch refused by a full pipeline queue', () => {
     log.release();
     expect((await first).status).toBe(202);
     expect((await second).status).toBe(202);
-    await waitUntil(() => daemon!.engine.counters.accepted === acceptedBefore + 400 + KAFKA_EVENTS, 60_000,
-      () => `every event accepted (now ${daemon!.engine.counters.accepted - acceptedBefore} of ${400 + KAFKA_EVENTS})`);
+    await waitUntil(() => daemon!.engine.counters.accepted === acceptedBefore + HTTP_EVENTS + KAFKA_EVENTS, 60_000,
+      () => `every event accepted (now ${daemon!.engine.counters.accepted - acceptedBefore} of ${HTTP_EVENTS + KAFKA_EVENTS})`);
     const kafkaAccepted = new RegExp(`^promptpilot_events_accepted_total\\{source="kafka"\\} ${KAFKA_EVENTS}$`, 'm');
     let metrics = '';
     for (let i = 0; i < 200 && !kafkaAccepted.test(metrics); i++) {
@@ -73,7 +76,7 @@ describe('a Kafka batch refused by a full pipeline queue', () => {
     expect(metrics).toMatch(kafkaAccepted);
     await daemon.stop();
     // Exactly once: the refused batch counted once after its retry, its offsets committed once.
-    expect(daemon.engine.counters.accepted).toBe(acceptedBefore + 400 + KAFKA_EVENTS);
+    expect(daemon.engine.counters.accepted).toBe(acceptedBefore + HTTP_EVENTS + KAFKA_EVENTS);
     expect(daemon.engine.liveStats('from-kafka')?.[0]?.count ?? null).toBe(KAFKA_EVENTS);
     expect(await committedTotal(mock.brokers, kafka.group_id, kafka.topics.events)).toBe(KAFKA_EVENTS);
     expect(lines.some((l) => l.includes('batch failed and was skipped'))).toBe(false);

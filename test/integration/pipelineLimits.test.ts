@@ -61,6 +61,29 @@ describe('the bounded pipeline queue (limits.max_queued_events)', () => {
   });
 });
 
+describe('stopping while a request is in flight', () => {
+  it('does not wait out the keep-alive timeout of connections whose requests were answered after it began', async () => {
+    const log = new GatedLog();
+    gatedLog = log;
+    // An hour of keep-alive: a stop that waited for the answered request's idle socket would outlast this test.
+    ({ daemon } = await startTestDaemon({ server: { keep_alive_timeout: '1h', idle_timeout: '2h' } }, { decisionLog: log }));
+    const first = post(`${daemon.url}/v1/events`, slowRoute());
+    await expect.poll(() => log.appendsStarted).toBe(1);
+    // A second request waits in the queue: its answer comes only after close() began.
+    const second = post(`${daemon.url}/v1/events`, events(400));
+    const url = daemon.url;
+    await expect.poll(async () => Number(/^promptpilot_pipeline_queued_events (\S+)/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1])).toBe(400);
+    log.release();
+    const stopping = daemon.stop();
+    expect((await first).status).toBe(202);
+    expect((await second).status).toBe(202);
+    await stopping;
+    // What the requests brought was drained into the log before the daemon stopped.
+    expect(await log.size()).toBeGreaterThan(0);
+    daemon = null;
+  }, 30_000);
+});
+
 describe('an internal error in the engine step', () => {
   it('stops the daemon loudly: the request fails, /readyz turns 503 with the reason, daemon.failure settles', async () => {
     ({ daemon } = await startTestDaemon({}));

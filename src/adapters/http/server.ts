@@ -190,6 +190,16 @@ export async function buildHttpServer(
     socket.once('close', () => openConnections--);
   });
 
+  // close() ends only the sockets idle at that moment: a request in flight then would keep its keep-alive
+  // socket, once answered, for keep_alive_timeout (72 s), and shutdown (the pipeline's drain, the outbox's
+  // last flush) would wait on it past an orchestrator's grace period. Until the server is closed, each
+  // socket is ended as soon as it falls idle.
+  app.addHook('preClose', (done) => {
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 50).unref();
+    app.server.once('close', () => clearInterval(sweep));
+    done();
+  });
+
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (PROBE_PATHS.has(path)) return;
