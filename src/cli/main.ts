@@ -19,7 +19,7 @@ Usage:
                                                    pre-deployment performance gate (exit 0 pass, 1 fail, 3 inconclusive, 2 bad input)
   promptpilot report --input FILE.ndjson --out FILE.html [--config FILE]
                                                    replay into one self-contained HTML page: charts, experiments, decisions
-  promptpilot validate-config FILE                 check a config file (exit 0 valid, 1 invalid)
+  promptpilot validate-config FILE                 check a config file (exit 0 valid, 1 invalid, 2 unreadable)
   promptpilot compress FILE|- [--json] [--level conservative|aggressive] [--config FILE]
                                                    preview the token-optimized template the daemon would propose
 
@@ -33,7 +33,7 @@ const HELP: Record<string, string> = {
   gate: GATE_USAGE.trimEnd(),
   compress: `Usage: promptpilot compress FILE|- [--json] [--level conservative|aggressive] [--config FILE]\n\nPrints the token-optimized candidate the daemon derives from a prompt template (FILE, or stdin for '-'):\nthe same deterministic rewrites, measured with the o200k_base tokenizer, each kept only where it saves\ntokens; placeholders ({{x}}, {x}, \${x}), {% %}/{# #} template logic and code stay byte-identical.\nconservative (default) drops courtesy, hedging and meta-instructions and turns prose into lists and\noutput specs; aggressive also goes telegraphic. --json prints {"template","tokens_before","tokens_after",\n"saving_pct","level","transforms":[{"name","tokens_saved"}]}. --config applies actions.compression.\nCompressing the output again changes nothing. Exit 0; bad input or usage: one line, exit 2.`,
   report: `Usage: promptpilot report --input FILE.ndjson --out FILE.html [--config FILE]\n\nReplays recorded events exactly as 'replay' does and writes one self-contained HTML page: per-route\ncharts of latency percentiles, cost per task, tokens per quality point, accuracy and error rate over\nevent time with triggers, actions and experiments marked; each route's last window against its\ntargets; experiments with arms, ramp and evidence; the decision log. The page loads nothing from\nanywhere (open it offline, attach it to a ticket, print it). Same input, same bytes.`,
-  'validate-config': `Usage: promptpilot validate-config FILE\n\nValidates a config file against the schema. Exit 0 when valid; otherwise prints one line naming\nthe offending path and exits 1.`,
+  'validate-config': `Usage: promptpilot validate-config FILE\n\nValidates a config file against the schema. Exit 0 when valid; otherwise prints one line naming\nthe offending path and exits 1. A FILE that cannot be read (missing, a directory) is bad input: exit 2.`,
 };
 
 /** Runs the CLI and returns the process exit code. */
@@ -110,7 +110,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         try {
           await loadConfig(file, {});
         } catch (err) {
-          if (err instanceof PromptpilotError && (err.code === ErrorCodes.CONFIG_INVALID || err.code === ErrorCodes.CONFIG_UNREADABLE)) {
+          // Exit 1 is the verdict "invalid"; a file that cannot be read was not checked at all: bad input, exit 2 as
+          // everywhere else (it said 1, as if a missing file had been found invalid, while \`run\` said 2).
+          if (err instanceof PromptpilotError && err.code === ErrorCodes.CONFIG_INVALID) {
             process.stderr.write(`promptpilot: ${err.message}\n`);
             return 1;
           }
