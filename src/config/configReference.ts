@@ -17,30 +17,67 @@ interface JsonSchema {
   maximum?: number;
 }
 
-/** Config keys whose values are durations (shown as `'30s'`, not milliseconds). */
-export const DURATION_KEYS: ReadonlySet<string> = new Set([
-  'bucket', 'window', 'allowed_lateness', 'max_lateness', 'max_future_skew', 'idle_tick', 'for', 'keep_firing_for', 'half_life', 'cooldown', 'max_duration', 'at', 'duration', 'interval',
-  'request_timeout', 'headers_timeout', 'idle_timeout', 'keep_alive_timeout', 'retry_after', 'max_event_loop_delay',
-  'session_timeout', 'initial_backoff', 'max_backoff', 'retention', 'horizon', 'min_history', 'lookback', 'weekly_seasonality_from', 'min_elapsed',
-]);
+/** A duration (`'30s'` or milliseconds): the only config values whose input is a number or a string. */
+function isDuration(s: JsonSchema): boolean {
+  return Array.isArray(s.type) && s.type.length === 2 && s.type.includes('number') && s.type.includes('string');
+}
 
-function typeOf(s: JsonSchema, key: string): string {
-  if (DURATION_KEYS.has(key)) return 'duration';
+function typeOf(s: JsonSchema): string {
+  if (isDuration(s)) return 'duration';
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (s.const !== undefined) return `\`${String(s.const)}\``;
-  if (s.anyOf) return s.anyOf.map((a) => typeOf(a, '')).join(' \\| ');
-  if (s.type === 'array') return `list of ${s.items ? typeOf(s.items, '') : 'any'}`;
+  if (s.anyOf) return s.anyOf.map((a) => typeOf(a)).join(' \\| ');
+  if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'any'}`;
   if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') return 'map';
   const t = Array.isArray(s.type) ? s.type.join('/') : (s.type ?? 'any');
   const range = s.minimum !== undefined || s.maximum !== undefined ? ` (${s.minimum ?? '…'}–${s.maximum ?? '…'})` : '';
   return t + range;
 }
 
-function formatDefault(value: unknown, key: string): string {
+function formatDefault(value: unknown, duration: boolean): string {
   if (value === undefined) return '';
-  if (typeof value === 'number' && DURATION_KEYS.has(key)) return `\`${formatDurationMs(value)}\``;
+  if (typeof value === 'number' && duration) return `\`${formatDurationMs(value)}\``;
   const text = JSON.stringify(value);
   return text.length > 60 ? '(see config/default.yaml)' : `\`${text}\``;
+}
+
+interface ConfigKey {
+  readonly path: string;
+  /** The last segment of the path (`''` under a map's `<name>` or a list's `[]`). */
+  readonly key: string;
+  readonly schema: JsonSchema;
+  /** The value the key takes when a file leaves it out, where the input schema cannot say (durations parse to ms). */
+  readonly parsedDefault: unknown;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Every config key in schema order, with its input schema and the default it parses to. */
+function configKeys(): ConfigKey[] {
+  const root = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const keys: ConfigKey[] = [];
+  const walk = (schema: JsonSchema, path: string, key: string, parsed: unknown): void => {
+    const props = schema.properties;
+    if (path !== '') keys.push({ path, key, schema, parsedDefault: parsed });
+    if (path === 'rules') {
+      // Entries are merged with the default rules before validation, so the input schema is loose; document a rule's keys.
+      const rule = RuleSchema.parse({ name: 'rule', metric: 'accuracy', op: 'lt', threshold: 0 });
+      walk({ ...(z.toJSONSchema(RuleSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema), description: '' }, 'rules[]', '', { ...rule, name: undefined, metric: undefined, op: undefined, threshold: undefined });
+      return;
+    }
+    if (props) for (const [k, child] of Object.entries(props)) walk(child, path === '' ? k : `${path}.${k}`, k, isPlainObject(parsed) ? parsed[k] : undefined);
+    else if (schema.type === 'array' && schema.items?.properties) walk({ ...schema.items, default: undefined, description: '' }, `${path}[]`, '', undefined);
+    else if (schema.additionalProperties && typeof schema.additionalProperties === 'object' && schema.additionalProperties.properties) {
+      walk({ ...schema.additionalProperties, default: undefined }, `${path}.<name>`, '', undefined);
+    }
+  };
+  walk(root, '', '', ConfigSchema.parse({}));
+  return keys;
+}
+
+/** Config keys whose values are durations (written as `'30s'` in config/default.yaml, not milliseconds). */
+export function durationKeys(): ReadonlySet<string> {
+  return new Set(configKeys().filter((k) => k.key !== '' && isDuration(k.schema)).map((k) => k.key));
 }
 
 /**
@@ -48,25 +85,10 @@ function formatDefault(value: unknown, key: string): string {
  * schema, so the documentation cannot drift from the code.
  */
 export function renderConfigReference(): string {
-  const root = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-  const rows: string[] = [];
-  const walk = (schema: JsonSchema, path: string, key: string): void => {
-    const props = schema.properties;
-    if (path !== '') {
-      rows.push(`| \`${path}\` | ${typeOf(schema, key)} | ${formatDefault(schema.default, key)} | ${(schema.description ?? '').replace(/\|/g, '\\|')} |`);
-    }
-    if (path === 'rules') {
-      // Entries are merged with the default rules before validation, so the input schema is loose; document a rule's keys.
-      walk({ ...(z.toJSONSchema(RuleSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema), description: '' }, 'rules[]', '');
-      return;
-    }
-    if (props) for (const [k, child] of Object.entries(props)) walk(child, path === '' ? k : `${path}.${k}`, k);
-    else if (schema.type === 'array' && schema.items?.properties) walk({ ...schema.items, default: undefined, description: '' }, `${path}[]`, '');
-    else if (schema.additionalProperties && typeof schema.additionalProperties === 'object' && schema.additionalProperties.properties) {
-      walk({ ...schema.additionalProperties, default: undefined }, `${path}.<name>`, '');
-    }
-  };
-  walk(root, '', '');
+  const rows = configKeys().map(({ path, schema, parsedDefault }) => {
+    const fallback = isDuration(schema) || !isPlainObject(parsedDefault) ? parsedDefault : undefined;
+    return `| \`${path}\` | ${typeOf(schema)} | ${formatDefault(schema.default ?? fallback, isDuration(schema))} | ${(schema.description ?? '').replace(/\|/g, '\\|')} |`;
+  });
   return [
     '# Configuration reference',
     '',

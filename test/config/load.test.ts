@@ -20,6 +20,11 @@ describe('config', () => {
     expect(file).toEqual(ConfigSchema.parse({}));
   });
 
+  it('config/default.yaml writes out every default key, durations as durations (npx tsx scripts/gen-default-config.ts)', async () => {
+    const { renderDefaultConfig } = await import('../../src/config/defaultConfigFile.js');
+    expect(readFileSync('config/default.yaml', 'utf8')).toBe(renderDefaultConfig());
+  });
+
   it('carries the reference guide numbers', () => {
     const c = parseConfig({});
     expect(c.targets).toMatchObject({ latency_p95_ms: 2000, latency_p99_ms: 5000, cost_per_task_usd: 0.1, accuracy: 0.95, consistency: 0.9 });
@@ -115,5 +120,14 @@ describe('docs/configuration.md', () => {
   it('is generated from the schema and up to date (npx tsx scripts/gen-config-docs.ts)', async () => {
     const { renderConfigReference } = await import('../../src/config/configReference.js');
     expect(readFileSync('docs/configuration.md', 'utf8')).toBe(renderConfigReference());
+  });
+
+  it('gives every duration key its default, written as a duration', async () => {
+    const { renderConfigReference } = await import('../../src/config/configReference.js');
+    const row = (key: string): string => renderConfigReference().split('\n').find((line) => line.startsWith(`| \`${key}\` |`)) ?? '';
+    expect(row('time.bucket')).toContain('| duration | `10s` |');
+    expect(row('redis.lease')).toContain('| duration | `15s` |');
+    expect(row('abtest.watch_after_promotion')).toContain('| duration | `1h` |');
+    expect(row('rules[].keep_firing_for')).toContain('| duration | `1m` |');
   });
 });
