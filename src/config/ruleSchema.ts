@@ -6,15 +6,39 @@ const pct = z.number().min(0).max(1000);
 const fraction = z.number().min(0).max(1);
 const positive = z.number().positive();
 
+const TARGET_VALUES = {
+  latency_p95_ms: positive,
+  latency_p99_ms: positive,
+  cost_per_task_usd: positive,
+  tokens_per_quality_point: positive,
+  accuracy: fraction,
+  consistency: fraction,
+} as const;
+
 /** Per-route targets and budgets (reference guide "monitoring framework"). */
 export const TargetsSchema = z
   .object({
-    latency_p95_ms: positive.default(2000),
-    latency_p99_ms: positive.default(5000),
-    cost_per_task_usd: positive.default(0.1),
-    tokens_per_quality_point: positive.default(100),
-    accuracy: fraction.default(0.95),
-    consistency: fraction.default(0.9),
+    latency_p95_ms: TARGET_VALUES.latency_p95_ms.default(2000),
+    latency_p99_ms: TARGET_VALUES.latency_p99_ms.default(5000),
+    cost_per_task_usd: TARGET_VALUES.cost_per_task_usd.default(0.1),
+    tokens_per_quality_point: TARGET_VALUES.tokens_per_quality_point.default(100),
+    accuracy: TARGET_VALUES.accuracy.default(0.95),
+    consistency: TARGET_VALUES.consistency.default(0.9),
+  })
+  .strict();
+
+/**
+ * A route's own targets: only the keys it sets, without defaults, so a key it leaves out keeps the
+ * global `targets` value (`TargetsSchema.partial()` would fill it with the built-in default instead).
+ */
+export const TargetOverridesSchema = z
+  .object({
+    latency_p95_ms: TARGET_VALUES.latency_p95_ms.optional(),
+    latency_p99_ms: TARGET_VALUES.latency_p99_ms.optional(),
+    cost_per_task_usd: TARGET_VALUES.cost_per_task_usd.optional(),
+    tokens_per_quality_point: TARGET_VALUES.tokens_per_quality_point.optional(),
+    accuracy: TARGET_VALUES.accuracy.optional(),
+    consistency: TARGET_VALUES.consistency.optional(),
   })
   .strict();
 export type Targets = z.output<typeof TargetsSchema>;

@@ -3,7 +3,7 @@ import { ALL_PATTERNS, PATTERNS } from '../core/patterns.js';
 import { duration } from './duration.js';
 import { crossCheck, report, resolveRouteRules } from './crossChecks.js';
 import { mergeRulesByName, plainIssue, type MergeIssue } from './ruleMerge.js';
-import { DEFAULT_RULES, RuleSchema, TargetsSchema, TARGET_KEYS, type Rule, type Targets } from './ruleSchema.js';
+import { DEFAULT_RULES, RuleSchema, TargetOverridesSchema, TargetsSchema, TARGET_KEYS, type Rule, type Targets } from './ruleSchema.js';
 import { BudgetsSchema, MonitoringSchema } from './monitoringSchema.js';
 import { TelemetrySchema } from './telemetrySchema.js';
 import { NotifySchema } from './notifySchema.js';
@@ -32,7 +32,7 @@ const VariantSchema = z
 
 const RouteSchema = z
   .object({
-    targets: TargetsSchema.partial().default({}),
+    targets: TargetOverridesSchema.default({}).describe('This route\'s targets: each key set replaces the global `targets` value on this route; keys left out keep it.'),
     /** The variant in production when no traffic has said otherwise. */
     current: z.string().min(1).max(200).optional().describe('The variant in production when no traffic has said otherwise.'),
     tier: z.string().optional(),
