@@ -134,6 +134,9 @@ export class KafkaEventSource implements EventSource {
       partitionAssigners: [syncGraceAssigner(options.syncGraceMs ?? 500)],
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
       allowAutoTopicCreation: true,
+      // The consumer's own retrier (joins, batch retries, kafkajs' restarts after a crash). Its connections go
+      // through its cluster, which kafkajs builds with the client's retry (KAFKA_CLIENT_RETRIES), so the log
+      // bridge's `still retrying` / `giving up after 9 attempts` lines hold for the consumer as for the producer.
       retry: { retries: 5, initialRetryTime: options.client?.initialRetryTimeMs ?? 300, maxRetryTime: options.client?.maxRetryTimeMs ?? 30_000 },
     });
     this.topics = [settings.topics.events, settings.topics.otlp_spans];
