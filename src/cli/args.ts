@@ -19,11 +19,19 @@ export function parseArgs(argv: readonly string[], valueFlags: readonly string[]
   const options: Record<string, OptionSpec> = {};
   for (const name of valueFlags) options[name] = { type: 'string' };
   for (const name of booleanFlags) options[name] = name === 'help' ? { type: 'boolean', short: 'h' } : { type: 'boolean' };
-  let parsed: ReturnType<typeof parseNodeArgs>;
-  try {
-    parsed = parseNodeArgs({ args: [...argv], options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw usageErrorFor(err, argv, valueFlags);
+  const parsed = (() => {
+    try {
+      return parseNodeArgs({ args: [...argv], options, strict: true, allowPositionals: true, tokens: true });
+    } catch (err) {
+      throw usageErrorFor(err, argv, valueFlags);
+    }
+  })();
+  // node:util keeps the last of a repeated flag: `--input a.ndjson --input b.ndjson` would read b alone, silently.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || !valueFlags.includes(token.name)) continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} given twice; it takes one value`);
+    seen.add(token.name);
   }
   const flags: Record<string, string> = {};
   const booleans = new Set<string>();
@@ -49,4 +57,13 @@ function usageErrorFor(err: unknown, argv: readonly string[], valueFlags: readon
     if (boolean !== undefined) return new UsageError(`${boolean} takes no value`);
   }
   return new UsageError(message);
+}
+
+/**
+ * Refuses positionals past the first `max` (`replay a.ndjson b.ndjson` replayed a alone and said nothing of b):
+ * a {@link UsageError} naming the first one too many.
+ */
+export function expectPositionals(args: ParsedArgs, max: number): void {
+  const extra = args.positionals[max];
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ENV, loadConfig } from '../config/load.js';
 import { describeError, PromptpilotError, UsageError, ErrorCodes } from '../core/errors.js';
-import { parseArgs } from './args.js';
+import { expectPositionals, parseArgs } from './args.js';
 import { GATE_FLAGS, GATE_USAGE } from './gateUsage.js';
 import { derivedHeapLimitMiB, HEAP_DERIVED_ENV, heapLimitGiven, runWithHeapLimit } from './heapLimit.js';
 import { secretScrubber, secretsOf } from '../runtime/secrets.js';
@@ -66,6 +66,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'run': {
         const args = parseArgs(rest, ['config']);
+        expectPositionals(args, 0);
         loaded = await loadConfig(args.flags['config']);
         // V8's heap limit follows limits.memory_budget_bytes unless the user chose one: run again with it.
         if (!heapLimitGiven(process.execArgv, process.env['NODE_OPTIONS']) && process.env[HEAP_DERIVED_ENV] === undefined) {
@@ -77,6 +78,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'replay': {
         const args = parseArgs(rest, ['input', 'config']);
+        expectPositionals(args, args.flags['input'] === undefined ? 1 : 0);
         const input = args.flags['input'] ?? args.positionals[0];
         if (input === undefined) throw new UsageError('replay needs --input FILE.ndjson (or --input - for stdin)');
         const config = await loadConfig(args.flags['config']);
@@ -87,6 +89,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'report': {
         const args = parseArgs(rest, ['input', 'out', 'config']);
+        expectPositionals(args, args.flags['input'] === undefined ? 1 : 0);
         const input = args.flags['input'] ?? args.positionals[0];
         const out = args.flags['out'];
         if (input === undefined) throw new UsageError('report needs --input FILE.ndjson (or --input - for stdin)');
@@ -105,6 +108,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'validate-config': {
         const args = parseArgs(rest, ['config']);
+        expectPositionals(args, args.flags['config'] === undefined ? 1 : 0);
         const file = args.positionals[0] ?? args.flags['config'];
         if (file === undefined) throw new UsageError('validate-config needs a FILE');
         try {
