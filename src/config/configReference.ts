@@ -46,32 +46,41 @@ interface ConfigKey {
   /** The last segment of the path (`''` under a map's `<name>` or a list's `[]`). */
   readonly key: string;
   readonly schema: JsonSchema;
-  /** The value the key takes when a file leaves it out, where the input schema cannot say (durations parse to ms). */
-  readonly parsedDefault: unknown;
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+/**
+ * The input JSON schema of a zod schema, with the default of every leaf key: zod leaves it out where the key's type
+ * transforms its input (a duration's `'30s'` parses to ms), so it is taken from the zod default itself.
+ */
+function inputJsonSchema(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      const { jsonSchema, zodSchema } = ctx;
+      if (zodSchema instanceof z.core.$ZodDefault && jsonSchema.default === undefined && jsonSchema.type !== 'object') jsonSchema.default = zodSchema._zod.def.defaultValue;
+    },
+  }) as JsonSchema;
+}
 
-/** Every config key in schema order, with its input schema and the default it parses to. */
+/** Every config key in schema order, with its input schema. */
 function configKeys(): ConfigKey[] {
-  const root = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const keys: ConfigKey[] = [];
-  const walk = (schema: JsonSchema, path: string, key: string, parsed: unknown): void => {
+  const walk = (schema: JsonSchema, path: string, key: string): void => {
     const props = schema.properties;
-    if (path !== '') keys.push({ path, key, schema, parsedDefault: parsed });
+    if (path !== '') keys.push({ path, key, schema });
     if (path === 'rules') {
       // Entries are merged with the default rules before validation, so the input schema is loose; document a rule's keys.
-      const rule = RuleSchema.parse({ name: 'rule', metric: 'accuracy', op: 'lt', threshold: 0 });
-      walk({ ...(z.toJSONSchema(RuleSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema), description: '' }, 'rules[]', '', { ...rule, name: undefined, metric: undefined, op: undefined, threshold: undefined });
+      walk({ ...inputJsonSchema(RuleSchema), description: '' }, 'rules[]', '');
       return;
     }
-    if (props) for (const [k, child] of Object.entries(props)) walk(child, path === '' ? k : `${path}.${k}`, k, isPlainObject(parsed) ? parsed[k] : undefined);
-    else if (schema.type === 'array' && schema.items?.properties) walk({ ...schema.items, default: undefined, description: '' }, `${path}[]`, '', undefined);
+    if (props) for (const [k, child] of Object.entries(props)) walk(child, path === '' ? k : `${path}.${k}`, k);
+    else if (schema.type === 'array' && schema.items?.properties) walk({ ...schema.items, default: undefined, description: '' }, `${path}[]`, '');
     else if (schema.additionalProperties && typeof schema.additionalProperties === 'object' && schema.additionalProperties.properties) {
-      walk({ ...schema.additionalProperties, default: undefined }, `${path}.<name>`, '', undefined);
+      walk({ ...schema.additionalProperties, default: undefined }, `${path}.<name>`, '');
     }
   };
-  walk(root, '', '', ConfigSchema.parse({}));
+  walk(inputJsonSchema(ConfigSchema), '', '');
   return keys;
 }
 
@@ -85,10 +94,9 @@ export function durationKeys(): ReadonlySet<string> {
  * schema, so the documentation cannot drift from the code.
  */
 export function renderConfigReference(): string {
-  const rows = configKeys().map(({ path, schema, parsedDefault }) => {
-    const fallback = isDuration(schema) || !isPlainObject(parsedDefault) ? parsedDefault : undefined;
-    return `| \`${path}\` | ${typeOf(schema)} | ${formatDefault(schema.default ?? fallback, isDuration(schema))} | ${(schema.description ?? '').replace(/\|/g, '\\|')} |`;
-  });
+  const rows = configKeys().map(
+    ({ path, schema }) => `| \`${path}\` | ${typeOf(schema)} | ${formatDefault(schema.default, isDuration(schema))} | ${(schema.description ?? '').replace(/\|/g, '\\|')} |`,
+  );
   return [
     '# Configuration reference',
     '',

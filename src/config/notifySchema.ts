@@ -7,12 +7,12 @@ export const NOTIFY_SEVERITIES = ['info', 'warning', 'critical'] as const;
 
 const MatchSchema = z
   .object({
-    /** Severities delivered; absent = all. A decision's severity: a trigger's own; `warning` for rolled-back experiments, refused configs and watch rollbacks; `info` otherwise. */
+    /** Severities delivered; absent = all. A decision's severity: a trigger's own; `warning` for rolled-back experiments (watch rollbacks included), refused configs and pauses by a route's policy; `info` otherwise. */
     severity: z
       .array(z.enum(NOTIFY_SEVERITIES))
       .min(1)
       .optional()
-      .describe("Severities delivered; absent = all. A trigger's severity is its rule's; rolled-back experiments and refused configs are `warning`; everything else `info`."),
+      .describe("Severities delivered; absent = all. A trigger's severity is its rule's; rolled-back experiments, refused configs and pauses by a route's `abtest.on_breach: pause` are `warning`; everything else `info`."),
     /** Decision types delivered; absent = all. */
     types: z.array(z.enum(DECISION_TYPES)).min(1).optional().describe('Decision types delivered (trigger, action, experiment, policy, config, trend); absent = all.'),
     /** Routes delivered, exact names or a prefix ending in `*`; absent = all. Records without a route (config) always pass this filter. */

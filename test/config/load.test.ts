@@ -129,5 +129,6 @@ describe('docs/configuration.md', () => {
     expect(row('redis.lease')).toContain('| duration | `15s` |');
     expect(row('abtest.watch_after_promotion')).toContain('| duration | `1h` |');
     expect(row('rules[].keep_firing_for')).toContain('| duration | `1m` |');
+    expect(row('notify.receivers[].timeout')).toContain('| duration | `10s` |');
   });
 });
