@@ -104,7 +104,9 @@ export async function replayFile(path: string, config: Config, io: ReplayIo, hoo
   warn(report.hiddenSummary());
   // Nothing to replay is bad input, not a quiet success with no decisions (a wrong file, an empty export).
   if (eventsSeen === 0) {
-    throw new UsageError(decoder.lines === 0 ? `${input.name} is empty: no events to replay` : `${input.name}: none of its ${decoder.lines} lines is a valid event (see above); nothing replayed`);
+    // Blank lines are skipped unreported: a file of them alone has nothing "above" to point at.
+    if (report.count === 0) throw new UsageError(`${input.name} is empty${decoder.lines === 0 ? '' : ` (${decoder.lines} blank ${decoder.lines === 1 ? 'line' : 'lines'})`}: no events to replay`);
+    throw new UsageError(`${input.name}: none of its ${decoder.lines} lines is a valid event (see above); nothing replayed`);
   }
   const counts = replay.counts();
   return { lines: decoder.lines, events: eventsSeen, rejected, late: counts.late, tooLate: counts.tooLate, decisions: counts.decisions, replay };
