@@ -1,4 +1,5 @@
 import { validateEvent, type TelemetryEvent } from '../core/event.js';
+import { parseJsonText } from './jsonText.js';
 
 /** What a Kafka message on an input topic holds: v1 JSON events or OTLP spans (protobuf or JSON). */
 export const MessageKinds = { events: 'events', otlpSpans: 'otlp_spans' } as const;
@@ -41,7 +42,7 @@ export function decodeEventsMessage(value: Buffer | null): DecodedMessage {
   if (value === null || value.length === 0) return failed('(message)', 'empty message value');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(value.toString('utf8'));
+    parsed = parseJsonText(value.toString('utf8'));
   } catch (err) {
     return failed('(message)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }

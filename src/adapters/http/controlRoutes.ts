@@ -9,6 +9,7 @@ import { ALL_PATTERNS } from '../../core/patterns.js';
 import type { ExperimentService } from '../../app/experimentService.js';
 import type { VariantService } from '../../app/variantService.js';
 import { toVariantView } from '../../variants/routeRegistry.js';
+import { parseJsonText } from '../../codecs/jsonText.js';
 
 /** The application services the control routes call. */
 export interface ControlBackend {
@@ -152,7 +153,7 @@ function parseOptionalJson(_request: FastifyRequest, body: string | Buffer, done
     return;
   }
   try {
-    done(null, JSON.parse(text) as unknown);
+    done(null, parseJsonText(text));
   } catch (err) {
     done(Object.assign(new Error(`body is not valid JSON: ${describeError(err)}`), { statusCode: 400 }));
   }

@@ -3,6 +3,7 @@ import { validateEvent, type EventRejection, type TelemetryEvent } from '../../c
 import type { Ingestor } from '../../ports/ports.js';
 import { noopIngestRecorder, type IngestRecorder } from '../../telemetry/ingestRecorder.js';
 import { decompressBody, HttpFailure } from './decompress.js';
+import { parseJsonText } from '../../codecs/jsonText.js';
 
 /** Decodes a /v1/events body into candidate values plus per-index parse errors. */
 export function decodeEventsBody(body: string, contentType: string): { values: unknown[]; errors: EventRejection[] } | { fatal: string } {
@@ -26,7 +27,7 @@ export function decodeEventsBody(body: string, contentType: string): { values: u
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = parseJsonText(body);
   } catch (err) {
     return { fatal: `body is not valid JSON: ${(err as Error).message}` };
   }

@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import { OTLP_SCHEMA } from './otlpSchema.js';
+import { parseJsonText } from '../jsonText.js';
 
 /**
  * OTLP protobuf codec built from the project's own schema of the OTLP subset
@@ -61,7 +62,7 @@ export function decodeMetricsRequestProto(body: Uint8Array): DecodeResult {
 export function decodeRequestJson(body: Uint8Array, listField: 'resourceSpans' | 'resourceMetrics'): DecodeResult {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    parsed = parseJsonText(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (err) {
     return { ok: false, reason: `body is not valid JSON: ${(err as Error).message}` };
   }
