@@ -227,6 +227,12 @@ export async function buildHttpServer(
     // 'close' fires once the response is done or the client went away: the slot is always given back.
     reply.raw.once('close', () => ticket.release());
   });
+  // A repeated query parameter (`?unit=a&unit=b`) reaches a handler as an array where every handler reads a string:
+  // `/v1/assign` hashed it, `/v1/routes/R/history?variant=a&variant=b` echoed it back as a list. One value each.
+  app.addHook('preValidation', async (request, reply) => {
+    const repeated = Object.entries(request.query as Record<string, unknown>).find(([, value]) => Array.isArray(value));
+    if (repeated !== undefined) return reply.code(400).send({ error: `${repeated[0]}: query parameter given more than once; it takes one value` });
+  });
   // Every JSON answer rounds like the decision records (12 significant digits), so an API client and a
   // replay reader see the same numbers.
   app.setReplySerializer((payload) => stringifyRounded(payload));
