@@ -5,7 +5,7 @@ import { ConfigSchema } from './schema.js';
 
 const HEADER = `# promptpilot default configuration — the embedded defaults, spelled out.
 # Generated from src/config/schema.ts by \`npx tsx scripts/gen-default-config.ts\`; the numbers are the
-# reference guide's (performance-guide.md): p95 target 2s / p99 5s, alerts at 3s / 8s, cost per task
+# reference guide's: p95 target 2s / p99 5s, alerts at 3s / 8s, cost per task
 # budget $0.10 (+25 % breach), tokens per quality point 100 (20 % efficiency drop), accuracy 95 % target
 # (< 90 % alert), consistency 90 % (< 85 % alert), the pattern ladder, the budget tiers, the A/B gates
 # (response time < 10 %, token efficiency < 5 %, quality < 2 %, cost < 15 %) and rollback triggers
