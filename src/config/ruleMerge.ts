@@ -58,7 +58,7 @@ export function plainMessage(issue: z.core.$ZodIssue): string {
       if (issue.minimum === 0 && issue.origin === 'number') return 'must not be negative';
       break;
     case 'invalid_union':
-      if (last === 'threshold') return 'expected a number, {target: <targets key>, margin_pct: m} or {baseline: true, margin_pct: m}';
+      if (last === 'threshold') return 'expected a number, {target: <targets key>, margin_pct: m}, {baseline: true, margin_pct: m} or {budget: tokens_per_request, margin_pct: m}';
       break;
     default:
       break;
