@@ -52,6 +52,12 @@ describe('user rules merge with the default rules by name', () => {
     expect(c.prices['gpt-4o']).toBeDefined();
     expect(Object.keys(c.actions.budget_tiers)).toEqual(['economy', 'standard', 'premium', 'research', 'gold']);
   });
+
+  it('the stage allocation and the forecast metrics replace their default as a whole: they say which stages and metrics there are', () => {
+    const c = load('budgets: {response_time: {allocation: {model_inference: 3000}}}\nmonitoring: {predictive_degradation: {metrics: {error_rate: 0.1}}}\n');
+    expect(c.budgets.response_time.allocation).toEqual({ model_inference: 3000 });
+    expect(c.monitoring.predictive_degradation.metrics).toEqual({ error_rate: 0.1 });
+  });
 });
 
 describe('rules per route', () => {
