@@ -84,6 +84,10 @@ export interface KcatMessage {
 /**
  * Produces messages with `kcat -P`: one kcat run, keys and values framed with
  * unique delimiters so values may contain newlines or binary bytes.
+ *
+ * @remarks The mock broker answers a fetch with one produced batch (MessageSet) per partition, and how kcat
+ * batches a run depends on timing, so a test must not assume its messages come in one fetch. To check one,
+ * run it with `KCAT_BATCH_MESSAGES=1`: every message is then a batch, and a fetch, of its own.
  */
 export async function kcatProduce(brokers: string, topic: string, messages: readonly KcatMessage[], partition?: number): Promise<void> {
   const keyDelimiter = '\u0001KEY\u0001';
@@ -97,6 +101,8 @@ export async function kcatProduce(brokers: string, topic: string, messages: read
   }
   const args = ['-P', '-b', brokers, '-t', topic, '-K', keyDelimiter, '-D', messageDelimiter, '-X', 'topic.acks=all'];
   if (partition !== undefined) args.push('-p', String(partition));
+  const batchMessages = process.env['KCAT_BATCH_MESSAGES'];
+  if (batchMessages !== undefined && batchMessages !== '') args.push('-X', `batch.num.messages=${batchMessages}`);
   await runKcat(args, Buffer.concat(parts));
 }
 
