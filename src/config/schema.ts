@@ -222,7 +222,7 @@ const ServerSchema = z
      * Open client connections served normally. Unset: the process's open-file limit minus 256
      * descriptors for files, Kafka and Redis and minus `probe_connections`, at most 10,000.
      */
-    max_connections: z.number().int().positive().optional().describe('Open client connections served normally. Unset: the open-file limit minus 256 descriptors (files, Kafka, Redis) minus `probe_connections`, at most 10,000.'),
+    max_connections: z.number().int().positive().optional().describe('Open client connections served normally. Unset: the open-file limit minus 256 descriptors (files, Kafka, Redis) minus `probe_connections`, at most 10,000 and at least 16 (1,024 where the limit cannot be read).'),
     /** Connections allowed past `max_connections` that only /healthz, /readyz and /metrics may use; others get 503. */
     probe_connections: z.number().int().nonnegative().default(64).describe('Connections allowed past `max_connections` that only /healthz, /readyz and /metrics may use; others get 503.'),
     /**
