@@ -5,14 +5,14 @@ import { DECISION_TYPES, formatRecord, type DecisionRecord } from '../../core/de
 import { stringifyRounded } from '../../core/jsonNumbers.js';
 import { MAX_DECISIONS_PAGE, type DecisionHistory } from '../../app/decisionHistory.js';
 import type { DecisionQuery, Ingestor } from '../../ports/ports.js';
-import type { RouteQuery } from '../../app/routeQuery.js';
+import type { RouteQuery, RouteView } from '../../app/routeQuery.js';
 import { MAX_DEAD_LETTERS, type DeliveryQuery } from '../../app/deliveryQuery.js';
 import type { IngestRecorder } from '../../telemetry/ingestRecorder.js';
 import { autoMaxConnections, listenBacklog, openFileLimit } from '../../runtime/connectionLimit.js';
 import { Admission, type ShedReason } from './admission.js';
 import { registerEventsRoute } from './eventsRoute.js';
 import { DASHBOARD_CSP, dashboardPage } from '../../ui/page.js';
-import { templateReadGuard } from './templateReadGuard.js';
+import { templateReadGuard, withoutTemplate } from './templateReadGuard.js';
 import type { ProbeAnswer } from './probeBoard.js';
 
 /** What the HTTP API reads from the running daemon. */
@@ -252,12 +252,14 @@ export async function buildHttpServer(
   if (server.protect_templates) app.addHook('onRequest', templateReadGuard(server.api_token));
   await registerEventsRoute(app, backend.ingestor, server.body_limit_bytes, backend.ingestRecorder);
 
-  app.get('/v1/routes', async () => ({ routes: backend.routes.describeAll() }));
+  // Route views are open reads: with protect_templates they leave out the running candidate's template.
+  const shown = server.protect_templates ? withoutTemplate : (view: RouteView): RouteView => view;
+  app.get('/v1/routes', async () => ({ routes: backend.routes.describeAll().map(shown) }));
 
   app.get<{ Params: { route: string } }>('/v1/routes/:route', async (request, reply) => {
     const view = backend.routes.describe(request.params.route);
     if (view === null) return reply.code(404).send({ error: `unknown route: ${request.params.route}` });
-    return view;
+    return shown(view);
   });
 
   app.get<{ Params: { route: string } }>('/v1/routes/:route/series', async (request, reply) => {

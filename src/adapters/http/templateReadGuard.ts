@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RouteView } from '../../app/routeQuery.js';
 import { tokenMatches } from './controlRoutes.js';
 
 /**
@@ -34,4 +35,16 @@ export function templateReadGuard(token: string | undefined) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token (server.protect_templates)' });
     }
   };
+}
+
+/**
+ * A route view without the prompt template of its running experiment's candidate (`candidate_params.template`):
+ * with `server.protect_templates`, `GET /v1/routes…` stays open (statistics, probes, the dashboard) and the
+ * template is read from `GET /v1/experiments/{id}` with the token.
+ */
+export function withoutTemplate(view: RouteView): RouteView {
+  const experiment = view.experiment;
+  if (experiment === null || !('template' in experiment.candidate_params)) return view;
+  const params = Object.fromEntries(Object.entries(experiment.candidate_params).filter(([key]) => key !== 'template'));
+  return { ...view, experiment: { ...experiment, candidate_params: params } };
 }

@@ -68,3 +68,38 @@ describe('HTTP API numbers', () => {
     await app.close();
   });
 });
+
+describe('route views with server.protect_templates', () => {
+  const experiment = {
+    id: 'exp-1', route: 'r', kind: 'token_optimization', action_id: 'act-1', status: 'running', started_at: 0, deadline: 86_400_000, ended_at: null,
+    baseline: { variant: 'v' }, candidate: { variant: 'v~compressed' }, share: 0.1, ramp: [[0, 0.1]], salt: 's', hash_version: 1, reason: null,
+    n: [0, 0], evidence: {}, srm: null, candidate_params: { tier: 'standard', template: 'Secret prompt: answer {{q}}' },
+    template_tokens: { baseline: 9, candidate: 7 }, paused: null,
+  } as const;
+  const withExperiment = { ...view, experiment };
+  const routesServer = (protect: boolean) =>
+    buildHttpServer(parseConfig({ server: { api_token: 'tok', protect_templates: protect } }), {
+      ingestor: { submit: async () => ({ accepted: 0, rejected: 0, errors: [] }) },
+      decisions: new DecisionHistory(new MemoryDecisionLog()),
+      routes: { describe: () => withExperiment, describeAll: () => [withExperiment], seriesOf: () => null, historyOf: () => null, variantHistoryOf: () => null },
+      readiness: () => ({ ready: true }),
+      metricsText: async () => '',
+    });
+
+  it('on: /v1/routes and /v1/routes/{route} stay open but leave out the running candidate\'s template', async () => {
+    const app = await routesServer(true);
+    for (const url of ['/v1/routes', '/v1/routes/r']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect({ url, status: res.statusCode }).toEqual({ url, status: 200 });
+      expect(res.body).not.toContain('Secret prompt');
+      expect(res.body).toContain('"candidate_params":{"tier":"standard"}');
+    }
+    await app.close();
+  });
+
+  it('off: the route view shows the candidate as /v1/experiments does, template included', async () => {
+    const app = await routesServer(false);
+    expect((await app.inject({ method: 'GET', url: '/v1/routes/r' })).body).toContain('Secret prompt');
+    await app.close();
+  });
+});
