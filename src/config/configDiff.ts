@@ -8,6 +8,8 @@ import type { Config } from './schema.js';
 // monitoring and budgets: the history, forecasts, anomaly bands, spend projection and weekly trends are built
 // from them when the engine starts; a reload must not report them applied while the old ones stay in force.
 export const RESTART_ONLY_KEYS = ['server', 'time', 'kafka', 'redis', 'otlp', 'simulator', 'limits', 'telemetry', 'monitoring', 'budgets'] as const;
+/** Keys of live sections that only a restart can change: the logger's format is chosen when it is built (its level follows a reload). */
+export const RESTART_ONLY_PATHS = ['log.format'] as const;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -37,6 +39,6 @@ export type ReloadVerdict =
 /** Decides whether `next` can replace `current` in a running daemon. */
 export function reloadVerdict(current: Config, next: Config): ReloadVerdict {
   const changed = changedPaths(current, next);
-  const restartOnly = changed.filter((path) => (RESTART_ONLY_KEYS as readonly string[]).includes(path.split('.')[0]!));
+  const restartOnly = changed.filter((path) => (RESTART_ONLY_KEYS as readonly string[]).includes(path.split('.')[0]!) || (RESTART_ONLY_PATHS as readonly string[]).includes(path));
   return restartOnly.length > 0 ? { kind: 'refuse', changed, restartOnly } : { kind: 'apply', changed };
 }

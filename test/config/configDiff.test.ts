@@ -18,5 +18,8 @@ describe('config reload diff', () => {
     // Built into the engine's long-horizon monitoring at start: refused rather than reported applied and ignored.
     expect(reloadVerdict(base, parseConfig({ budgets: { cost: { enabled: true } } })).kind).toBe('refuse');
     expect(reloadVerdict(base, parseConfig({ monitoring: { anomaly: { k: 5 } } })).kind).toBe('refuse');
+    // The logger's format is fixed when it is built: a reload changing it was recorded as applied and changed nothing.
+    expect(reloadVerdict(base, parseConfig({ log: { format: 'json' } }))).toEqual({ kind: 'refuse', changed: ['log.format'], restartOnly: ['log.format'] });
+    expect(reloadVerdict(base, parseConfig({ log: { level: 'debug' } }))).toEqual({ kind: 'apply', changed: ['log.level'] });
   });
 });
