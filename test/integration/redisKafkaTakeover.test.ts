@@ -120,26 +120,38 @@ describe('two instances in one Kafka consumer group on one Redis', () => {
     })();
 
     try {
-      // A route with a running experiment that A owns, read from Redis itself, and A killed right away.
-      const victim = await until('an experiment running on a route A owns', async () => {
-        for (const route of config.simulator.routes.map((r) => r.route)) {
-          if ((await client.hget(`promptpilot:lease:${route}`, 'owner')) !== 'A') continue;
+      // A route with a running experiment that A owns and A's checkpoint of it, read from Redis while A is frozen
+      // (SIGSTOP) and A killed before it runs again: an experiment can end a second after it is seen, so one picked
+      // while A runs may have ended on A by the kill. The freeze is milliseconds, well inside A's 3 s lease.
+      const routes = config.simulator.routes.map((r) => r.route);
+      const signalA = (signal: NodeJS.Signals): void => void process.kill(-a.child.pid!, signal);
+      const pick = async (): Promise<{ snapshot: Experiment; generation: number; checkpointed: { variants: { variant: string }[] } } | null> => {
+        for (const route of routes) {
+          const lease = await client.hgetall(`promptpilot:lease:${route}`);
+          if (lease['owner'] !== 'A') continue;
           const stored = JSON.parse((await client.get(`promptpilot:route:${route}`)) ?? 'null') as { control: { running: { snapshot: Experiment } | null } } | null;
-          if (stored?.control.running != null) return stored.control.running.snapshot;
+          if (stored?.control.running == null) continue;
+          // A checkpoints its routes' windows and detectors every second: the one B will resume from.
+          const raw = await client.get(`promptpilot:checkpoint:${route}`);
+          const checkpoint = raw === null ? null : (JSON.parse(raw) as { generation: number; data: string });
+          if (checkpoint === null || checkpoint.generation !== Number(lease['generation'])) continue;
+          return { snapshot: stored.control.running.snapshot, generation: checkpoint.generation, checkpointed: JSON.parse(checkpoint.data) as { variants: { variant: string }[] } };
         }
         return null;
+      };
+      const picked = await until('an experiment running on a route A owns and has checkpointed', async () => {
+        if ((await pick()) === null) return null;
+        signalA('SIGSTOP');
+        const frozen = await pick();
+        if (frozen === null) signalA('SIGCONT');
+        return frozen;
       }, 240_000);
+      const victim = picked.snapshot;
+      const generationBefore = picked.generation;
       victimId = victim.id;
       const aRoutes: string[] = [];
-      for (const route of config.simulator.routes.map((r) => r.route)) if ((await client.hget(`promptpilot:lease:${route}`, 'owner')) === 'A') aRoutes.push(route);
-      const generationBefore = Number(await client.hget(`promptpilot:lease:${victim.route}`, 'generation'));
-      // A checkpoints its routes' windows and detectors every second: the one B will resume from.
-      const checkpointed = await until(`A's checkpoint of ${victim.route}`, async () => {
-        const raw = await client.get(`promptpilot:checkpoint:${victim.route}`);
-        const stored = raw === null ? null : (JSON.parse(raw) as { generation: number; data: string });
-        return stored !== null && stored.generation === generationBefore ? (JSON.parse(stored.data) as { variants: { variant: string }[] }) : null;
-      }, 60_000);
-      expect(checkpointed.variants.length).toBeGreaterThan(0);
+      for (const route of routes) if ((await client.hget(`promptpilot:lease:${route}`, 'owner')) === 'A') aRoutes.push(route);
+      expect(picked.checkpointed.variants.length).toBeGreaterThan(0);
       await a.kill();
       live = [b];
       // What A left: the experiment still running, so whatever ends it now is B's doing.
