@@ -158,7 +158,7 @@ const KafkaSchema = z
       .default(10_000)
       .refine((ms) => ms >= 1_000, { message: 'expected at least 1s' })
       .describe('Consumer group session timeout: a member silent this long is dropped and its partitions move to the others.'),
-    /** Restarts of a crashed consumer: backoff doubles from `initial_backoff` up to `max_backoff`; after `max_attempts` crashes in a row without joining the group, readiness turns false and the process exits 1. */
+    /** Restarts of a crashed consumer: backoff doubles from `initial_backoff` up to `max_backoff`; after more than `max_attempts` crashes in a row without joining the group (every restart it allows crashed again), readiness turns false and the process exits 1. */
     restart: z
       .object({
         max_attempts: z.number().int().nonnegative().default(8),
@@ -167,7 +167,7 @@ const KafkaSchema = z
       })
       .strict()
       .default({ max_attempts: 8, initial_backoff: 1_000, max_backoff: 30_000 })
-      .describe('Restarts of a crashed consumer: backoff doubles from `initial_backoff` up to `max_backoff`; after `max_attempts` crashes in a row without joining the group, readiness turns false and the process exits 1.'),
+      .describe('Restarts of a crashed consumer: backoff doubles from `initial_backoff` up to `max_backoff`; after more than `max_attempts` crashes in a row without joining the group (every restart it allows crashed again), readiness turns false and the process exits 1.'),
   })
   .strict();
 
