@@ -15,6 +15,18 @@ interface JsonSchema {
   const?: unknown;
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+}
+
+/** The bounds a number must keep, as `(≥ 0, < 1)`; bounds zod adds to every integer (±2^53 − 1) say nothing and are left out. */
+function rangeOf(s: JsonSchema): string {
+  const bounds: string[] = [];
+  if (s.exclusiveMinimum !== undefined) bounds.push(`> ${s.exclusiveMinimum}`);
+  else if (s.minimum !== undefined && s.minimum !== Number.MIN_SAFE_INTEGER) bounds.push(`≥ ${s.minimum}`);
+  if (s.exclusiveMaximum !== undefined) bounds.push(`< ${s.exclusiveMaximum}`);
+  else if (s.maximum !== undefined && s.maximum !== Number.MAX_SAFE_INTEGER) bounds.push(`≤ ${s.maximum}`);
+  return bounds.length === 0 ? '' : ` (${bounds.join(', ')})`;
 }
 
 /** A duration (`'30s'` or milliseconds): the only config values whose input is a number or a string. */
@@ -30,8 +42,7 @@ function typeOf(s: JsonSchema): string {
   if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'any'}`;
   if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') return 'map';
   const t = Array.isArray(s.type) ? s.type.join('/') : (s.type ?? 'any');
-  const range = s.minimum !== undefined || s.maximum !== undefined ? ` (${s.minimum ?? '…'}–${s.maximum ?? '…'})` : '';
-  return t + range;
+  return t + rangeOf(s);
 }
 
 function formatDefault(value: unknown, duration: boolean): string {
