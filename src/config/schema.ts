@@ -210,7 +210,7 @@ const ServerSchema = z
     /** The request headers must arrive within this (slowloris). */
     headers_timeout: duration.default(10_000).describe('The request headers must arrive within this (slowloris).'),
     /** A connection with no bytes moving either way for this long is closed (longer than keep_alive_timeout, so the two never race). */
-    idle_timeout: duration.default(120_000).describe('A connection with no bytes moving either way for this long is closed (longer than keep_alive_timeout, so the two never race).'),
+    idle_timeout: duration.default(120_000).describe('A connection with no bytes moving either way for this long is closed. Keep it longer than keep_alive_timeout, as the defaults are, so the two do not race (not checked).'),
     /**
      * An idle keep-alive connection is closed after this. Longer than clients keep idle sockets (undici 4 s, load
      * balancers 60 s): a server that closes first races the client's next request into ECONNRESET.
