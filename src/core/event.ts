@@ -284,6 +284,11 @@ export function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
     if (issue.origin === 'string') return `must be at most ${String(issue.maximum)} characters long`;
     if (issue.origin === 'number') return `must be at most ${String(issue.maximum)}`;
   }
+  // A key that fails its own rule (a stage name of 101 characters): zod says only "Invalid key in record".
+  if (issue.code === 'invalid_key') {
+    const inner = issue.issues[0];
+    return inner === undefined ? 'invalid key' : `invalid key: ${plainIssue(inner as z.core.$ZodIssue, issue.path[issue.path.length - 1])}`;
+  }
   return issue.message;
 }
 
