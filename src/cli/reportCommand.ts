@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { DecisionRecord } from '../core/decision.js';
@@ -21,6 +21,7 @@ export const REPORT_SERIES: StatsSeriesOptions = { maxPoints: 800, maxRoutes: Nu
  * log. The page loads nothing; the same input gives the same bytes.
  */
 export async function writeReport(input: string, out: string, config: Config, io: ReplayIo): Promise<ReplaySummary & { readonly bytes: number }> {
+  if (await sameFile(input, out)) throw new UsageError(`--out ${out} is the --input file: the page would overwrite the recording; choose another --out`);
   const series = new StatsSeries(REPORT_SERIES);
   const decisions: DecisionRecord[] = [];
   const summary = await replayFile(input, config, io, {
@@ -41,10 +42,19 @@ export async function writeReport(input: string, out: string, config: Config, io
   const name = input === '-' ? 'stdin' : basename(input);
   const html = reportPage(data, `promptpilot report: ${name}`, `replay of ${name} · ${summary.events} events · ${decisions.length} decisions`);
   try {
-    await writeFile(out, html);
+    // `-` is stdout, as `--input -` is stdin (it wrote a file named "-").
+    if (out === '-') await new Promise<void>((resolve, reject) => io.stdout.write(html, (err) => (err ? reject(err) : resolve())));
+    else await writeFile(out, html);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException | null)?.code;
     throw new UsageError(`cannot write ${out}: ${code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : err instanceof Error ? err.message : String(err)}`);
   }
   return { ...summary, bytes: Buffer.byteLength(html) };
+}
+
+/** Whether `out` names the file `input` is (a path, a link or another spelling of it); `-` is never a file. */
+async function sameFile(input: string, out: string): Promise<boolean> {
+  if (input === '-' || out === '-') return false;
+  const [a, b] = await Promise.all([stat(input).catch(() => null), stat(out).catch(() => null)]);
+  return a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
 }
