@@ -154,6 +154,15 @@ function usageError(message: string): number {
   return 2;
 }
 
+// A reader that stops early (`| head`) closes the pipe: what is left is not wanted. Stop at once, quietly, with
+// the status of a Unix tool killed by SIGPIPE (128 + 13), so `set -o pipefail` never reads a cut-off gate as a pass.
+// It was Node's unhandled 'error' event: a stack trace and exit 1. Any other failure to write is one line.
+const EXIT_BROKEN_PIPE = 141;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') process.stderr.write(`promptpilot: cannot write the output: ${describeError(err)}\n`);
+  process.exit(err.code === 'EPIPE' ? EXIT_BROKEN_PIPE : 74);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
