@@ -56,7 +56,16 @@ export function plainMessage(issue: z.core.$ZodIssue): string {
       return `expected one of ${issue.values.map(String).join(', ')}`;
     case 'too_small':
       if (issue.minimum === 0 && issue.origin === 'number') return 'must not be negative';
+      if (issue.origin === 'string') return Number(issue.minimum) === 1 ? 'must not be empty' : `must be at least ${String(issue.minimum)} characters long`;
       break;
+    case 'too_big':
+      if (issue.origin === 'string') return `must be at most ${String(issue.maximum)} characters long`;
+      break;
+    case 'invalid_key': {
+      // A map key that fails its rule (a route name of 201 characters): zod says only "Invalid key in record".
+      const inner = issue.issues[0];
+      return inner === undefined ? 'invalid key' : `invalid key: ${plainMessage(inner as z.core.$ZodIssue)}`;
+    }
     case 'invalid_union':
       if (last === 'threshold') return 'expected a number, {target: <targets key>, margin_pct: m}, {baseline: true, margin_pct: m} or {budget: tokens_per_request, margin_pct: m}';
       break;
