@@ -3,7 +3,7 @@ import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ErrorCodes } from '../core/errors.js';
 import { plainMessage } from './ruleMerge.js';
-import { ConfigSchema, LOG_LEVELS, type Config } from './schema.js';
+import { brokerProblem, ConfigSchema, LOG_LEVELS, type Config } from './schema.js';
 
 /** Environment variables that override the config file (DESIGN §6). */
 export const ENV = {
@@ -125,6 +125,8 @@ export function applyEnvOverrides(raw: unknown, env: Env): unknown {
   if (brokers) {
     const list = brokers.split(',').map((b) => b.trim()).filter((b) => b.length > 0);
     if (list.length === 0) throw new ConfigError(`${ENV.kafkaBrokers}: expected a comma-separated list of host:port (got '${brokers}')`);
+    const problem = list.map(brokerProblem).find((p) => p !== null);
+    if (problem) throw new ConfigError(`${ENV.kafkaBrokers}: ${problem}`);
     section('kafka')['brokers'] = list;
   }
   const redis = env[ENV.redisUrl];

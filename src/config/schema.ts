@@ -126,9 +126,19 @@ const RedisSchema = z
   })
   .strict();
 
+/**
+ * What is wrong with a Kafka broker address, or null: kafkajs needs `host:port` (a bare `kafka-0` was taken, and every
+ * connection then failed for a minute with "Port should be >= 0 and < 65536. Received type number (NaN)").
+ */
+export function brokerProblem(broker: string): string | null {
+  const port = /^[^\s,/]+:(\d{1,5})$/.exec(broker)?.[1];
+  if (port !== undefined && Number(port) >= 1 && Number(port) <= 65_535) return null;
+  return `expected host:port, e.g. kafka-0:9092 (got '${broker}')`;
+}
+
 const KafkaSchema = z
   .object({
-    brokers: z.array(z.string().min(1)).default([]),
+    brokers: z.array(z.string().refine((broker) => brokerProblem(broker) === null, { error: (issue) => brokerProblem(String(issue.input)) ?? 'expected host:port' })).default([]).describe('Seed brokers, each `host:port` (e.g. `kafka-0:9092`). Empty: no Kafka.'),
     client_id: z.string().default('promptpilot'),
     group_id: z.string().default('promptpilot'),
     /** `consumer` processes events; `gateway` only forwards HTTP/OTLP input to the events topic. */
@@ -229,7 +239,7 @@ const ServerSchema = z
      * A second port, on `server.host`, answering only `GET /healthz` and `GET /readyz` from a worker thread, so probes
      * never wait behind ingest on the main event loop. Unset: probes are served on `server.port` only. 0 picks a free port.
      */
-    probe_port: z.number().int().min(0).max(65_535).optional().describe('A second port, on `server.host`, answering only `GET /healthz` and `GET /readyz` from a worker thread, so probes never wait behind ingest on the main event loop (point kubelet probes at it). Unset: probes are served on `server.port` only. 0 picks a free port.'),
+    probe_port: z.number().int().min(0).max(65_535).optional().describe('A second port, on `server.host`, answering only `GET /healthz` and `GET /readyz` from a worker thread, so probes never wait behind ingest on the main event loop (point kubelet probes at it). Unset: probes are served on `server.port` only. 0 picks a free port; any other must differ from `server.port`.'),
     /** On the probe port, both probes answer 503 `stalled` once the main event loop has not run for this long. */
     probe_stall: duration.default(10_000).describe('On the probe port, both probes answer 503 `stalled` once the daemon\'s main event loop has not run for this long (a hung daemon fails its liveness probe; a busy one does not).'),
     /** Ingest requests (events, OTLP) being read or processed at once; more are shed with 503 and Retry-After. */
@@ -241,7 +251,13 @@ const ServerSchema = z
     /** The `Retry-After` a shed request is given. */
     retry_after: duration.default(1_000).describe('The `Retry-After` a shed request is given.'),
   })
-  .strict();
+  .strict()
+  // Equal ports were taken, and the daemon then failed at start with "port N is already in use: stop the other process".
+  .superRefine((server, ctx) => {
+    if (server.probe_port !== undefined && server.probe_port !== 0 && server.probe_port === server.port) {
+      ctx.addIssue({ code: 'custom', path: ['probe_port'], message: `must differ from server.port (both are ${server.port}): it is a second port for the probes` });
+    }
+  });
 
 /** Cardinality and memory bounds: a client sending random names cannot grow the daemon without bound. */
 const LimitsSchema = z
