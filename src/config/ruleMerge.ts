@@ -61,6 +61,10 @@ export function plainMessage(issue: z.core.$ZodIssue): string {
     case 'too_big':
       if (issue.origin === 'string') return `must be at most ${String(issue.maximum)} characters long`;
       break;
+    case 'invalid_type':
+      // A key an entry must set and does not: zod says "expected string, received undefined".
+      if (/received undefined$/.test(issue.message)) return `required key is missing (expected ${issue.expected})`;
+      break;
     case 'invalid_key': {
       // A map key that fails its rule (a route name of 201 characters): zod says only "Invalid key in record".
       const inner = issue.issues[0];

@@ -51,6 +51,7 @@ describe('config', () => {
     ['time: {bucket: 7s, window: 1m}', 'f.yaml: time.window: window must be a whole multiple of bucket'],
     ['rules: [{name: Bad Name, metric: accuracy, op: lt, threshold: 1}]', 'f.yaml: rules[0].name: expected snake_case'],
     ["routes: {'': {}}", "f.yaml: routes.: invalid key: must not be empty"],
+    ['notify: {receivers: [{name: a, type: webhook}]}', 'f.yaml: notify.receivers[0].url: required key is missing (expected string)'],
     ['routes: {a: {current: ""}}', 'f.yaml: routes.a.current: must not be empty'],
     ['rules: [{name: accuracy_drop, threshold: x}]', 'f.yaml: rules[0].threshold: expected a number, {target: <targets key>, margin_pct: m}, {baseline: true, margin_pct: m} or {budget: tokens_per_request, margin_pct: m}'],
     ['a: [', 'f.yaml: invalid YAML'],
