@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
+import { uniqueNames } from './uniqueNames.js';
 
 import { DECISION_TYPES } from '../core/decision.js';
 /** Severities a receiver may match on. */
@@ -66,14 +67,7 @@ export const NotifySchema = z
     receivers: z
       .array(ReceiverSchema)
       .default([])
-      .superRefine((receivers, ctx) => {
-        const seen = new Map<string, number>();
-        receivers.forEach((r, i) => {
-          const first = seen.get(r.name);
-          if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate receiver name '${r.name}' (receivers[${first}] has it too)` });
-          else seen.set(r.name, i);
-        });
-      })
+      .superRefine(uniqueNames('receiver', 'receivers'))
       .describe('Where alerts go; each receiver gets the decisions its `match` selects.'),
     delivery: DeliverySchema.default(() => DeliverySchema.parse({})),
   })

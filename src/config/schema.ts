@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ALL_PATTERNS, PATTERNS } from '../core/patterns.js';
 import { duration } from './duration.js';
+import { uniqueNames } from './uniqueNames.js';
 import { crossCheck, report, resolveRouteRules } from './crossChecks.js';
 import { mergeRulesByName, plainIssue, type MergeIssue } from './ruleMerge.js';
 import { DEFAULT_RULES, RuleSchema, TargetOverridesSchema, TargetsSchema, TARGET_KEYS, type Rule, type Targets } from './ruleSchema.js';
@@ -36,7 +37,8 @@ const RouteSchema = z
     /** The variant in production when no traffic has said otherwise. */
     current: z.string().min(1).max(200).optional().describe('The variant in production when no traffic has said otherwise.'),
     tier: z.string().optional(),
-    variants: z.array(VariantSchema).default([]),
+    // Two entries of one name were both taken: the registry served the last one's pattern, the engine the first's.
+    variants: z.array(VariantSchema).superRefine(uniqueNames('variant', 'variants')).default([]),
     /**
      * Per-route rule settings by rule name: the keys given replace the rule's for this route only
      * (e.g. `performance_degradation: {threshold: 9000}` or `response_time_warning: {enabled: false}`).
