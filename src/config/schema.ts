@@ -216,7 +216,7 @@ const ServerSchema = z
     body_limit_bytes: z.number().int().positive().default(16 * 1024 * 1024).describe('Largest request body, compressed or decompressed (413 past it).'),
     /** Bearer token for mutating endpoints; unset means they are refused. */
     api_token: z.string().min(1).optional().describe('Bearer token for mutating endpoints; unset means they are refused.'),
-    protect_templates: z.boolean().default(false).describe('Reads that can show prompt templates (`/v1/assign`, `/v1/experiments`, `/v1/routes/{route}/variants`, `/v1/decisions`, `/v1/outbox/dead-letters`) need the bearer token too; `/v1/routes` and `/v1/routes/{route}` stay open and leave the running candidate\'s template out of their `experiment`.'),
+    protect_templates: z.boolean().default(false).describe('Reads that can show prompt templates (`/v1/assign`, `/v1/experiments`, `/v1/routes/{route}/variants`, `/v1/decisions`, `/v1/outbox/dead-letters`) need the bearer token too; `/v1/routes` and `/v1/routes/{route}` stay open and leave the running candidate\'s template out of their `experiment`; the dashboard then shows routes only.'),
     /** The whole request (headers and body) must arrive within this; a client trickling a body is cut off (408). */
     request_timeout: duration.default(30_000).describe('The whole request (headers and body) must arrive within this; a client trickling a body is cut off (408).'),
     /** The request headers must arrive within this (slowloris). */

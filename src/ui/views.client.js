@@ -493,17 +493,24 @@
     var decisions = [];
     var next = 0;
     var status = document.getElementById('status');
-    async function getJson(path) {
+    // With server.protect_templates the experiments and the decision log need the API token, which this page does
+    // not have: it shows the routes and says so instead of failing as a whole.
+    var locked = false;
+    async function getJson(path, whenLocked) {
       var res = await fetch(path, { headers: { accept: 'application/json' }, cache: 'no-store' });
+      if (whenLocked !== undefined && (res.status === 401 || res.status === 403)) {
+        locked = true;
+        return whenLocked;
+      }
       if (!res.ok) throw new Error(path + ' answered ' + res.status);
       return res.json();
     }
     async function tick() {
       try {
         var routes = (await getJson('/v1/routes')).routes;
-        var experiments = (await getJson('/v1/experiments')).experiments;
+        var experiments = (await getJson('/v1/experiments', { experiments: [] })).experiments;
         for (var page = 0; page < 20; page++) {
-          var log = await getJson('/v1/decisions?limit=1000&after=' + next);
+          var log = await getJson('/v1/decisions?limit=1000&after=' + next, { decisions: [], next: next });
           decisions = decisions.concat(log.decisions);
           next = log.next;
           if (log.decisions.length < 1000) break;
@@ -514,7 +521,7 @@
         await Promise.all(shown.map(async function (r) { series[r.route] = await getJson('/v1/routes/' + encodeURIComponent(r.route) + '/series'); }));
         render({ routes: routes, experiments: experiments, decisions: decisions, series: series }, { maxRoutes: 20, maxExperiments: 12, maxDecisions: 200 });
         status.className = 'status ok';
-        status.textContent = 'live · updated ' + new Date().toLocaleTimeString();
+        status.textContent = 'live · updated ' + new Date().toLocaleTimeString() + (locked ? ' · experiments and decisions need the API token (server.protect_templates)' : '');
         document.body.setAttribute('data-updates', String(Number(document.body.getAttribute('data-updates') || 0) + 1));
       } catch (err) {
         status.className = 'status bad';

@@ -7,3 +7,4 @@ export { launchChromium, CHROMIUM, SCREENSHOT_DIR, type HeadlessBrowser } from '
 export { startRedis, freePort, REDIS_SERVER, type RedisServer } from './redisServer.js';
 export { startDaemonProcess, killAll, CLI, type DaemonProcess } from './daemonProcess.js';
 export { useRedisFixture, type RedisFixture } from './redisFixture.js';
+export { useDashboardFixture, type DashboardFixture } from './dashboardFixture.js';
