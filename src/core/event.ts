@@ -268,6 +268,8 @@ export function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
     const got = JSON.stringify(value) ?? String(value);
     return `expected one of ${issue.values.map(String).join(', ')} (got ${got.length > 60 ? `${got.slice(0, 60)}…` : got})`;
   }
+  // As config errors word it (control bodies are strict): zod says `Unrecognized key: "extra"`.
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   // A number literal past double range (1e400) parses as Infinity, which zod calls a wrong type: it said "expected number, got number".
   if (issue.code === 'invalid_type' && typeof value === 'number' && !Number.isFinite(value)) return `expected a finite number, got ${String(value)}`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, got ${issue.expected === 'int' && typeof value === 'number' ? String(value) : kindOf(value)}`;
