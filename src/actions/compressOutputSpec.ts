@@ -48,7 +48,8 @@ const TERSE_CONSTRAINTS: readonly PhraseRule[] = [
   phraseRule("(?:do not|don't|never) (?:include|add|give|write|output|mention|provide|return) anything", 'nothing'),
   phraseRule("(?:do not|don't|never) (?:include|add|use|give|write|output|mention|provide|return)(?: any)?", 'no'),
   phraseRule('without any', 'without'),
-  phraseRule('(?<=\\bno [^.\\n]*)or any', 'or'),
+  // The literal first: a lookbehind leading the pattern ran back over the sentence at every position (quadratic).
+  phraseRule('or any(?<=\\bno [^.\\n]*or any)', 'or'),
 ];
 
 /** Aggressive: negative instructions in their shortest form ("Do not include any explanation" → "No explanation"). */

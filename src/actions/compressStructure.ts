@@ -87,7 +87,8 @@ const RATIONALE = /,? (?:because|since) (?:that|this|it|our|the|they|we|there|cu
 /** Persona adjectives that add no instruction to a role line. */
 const FILLER_ADJECTIVE = '(?:helpful|knowledgeable|talented|experienced|skilled|seasoned|highly qualified)';
 const ROLE_FILLER_LEADING = new RegExp(`(?<=^\\s*Role: (?:[a-z-]+(?:,| and) )*)${FILLER_ADJECTIVE}(?:,| and)? `, 'gi');
-const ROLE_FILLER_TRAILING = new RegExp(`(?<=^\\s*Role: .*?)(?:,| and) ${FILLER_ADJECTIVE}\\b`, 'gi');
+// The words first, then the lookbehind: leading, it ran back over the line at every position (quadratic).
+const ROLE_FILLER_TRAILING = new RegExp(`(?:,| and) ${FILLER_ADJECTIVE}\\b(?<=^\\s*Role: .*?(?:,| and) ${FILLER_ADJECTIVE})`, 'gi');
 
 /** Aggressive: reasons given for an instruction go; the instruction stays. Role lines lose filler adjectives. */
 export const dropRationale = (text: string): string =>
