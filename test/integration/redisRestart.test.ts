@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentSnapshot } from '../../src/abtest/experimentManager.js';
+import { connectRedis } from '../../src/adapters/redis/index.js';
 import { parseYaml } from '../../src/config/load.js';
 import { formatRecord, type DecisionRecord } from '../../src/core/decision.js';
 import { until } from '../helpers/until.js';
@@ -75,6 +76,17 @@ function experimentRecordCounts(lines: readonly string[]): Map<string, { started
 
 const units = Array.from({ length: 200 }, (_, i) => `user-${i}`);
 
+/** The experiment running on a route as stored in Redis, or null. */
+async function storedExperiment(route: string): Promise<Experiment | null> {
+  const client = await connectRedis(redis.url);
+  try {
+    const stored = JSON.parse((await client.get(`promptpilot:route:${route}`)) ?? 'null') as { control: { running: { snapshot: Experiment } | null } } | null;
+    return stored?.control.running?.snapshot ?? null;
+  } finally {
+    client.disconnect();
+  }
+}
+
 describe('restart safety with Redis', () => {
   it('kill -9 mid-experiment: the same experiment continues, every unit keeps its arm, promotions stand, no decision is lost or recorded twice', async () => {
     const a = await startDaemonProcess('a', configFile('sim', true), env(), running);
@@ -106,8 +118,15 @@ describe('restart safety with Redis', () => {
       const now = await experiments(a);
       const still = now.find((e) => e.id === experiment.id);
       if (still?.status === 'running' && still.share === shareBefore) {
-        experiment = still;
-        break;
+        // A is frozen (SIGSTOP) and killed without running again: at 60x an experiment can end or ramp between
+        // this read and the kill. What it stored, which the restart restores, is read while it cannot change.
+        process.kill(-a.child.pid!, 'SIGSTOP');
+        const stored = await storedExperiment(experiment.route);
+        if (stored?.id === experiment.id && stored.status === 'running' && stored.share === shareBefore) {
+          experiment = still;
+          break;
+        }
+        process.kill(-a.child.pid!, 'SIGCONT');
       }
       const next = now.find((e) => e.status === 'running');
       if (next === undefined || attempt >= 5) throw new Error(`no experiment stayed running long enough to snapshot it (attempt ${attempt})`);
