@@ -160,7 +160,10 @@ export class RouteQuery {
     const stored = foresight.history.hours(route, -Infinity, Infinity);
     const endMs = watermark ?? (stored.length > 0 ? stored[stored.length - 1]!.hourStartMs + HOUR_MS : null);
     if (endMs === null) return null;
-    const rollups = foresight.hours(route, endMs - hours * HOUR_MS, endMs + 1);
+    // The variant an hour sealed now is stored with (the route's production variant, or its only one).
+    const live = this.engine.liveStats(route);
+    const served = this.engine.experiments.registry.current(route)?.variant ?? (live?.length === 1 ? live[0]!.variant : null);
+    const rollups = foresight.hours(route, endMs - hours * HOUR_MS, endMs + 1, served);
     return { route, watermark, hours: rollups, trend: foresight.lastTrend(route) };
   }
 

@@ -11,7 +11,7 @@ import type { TelemetryEvent } from '../core/event.js';
 import type { WindowStats } from '../windows/windowStats.js';
 import { HistoryRecorder, type HourSlot, type RouteHours } from './historyRecorder.js';
 import type { HistoryStore } from './historyStore.js';
-import { HOUR_MS, spendShareOf, type HourlyRollup } from './hourlyRollup.js';
+import { HOUR_MS, mergeHours, spendShareOf, type HourlyRollup } from './hourlyRollup.js';
 import { MemoryHistoryStore } from './memoryHistoryStore.js';
 import type { ForecastEpisode, ForesightRouteState } from './foresightCheckpoint.js';
 
@@ -226,15 +226,20 @@ export class Foresight {
 
   /**
    * The route's hours from `fromMs` to `toMs` (epoch ms), oldest first: the
-   * stored ones, then the open hour (partial, not yet sealed) when it falls
-   * in the range.
+   * stored ones and the open ones (partial, not yet sealed) that start in the
+   * range — after an hour ends it stays open for `time.allowed_lateness` beside
+   * the next one. An open hour is shown as sealing it now would store it:
+   * `served` is the route's production variant now (null: unknown), and an
+   * hour both stored and open (a late call reopened it) is merged.
    */
-  hours(route: string, fromMs: number, toMs: number): HourlyRollup[] {
+  hours(route: string, fromMs: number, toMs: number, served: string | null = null): HourlyRollup[] {
     const out = [...this.history.hours(route, fromMs, toMs)];
-    const current = Math.floor((toMs - 1) / HOUR_MS) * HOUR_MS;
-    const open = current >= fromMs ? this.recorder.peek(route, current) : null;
-    if (open !== null && (out.length === 0 || out[out.length - 1]!.hourStartMs < current)) out.push(open);
-    return out;
+    for (const open of this.recorder.peek(route, fromMs, toMs, served)) {
+      const stored = out.findIndex((hour) => hour.hourStartMs === open.hourStartMs);
+      if (stored < 0) out.push(open);
+      else out[stored] = mergeHours(out[stored]!, open);
+    }
+    return out.sort((a, b) => a.hourStartMs - b.hourStartMs);
   }
 
   /** The route's latest weekly trend record, or null (none yet, or trends off). */

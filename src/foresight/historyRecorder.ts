@@ -149,9 +149,14 @@ export class HistoryRecorder {
     hours.updateSealDue();
   }
 
-  /** The route's open hour starting at `hourStartMs`, sealed form, without sealing it (for the API). */
-  peek(route: string, hourStartMs: number): HourlyRollup | null {
-    return this.open.get(route)?.find(hourStartMs)?.seal(null, this.maxVariants) ?? null;
+  /**
+   * The route's open hours starting from `fromMs` up to `toMs` (exclusive), sealed form with `served` as
+   * {@link seal} takes it, oldest first, without sealing them (for the API). Usually one; two in the
+   * `time.allowed_lateness` after an hour ends.
+   */
+  peek(route: string, fromMs: number, toMs: number, served: string | null): HourlyRollup[] {
+    const open = (this.open.get(route)?.hours ?? []).filter((hour) => hour.hourStartMs >= fromMs && hour.hourStartMs < toMs);
+    return open.sort((a, b) => a.hourStartMs - b.hourStartMs).map((hour) => hour.seal(served, this.maxVariants));
   }
 
   /** The route's open hours (a checkpoint), oldest first. */

@@ -38,6 +38,17 @@ describe('long-horizon history (hourly rollups)', () => {
     expect(view[4]!.count).toBeLessThanOrEqual(360);
   });
 
+  it('in the lateness after an hour ends it is open beside the next one: the API view shows both, every call counted', () => {
+    const engine = new PipelineEngine(parseConfig({}));
+    // 20 s into the third hour: the second one ended 20 s behind the watermark, inside allowed_lateness (30 s).
+    engine.ingest([...traffic(2), makeEvent(T0 + 2 * HOUR_MS + 20_000, 'r', 'v1', 1000)]);
+    expect(engine.foresight.history.hours('r', 0, Infinity).map((h) => (h.hourStartMs - T0) / HOUR_MS)).toEqual([0]);
+    // As GET /v1/routes/{route}/history asks: the hours up to the watermark (it read [0, 360], [2, 1]).
+    const watermark = engine.watermarkOf('r')!;
+    const view = engine.foresight.hours('r', watermark - 24 * HOUR_MS, watermark + 1);
+    expect(view.map((h) => [(h.hourStartMs - T0) / HOUR_MS, h.count])).toEqual([[0, 360], [1, 360], [2, 1]]);
+  });
+
   it('counts a late call in its hour, and the same input always gives the same history', () => {
     const run = (): string => {
       const engine = new PipelineEngine(parseConfig({}));
