@@ -88,7 +88,7 @@ export class ExperimentService {
    * it (no new actions or experiments). Serialized with the event stream at the
    * route's event time (wall time for a configured route with no traffic yet);
    * the policy record is logged and notified like any decision. A route neither
-   * seen in traffic nor configured or registered is `not_found` (as
+   * seen in traffic nor configured, registered or frozen is `not_found` (as
    * `GET /v1/routes/{route}` answers it): a typo never records a decision.
    */
   async steer(route: string, action: PolicyAction, reason: string): Promise<SteerOutcome> {
@@ -96,7 +96,8 @@ export class ExperimentService {
     await this.pipeline.submit({
       kind: 'command',
       run: (engine) => {
-        if (!engine.hasRoute(route) && !engine.experiments.registry.has(route)) {
+        // A frozen route stays frozen when its traffic stops and its live state goes: it must stay unfreezable.
+        if (!engine.hasRoute(route) && !engine.experiments.registry.has(route) && !engine.experiments.isFrozen(route)) {
           outcome = { kind: 'not_found' };
           return [];
         }
