@@ -45,6 +45,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(USAGE + '\n');
       return 2;
     }
+    // `help COMMAND`, as git and npm take it, is that command's help (it printed the general usage).
+    const topic = command === 'help' ? rest[0] : undefined;
+    if (topic !== undefined) {
+      const help = HELP[topic];
+      if (help === undefined) return usageError(`unknown command '${topic}'`);
+      process.stdout.write(help + '\n');
+      return 0;
+    }
     process.stdout.write(USAGE + '\n');
     return 0;
   }
