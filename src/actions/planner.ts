@@ -72,7 +72,8 @@ export function planAction(request: PlanRequest, cooldown: RouteCooldown | null,
     return skip('no_candidate', `no candidate: no ${request.kind} step from ${request.pattern ?? 'an unknown pattern'} on the pattern ladder for ${request.route}/${request.variant}`);
   }
   if ('impossible' in candidate) {
-    return skip('no_candidate', `no candidate: ${candidate.impossible} (${describe(candidate.from)} → ${candidate.to.pattern ?? candidate.to.variant})`, candidate);
+    const target = request.kind === 'token_optimization' ? describe(candidate.to) : (candidate.to.pattern ?? candidate.to.variant);
+    return skip('no_candidate', `no candidate: ${candidate.impossible} (${describe(candidate.from)} → ${target})`, candidate);
   }
   const record: ActionRecord = {
     type: 'action',
@@ -108,7 +109,7 @@ function candidateFor(request: PlanRequest, config: Config, catalog: VariantCata
     case 'pattern_enhancement':
       return patternCandidate(config, catalog, request.route, request.variant, request.pattern, 1);
     case 'token_optimization':
-      return tokenCandidate(config, request.route, request.variant, request.pattern);
+      return tokenCandidate(config, catalog, request.route, request.variant, request.pattern);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Config, VariantConfig } from '../config/schema.js';
 import type { PromptChange, VariantRef } from '../core/decision.js';
 import { ALL_PATTERNS, stepPattern, type Pattern } from '../core/patterns.js';
+import { compressionOptionsFor, compressPrompt } from './compressPrompt.js';
 import { rewriteForPattern } from './patternRewrite.js';
 import { countTokens } from './tokenCounter.js';
 
@@ -139,13 +140,23 @@ export function patternCandidate(
  * tier. With no compression step left but a lower tier, the candidate is
  * `${variant}~${tier}`. Null when neither is available.
  */
-export function tokenCandidate(config: Config, route: string, variant: string, observed: Pattern | null): Candidate | null {
+export function tokenCandidate(config: Config, catalog: VariantCatalog, route: string, variant: string, observed: Pattern | null): Candidate | NoCandidate | null {
   const pattern = currentPattern(config, route, variant, observed);
   const tier = currentTier(config, route, variant);
   const maxTokens = config.actions.budget_tiers[tier]?.max_tokens;
   const registeredName = variantConfig(config, route, variant)?.compressed;
-  const compressedName = registeredName ?? nextCompressedName(config, route, variant);
+  let compressedName = registeredName ?? nextCompressedName(config, route, variant);
   const lower = lowerTier(config, tier);
+  // A derived compression of a known template that saves nothing would be the baseline's text under a new name
+  // (an experiment of the prompt against itself): the step is the lower tier alone, or there is none.
+  const template = catalog.variants(route).find((v) => v.variant === variant)?.template ?? variantConfig(config, route, variant)?.template ?? null;
+  const savesNothing = registeredName === undefined && compressedName !== null && template !== null && compressPrompt(template, compressionOptionsFor(config, compressionLevelOf(compressedName))).tokensAfter >= countTokens(template);
+  if (savesNothing) {
+    if (lower === null) {
+      return { impossible: `compressing ${variant}'s template saves no tokens and ${tier} is the lowest budget tier`, from: ref(variant, pattern, tier, maxTokens), to: ref(compressedName!, pattern, tier, maxTokens) };
+    }
+    compressedName = null;
+  }
   if (compressedName === null && lower === null) return null;
   const name = compressedName ?? `${variant}${DERIVED_SEPARATOR}${lower!.name}`;
   const toPattern = (registeredName !== undefined ? variantConfig(config, route, registeredName)?.pattern : undefined) ?? pattern;
