@@ -104,6 +104,8 @@ export function compressPrompt(template: string, options: CompressOptions = {}):
       const text = unmask(candidate);
       const candidateTokens = countTokens(text);
       if (candidateTokens > tokens || (candidateTokens === tokens && text.length >= length)) continue;
+      // A rewrite that leaves nothing ("Thank you!" is all courtesy) is no prompt: a candidate must still instruct.
+      if (text.trim() === '') continue;
       masked = candidate;
       saved.set(name, (saved.get(name) ?? 0) + tokens - candidateTokens);
       tokens = candidateTokens;
