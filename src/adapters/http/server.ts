@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import { DECISION_TYPES, formatRecord, type DecisionRecord } from '../../core/decision.js';
 import { stringifyRounded } from '../../core/jsonNumbers.js';
@@ -176,6 +176,12 @@ export async function buildHttpServer(
     keepAliveTimeout: server.keep_alive_timeout,
     maxRequestsPerSocket: server.max_requests_per_socket,
     http: { headersTimeout: Math.min(server.headers_timeout, server.request_timeout || server.headers_timeout), requestTimeout: server.request_timeout, connectionsCheckingInterval: 1_000 },
+    // A URL Fastify cannot decode (`/v1/routes/%ZZ`) was answered in Fastify's own shape
+    // ({"error":"Bad Request","message":…,"statusCode":400}); every other error is {"error": <what is wrong>, "code"}.
+    frameworkErrors: (err, _request, reply) => {
+      const message = err.code === 'FST_ERR_BAD_URL' ? `bad URL: ${err.message} (each % takes two hex digits, and the bytes they spell must be UTF-8)` : err.message;
+      void (reply as FastifyReply).code(400).send({ error: message, code: err.code });
+    },
   });
   const admission = backend.admission ?? admissionFor(config);
   const retryAfterSeconds = String(retryAfterSecondsFor(server.retry_after));
