@@ -39,6 +39,17 @@ export function secondsLikeTsMessage(ts: number): string | null {
   return `${ts} looks like epoch seconds${asSeconds === null ? '' : ` (${asSeconds})`}: ts is epoch milliseconds (multiply by 1000) or an RFC 3339 string`;
 }
 
+/**
+ * What is wrong with a `ts` string that is not RFC 3339, naming the two usual slips: a local time without a zone
+ * (Python's `datetime.isoformat()` of a naive datetime) and epoch milliseconds sent as a string.
+ */
+function tsTextProblem(text: string): string {
+  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  if (/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) return `'${shown}' has no time zone: an RFC 3339 timestamp ends in Z (UTC) or an offset such as +02:00`;
+  if (/^\d+(\.\d+)?$/.test(text)) return `'${shown}' is a string: send epoch milliseconds as a JSON number, or an RFC 3339 timestamp`;
+  return 'expected epoch milliseconds or an RFC 3339 timestamp';
+}
+
 const timestamp = z.union(
   [
   z
@@ -52,11 +63,14 @@ const timestamp = z.union(
     }),
   z
     .string()
-    .regex(RFC3339, 'expected epoch milliseconds or an RFC 3339 timestamp')
     .transform((text, ctx) => {
+      if (!RFC3339.test(text)) {
+        ctx.addIssue({ code: 'custom', message: tsTextProblem(text) });
+        return z.NEVER;
+      }
       const ms = Date.parse(text);
       if (Number.isNaN(ms) || ms < 0) {
-        ctx.addIssue({ code: 'custom', message: `not a valid date: ${text}` });
+        ctx.addIssue({ code: 'custom', message: Number.isNaN(ms) ? `'${text}' is not a date on the calendar (RFC 3339 timestamp expected)` : `'${text}' is before 1970: ts is epoch milliseconds, from 0` });
         return z.NEVER;
       }
       return ms;
@@ -273,6 +287,12 @@ export function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
   // A number literal past double range (1e400) parses as Infinity, which zod calls a wrong type: it said "expected number, got number".
   if (issue.code === 'invalid_type' && typeof value === 'number' && !Number.isFinite(value)) return `expected a finite number, got ${String(value)}`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, got ${issue.expected === 'int' && typeof value === 'number' ? String(value) : kindOf(value)}`;
+  // The one branch of the value's type said what is wrong with it (a ts string without a time zone): its words.
+  if (issue.code === 'invalid_union') {
+    const typed = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+    const own = typed.length === 1 ? typed[0]![0] : undefined;
+    if (own?.code === 'custom' && own.path.length === 0) return own.message;
+  }
   // A union the schema words itself (ts) keeps its words; zod's own is "Invalid input": name the types instead.
   if (issue.code === 'invalid_union' && issue.message === 'Invalid input') {
     const expected = issue.errors.flatMap((branch) => branch.flatMap((i) => (i.code === 'invalid_type' && i.path.length === 0 ? [i.expected] : [])));
