@@ -16,10 +16,14 @@ const CLAUSE_START = '(?<=^\\s*|^\\s*[-*] |[.!?:;,]["\')]? |\\band |\\bbut |\\bt
 
 const IMPORTANCE = "(?:it is|it's)(?: very| extremely| really| particularly| absolutely| super| critically)? (?:important|essential|crucial|critical|vital)";
 
+/** What thanks are for, "in advance" on either side ("in advance for your help", "for your time in advance"). */
+const THANKS_FOR = '(?: in advance)?(?: for (?:all )?(?:your|the) (?:help|time|assistance|patience|support))?(?: in advance)?';
+
 /** Courtesy: politeness and thanks. */
 const COURTESY: readonly PhraseRule[] = [
-  'thank you(?: so| very)?(?: much)?(?: for your help| in advance| for your time)?[.!]?',
-  'thanks(?: a lot| so much)?(?: for your help| in advance)?[.!]?',
+  // "in advance" before or after what the thanks are for: "thanks in advance for your help" goes whole.
+  `thank you(?: so| very)?(?: much)?${THANKS_FOR}[.!]?`,
+  `thanks(?: a lot| so much)?${THANKS_FOR}[.!]?`,
   'it would be (?:great|nice|helpful|good|ideal|awesome) if you could',
   'i would (?:really )?appreciate it if you could',
   'could you please', 'can you please', 'would you please',

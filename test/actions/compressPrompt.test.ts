@@ -124,6 +124,12 @@ describe('compressPrompt', () => {
     expect(out).toBe('Summarize the text. Dates matter.\n\n{{text}}');
   });
 
+  it('drops thanks whole, whichever side of what they are for "in advance" stands', () => {
+    for (const thanks of ['Thanks in advance for your help.', 'Thank you for your time in advance!', 'Thank you so much for all your support.']) {
+      expect(compressPrompt(`Summarize the text. ${thanks}\n\n{{text}}`).text).toBe('Summarize the text.\n\n{{text}}');
+    }
+  });
+
   it('does not edit example data ("please" inside an example input is data)', () => {
     const out = compressPrompt(SUPPORT_TRIAGE).text;
     expect(out).toContain('I was charged twice for my subscription this month, please refund me. → billing');
