@@ -114,12 +114,14 @@ export class RouteQuery {
     return this.engine.routeNames();
   }
 
-  /** A route's view; null for a route neither seen in traffic nor configured or registered. */
+  /** A route's view; null for a route neither seen in traffic nor configured, registered or frozen. */
   describe(route: string): RouteView | null {
     const engine = this.engine;
     const registry = engine.experiments.registry;
     const stats = engine.liveStats(route);
-    if (stats === null && !registry.has(route)) return null;
+    // A frozen route whose traffic stopped lost its live state but keeps its freeze: the view must show it.
+    const frozen = engine.experiments.isFrozen(route);
+    if (stats === null && !registry.has(route) && !frozen) return null;
     const current = registry.current(route);
     const statuses = engine.ruleStatuses(route) ?? [];
     const judged = statuses.find((s) => s.variant === current?.variant) ?? statuses[0];
@@ -140,7 +142,7 @@ export class RouteQuery {
       rules: judged?.rules ?? [],
       active,
       experiment: engine.experiments.runningOn(route),
-      blocked: watermark === null ? null : engine.experiments.blockFor(route, watermark),
+      blocked: watermark !== null || frozen ? engine.experiments.blockFor(route, watermark ?? -Infinity) : null,
     };
   }
 
