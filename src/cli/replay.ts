@@ -4,7 +4,7 @@ import { formatRecord, type DecisionRecord } from '../core/decision.js';
 import { UsageError } from '../core/errors.js';
 import type { TelemetryEvent } from '../core/event.js';
 import { NdjsonEventDecoder, type LineRejection } from '../codecs/ndjson.js';
-import { BadLineReport } from './badLines.js';
+import { BadLineReport, type BadLine } from './badLines.js';
 import { openNdjsonInput } from './inputFile.js';
 import { groupDigits, ProgressBar, type MaybeTty } from './progress.js';
 import type { WindowStats } from '../windows/windowStats.js';
@@ -69,8 +69,10 @@ export async function replayFile(path: string, config: Config, io: ReplayIo, hoo
   let bytesRead = 0;
   const events: TelemetryEvent[] = [];
   const errors: LineRejection[] = [];
+  /** Events of the current chunk rejected as too late: reported with its bad lines, in line order. */
+  const late: BadLine[] = [];
   const tooLate = (index: number, message: string): void => {
-    warn(report.add({ line: decoder.lineOf(index), field: 'ts', message }));
+    late.push({ line: decoder.lineOf(index), field: 'ts', message });
   };
   const ingest = (batch: readonly TelemetryEvent[]): void => {
     emit(replay.ingest(batch, tooLate));
@@ -81,9 +83,15 @@ export async function replayFile(path: string, config: Config, io: ReplayIo, hoo
     ingest(events);
     events.length = 0;
     decoder.recycle();
-    for (const e of errors) warn(report.add(e));
     rejected += errors.length;
+    // Bad lines and too-late events in line order (bad lines come in order; too-late ones in the order ingest met them).
+    late.sort((a, b) => a.line - b.line);
+    for (let i = 0, j = 0; i < errors.length || j < late.length; ) {
+      const next = j >= late.length || (i < errors.length && errors[i]!.line <= late[j]!.line) ? errors[i++]! : late[j++]!;
+      warn(report.add(next));
+    }
     errors.length = 0;
+    late.length = 0;
     await out.flushIfLarge();
   };
 

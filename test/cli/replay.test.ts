@@ -111,6 +111,14 @@ describe('replay golden scenarios', () => {
     expect(summary(records)).toEqual(['trigger cost_threshold_breach firing', 'action token_optimization', 'experiment started']);
   });
 
+  it('names bad lines and too-late events in line order', async () => {
+    const t = Date.parse('2026-01-05T09:00:00Z');
+    const call = (ts: number): object => ({ ts, route: 'r', variant: 'v', latency_ms: 5 });
+    const { stderr } = await replay(writeNdjson([call(t - 3_600_000), call(t), '{"ts":"bad"}', call(t - 3_600_000), { ts: t, route: 'r', latency_ms: 5 }]));
+    expect(stderr.trim().split('\n').map((line) => /:(\d+): (\S+)/.exec(line)?.slice(1).join(' '))).toEqual(['3 ts:', '4 ts:', '5 variant:']);
+    expect(stderr).toContain(':4: ts: too_late: ');
+  });
+
   it('two runs over the same input are byte-identical', async () => {
     const routes: ScenarioRoute[] = [
       { route: 'a', variant: 'v', pattern: 'chain_of_thought', ratePerSecond: 4, phases: [{ ...healthy, durationMs: 10 * MINUTE }, { ...healthy, durationMs: 20 * MINUTE, medianMs: 1700, costUsd: 0.2 }] },
