@@ -82,6 +82,8 @@ export interface OpenHourState {
   /** Per variant, once the hour has several. */
   readonly variants: readonly (readonly [variant: string, StatsBucketState])[];
   readonly spendUsd: { readonly production: number; readonly testing: number; readonly research: number };
+  /** Calls of the stored hour this one continues, when it was opened; absent when none was stored. */
+  readonly storedCount?: number;
 }
 
 /**
@@ -226,6 +228,7 @@ const ForesightStateSchema = z.object({
       sole: z.string().nullable(),
       variants: z.array(z.tuple([z.string(), bucketState])),
       spendUsd: z.object({ production: finite, testing: finite, research: finite }),
+      storedCount: finite.optional(),
     }),
   ),
 });

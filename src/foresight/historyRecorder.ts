@@ -168,9 +168,17 @@ export class HistoryRecorder {
    * Replaces the route's open hours with {@link exportRoute} values, in the
    * route's same {@link RouteHours}; throws an InvariantError, changing
    * nothing, when one is not an hour.
+   *
+   * @remarks An hour the store holds differently than when the open hour was
+   * opened was sealed after the checkpoint (its previous owner sealed it, then
+   * died before a newer checkpoint): its calls are in the store already, so it
+   * is dropped, not sealed a second time. A continuation of a stored hour whose
+   * store entry is unchanged is kept and merged when sealed. Read the route's
+   * stored history before (a takeover loads it first).
    */
   importRoute(route: string, states: readonly OpenHourState[]): void {
-    const imported = new Map(states.map((state) => [state.hourStartMs, OpenHour.fromState(state)] as const));
+    const restored = states.map((state) => OpenHour.fromState(state)).filter((hour) => !this.sealedSince(route, hour));
+    const imported = new Map(restored.map((hour) => [hour.hourStartMs, hour] as const));
     const hours = this.routeHours(route);
     for (const hour of hours.hours) hour.closed = true;
     hours.hours.length = 0;
@@ -183,6 +191,12 @@ export class HistoryRecorder {
     let n = 0;
     for (const route of this.open.values()) n += route.hours.length;
     return n;
+  }
+
+  /** The store holds `hour` otherwise than when it was opened: it was sealed since (see {@link importRoute}). */
+  private sealedSince(route: string, hour: OpenHour): boolean {
+    const stored = this.store.hours(route, hour.hourStartMs, hour.hourStartMs + 1)[0];
+    return stored !== undefined && stored.count !== hour.storedCount;
   }
 
   private store1(route: string, hour: OpenHour, served: string | null): HourlyRollup {
@@ -200,7 +214,7 @@ export class HistoryRecorder {
     const start = Math.floor(ts / HOUR_MS) * HOUR_MS;
     let hour = route.find(start);
     if (hour === null) {
-      hour = new OpenHour(start);
+      hour = new OpenHour(start, this.store.hours(route.route, start, start + 1)[0]?.count ?? null);
       route.hours.push(hour);
       route.updateSealDue();
     }

@@ -104,7 +104,16 @@ export class OpenHour {
   /** Sealed or dropped: no call goes to it any more. */
   closed = false;
 
-  constructor(readonly hourStartMs: number) {}
+  /**
+   * `storedCount`: the calls of the stored hour this one continues when it was
+   * opened (a call for an hour already sealed), null when none was stored. A
+   * restore compares it with the store to tell a continuation still to merge
+   * from an hour sealed since the checkpoint (`HistoryRecorder.importRoute`).
+   */
+  constructor(
+    readonly hourStartMs: number,
+    readonly storedCount: number | null = null,
+  ) {}
 
   /** The hour's only variant so far (its calls are all of {@link bucket}); null once there are several, or none yet. */
   private sole: string | null = null;
@@ -191,12 +200,13 @@ export class OpenHour {
       sole: this.sole,
       variants: this.sole !== null ? [] : [...this.byVariant].map(([name, b]) => [name, b.exportState()] as const),
       spendUsd: this.spendUsd,
+      ...(this.storedCount !== null ? { storedCount: this.storedCount } : {}),
     };
   }
 
   /** An hour from an {@link exportState} value; throws an InvariantError when a bucket is not one. */
   static fromState(state: OpenHourState): OpenHour {
-    const hour = new OpenHour(state.hourStartMs);
+    const hour = new OpenHour(state.hourStartMs, state.storedCount ?? null);
     // The restored route bucket is whole: calls go to it and to their part, as before the parts held the latencies.
     hour.own.restoreState(state.bucket);
     if (state.sole !== null) {
