@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RouteView } from '../../src/app/routeQuery.js';
 import { until } from '../helpers/until.js';
-import { startDaemonProcess, type DaemonProcess, useRedisFixture } from './harness/index.js';
+import { postEvents, startDaemonProcess, type DaemonProcess, useRedisFixture } from './harness/index.js';
 
 // Checkpoints of windows and detectors (issue 10): a real `promptpilot run` on a real redis-server is
 // killed with SIGKILL; the restarted daemon shows the route's statistics and its pending rule as they
@@ -35,8 +35,7 @@ async function route(d: DaemonProcess): Promise<RouteView> {
 }
 
 async function post(d: DaemonProcess, events: readonly Record<string, unknown>[]): Promise<{ accepted: number; rejected: number; errors: { message: string }[] }> {
-  const res = await fetch(`${d.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
-  return (await res.json()) as { accepted: number; rejected: number; errors: { message: string }[] };
+  return (await postEvents(d.url, events)).body as { accepted: number; rejected: number; errors: { message: string }[] };
 }
 
 /** `count` calls of about 2 s (over the rule's 1 s, under the default rules' thresholds) ending `agoMs` before now. */

@@ -6,7 +6,7 @@ import type { DecisionRecord, TriggerRecord, TrendRecord } from '../../src/core/
 import { mulberry32 } from '../../src/sim/random.js';
 import { gaussian } from '../helpers/scenario.js';
 import { until } from '../helpers/until.js';
-import { startDaemonProcess, type DaemonProcess, useRedisFixture } from './harness/index.js';
+import { postEvents, startDaemonProcess, type DaemonProcess, useRedisFixture } from './harness/index.js';
 
 // Continuous-monitoring state across a restart (issue 10): a real `promptpilot run` on a real redis-server
 // is fed nine days of a route's calls (event time, ending an hour ago), the last forty minutes with model
@@ -32,16 +32,8 @@ async function checkpoint(): Promise<{ watermarkMs: number; lastDataMs: number; 
 /** Posts in batches of 2,000; a batch shed for load (503 with Retry-After) is sent again. */
 async function post(d: DaemonProcess, events: readonly Record<string, unknown>[]): Promise<void> {
   for (let i = 0; i < events.length; i += 2000) {
-    for (;;) {
-      const res = await fetch(`${d.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events.slice(i, i + 2000)) });
-      const body = (await res.json()) as { rejected?: number; errors?: unknown[] };
-      if (res.status === 503) {
-        await new Promise((resolve) => setTimeout(resolve, 1000 * Number(res.headers.get('retry-after') ?? '1')));
-        continue;
-      }
-      expect({ status: res.status, rejected: body.rejected, first: body.errors?.[0] }).toEqual({ status: 202, rejected: 0, first: undefined });
-      break;
-    }
+    const { status, body } = await postEvents(d.url, events.slice(i, i + 2000));
+    expect({ status, rejected: body.rejected, first: body.errors?.[0] }).toEqual({ status: 202, rejected: 0, first: undefined });
   }
 }
 

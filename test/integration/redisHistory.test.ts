@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../src/adapters/redis/index.js';
 import type { HourlyRollup } from '../../src/foresight/hourlyRollup.js';
 import { until } from '../helpers/until.js';
-import { killAll, startDaemonProcess, startRedis, type DaemonProcess, type RedisServer } from './harness/index.js';
+import { killAll, postEvents, startDaemonProcess, startRedis, type DaemonProcess, type RedisServer } from './harness/index.js';
 
 // The long-horizon history in Redis (issue 13 with issue 10): a real `promptpilot run` seals hours of a route,
 // is killed with SIGKILL, and the daemon started again shows the same hours through the history API.
@@ -46,8 +46,7 @@ describe('history in Redis', () => {
     // Three whole hours of event time, well in the past: the first two are sealed by the third's traffic.
     const start = Math.floor((Date.now() - 5 * HOUR) / HOUR) * HOUR;
     const events = Array.from({ length: 3 * 360 }, (_, i) => ({ ts: start + i * 10_000, route: 'steady', variant: 'v1', latency_ms: 900 + (i % 10) * 20, cost_usd: 0.002, error: i % 100 === 0 }));
-    const posted = await fetch(`${a.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
-    expect(posted.status).toBe(202);
+    expect((await postEvents(a.url, events)).status).toBe(202);
     // Written in the background: wait for Redis to hold both sealed hours.
     await until('two sealed hours in Redis', async () => ((await client.zcard('promptpilot:history:route:steady')) >= 2 ? true : null), 30_000, 100);
     const before = await history(a, 'steady');

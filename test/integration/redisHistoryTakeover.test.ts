@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/until.js';
-import { startDaemonProcess, type DaemonProcess, useRedisFixture } from './harness/index.js';
+import { postEvents, startDaemonProcess, type DaemonProcess, useRedisFixture } from './harness/index.js';
 
 // The long-horizon history on a takeover (issue 10): two real daemons on one redis-server. B starts first,
 // so the history it loads at its start has nothing of the route; A then owns the route and seals a day of its
@@ -14,9 +14,9 @@ const MINUTE = 60_000;
 const fx = useRedisFixture('pp-history-takeover-');
 
 async function post(d: DaemonProcess, events: readonly Record<string, unknown>[]): Promise<{ accepted: number; rejected: number }> {
-  const res = await fetch(`${d.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+  const res = await postEvents(d.url, events);
   expect(res.status).toBe(202);
-  return (await res.json()) as { accepted: number; rejected: number };
+  return res.body as { accepted: number; rejected: number };
 }
 
 /** Calls in the route's history on `d` (sealed hours and the open one), or null when it does not know the route. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteView } from '../../src/app/routeQuery.js';
 import type { DecisionRecord } from '../../src/core/decision.js';
 import { until } from '../helpers/until.js';
-import { kcatProduce, killAll, startDaemonProcess, startKafkaMock, type DaemonProcess, type KafkaMock, useRedisFixture } from './harness/index.js';
+import { kcatProduce, killAll, postEvents, startDaemonProcess, startKafkaMock, type DaemonProcess, type KafkaMock, useRedisFixture } from './harness/index.js';
 import { committedTotal, uniqueSettings } from './harness/kafkaTestSupport.js';
 
 // The takeover gap (issue 10): two real `promptpilot run` processes on one real redis-server. A owns a
@@ -34,8 +34,7 @@ function configFile(dir: string, instance: string, options: { checkpointInterval
 }
 
 async function post(d: DaemonProcess, events: readonly Record<string, unknown>[]): Promise<{ accepted: number; rejected: number }> {
-  const res = await fetch(`${d.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
-  return (await res.json()) as { accepted: number; rejected: number };
+  return (await postEvents(d.url, events)).body as { accepted: number; rejected: number };
 }
 
 /** `count` calls of `latencyMs` (± a little), evenly from `fromMs` to `toMs`. */

@@ -83,3 +83,26 @@ export async function startDaemonProcess(name: string, configFile: string, env: 
 export async function killAll(running: readonly DaemonProcess[]): Promise<void> {
   for (const d of running) await d.kill();
 }
+
+/** What {@link postEvents} got back: the status and the JSON body of the last answer. */
+export interface PostedEvents {
+  readonly status: number;
+  readonly body: { accepted?: number; rejected?: number; errors?: { message: string }[]; [key: string]: unknown };
+}
+
+/**
+ * POSTs `events` as one batch to `url`'s /v1/events. A daemon process runs
+ * with the default lag-based load shedding, so on a loaded machine a batch may
+ * be answered 503 with Retry-After: it counted nothing, and is sent again after
+ * the wait it names, for up to `patienceMs`; then the last answer is returned.
+ */
+export async function postEvents(url: string, events: readonly Record<string, unknown>[], patienceMs = 60_000): Promise<PostedEvents> {
+  const giveUpAt = Date.now() + patienceMs;
+  const body = JSON.stringify(events);
+  for (;;) {
+    const res = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const answer = (await res.json()) as PostedEvents['body'];
+    if (res.status !== 503 || Date.now() >= giveUpAt) return { status: res.status, body: answer };
+    await new Promise((resolve) => setTimeout(resolve, 1000 * Math.max(0.1, Number(res.headers.get('retry-after') ?? '1') || 1)));
+  }
+}

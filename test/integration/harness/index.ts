@@ -5,6 +5,6 @@ export { startWebhookReceiver, verifySignature, type WebhookReceiver, type Recei
 export { startAlertmanager, ALERTMANAGER, type AlertmanagerServer, type AmAlert } from './alertmanager.js';
 export { launchChromium, CHROMIUM, SCREENSHOT_DIR, type HeadlessBrowser } from './chromium.js';
 export { startRedis, freePort, REDIS_SERVER, type RedisServer } from './redisServer.js';
-export { startDaemonProcess, killAll, CLI, type DaemonProcess } from './daemonProcess.js';
+export { startDaemonProcess, killAll, postEvents, CLI, type DaemonProcess, type PostedEvents } from './daemonProcess.js';
 export { useRedisFixture, type RedisFixture } from './redisFixture.js';
 export { useDashboardFixture, type DashboardFixture } from './dashboardFixture.js';
