@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { plainBound } from '../core/event.js';
 
 /** A rule entry as written in a config file: a name plus any rule keys. */
 export type RuleEntry = Readonly<Record<string, unknown>> & { readonly name: string };
@@ -49,34 +50,14 @@ export function mergeRulesByName(
 /** A zod issue's message in plain words (`unknown key 'x'`, `expected one of gt, lt`, `must not be negative`). */
 export function plainMessage(issue: z.core.$ZodIssue): string {
   const last = issue.path[issue.path.length - 1];
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map(String).join(', ')}`;
-    case 'too_small':
-      if (issue.minimum === 0 && issue.origin === 'number') return 'must not be negative';
-      if (issue.origin === 'string') return Number(issue.minimum) === 1 ? 'must not be empty' : `must be at least ${String(issue.minimum)} characters long`;
-      break;
-    case 'too_big':
-      if (issue.origin === 'string') return `must be at most ${String(issue.maximum)} characters long`;
-      break;
-    case 'invalid_type':
-      // A key an entry must set and does not: zod says "expected string, received undefined".
-      if (/received undefined$/.test(issue.message)) return `required key is missing (expected ${issue.expected})`;
-      break;
-    case 'invalid_key': {
-      // A map key that fails its rule (a route name of 201 characters): zod says only "Invalid key in record".
-      const inner = issue.issues[0];
-      return inner === undefined ? 'invalid key' : `invalid key: ${plainMessage(inner as z.core.$ZodIssue)}`;
-    }
-    case 'invalid_union':
-      if (last === 'threshold') return 'expected a number, {target: <targets key>, margin_pct: m}, {baseline: true, margin_pct: m} or {budget: tokens_per_request, margin_pct: m}';
-      break;
-    default:
-      break;
+  // A key an entry must set and does not: zod says "expected string, received undefined".
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `required key is missing (expected ${issue.expected})`;
+  if (issue.code === 'invalid_value') return `expected one of ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'invalid_union' && last === 'threshold') {
+    return 'expected a number, {target: <targets key>, margin_pct: m}, {baseline: true, margin_pct: m} or {budget: tokens_per_request, margin_pct: m}';
   }
-  return issue.message.replace(/^Invalid input: /, '');
+  // Unknown keys, bounds and bad map keys in the words event errors use.
+  return plainBound(issue) ?? issue.message.replace(/^Invalid input: /, '');
 }
 
 /** One zod issue of a nested parse, re-rooted at `prefix` (its place in the file), in plain words. */

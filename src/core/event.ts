@@ -282,8 +282,6 @@ export function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
     const got = JSON.stringify(value) ?? String(value);
     return `expected one of ${issue.values.map(String).join(', ')} (got ${got.length > 60 ? `${got.slice(0, 60)}…` : got})`;
   }
-  // As config errors word it (control bodies are strict): zod says `Unrecognized key: "extra"`.
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   // A number literal past double range (1e400) parses as Infinity, which zod calls a wrong type: it said "expected number, got number".
   if (issue.code === 'invalid_type' && typeof value === 'number' && !Number.isFinite(value)) return `expected a finite number, got ${String(value)}`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, got ${issue.expected === 'int' && typeof value === 'number' ? String(value) : kindOf(value)}`;
@@ -298,20 +296,32 @@ export function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
     const expected = issue.errors.flatMap((branch) => branch.flatMap((i) => (i.code === 'invalid_type' && i.path.length === 0 ? [i.expected] : [])));
     if (expected.length > 0) return `expected ${expected.join(' or ')}, got ${kindOf(value)}`;
   }
+  return plainBound(issue) ?? issue.message;
+}
+
+/**
+ * The words for issues that need no value (an unknown key, a bound, a key failing its rule), shared by event and
+ * config errors so both read alike; null for any other issue.
+ */
+export function plainBound(issue: z.core.$ZodIssue): string | null {
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   if (issue.code === 'too_small') {
     if (issue.origin === 'string') return Number(issue.minimum) === 1 ? 'must not be empty' : `must be at least ${String(issue.minimum)} characters long`;
+    // An exclusive bound (positive()): 0 is not negative, yet refused.
+    if (issue.origin === 'number' && issue.inclusive === false) return `must be greater than ${String(issue.minimum)}`;
     if (issue.origin === 'number') return Number(issue.minimum) === 0 ? 'must not be negative' : `must be at least ${String(issue.minimum)}`;
   }
   if (issue.code === 'too_big') {
     if (issue.origin === 'string') return `must be at most ${String(issue.maximum)} characters long`;
+    if (issue.origin === 'number' && issue.inclusive === false) return `must be less than ${String(issue.maximum)}`;
     if (issue.origin === 'number') return `must be at most ${String(issue.maximum)}`;
   }
   // A key that fails its own rule (a stage name of 101 characters): zod says only "Invalid key in record".
   if (issue.code === 'invalid_key') {
     const inner = issue.issues[0];
-    return inner === undefined ? 'invalid key' : `invalid key: ${plainIssue(inner as z.core.$ZodIssue, issue.path[issue.path.length - 1])}`;
+    return inner === undefined ? 'invalid key' : `invalid key: ${plainBound(inner as z.core.$ZodIssue) ?? inner.message}`;
   }
-  return issue.message;
+  return null;
 }
 
 /**
