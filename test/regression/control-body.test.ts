@@ -1,6 +1,8 @@
 // Regression (found in the user pass): `curl -X POST -H 'content-type: application/json' …/freeze` (or …/promote) with
 // no body — the body is optional there — answered 400 "Body cannot be empty when content-type is set to
 // 'application/json'" (FST_ERR_CTP_EMPTY_JSON_BODY). An empty body is now no body, as without the header.
+// Regression (found in the QA pass): a control body with a key the endpoint does not take answered
+// 400 `(body): Unrecognized key: "extra"` (zod's words) where a config file says `unknown key 'extra'`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon.js';
 import { startTestDaemon } from '../helpers/daemon.js';
@@ -31,5 +33,13 @@ describe('control endpoints with Content-Type: application/json and no body', ()
     const variant = await post('/v1/routes/support/variants', '');
     expect(variant.status).toBe(400);
     expect(await variant.json()).toEqual({ error: '(body): expected object, got undefined' });
+  });
+});
+
+describe('a control body with an unknown key', () => {
+  it('names it as config errors do', async () => {
+    const r = await post('/v1/routes/support/freeze', JSON.stringify({ reason: 'x', extra: 1, more: 2 }));
+    expect(r.status).toBe(400);
+    expect(await r.json()).toEqual({ error: "(body): unknown keys 'extra', 'more'" });
   });
 });
