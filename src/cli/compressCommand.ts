@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { compressionOptionsFor, compressPrompt } from '../actions/compressPrompt.js';
 import { COMPRESSION_LEVELS, type CompressionLevel } from '../actions/compressTransforms.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, OFFLINE_LOAD } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
 import { parseArgs } from './args.js';
 
@@ -26,7 +26,7 @@ export async function runCompressCommand(argv: readonly string[], io: CompressIo
   if (!(COMPRESSION_LEVELS as readonly string[]).includes(level)) {
     throw new UsageError(`--level must be one of ${COMPRESSION_LEVELS.join(', ')}, got '${level}'`);
   }
-  const config = await loadConfig(args.flags['config']);
+  const config = await loadConfig(args.flags['config'], process.env, OFFLINE_LOAD);
   const template = await readTemplate(file, io.stdin);
   const result = compressPrompt(template, compressionOptionsFor(config, level as CompressionLevel));
   if (args.booleans.has('json')) {

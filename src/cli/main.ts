@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ENV, loadConfig } from '../config/load.js';
+import { ENV, loadConfig, OFFLINE_LOAD } from '../config/load.js';
 import { describeError, PromptpilotError, UsageError, ErrorCodes } from '../core/errors.js';
 import { expectPositionals, parseArgs } from './args.js';
 import { GATE_FLAGS, GATE_USAGE } from './gateUsage.js';
@@ -33,7 +33,7 @@ const HELP: Record<string, string> = {
   gate: GATE_USAGE.trimEnd(),
   compress: `Usage: promptpilot compress FILE|- [--json] [--level conservative|aggressive] [--config FILE]\n\nPrints the token-optimized candidate the daemon derives from a prompt template (FILE, or stdin for '-'):\nthe same deterministic rewrites, measured with the o200k_base tokenizer, each kept only where it saves\ntokens; placeholders ({{x}}, {x}, \${x}), {% %}/{# #} template logic and code stay byte-identical.\nconservative (default) drops courtesy, hedging and meta-instructions and turns prose into lists and\noutput specs; aggressive also goes telegraphic. --json prints {"template","tokens_before","tokens_after",\n"saving_pct","level","transforms":[{"name","tokens_saved"}]}. --config applies actions.compression.\nCompressing the output again changes nothing. Exit 0; bad input or usage: one line, exit 2.`,
   report: `Usage: promptpilot report --input FILE.ndjson --out FILE.html [--config FILE]\n\nReplays recorded events exactly as 'replay' does and writes one self-contained HTML page: per-route\ncharts of latency percentiles, cost per task, tokens per quality point, accuracy and error rate over\nevent time with triggers, actions and experiments marked; each route's last window against its\ntargets; experiments with arms, ramp and evidence; the decision log. The page loads nothing from\nanywhere (open it offline, attach it to a ticket, print it). Same input, same bytes. --out - writes the page to stdout; an --out that is the\n--input file is refused (it would overwrite the recording).`,
-  'validate-config': `Usage: promptpilot validate-config FILE\n\nValidates a config file against the schema. Exit 0 when valid; otherwise prints one line naming\nthe offending path and exits 1. A FILE that cannot be read (missing, a directory) is bad input: exit 2.`,
+  'validate-config': `Usage: promptpilot validate-config FILE\n\nValidates a config file against the schema, with the PROMPTPILOT_* environment overrides applied as\n'run' applies them. Exit 0 when valid; otherwise prints one line naming the offending path (or\nvariable) and exits 1. A FILE that cannot be read (missing, a directory) is bad input: exit 2.`,
 };
 
 /** Runs the CLI and returns the process exit code. */
@@ -89,7 +89,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         expectPositionals(args, args.flags['input'] === undefined ? 1 : 0);
         const input = args.flags['input'] ?? args.positionals[0];
         if (input === undefined) throw new UsageError('replay needs --input FILE.ndjson (or --input - for stdin)');
-        const config = await loadConfig(args.flags['config']);
+        const config = await loadConfig(args.flags['config'], process.env, OFFLINE_LOAD);
         const { replayFile } = await import('./replay.js');
         const summary = await replayFile(input, config, { stdout: process.stdout, stderr: process.stderr });
         process.stderr.write(`replay: ${summary.events} events, ${summary.rejected} rejected, ${summary.tooLate} too late, ${summary.late} late (counted), ${summary.decisions} decisions\n`);
@@ -102,7 +102,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const out = args.flags['out'];
         if (input === undefined) throw new UsageError('report needs --input FILE.ndjson (or --input - for stdin)');
         if (out === undefined) throw new UsageError('report needs --out FILE.html');
-        const config = await loadConfig(args.flags['config']);
+        const config = await loadConfig(args.flags['config'], process.env, OFFLINE_LOAD);
         const { writeReport } = await import('./reportCommand.js');
         const summary = await writeReport(input, out, config, { stdout: process.stdout, stderr: process.stderr });
         process.stderr.write(`report: ${out === '-' ? 'stdout' : out} (${Math.ceil(summary.bytes / 1024)} KiB): ${summary.events} events, ${summary.rejected} rejected, ${summary.decisions} decisions\n`);
@@ -110,7 +110,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'gate': {
         const args = parseArgs(rest, GATE_FLAGS);
-        const config = await loadConfig(args.flags['config']);
+        const config = await loadConfig(args.flags['config'], process.env, OFFLINE_LOAD);
         const { runGateCommand } = await import('./gateCommand.js');
         return await runGateCommand(rest, config);
       }
@@ -120,7 +120,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         const file = args.positionals[0] ?? args.flags['config'];
         if (file === undefined) throw new UsageError('validate-config needs a FILE');
         try {
-          await loadConfig(file, {});
+          // As the daemon would run it here: a bad PROMPTPILOT_* value is reported like a bad key (it was ignored).
+          await loadConfig(file, process.env);
         } catch (err) {
           // Exit 1 is the verdict "invalid"; a file that cannot be read was not checked at all: bad input, exit 2 as
           // everywhere else (it said 1, as if a missing file had been found invalid, while \`run\` said 2).

@@ -121,6 +121,8 @@ export function renderConfigReference(): string {
     'Environment overrides (applied over the file): `PROMPTPILOT_CONFIG` (file path), `PROMPTPILOT_PORT` → `server.port`,',
     '`PROMPTPILOT_API_TOKEN` → `server.api_token`, `PROMPTPILOT_KAFKA_BROKERS` (comma list) → `kafka.brokers`,',
     '`PROMPTPILOT_REDIS_URL` → `redis.url`, `PROMPTPILOT_LOG_LEVEL` → `log.level`, `PROMPTPILOT_HOST` → `server.host`, `PROMPTPILOT_PROBE_PORT` → `server.probe_port`.',
+    '`run` and `validate-config` apply them and refuse a bad value naming the variable. `replay`, `report`, `gate` and',
+    '`compress` use none of these settings: they read only `PROMPTPILOT_CONFIG` and ignore the rest.',
     '',
     '## Rules',
     '',

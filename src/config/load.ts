@@ -139,11 +139,25 @@ export function applyEnvOverrides(raw: unknown, env: Env): unknown {
   return base;
 }
 
+/** How {@link loadConfig} treats the PROMPTPILOT_* overrides. */
+export interface LoadOptions {
+  /**
+   * Apply the overrides (default true): the daemon and `validate-config`. False for the offline commands (replay,
+   * report, gate, compress): they use no server, Kafka, Redis or log setting, so a value meant for the daemon (a bad
+   * `PROMPTPILOT_PORT` in the shell) must not stop them. `PROMPTPILOT_CONFIG` still names the file either way.
+   */
+  readonly overrides?: boolean;
+}
+
+/** {@link LoadOptions} of the offline commands: the file (or PROMPTPILOT_CONFIG) alone. */
+export const OFFLINE_LOAD: LoadOptions = Object.freeze({ overrides: false });
+
 /**
  * Loads the config: the file named by `path` or PROMPTPILOT_CONFIG (none means
- * the embedded defaults), then the environment overrides, then validation.
+ * the embedded defaults), then the environment overrides (unless
+ * `options.overrides` is false), then validation.
  */
-export async function loadConfig(path: string | undefined, env: Env = process.env): Promise<Config> {
+export async function loadConfig(path: string | undefined, env: Env = process.env, options: LoadOptions = {}): Promise<Config> {
   const file = path ?? (env[ENV.config] || undefined);
   let raw: unknown = {};
   let locate: Locate | undefined;
@@ -159,7 +173,7 @@ export async function loadConfig(path: string | undefined, env: Env = process.en
     raw = parsed.value;
     locate = parsed.locate;
   }
-  return parseConfig(applyEnvOverrides(raw, env), file ?? 'config', locate);
+  return parseConfig(options.overrides === false ? raw : applyEnvOverrides(raw, env), file ?? 'config', locate);
 }
 
 function deepFreeze<T>(value: T): T {
