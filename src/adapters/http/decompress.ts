@@ -4,6 +4,16 @@ import zlib from 'node:zlib';
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
 
+/** The content codings a request body may carry, by their RFC 9110 names (`identity` is a no-op). */
+const DECODERS: ReadonlyMap<string, typeof gunzip> = new Map([['gzip', gunzip], ['x-gzip', gunzip], ['deflate', inflate]]);
+
+/**
+ * Most codings one body may list (`identity` not counted).
+ * @remarks Every layer may inflate up to the body limit, so an unbounded list would let a small body buy many
+ * limit-sized decompressions; real clients send one.
+ */
+export const MAX_CONTENT_CODINGS = 4;
+
 /** A request the HTTP layer refuses with this status and message (never a 5xx). */
 export class HttpFailure {
   constructor(
@@ -13,23 +23,36 @@ export class HttpFailure {
 }
 
 /**
- * Decodes a request body by its `Content-Encoding` (identity, gzip, x-gzip,
- * deflate) with the output capped at `limitBytes`, so a small compressed body
- * can never inflate past the same limit an uncompressed one has (gzip bomb).
+ * Decodes a request body by its `Content-Encoding`: one coding or a list in the
+ * order they were applied (`gzip, identity`; RFC 9110 §8.4), undone in reverse.
+ * gzip, x-gzip and deflate decode; identity (and an empty element) is a no-op.
+ * Every layer's output is capped at `limitBytes`, so a small compressed body can
+ * never inflate past the limit an uncompressed one has (gzip bomb, one layer or several).
  *
- * @throws {@link HttpFailure} 415 for another encoding, 413 past the cap, 400 for a corrupt stream.
+ * @throws {@link HttpFailure} 415 naming an unknown coding or for more than {@link MAX_CONTENT_CODINGS} codings,
+ *   413 past the cap, 400 for a corrupt stream.
  */
 export async function decompressBody(body: Buffer, encodingHeader: unknown, limitBytes: number): Promise<Buffer> {
-  const encoding = String(encodingHeader ?? '').trim().toLowerCase();
-  if (encoding === '' || encoding === 'identity') return body;
-  const inflater = encoding === 'gzip' || encoding === 'x-gzip' ? gunzip : encoding === 'deflate' ? inflate : null;
-  if (inflater === null) throw new HttpFailure(415, `unsupported Content-Encoding: ${encoding} (use gzip, deflate or none)`);
-  try {
-    return await inflater(body, { maxOutputLength: limitBytes });
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new HttpFailure(413, `decompressed body exceeds ${limitBytes} bytes (server.body_limit_bytes)`);
-    }
-    throw new HttpFailure(400, `invalid ${encoding} body: ${(err as Error).message}`);
+  const header = Array.isArray(encodingHeader) ? encodingHeader.join(',') : String(encodingHeader ?? '');
+  const codings = header.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+  const unknown = codings.find((c) => !DECODERS.has(c));
+  if (unknown !== undefined) {
+    const shown = unknown.length > 64 ? `${unknown.slice(0, 64)}…` : unknown;
+    throw new HttpFailure(415, `unsupported Content-Encoding: ${shown} (use gzip, deflate or identity, or a list of them)`);
   }
+  if (codings.length > MAX_CONTENT_CODINGS) throw new HttpFailure(415, `Content-Encoding lists ${codings.length} codings: at most ${MAX_CONTENT_CODINGS} are decoded`);
+  let out = body;
+  for (const coding of codings.reverse()) {
+    const decode = DECODERS.get(coding);
+    if (decode === undefined) continue;
+    try {
+      out = await decode(out, { maxOutputLength: limitBytes });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new HttpFailure(413, `decompressed body exceeds ${limitBytes} bytes (server.body_limit_bytes)`);
+      }
+      throw new HttpFailure(400, `invalid ${coding} body: ${(err as Error).message}`);
+    }
+  }
+  return out;
 }

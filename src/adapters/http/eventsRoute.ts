@@ -38,8 +38,8 @@ export function decodeEventsBody(body: string, contentType: string): { values: u
  * `POST /v1/events` (DESIGN §2): one JSON object, an array, or NDJSON. Every
  * bad event is rejected with its index, field and reason; the rest are taken.
  * Answers `202 {accepted, rejected, errors}`. A gzip or deflate
- * `Content-Encoding` is decoded under `bodyLimitBytes` (413 past it, 415 for
- * another encoding). The same outcome goes to `recorder` (self-telemetry).
+ * `Content-Encoding` (or a list of codings) is decoded under `bodyLimitBytes`
+ * (413 past it, 415 for another coding). The same outcome goes to `recorder` (self-telemetry).
  */
 export async function registerEventsRoute(app: FastifyInstance, ingestor: Ingestor, bodyLimitBytes: number, recorder: IngestRecorder = noopIngestRecorder): Promise<void> {
   await app.register(async (scope) => {

@@ -57,7 +57,7 @@ function sendFailure(reply: FastifyReply, status: number, message: string): Fast
 
 /**
  * Registers `POST /v1/traces` and `POST /v1/metrics` (OTLP/HTTP, protobuf or
- * JSON, optionally gzip- or deflate-encoded) in their own encapsulated
+ * JSON, optionally gzip- or deflate-encoded, a list of codings too) in their own encapsulated
  * context, so their content-type parsers do not touch other routes.
  *
  * Answers: 200 with an empty export response, or with `partialSuccess`
