@@ -2,7 +2,7 @@ import type { RouteControlState } from '../abtest/experimentManager.js';
 import type { DecisionRecord } from '../core/decision.js';
 import { describeError } from '../core/errors.js';
 import { HELD_INPUTS_LIMIT, type PipelineEngine } from '../engine/engine.js';
-import type { RouteLease, StateStore, StoredRoute } from '../ports/stateStore.js';
+import type { RouteLease, StateStore, StoredCheckpoint, StoredRoute } from '../ports/stateStore.js';
 import type { PipelineInput } from '../streams/pipelineInput.js';
 import type { Logger } from './logger.js';
 import { SettledCount } from './settledCount.js';
@@ -111,8 +111,9 @@ export class StateMirror {
     for (const route of [...mine].sort()) {
       const lease = await this.store.claim(route, this.options.owner, this.options.leaseMs);
       if (lease.owner !== this.options.owner) continue;
+      const checkpoint = await this.store.loadCheckpoint(route);
       this.owned.set(route, { generation: lease.generation, renewAtMs: nowMs + this.options.leaseMs / 3 });
-      await this.restoreCheckpoint(route, null);
+      this.restoreCheckpoint(route, checkpoint, null);
     }
     this.engine.experiments.takeChangedRoutes();
     return stored.length;
@@ -368,16 +369,19 @@ export class StateMirror {
       mine.renewAtMs = renewAtMs;
       return;
     }
-    // Ownership changed hands (first claim, restart, takeover): continue from what the store holds.
-    this.owned.set(route, { generation: lease.generation, renewAtMs });
-    this.followed.delete(route);
+    // Ownership changed hands (first claim, restart, takeover): continue from what the store holds. The route is
+    // this instance's only once all of it is read: a read that fails leaves it unowned here (its traffic still held,
+    // if it was), so the next step repeats the whole takeover instead of renewing a lease over a half-read state.
     const [stored] = await this.store.loadRoutes([route]);
     if (stored !== undefined) {
       this.engine.experiments.importRoute(route, stored.control);
       if (stored.owner !== this.options.owner) this.options.logger.info({ route, from: stored.owner, generation: lease.generation }, 'took over route');
     }
     await this.loadHistory(route);
-    await this.restoreCheckpoint(route, mine?.generation ?? null);
+    const checkpoint = await this.store.loadCheckpoint(route);
+    this.owned.set(route, { generation: lease.generation, renewAtMs });
+    this.followed.delete(route);
+    this.restoreCheckpoint(route, checkpoint, mine?.generation ?? null);
     this.engine.experiments.takeChangedRoutes();
     this.pending.delete(route);
     // What this instance held while the route was another's is counted now, on top of the checkpoint. What that
@@ -387,15 +391,15 @@ export class StateMirror {
     if (held > 0) this.options.logger.info({ route, held, generation: lease.generation }, 'counted the route\'s traffic held while another instance owned it');
   }
 
-  /** The history the route's previous owner sealed meanwhile (its anomaly bands, forecasts and trend read it); a failure is logged, the claim goes on. */
+  /**
+   * The history the route's previous owner sealed meanwhile (its anomaly bands, forecasts and trend read it). A
+   * failure fails the claim: sealing an hour over history not read would write it over the previous owner's stored
+   * hours, or count a restored open hour the store already holds a second time.
+   */
   private async loadHistory(route: string): Promise<void> {
     if (this.options.loadHistory === undefined) return;
-    try {
-      const hours = await this.options.loadHistory(route);
-      if (hours > 0) this.options.logger.info({ route, hours }, "loaded the route's history from Redis");
-    } catch (err) {
-      this.options.logger.warn({ err, route }, "cannot load the route's history from Redis; its long-horizon rules read what this instance has");
-    }
+    const hours = await this.options.loadHistory(route);
+    if (hours > 0) this.options.logger.info({ route, hours }, "loaded the route's history from Redis");
   }
 
   /**
@@ -404,8 +408,7 @@ export class StateMirror {
    * state is newer. A checkpoint that cannot be restored is logged and the
    * route starts cold; nothing else is affected.
    */
-  private async restoreCheckpoint(route: string, ownGeneration: number | null): Promise<void> {
-    const checkpoint = await this.store.loadCheckpoint(route);
+  private restoreCheckpoint(route: string, checkpoint: StoredCheckpoint | null, ownGeneration: number | null): void {
     if (checkpoint === null || (ownGeneration !== null && checkpoint.generation <= ownGeneration)) return;
     try {
       this.engine.restoreRoute(route, checkpoint.data);

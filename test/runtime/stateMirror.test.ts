@@ -20,6 +20,24 @@ function mirrorOf(store: MemoryStateStore, owner: string, nowMs: () => number, c
 const register = (engine: PipelineEngine, name: string): void =>
   engine.experiments.registry.register('support', { variant: name, pattern: 'zero_shot', tier: null, maxTokens: null, template: `T ${name}`, compression: null, source: 'api' });
 
+/** One rule that a slow `support` route crosses at once. */
+const slowConfig = parseConfig({
+  routes: { support: { variants: [{ name: 'v1', pattern: 'few_shot' }] } },
+  rules: [{ name: 'slow', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }],
+  log: { level: 'silent' },
+});
+
+/** `n` calls of `support`, 500 ms apart from `from`, about `latencyMs` each. */
+const calls = (from: number, n: number, latencyMs: number): TelemetryEvent[] => Array.from({ length: n }, (_, i) => makeEvent(from + i * 500, 'support', 'v1', latencyMs + (i % 5)));
+
+/** One pipeline step as the runner runs it: the mirror's claims, the engine, the records it lets through, the writes. */
+async function step(node: { engine: PipelineEngine; mirror: StateMirror }, input: PipelineInput): Promise<string[]> {
+  await node.mirror.beforeStep(input);
+  const records = node.mirror.afterStep(stepEngine(node.engine, input));
+  await node.mirror.flush();
+  return records.map((r) => `${r.type}:${r.type === 'trigger' ? `${r.rule}:${r.state}` : ''}`);
+}
+
 describe('StateMirror', () => {
   it('after an outage the first successful claim with nothing pending clears the failure (readiness), without a route state to write', async () => {
     let now = 1_000_000;
@@ -93,21 +111,9 @@ describe('StateMirror', () => {
   });
 
   it('takeover gap: traffic a survivor gets while the dead owner\'s lease runs is held, then counted on the checkpoint, and its trigger recorded once', async () => {
-    const cfg = parseConfig({
-      routes: { support: { variants: [{ name: 'v1', pattern: 'few_shot' }] } },
-      rules: [{ name: 'slow', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }],
-      log: { level: 'silent' },
-    });
+    const cfg = slowConfig;
     let now = Date.parse('2026-03-02T09:10:00Z');
     const store = new MemoryStateStore({ now: () => now });
-    const calls = (from: number, n: number, latencyMs: number): TelemetryEvent[] => Array.from({ length: n }, (_, i) => makeEvent(from + i * 500, 'support', 'v1', latencyMs + (i % 5)));
-    /** One pipeline step as the runner runs it: the mirror's claims, the engine, the records it lets through, the writes. */
-    const step = async (node: { engine: PipelineEngine; mirror: StateMirror }, input: PipelineInput): Promise<string[]> => {
-      await node.mirror.beforeStep(input);
-      const records = node.mirror.afterStep(stepEngine(node.engine, input));
-      await node.mirror.flush();
-      return records.map((r) => `${r.type}:${r.type === 'trigger' ? `${r.rule}:${r.state}` : ''}`);
-    };
     const events = (list: TelemetryEvent[]): PipelineInput => ({ kind: 'events', events: list, options: { nowMs: now } });
 
     const a = mirrorOf(store, 'a', () => now, cfg);
@@ -139,6 +145,59 @@ describe('StateMirror', () => {
     expect(b.mirror.status()).toMatchObject({ heldRoutes: 0, heldInputs: 0, owned: 1 });
     expect(released).toBe(true);
     expect(await step(b, { kind: 'tick', elapsedMs: 1_000 })).not.toContain('trigger:slow:firing');
+  });
+
+  it('a takeover that a store failure interrupts is taken up again in full: checkpoint resumed, held traffic counted, its trigger recorded once', async () => {
+    const cfg = slowConfig;
+    let now = Date.parse('2026-03-02T09:10:00Z');
+    /** Fails the reads of a takeover (the route's state, its hourly history, its checkpoint) while `failing` names one. */
+    let failing: 'loadRoutes' | 'loadHistory' | 'loadCheckpoint' | null = null;
+    class FlakyStore extends MemoryStateStore {
+      override async loadRoutes(routes: readonly string[]) {
+        if (failing === 'loadRoutes') throw new Error('Connection is closed.');
+        return super.loadRoutes(routes);
+      }
+      override async loadCheckpoint(route: string) {
+        if (failing === 'loadCheckpoint') throw new Error('Connection is closed.');
+        return super.loadCheckpoint(route);
+      }
+    }
+    const historyReads: string[] = [];
+    const loadHistory = async (route: string): Promise<number> => {
+      if (failing === 'loadHistory') throw new Error('Connection is closed.');
+      historyReads.push(route);
+      return 0;
+    };
+    for (const failure of ['loadRoutes', 'loadHistory', 'loadCheckpoint'] as const) {
+      const store = new FlakyStore({ now: () => now });
+      const a = mirrorOf(store, 'a', () => now, cfg);
+      await a.mirror.restore();
+      const counted = calls(now - 200_000, 200, 300);
+      await step(a, { kind: 'events', events: counted, options: { nowMs: now } });
+      await store.saveCheckpoint({ route: 'support', generation: (await store.lease('support'))!.generation, data: a.engine.checkpointRoute('support')! }, 60_000);
+      // a is killed; b holds the route's slow traffic until a's lease lapses.
+      const engine = new PipelineEngine(cfg);
+      const b = { engine, mirror: new StateMirror(store, engine, { owner: 'b', leaseMs: 10_000, routeTtlMs: 60_000, nowMs: () => now, logger: createLogger(cfg), loadHistory }) };
+      await b.mirror.restore();
+      const gap = calls(now - 99_000, 200, 2500);
+      expect(await step(b, { kind: 'events', events: gap, options: { nowMs: now } })).toEqual([]);
+      now += 11_000;
+      // The lease is b's now, but reading what a left fails half-way.
+      failing = failure;
+      expect(await step(b, { kind: 'tick', elapsedMs: 1_000 }), failure).toEqual([]);
+      expect(b.mirror.status().failing, failure).toMatch(/Connection is closed/);
+      expect(b.engine.liveStats('support'), failure).toBeNull();
+      failing = null;
+      now += 11_000;
+      const decided = await step(b, { kind: 'tick', elapsedMs: 1_000 });
+      expect(decided.filter((r) => r === 'trigger:slow:firing'), failure).toHaveLength(1);
+      expect(b.engine.liveStats('support')![0]!.count, failure).toBe(counted.length + gap.length);
+      expect(b.mirror.status(), failure).toMatchObject({ heldRoutes: 0, heldInputs: 0, owned: 1, failing: null });
+      expect(await step(b, { kind: 'tick', elapsedMs: 1_000 }), failure).not.toContain('trigger:slow:firing');
+      // The history was read for the takeover that completed (sealing over unread hours would overwrite them); the
+      // interrupted one had read it too only if it failed after it.
+      expect(historyReads.splice(0), failure).toEqual(failure === 'loadCheckpoint' ? ['support', 'support'] : ['support']);
+    }
   });
 
   it('a route whose held traffic passed the bound is counted here, but what that decides is not recorded while another instance owns it', async () => {
