@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALL_PATTERNS, PATTERNS } from '../core/patterns.js';
-import { duration } from './duration.js';
+import { duration, formatDurationMs } from './duration.js';
 import { uniqueNames } from './uniqueNames.js';
 import { crossCheck, report, resolveRouteRules } from './crossChecks.js';
 import { mergeRulesByName, plainIssue, type MergeIssue } from './ruleMerge.js';
@@ -221,8 +221,11 @@ const ServerSchema = z
     request_timeout: duration.default(30_000).describe('The whole request (headers and body) must arrive within this; a client trickling a body is cut off (408).'),
     /** The request headers must arrive within this (slowloris). */
     headers_timeout: duration.default(10_000).describe('The request headers must arrive within this (slowloris).'),
-    /** A connection with no bytes moving either way for this long is closed (longer than keep_alive_timeout, so the two never race). */
-    idle_timeout: duration.default(120_000).describe('A connection with no bytes moving either way for this long is closed. Keep it longer than keep_alive_timeout, as the defaults are, so the two do not race (not checked).'),
+    /**
+     * A connection with no bytes moving either way for this long is closed; 0: never for idleness. Must be longer than
+     * keep_alive_timeout, so the two never race (checked).
+     */
+    idle_timeout: duration.default(120_000).describe('A connection with no bytes moving either way for this long is closed; 0: never for idleness. Must be longer than `keep_alive_timeout` (a config error otherwise): a shorter one cuts connections the server still keeps alive, racing clients\' next requests into ECONNRESET.'),
     /**
      * An idle keep-alive connection is closed after this. Longer than clients keep idle sockets (undici 4 s, load
      * balancers 60 s): a server that closes first races the client's next request into ECONNRESET.
@@ -258,6 +261,14 @@ const ServerSchema = z
   .superRefine((server, ctx) => {
     if (server.probe_port !== undefined && server.probe_port !== 0 && server.probe_port === server.port) {
       ctx.addIssue({ code: 'custom', path: ['probe_port'], message: `must differ from server.port (both are ${server.port}): it is a second port for the probes` });
+    }
+    // It was documented as "not checked": a shorter one cut kept-alive connections, and clients reusing them got ECONNRESET.
+    if (server.idle_timeout !== 0 && server.idle_timeout <= server.keep_alive_timeout) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['idle_timeout'],
+        message: `must be greater than server.keep_alive_timeout (${formatDurationMs(server.keep_alive_timeout)}) or 0 (none), got ${formatDurationMs(server.idle_timeout)}`,
+      });
     }
   });
 
