@@ -69,13 +69,17 @@ export interface RouteCheckpoint {
 }
 
 /**
- * Event time up to which a checkpoint counted the route's events: its
- * watermark, or a newer event time it took (an event dated ahead of the wall
- * clock does not move the watermark past the clock). After a restore, events
- * at or before it are refused as already counted.
+ * Event time up to which a checkpoint counted the route's events: the newest
+ * event time it took (an event dated ahead of the wall clock included). After
+ * a restore, events at or before it are refused as already counted.
+ *
+ * @remarks Not the watermark: while a route has no traffic its watermark
+ * follows the wall clock, past every event it counted, and an event dated in
+ * between that reaches the next owner (held during a takeover, sent late) was
+ * never counted here.
  */
-export function countedThroughMs(checkpoint: Pick<RouteCheckpoint, 'watermarkMs' | 'lastDataMs'>): number {
-  return Math.max(checkpoint.watermarkMs, checkpoint.lastDataMs);
+export function countedThroughMs(checkpoint: Pick<RouteCheckpoint, 'lastDataMs'>): number {
+  return checkpoint.lastDataMs;
 }
 
 /**

@@ -387,8 +387,11 @@ export class StateMirror {
     // What this instance held while the route was another's is counted now, on top of the checkpoint. What that
     // changes (experiment arms, an experiment's end) is this owner's to write, after the step logged its decisions.
     this.holding.delete(route);
+    const refusedBefore = this.engine.tooLateEventsOf(route);
     const held = this.engine.releaseRoute(route, nowMs);
-    if (held > 0) this.options.logger.info({ route, held, generation: lease.generation }, 'counted the route\'s traffic held while another instance owned it');
+    // Held inputs the checkpoint had counted already (re-sent, redelivered) or too old for the window are refused, not counted.
+    const refused = this.engine.tooLateEventsOf(route) - refusedBefore;
+    if (held > 0) this.options.logger.info({ route, held, refused_calls: refused, generation: lease.generation }, 'counted the route\'s traffic held while another instance owned it');
   }
 
   /**

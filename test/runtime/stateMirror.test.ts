@@ -200,6 +200,29 @@ describe('StateMirror', () => {
     }
   });
 
+  it('a takeover logs how many held calls it refused as counted already (re-sent ones) beside how many it held', async () => {
+    const lines: string[] = [];
+    let now = Date.parse('2026-03-02T09:10:00Z');
+    const store = new MemoryStateStore({ now: () => now });
+    const a = mirrorOf(store, 'a', () => now);
+    await a.mirror.restore();
+    const counted = calls(now - 100_000, 100, 300);
+    await step(a, { kind: 'events', events: counted, options: { nowMs: now } });
+    await store.saveCheckpoint({ route: 'support', generation: (await store.lease('support'))!.generation, data: a.engine.checkpointRoute('support')! }, 60_000);
+
+    const engine = new PipelineEngine(config);
+    const logger = createLogger(parseConfig({ log: { level: 'info', format: 'json' } }), { write: (line: string) => (lines.push(line), true) } as unknown as NodeJS.WritableStream);
+    const b = { engine, mirror: new StateMirror(store, engine, { owner: 'b', leaseMs: 10_000, routeTtlMs: 60_000, nowMs: () => now, logger }) };
+    await b.mirror.restore();
+    // b gets 20 of a's calls again (a client re-sending them) and 30 new ones while a's lease runs.
+    await step(b, { kind: 'events', events: [...counted.slice(80), ...calls(now - 40_000, 30, 300)], options: { nowMs: now } });
+    now += 11_000;
+    await step(b, { kind: 'tick', elapsedMs: 11_000 });
+    expect(b.engine.liveStats('support')![0]!.count).toBe(130);
+    const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === "counted the route's traffic held while another instance owned it");
+    expect(line).toMatchObject({ route: 'support', held: 50, refused_calls: 20 });
+  });
+
   it('a route whose held traffic passed the bound is counted here, but what that decides is not recorded while another instance owns it', async () => {
     const cfg = parseConfig({
       rules: [{ name: 'slow', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }],
