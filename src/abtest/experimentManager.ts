@@ -135,6 +135,8 @@ export class ExperimentManager {
   private readonly changed = new Set<string>();
   /** Routes frozen through the API: no new actions or experiments. */
   private readonly frozen = new Set<string>();
+  /** Per route, the event time of its last policy record (see {@link policyTs}). */
+  private readonly lastPolicyMs = new Map<string, number>();
   /** Promoted candidates under the watch after promotion, by route. */
   readonly watches = new PromotionWatches();
   /** Routes whose experiment state changed since {@link takeChangedRoutes}. */
@@ -302,8 +304,23 @@ export class ExperimentManager {
         else this.frozen.delete(route);
         this.changedRoutes.add(route);
         this.changes++;
-        return { type: 'policy', ts: nowMs, route, action, source: 'api', reason };
+        return { type: 'policy', ts: this.policyTs(route, nowMs), route, action, source: 'api', reason };
     }
+  }
+
+  /**
+   * The event time of a new policy record: `nowMs`, or 1 ms after the route's previous one if that is not earlier.
+   * Records are logged and alerted once per content, and steering is stamped with the route's watermark, which stands
+   * still between events (up to an idle tick): freeze, unfreeze, freeze within it would make the second freeze the
+   * first one's twin, dropped from the log and the receivers while the route stays frozen.
+   */
+  private policyTs(route: string, nowMs: number): number {
+    const last = this.lastPolicyMs.get(route);
+    const ts = last !== undefined && last >= nowMs ? last + 1 : nowMs;
+    // Only a record at or after the previous one can collide: entries behind every route's present are dropped.
+    if (this.lastPolicyMs.size >= 1_000) for (const [r, ms] of this.lastPolicyMs) if (ms < nowMs - 60_000) this.lastPolicyMs.delete(r);
+    this.lastPolicyMs.set(route, ts);
+    return ts;
   }
 
   /** Whether the route is frozen. */
@@ -317,7 +334,7 @@ export class ExperimentManager {
     if (by === null) run.dirty = true;
     this.changed.add(run.snapshot.id);
     this.changedRoutes.add(run.snapshot.route);
-    return { type: 'policy', ts: nowMs, route: run.snapshot.route, action: by === null ? 'resume' : 'pause', source: by ?? 'api', experiment: run.snapshot.id, reason };
+    return { type: 'policy', ts: this.policyTs(run.snapshot.route, nowMs), route: run.snapshot.route, action: by === null ? 'resume' : 'pause', source: by ?? 'api', experiment: run.snapshot.id, reason };
   }
 
   /** The watch found the promoted candidate breaching a rollback trigger: the pre-promotion baseline serves again. */
