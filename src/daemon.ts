@@ -334,6 +334,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   // Hot reload: the swap is a pipeline command, so it happens between two steps and no event is dropped or split.
   const reloader = new ConfigReloader(config, {
     file: options.configFile,
+    ...(durable !== null ? { instance: durable.instanceId } : {}),
     load: options.loadConfig ?? ((file) => loadConfig(file)),
     apply: async (next, record) => {
       // Before anything runs on the new config: a new webhook secret or Slack URL is never logged in clear.

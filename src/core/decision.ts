@@ -175,6 +175,8 @@ export interface ConfigRecord {
   readonly status: 'applied' | 'rejected';
   /** The file (or `SIGHUP`-triggered file) the configuration came from. */
   readonly source: string;
+  /** With Redis, where instances share one decision log: the instance that reloaded (`redis.instance_id`). */
+  readonly instance?: string;
   /** What changed (applied: the changed key paths) or what was wrong (rejected: the validation problems). */
   readonly reason: string;
   /** Applied: the top-level key paths whose values changed. */

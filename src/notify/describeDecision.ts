@@ -76,7 +76,7 @@ export function describeDecision(record: NotifiableRecord): string {
     case 'policy':
       return `${record.route}: ${record.action}${record.experiment === undefined ? '' : ` (experiment ${record.experiment})`} by ${record.source === 'api' ? 'an operator' : 'its policy'}: ${record.reason}`;
     case 'config':
-      return `config from ${record.source} ${record.status}: ${record.reason}`;
+      return `config from ${record.source}${record.instance === undefined ? '' : ` on ${record.instance}`} ${record.status}: ${record.reason}`;
     case 'trend': {
       const p95 = record.metrics['latency_p95_ms'];
       const cost = record.metrics['cost_per_task_usd'];

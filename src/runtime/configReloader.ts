@@ -25,6 +25,8 @@ export interface ConfigReloaderOptions {
   readonly logger: Logger;
   /** Quiet time after a file event before reloading (editors write in several steps), ms (default 250). */
   readonly debounceMs?: number;
+  /** This instance's id, named in every record (several instances share one decision log through Redis). */
+  readonly instance?: string;
 }
 
 /**
@@ -96,7 +98,7 @@ export class ConfigReloader {
   private async reloadOnce(trigger: string): Promise<ConfigRecord> {
     const source = this.options.file ?? 'environment';
     const record = (status: ConfigRecord['status'], reason: string, changed?: readonly string[]): ConfigRecord => ({
-      type: 'config', ts: this.options.clock.now(), status, source, reason: `${reason} (${trigger})`, ...(changed === undefined ? {} : { changed }),
+      type: 'config', ts: this.options.clock.now(), status, source, ...(this.options.instance === undefined ? {} : { instance: this.options.instance }), reason: `${reason} (${trigger})`, ...(changed === undefined ? {} : { changed }),
     });
     // What this reload reads is what the watcher compares later events against: a SIGHUP after an
     // edit and the edit's own file event make one record, not two.

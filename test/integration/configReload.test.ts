@@ -8,7 +8,7 @@ import { startDaemon, type Daemon } from '../../src/daemon.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { SecretRedactor, secretsOf } from '../../src/runtime/secrets.js';
 import { getJson } from '../helpers/daemon.js';
-import { startWebhookReceiver, type WebhookReceiver } from './harness/index.js';
+import { startRedis, startWebhookReceiver, type WebhookReceiver } from './harness/index.js';
 
 const running: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -116,5 +116,20 @@ describe('hot reload (SIGHUP and config-file change)', () => {
     expect(deadLetter, lines.join('')).toBeDefined();
     expect(deadLetter).toContain('no_service for [redacted]');
     expect(lines.join('')).not.toContain('s3cr3tHookToken42');
+  });
+  it('with several instances on one Redis, a config record names the instance that reloaded, in the shared log and the alert', async () => {
+    const redis = await startRedis();
+    running.push(redis);
+    const receiver = await startWebhookReceiver();
+    running.push({ stop: () => receiver.close() });
+    const a = await start({ ...receiverConfig(receiver), redis: { url: redis.url, instance_id: 'pp-a' } });
+    const b = await start({ ...receiverConfig(receiver), redis: { url: redis.url, instance_id: 'pp-b' } });
+    writeFileSync(a.file, 'rules: [{name: accuracy_drop, threshold: high}]\n');
+    expect(await a.daemon.reload('SIGHUP')).toMatchObject({ status: 'rejected', instance: 'pp-a' });
+    // b runs on, and its view of the shared log says which instance refused the file.
+    const [record] = await configRecords(b.daemon);
+    expect(record).toMatchObject({ type: 'config', status: 'rejected', source: a.file, instance: 'pp-a' });
+    await receiver.waitFor((r) => r.length === 1);
+    expect(JSON.parse(receiver.requests[0]!.body).summary).toMatch(/^config from .* on pp-a rejected: invalid config/);
   });
 });
