@@ -152,7 +152,13 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     },
   }).start();
   // Alerts wait in the same outbox, under notify:<receiver>, with a relay of their own (receiver retry policy).
-  const notifier = new AlertNotifier(config.notify, outbox, { clock, send: sendToReceiver, logger: log.child({ component: 'notify' }), onReleased: () => outboxHasRoom() }).start();
+  const notifier = new AlertNotifier(config.notify, outbox, {
+    clock,
+    send: sendToReceiver,
+    logger: log.child({ component: 'notify' }),
+    onReleased: () => outboxHasRoom(),
+    sharedOutbox: options.outbox === undefined && durable !== null,
+  }).start();
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: log }) : null;
   let kafkaLag: KafkaEventSource | null = null;
   let source: EventSource | null = null;

@@ -20,6 +20,11 @@ export interface AlertNotifierOptions {
   readonly tickMs?: number;
   /** Alerts left the outbox's pending queue (delivered or dead-lettered): room for as many more. */
   readonly onReleased?: (messages: number) => void;
+  /**
+   * The outbox is shared with other instances (Redis). A receiver a reload removed is then no longer drained here:
+   * its messages stay for the instances that still have it (a rolling config change), instead of being dead-lettered.
+   */
+  readonly sharedOutbox?: boolean;
 }
 
 const PREFIX = 'notify:';
@@ -136,7 +141,9 @@ export class AlertNotifier implements Notifier {
       if (names.has(name)) continue;
       this.receivers.delete(name);
       this.limiters.delete(name);
-      // Left registered so its queue drains into the dead letters instead of waiting forever.
+      // Alone on the outbox, its queue drains into the dead letters instead of waiting forever; a shared outbox
+      // leaves it to the instances that still have the receiver (other instances' alerts are queued there too).
+      if (this.options.sharedOutbox === true) this.deliverers.delete(PREFIX + name);
     }
     for (const receiver of config.receivers) {
       const before = this.receivers.get(receiver.name);
@@ -163,7 +170,11 @@ export class AlertNotifier implements Notifier {
 
   private async deliver(name: string, items: readonly OutboxItem[]): Promise<void> {
     const receiver = this.receivers.get(name);
-    if (receiver === undefined) throw new PromptpilotError(ErrorCodes.IO_FATAL, `receiver ${name} is no longer configured`);
+    if (receiver === undefined) {
+      // A claim taken just before a reload removed the receiver: another instance may still have it.
+      if (this.options.sharedOutbox === true) throw new TransientIoError(`receiver ${name} is no longer configured on this instance; left for an instance that has it`);
+      throw new PromptpilotError(ErrorCodes.IO_FATAL, `receiver ${name} is no longer configured`);
+    }
     for (const item of items) {
       if (item.attempts > this.config.delivery.max_attempts) throw new PromptpilotError(ErrorCodes.IO_FATAL, `gave up after ${item.attempts - 1} attempts: ${item.lastError ?? 'unknown error'}`);
       // The relay held the claim back until the limit allowed a message (holdMs), so this books a free slot.
