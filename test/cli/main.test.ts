@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,27 @@ const tmpFile = (name: string, text: string): string => {
   writeFileSync(path, text);
   return path;
 };
+
+/**
+ * Starts `promptpilot run` with `args` and `env` on a port it binds itself (PROMPTPILOT_PORT=0: a port
+ * picked here and released would be free for any other process until the daemon binds it) and resolves
+ * once it logs that it listens, with its URL. `out()` is its stdout so far.
+ */
+async function startRun(args: readonly string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string; out: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'run', ...args], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: '0', PROMPTPILOT_LOG_LEVEL: 'info', ...env } });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const line = out.split('\n').find((l) => l.includes('"promptpilot listening"'));
+      if (line !== undefined) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`run exited ${String(code)} before listening: ${err}${out}`)));
+  });
+  return { child, url, out: () => out };
+}
 
 describe('promptpilot CLI', () => {
   it('--help everywhere, exit 0', () => {
@@ -149,17 +170,8 @@ describe('promptpilot CLI', () => {
   }, 30_000);
 
   it('run drains and exits 0 on SIGTERM', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const child = spawn(process.execPath, [CLI, 'run'], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'info' } });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    for (let i = 0; i < 100 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
-    const res = await fetch(`http://127.0.0.1:${port}/v1/events`, {
+    const { child, url, out } = await startRun([], {});
+    const res = await fetch(`${url}/v1/events`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ts: Date.now(), route: 'r', variant: 'v', latency_ms: 5 }),
     });
@@ -167,51 +179,30 @@ describe('promptpilot CLI', () => {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(0);
-    expect(out).toContain('promptpilot stopped');
+    expect(out()).toContain('promptpilot stopped');
   });
 
   it('run reloads its config on SIGHUP (a config record), keeps serving and still drains on SIGTERM', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const child = spawn(process.execPath, [CLI, 'run'], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'info', PROMPTPILOT_API_TOKEN: 'tok-never-printed' } });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    // SIGHUP before the handler is installed would kill it (Node's default): wait for 'listening' (slow on a loaded machine)
-    for (let i = 0; i < 600 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain('listening');
+    // SIGHUP before the handler is installed would kill it (Node's default): it is sent once the daemon listens
+    const { child, url, out } = await startRun([], { PROMPTPILOT_API_TOKEN: 'tok-never-printed' });
     child.kill('SIGHUP');
-    for (let i = 0; i < 300 && !out.includes('config from environment'); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain('SIGHUP received: reloading the config');
-    expect(out).toContain('config from environment applied: no change (SIGHUP)');
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    while (!out().includes('config from environment')) await new Promise((r) => setTimeout(r, 100));
+    expect(out()).toContain('SIGHUP received: reloading the config');
+    expect(out()).toContain('config from environment applied: no change (SIGHUP)');
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect(child.exitCode).toBeNull();
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(0);
-    expect(out).toContain('promptpilot stopped');
-    expect(out).not.toContain('tok-never-printed');
+    expect(out()).toContain('promptpilot stopped');
+    expect(out()).not.toContain('tok-never-printed');
   }, 180_000);
 
   it("run gives V8 a heap limit derived from limits.memory_budget_bytes (5/8 of it) unless NODE_OPTIONS sets one", async () => {
-    const freePort = () =>
-      new Promise<number>((resolve) => {
-        const s = createServer().listen(0, '127.0.0.1', () => {
-          const p = (s.address() as { port: number }).port;
-          s.close(() => resolve(p));
-        });
-      });
     const heapLimitMiB = async (env: Record<string, string>): Promise<{ limitMiB: number; code: number | null }> => {
-      const port = await freePort();
       const config = tmpFile('budget.yaml', 'limits:\n  memory_budget_bytes: 536870912\n');
-      const child = spawn(process.execPath, [CLI, 'run', '--config', config], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'info', ...env } });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      for (let i = 0; i < 600 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const { child, url } = await startRun(['--config', config], env);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       // heap_size_limit is the old generation plus V8's young generation (tens of MiB)

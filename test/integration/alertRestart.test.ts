@@ -8,7 +8,7 @@ import type { DecisionRecord } from '../../src/core/decision.js';
 import type { Daemon } from '../../src/daemon.js';
 import { getJson, startTestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
-import { freePort, killAll, startDaemonProcess, startRedis, startWebhookReceiver, verifySignature, type DaemonProcess, type ReceivedRequest, type RedisServer } from './harness/index.js';
+import { killAll, startDaemonProcess, startRedis, startWebhookReceiver, verifySignature, type DaemonProcess, type ReceivedRequest, type RedisServer } from './harness/index.js';
 
 // Alerts survive what a sidecar goes through (issues 10 and 11): the outbox is in Redis, so an alert
 // for a receiver that is down outlives a `kill -9` of the daemon that raised it, and an alert raised
@@ -72,11 +72,12 @@ describe('alerts across a daemon kill -9 and a Redis outage', () => {
     cleanups.push(() => redis.stop());
     const client = await connectRedis(redis.url);
     cleanups.push(async () => client.disconnect());
-    // The receiver's port, with nothing listening on it yet: it is down.
-    const port = await freePort();
+    // The receiver is down: every connection to it is reset before a request is read.
+    const receiver = await startWebhookReceiver(() => ({ status: 200 }), { down: true });
+    cleanups.push(() => receiver.close());
     const config = (instance: string): string => {
       const file = join(dir, `${instance}.json`);
-      writeFileSync(file, JSON.stringify({ server: { max_event_loop_delay: 0 }, redis: { instance_id: instance }, notify: notify(`http://127.0.0.1:${port}/hook`), log: { level: 'info' } }));
+      writeFileSync(file, JSON.stringify({ server: { max_event_loop_delay: 0 }, redis: { instance_id: instance }, notify: notify(receiver.url), log: { level: 'info' } }));
       return file;
     };
     const env = { PROMPTPILOT_REDIS_URL: redis.url };
@@ -87,7 +88,7 @@ describe('alerts across a daemon kill -9 and a Redis outage', () => {
       const found = await firingTriggers(a.url);
       return found.length > 0 ? found : null;
     });
-    // A has the alerts in the Redis outbox and has already failed to deliver them (connection refused).
+    // A has the alerts in the Redis outbox and has already failed to deliver them (connection reset).
     const enqueued = await until('the alerts in the Redis outbox', async () => {
       const keys = await queuedKeys(client);
       return keys.length === firing.length ? keys : null;
@@ -95,8 +96,8 @@ describe('alerts across a daemon kill -9 and a Redis outage', () => {
     await until('a failed delivery attempt by A', async () => (a.output.some((line) => line.includes('alert delivery failed; will retry')) ? true : null));
     await a.kill();
 
-    const receiver = await startWebhookReceiver(() => ({ status: 200 }), port);
-    cleanups.push(() => receiver.close());
+    expect(receiver.requests).toHaveLength(0);
+    receiver.down = false;
     const b = await startDaemonProcess('b', config('alert-b'), env, running);
     await receiver.waitFor((reqs) => reqs.length >= firing.length, 60_000);
     await until('the outbox emptied', async () => ((await client.zcard(OUTBOX)) === 0 ? true : null));

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/runtime/logger.js';
 import { SecretRedactor, secretsOf } from '../../src/runtime/secrets.js';
 import { getJson } from '../helpers/daemon.js';
 import { startRedis, startWebhookReceiver, type WebhookReceiver } from './harness/index.js';
+import { until } from '../helpers/until.js';
 
 const running: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -85,7 +86,7 @@ describe('hot reload (SIGHUP and config-file change)', () => {
   it('a change of the file alone reloads it (no signal)', async () => {
     const { daemon, file } = await start({});
     writeConfig(file, { targets: { latency_p95_ms: 2500 } });
-    for (let i = 0; i < 200 && (await configRecords(daemon)).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await until('a config record', async () => ((await configRecords(daemon)).length > 0 ? true : null), 60_000, 50);
     expect(await configRecords(daemon)).toMatchObject([{ status: 'applied', changed: ['targets.latency_p95_ms'], reason: expect.stringContaining('(file change)') }]);
     expect(daemon.engine.config.targets.latency_p95_ms).toBe(2500);
   });
@@ -111,9 +112,7 @@ describe('hot reload (SIGHUP and config-file change)', () => {
 
     // The reload's own config record goes to the new receiver, which refuses it (404: no retry) quoting the secret path.
     await receiver.waitFor((reqs) => reqs.length === 1);
-    for (let i = 0; i < 200 && !lines.some((l) => l.includes('dead-lettered')); i++) await new Promise((r) => setTimeout(r, 25));
-    const deadLetter = lines.find((l) => l.includes('dead-lettered'));
-    expect(deadLetter, lines.join('')).toBeDefined();
+    const deadLetter = await until('the dead letter logged', async () => lines.find((l) => l.includes('dead-lettered')) ?? null, 60_000, 25);
     expect(deadLetter).toContain('no_service for [redacted]');
     expect(lines.join('')).not.toContain('s3cr3tHookToken42');
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon.js';
 import { getJson, startTestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
 import { startWebhookReceiver } from './harness/index.js';
 
 const TOKEN = 'dead-letter-test-token';
@@ -39,12 +40,10 @@ describe('dead letters over HTTP (GET /v1/outbox, /v1/outbox/dead-letters)', () 
     await refusing.waitFor((reqs) => reqs.length > 0);
 
     const auth = { authorization: `Bearer ${TOKEN}` };
-    let overview: { destination: string; pending: number; dead_lettered: number }[] = [];
-    for (let i = 0; i < 200; i++) {
-      overview = (await getJson(`${daemon.url}/v1/outbox`)).json.destinations;
-      if (overview.every((d) => d.pending === 0)) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const overview = await until('nothing pending in the outbox', async () => {
+      const destinations = (await getJson(`${daemon.url}/v1/outbox`)).json.destinations as { destination: string; pending: number; dead_lettered: number }[];
+      return destinations.every((d) => d.pending === 0) ? destinations : null;
+    }, 60_000, 25);
     // A 4xx other than 429 is not retried: every message the refusing receiver got is dead-lettered after one try.
     expect(overview).toEqual([
       { destination: 'notify:legacy', pending: 0, dead_lettered: refusing.requests.length },

@@ -3,6 +3,7 @@ import type { Daemon } from '../../src/daemon.js';
 import { postJson, startTestDaemon } from '../helpers/daemon.js';
 import { kcatConsume, kcatProduce, startKafkaMock, type KafkaMock, type KcatRecord } from './harness/index.js';
 import { committedTotal, uniqueSettings, waitUntil } from './harness/kafkaTestSupport.js';
+import { until } from '../helpers/until.js';
 
 let mock: KafkaMock;
 const daemons: Daemon[] = [];
@@ -50,13 +51,12 @@ describe('daemon with Kafka', () => {
     await waitUntil(() => daemon.engine.counters.accepted >= 4000, 30_000, () => 'all events accepted');
     // Self-telemetry: the Kafka source's accepted and dead-lettered events and its consumer lag. The retry is the
     // last message and may come in a fetch of its own (the mock broker answers a fetch with one produced batch).
-    let metrics = '';
     const schema = /^promptpilot_events_rejected_total\{source="kafka",reason="schema"\} 1$/m;
     const tooLate = /^promptpilot_events_rejected_total\{source="kafka",reason="too_late"\} 1$/m;
-    for (let i = 0; i < 100 && !(schema.test(metrics) && tooLate.test(metrics)); i++) {
-      metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const metrics = await until('the Kafka source\'s rejections in /metrics', async () => {
+      const text = await (await fetch(`${daemon.url}/metrics`)).text();
+      return schema.test(text) && tooLate.test(text) ? text : null;
+    }, 60_000, 50);
     expect(metrics).toMatch(/^promptpilot_events_accepted_total\{source="kafka"\} 4000$/m);
     expect(metrics).toMatch(schema);
     expect(metrics).toMatch(tooLate);

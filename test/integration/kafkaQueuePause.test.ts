@@ -6,6 +6,7 @@ import { createLogger } from '../../src/runtime/logger.js';
 import { startTestDaemon } from '../helpers/daemon.js';
 import { kcatProduce, startKafkaMock, type KafkaMock } from './harness/index.js';
 import { committedTotal, uniqueSettings, waitUntil } from './harness/kafkaTestSupport.js';
+import { until } from '../helpers/until.js';
 
 let mock: KafkaMock;
 const daemons: Daemon[] = [];
@@ -60,12 +61,10 @@ describe('Kafka consumer and a full pipeline queue', () => {
     expect(httpRefused).toBeGreaterThan(0);
     // The source's counter moves when a batch is committed, just after the engine step.
     const kafkaAccepted = new RegExp(`^promptpilot_events_accepted_total\\{source="kafka"\\} ${KAFKA_EVENTS}$`, 'm');
-    let metrics = '';
-    for (let i = 0; i < 200 && !kafkaAccepted.test(metrics); i++) {
-      metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(metrics).toMatch(kafkaAccepted);
+    await until('the Kafka events counted in /metrics', async () => {
+      const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+      return kafkaAccepted.test(metrics) ? true : null;
+    }, 60_000, 50);
     await daemon.stop();
     // Exactly once: every Kafka event counted once and its offset committed once, whatever the pauses.
     expect(daemon.engine.counters.accepted).toBe(KAFKA_EVENTS + httpAccepted);

@@ -7,6 +7,7 @@ import { startTestDaemon } from '../helpers/daemon.js';
 import { GatedLog } from '../helpers/gatedLog.js';
 import { kcatProduce, startKafkaMock, type KafkaMock } from './harness/index.js';
 import { committedTotal, uniqueSettings, waitUntil } from './harness/kafkaTestSupport.js';
+import { until } from '../helpers/until.js';
 
 let mock: KafkaMock;
 let daemon: Daemon | null = null;
@@ -68,12 +69,10 @@ describe('a Kafka batch refused by a full pipeline queue', () => {
     await waitUntil(() => daemon!.engine.counters.accepted === acceptedBefore + HTTP_EVENTS + KAFKA_EVENTS, 60_000,
       () => `every event accepted (now ${daemon!.engine.counters.accepted - acceptedBefore} of ${HTTP_EVENTS + KAFKA_EVENTS})`);
     const kafkaAccepted = new RegExp(`^promptpilot_events_accepted_total\\{source="kafka"\\} ${KAFKA_EVENTS}$`, 'm');
-    let metrics = '';
-    for (let i = 0; i < 200 && !kafkaAccepted.test(metrics); i++) {
-      metrics = await (await fetch(`${url}/metrics`)).text();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(metrics).toMatch(kafkaAccepted);
+    await until('the Kafka events counted in /metrics', async () => {
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      return kafkaAccepted.test(metrics) ? true : null;
+    }, 60_000, 50);
     await daemon.stop();
     // Exactly once: the refused batch counted once after its retry, its offsets committed once.
     expect(daemon.engine.counters.accepted).toBe(acceptedBefore + HTTP_EVENTS + KAFKA_EVENTS);

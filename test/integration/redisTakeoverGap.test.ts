@@ -13,18 +13,21 @@ import { committedTotal, uniqueSettings } from './harness/kafkaTestSupport.js';
 // the route's next calls, slow ones that cross a rule's threshold. B holds them (A's lease says the route
 // is not B's), claims the route once the lease lapses, resumes A's checkpoint and counts what it held on
 // top: every call sent is counted once, and the trigger is recorded once, by B, with its evidence.
+// How long A's lease still runs after the kill is not left to the machine's speed (A renews it only with
+// traffic, so it may lapse before B is sent anything): the test keeps it running until B holds the calls,
+// then puts back the expiry A left, from which it lapses (see pinLease).
 
 const ROUTE = 'support-answer';
 const fx = useRedisFixture('pp-takeover-gap-');
 
-/** An instance with a 6 s lease (or `lease`), checkpoints every `checkpointInterval`, 1 s buckets judged 2 s after their end, and a slow-route rule. */
-function configFile(dir: string, instance: string, options: { checkpointInterval?: string; lease?: string; kafka?: Record<string, unknown> } = {}): string {
+/** An instance with a 6 s lease, checkpoints every `checkpointInterval`, 1 s buckets judged 2 s after their end, and a slow-route rule. */
+function configFile(dir: string, instance: string, options: { checkpointInterval?: string; kafka?: Record<string, unknown> } = {}): string {
   const config = {
     simulator: { enabled: false },
     server: { host: '127.0.0.1' },
     ...(options.kafka !== undefined ? { kafka: options.kafka } : {}),
     time: { bucket: '1s', allowed_lateness: '2s' },
-    redis: { instance_id: instance, lease: options.lease ?? '6s', refresh_interval: '300ms', checkpoint_interval: options.checkpointInterval ?? '1s' },
+    redis: { instance_id: instance, lease: '6s', refresh_interval: '300ms', checkpoint_interval: options.checkpointInterval ?? '1s' },
     rules: [{ name: 'slow_route', metric: 'latency_p95_ms', op: 'gt', threshold: 1000, for: '0s', severity: 'warning', min_samples: 20 }],
     log: { level: 'info' },
   };
@@ -49,6 +52,29 @@ async function storedCheckpoint(): Promise<{ lastDataMs: number; slowRoute: stri
   const data = JSON.parse((JSON.parse(raw) as { data: string }).data) as { lastDataMs: number; detector: { variants: [string, { rules: [string, { phase: string }][] }][] } | null };
   const slowRoute = (data.detector?.variants ?? []).flatMap(([, v]) => v.rules).find(([name]) => name === 'slow_route')?.[1].phase;
   return { lastDataMs: data.lastDataMs, slowRoute };
+}
+
+/**
+ * Keeps the killed owner's lease running for as long as the test needs (its expiry an hour ahead on
+ * Redis's clock; owner and generation as they were); returns what lets it lapse: putting back the
+ * expiry the owner left. Call it once the owner is dead (nobody else writes the lease then: the other
+ * instance claims a route only for traffic of it).
+ */
+async function pinLease(): Promise<() => Promise<void>> {
+  const key = `promptpilot:lease:${ROUTE}`;
+  const left = await fx.client.hget(key, 'expires');
+  expect(left).not.toBeNull();
+  const [seconds] = await fx.client.time();
+  await fx.client.hset(key, 'expires', String(Number(seconds) * 1000 + 3_600_000));
+  return async () => {
+    await fx.client.hset(key, 'expires', left!);
+  };
+}
+
+/** Events and data points `d` holds for routes another instance owns (its /metrics gauge). */
+async function heldInputs(d: DaemonProcess): Promise<number> {
+  const metrics = await (await fetch(`${d.url}/metrics`)).text();
+  return Number(/^promptpilot_state_held_inputs (\S+)$/m.exec(metrics)?.[1] ?? '0');
 }
 
 /** Until B has judged every bucket up to `newestMs` (its watermark past it, the lateness and a bucket). */
@@ -86,18 +112,19 @@ describe('takeover gap on a real Redis', () => {
     expect(await fx.client.hget(`promptpilot:lease:${ROUTE}`, 'owner')).toBe('A');
     expect(await slowTriggers(a)).toEqual([]);
     await a.kill();
+    const lapse = await pinLease();
 
     // The gap: A's lease still runs, B gets the route's next calls — slow ones, over the rule's 1 s.
     const slow = calls(150, newestFast + 1, Date.now(), 2000);
     expect(await post(b, slow)).toMatchObject({ accepted: 150, rejected: 0 });
-    const lease = await fx.client.hgetall(`promptpilot:lease:${ROUTE}`);
-    const [seconds] = await fx.client.time();
-    expect(lease['owner']).toBe('A');
-    expect(Number(lease['expires'])).toBeGreaterThan(Number(seconds) * 1000);
-    // Not B's route yet: B counts nothing of it and decides nothing for it.
+    // Not B's route yet: B holds every one of them, counts nothing of it and decides nothing for it.
+    await until('B holding the slow calls', async () => ((await heldInputs(b)) === slow.length ? true : null), 60_000);
+    expect(await fx.client.hget(`promptpilot:lease:${ROUTE}`, 'owner')).toBe('A');
     expect((await count(b)) ?? 0).toBe(0);
+    expect(await slowTriggers(b)).toEqual([]);
 
     // The lease lapses; B claims the route, resumes A's checkpoint and counts what it held on top of it.
+    await lapse();
     await until('B owning the route', async () => ((await fx.client.hget(`promptpilot:lease:${ROUTE}`, 'owner')) === 'B' ? true : null), 60_000);
     await until('every call sent counted on B', async () => ((await count(b)) === fast.length + slow.length ? true : null), 30_000);
     const fired = await until('the slow_route trigger recorded', async () => {
@@ -157,10 +184,8 @@ describe('takeover gap over Kafka partitions on a real Redis', () => {
     const settings = uniqueSettings(mock.brokers);
     const dir = mkdtempSync(join(tmpdir(), 'pp-gap-kafka-'));
     const kafka = { group_id: settings.group_id, topics: settings.topics, session_timeout: '3s' };
-    // A lease well past the group's session timeout: the partition moves while the dead owner's lease still runs.
-    const options = { lease: '20s', kafka };
-    const env = { PROMPTPILOT_REDIS_URL: fx.redis.url, PROMPTPILOT_KAFKA_BROKERS: mock.brokers };
-    const daemons = [await startDaemonProcess('KA', configFile(dir, 'KA', options), env, fx.running), await startDaemonProcess('KB', configFile(dir, 'KB', options), env, fx.running)];
+        const env = { PROMPTPILOT_REDIS_URL: fx.redis.url, PROMPTPILOT_KAFKA_BROKERS: mock.brokers };
+    const daemons = [await startDaemonProcess('KA', configFile(dir, 'KA', { kafka }), env, fx.running), await startDaemonProcess('KB', configFile(dir, 'KB', { kafka }), env, fx.running)];
     for (const d of daemons) await until(`${d.name} in the group`, async () => ((await fetch(`${d.url}/readyz`)).status === 200 ? true : null), 60_000);
     const produce = (events: readonly Record<string, unknown>[]): Promise<void> =>
       kcatProduce(mock.brokers, settings.topics.events, events.map((e) => ({ key: ROUTE, value: JSON.stringify(e) })));
@@ -174,10 +199,14 @@ describe('takeover gap over Kafka partitions on a real Redis', () => {
     const owner = daemons.find((d) => d.name === ownerId)!;
     const survivor = daemons.find((d) => d !== owner)!;
     await owner.kill();
+    const lapse = await pinLease();
 
     const slow = calls(150, newestFast + 1, Date.now(), 2000);
     await produce(slow);
     // The group gives the survivor the partition after the session timeout; the dead owner's lease still runs then.
+    await until('the survivor holding the slow calls', async () => ((await heldInputs(survivor)) === slow.length ? true : null), 120_000);
+    expect((await count(survivor)) ?? 0).toBe(0);
+    await lapse();
     const held = await until('the survivor counting what it held', async () => {
       const line = survivor.output.find((l) => l.includes('"counted the route\'s traffic held while another instance owned it"'));
       return line === undefined ? null : (JSON.parse(line) as { held: number }).held;

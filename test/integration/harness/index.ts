@@ -4,7 +4,8 @@ export { startPrometheus, promtoolCheckMetrics, PROMETHEUS, PROMTOOL, type Prome
 export { startWebhookReceiver, verifySignature, type WebhookReceiver, type ReceivedRequest, type Answer } from './webhookReceiver.js';
 export { startAlertmanager, ALERTMANAGER, type AlertmanagerServer, type AmAlert } from './alertmanager.js';
 export { launchChromium, CHROMIUM, SCREENSHOT_DIR, type HeadlessBrowser } from './chromium.js';
-export { startRedis, freePort, REDIS_SERVER, type RedisServer } from './redisServer.js';
+export { startRedis, REDIS_SERVER, type RedisServer } from './redisServer.js';
+export { freePort } from './readyProcess.js';
 export { startDaemonProcess, killAll, postEvents, CLI, type DaemonProcess, type PostedEvents } from './daemonProcess.js';
 export { useRedisFixture, type RedisFixture } from './redisFixture.js';
 export { useDashboardFixture, type DashboardFixture } from './dashboardFixture.js';

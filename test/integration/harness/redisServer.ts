@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, portTaken } from './readyProcess.js';
 
 /** Path of the redis-server binary (Debian package `redis-server`). */
 export const REDIS_SERVER = process.env['REDIS_SERVER'] ?? '/usr/bin/redis-server';
@@ -21,28 +21,27 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
- * Starts a real redis-server on a free port (never the machine's 6379), in a
+ * Starts a real redis-server on a free port ({@link freePort}: never the machine's 6379, and
+ * none the kernel gives another process during an outage), in a
  * temporary directory removed by {@link RedisServer.stop}. No persistence,
  * unless `durable`: then every write is in an fsynced append-only file, so
  * data survives {@link RedisServer.kill} and {@link RedisServer.restart} (an outage, not a wipe).
  */
 export async function startRedis(options: { durable?: boolean } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'pp-redis-'));
-  const port = await freePort();
   const durable = options.durable === true;
-  let child: ChildProcess | null = await spawnRedis(port, dir, durable);
+  let port = await freePort();
+  let child: ChildProcess | null = null;
+  for (let attempt = 1; child === null; attempt++) {
+    try {
+      child = await spawnRedis(port, dir, durable);
+    } catch (err) {
+      // Taken since freePort found it free: another port.
+      if (attempt >= 5 || !portTaken(String(err))) throw err;
+      port = await freePort();
+    }
+  }
   let final: Promise<void> | null = null;
   return {
     port,
@@ -76,7 +75,7 @@ async function spawnRedis(port: number, dir: string, durable: boolean): Promise<
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`redis-server did not start on ${port}: ${log.slice(-500)}`));
-    }, 10_000);
+    }, 30_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       log += chunk.toString('utf8');
       if (log.includes('Ready to accept connections')) {

@@ -23,15 +23,22 @@ export interface WebhookReceiver {
   readonly requests: ReceivedRequest[];
   /** Changes how it answers from now on. */
   answer: Answer;
+  /**
+   * While true the receiver is down: every connection is reset as soon as it is accepted, before a
+   * request is read (nothing is recorded), as a sender sees a receiver that is not running. The port
+   * stays this receiver's meanwhile, so setting it back to false brings the receiver up where senders
+   * were told it is (a port released and bound again later may be taken by another process in between).
+   */
+  down: boolean;
   /** Resolves once `predicate` holds over the requests (polls; rejects after `timeoutMs`). */
   waitFor(predicate: (requests: readonly ReceivedRequest[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Starts a receiver on a free loopback port (or `port`, to come back on the same one after a close). */
-export async function startWebhookReceiver(answer: Answer = () => ({ status: 200 }), port = 0): Promise<WebhookReceiver> {
+/** Starts a receiver on a free loopback port; `down` starts it down (see {@link WebhookReceiver.down}). */
+export async function startWebhookReceiver(answer: Answer = () => ({ status: 200 }), options: { down?: boolean } = {}): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
-  const receiver = { answer } as { answer: Answer };
+  const receiver = { answer, down: options.down === true };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -42,7 +49,10 @@ export async function startWebhookReceiver(answer: Answer = () => ({ status: 200
       res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(answerBody ?? (status < 300 ? 'ok' : 'nope'));
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  server.on('connection', (socket) => {
+    if (receiver.down) socket.resetAndDestroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const bound = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${bound}/hook`,
@@ -54,7 +64,13 @@ export async function startWebhookReceiver(answer: Answer = () => ({ status: 200
     set answer(next: Answer) {
       receiver.answer = next;
     },
-    async waitFor(predicate, timeoutMs = 20_000) {
+    get down() {
+      return receiver.down;
+    },
+    set down(next: boolean) {
+      receiver.down = next;
+    },
+    async waitFor(predicate, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(requests)) {
         if (Date.now() > deadline) throw new Error(`receiver: condition not met within ${timeoutMs} ms (${requests.length} requests)`);
