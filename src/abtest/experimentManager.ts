@@ -390,6 +390,20 @@ export class ExperimentManager {
     return this.running.get(route)?.snapshot ?? null;
   }
 
+  /**
+   * The experiment that compares `variant` on `route` now — running, or promoted and under the watch after
+   * promotion — with the variant's arm; null when none does. Replacing such a variant would change what one
+   * arm serves in the middle of the comparison.
+   */
+  comparing(route: string, variant: string): { readonly experiment: string; readonly arm: Arm; readonly watch: boolean } | null {
+    const running = this.runningOn(route);
+    const watched = this.watches.watching(route);
+    const snapshot = running ?? (watched === null ? null : this.get(watched.experiment));
+    if (snapshot === null) return null;
+    const arm = snapshot.baseline.variant === variant ? 'baseline' : snapshot.candidate.variant === variant ? 'candidate' : null;
+    return arm === null ? null : { experiment: snapshot.id, arm, watch: running === null };
+  }
+
   get(id: string): ExperimentSnapshot | null {
     return this.byId.get(id)?.snapshot ?? this.finished.find((s) => s.id === id) ?? null;
   }

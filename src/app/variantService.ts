@@ -1,3 +1,5 @@
+import type { ExperimentManager } from '../abtest/experimentManager.js';
+import type { Arm } from '../core/event.js';
 import type { Pattern } from '../core/patterns.js';
 import type { PipelineEngine } from '../engine/engine.js';
 import type { VariantInfo } from '../variants/routeRegistry.js';
@@ -37,11 +39,18 @@ export class VariantService {
     return `tier: unknown tier '${registration.tier}' (actions.budget_tiers has ${tiers.join(', ') || 'none'})`;
   }
 
-  /** Registers (or replaces) a variant; resolves with it as the registry now holds it. */
-  async register(route: string, registration: VariantRegistration): Promise<VariantInfo | null> {
+  /**
+   * Registers (or replaces) a variant; resolves with it as the registry now holds it. A variant an
+   * experiment compares now (an arm of the running one, or of the promoted one under its watch) is not
+   * replaced: the outcome names the experiment and the arm.
+   */
+  async register(route: string, registration: VariantRegistration): Promise<RegistrationOutcome> {
+    const found: { comparing: ReturnType<ExperimentManager['comparing']> } = { comparing: null };
     await this.pipeline.submit({
       kind: 'command',
       run: (engine) => {
+        found.comparing = engine.experiments.comparing(route, registration.name);
+        if (found.comparing !== null) return [];
         const registry = engine.experiments.registry;
         registry.register(route, {
           variant: registration.name, pattern: registration.pattern ?? null, tier: registration.tier ?? null, maxTokens: registry.maxTokensOf(registration.tier),
@@ -50,6 +59,12 @@ export class VariantService {
         return [];
       },
     });
-    return this.variants(route)?.find((v) => v.variant === registration.name) ?? null;
+    if (found.comparing !== null) return { kind: 'compared', ...found.comparing };
+    return { kind: 'registered', variant: this.variants(route)?.find((v) => v.variant === registration.name) ?? null };
   }
 }
+
+/** What {@link VariantService.register} did: registered the variant, or left it as it is because an experiment compares it. */
+export type RegistrationOutcome =
+  | { readonly kind: 'registered'; readonly variant: VariantInfo | null }
+  | { readonly kind: 'compared'; readonly experiment: string; readonly arm: Arm; readonly watch: boolean };

@@ -79,6 +79,13 @@ describe('assignment and control API', () => {
     expect(await gold.json()).toEqual({ error: "tier: unknown tier 'gold' (actions.budget_tiers has economy, standard, premium, research)" });
     const list = (await getJson(`${daemon.url}/v1/routes/support/variants`)).json.variants.map((v: any) => v.variant);
     expect(list).toContain('cot-v2');
+    // The running experiment's baseline is not replaced under it (its template, tier and pattern went, and both arms' evidence with them).
+    const running = (await getJson(`${daemon.url}/v1/experiments`)).json.experiments.find((e: any) => e.status === 'running');
+    const arm = await post(`${daemon.url}/v1/routes/support/variants`, { name: 'cot-v1', template: 'Other: {{q}}' }, TOKEN);
+    expect(arm.status).toBe(409);
+    expect(await arm.json()).toEqual({ error: expect.stringContaining(`variant cot-v1 is the baseline of experiment ${running.id} (running)`), experiment: running.id });
+    const variants = (await getJson(`${daemon.url}/v1/routes/support/variants`)).json.variants;
+    expect(variants.find((v: any) => v.variant === 'cot-v1')).toMatchObject({ pattern: 'chain_of_thought', template: 'Please think step by step. {{q}}', source: 'config' });
   });
 
   it('pause/resume/freeze a route through the API with the token, each a policy decision record', async () => {

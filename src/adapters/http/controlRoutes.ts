@@ -127,8 +127,16 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       }
       const problem = backend.variants.problem(parsed.data);
       if (problem !== null) return reply.code(400).send({ error: problem });
-      const registered = await backend.variants.register(request.params.route, parsed.data);
-      return reply.code(201).send(registered === null ? null : toVariantView(registered));
+      const outcome = await backend.variants.register(request.params.route, parsed.data);
+      if (outcome.kind === 'compared') {
+        const { experiment, arm, watch } = outcome;
+        const state = watch ? 'promoted and under its watch after promotion' : 'running';
+        return reply.code(409).send({
+          error: `variant ${parsed.data.name} is the ${arm} of experiment ${experiment} (${state}); replacing it would change that arm in the middle of the comparison: register the change under another name`,
+          experiment,
+        });
+      }
+      return reply.code(201).send(outcome.variant === null ? null : toVariantView(outcome.variant));
     });
   };
   // In a scope of their own: their JSON parser takes an empty body (the bodies here are optional).
