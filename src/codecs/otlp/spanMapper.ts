@@ -123,6 +123,11 @@ export class SpanMapper {
             skipped++;
             continue;
           }
+          const timeProblem = spanTimeProblem(span);
+          if (timeProblem !== null) {
+            rejected.push({ index, ...timeProblem });
+            continue;
+          }
           const result = validateEvent(wire, index);
           if (result.ok) {
             events.push(result.event);
@@ -177,6 +182,22 @@ export class SpanMapper {
       return value !== undefined && value.kind !== 'absent';
     });
   }
+}
+
+/**
+ * What is wrong with an LLM span's start or end time, or null: missing, 0 (what protobuf decodes an unset
+ * time to; counted, the span was a call of the given latency in January 1970) or not an integer. Named by
+ * the OTLP field, not by the event's `ts` or `latency_ms` computed from it.
+ */
+function spanTimeProblem(span: Record<string, unknown>): { field: string; message: string } | null {
+  for (const field of ['startTimeUnixNano', 'endTimeUnixNano'] as const) {
+    const value = span[field];
+    if (value === undefined || value === null) return { field, message: 'required field is missing' };
+    const nanos = int64ToNumber(value);
+    if (Number.isNaN(nanos)) return { field, message: `expected nanoseconds since the epoch, an integer or a string of one, got ${String(JSON.stringify(value)).slice(0, 60)}` };
+    if (nanos === 0) return { field, message: 'is 0, the time of an unset field: the span has no time' };
+  }
+  return null;
 }
 
 /** The `promptpilot.stage_ms.<stage>` attributes of a span as `{stage: value}`, or null when it has none. */

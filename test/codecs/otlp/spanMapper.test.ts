@@ -155,6 +155,25 @@ describe('SpanMapper errors and bad spans', () => {
     if (!wire.ok) expect(out.rejected[0]?.message).toBe(wire.error.message);
   });
 
+  it('rejects an LLM span whose start or end time is missing, 0 (unset in protobuf) or not an integer, naming the OTLP field', () => {
+    const timed = (times: Record<string, unknown>) => ({ ...span({ 'promptpilot.route': 'r' }), ...times });
+    const out = mapper.map(traceRequest([
+      timed({ startTimeUnixNano: undefined }),
+      timed({ endTimeUnixNano: 'abc' }),
+      timed({ startTimeUnixNano: '0', endTimeUnixNano: '0' }),
+      timed({ startTimeUnixNano: 0 }),
+      span({ 'promptpilot.route': 'r' }),
+    ]));
+    // It was a NaN latency_ms for the first two and, for the third, a call of 0 ms counted in January 1970.
+    expect(out.rejected.map((r) => [r.index, r.field, r.message])).toEqual([
+      [0, 'startTimeUnixNano', 'required field is missing'],
+      [1, 'endTimeUnixNano', 'expected nanoseconds since the epoch, an integer or a string of one, got "abc"'],
+      [2, 'startTimeUnixNano', 'is 0, the time of an unset field: the span has no time'],
+      [3, 'startTimeUnixNano', 'is 0, the time of an unset field: the span has no time'],
+    ]);
+    expect(out.events).toHaveLength(1);
+  });
+
   it('never throws on structurally broken input', () => {
     const broken = [null, 42, 'x', { resourceSpans: 'no' }, { resourceSpans: [null, { scopeSpans: [{ spans: [null, 7, { attributes: 'bad' }] }] }] }];
     for (const request of broken) expect(() => mapper.map(request)).not.toThrow();
