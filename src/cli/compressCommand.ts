@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { compressionOptionsFor, compressPrompt } from '../actions/compressPrompt.js';
 import { COMPRESSION_LEVELS, type CompressionLevel } from '../actions/compressTransforms.js';
 import { loadConfig, OFFLINE_LOAD } from '../config/load.js';
-import { UsageError } from '../core/errors.js';
+import { fileReadReason, UsageError } from '../core/errors.js';
 import { parseArgs } from './args.js';
 
 /** Where `compress` writes and reads. */
@@ -50,9 +50,7 @@ async function readTemplate(file: string, stdin: NodeJS.ReadableStream): Promise
   try {
     bytes = file === '-' ? await readAll(stdin) : await readFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-    throw new UsageError(`cannot read template ${file}: ${why}`);
+    throw new UsageError(`cannot read template ${file}: ${fileReadReason(err)}`);
   }
   if (bytes.includes(0)) throw new UsageError(`template ${file} is not text (it contains NUL bytes)`);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/^\uFEFF/, '');

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { UsageError } from '../core/errors.js';
+import { fileReadReason, UsageError } from '../core/errors.js';
 
 /** An NDJSON input opened for `replay` or `gate`: a file or stdin, plain or gzip. */
 export interface NdjsonInput {
@@ -29,10 +29,7 @@ const OTHER_FORMATS: readonly { readonly name: string; readonly magic: readonly 
 
 /** The one wording of "cannot read" for every input command. */
 export function describeReadError(name: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  const why =
-    code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : err instanceof Error ? err.message : String(err);
-  return `cannot read ${name}: ${why}`;
+  return `cannot read ${name}: ${fileReadReason(err)}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, ErrorCodes } from '../core/errors.js';
+import { ConfigError, ErrorCodes, fileReadReason } from '../core/errors.js';
 import { plainMessage } from './ruleMerge.js';
 import { brokerProblem, ConfigSchema, LOG_LEVELS, type Config } from './schema.js';
 
@@ -166,8 +166,7 @@ export async function loadConfig(path: string | undefined, env: Env = process.en
     try {
       text = await readFile(file, 'utf8');
     } catch (cause) {
-      const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (cause as Error).message;
-      throw new ConfigError(`${file}: cannot read config: ${reason}`, { cause, code: ErrorCodes.CONFIG_UNREADABLE });
+      throw new ConfigError(`${file}: cannot read config: ${fileReadReason(cause)}`, { cause, code: ErrorCodes.CONFIG_UNREADABLE });
     }
     const parsed = parseYamlDocument(text, file);
     raw = parsed.value;

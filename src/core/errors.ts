@@ -96,6 +96,18 @@ export class InvariantError extends PromptpilotError {
   }
 }
 
+/**
+ * Why a file could not be read, in the words every command uses: `file not found`, `is a directory`,
+ * `permission denied`, else the error's own message.
+ */
+export function fileReadReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return describeError(err);
+}
+
 /** One-line description of any thrown value, for CLI output and logs. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

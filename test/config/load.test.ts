@@ -103,6 +103,8 @@ describe('config', () => {
 
   it('a missing file is one clear line', async () => {
     await expect(loadConfig('nope.yaml', {})).rejects.toThrow('nope.yaml: cannot read config: file not found');
+    // In the words replay, gate and compress use (it was Node's 'EISDIR: illegal operation on a directory, read').
+    await expect(loadConfig('config', {})).rejects.toThrow(/^config: cannot read config: is a directory$/);
   });
 
   it('YAML merge keys work; an empty file is the defaults; a hex port is refused', () => {
