@@ -39,7 +39,7 @@ export class DeliveryQuery {
 
   /** Every configured destination and every other one that still holds messages (a receiver removed by a reload). */
   async destinations(): Promise<readonly DestinationView[]> {
-    const names = [...new Set([...this.configured(), ...(await this.outbox.destinations())])];
+    const names = await this.names();
     const views: DestinationView[] = [];
     for (const destination of names) {
       const depth = await this.outbox.depth(destination);
@@ -48,8 +48,13 @@ export class DeliveryQuery {
     return views.sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
   }
 
-  /** The oldest `limit` dead letters of `destination` (1 … {@link MAX_DEAD_LETTERS}). */
-  async deadLetters(destination: string, limit: number): Promise<readonly DeadLetterView[]> {
+  /**
+   * The oldest `limit` dead letters of `destination` (1 … {@link MAX_DEAD_LETTERS}); a destination
+   * {@link destinations} does not list (a misspelt name) is answered with the names it lists.
+   */
+  async deadLetters(destination: string, limit: number): Promise<readonly DeadLetterView[] | { readonly unknown: readonly string[] }> {
+    const names = await this.names();
+    if (!names.includes(destination)) return { unknown: names.sort() };
     const items = await this.outbox.deadLetters(destination, Math.min(Math.max(1, Math.trunc(limit)), MAX_DEAD_LETTERS));
     return items.map((item) => ({
       id: item.id,
@@ -59,5 +64,9 @@ export class DeliveryQuery {
       last_error: item.lastError ?? null,
       payload: item.payload,
     }));
+  }
+
+  private async names(): Promise<string[]> {
+    return [...new Set([...this.configured(), ...(await this.outbox.destinations())])];
   }
 }

@@ -70,5 +70,9 @@ describe('dead letters over HTTP (GET /v1/outbox, /v1/outbox/dead-letters)', () 
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/^destination: required/);
     expect((await fetch(`${daemon.url}/v1/outbox/dead-letters?destination=notify:legacy&limit=0`, { headers: auth })).status).toBe(400);
+    // A misspelt destination is not an empty list (which reads as "nothing was given up on"): 404 with the names there are.
+    const typo = await fetch(`${daemon.url}/v1/outbox/dead-letters?destination=notify:legcy`, { headers: auth });
+    expect(typo.status).toBe(404);
+    expect(await typo.json()).toEqual({ error: 'unknown destination: notify:legcy (GET /v1/outbox lists them: notify:legacy, notify:ops)' });
   });
 });

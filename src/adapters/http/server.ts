@@ -323,7 +323,12 @@ export async function buildHttpServer(
       if (destination === undefined || destination === '') return reply.code(400).send({ error: 'destination: required (one of GET /v1/outbox, e.g. notify:<receiver>)' });
       const limit = /^\d{1,5}$/.test(rawLimit) ? Number(rawLimit) : NaN;
       if (!(limit >= 1 && limit <= MAX_DEAD_LETTERS)) return reply.code(400).send({ error: `limit: expected a whole number from 1 to ${MAX_DEAD_LETTERS}` });
-      return { destination, dead_letters: await deliveries.deadLetters(destination, limit) };
+      const letters = await deliveries.deadLetters(destination, limit);
+      if ('unknown' in letters) {
+        const known = letters.unknown.length === 0 ? 'none: no sink or receiver is configured and the outbox is empty' : letters.unknown.join(', ');
+        return reply.code(404).send({ error: `unknown destination: ${destination} (GET /v1/outbox lists them: ${known})` });
+      }
+      return { destination, dead_letters: letters };
     });
   }
 
