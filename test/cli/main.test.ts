@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ENV } from '../../src/config/load.js';
 
 // The CLI as users run it: the built package (npm test builds before vitest).
@@ -19,12 +19,28 @@ const tmpFile = (name: string, text: string): string => {
 };
 
 /**
+ * After the test (passed, failed or timed out), SIGKILLs the process group of `child` if it still runs: `run`
+ * re-executes itself with a heap limit, and a killed parent alone would leave the daemon running.
+ */
+function killGroupAfterTest(child: ChildProcess): void {
+  onTestFinished(() => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+}
+
+/**
  * Starts `promptpilot run` with `args` and `env` on a port it binds itself (PROMPTPILOT_PORT=0: a port
  * picked here and released would be free for any other process until the daemon binds it) and resolves
- * once it logs that it listens, with its URL. `out()` is its stdout so far.
+ * once it logs that it listens, with its URL. `out()` is its stdout so far. Its own process group (see {@link killGroupAfterTest}).
  */
 async function startRun(args: readonly string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string; out: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'run', ...args], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: '0', PROMPTPILOT_LOG_LEVEL: 'info', ...env } });
+  const child = spawn(process.execPath, [CLI, 'run', ...args], { detached: true, env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: '0', PROMPTPILOT_LOG_LEVEL: 'info', ...env } });
+  killGroupAfterTest(child);
   let out = '';
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
@@ -39,7 +55,8 @@ async function startRun(args: readonly string[], env: Record<string, string>): P
   return { child, url, out: () => out };
 }
 
-describe('promptpilot CLI', () => {
+// Every test here starts the CLI, several times for some: on a loaded machine one start takes seconds.
+describe('promptpilot CLI', { timeout: 240_000 }, () => {
   it('--help everywhere, exit 0', () => {
     for (const args of [['--help'], ['run', '--help'], ['replay', '--help'], ['gate', '--help'], ['validate-config', '--help'], ['compress', '--help']]) {
       const r = run(...args);
@@ -148,15 +165,13 @@ describe('promptpilot CLI', () => {
     const holder = createServer();
     const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
     try {
-      const child = spawn(process.execPath, [CLI, 'run', '--config', 'config/demo.yaml'], { env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'info' } });
+      // Its own process group: should it not exit, the re-executed daemon (the heap limit) is killed with it, not left listening.
+      const child = spawn(process.execPath, [CLI, 'run', '--config', 'config/demo.yaml'], { detached: true, env: { ...process.env, PROMPTPILOT_CONFIG: '', PROMPTPILOT_PORT: String(port), PROMPTPILOT_LOG_LEVEL: 'info' } });
       let err = '';
       child.stderr.on('data', (c: Buffer) => (err += c.toString()));
       child.stdout.resume();
-      const code = await new Promise<number | null>((resolve) => {
-        const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(null); }, 20_000);
-        child.on('exit', (c) => { clearTimeout(timer); resolve(c); });
-      });
-      expect(code).not.toBe(null);
+      killGroupAfterTest(child);
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       expect(code).not.toBe(0);
       const lines = err.trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -167,7 +182,7 @@ describe('promptpilot CLI', () => {
     } finally {
       await new Promise((r) => holder.close(r));
     }
-  }, 30_000);
+  });
 
   it('run drains and exits 0 on SIGTERM', async () => {
     const { child, url, out } = await startRun([], {});
@@ -196,7 +211,7 @@ describe('promptpilot CLI', () => {
     expect(code).toBe(0);
     expect(out()).toContain('promptpilot stopped');
     expect(out()).not.toContain('tok-never-printed');
-  }, 180_000);
+  });
 
   it("run gives V8 a heap limit derived from limits.memory_budget_bytes (5/8 of it) unless NODE_OPTIONS sets one", async () => {
     const heapLimitMiB = async (env: Record<string, string>): Promise<{ limitMiB: number; code: number | null }> => {
@@ -217,5 +232,5 @@ describe('promptpilot CLI', () => {
     expect(chosen.limitMiB).toBeGreaterThanOrEqual(200);
     expect(chosen.limitMiB).toBeLessThan(200 + 100);
     expect(chosen.code).toBe(0);
-  }, 180_000);
+  });
 });

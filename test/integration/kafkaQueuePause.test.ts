@@ -51,13 +51,13 @@ describe('Kafka consumer and a full pipeline queue', () => {
     const clients = [0, 1, 2, 3].map(client);
     const paused = (): boolean => lines.some((l) => l.includes('Kafka consumer paused'));
     try {
-      await waitUntil(paused, 60_000, () => 'the Kafka consumer to pause on a full queue');
+      await waitUntil(paused, 120_000, () => 'the Kafka consumer to pause on a full queue');
     } finally {
       stop = true;
       await Promise.all(clients);
     }
-    await waitUntil(() => lines.some((l) => l.includes('Kafka consumer resumed')), 30_000, () => 'the Kafka consumer to resume');
-    await waitUntil(() => daemon.engine.counters.accepted >= KAFKA_EVENTS + httpAccepted, 60_000, () => `${KAFKA_EVENTS} Kafka and ${httpAccepted} HTTP events accepted (now ${daemon.engine.counters.accepted})`);
+    await waitUntil(() => lines.some((l) => l.includes('Kafka consumer resumed')), 120_000, () => 'the Kafka consumer to resume');
+    await waitUntil(() => daemon.engine.counters.accepted >= KAFKA_EVENTS + httpAccepted, 180_000, () => `${KAFKA_EVENTS} Kafka and ${httpAccepted} HTTP events accepted (now ${daemon.engine.counters.accepted})`);
     expect(httpRefused).toBeGreaterThan(0);
     // The source's counter moves when a batch is committed, just after the engine step.
     const kafkaAccepted = new RegExp(`^promptpilot_events_accepted_total\\{source="kafka"\\} ${KAFKA_EVENTS}$`, 'm');
@@ -72,5 +72,5 @@ describe('Kafka consumer and a full pipeline queue', () => {
     const pauses = lines.filter((l) => l.includes('Kafka consumer paused')).length;
     const resumes = lines.filter((l) => l.includes('Kafka consumer resumed')).length;
     expect(resumes).toBeGreaterThanOrEqual(pauses - 1);
-  }, 180_000);
+  }, 480_000);
 });
