@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { from, concatMap, catchError, EMPTY, interval, type SchedulerLike, type Subscription } from 'rxjs';
-import { connectRedis, RedisDecisionLog, RedisOutbox, RedisStateStore } from '../adapters/redis/index.js';
+import { connectRedis, RedisDecisionLog, RedisInstancePresence, RedisOutbox, RedisStateStore } from '../adapters/redis/index.js';
 import type { Config } from '../config/schema.js';
 import type { DecisionRecord } from '../core/decision.js';
 import { describeError } from '../core/errors.js';
@@ -36,7 +36,7 @@ export interface DurableState {
    * derived again.
    */
   held(): Promise<void> | null;
-  /** Why state is degraded (Redis unreachable, writes pending), or null. */
+  /** Why state is degraded (Redis unreachable, writes pending, this instance id in use by another running daemon), or null. */
   degraded(): string | null;
   /** Pending writes, decisions lost to buffer overflow since start, inputs held for a takeover (for /metrics). */
   status(): { readonly pendingDecisions: number; readonly pendingRoutes: number; readonly droppedDecisions: number; readonly pendingOutboxMessages: number; readonly droppedOutboxMessages: number; readonly heldInputs: number };
@@ -125,6 +125,19 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     if (!decisionsHeld()) await mirror.flush();
   };
   const checkpointer = new Checkpointer(store, engine, () => mirror.ownedRoutes(), { ttlMs: redis.checkpoint_ttl, logger: log, holdWhile: decisionsHeld });
+  // Two running daemons with one instance id would both own the same routes and both decide for them.
+  const presence = new RedisInstancePresence(client, redis.key_prefix, instanceId, Math.max(redis.lease, 5 * redis.refresh_interval));
+  let duplicateId: string | null = null;
+  const checkPresence = async (): Promise<void> => {
+    const twice = await presence.beat();
+    if (twice && duplicateId === null) {
+      duplicateId = `another running daemon uses redis.instance_id ${instanceId}: both own the same routes and decide for them; give each instance its own id`;
+      log.error({ instance: instanceId }, duplicateId);
+    } else if (!twice && duplicateId !== null) {
+      duplicateId = null;
+      log.info({ instance: instanceId }, 'redis.instance_id no longer in use by another daemon');
+    }
+  };
   /** Why the last round of reading other instances' route states failed, while it fails. */
   let followFailure: string | null = null;
   /** Routes whose rules changed state in the step being made durable: checkpointed right after its decisions are logged. */
@@ -171,7 +184,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
       const status = mirror.status();
       const reason = decisions.unavailable ?? status.failing ?? outbox.unavailable;
       // Pending entries between a step and its write are normal; only failing writes degrade.
-      if (reason === null) return null;
+      if (reason === null) return duplicateId;
       return `redis unavailable (${reason}): ${decisions.pending} decisions, ${status.pendingRoutes} route states and ${outbox.pending} outbox messages pending`;
     },
     status: () => ({
@@ -186,6 +199,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
             from(
               (async () => {
                 await flushInOrder();
+                await checkPresence();
                 const stored = await mirror.fetchChanged();
                 followFailure = null;
                 await submit(() => {

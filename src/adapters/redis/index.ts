@@ -5,3 +5,4 @@ export { redisKeys, type RedisKeys } from './redisKeys.js';
 export { RedisStateStore, type RedisStateStoreOptions } from './redisStateStore.js';
 export { RedisOutbox } from './redisOutbox.js';
 export { RedisHistoryStore, type RedisHistoryStoreOptions } from './redisHistoryStore.js';
+export { RedisInstancePresence } from './redisInstancePresence.js';

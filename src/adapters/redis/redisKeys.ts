@@ -28,6 +28,8 @@ export interface RedisKeys {
   history(route: string): string;
   /** ZSET: route names with history, scored by the wall time of their last write (ms); TTL = the history retention. */
   readonly historyRoutes: string;
+  /** STRING: a token of the running process using this instance id, rewritten every refresh; TTL. */
+  instance(id: string): string;
 }
 
 /** The keys under `prefix`. */
@@ -45,5 +47,6 @@ export function redisKeys(prefix: string): RedisKeys {
     decisionKey: (key) => `${prefix}decisions:key:${key}`,
     history: (route) => `${prefix}history:route:${route}`,
     historyRoutes: `${prefix}history:routes`,
+    instance: (id) => `${prefix}instance:${id}`,
   };
 }
