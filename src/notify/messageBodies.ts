@@ -88,6 +88,8 @@ export function alertmanagerAlert(record: NotifiableRecord, firingTs: number | n
   const variant = variantOf(record);
   if (route !== null) labels['route'] = route;
   if (variant !== null) labels['variant'] = variant;
+  // A reload is per instance: two instances refusing one file are two alerts, each saying where.
+  if (record.type === 'config' && record.instance !== undefined) labels['instance'] = record.instance;
   const evidence = record.type === 'config' || record.type === 'policy' ? { reason: record.reason } : record.type === 'gap' ? { dropped: record.dropped, from_ts: record.from_ts, to_ts: record.to_ts } : record.evidence;
   const annotations = { summary: describeDecision(record), description: evidenceLines(record).join('\n'), evidence: stringifyRounded(evidence), decision_type: record.type };
   const iso = (ms: number): string => new Date(ms).toISOString();
