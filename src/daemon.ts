@@ -6,7 +6,7 @@ import { KafkaDecisionSink, KafkaEventForwarder, KafkaEventSource, kafkaErrorFie
 import { createOtlpTraceDecoder } from './codecs/index.js';
 import { registerOtlpRoutes } from './adapters/http/otlpRoutes.js';
 import type { Config } from './config/schema.js';
-import type { ConfigRecord, DecisionRecord } from './core/decision.js';
+import type { ConfigRecord, DecisionRecord, GapRecord } from './core/decision.js';
 import { MemoryDecisionLog } from './adapters/memory/memoryDecisionLog.js';
 import { MemoryOutbox } from './adapters/memory/memoryOutbox.js';
 import { openDurableState } from './runtime/durableState.js';
@@ -121,8 +121,11 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const history = config.redis.url !== undefined ? await openDurableHistory(config, log) : null;
   const engine = new PipelineEngine(config, { onEvaluated: (stats) => series.record(stats), ...(history !== null ? { history: history.store } : {}) });
   const routeQuery = new RouteQuery(engine, series);
+  // A gap record (decisions or alerts lost while Redis was away) is alerted like a decision, by the notifier made below.
+  let alertGap = async (_record: GapRecord): Promise<void> => {};
   // Redis: load the stored routes (experiments, promotions) before anything can decide; unreachable → no start.
-  const durable = config.redis.url !== undefined ? await openDurableState(config, engine, log, history !== null ? { loadHistory: (route) => history.loadRoute(route) } : {}).catch(async (err: unknown) => {
+  const durableOptions = { onGap: (record: GapRecord) => alertGap(record), ...(history !== null ? { loadHistory: (route: string) => history.loadRoute(route) } : {}) };
+  const durable = config.redis.url !== undefined ? await openDurableState(config, engine, log, durableOptions).catch(async (err: unknown) => {
     await history?.close();
     throw err;
   }) : null;
@@ -159,6 +162,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     onReleased: () => outboxHasRoom(),
     sharedOutbox: options.outbox === undefined && durable !== null,
   }).start();
+  alertGap = (record) => notifier.notify([{ record }]);
   const forwarder: EventForwarder | null = gateway ? new KafkaEventForwarder(config.kafka, { logger: log }) : null;
   let kafkaLag: KafkaEventSource | null = null;
   let source: EventSource | null = null;

@@ -15,7 +15,7 @@ const MatchSchema = z
       .optional()
       .describe("Severities delivered; absent = all. A trigger's severity is its rule's; rolled-back experiments, refused configs and pauses by a route's `abtest.on_breach: pause` are `warning`; everything else `info`."),
     /** Decision types delivered; absent = all. */
-    types: z.array(z.enum(DECISION_TYPES)).min(1).optional().describe('Decision types delivered (trigger, action, experiment, policy, config, trend); absent = all. `gap` records go to the decision log only, not to receivers: alert on promptpilot_decisions_dropped_total and promptpilot_outbox_dropped_messages_total instead.'),
+    types: z.array(z.enum(DECISION_TYPES)).min(1).optional().describe('Decision types delivered (trigger, action, experiment, policy, config, trend, gap); absent = all. A `gap` record (decisions, or alerts and sink messages, lost while Redis was unreachable) is a `warning` on every route; it is sent once Redis is back and what was held is written.'),
     /** Routes delivered, exact names or a prefix ending in `*`; absent = all. Records without a route (config) always pass this filter. */
     routes: z
       .array(z.string().min(1).max(201))

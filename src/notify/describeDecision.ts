@@ -84,6 +84,7 @@ export function describeDecision(record: NotifiableRecord): string {
       return `weekly trend of ${record.route}: p95 ${delta(p95)}, cost per task ${delta(cost)} week over week`;
     }
     case 'gap':
-      return `gap in the decision log: ${record.reason}`;
+      // The reason says what was lost, how many and why (decisions, or alerts and sink messages per destination).
+      return record.reason;
   }
 }

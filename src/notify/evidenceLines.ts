@@ -44,6 +44,11 @@ export function evidenceLines(record: NotifiableRecord): string[] {
     case 'trend':
       return Object.entries(record.metrics).map(([metric, m]) => `${metric}: ${m.current === null ? 'n/a' : fmt(m.current)} (week before ${m.previous === null ? 'n/a' : fmt(m.previous)}${m.delta_pct === null ? '' : `, ${m.delta_pct >= 0 ? '+' : ''}${m.delta_pct.toFixed(1)} %`})`);
     case 'gap':
-      return [record.reason, `lost decisions dated ${new Date(record.from_ts).toISOString()} to ${new Date(record.to_ts).toISOString()}`];
+      return [
+        record.reason,
+        record.outbox === undefined
+          ? `lost decisions dated ${new Date(record.from_ts).toISOString()} to ${new Date(record.to_ts).toISOString()} (event time)`
+          : `lost messages enqueued ${new Date(record.from_ts).toISOString()} to ${new Date(record.to_ts).toISOString()} (wall time)`,
+      ];
   }
 }

@@ -36,7 +36,7 @@ function headline(record: NotifiableRecord): string {
           : record.type === 'policy'
             ? `route ${record.action}`
             : record.type === 'gap'
-              ? `${record.dropped} decisions lost`
+              ? `${record.dropped} ${record.outbox === undefined ? 'decisions' : 'alerts or sink messages'} lost`
               : `config ${record.status}`;
   const icon = record.type === 'trigger' && record.state === 'resolved' ? ':white_check_mark:' : ICONS[severity];
   return `${icon} *${what}*${where} (${severity})`;
@@ -79,10 +79,11 @@ export interface AlertmanagerAlert {
  * `experiment_rolled_back` etc.), `route`, `variant`, `severity`; annotations:
  * `summary`, `description` (the evidence lines) and `evidence` (its JSON).
  * A firing trigger has no `endsAt` (it stays active while re-sent); a resolved
- * one ends at its record's time, starting at `firingTs` when known; any other
- * record is active for {@link EVENT_ALERT_MS}.
+ * one ends at its record's time, starting at `firingTs` when known; a gap is
+ * active for {@link EVENT_ALERT_MS} from `reportedAtMs` (wall time it is sent);
+ * any other record for {@link EVENT_ALERT_MS} from its own time.
  */
-export function alertmanagerAlert(record: NotifiableRecord, firingTs: number | null): AlertmanagerAlert {
+export function alertmanagerAlert(record: NotifiableRecord, firingTs: number | null, reportedAtMs: number): AlertmanagerAlert {
   const labels: Record<string, string> = { alertname: alertNameOf(record), severity: severityOf(record) };
   const route = routeOf(record);
   const variant = variantOf(record);
@@ -90,14 +91,21 @@ export function alertmanagerAlert(record: NotifiableRecord, firingTs: number | n
   if (variant !== null) labels['variant'] = variant;
   // A reload is per instance: two instances refusing one file are two alerts, each saying where.
   if (record.type === 'config' && record.instance !== undefined) labels['instance'] = record.instance;
-  const evidence = record.type === 'config' || record.type === 'policy' ? { reason: record.reason } : record.type === 'gap' ? { dropped: record.dropped, from_ts: record.from_ts, to_ts: record.to_ts } : record.evidence;
+  const evidence =
+    record.type === 'config' || record.type === 'policy'
+      ? { reason: record.reason }
+      : record.type === 'gap'
+        ? { dropped: record.dropped, from_ts: record.from_ts, to_ts: record.to_ts, ...(record.outbox === undefined ? {} : { outbox: record.outbox }) }
+        : record.evidence;
   const annotations = { summary: describeDecision(record), description: evidenceLines(record).join('\n'), evidence: stringifyRounded(evidence), decision_type: record.type };
   const iso = (ms: number): string => new Date(ms).toISOString();
   if (record.type === 'trigger') {
     if (record.state === 'firing') return { labels, annotations, startsAt: iso(record.ts) };
     return { labels, annotations, ...(firingTs !== null && firingTs <= record.ts ? { startsAt: iso(firingTs) } : {}), endsAt: iso(record.ts) };
   }
-  return { labels, annotations, startsAt: iso(record.ts), endsAt: iso(record.ts + EVENT_ALERT_MS) };
+  // A gap is logged once Redis is back, maybe hours after the loss: timed by its loss, Alertmanager would take it as over already.
+  const startMs = record.type === 'gap' ? reportedAtMs : record.ts;
+  return { labels, annotations, startsAt: iso(startMs), endsAt: iso(startMs + EVENT_ALERT_MS) };
 }
 
 /** Alertmanager's request body: an array of alerts. */

@@ -5,7 +5,8 @@ export type NotifiableRecord = DecisionRecord;
 
 /**
  * The severity a receiver's `match.severity` sees: a trigger's own; `warning`
- * for a rolled-back experiment and a refused config; `info` for the rest.
+ * for a rolled-back experiment, a refused config and a gap (decisions or
+ * outbox messages lost); `info` for the rest.
  */
 export function severityOf(record: NotifiableRecord): Severity {
   switch (record.type) {
@@ -21,7 +22,7 @@ export function severityOf(record: NotifiableRecord): Severity {
     case 'trend':
       return 'info';
     case 'gap':
-      return 'critical';
+      return 'warning';
   }
 }
 
@@ -47,7 +48,7 @@ export function variantOf(record: NotifiableRecord): string | null {
   }
 }
 
-/** The name an alert goes by: a trigger's rule, else the record's type and outcome (`experiment_rolled_back`). */
+/** The name an alert goes by: a trigger's rule, else the record's type and outcome (`experiment_rolled_back`, `decisions_lost`). */
 export function alertNameOf(record: NotifiableRecord): string {
   switch (record.type) {
     case 'trigger':
@@ -63,6 +64,6 @@ export function alertNameOf(record: NotifiableRecord): string {
     case 'trend':
       return 'weekly_trend';
     case 'gap':
-      return 'decision_log_gap';
+      return record.outbox === undefined ? 'decisions_lost' : 'outbox_messages_lost';
   }
 }

@@ -102,7 +102,7 @@ export class NotifyPlanner {
         }
         kept.push({ record, key, firingTs });
       }
-      if (kept.length > 0) out.push(...this.render(state.config, kept));
+      if (kept.length > 0) out.push(...this.render(state.config, kept, nowMs));
     }
     return out;
   }
@@ -120,7 +120,7 @@ export class NotifyPlanner {
         alert.sends++;
         resend.push({ record: alert.record, key: `${alert.key}-r${alert.sends}`, firingTs: null });
       }
-      if (resend.length > 0) out.push(...this.render(state.config, resend));
+      if (resend.length > 0) out.push(...this.render(state.config, resend, nowMs));
     }
     return out;
   }
@@ -149,7 +149,7 @@ export class NotifyPlanner {
     }
   }
 
-  private render(config: ReceiverConfig, items: readonly { record: NotifiableRecord; key: string; firingTs: number | null }[]): PlannedMessage[] {
+  private render(config: ReceiverConfig, items: readonly { record: NotifiableRecord; key: string; firingTs: number | null }[], nowMs: number): PlannedMessage[] {
     const destination = `notify:${config.name}`;
     const message = (key: string, body: string): PlannedMessage => ({ receiver: config.name, destination, key, body });
     switch (config.type) {
@@ -159,7 +159,7 @@ export class NotifyPlanner {
         return chunks(items, 100).map((group) =>
           message(
             groupKey(config.name, group.map((i) => i.key)),
-            alertmanagerBody(group.map((i) => alertmanagerAlert(i.record, i.firingTs))),
+            alertmanagerBody(group.map((i) => alertmanagerAlert(i.record, i.firingTs, nowMs))),
           ),
         );
       case 'slack': {

@@ -68,6 +68,8 @@ export class AlertNotifier implements Notifier {
   private readonly relay: OutboxRelay;
   private timer: ReturnType<typeof setInterval> | null = null;
   private unsent: PlannedMessage[] = [];
+  /** The last {@link notify} call: each waits for the one before (the pipeline's and gap records' calls interleave). */
+  private notifying: Promise<void> = Promise.resolve();
 
   constructor(
     config: NotifyConfig,
@@ -105,8 +107,17 @@ export class AlertNotifier implements Notifier {
     return this;
   }
 
-  /** Plans and enqueues messages for new decisions; resolves once they are in the outbox. */
-  async notify(notifications: readonly { readonly record: DecisionRecord }[]): Promise<void> {
+  /**
+   * Plans and enqueues messages for new decisions; resolves once they are in the outbox. Calls run one at a time, in
+   * call order: the pipeline's and a gap record's (logged when Redis is back) may come at once.
+   */
+  notify(notifications: readonly { readonly record: DecisionRecord }[]): Promise<void> {
+    const run = this.notifying.then(() => this.planAndEnqueue(notifications));
+    this.notifying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async planAndEnqueue(notifications: readonly { readonly record: DecisionRecord }[]): Promise<void> {
     // Planning remembers what it planned (dedup), so messages whose enqueue failed are kept
     // and go first on the caller's retry, which plans nothing new for the same records.
     const batch = [...this.unsent, ...this.planner.plan(notifications.map((n) => n.record), this.options.clock.now())];

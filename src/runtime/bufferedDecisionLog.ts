@@ -10,6 +10,8 @@ export interface BufferedDecisionLogOptions {
   readonly onDropped: (dropped: number, totalDropped: number) => void;
   /** Called when appends start failing (with the reason) and when they succeed again (null). */
   readonly onAvailability?: (failure: string | null) => void;
+  /** Called with each `gap` record once it is in the remote log (the daemon alerts receivers with it); must not throw. */
+  readonly onGap?: (record: GapRecord) => void;
 }
 
 /**
@@ -34,7 +36,11 @@ export class BufferedDecisionLog implements DecisionLog {
     this.buffer = new HeldWrites<DecisionRecord>({
       maxPending: options.maxPending,
       write: async (records) => void (await inner.append(records)),
-      writeGap: async (gap) => void (await inner.append([gapRecord(gap, options.maxPending)])),
+      writeGap: async (gap) => {
+        const record = gapRecord(gap, options.maxPending);
+        await inner.append([record]);
+        options.onGap?.(record);
+      },
       tsOf: (record) => record.ts,
       onDropped: options.onDropped,
       ...(options.onAvailability !== undefined ? { onAvailability: options.onAvailability } : {}),

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { from, concatMap, catchError, EMPTY, interval, type SchedulerLike, type Subscription } from 'rxjs';
 import { connectRedis, RedisDecisionLog, RedisInstancePresence, RedisOutbox, RedisStateStore } from '../adapters/redis/index.js';
 import type { Config } from '../config/schema.js';
-import type { DecisionRecord } from '../core/decision.js';
+import type { DecisionRecord, GapRecord } from '../core/decision.js';
 import { describeError } from '../core/errors.js';
 import type { PipelineEngine } from '../engine/engine.js';
 import type { DecisionLog } from '../ports/ports.js';
@@ -63,6 +63,19 @@ export interface DurableState {
   close(): Promise<void>;
 }
 
+/** Gap records waiting at most to be alerted (one per overflow written): past it the oldest are only logged. */
+const MAX_GAP_ALERTS = 100;
+
+/** Options of {@link openDurableState}. */
+export interface DurableStateOptions {
+  readonly loadHistory?: (route: string) => Promise<number>;
+  /**
+   * Called with each `gap` record (decisions or outbox messages lost while Redis was unreachable) once it is logged,
+   * so receivers are told (the daemon's notifier). A failure is logged: the record is in the decision log either way.
+   */
+  readonly onGap?: (record: GapRecord) => Promise<void>;
+}
+
 /**
  * Opens the Redis state (`redis.url`): connects, checks the schema version,
  * loads every stored route into the engine, and returns the decision log and
@@ -70,7 +83,7 @@ export interface DurableState {
  * does not start) when Redis cannot be reached: starting without the stored
  * state would re-run experiments and forget promotions.
  */
-export async function openDurableState(config: Config, engine: PipelineEngine, logger: Logger, options: { readonly loadHistory?: (route: string) => Promise<number> } = {}): Promise<DurableState> {
+export async function openDurableState(config: Config, engine: PipelineEngine, logger: Logger, options: DurableStateOptions = {}): Promise<DurableState> {
   const redis = config.redis;
   const url = redis.url!;
   const log = logger.child({ component: 'state' });
@@ -93,22 +106,55 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     client.disconnect();
     throw err;
   }
+  // Gap records wait to be alerted until the outbox holds nothing (Redis is back and what it held is written): enqueued
+  // earlier, a gap alert would be held behind the kept messages and, in a full buffer, take the place of one of them,
+  // whose loss would make another gap record, and so on.
+  const gapAlerts: GapRecord[] = [];
+  let sendingGapAlerts = false;
+  const sendGapAlerts = async (): Promise<void> => {
+    if (sendingGapAlerts || gapAlerts.length === 0) return;
+    sendingGapAlerts = true;
+    try {
+      await outbox.flush();
+      for (let record = gapAlerts[0]; record !== undefined && outbox.heldMessages === 0; record = gapAlerts[0]) {
+        try {
+          await options.onGap?.(record);
+        } catch (err) {
+          log.error({ err, dropped: record.dropped }, 'cannot alert receivers of a gap record; it is in the decision log');
+        }
+        gapAlerts.shift();
+      }
+    } finally {
+      sendingGapAlerts = false;
+    }
+  };
+  const alertGap = (record: GapRecord): void => {
+    gapAlerts.push(record);
+    // Bounded through an outage that keeps overflowing: the records themselves are in the decision log.
+    if (gapAlerts.length > MAX_GAP_ALERTS) log.error({ dropped: gapAlerts.splice(0, gapAlerts.length - MAX_GAP_ALERTS).length }, 'gap records not alerted (too many waiting for Redis); they are in the decision log');
+    void sendGapAlerts();
+  };
   let dropped = 0;
   const decisions = new BufferedDecisionLog(new RedisDecisionLog(client, { prefix: redis.key_prefix, maxEntries: redis.decision_log_max_entries }), {
     maxPending: redis.max_pending_decisions,
     onDropped: (count, total) => {
       dropped = total;
-      log.error({ dropped: count, total }, 'decision buffer full while Redis is unreachable: oldest pending decisions dropped; a gap record will say so in the decision log');
+      log.error({ dropped: count, total }, 'decision buffer full while Redis is unreachable: oldest pending decisions dropped; a gap record will say so in the decision log and to the receivers it matches');
     },
     onAvailability: (failure) => {
       if (failure === null) log.info('decision log reachable again; pending decisions written');
       else log.warn({ reason: failure }, 'decision log unreachable; holding decisions (redis.max_pending_decisions)');
     },
+    onGap: alertGap,
   });
   const outbox = new BufferedOutbox(new RedisOutbox(client, redis.key_prefix), {
     maxPending: redis.max_pending_outbox_messages,
-    recordGap: async (gap) => void (await decisions.append([outboxGapRecord(gap, redis.max_pending_outbox_messages)])),
-    onDropped: (count, total) => log.error({ dropped: count, total }, 'outbox buffer full while Redis is unreachable: oldest pending alerts/sink messages dropped; a gap record will say so in the decision log'),
+    recordGap: async (gap) => {
+      const record = outboxGapRecord(gap, redis.max_pending_outbox_messages);
+      await decisions.append([record]);
+      alertGap(record);
+    },
+    onDropped: (count, total) => log.error({ dropped: count, total }, 'outbox buffer full while Redis is unreachable: oldest pending alerts/sink messages dropped; a gap record will say so in the decision log and to the receivers it matches'),
     onAvailability: (failure) => {
       if (failure === null) log.info('outbox reachable again; pending alerts and sink messages written');
       else log.warn({ reason: failure }, 'outbox unreachable; holding alerts and sink messages (redis.max_pending_outbox_messages)');
@@ -123,6 +169,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     await outbox.flush();
     await decisions.flush();
     if (!decisionsHeld()) await mirror.flush();
+    void sendGapAlerts();
   };
   const checkpointer = new Checkpointer(store, engine, () => mirror.ownedRoutes(), { ttlMs: redis.checkpoint_ttl, logger: log, holdWhile: decisionsHeld });
   // Two running daemons with one instance id would both own the same routes and both decide for them.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../src/adapters/redis/index.js';
-import type { DecisionRecord } from '../../src/core/decision.js';
+import type { DecisionRecord, GapRecord } from '../../src/core/decision.js';
 import type { Daemon } from '../../src/daemon.js';
 import { getJson, startTestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
@@ -154,5 +154,48 @@ describe('alerts across a daemon kill -9 and a Redis outage', () => {
     for (const requests of keys.values()) expect(requests).toHaveLength(1);
     expect(receiver.requests.map((r) => JSON.stringify((JSON.parse(r.body) as { decision: unknown }).decision)).sort()).toEqual(firing.map((d) => JSON.stringify(d)).sort());
     expect((await daemon.outbox.depth('notify:audit')).pending).toBe(0);
+  }, 180_000);
+
+  it('alerts lost to an overflow of that buffer are named by a gap record, which reaches the receivers that select gaps once Redis is back', async () => {
+    const redis = await startRedis({ durable: true });
+    cleanups.push(() => redis.stop());
+    const receiver = await startWebhookReceiver(() => ({ status: 200 }));
+    cleanups.push(() => receiver.close());
+    const ops = await startWebhookReceiver(() => ({ status: 200 }));
+    cleanups.push(() => ops.close());
+    let daemon: Daemon | null = null;
+    cleanups.push(async () => daemon?.stop());
+    const base = notify(receiver.url);
+    ({ daemon } = await startTestDaemon({
+      redis: { url: redis.url, instance_id: 'alert-overflow', refresh_interval: '200ms', max_pending_outbox_messages: 1 },
+      notify: { ...base, receivers: [...(base['receivers'] as object[]), { name: 'ops', type: 'webhook', url: ops.url, match: { types: ['gap'] } }] },
+    }));
+    const url = daemon.url;
+
+    await redis.kill();
+    await slowTraffic(url);
+    await until('alerts dropped while Redis is away', async () => {
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      return Number(/^promptpilot_outbox_dropped_messages_total (\S+)$/m.exec(metrics)?.[1]) > 0 ? true : null;
+    });
+    await redis.restart();
+    await until('ready again', async () => ((await getJson(`${url}/readyz`)).json.status === 'ready' ? true : null));
+    const gaps = await until('the gap record in the decision log', async () => {
+      const found = (await getJson(`${url}/v1/decisions?type=gap`)).json.decisions as GapRecord[];
+      return found.length > 0 ? found : null;
+    });
+    await ops.waitFor((reqs) => reqs.length >= gaps.length, 60_000);
+    // Several relay polls: anything sent twice, or to the wrong receiver, would have arrived by now.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const told = ops.requests.map((r) => JSON.parse(r.body) as { decision: GapRecord; severity: string; summary: string });
+    expect(told.map((t) => t.decision).sort((a, b) => a.ts - b.ts)).toEqual([...gaps].sort((a, b) => a.ts - b.ts));
+    for (const t of told) {
+      expect(t.severity).toBe('warning');
+      expect(t.summary).toMatch(/^\d+ outbox messages lost \(\d+ for notify:audit\): Redis was unreachable/);
+    }
+    // The audit receiver got the alerts that were kept, each once, and no gap.
+    const lost = gaps.reduce((sum, g) => sum + (g.outbox?.['notify:audit'] ?? 0), 0);
+    expect(lost).toBeGreaterThan(0);
+    expect(receiver.requests).toHaveLength((await firingTriggers(url)).length - lost);
   }, 180_000);
 });

@@ -5,21 +5,31 @@ import type { DecisionRecord } from '../../src/core/decision.js';
 import type { Daemon } from '../../src/daemon.js';
 import { getJson, postJson, startTestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
-import { startRedis, type RedisServer } from './harness/index.js';
+import { startAlertmanager, startRedis, startWebhookReceiver, type AlertmanagerServer, type RedisServer, type WebhookReceiver } from './harness/index.js';
 
 // Redis outage (issue 10): redis-server is killed and restarted under a running daemon. Ingest and
 // detection go on, /readyz says degraded, pending decisions are bounded, and what overflowed is
-// counted and named by a gap record once Redis is back.
+// counted and named by a gap record once Redis is back, which reaches the receivers that select it (a webhook, a
+// Slack webhook and a real Alertmanager) as a warning.
 
 let redis: RedisServer;
 let daemon: Daemon | null = null;
+let webhook: WebhookReceiver;
+let slack: WebhookReceiver;
+let alertmanager: AlertmanagerServer;
 
 beforeAll(async () => {
   redis = await startRedis({ durable: true });
-});
+  webhook = await startWebhookReceiver();
+  slack = await startWebhookReceiver();
+  alertmanager = await startAlertmanager();
+}, 60_000);
 afterAll(async () => {
   await daemon?.stop();
   await redis?.stop();
+  await webhook?.close();
+  await slack?.close();
+  await alertmanager?.stop();
 });
 
 async function metric(url: string, name: string): Promise<number> {
@@ -37,6 +47,14 @@ describe('Redis outage under a running daemon', () => {
       server: { port: 0 },
       simulator: { ...demo['simulator'], speedup: 60 },
       redis: { url: redis.url, instance_id: 'outage-test', refresh_interval: '200ms', max_pending_decisions: 3 },
+      notify: {
+        receivers: [
+          { name: 'gaps', type: 'webhook', url: webhook.url, match: { types: ['gap'] } },
+          { name: 'chat', type: 'slack', url: slack.url, match: { types: ['gap'], severity: ['warning'] } },
+          { name: 'oncall', type: 'alertmanager', url: alertmanager.url, match: { types: ['gap'] } },
+        ],
+        delivery: { initial_backoff: '100ms', max_backoff: '500ms' },
+      },
     });
     daemon = started.daemon;
     const url = daemon.url;
@@ -76,5 +94,19 @@ describe('Redis outage under a running daemon', () => {
     const firstGap = all.findIndex((r) => r.type === 'gap');
     expect(all.length - firstGap).toBeGreaterThan(1);
     expect(await metric(url, 'promptpilot_state_pending_decisions')).toBe(0);
+
+    // The operator is told: every receiver that selects gap records gets each one, as a warning.
+    await webhook.waitFor((requests) => requests.length >= gaps.length, 60_000);
+    const told = webhook.requests.map((r) => JSON.parse(r.body) as { decision: DecisionRecord; severity: string; summary: string });
+    expect(told.map((t) => t.decision).sort((a, b) => a.ts - b.ts)).toEqual([...gaps].sort((a, b) => a.ts - b.ts));
+    for (const t of told) expect(t).toMatchObject({ severity: 'warning', summary: expect.stringMatching(/^\d+ decisions lost: the decision log was unreachable/) });
+    await slack.waitFor((requests) => requests.length > 0, 60_000);
+    expect((JSON.parse(slack.requests[0]!.body) as { text: string }).text).toMatch(/^:large_orange_circle: \d+ decisions lost \(warning\): /);
+    const alerts = await alertmanager.waitFor((list) => list.some((a) => a.labels['alertname'] === 'decisions_lost'), 60_000);
+    const lost = alerts.find((a) => a.labels['alertname'] === 'decisions_lost')!;
+    expect(lost.labels).toEqual({ alertname: 'decisions_lost', severity: 'warning' });
+    expect(lost.status.state).toBe('active');
+    expect(lost.annotations['summary']).toMatch(/redis\.max_pending_decisions/);
+    expect(JSON.parse(lost.annotations['evidence']!)).toMatchObject({ dropped: expect.any(Number), from_ts: expect.any(Number), to_ts: expect.any(Number) });
   }, 300_000);
 });

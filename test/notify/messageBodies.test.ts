@@ -6,9 +6,9 @@ const rejected: ConfigRecord = { type: 'config', ts: Date.parse('2026-03-02T09:0
 
 describe('alertmanagerAlert', () => {
   it('labels a config record with the instance that reloaded, when it names one (instances sharing Redis)', () => {
-    const alert = alertmanagerAlert({ ...rejected, instance: 'pp-a' }, null);
+    const alert = alertmanagerAlert({ ...rejected, instance: 'pp-a' }, null, rejected.ts);
     expect(alert.labels).toEqual({ alertname: 'config_rejected', severity: 'warning', instance: 'pp-a' });
     expect(alert.annotations['summary']).toBe('config from /etc/promptpilot/config.yaml on pp-a rejected: rules[0].threshold: expected a number (SIGHUP)');
-    expect(alertmanagerAlert(rejected, null).labels).toEqual({ alertname: 'config_rejected', severity: 'warning' });
+    expect(alertmanagerAlert(rejected, null, rejected.ts).labels).toEqual({ alertname: 'config_rejected', severity: 'warning' });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NotifySchema, type ReceiverConfig } from '../../src/config/notifySchema.js';
-import type { ExperimentRecord, TriggerRecord } from '../../src/core/decision.js';
+import type { ExperimentRecord, GapRecord, TriggerRecord } from '../../src/core/decision.js';
 import { NotifyPlanner, receiverMatches, recordKey, severityOf } from '../../src/notify/index.js';
 import { action, experiment, trigger } from '../contracts/fixtures.js';
 
@@ -92,6 +92,62 @@ describe('NotifyPlanner', () => {
     planner.reconfigure(receivers([{ name: 'am', type: 'alertmanager', url: 'http://am2:9093' }, { name: 'new', type: 'webhook', url: 'http://x/' }]));
     expect(planner.firingCount('am')).toBe(1);
     expect(planner.plan([trigger('support', 0)], NOW).map((m) => m.receiver)).toEqual(['new']);
+  });
+});
+
+describe('gap records (decisions or alerts lost while Redis was away)', () => {
+  const T = Date.parse('2026-03-02T09:00:00Z');
+  const decisionsGap: GapRecord = {
+    type: 'gap', ts: T, route: '*', dropped: 7, from_ts: T, to_ts: T + 60_000,
+    reason: '7 decisions lost: the decision log was unreachable and more than 3 were pending (redis.max_pending_decisions)',
+  };
+  const outboxGap: GapRecord = {
+    type: 'gap', ts: T, route: '*', dropped: 3, from_ts: T, to_ts: T + 1_000, outbox: { 'kafka:d': 1, 'notify:audit': 2 },
+    reason: '3 outbox messages lost (1 for kafka:d, 2 for notify:audit): Redis was unreachable and more than 1 were pending (redis.max_pending_outbox_messages)',
+  };
+
+  it('reach receivers that select them (gap in types, or no types), as warnings, whatever their route filter', () => {
+    const list = receivers([
+      { name: 'gaps', type: 'webhook', url: 'http://x/', match: { types: ['gap'] } },
+      { name: 'all', type: 'webhook', url: 'http://x/' },
+      { name: 'warn', type: 'webhook', url: 'http://x/', match: { severity: ['warning'], routes: ['support'] } },
+      { name: 'triggers', type: 'webhook', url: 'http://x/', match: { types: ['trigger'] } },
+      { name: 'critical', type: 'webhook', url: 'http://x/', match: { severity: ['critical'] } },
+    ]);
+    expect(severityOf(decisionsGap)).toBe('warning');
+    expect(new NotifyPlanner(list).plan([decisionsGap], NOW).map((m) => m.receiver)).toEqual(['gaps', 'all', 'warn']);
+  });
+
+  it('webhook: the record, a summary saying what was lost, and its evidence', () => {
+    const [message] = new NotifyPlanner(receivers([{ name: 'gaps', type: 'webhook', url: 'http://x/', match: { types: ['gap'] } }])).plan([decisionsGap], NOW);
+    expect(JSON.parse(message!.body)).toEqual({
+      decision: decisionsGap,
+      summary: decisionsGap.reason,
+      severity: 'warning',
+      evidence: [decisionsGap.reason, 'lost decisions dated 2026-03-02T09:00:00.000Z to 2026-03-02T09:01:00.000Z (event time)'],
+      receiver: 'gaps',
+      idempotency_key: message!.key,
+    });
+    const [lost] = new NotifyPlanner(receivers([{ name: 'gaps', type: 'webhook', url: 'http://x/' }])).plan([outboxGap], NOW);
+    expect((JSON.parse(lost!.body) as { evidence: string[] }).evidence[1]).toBe('lost messages enqueued 2026-03-02T09:00:00.000Z to 2026-03-02T09:00:01.000Z (wall time)');
+  });
+
+  it('Slack: a warning headline naming what was lost', () => {
+    const planner = new NotifyPlanner(receivers([{ name: 'chat', type: 'slack', url: 'http://slack/', match: { types: ['gap'] } }]));
+    const [decisions, outbox] = planner.plan([decisionsGap, outboxGap], NOW).map((m) => JSON.parse(m.body) as { text: string; blocks: { text?: { text: string } }[] });
+    expect(outbox).toBeUndefined(); // one message per route: both are about every route ('*')
+    expect(decisions!.text).toBe(`:large_orange_circle: 7 decisions lost (warning): ${decisionsGap.reason} (+1 more)`);
+    expect(decisions!.blocks[3]!.text!.text).toBe(`:large_orange_circle: *3 alerts or sink messages lost* (warning)\n${outboxGap.reason}`);
+  });
+
+  it('Alertmanager: one alert each, named by what was lost, warning, active for an hour from when it is sent, with the counts as evidence', () => {
+    const [message] = new NotifyPlanner(receivers([{ name: 'am', type: 'alertmanager', url: 'http://am:9093', match: { types: ['gap'] } }])).plan([decisionsGap, outboxGap], NOW);
+    const alerts = JSON.parse(message!.body) as { labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string }[];
+    expect(alerts.map((a) => a.labels)).toEqual([{ alertname: 'decisions_lost', severity: 'warning' }, { alertname: 'outbox_messages_lost', severity: 'warning' }]);
+    expect(alerts[0]!.annotations).toMatchObject({ summary: decisionsGap.reason, decision_type: 'gap' });
+    expect(JSON.parse(alerts[1]!.annotations['evidence']!)).toEqual({ dropped: 3, from_ts: T, to_ts: T + 1_000, outbox: { 'kafka:d': 1, 'notify:audit': 2 } });
+    // Sent hours after the loss (Redis was away that long), it is still news: active from now, not from the loss.
+    expect(alerts.map((a) => [Date.parse(a.startsAt), Date.parse(a.endsAt)])).toEqual([[NOW, NOW + 3_600_000], [NOW, NOW + 3_600_000]]);
   });
 });
 
