@@ -36,6 +36,14 @@ describe('a JSON body with a byte-order mark', () => {
     expect(decodeEventsMessage(Buffer.from(BOM + JSON.stringify(event))).events).toHaveLength(1);
   });
 
+  it('a UTF-16 body (Windows PowerShell 5 writes files so) is refused saying so, not with the replacement characters it read as', async () => {
+    for (const body of [Buffer.from(BOM + JSON.stringify(event), 'utf16le'), Buffer.from(JSON.stringify(event), 'utf16le')]) {
+      const r = await fetch(`${daemon.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(r.status).toBe(400);
+      expect(await r.json()).toEqual({ error: 'body is not valid JSON: it is UTF-16 or UTF-32 text (NUL bytes between its characters), not UTF-8: send it as UTF-8' });
+    }
+  });
+
   it('a BOM anywhere else is still not JSON', async () => {
     const r = await post('/v1/events', `[${BOM}${JSON.stringify(event)}]`);
     expect(r.status).toBe(400);
