@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
+import { httpUrl } from './httpUrl.js';
 
 const OtlpExportSchema = z
   .object({
     /** OTLP/HTTP (JSON) metrics endpoint for the daemon's own metrics, e.g. `http://collector:4318/v1/metrics`; unset = not pushed. */
-    metrics_url: z.url().optional().describe("OTLP/HTTP (JSON) metrics endpoint for the daemon's own metrics, e.g. `http://collector:4318/v1/metrics`; unset = not pushed."),
+    metrics_url: httpUrl.optional().describe("OTLP/HTTP (JSON) metrics endpoint for the daemon's own metrics, e.g. `http://collector:4318/v1/metrics`; unset = not pushed."),
     /** OTLP/HTTP (JSON) traces endpoint for the span recorded per decision; unset = spans are not exported. */
-    traces_url: z.url().optional().describe('OTLP/HTTP (JSON) traces endpoint for the span recorded per decision; unset = spans are not exported.'),
+    traces_url: httpUrl.optional().describe('OTLP/HTTP (JSON) traces endpoint for the span recorded per decision; unset = spans are not exported.'),
     /** Period between two pushes of self-metrics over OTLP. */
     interval: duration.default(60_000).describe('Period between two pushes of self-metrics over OTLP.'),
     /** Extra HTTP headers on OTLP exports (e.g. an authorization header). */

@@ -52,6 +52,9 @@ describe('config', () => {
     ['rules: [{name: Bad Name, metric: accuracy, op: lt, threshold: 1}]', 'f.yaml: rules[0].name: expected snake_case'],
     ["routes: {'': {}}", "f.yaml: routes.: invalid key: must not be empty"],
     ['notify: {receivers: [{name: a, type: webhook}]}', 'f.yaml: notify.receivers[0].url: required key is missing (expected string)'],
+    // Every delivery to it failed until dead-lettered; the config was valid.
+    ['notify: {receivers: [{name: a, type: webhook, url: "ftp://hooks.example.com/x"}]}', 'f.yaml: notify.receivers[0].url: expected an http:// or https:// URL (got "ftp://hooks.example.com/x")'],
+    ['telemetry: {otlp: {traces_url: "collector:4318/v1/traces"}}', 'f.yaml: telemetry.otlp.traces_url: expected an http:// or https:// URL (got "collector:4318/v1/traces")'],
     ['routes: {a: {current: ""}}', 'f.yaml: routes.a.current: must not be empty'],
     ['rules: [{name: accuracy_drop, threshold: x}]', 'f.yaml: rules[0].threshold: expected a number, {target: <targets key>, margin_pct: m}, {baseline: true, margin_pct: m} or {budget: tokens_per_request, margin_pct: m}'],
     ['a: [', 'f.yaml: invalid YAML'],
