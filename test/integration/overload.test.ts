@@ -71,7 +71,8 @@ describe('slow clients', () => {
   it('keep-alive connections are bounded in requests (server.max_requests_per_socket)', async () => {
     ({ daemon } = await startTestDaemon({ server: { max_requests_per_socket: 2 } }));
     const socket = await open();
-    const done = untilClosed(socket, 1_500);
+    // The server closes the socket after its second answer; the cap is for a stuck test only.
+    const done = untilClosed(socket, 30_000);
     const get = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
     socket.write(get);
     await new Promise((r) => setTimeout(r, 200));
@@ -249,9 +250,9 @@ describe('event-loop lag', () => {
       await sleep(1);
     }
     expect(lag.currentMs()).toBeGreaterThan(50);
-    // prompt again: two on-time ticks clear it (generous wait for a loaded machine)
+    // prompt again: two on-time ticks clear it (on a loaded machine a tick is late too: up to 10 s of tries)
     let cleared = false;
-    for (let i = 0; i < 50 && !cleared; i++) {
+    for (let i = 0; i < 500 && !cleared; i++) {
       await sleep(20);
       cleared = lag.currentMs() < 50;
     }
