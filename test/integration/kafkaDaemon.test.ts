@@ -34,7 +34,7 @@ const firing = (records: readonly KcatRecord[]): boolean =>
   records.some((r) => r.key === 'slow' && r.payload?.includes('"rule":"response_time_warning"') === true && r.payload.includes('"state":"firing"'));
 
 // 4000 events through a mock broker, one fetch per message with KCAT_BATCH_MESSAGES=1: minutes on a loaded machine.
-describe('daemon with Kafka', { timeout: 300_000 }, () => {
+describe('daemon with Kafka', { timeout: 420_000 }, () => {
   it('consumes v1 JSON produced with kcat and publishes its decisions to the decisions topic keyed by route; offsets committed', async () => {
     const kafka = uniqueSettings(mock.brokers);
     await kcatProduce(mock.brokers, kafka.topics.events, [
@@ -49,7 +49,7 @@ describe('daemon with Kafka', { timeout: 300_000 }, () => {
     expect(firing(records)).toBe(true);
     const first = JSON.parse(records.find((r) => r.key === 'slow')?.payload ?? 'null') as Record<string, unknown>;
     expect(first).toMatchObject({ type: 'trigger', route: 'slow' });
-    await waitUntil(() => daemon.engine.counters.accepted >= 4000, 120_000, () => 'all events accepted');
+    await waitUntil(() => daemon.engine.counters.accepted >= 4000, 240_000, () => `all events accepted (now ${daemon.engine.counters.accepted})`);
     // Self-telemetry: the Kafka source's accepted and dead-lettered events and its consumer lag. The retry is the
     // last message and may come in a fetch of its own (the mock broker answers a fetch with one produced batch).
     const schema = /^promptpilot_events_rejected_total\{source="kafka",reason="schema"\} 1$/m;
