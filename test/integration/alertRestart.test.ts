@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../src/adapters/redis/index.js';
+import { ALERT_CLAIM_MARGIN_MS } from '../../src/runtime/alertNotifier.js';
 import type { DecisionRecord, GapRecord } from '../../src/core/decision.js';
 import type { Daemon } from '../../src/daemon.js';
 import { getJson, startTestDaemon } from '../helpers/daemon.js';
@@ -99,7 +100,11 @@ describe('alerts across a daemon kill -9 and a Redis outage', () => {
     expect(receiver.requests).toHaveLength(0);
     receiver.down = false;
     const b = await startDaemonProcess('b', config('alert-b'), env, running);
-    await receiver.waitFor((reqs) => reqs.length >= firing.length, 60_000);
+    // An alert A was sending when it was killed stays claimed by A for the receiver's timeout (10 s) plus
+    // ALERT_CLAIM_MARGIN_MS (60 s), and the alerts queued behind it wait for it: B may deliver only after that.
+    await receiver.waitFor((reqs) => reqs.length >= firing.length, 10_000 + ALERT_CLAIM_MARGIN_MS + 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nA's last lines:\n${a.output.slice(-8).join('\n')}\nB's last lines:\n${b.output.slice(-15).join('\n')}`);
+    });
     await until('the outbox emptied', async () => ((await client.zcard(OUTBOX)) === 0 ? true : null));
     // Several relay polls and backoff periods: a second delivery of anything would have happened by now.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
@@ -118,7 +123,7 @@ describe('alerts across a daemon kill -9 and a Redis outage', () => {
     // B made no new decision of its own for them (no traffic), so nothing else was sent.
     expect(receiver.requests).toHaveLength(firing.length);
     expect(await b.stop()).toBe(0);
-  }, 180_000);
+  }, 300_000);
 
   it('alerts raised while Redis is down wait in the bounded buffer (readiness degraded, counted) and reach the receiver once Redis is back, each exactly once', async () => {
     const redis = await startRedis({ durable: true });
