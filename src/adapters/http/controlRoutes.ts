@@ -10,6 +10,7 @@ import type { ExperimentService } from '../../app/experimentService.js';
 import type { VariantService } from '../../app/variantService.js';
 import { toVariantView } from '../../variants/routeRegistry.js';
 import { parseJsonText } from '../../codecs/jsonText.js';
+import { decompressBody, HttpFailure } from './decompress.js';
 
 /** The application services the control routes call. */
 export interface ControlBackend {
@@ -139,14 +140,26 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       return reply.code(201).send(outcome.variant === null ? null : toVariantView(outcome.variant));
     });
   };
-  // In a scope of their own: their JSON parser takes an empty body (the bodies here are optional).
+  // In a scope of their own: their JSON parser takes an empty body (the bodies here are optional) and undoes a
+  // Content-Encoding as ingest does — a gzip body was parsed as the bytes it was sent as.
+  const limitBytes = config.server.body_limit_bytes;
   return async (app: FastifyInstance): Promise<void> => {
     await app.register(async (scope) => {
       scope.removeContentTypeParser('application/json');
-      scope.addContentTypeParser('application/json', { parseAs: 'string' }, parseOptionalJson);
+      scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer) => parseOptionalJson(await decodedBody(request, body, limitBytes)));
       await routes(scope);
     });
   };
+}
+
+/** The body with its `Content-Encoding` undone (as ingest undoes it); the refusals are errors Fastify answers with their status. */
+async function decodedBody(request: FastifyRequest, body: Buffer, limitBytes: number): Promise<string> {
+  try {
+    return (await decompressBody(body, request.headers['content-encoding'], limitBytes)).toString('utf8');
+  } catch (err) {
+    if (err instanceof HttpFailure) throw Object.assign(new Error(err.message), { statusCode: err.status });
+    throw err;
+  }
 }
 
 /**
@@ -154,15 +167,11 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
  * for promote/rollback): an empty body is no body, as without the header —
  * clients that always send `Content-Type: application/json` are not refused.
  */
-function parseOptionalJson(_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
-  if (text.trim() === '') {
-    done(null, undefined);
-    return;
-  }
+function parseOptionalJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
   try {
-    done(null, parseJsonText(text));
+    return parseJsonText(text);
   } catch (err) {
-    done(Object.assign(new Error(`body is not valid JSON: ${describeError(err)}`), { statusCode: 400 }));
+    throw Object.assign(new Error(`body is not valid JSON: ${describeError(err)}`), { statusCode: 400 });
   }
 }

@@ -25,7 +25,7 @@ export class HttpFailure {
 /**
  * Decodes a request body by its `Content-Encoding`: one coding or a list in the
  * order they were applied (`gzip, identity`; RFC 9110 §8.4), undone in reverse.
- * gzip, x-gzip and deflate decode; identity (and an empty element) is a no-op.
+ * gzip, x-gzip and deflate decode; identity (and an empty element) is a no-op; an empty body stays empty.
  * Every layer's output is capped at `limitBytes`, so a small compressed body can
  * never inflate past the limit an uncompressed one has (gzip bomb, one layer or several).
  *
@@ -41,6 +41,8 @@ export async function decompressBody(body: Buffer, encodingHeader: unknown, limi
     throw new HttpFailure(415, `unsupported Content-Encoding: ${shown} (use gzip, deflate or identity, or a list of them)`);
   }
   if (codings.length > MAX_CONTENT_CODINGS) throw new HttpFailure(415, `Content-Encoding lists ${codings.length} codings: at most ${MAX_CONTENT_CODINGS} are decoded`);
+  // No bytes, nothing to undo: an optional body left empty (a control endpoint's) is no body whatever its coding says.
+  if (body.length === 0) return body;
   let out = body;
   for (const coding of codings.reverse()) {
     const decode = DECODERS.get(coding);

@@ -62,4 +62,9 @@ describe('decompressBody', () => {
     expect(err.message).toBe(`decompressed body exceeds ${LIMIT} bytes (server.body_limit_bytes)`);
     expect((await decompressBody(gzipSync(gzipSync(Buffer.alloc(LIMIT, 0x20))), 'gzip, gzip', LIMIT)).length).toBe(LIMIT);
   });
+
+  it('leaves an empty body empty whatever its codings, but still refuses an unknown one', async () => {
+    expect((await decompressBody(Buffer.alloc(0), 'gzip, deflate', LIMIT)).length).toBe(0);
+    expect((await failure(Buffer.alloc(0), 'br')).status).toBe(415);
+  });
 });
