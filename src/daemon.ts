@@ -123,8 +123,14 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const routeQuery = new RouteQuery(engine, series);
   // A gap record (decisions or alerts lost while Redis was away) is alerted like a decision, by the notifier made below.
   let alertGap = async (_record: GapRecord): Promise<void> => {};
+  // Held events a takeover refused are counted as rejected, by the instruments made below.
+  let takeoverRefused = (_events: number): void => {};
   // Redis: load the stored routes (experiments, promotions) before anything can decide; unreachable → no start.
-  const durableOptions = { onGap: (record: GapRecord) => alertGap(record), ...(history !== null ? { loadHistory: (route: string) => history.loadRoute(route) } : {}) };
+  const durableOptions = {
+    onGap: (record: GapRecord) => alertGap(record),
+    onTakeoverRefused: (events: number) => takeoverRefused(events),
+    ...(history !== null ? { loadHistory: (route: string) => history.loadRoute(route) } : {}),
+  };
   const durable = config.redis.url !== undefined ? await openDurableState(config, engine, log, durableOptions).catch(async (err: unknown) => {
     await history?.close();
     throw err;
@@ -189,6 +195,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     { nowMs: () => clock.now(), logger: log.child({ component: 'telemetry' }) },
   );
   const recorder: IngestRecorder = telemetry.instruments;
+  takeoverRefused = (events) => telemetry.instruments.takeoverRefused(events);
   const runner = new PipelineRunner(engine, decisions, {
     afterLog: async (logged) => {
       await enqueueDecisions(outbox, sinks, () => clock.now())(logged);

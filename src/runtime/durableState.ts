@@ -74,6 +74,8 @@ export interface DurableStateOptions {
    * so receivers are told (the daemon's notifier). A failure is logged: the record is in the decision log either way.
    */
   readonly onGap?: (record: GapRecord) => Promise<void>;
+  /** Called with the held events a route takeover refused (see `StateMirrorOptions.onTakeoverRefused`). */
+  readonly onTakeoverRefused?: (events: number) => void;
 }
 
 /**
@@ -98,6 +100,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
   const mirror = new StateMirror(store, engine, {
     owner: instanceId, leaseMs: redis.lease, routeTtlMs: redis.route_ttl, nowMs: () => Date.now(), logger: log,
     ...(options.loadHistory !== undefined ? { loadHistory: options.loadHistory } : {}),
+    ...(options.onTakeoverRefused !== undefined ? { onTakeoverRefused: options.onTakeoverRefused } : {}),
   });
   let restored: number;
   try {

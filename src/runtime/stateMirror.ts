@@ -23,6 +23,12 @@ export interface StateMirrorOptions {
    * one loaded it (Redis), before a route that changed hands is restored; resolves with the hours read.
    */
   readonly loadHistory?: (route: string) => Promise<number>;
+  /**
+   * Called with how many held events a takeover refused (the previous owner's checkpoint had counted them already, or
+   * they were older than the window): they were taken as accepted when they arrived, so the daemon counts them as
+   * rejected here (`promptpilot_events_rejected_total{reason="takeover"}`).
+   */
+  readonly onTakeoverRefused?: (events: number) => void;
 }
 
 interface Owned {
@@ -391,6 +397,7 @@ export class StateMirror {
     const held = this.engine.releaseRoute(route, nowMs);
     // Held inputs the checkpoint had counted already (re-sent, redelivered) or too old for the window are refused, not counted.
     const refused = this.engine.tooLateEventsOf(route) - refusedBefore;
+    if (refused > 0) this.options.onTakeoverRefused?.(refused);
     if (held > 0) this.options.logger.info({ route, held, refused_calls: refused, generation: lease.generation }, 'counted the route\'s traffic held while another instance owned it');
   }
 

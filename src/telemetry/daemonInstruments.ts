@@ -1,7 +1,7 @@
 import type { Attributes, Counter, Meter } from '@opentelemetry/api';
 import type { DecisionRecord } from '../core/decision.js';
 import type { EventRejection } from '../core/event.js';
-import { INGEST_SOURCES, REJECTION_REASONS, rejectionReason, type IngestRecorder, type IngestSource } from './ingestRecorder.js';
+import { INGEST_SOURCES, REJECTION_REASONS, TAKEOVER_REJECTION, rejectionReason, type IngestRecorder, type IngestSource } from './ingestRecorder.js';
 
 /** Consumer lag of one Kafka partition, in messages. */
 export interface PartitionLag {
@@ -62,7 +62,7 @@ export class DaemonInstruments implements IngestRecorder {
 
   constructor(meter: Meter, sources: DaemonGaugeSources) {
     this.accepted = meter.createCounter('promptpilot_events_accepted', { description: 'Events added to route statistics, by source (otlp_metrics: histogram data points).' });
-    this.rejected = meter.createCounter('promptpilot_events_rejected', { description: 'Events refused, by source and reason (malformed, schema, future_skew, too_late, route_limit, variant_limit).' });
+    this.rejected = meter.createCounter('promptpilot_events_rejected', { description: 'Events refused, by source and reason (malformed, schema, future_skew, too_late, route_limit, variant_limit; source held, reason takeover: held events a route takeover refused as counted already).' });
     this.skipped = meter.createCounter('promptpilot_events_skipped', { description: 'Items that are not LLM calls for a route (spans without a route, metrics not read), by source.' });
     this.decisionCounter = meter.createCounter('promptpilot_decisions', { description: 'Decision records by type and outcome.' });
     for (const source of INGEST_SOURCES) {
@@ -72,6 +72,7 @@ export class DaemonInstruments implements IngestRecorder {
       this.accepted.add(0, attributes);
       for (const reason of REJECTION_REASONS) this.rejected.add(0, { source, reason });
     }
+    this.rejected.add(0, TAKEOVER_REJECTION);
 
     const late = meter.createObservableCounter('promptpilot_events_late', { description: 'Events (and histogram calls) that arrived after their time bucket had closed and still counted.' });
     const routes = meter.createObservableGauge('promptpilot_routes', { description: 'Routes with live statistics.' });
@@ -152,6 +153,15 @@ export class DaemonInstruments implements IngestRecorder {
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
     }
     for (const [reason, count] of byReason) this.rejected.add(count, { source, reason });
+  }
+
+  /**
+   * Counts held events a route takeover refused: the previous owner's
+   * checkpoint had counted them already, or they fell behind the window.
+   * Their source counted them as accepted when they arrived.
+   */
+  takeoverRefused(events: number): void {
+    if (events > 0) this.rejected.add(events, TAKEOVER_REJECTION);
   }
 
   /** Counts decision records by type and outcome. */

@@ -10,6 +10,13 @@ export const REJECTION_REASONS = ['malformed', 'schema', 'future_skew', 'too_lat
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /**
+ * The labels under which held events a route takeover refused are counted
+ * (`StateMirrorOptions.onTakeoverRefused`): where they entered is not kept
+ * while they are held, so their `source` is `held`.
+ */
+export const TAKEOVER_REJECTION = { source: 'held', reason: 'takeover' } as const;
+
+/**
  * Counts what every receiver took and refused. Each adapter calls
  * {@link IngestRecorder.record} once per request, batch or message with the
  * same outcome it answers its client with (schema rejections included).
