@@ -10,7 +10,8 @@ import type { ExperimentService } from '../../app/experimentService.js';
 import type { VariantService } from '../../app/variantService.js';
 import { toVariantView } from '../../variants/routeRegistry.js';
 import { parseJsonText } from '../../codecs/jsonText.js';
-import { decompressBody, HttpFailure } from './decompress.js';
+import { HttpFailure } from './decompress.js';
+import { requestBodyBytes } from './requestBody.js';
 
 /** The application services the control routes call. */
 export interface ControlBackend {
@@ -152,10 +153,10 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
   };
 }
 
-/** The body with its `Content-Encoding` undone (as ingest undoes it); the refusals are errors Fastify answers with their status. */
+/** The body read as ingest reads one (charset checked, `Content-Encoding` undone); the refusals are errors Fastify answers with their status. */
 async function decodedBody(request: FastifyRequest, body: Buffer, limitBytes: number): Promise<string> {
   try {
-    return (await decompressBody(body, request.headers['content-encoding'], limitBytes)).toString('utf8');
+    return (await requestBodyBytes(request.headers, body, limitBytes)).toString('utf8');
   } catch (err) {
     if (err instanceof HttpFailure) throw Object.assign(new Error(err.message), { statusCode: err.status });
     throw err;

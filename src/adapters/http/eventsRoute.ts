@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { validateEvent, type EventRejection, type TelemetryEvent } from '../../core/event.js';
 import type { Ingestor } from '../../ports/ports.js';
 import { noopIngestRecorder, type IngestRecorder } from '../../telemetry/ingestRecorder.js';
-import { decompressBody, HttpFailure } from './decompress.js';
+import { HttpFailure } from './decompress.js';
+import { requestBodyBytes } from './requestBody.js';
 import { parseJsonText } from '../../codecs/jsonText.js';
 
 /** Decodes a /v1/events body into candidate values plus per-index parse errors. */
@@ -39,7 +40,7 @@ export function decodeEventsBody(body: string, contentType: string): { values: u
  * bad event is rejected with its index, field and reason; the rest are taken.
  * Answers `202 {accepted, rejected, errors}`. A gzip or deflate
  * `Content-Encoding` (or a list of codings) is decoded under `bodyLimitBytes`
- * (413 past it, 415 for another coding). The same outcome goes to `recorder` (self-telemetry).
+ * (413 past it, 415 for another coding); a charset other than UTF-8 is 415. The same outcome goes to `recorder` (self-telemetry).
  */
 export async function registerEventsRoute(app: FastifyInstance, ingestor: Ingestor, bodyLimitBytes: number, recorder: IngestRecorder = noopIngestRecorder): Promise<void> {
   await app.register(async (scope) => {
@@ -51,7 +52,7 @@ export async function registerEventsRoute(app: FastifyInstance, ingestor: Ingest
       try {
         // gzip/deflate bodies inflate under the same cap as plain ones (a 16 KB bomb never becomes 16 GB).
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        text = (await decompressBody(raw, request.headers['content-encoding'], bodyLimitBytes)).toString('utf8');
+        text = (await requestBodyBytes(request.headers, raw, bodyLimitBytes)).toString('utf8');
       } catch (err) {
         if (err instanceof HttpFailure) return reply.code(err.status).send({ error: err.message });
         throw err;

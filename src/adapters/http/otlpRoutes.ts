@@ -4,7 +4,8 @@ import { OverloadedError } from '../../core/errors.js';
 import type { EventRejection } from '../../core/event.js';
 import type { IngestOutcome, Ingestor } from '../../ports/ports.js';
 import { HistogramMapper } from '../../codecs/otlp/histogramMapper.js';
-import { decompressBody, HttpFailure } from './decompress.js';
+import { HttpFailure } from './decompress.js';
+import { requestBodyBytes } from './requestBody.js';
 import {
   decodeMetricsRequestProto,
   decodeRequestJson,
@@ -63,8 +64,8 @@ function sendFailure(reply: FastifyReply, status: number, message: string): Fast
  * Answers: 200 with an empty export response, or with `partialSuccess`
  * (`rejectedSpans` / `rejectedDataPoints`, `errorMessage`) when some items
  * were refused, encoded like the request; 400 undecodable body, 413 over
- * `server.body_limit_bytes` (compressed or not), 415 other media type or
- * encoding, 503 when the pipeline refuses the batch (retriable).
+ * `server.body_limit_bytes` (compressed or not), 415 other media type,
+ * encoding or charset, 503 when the pipeline refuses the batch (retriable).
  */
 export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): Promise<void> {
   otlpTypes();
@@ -82,7 +83,7 @@ export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDe
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     let body: Buffer;
     try {
-      body = await decompressBody(raw, request.headers['content-encoding'], limitBytes);
+      body = await requestBodyBytes(request.headers, raw, limitBytes);
     } catch (err) {
       if (err instanceof HttpFailure) return sendFailure(reply, err.status, err.message);
       throw err;
