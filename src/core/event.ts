@@ -22,6 +22,8 @@ export const EVENT_LIMITS = {
   maxCallsPerDataPoint: 10_000_000,
   /** Explicit bucket bounds of one histogram data point (the SDK default has 15). */
   maxHistogramBounds: 1_000,
+  /** Characters of a `route` or `variant` name. */
+  maxNameLength: 200,
 } as const;
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -79,7 +81,7 @@ const timestamp = z.union(
   { error: 'expected epoch milliseconds or an RFC 3339 timestamp' },
 );
 
-const name = z.string().min(1).max(200);
+const name = z.string().min(1).max(EVENT_LIMITS.maxNameLength);
 const unitInterval = z.number().min(0).max(1);
 
 
@@ -341,7 +343,7 @@ export function validateBatch(values: readonly unknown[]): BatchValidation {
 
 const PATTERN_SET: ReadonlySet<unknown> = new Set(ALL_PATTERNS);
 
-function isName(v: unknown, max = 200): v is string {
+function isName(v: unknown, max: number = EVENT_LIMITS.maxNameLength): v is string {
   return typeof v === 'string' && v.length >= 1 && v.length <= max;
 }
 function isBetween(v: unknown, max: number): v is number {

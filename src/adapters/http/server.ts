@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import { DECISION_TYPES, formatRecord, type DecisionRecord } from '../../core/decision.js';
 import { stringifyRounded } from '../../core/jsonNumbers.js';
+import { EVENT_LIMITS } from '../../core/event.js';
 import { MAX_DECISIONS_PAGE, type DecisionHistory } from '../../app/decisionHistory.js';
 import type { DecisionQuery, Ingestor } from '../../ports/ports.js';
 import type { RouteQuery, RouteView } from '../../app/routeQuery.js';
@@ -133,6 +134,15 @@ export function explainIntakeError(code: string | undefined, path: string, conte
   return null;
 }
 
+/**
+ * Longest path parameter (`/v1/routes/{route}`, decoded, in UTF-16 code units as the wire format counts a name)
+ * the router takes: the longest route name.
+ *
+ * @remarks Fastify's default, 100, made every route named with 101–200 characters (valid on the wire) unreachable
+ * at its own endpoints: `GET /v1/routes/{route}`, its series, history, variants and steering answered 400.
+ */
+export const MAX_PATH_PARAM_LENGTH = EVENT_LIMITS.maxNameLength;
+
 const INT = /^\d+$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -168,6 +178,7 @@ export async function buildHttpServer(
   const app = Fastify({
     logger: false,
     bodyLimit: server.body_limit_bytes,
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
     return503OnClosing: true,
     // Slow clients: the whole request within request_timeout, headers within headers_timeout (checked
     // every second, not Node's default 30 s), idle sockets closed, keep-alive bounded in time and requests.
@@ -179,7 +190,12 @@ export async function buildHttpServer(
     // A URL Fastify cannot decode (`/v1/routes/%ZZ`) was answered in Fastify's own shape
     // ({"error":"Bad Request","message":…,"statusCode":400}); every other error is {"error": <what is wrong>, "code"}.
     frameworkErrors: (err, _request, reply) => {
-      const message = err.code === 'FST_ERR_BAD_URL' ? `bad URL: ${err.message} (each % takes two hex digits, and the bytes they spell must be UTF-8)` : err.message;
+      const message =
+        err.code === 'FST_ERR_BAD_URL'
+          ? `bad URL: ${err.message} (each % takes two hex digits, and the bytes they spell must be UTF-8)`
+          : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? `bad URL: a path segment longer than any route name (at most ${EVENT_LIMITS.maxNameLength} characters)`
+            : err.message;
       void (reply as FastifyReply).code(400).send({ error: message, code: err.code });
     },
   });
