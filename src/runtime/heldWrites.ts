@@ -17,7 +17,11 @@ export interface HeldWritesOptions<T> {
   readonly maxPending: number;
   /** Writes items to the store, in order; throws when it is unreachable. Must be idempotent (a retried write may have landed). */
   readonly write: (items: readonly T[]) => Promise<void>;
-  /** Records a loss in place of dropped items, before the kept ones are written; throws when it cannot. */
+  /**
+   * Records a loss in place of dropped items, before the kept ones are written; throws when it cannot. It may record
+   * it elsewhere than the store, even only hold it there (the outbox's gap goes to the decision log), so its success
+   * says nothing of whether the store is reachable: only a `write` of items decides that.
+   */
   readonly writeGap: (gap: HeldGap) => Promise<void>;
   /** The time an item is about (epoch ms), for the gap's range. */
   readonly tsOf: (item: T) => number;
@@ -195,7 +199,7 @@ export class HeldWrites<T> {
         else await this.options.write(chunk);
         this.inFlight = 0;
         this.left(gap === null ? chunk.length : gap.dropped);
-        this.available();
+        if (gap === null) this.available();
       } catch (err) {
         // Back in front, in order; what overflowed meanwhile joins the gap.
         this.inFlight = 0;
