@@ -12,6 +12,7 @@ import { toVariantView } from '../../variants/routeRegistry.js';
 import { parseJsonText } from '../../codecs/jsonText.js';
 import { HttpFailure } from './decompress.js';
 import { requestBodyBytes } from './requestBody.js';
+import { takesQuery } from './queryParameters.js';
 
 /** The application services the control routes call. */
 export interface ControlBackend {
@@ -67,7 +68,7 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       }
     };
 
-    app.get<{ Querystring: { route?: string; unit?: string } }>('/v1/assign', async (request, reply) => {
+    app.get<{ Querystring: { route?: string; unit?: string } }>('/v1/assign', takesQuery('route', 'unit'), async (request, reply) => {
       const { route, unit } = request.query;
       if (!route) return reply.code(400).send({ error: 'route: required query parameter' });
       if (!unit) return reply.code(400).send({ error: 'unit: required query parameter' });

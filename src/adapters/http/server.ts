@@ -15,6 +15,7 @@ import { registerEventsRoute } from './eventsRoute.js';
 import { DASHBOARD_CSP, dashboardPage } from '../../ui/page.js';
 import { templateReadGuard, withoutTemplate } from './templateReadGuard.js';
 import type { ProbeAnswer } from './probeBoard.js';
+import { checkQuery, takesQuery } from './queryParameters.js';
 
 /** What the HTTP API reads from the running daemon. */
 export interface ApiBackend {
@@ -249,15 +250,7 @@ export async function buildHttpServer(
     // 'close' fires once the response is done or the client went away: the slot is always given back.
     reply.raw.once('close', () => ticket.release());
   });
-  // A repeated query parameter (`?unit=a&unit=b`) reaches a handler as an array where every handler reads a string:
-  // `/v1/assign` hashed it, `/v1/routes/R/history?variant=a&variant=b` echoed it back as a list. One value each.
-  // Runs on every request, ingest included: a loop over the (usually empty) query, no array built.
-  app.addHook('preValidation', async (request, reply) => {
-    const query = request.query as Record<string, unknown>;
-    for (const name in query) {
-      if (Array.isArray(query[name])) return reply.code(400).send({ error: `${name}: query parameter given more than once; it takes one value` });
-    }
-  });
+  app.addHook('preValidation', checkQuery);
   // Every JSON answer rounds like the decision records (12 significant digits), so an API client and a
   // replay reader see the same numbers.
   app.setReplySerializer((payload) => stringifyRounded(payload));
@@ -296,7 +289,7 @@ export async function buildHttpServer(
     return series;
   });
 
-  app.get<{ Params: { route: string }; Querystring: { hours?: string; variant?: string } }>('/v1/routes/:route/history', async (request, reply) => {
+  app.get<{ Params: { route: string }; Querystring: { hours?: string; variant?: string } }>('/v1/routes/:route/history', takesQuery('hours', 'variant'), async (request, reply) => {
     const raw = request.query.hours ?? '168';
     const hours = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
     if (!(hours >= 1 && hours <= 24 * 90)) return reply.code(400).send({ error: 'hours: expected a whole number from 1 to 2160' });
@@ -307,7 +300,7 @@ export async function buildHttpServer(
     return history;
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/decisions', async (request, reply) => {
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/decisions', takesQuery('since', 'after', 'limit', 'route', 'type'), async (request, reply) => {
     const q = request.query;
     const query: { -readonly [K in keyof DecisionQuery]: DecisionQuery[K] } = {};
     for (const key of ['since', 'after', 'limit'] as const) {
@@ -334,7 +327,7 @@ export async function buildHttpServer(
   const deliveries = backend.deliveries;
   if (deliveries !== undefined) {
     app.get('/v1/outbox', async () => ({ destinations: await deliveries.destinations() }));
-    app.get<{ Querystring: { destination?: string; limit?: string } }>('/v1/outbox/dead-letters', async (request, reply) => {
+    app.get<{ Querystring: { destination?: string; limit?: string } }>('/v1/outbox/dead-letters', takesQuery('destination', 'limit'), async (request, reply) => {
       const { destination, limit: rawLimit = '100' } = request.query;
       if (destination === undefined || destination === '') return reply.code(400).send({ error: 'destination: required (one of GET /v1/outbox, e.g. notify:<receiver>)' });
       const limit = /^\d{1,5}$/.test(rawLimit) ? Number(rawLimit) : NaN;
