@@ -143,12 +143,19 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
     });
   };
   // In a scope of their own: their JSON parser takes an empty body (the bodies here are optional) and undoes a
-  // Content-Encoding as ingest does — a gzip body was parsed as the bytes it was sent as.
+  // Content-Encoding as ingest does — a gzip body was parsed as the bytes it was sent as. JSON is the only type
+  // they read: Fastify's text/plain parser handed a handler a string (400 "(body): expected object, got string",
+  // or taken unread by promote) past that decoding and the charset check. Another type is 415 naming
+  // application/json, except with an empty body, which is no body (some clients label an empty body text/plain).
   const limitBytes = config.server.body_limit_bytes;
   return async (app: FastifyInstance): Promise<void> => {
     await app.register(async (scope) => {
-      scope.removeContentTypeParser('application/json');
+      scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer) => parseOptionalJson(await decodedBody(request, body, limitBytes)));
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer) => {
+        if ((await decodedBody(request, body, limitBytes)) === '') return undefined;
+        throw Object.assign(new Error('unsupported media type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+      });
       await routes(scope);
     });
   };
