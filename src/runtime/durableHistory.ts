@@ -1,4 +1,4 @@
-import { connectRedis, RedisHistoryStore } from '../adapters/redis/index.js';
+import { connectRedis, RedisHistoryStore, redisOutage } from '../adapters/redis/index.js';
 import { describeError, TransientIoError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import type { HistoryStore } from '../foresight/historyStore.js';
@@ -52,7 +52,7 @@ export async function openDurableHistory(config: Config, logger: Logger): Promis
     loadRoute: (route) => store.loadRoute(route),
     degraded() {
       const failure = store.unavailable;
-      return failure === null ? null : `history writes failing (${failure}): ${store.pendingRoutes} routes pending`;
+      return failure === null ? null : `${redisOutage('history', client, url, failure)}; hours of ${store.pendingRoutes} routes pending`;
     },
     async close() {
       await store.close();

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { from, concatMap, catchError, EMPTY, interval, type SchedulerLike, type Subscription } from 'rxjs';
-import { connectRedis, RedisDecisionLog, RedisInstancePresence, RedisOutbox, RedisStateStore } from '../adapters/redis/index.js';
+import { connectRedis, RedisDecisionLog, RedisInstancePresence, RedisOutbox, RedisStateStore, redisOutage } from '../adapters/redis/index.js';
 import type { Config } from '../config/schema.js';
 import type { DecisionRecord, GapRecord } from '../core/decision.js';
 import { describeError } from '../core/errors.js';
@@ -232,10 +232,12 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     },
     degraded() {
       const status = mirror.status();
-      const reason = decisions.unavailable ?? status.failing ?? outbox.unavailable;
+      // The raw error text is in the log lines of each part's failure; readiness says it in plain words.
+      const failing: [string, string | null][] = [['decision log', decisions.unavailable], ['state store', status.failing], ['outbox', outbox.unavailable]];
+      const [part, reason] = failing.find(([, failure]) => failure !== null) ?? ['', null];
       // Pending entries between a step and its write are normal; only failing writes degrade.
       if (reason === null) return duplicateId;
-      return `redis unavailable (${reason}): ${decisions.pending} decisions, ${status.pendingRoutes} route states and ${outbox.pending} outbox messages pending`;
+      return `${redisOutage(part, client, url, reason)}; ${decisions.pending} decisions, ${status.pendingRoutes} route states and ${outbox.pending} outbox messages pending`;
     },
     status: () => ({
       pendingDecisions: decisions.pending, pendingRoutes: mirror.status().pendingRoutes, droppedDecisions: dropped,

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { TransientIoError, describeError } from '../../core/errors.js';
 import { redactAddress } from '../../runtime/secrets.js';
+import { watchConnection } from './redisFailure.js';
 
 /** Options of {@link connectRedis}. */
 export interface RedisConnectionOptions {
@@ -30,8 +31,8 @@ export async function connectRedis(url: string, options: RedisConnectionOptions 
     connectTimeout: options.connectTimeoutMs ?? 5_000,
     retryStrategy: (attempt) => Math.min(maxDelayMs, 50 * attempt),
   });
-  // Errors surface through the failed commands; without a listener ioredis prints each reconnect failure.
-  client.on('error', () => {});
+  // Errors surface through the failed commands; the connection's own say why (readiness names it).
+  watchConnection(client);
   try {
     await client.connect();
   } catch (cause) {
