@@ -2,6 +2,7 @@
 // instead of failing: `/v1/decisions?rout=support` answered every route's decisions, `/v1/routes/R/history?hour=1`
 // a week of hours. Every GET endpoint that takes query parameters now answers 400 naming the unknown one and
 // listing those it takes; every documented parameter (and the dashboard's own request) is answered as before.
+// The mutating endpoints take none: `POST …/freeze?reason=incident` froze the route with the default reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon.js';
 import { startTestDaemon } from '../helpers/daemon.js';
@@ -9,6 +10,7 @@ import { startTestDaemon } from '../helpers/daemon.js';
 let daemon: Daemon;
 beforeAll(async () => {
   ({ daemon } = await startTestDaemon({
+    server: { api_token: 'tok' },
     routes: { support: { variants: [{ name: 'v1', pattern: 'few_shot' }] } },
     notify: { receivers: [{ name: 'audit', type: 'webhook', url: 'http://127.0.0.1:9/hook' }] },
   }));
@@ -55,5 +57,25 @@ describe('every documented query parameter', () => {
     ['/v1/outbox/dead-letters?destination=notify:audit&limit=5', 200],
   ])('%s is answered as before', async (url, status) => {
     expect((await get(url)).status).toBe(status);
+  });
+});
+
+describe('a query parameter on a mutating endpoint', () => {
+  const post = async (path: string): Promise<{ status: number; json: unknown }> => {
+    const res = await fetch(`${daemon.url}${path}`, { method: 'POST', headers: { authorization: 'Bearer tok', 'content-type': 'application/json' }, body: '{}' });
+    return { status: res.status, json: await res.json() };
+  };
+
+  it.each([
+    ['/v1/routes/support/freeze?reason=incident', 'reason', '/v1/routes/support/freeze'],
+    ['/v1/experiments/exp-1/promote?force=1', 'force', '/v1/experiments/exp-1/promote'],
+    ['/v1/routes/support/variants?name=v2', 'name', '/v1/routes/support/variants'],
+  ])('%s answers 400: it takes none', async (url, name, path) => {
+    expect(await post(url)).toEqual({ status: 400, json: { error: `unknown query parameter '${name}': POST ${path} takes no query parameters`, accepted: [] } });
+  });
+
+  it('and nothing is done', async () => {
+    await post('/v1/routes/support/freeze?reason=incident');
+    expect((await post('/v1/routes/support/unfreeze')).status).toBe(409);
   });
 });

@@ -68,6 +68,10 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       }
     };
 
+    // Mutating endpoints take no query parameters: `POST …/freeze?reason=incident` recorded "freeze through the
+    // API", dropping the reason, where a 400 now says it is not taken there.
+    const mutating = { onRequest: authorize, ...takesQuery() };
+
     app.get<{ Querystring: { route?: string; unit?: string } }>('/v1/assign', takesQuery('route', 'unit'), async (request, reply) => {
       const { route, unit } = request.query;
       if (!route) return reply.code(400).send({ error: 'route: required query parameter' });
@@ -86,7 +90,7 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
 
     // Operator steering of a route: pause/resume its experiment, freeze/unfreeze it; each a `policy` decision record.
     for (const action of POLICY_ACTIONS) {
-      app.post<{ Params: { route: string } }>(`/v1/routes/:route/${action}`, { onRequest: authorize }, async (request, reply) => {
+      app.post<{ Params: { route: string } }>(`/v1/routes/:route/${action}`, mutating, async (request, reply) => {
         const parsed = SteerBody.safeParse(request.body ?? {});
         if (!parsed.success) return reply.code(400).send({ error: issueText(parsed.error.issues[0], request.body) });
         const { route } = request.params;
@@ -103,7 +107,7 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
     }
 
     for (const decision of ['promote', 'rollback'] as const) {
-      app.post<{ Params: { id: string } }>(`/v1/experiments/:id/${decision}`, { onRequest: authorize }, async (request, reply) => {
+      app.post<{ Params: { id: string } }>(`/v1/experiments/:id/${decision}`, mutating, async (request, reply) => {
         const { id } = request.params;
         const outcome = await backend.experiments.decide(id, decision);
         switch (outcome.kind) {
@@ -123,7 +127,7 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       return { route: request.params.route, variants: variants.map(toVariantView) };
     });
 
-    app.post<{ Params: { route: string } }>('/v1/routes/:route/variants', { onRequest: authorize }, async (request, reply) => {
+    app.post<{ Params: { route: string } }>('/v1/routes/:route/variants', mutating, async (request, reply) => {
       const parsed = VariantBody.safeParse(request.body);
       if (!parsed.success) {
         return reply.code(400).send({ error: issueText(parsed.error.issues[0], request.body) });

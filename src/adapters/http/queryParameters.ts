@@ -8,8 +8,8 @@ declare module 'fastify' {
 }
 
 /**
- * The route option of a GET endpoint that takes exactly these query parameters: any other name is refused (400)
- * by {@link checkQuery}. `app.get(path, takesQuery('route', 'unit'), handler)`.
+ * The route option of an endpoint that takes exactly these query parameters (none: `takesQuery()`): any other
+ * name is refused (400) by {@link checkQuery}. `app.get(path, takesQuery('route', 'unit'), handler)`.
  */
 export function takesQuery(...names: string[]): { config: { queryParameters: readonly string[] } } {
   return { config: { queryParameters: names } };
@@ -30,7 +30,8 @@ export async function checkQuery(request: FastifyRequest, reply: FastifyReply): 
     if (accepted !== undefined && !accepted.includes(name)) {
       const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
       const path = request.url.split('?')[0] ?? '';
-      return reply.code(400).send({ error: `unknown query parameter '${shown}': ${request.method} ${path} takes ${accepted.join(', ')}`, accepted });
+      const takes = accepted.length === 0 ? 'no query parameters' : accepted.join(', ');
+      return reply.code(400).send({ error: `unknown query parameter '${shown}': ${request.method} ${path} takes ${takes}`, accepted });
     }
     if (Array.isArray(query[name])) return reply.code(400).send({ error: `${name}: query parameter given more than once; it takes one value` });
   }
