@@ -179,7 +179,7 @@ export async function buildHttpServer(
   const app = Fastify({
     logger: false,
     bodyLimit: server.body_limit_bytes,
-    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     return503OnClosing: true,
     // Slow clients: the whole request within request_timeout, headers within headers_timeout (checked
     // every second, not Node's default 30 s), idle sockets closed, keep-alive bounded in time and requests.
