@@ -8,7 +8,10 @@ export const HEAP_SHARE_OF_BUDGET = 5 / 8;
 export const HEAP_DERIVED_ENV = 'PROMPTPILOT_HEAP_DERIVED';
 
 const HEAP_FLAG = /^--max[-_]old[-_]space[-_]size(=|$)/;
-const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/** What the re-executed daemon sends its parent over IPC once a SIGHUP can no longer kill it (cli/hangupHold.ts). */
+export const HANGUP_READY_MESSAGE = 'promptpilot:sighup-held';
 
 /**
  * V8's old-generation limit for a memory budget, MiB: 5/8 of it (480 MiB of
@@ -34,7 +37,9 @@ export function heapLimitGiven(execArgv: readonly string[], nodeOptions: string 
  * set to `heapMiB`, and returns its exit code (128 + the signal's number if a
  * signal ended it). SIGTERM, SIGINT and SIGHUP are passed on to the child, so
  * a supervisor's stop and reload reach the daemon; stdio is shared. The child
- * learns of this process's death through the IPC channel and drains.
+ * learns of this process's death through the IPC channel and drains. A SIGHUP
+ * is passed on only once the child says ({@link HANGUP_READY_MESSAGE}) that it
+ * holds SIGHUPs: until then one would end it (Node's default), so it waits here.
  *
  * @remarks Node reads the heap limit only when the isolate is created:
  * `v8.setFlagsFromString` at run time leaves it as it was (tried on Node 20),
@@ -50,7 +55,18 @@ export function runWithHeapLimit(heapMiB: number, argv: readonly string[]): Prom
   const forward = (signal: NodeJS.Signals) => () => {
     child.kill(signal);
   };
-  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
+  let childHoldsHangups = false;
+  let hangupWaiting = false;
+  const onHangup = (): void => {
+    if (childHoldsHangups) child.kill('SIGHUP');
+    else hangupWaiting = true;
+  };
+  child.on('message', (message) => {
+    if (message !== HANGUP_READY_MESSAGE) return;
+    childHoldsHangups = true;
+    if (hangupWaiting) child.kill('SIGHUP');
+  });
+  const handlers = [...FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const), ['SIGHUP', onHangup] as const];
   for (const [signal, handler] of handlers) process.on(signal, handler);
   return new Promise<number>((resolve) => {
     const done = (code: number): void => {

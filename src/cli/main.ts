@@ -3,7 +3,8 @@ import { ENV, loadConfig, OFFLINE_LOAD } from '../config/load.js';
 import { describeError, PromptpilotError, UsageError, ErrorCodes } from '../core/errors.js';
 import { expectPositionals, parseArgs } from './args.js';
 import { GATE_FLAGS, GATE_USAGE } from './gateUsage.js';
-import { derivedHeapLimitMiB, HEAP_DERIVED_ENV, heapLimitGiven, runWithHeapLimit } from './heapLimit.js';
+import { derivedHeapLimitMiB, HANGUP_READY_MESSAGE, HEAP_DERIVED_ENV, heapLimitGiven, runWithHeapLimit } from './heapLimit.js';
+import { HangupHold } from './hangupHold.js';
 import { secretScrubber, secretsOf } from '../runtime/secrets.js';
 import type { Config } from '../config/schema.js';
 import { readFileSync } from 'node:fs';
@@ -73,16 +74,23 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     switch (command) {
       case 'run': {
+        // From here on a SIGHUP (a reload right after a start) is held for the daemon, not fatal.
+        const hangups = new HangupHold();
+        if (process.env[HEAP_DERIVED_ENV] !== undefined) process.send?.(HANGUP_READY_MESSAGE);
         const args = parseArgs(rest, ['config']);
         expectPositionals(args, 0);
         loaded = await loadConfig(args.flags['config']);
         // V8's heap limit follows limits.memory_budget_bytes unless the user chose one: run again with it.
         if (!heapLimitGiven(process.execArgv, process.env['NODE_OPTIONS']) && process.env[HEAP_DERIVED_ENV] === undefined) {
-          return await runWithHeapLimit(derivedHeapLimitMiB(loaded.limits.memory_budget_bytes), argv);
+          const exit = runWithHeapLimit(derivedHeapLimitMiB(loaded.limits.memory_budget_bytes), argv);
+          // Released once runWithHeapLimit took SIGHUP over (no moment without a handler). The child reads the
+          // config itself: a SIGHUP held until now has nothing left to reload.
+          hangups.release();
+          return await exit;
         }
         // Loaded only here, so the parent of a re-executed daemon holds none of it.
         const { runDaemon } = await import('./run.js');
-        return await runDaemon(loaded, args.flags['config'] ?? (process.env[ENV.config] || undefined));
+        return await runDaemon(loaded, args.flags['config'] ?? (process.env[ENV.config] || undefined), hangups);
       }
       case 'replay': {
         const args = parseArgs(rest, ['input', 'config']);

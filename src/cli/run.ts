@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { startDaemon, type Daemon } from '../daemon.js';
 import { createLogger } from '../runtime/logger.js';
 import { SecretRedactor, secretsOf } from '../runtime/secrets.js';
+import type { HangupHold } from './hangupHold.js';
 
 /**
  * `promptpilot run`: starts the daemon and waits for SIGTERM/SIGINT, then
@@ -9,27 +10,33 @@ import { SecretRedactor, secretsOf } from '../runtime/secrets.js';
  * SIGHUP reloads the config (the file given, or PROMPTPILOT_CONFIG): applied
  * between two pipeline steps, or refused with the running config kept — either
  * way a `config` decision record (Node's default for SIGHUP, exiting without a
- * drain, is replaced from the start).
+ * drain, is replaced from the start: `hangups` held those that came before, and
+ * one that comes while the daemon starts reloads once it runs).
  * When the daemon fails for good (its Kafka consumer crashed and could not be
  * restarted) it drains the same way and exits 1, so that the process
  * supervisor (systemd, Kubernetes) restarts it rather than leaving a process
  * that answers HTTP with a dead consumer.
  */
-export async function runDaemon(config: Config, configFile?: string): Promise<number> {
+export async function runDaemon(config: Config, configFile: string | undefined, hangups: HangupHold): Promise<number> {
   const redactor = new SecretRedactor(secretsOf(config));
   const log = createLogger(config, process.stdout, redactor);
   let daemon: Daemon | null = null;
+  let reloadWhenStarted = false;
   const onHangup = (): void => {
     if (daemon === null) {
-      log.warn({ signal: 'SIGHUP' }, 'SIGHUP received while starting; ignored');
+      if (!reloadWhenStarted) log.info({ signal: 'SIGHUP' }, 'SIGHUP received while starting: the config is reloaded once the daemon runs');
+      reloadWhenStarted = true;
       return;
     }
     log.info({ signal: 'SIGHUP' }, 'SIGHUP received: reloading the config');
     daemon.reload('SIGHUP').catch((err: unknown) => log.error({ err }, 'config reload failed'));
   };
   process.on('SIGHUP', onHangup);
+  if (hangups.release() > 0) onHangup();
   const started = await startDaemon(config, { logger: log, redactor, ...(configFile === undefined ? {} : { configFile }) });
   daemon = started;
+  // A reload asked for while starting may have come after the config was read: it is done now, not dropped.
+  if (reloadWhenStarted) onHangup();
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stopWith = (code: number): void => {
