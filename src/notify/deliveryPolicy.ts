@@ -4,9 +4,15 @@ import type { DeliveryConfig } from '../config/notifySchema.js';
 export type DeliveryOutcome =
   | { readonly kind: 'delivered'; readonly status: number }
   /** Worth another try (5xx, 429, timeout, connection refused); `retryAfterMs` when the receiver said when. */
-  | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number }
+  | ({ readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number } & DeliveryFailure)
   /** Will never work as sent (a 4xx other than 429): dead-lettered at once. */
-  | { readonly kind: 'rejected'; readonly reason: string };
+  | ({ readonly kind: 'rejected'; readonly reason: string } & DeliveryFailure);
+
+/** What a failed attempt got, for its log line: the receiver's HTTP status, or the error code when no answer came (`ECONNREFUSED`, `TIMEOUT`). */
+export interface DeliveryFailure {
+  readonly status?: number;
+  readonly code?: string;
+}
 
 /**
  * Parses a `Retry-After` header (delay seconds or an HTTP date) into ms from
@@ -26,9 +32,9 @@ export function classifyResponse(status: number, retryAfter: string | null, nowM
   const reason = `HTTP ${status}${bodySnippet === '' ? '' : `: ${bodySnippet.slice(0, 200)}`}`;
   if (status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfterMs(retryAfter, nowMs);
-    return retryAfterMs === null ? { kind: 'retry', reason } : { kind: 'retry', reason, retryAfterMs };
+    return retryAfterMs === null ? { kind: 'retry', reason, status } : { kind: 'retry', reason, status, retryAfterMs };
   }
-  return { kind: 'rejected', reason };
+  return { kind: 'rejected', reason, status };
 }
 
 /**

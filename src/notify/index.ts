@@ -1,5 +1,5 @@
 export { describeDecision, fmt } from './describeDecision.js';
-export { classifyResponse, nextStep, parseRetryAfterMs, RateLimiter, retryDelayMs, type DeliveryOutcome, type DeliveryStep } from './deliveryPolicy.js';
+export { classifyResponse, nextStep, parseRetryAfterMs, RateLimiter, retryDelayMs, type DeliveryFailure, type DeliveryOutcome, type DeliveryStep } from './deliveryPolicy.js';
 export { evidenceLines } from './evidenceLines.js';
 export { groupKey, recordKey } from './idempotencyKey.js';
 export { alertmanagerAlert, alertmanagerBody, EVENT_ALERT_MS, slackBody, webhookBody, type AlertmanagerAlert } from './messageBodies.js';

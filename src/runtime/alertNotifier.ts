@@ -1,7 +1,7 @@
 import type { NotifyConfig, ReceiverConfig } from '../config/notifySchema.js';
 import type { DecisionRecord } from '../core/decision.js';
-import { ErrorCodes, PromptpilotError, TransientIoError } from '../core/errors.js';
-import { NotifyPlanner, RateLimiter, retryDelayMs, type DeliveryOutcome, type PlannedMessage } from '../notify/index.js';
+import { describeError, ErrorCodes, PromptpilotError, TransientIoError } from '../core/errors.js';
+import { NotifyPlanner, RateLimiter, retryDelayMs, type DeliveryFailure, type DeliveryOutcome, type PlannedMessage } from '../notify/index.js';
 import type { Clock, Notifier, Outbox, OutboxItem, OutboxMessage } from '../ports/ports.js';
 import type { Logger } from './logger.js';
 import { OutboxRelay, type OutboxDeliver } from './outboxRelay.js';
@@ -68,6 +68,8 @@ export class AlertNotifier implements Notifier {
   private readonly relay: OutboxRelay;
   private timer: ReturnType<typeof setInterval> | null = null;
   private unsent: PlannedMessage[] = [];
+  /** What the failed attempt of a leased message (by item id) got from its receiver, until its failure is logged. */
+  private readonly failures = new Map<string, DeliveryFailure>();
   /** The last {@link notify} call: each waits for the one before (the pipeline's and gap records' calls interleave). */
   private notifying: Promise<void> = Promise.resolve();
 
@@ -90,12 +92,7 @@ export class AlertNotifier implements Notifier {
       backoffMs: (attempts) => retryDelayMs(attempts, this.config.delivery, random()),
       pollMs: options.tickMs ?? 1_000,
       onReleased: (_destination, messages) => options.onReleased?.(messages),
-      onFailure: ({ destination, error, items, retryAtMs }) => {
-        const receiver = destination.slice(PREFIX.length);
-        const keys = items.map((i) => i.key);
-        if (retryAtMs === null) options.logger.error({ err: error, receiver, keys }, 'alert dead-lettered: the receiver did not take it (kept in the outbox dead letters)');
-        else options.logger.warn({ err: error, receiver, keys, attempts: items[0]?.attempts, retryAt: new Date(retryAtMs).toISOString() }, 'alert delivery failed; will retry');
-      },
+      onFailure: ({ destination, error, items, retryAtMs }) => this.logFailure(destination.slice(PREFIX.length), error, items, retryAtMs),
     });
   }
 
@@ -192,6 +189,7 @@ export class AlertNotifier implements Notifier {
       const waitMs = this.limiters.get(name)?.reserve(this.options.clock.now()) ?? 0;
       if (waitMs > 0) throw new TransientIoError('rate limited', { retryAfterMs: waitMs });
       const outcome = await this.options.send(receiver, item.key, bodyOf(item), this.options.clock.now());
+      if (outcome.kind !== 'delivered') this.failures.set(item.id, { ...(outcome.status !== undefined ? { status: outcome.status } : {}), ...(outcome.code !== undefined ? { code: outcome.code } : {}) });
       if (outcome.kind === 'rejected') throw new PromptpilotError(ErrorCodes.IO_FATAL, `${outcome.reason} (not retried: the receiver refused the message)`);
       if (outcome.kind === 'retry') {
         const last = item.attempts >= this.config.delivery.max_attempts;
@@ -200,5 +198,43 @@ export class AlertNotifier implements Notifier {
         throw new TransientIoError(outcome.reason, askedMs === undefined ? {} : { retryAfterMs: askedMs });
       }
     }
+  }
+
+  /**
+   * One line per failed attempt: the receiver, its URL without credentials or
+   * query, the HTTP status or error code, the attempt and the next retry (or
+   * the dead letter). The stack only at debug: a receiver that is down fails
+   * every attempt the same way.
+   */
+  private logFailure(name: string, error: unknown, items: readonly OutboxItem[], retryAtMs: number | null): void {
+    const item = items[0];
+    const got = item === undefined ? undefined : this.failures.get(item.id);
+    for (const i of items) this.failures.delete(i.id);
+    const url = this.receivers.get(name)?.url;
+    const fields = {
+      receiver: name,
+      ...(url !== undefined ? { url: loggableUrl(url) } : {}),
+      ...got,
+      ...(item !== undefined ? { attempt: item.attempts, key: item.key } : {}),
+      error: describeError(error),
+    };
+    const { logger } = this.options;
+    if (retryAtMs === null) logger.error(fields, 'alert dead-lettered: the receiver did not take it (kept in the outbox dead letters)');
+    else logger.warn({ ...fields, retryAt: new Date(retryAtMs).toISOString() }, 'alert delivery failed; will retry');
+    logger.debug({ err: error, receiver: name }, 'alert delivery failure, with its stack');
+  }
+}
+
+/** A receiver URL for the log: no user, password, query or fragment (they may carry tokens). */
+function loggableUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
   }
 }

@@ -34,6 +34,14 @@ export async function sendToReceiver(receiver: ReceiverConfig, key: string, body
     return classifyResponse(response.status, response.headers.get('retry-after'), nowMs, text.replace(/\s+/g, ' ').trim());
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-    return { kind: 'retry', reason: timedOut ? `no answer within ${receiver.timeout} ms` : `cannot reach the receiver: ${describeError(err)}` };
+    if (timedOut) return { kind: 'retry', reason: `no answer within ${receiver.timeout} ms`, code: 'TIMEOUT' };
+    return { kind: 'retry', reason: `cannot reach the receiver: ${describeError(err)}`, code: networkCode(err) };
   }
+}
+
+/** The system error code behind a failed `fetch` (`ECONNREFUSED`, `ENOTFOUND`…: undici puts it in `cause`), else the error's name. */
+function networkCode(err: unknown): string {
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string') return cause.code;
+  return err instanceof Error ? err.name : 'ERROR';
 }
