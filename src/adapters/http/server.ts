@@ -16,6 +16,7 @@ import { DASHBOARD_CSP, dashboardPage } from '../../ui/page.js';
 import { templateReadGuard, withoutTemplate } from './templateReadGuard.js';
 import type { ProbeAnswer } from './probeBoard.js';
 import { checkQuery, takesQuery } from './queryParameters.js';
+import { clientErrorHandler } from './clientErrors.js';
 
 /** What the HTTP API reads from the running daemon. */
 export interface ApiBackend {
@@ -176,6 +177,7 @@ export async function buildHttpServer(
   options: { onInternalError?: (err: unknown) => void } = {},
 ): Promise<FastifyInstance> {
   const server = config.server;
+  const headersTimeoutMs = Math.min(server.headers_timeout, server.request_timeout || server.headers_timeout);
   const app = Fastify({
     logger: false,
     bodyLimit: server.body_limit_bytes,
@@ -187,7 +189,9 @@ export async function buildHttpServer(
     connectionTimeout: server.idle_timeout,
     keepAliveTimeout: server.keep_alive_timeout,
     maxRequestsPerSocket: server.max_requests_per_socket,
-    http: { headersTimeout: Math.min(server.headers_timeout, server.request_timeout || server.headers_timeout), requestTimeout: server.request_timeout, connectionsCheckingInterval: 1_000 },
+    http: { headersTimeout: headersTimeoutMs, requestTimeout: server.request_timeout, connectionsCheckingInterval: 1_000 },
+    // A request Node's parser refuses or cuts off (malformed, headers too large, too slow) is answered naming why.
+    clientErrorHandler: clientErrorHandler({ headersTimeoutMs, requestTimeoutMs: server.request_timeout }),
     // A URL Fastify cannot decode (`/v1/routes/%ZZ`) was answered in Fastify's own shape
     // ({"error":"Bad Request","message":…,"statusCode":400}); every other error is {"error": <what is wrong>, "code"}.
     frameworkErrors: (err, _request, reply) => {
