@@ -113,11 +113,13 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
   // earlier, a gap alert would be held behind the kept messages and, in a full buffer, take the place of one of them,
   // whose loss would make another gap record, and so on.
   const gapAlerts: GapRecord[] = [];
-  let sendingGapAlerts = false;
-  const sendGapAlerts = async (): Promise<void> => {
-    if (sendingGapAlerts || gapAlerts.length === 0) return;
-    sendingGapAlerts = true;
-    try {
+  /** The gap alerts being sent, while they are: {@link DurableState.close} waits for them. */
+  let sendingGapAlerts: Promise<void> | null = null;
+  /** Set once close() has sent the last gap alerts: nothing is queued for delivery after it (the connection closes). */
+  let closing = false;
+  const sendGapAlerts = (): Promise<void> => {
+    if (sendingGapAlerts !== null || gapAlerts.length === 0) return sendingGapAlerts ?? Promise.resolve();
+    sendingGapAlerts = (async () => {
       await outbox.flush();
       for (let record = gapAlerts[0]; record !== undefined && outbox.heldMessages === 0; record = gapAlerts[0]) {
         try {
@@ -127,11 +129,16 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
         }
         gapAlerts.shift();
       }
-    } finally {
-      sendingGapAlerts = false;
-    }
+    })().finally(() => {
+      sendingGapAlerts = null;
+    });
+    return sendingGapAlerts;
   };
   const alertGap = (record: GapRecord): void => {
+    if (closing) {
+      log.error({ dropped: record.dropped, from: new Date(record.from_ts).toISOString() }, 'gap record not alerted: the daemon is shutting down; it is in the decision log');
+      return;
+    }
     gapAlerts.push(record);
     // Bounded through an outage that keeps overflowing: the records themselves are in the decision log.
     if (gapAlerts.length > MAX_GAP_ALERTS) log.error({ dropped: gapAlerts.splice(0, gapAlerts.length - MAX_GAP_ALERTS).length }, 'gap records not alerted (too many waiting for Redis); they are in the decision log');
@@ -292,6 +299,14 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
     },
     async close() {
       await flushInOrder();
+      // Gap alerts in flight, and those the flush just made, are enqueued while Redis is connected: in the outbox there,
+      // a restart or another instance delivers them. Enqueued after the connection closes they would be held in memory
+      // and lost with the process.
+      while (sendingGapAlerts !== null) await sendingGapAlerts;
+      await sendGapAlerts();
+      closing = true;
+      if (gapAlerts.length > 0) log.error({ records: gapAlerts.splice(0).length }, 'gap records not alerted: Redis was unreachable at shutdown; they are in the decision log');
+      if (outbox.pending > 0) log.error({ messages: outbox.pending }, 'alerts and sink messages held while Redis was unreachable are lost at shutdown (not written to the outbox)');
       await checkpointer.final();
       await mirror.releaseAll();
       client.disconnect();
