@@ -145,6 +145,9 @@ export function explainIntakeError(code: string | undefined, path: string, conte
  */
 export const MAX_PATH_PARAM_LENGTH = EVENT_LIMITS.maxNameLength;
 
+/** The methods a 405 may name as allowed (the ones the API serves, and those a client may try). */
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
 const INT = /^\d+$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -267,8 +270,13 @@ export async function buildHttpServer(
     void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message, code: err.code });
     if (status === 500) options.onInternalError?.(err);
   });
+  // A path served under other methods is a 405 naming them (with `Allow`, RFC 9110 §15.5.6): `PUT /v1/events`
+  // answered "no such endpoint", sending its sender looking for a path that exists.
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = HTTP_METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length === 0) return reply.code(404).send({ error: `no such endpoint: ${request.method} ${path}` });
+    return reply.code(405).header('allow', allowed.join(', ')).send({ error: `method ${request.method} not allowed on ${path}: it takes ${allowed.join(', ')}`, allowed });
   });
 
   if (server.protect_templates) app.addHook('onRequest', templateReadGuard(server.api_token));
