@@ -30,11 +30,19 @@ export interface AlertNotifierOptions {
 const PREFIX = 'notify:';
 
 /**
- * A delivery's claim outlasts the request's `timeout` by this much (a slow
- * event loop, the outbox round trips), so no other instance takes a message
- * over while its request may still arrive.
+ * A delivery's claim outlasts the request's `timeout` by this much, so no
+ * other instance takes a message over while its holder may still deliver it.
+ *
+ * @remarks The request is aborted at its `timeout` (body read included), so
+ * what else the claim must cover is: the claim's own round trip (its expiry
+ * counts from the clock read before it; a Redis command fails after 2 s), the
+ * ack's (2 s), a late abort timer (ingest is shed past 500 ms of event-loop
+ * delay) and the clock skew between instances (the claim's expiry is the
+ * holder's clock, compared with the next claimer's) — 10 s covers those with
+ * room to spare. Each second of it is a second the receiver's queue waits
+ * after its holder is killed mid-delivery (a dead holder's request dies with it).
  */
-export const ALERT_CLAIM_MARGIN_MS = 60_000;
+export const ALERT_CLAIM_MARGIN_MS = 10_000;
 
 /** The outbox payload of a notification: the exact body to POST. */
 interface NotificationPayload {

@@ -101,7 +101,7 @@ describe('alerts across a daemon kill -9 and a Redis outage', () => {
     receiver.down = false;
     const b = await startDaemonProcess('b', config('alert-b'), env, running);
     // An alert A was sending when it was killed stays claimed by A for the receiver's timeout (10 s) plus
-    // ALERT_CLAIM_MARGIN_MS (60 s), and the alerts queued behind it wait for it: B may deliver only after that.
+    // ALERT_CLAIM_MARGIN_MS (10 s), and the alerts queued behind it wait for it: B may deliver only after that.
     await receiver.waitFor((reqs) => reqs.length >= firing.length, 10_000 + ALERT_CLAIM_MARGIN_MS + 60_000).catch((err: Error) => {
       throw new Error(`${err.message}\nA's last lines:\n${a.output.slice(-8).join('\n')}\nB's last lines:\n${b.output.slice(-15).join('\n')}`);
     });

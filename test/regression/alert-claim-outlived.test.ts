@@ -72,4 +72,19 @@ describe('an alert claimed by one instance is not delivered by another while its
     // Nobody holds k2 while A waits for the rate limit: it is free, on its first attempt.
     expect((await outbox.lease('notify:hook', 10, Date.now(), 1_000)).map((i) => [i.key, i.attempts])).toEqual([['k2', 1]]);
   });
+
+  it('a holder killed mid-delivery holds the receiver\'s queue for its timeout plus 10 s, not a minute more', async () => {
+    const { a, b, outbox, sends, enqueue } = twoInstances({ timeout: '10s' }, { k1: 3_600_000 });
+    await enqueue('k1', 'k2');
+    void a.flush(); // A claims k1 and "dies": its request never ends, and nothing of A acts again
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(sends).toEqual(['a:k1']);
+    await vi.advanceTimersByTimeAsync(18_000);
+    await b.flush(); // 19 s: within the claim (10 s timeout + 10 s), B takes nothing
+    expect(sends).toEqual(['a:k1']);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await b.flush(); // 21 s: the claim lapsed; B delivers k1 again (same key) and the queue behind it
+    expect(sends).toEqual(['a:k1', 'b:k1', 'b:k2']);
+    expect(await outbox.depth('notify:hook')).toEqual({ pending: 0, deadLettered: 0 });
+  });
 });
