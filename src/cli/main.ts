@@ -76,7 +76,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'run': {
         // From here on a SIGHUP (a reload right after a start) is held for the daemon, not fatal.
         const hangups = new HangupHold();
-        if (process.env[HEAP_DERIVED_ENV] !== undefined) process.send?.(HANGUP_READY_MESSAGE);
+        // A parent gone already is seen once the daemon runs (cli/run.ts); the callback keeps a closed channel quiet.
+        if (process.env[HEAP_DERIVED_ENV] !== undefined && process.connected) process.send?.(HANGUP_READY_MESSAGE, undefined, {}, () => {});
         const args = parseArgs(rest, ['config']);
         expectPositionals(args, 0);
         loaded = await loadConfig(args.flags['config']);

@@ -3,6 +3,7 @@ import { startDaemon, type Daemon } from '../daemon.js';
 import { createLogger } from '../runtime/logger.js';
 import { SecretRedactor, secretsOf } from '../runtime/secrets.js';
 import type { HangupHold } from './hangupHold.js';
+import { HEAP_DERIVED_ENV } from './heapLimit.js';
 
 /**
  * `promptpilot run`: starts the daemon and waits for SIGTERM/SIGINT, then
@@ -55,10 +56,15 @@ export async function runDaemon(config: Config, configFile: string | undefined, 
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    // Re-executed with a heap limit (cli/heapLimit.ts): the parent's death closes the IPC channel; drain then.
-    if (process.channel !== undefined) {
-      process.channel.unref();
+    // Re-executed with a heap limit (cli/heapLimit.ts): the parent's death closes the IPC channel; drain then. A parent
+    // that died while this daemon started closed it already, and no event will come: the daemon was left running
+    // without a parent (its port held, nothing to stop it but a signal of its own).
+    if (process.connected) {
+      process.channel?.unref();
       process.once('disconnect', () => stopWith(0));
+    } else if (process.env[HEAP_DERIVED_ENV] !== undefined) {
+      log.warn('the parent process ended while the daemon started: draining and exiting');
+      stopWith(0);
     }
     void started.failure.then((err) => {
       process.stderr.write(`promptpilot: ${err.message}; exiting so the supervisor restarts the process\n`);
