@@ -6,9 +6,13 @@ import { HttpFailure } from './decompress.js';
 import { requestBodyBytes } from './requestBody.js';
 import { parseJsonText } from '../../codecs/jsonText.js';
 
-/** Decodes a /v1/events body into candidate values plus per-index parse errors. */
+/**
+ * Decodes a /v1/events body into candidate values plus per-index parse errors: NDJSON for an NDJSON/JSON Lines
+ * Content-Type (in any case: media types are case-insensitive, RFC 9110 §8.3.1), one JSON value otherwise.
+ */
 export function decodeEventsBody(body: string, contentType: string): { values: unknown[]; errors: EventRejection[] } | { fatal: string } {
-  if (contentType.includes('ndjson') || contentType.includes('jsonl')) {
+  const type = contentType.toLowerCase();
+  if (type.includes('ndjson') || type.includes('jsonl')) {
     const values: unknown[] = [];
     const errors: EventRejection[] = [];
     const lines = body.split('\n');
