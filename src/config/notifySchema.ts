@@ -32,7 +32,7 @@ const ReceiverSchema = z
     name: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').describe('Unique name; part of every idempotency key, so renaming a receiver starts its deliveries afresh.'),
     /** `webhook`: signed JSON; `slack`: Slack incoming-webhook message; `alertmanager`: Alertmanager v2 API (base URL; `/api/v2/alerts` is appended). */
     type: z.enum(['webhook', 'slack', 'alertmanager']).describe('`webhook`: signed JSON POST; `slack`: Slack incoming-webhook message; `alertmanager`: base URL of Alertmanager (`/api/v2/alerts` is appended).'),
-    url: httpUrl.describe('Where to POST (http:// or https://).'),
+    url: httpUrl.describe('Where to POST (http:// or https://). `user:password@` in it is sent as HTTP Basic authorization (and redacted from logs).'),
     /** HMAC-SHA256 key for `Promptpilot-Signature` (webhook only); without it the header is not sent. */
     secret: z.string().min(1).optional().describe('HMAC-SHA256 key of the `Promptpilot-Signature` header (webhook only); without it the header is not sent.'),
     match: MatchSchema.default({}).describe('Which decisions this receiver gets: every listed filter must pass.'),

@@ -11,15 +11,45 @@ export interface ReceiverRequest {
 
 /**
  * Builds the request for a message: the receiver's URL (Alertmanager:
- * `<url>/api/v2/alerts`), JSON content type, `Idempotency-Key`, and for a
+ * `<url>/api/v2/alerts`) with its `user:password@` sent as HTTP Basic
+ * `Authorization` instead, JSON content type, `Idempotency-Key`, and for a
  * webhook with a secret `Promptpilot-Signature` over `"<t>.<body>"` with `t`
  * the send time in unix seconds (fresh on every retry; the key stays).
  */
 export function receiverRequest(receiver: ReceiverConfig, key: string, body: string, nowMs: number, userAgent: string): ReceiverRequest {
-  const url = receiver.type === 'alertmanager' ? `${receiver.url.replace(/\/+$/, '')}/api/v2/alerts` : receiver.url;
+  const { address, authorization } = withoutCredentials(receiver.url);
+  const url = receiver.type === 'alertmanager' ? `${address.replace(/\/+$/, '')}/api/v2/alerts` : address;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': key, 'user-agent': userAgent };
+  if (authorization !== undefined) headers['authorization'] = authorization;
   if (receiver.type === 'webhook' && receiver.secret !== undefined) headers['promptpilot-signature'] = signatureHeader(receiver.secret, body, nowMs / 1000);
   return { url, headers, body };
+}
+
+/**
+ * A URL's `user:password@` as HTTP Basic credentials, and the URL without
+ * them: `fetch` refuses a URL that carries credentials, so every delivery to
+ * such a receiver failed before it was sent.
+ */
+function withoutCredentials(url: string): { address: string; authorization?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { address: url };
+  }
+  if (parsed.username === '' && parsed.password === '') return { address: url };
+  const credentials = `${decoded(parsed.username)}:${decoded(parsed.password)}`;
+  parsed.username = '';
+  parsed.password = '';
+  return { address: parsed.toString(), authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` };
+}
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 /**
