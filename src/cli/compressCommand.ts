@@ -53,7 +53,13 @@ async function readTemplate(file: string, stdin: NodeJS.ReadableStream): Promise
     throw new UsageError(`cannot read template ${file}: ${fileReadReason(err)}`);
   }
   if (bytes.includes(0)) throw new UsageError(`template ${file} is not text (it contains NUL bytes)`);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/^\uFEFF/, '');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    // Decoded leniently, a Latin-1 "Résumé" came out as "R\uFFFDsum\uFFFD" in the candidate, exit 0.
+    throw new UsageError(`template ${file} is not UTF-8 text (another encoding, or binary data): save it as UTF-8`);
+  }
   if (text.trim() === '') throw new UsageError(`template ${file} is empty`);
   return text;
 }
