@@ -24,6 +24,8 @@ export const EVENT_LIMITS = {
   maxHistogramBounds: 1_000,
   /** Characters of a `route` or `variant` name. */
   maxNameLength: 200,
+  /** Characters of a `unit` (the assignment unit, `GET /v1/assign?unit=`). */
+  maxUnitLength: 500,
 } as const;
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -115,7 +117,7 @@ export const WireEventSchema = z.object({
   error: z.union([z.boolean(), z.string().max(200)]).optional(),
   experiment: name.optional(),
   arm: z.enum(['baseline', 'candidate']).optional(),
-  unit: z.string().min(1).max(500).optional(),
+  unit: z.string().min(1).max(EVENT_LIMITS.maxUnitLength).optional(),
   tier: z.string().min(1).max(100).optional(),
   stage_ms: stageTimings.optional(),
 });
@@ -426,7 +428,7 @@ export function fastNormalizeInto(event: Mutable<TelemetryEvent>, o: Record<stri
   else if (v === 'baseline' || v === 'candidate') event.arm = v;
   else return false;
   if ((v = o['unit']) === undefined) event.unit = undefined;
-  else if (isName(v, 500)) event.unit = v;
+  else if (isName(v, EVENT_LIMITS.maxUnitLength)) event.unit = v;
   else return false;
   if ((v = o['tier']) === undefined) event.tier = undefined;
   else if (isName(v, 100)) event.tier = v;

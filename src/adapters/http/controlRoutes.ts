@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
 import { POLICY_ACTIONS } from '../../core/decision.js';
 import { describeError } from '../../core/errors.js';
-import { plainIssue, valueAt } from '../../core/event.js';
+import { EVENT_LIMITS, plainIssue, valueAt } from '../../core/event.js';
 import { ALL_PATTERNS } from '../../core/patterns.js';
 import type { ExperimentService } from '../../app/experimentService.js';
 import type { VariantService } from '../../app/variantService.js';
@@ -76,6 +76,8 @@ export function controlRoutes(config: Config, backend: ControlBackend) {
       const { route, unit } = request.query;
       if (!route) return reply.code(400).send({ error: 'route: required query parameter' });
       if (!unit) return reply.code(400).send({ error: 'unit: required query parameter' });
+      // A unit no event can carry would get an arm whose calls are all refused at ingest.
+      if (unit.length > EVENT_LIMITS.maxUnitLength) return reply.code(400).send({ error: `unit: at most ${EVENT_LIMITS.maxUnitLength} characters, as on events (got ${unit.length})` });
       const assignment = backend.experiments.assign(route, unit);
       if (assignment === null) return reply.code(404).send({ error: `unknown route: ${route}` });
       return assignment;
