@@ -28,7 +28,24 @@ export const EVENT_LIMITS = {
   maxUnitLength: 500,
 } as const;
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * An RFC 3339 date-time as epoch milliseconds; NaN for text that is not one, or names no time on the calendar.
+ * @remarks `Date.parse` rolls a day past the month's end over (`2026-02-30` is 2 March) and takes hour 24: an event or
+ * a `since` so dated was silently moved. Those are refused; a leap second (`:60`) is left to `Date.parse`.
+ */
+export function rfc3339Ms(text: string): number {
+  const m = RFC3339.exec(text);
+  if (m === null) return NaN;
+  const field = (i: number): number => Number(m[i] ?? 0);
+  const month = field(2);
+  const day = field(3);
+  // Day 0 of the next month is the last of this one.
+  const daysInMonth = new Date(Date.UTC(field(1), month, 0)).getUTCDate();
+  const onCalendar = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && field(4) <= 23 && field(5) <= 59 && field(9) <= 23 && field(10) <= 59;
+  return onCalendar ? Date.parse(text) : NaN;
+}
 
 /**
  * Epoch-millisecond values that are almost surely epoch seconds: 1e9–1e11 ms
@@ -72,7 +89,7 @@ const timestamp = z.union(
         ctx.addIssue({ code: 'custom', message: tsTextProblem(text) });
         return z.NEVER;
       }
-      const ms = Date.parse(text);
+      const ms = rfc3339Ms(text);
       if (Number.isNaN(ms) || ms < 0) {
         ctx.addIssue({ code: 'custom', message: Number.isNaN(ms) ? `'${text}' is not a date on the calendar (RFC 3339 timestamp expected)` : `'${text}' is before 1970: ts is epoch milliseconds, from 0` });
         return z.NEVER;

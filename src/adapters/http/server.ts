@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import { DECISION_TYPES, formatRecord, type DecisionRecord } from '../../core/decision.js';
 import { stringifyRounded } from '../../core/jsonNumbers.js';
-import { EVENT_LIMITS } from '../../core/event.js';
+import { EVENT_LIMITS, rfc3339Ms } from '../../core/event.js';
 import { MAX_DECISIONS_PAGE, type DecisionHistory } from '../../app/decisionHistory.js';
 import type { DecisionQuery, Ingestor } from '../../ports/ports.js';
 import type { RouteQuery, RouteView } from '../../app/routeQuery.js';
@@ -149,7 +149,6 @@ export const MAX_PATH_PARAM_LENGTH = EVENT_LIMITS.maxNameLength;
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 const INT = /^\d+$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Most decisions one `GET /v1/decisions` page returns. */
 export { MAX_DECISIONS_PAGE };
@@ -165,7 +164,7 @@ export function parseDecisionParam(key: 'since' | 'after' | 'limit', value: stri
   }
   if (key === 'after') return INT.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : `after: expected a decision sequence number, an integer >= 0 (got '${value}')`;
   if (INT.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
-  const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
+  const ms = rfc3339Ms(value);
   return Number.isFinite(ms) && ms >= 0 ? ms : `since: expected epoch milliseconds or an RFC 3339 time such as 2026-01-05T08:00:00Z (got '${value}')`;
 }
 
