@@ -213,8 +213,10 @@ export interface OutboxDepth {
  * messages in order); `deadLetter` releases the queue behind it. A lease
  * expires after `leaseMs`: a relay that died mid-delivery does not lose the
  * message, another lease hands it out again (at-least-once). Times are epoch
- * ms passed in by the caller, so the contract holds under a virtual clock. A
- * durable adapter (Redis) keeps every message across restarts.
+ * ms passed in by the caller, so the contract holds under a virtual clock;
+ * an adapter shared by several instances (Redis) measures a lease on one clock
+ * of its own instead, so their clocks' skew cannot shorten it. A durable
+ * adapter (Redis) keeps every message across restarts.
  */
 export interface Outbox {
   /** Adds messages; resolves with how many were new (the rest were duplicates by key). */

@@ -36,10 +36,10 @@ const PREFIX = 'notify:';
  * @remarks The request is aborted at its `timeout` (body read included), so
  * what else the claim must cover is: the claim's own round trip (its expiry
  * counts from the clock read before it; a Redis command fails after 2 s), the
- * ack's (2 s), a late abort timer (ingest is shed past 500 ms of event-loop
- * delay) and the clock skew between instances (the claim's expiry is the
- * holder's clock, compared with the next claimer's) — 10 s covers those with
- * room to spare. Each second of it is a second the receiver's queue waits
+ * ack's (2 s) and a late abort timer (ingest is shed past 500 ms of event-loop
+ * delay) — 10 s covers those with room to spare. The clock skew between
+ * instances is not among them: a shared (Redis) outbox measures claims on the
+ * server's clock. Each second of it is a second the receiver's queue waits
  * after its holder is killed mid-delivery (a dead holder's request dies with it).
  */
 export const ALERT_CLAIM_MARGIN_MS = 10_000;

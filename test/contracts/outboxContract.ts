@@ -20,10 +20,15 @@ export interface OutboxContractOptions {
    * bound: the enqueue is refused whole, retriably, and nothing is dropped.
    */
   readonly bounded?: (maxPending: number) => Outbox | Promise<Outbox>;
+  /**
+   * Adapters whose leases lapse on a clock of their own (Redis: the server's, shared by every instance) rather than
+   * the caller's `nowMs`: the lease length the suite uses (ms) and how it waits one out. Default: 30 s, lapsed by
+   * the caller's clock alone.
+   */
+  readonly ownClock?: { readonly leaseMs: number; readonly lapse: (ms: number) => Promise<void> };
 }
 
 const T0 = 1_700_000_000_000;
-const LEASE_MS = 30_000;
 
 function msg(destination: string, key: string, payload: JsonValue = { key }): OutboxMessage {
   return { destination, key, payload };
@@ -34,6 +39,9 @@ function msg(destination: string, key: string, payload: JsonValue = { key }): Ou
  * empty outbox (Redis: a fresh key prefix); the suite closes what it opens.
  */
 export function outboxContract(name: string, makeOutbox: () => Outbox | Promise<Outbox>, options: OutboxContractOptions = {}): void {
+  const LEASE_MS = options.ownClock?.leaseMs ?? 30_000;
+  /** A lease taken now has lapsed once this resolves (and the caller's clock moved past it). */
+  const lapse = (): Promise<void> => options.ownClock?.lapse(LEASE_MS) ?? Promise.resolve();
   describe(`Outbox contract: ${name}`, () => {
     it('hands messages out per destination in enqueue order, payloads unchanged, first attempt counted', async () => {
       const outbox = await makeOutbox();
@@ -79,6 +87,7 @@ export function outboxContract(name: string, makeOutbox: () => Outbox | Promise<
       expect(await outbox.lease('d', 10, T0 + 1, LEASE_MS)).toEqual([]);
       expect(await outbox.nextDueAtMs('d')).toBe(T0 + LEASE_MS);
       // a relay that died mid-delivery: after expiry the messages come back, attempts counted
+      await lapse();
       const again = await outbox.lease('d', 10, T0 + LEASE_MS, LEASE_MS);
       expect(again.map((i) => [i.key, i.attempts])).toEqual([['1', 2], ['2', 2], ['3', 1]]);
       expect(await outbox.depth('d')).toEqual({ pending: 3, deadLettered: 0 });
@@ -169,6 +178,7 @@ export function outboxContract(name: string, makeOutbox: () => Outbox | Promise<
       // while A holds the head, B gets nothing (per-destination order, one delivery at a time)
       expect(await b.lease('d', 10, T0 + 1, LEASE_MS)).toEqual([]);
       // A is killed mid-delivery: after the lease lapses B takes the message over
+      await lapse();
       const [taken] = await b.lease('d', 1, T0 + LEASE_MS, LEASE_MS);
       expect(taken).toMatchObject({ key: '1', attempts: 2 });
       expect(taken!.id).not.toBe(held!.id);
@@ -179,7 +189,8 @@ export function outboxContract(name: string, makeOutbox: () => Outbox | Promise<
       expect(await b.depth('d')).toEqual({ pending: 2, deadLettered: 0 });
       await b.ack([taken!.id]);
       expect((await a.lease('d', 10, T0 + LEASE_MS + 2, LEASE_MS)).map((i) => [i.key, i.attempts])).toEqual([['2', 1]]);
-      // B's own failure report still counts
+      // B's own failure report still counts (once A's lease on '2', taken just above, lapsed)
+      await lapse();
       const [second] = await b.lease('d', 1, T0 + 3 * LEASE_MS, LEASE_MS);
       await b.nack([second!.id], T0 + 3 * LEASE_MS + 10, 'HTTP 503');
       expect(await b.nextDueAtMs('d')).toBe(T0 + 3 * LEASE_MS + 10);
@@ -223,6 +234,7 @@ export function outboxContract(name: string, makeOutbox: () => Outbox | Promise<
       await outbox.deadLetter([first!.id], 'gone');
       expect(second?.key).toBe('2');
       const reopened = await options.reopen!(outbox);
+      await lapse();
       expect(await reopened.depth('d')).toEqual({ pending: 2, deadLettered: 1 });
       const after = await reopened.lease('d', 10, T0 + LEASE_MS, LEASE_MS);
       expect(after.map((i) => [i.key, i.attempts])).toEqual([['2', 2], ['3', 1]]);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { InvariantError } from '../../core/errors.js';
 import type { JsonValue, Outbox, OutboxDepth, OutboxItem, OutboxMessage } from '../../ports/ports.js';
+import { REDIS_NOW_MS } from './redisServerTime.js';
 
 // The scripts build their keys from the prefix (ARGV[1]): one Redis server, not a cluster.
 // Layout under the prefix (docs/operations.md, "Redis key schema"):
@@ -9,7 +10,8 @@ import type { JsonValue, Outbox, OutboxDepth, OutboxItem, OutboxMessage } from '
 //   outbox:q:<destination>     ZSET pending ids scored by id (enqueue order)
 //   outbox:dead:<destination>  ZSET dead-lettered ids
 //   outbox:keys:<destination>  SET of idempotency keys of its pending and dead messages
-//   outbox:m:<id>              HASH destination, key, payload (JSON), enqueued, attempts, due, error
+//   outbox:m:<id>              HASH destination, key, payload (JSON), enqueued, attempts, due, error,
+//                              claimed (the delivery claim's expiry, Redis server clock; 0 or absent: unclaimed)
 
 /** ARGV prefix, nowMs, then (destination, key, payload JSON) triples. Returns how many were new. */
 const ENQUEUE = `local p, now, added = ARGV[1], ARGV[2], 0
@@ -25,15 +27,22 @@ for i = 3, #ARGV, 3 do
 end
 return added`;
 
-/** ARGV prefix, destination, limit, nowMs, leaseMs. Returns [id, key, payload, enqueued, attempts, error|false] rows. */
-const LEASE = `local p, d, limit, now, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+/**
+ * ARGV prefix, destination, limit, nowMs, leaseMs. Returns [id, key, payload, enqueued, attempts, error|false] rows.
+ * A claimed message is free again once its claim lapsed on the server's clock; an unclaimed one (new, or nacked)
+ * once it is due on the caller's.
+ */
+const LEASE = `${REDIS_NOW_MS}
+local p, d, limit, at, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local out = {}
 if limit <= 0 then return out end
 for _, id in ipairs(redis.call('ZRANGE', p .. 'outbox:q:' .. d, 0, limit - 1)) do
   local m = p .. 'outbox:m:' .. id
-  if tonumber(redis.call('HGET', m, 'due')) > now then break end
+  local h = redis.call('HMGET', m, 'due', 'claimed')
+  local claimed = tonumber(h[2] or '0')
+  if claimed > now or (claimed == 0 and tonumber(h[1]) > at) then break end
   local attempts = redis.call('HINCRBY', m, 'attempts', 1)
-  redis.call('HSET', m, 'due', now + lease)
+  redis.call('HSET', m, 'due', at + lease, 'claimed', now + lease)
   local f = redis.call('HMGET', m, 'key', 'payload', 'enqueued', 'error')
   out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[4] or false}
 end
@@ -56,7 +65,7 @@ const NACK = `local p = ARGV[1]
 for i = 4, #ARGV, 2 do
   local m = p .. 'outbox:m:' .. ARGV[i]
   local f = redis.call('HMGET', m, 'destination', 'attempts')
-  if f[1] and f[2] == ARGV[i + 1] and redis.call('ZSCORE', p .. 'outbox:q:' .. f[1], ARGV[i]) then redis.call('HSET', m, 'due', ARGV[2], 'error', ARGV[3]) end
+  if f[1] and f[2] == ARGV[i + 1] and redis.call('ZSCORE', p .. 'outbox:q:' .. f[1], ARGV[i]) then redis.call('HSET', m, 'due', ARGV[2], 'error', ARGV[3], 'claimed', 0) end
 end
 return 0`;
 
@@ -98,11 +107,15 @@ function parseItemId(itemId: string): [id: string, attempt: string] {
  * still pending) and its write are one atomic step.
  *
  * @remarks Several daemons may share one outbox: a `lease` is an atomic claim
- * with a visibility timeout (the message is due again only at `nowMs +
- * leaseMs`), so a destination's head is delivered by one instance at a time;
- * when that instance dies mid-delivery, any instance's next lease after the
- * timeout hands the message out again. Item ids name their lease, which
- * fences a stale holder's `nack`/`deadLetter` (see {@link itemId}).
+ * with a visibility timeout of `leaseMs`, so a destination's head is delivered
+ * by one instance at a time; when that instance dies mid-delivery, any
+ * instance's next lease after the timeout hands the message out again. The
+ * claim's expiry is on the Redis server's clock (as route leases are), so a
+ * skew between the instances' clocks neither shortens a claim (a duplicate
+ * delivery) nor lengthens it; enqueue and retry times (`nowMs`, `retryAtMs`)
+ * stay the caller's, and a skew moves a retry, never a claim. Item ids name
+ * their lease, which fences a stale holder's `nack`/`deadLetter` (see
+ * {@link itemId}).
  */
 export class RedisOutbox implements Outbox {
   private closed = false;

@@ -2,12 +2,10 @@ import type { Redis } from 'ioredis';
 import { ConfigError } from '../../core/errors.js';
 import { STATE_SCHEMA_VERSION, type FencedWrite, type RouteLease, type StateStore, type StoredCheckpoint, type StoredRoute } from '../../ports/stateStore.js';
 import { redisKeys, type RedisKeys } from './redisKeys.js';
-
-/** Milliseconds on the Redis server's clock, so every instance's leases use one clock. */
-const NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+import { REDIS_NOW_MS } from './redisServerTime.js';
 
 /** KEYS[1] lease; ARGV owner, leaseMs, force ('1'). Returns {owner, generation, expiresAtMs}. */
-const CLAIM = `${NOW_MS}
+const CLAIM = `${REDIS_NOW_MS}
 local h = redis.call('HMGET', KEYS[1], 'owner', 'generation', 'expires')
 local owner, gen, exp = h[1], tonumber(h[2]), tonumber(h[3])
 if owner and owner ~= ARGV[1] and exp > now and ARGV[3] ~= '1' then return {owner, gen, exp} end
