@@ -6,6 +6,7 @@ import type { IngestOutcome, Ingestor } from '../../ports/ports.js';
 import { HistogramMapper } from '../../codecs/otlp/histogramMapper.js';
 import { HttpFailure } from './decompress.js';
 import { requestBodyBytes } from './requestBody.js';
+import { explainIntakeError } from './server.js';
 import {
   decodeMetricsRequestProto,
   decodeRequestJson,
@@ -141,10 +142,13 @@ export async function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDe
     scope.addContentTypeParser([...PROTOBUF_TYPES, 'application/json'], { parseAs: 'buffer', bodyLimit: limitBytes }, (_request, body, done) => {
       done(null, body);
     });
-    scope.setErrorHandler((err: { statusCode?: number; message: string }, _request, reply) => {
+    // A 415 or 413 says what the sender can change (the types taken, the limit and its key) as on /v1/events;
+    // Fastify's own words ("Unsupported Media Type", "Request body is too large") named neither.
+    scope.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, request, reply) => {
       const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) log?.warn({ err }, 'OTLP request failed');
-      return sendFailure(reply, status, status >= 500 ? 'internal error' : err.message);
+      const explained = explainIntakeError(err.code, request.url.split('?')[0] ?? '', String(request.headers['content-type'] ?? ''), limitBytes);
+      return sendFailure(reply, status, explained?.error ?? (status >= 500 ? 'internal error' : err.message));
     });
     scope.post(OTLP_PATHS.traces, (request, reply) => handle('traces', request, reply));
     scope.post(OTLP_PATHS.metrics, (request, reply) => handle('metrics', request, reply));
