@@ -3,6 +3,7 @@ import type { ExperimentSnapshot } from '../abtest/experimentManager.js';
 import { targetsFor, type Targets } from '../config/schema.js';
 import type { RuleStatus } from '../detectors/index.js';
 import type { TrendRecord } from '../core/decision.js';
+import { ownEntry } from '../core/records.js';
 import type { PipelineEngine } from '../engine/engine.js';
 import { HOUR_MS, type HourAggregates, type HourlyRollup } from '../foresight/hourlyRollup.js';
 import type { Pattern } from '../core/patterns.js';
@@ -180,7 +181,7 @@ export class RouteQuery {
     if (history === null) return null;
     const out: VariantHourView[] = [];
     for (const hour of history.hours) {
-      const part = hour.variants?.[variant] ?? (hour.variants === undefined && hour.served === variant ? hour : undefined);
+      const part = (hour.variants === undefined ? undefined : ownEntry(hour.variants, variant)) ?? (hour.variants === undefined && hour.served === variant ? hour : undefined);
       if (part === undefined) continue;
       out.push({
         hourStartMs: hour.hourStartMs, served: hour.served === variant, count: part.count, errorCount: part.errorCount,

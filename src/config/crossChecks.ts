@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { RuleSchema, type Rule } from './ruleSchema.js';
 import { plainIssue, type MergeIssue } from './ruleMerge.js';
+import { bareRecord } from '../core/records.js';
 
 /** What the cross-field checks read: the config after each section was validated on its own. */
 export interface CheckedShape {
@@ -68,7 +69,7 @@ export function resolveRouteRules(config: CheckedShape): { readonly byRoute: Rec
   const byRoute: Record<string, Record<string, Rule>> = {};
   const issues: MergeIssue[] = [];
   for (const [route, settings] of Object.entries(config.routes)) {
-    const resolved: Record<string, Rule> = {};
+    const resolved = bareRecord<Rule>();
     for (const [name, patch] of Object.entries(settings.rules)) {
       const base = config.rules.find((r) => r.name === name);
       if (base === undefined) continue;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ALL_PATTERNS, PATTERNS } from '../core/patterns.js';
+import { bareRecord, ownEntry } from '../core/records.js';
 import { duration, formatDurationMs } from './duration.js';
 import { uniqueNames } from './uniqueNames.js';
 import { crossCheck, report, resolveRouteRules } from './crossChecks.js';
@@ -462,9 +463,17 @@ export const ConfigSchema = z
     const { byRoute, issues } = resolveRouteRules(config);
     const policies = resolveRoutePolicies(config.abtest, config.routes);
     report(ctx, [...problems, ...issues, ...policies.issues]);
-    const routes: Record<string, RouteSettings> = {};
-    for (const [name, route] of Object.entries(config.routes)) routes[name] = { ...route, rules: byRoute[name] ?? {}, abtest: policies.byRoute[name] ?? config.abtest };
-    return { ...config, routes };
+    // Maps looked up by names from traffic and the API have no prototype: `routes['constructor']` is no route (core/records.ts).
+    const routes = bareRecord<RouteSettings>();
+    for (const [name, route] of Object.entries(config.routes)) routes[name] = { ...route, rules: ownEntry(byRoute, name) ?? bareRecord(), abtest: ownEntry(policies.byRoute, name) ?? config.abtest };
+    const { response_time } = config.budgets;
+    return {
+      ...config,
+      routes,
+      prices: bareRecord(config.prices),
+      actions: { ...config.actions, budget_tiers: bareRecord(config.actions.budget_tiers) },
+      budgets: { ...config.budgets, response_time: { ...response_time, allocation: bareRecord(response_time.allocation) } },
+    };
   });
 
 /** The validated, defaulted configuration. */

@@ -1,5 +1,6 @@
 import type { MetricName } from '../core/decision.js';
 import type { TelemetryEvent } from '../core/event.js';
+import { bareRecord, ownEntry } from '../core/records.js';
 import { addEventSums, StatsBucket } from '../windows/statsBucket.js';
 import type { OpenHourState } from './foresightCheckpoint.js';
 
@@ -240,7 +241,7 @@ export class OpenHour {
       if (b === served) return 1;
       return this.byVariant.get(b)!.count - this.byVariant.get(a)!.count || (a < b ? -1 : a > b ? 1 : 0);
     });
-    const variants: Record<string, HourAggregates> = {};
+    const variants = bareRecord<HourAggregates>();
     for (const name of names.slice(0, maxVariants)) variants[name] = aggregatesOf(this.byVariant.get(name)!);
     return { ...hour, variants };
   }
@@ -327,10 +328,10 @@ export function mergeHours(a: HourlyRollup, b: HourlyRollup): HourlyRollup {
   const partsOf = (h: HourlyRollup): Readonly<Record<string, HourAggregates>> => h.variants ?? (h.served !== undefined ? { [h.served]: h } : {});
   const va = partsOf(a);
   const vb = partsOf(b);
-  const variants: Record<string, HourAggregates> = {};
+  const variants = bareRecord<HourAggregates>();
   for (const name of [...new Set([...Object.keys(va), ...Object.keys(vb)])].sort()) {
-    const x = va[name];
-    const y = vb[name];
+    const x = ownEntry(va, name);
+    const y = ownEntry(vb, name);
     variants[name] = x !== undefined && y !== undefined ? mergeAggregates(x, y) : aggregatesCopy((x ?? y)!);
   }
   return { ...withServed, variants };
