@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { reportPage, type ViewData } from '../ui/page.js';
 import { StatsSeries, type RouteSeriesView, type StatsSeriesOptions } from '../windows/statsSeries.js';
 import { replayFile, type ReplayIo, type ReplaySummary } from './replay.js';
+import { bareRecord } from '../core/records.js';
 
 /**
  * A report's time series: the whole replay at up to 400–800 points per
@@ -33,7 +34,8 @@ export async function writeReport(input: string, out: string, config: Config, io
   });
   const query = summary.replay.routes(series);
   const routes = query.describeAll();
-  const bySeries: Record<string, RouteSeriesView> = {};
+  // No prototype: a route named __proto__ would set it instead of being an entry, and its charts were empty.
+  const bySeries = bareRecord<RouteSeriesView>();
   for (const route of routes) {
     const s = query.seriesOf(route.route);
     if (s !== null) bySeries[route.route] = s;

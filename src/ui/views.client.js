@@ -517,7 +517,7 @@
         }
         if (decisions.length > 5000) decisions = decisions.slice(decisions.length - 5000);
         var shown = routes.slice().sort(routeOrder).slice(0, 20);
-        var series = {};
+        var series = Object.create(null); // a route named __proto__ is an entry, not the prototype
         await Promise.all(shown.map(async function (r) { series[r.route] = await getJson('/v1/routes/' + encodeURIComponent(r.route) + '/series'); }));
         render({ routes: routes, experiments: experiments, decisions: decisions, series: series }, { maxRoutes: 20, maxExperiments: 12, maxDecisions: 200 });
         status.className = 'status ok';
