@@ -34,7 +34,10 @@ const SteerBody = z.object({ reason: z.string().min(1).max(1000).optional() }).s
 /** A body's first problem as `path: plain words` (`pattern: expected one of zero_shot, … (got "x")`). */
 function issueText(issue: z.core.$ZodIssue | undefined, body: unknown): string {
   if (issue === undefined) return '(body): invalid';
-  return `${issue.path.join('.') || '(body)'}: ${plainIssue(issue, valueAt(body, issue.path))}`;
+  const value = valueAt(body, issue.path);
+  // A key left out is named as the events endpoint names it ("name: expected string, got undefined" read like a bug).
+  if (issue.code === 'invalid_type' && value === undefined && issue.path.length > 0) return `${issue.path.join('.')}: required field is missing`;
+  return `${issue.path.join('.') || '(body)'}: ${plainIssue(issue, value)}`;
 }
 
 /** `Bearer <token>`; the scheme name is case-insensitive (RFC 9110 §11.1). */
