@@ -129,7 +129,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const durableOptions = {
     onGap: (record: GapRecord) => alertGap(record),
     onTakeoverRefused: (events: number) => takeoverRefused(events),
-    ...(history !== null ? { loadHistory: (route: string) => history.loadRoute(route) } : {}),
+    ...(history !== null ? { loadHistory: (route: string) => history.loadRoute(route), rewriteHistory: (routes: readonly string[]) => history.rewriteRoutes(routes) } : {}),
   };
   const durable = config.redis.url !== undefined ? await openDurableState(config, engine, log, durableOptions).catch(async (err: unknown) => {
     await history?.close();

@@ -55,6 +55,12 @@ export interface StateStore {
    */
   open(): Promise<{ readonly schemaVersion: number }>;
   /**
+   * A token naming the store's contents: the same on every call while the store keeps what was written to it; a new
+   * one once it lost it (an emptied Redis, a failover to an empty replica), written then along with the schema
+   * version. An instance that finds another token than the one it knew rewrites what it holds. One cheap read.
+   */
+  epoch(): Promise<string>;
+  /**
    * Takes or renews ownership of a route for `leaseMs`. Granted when the route
    * is free, its lease lapsed, or `owner` already holds it (renewal keeps the
    * generation); a change of owner gets a higher generation. `force` takes it

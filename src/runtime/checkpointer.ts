@@ -69,6 +69,11 @@ export class Checkpointer {
     this.routesPerStep = options.routesPerStep ?? 100;
   }
 
+  /** Forgets what was written: the next round writes every owned route again (the store lost its data). */
+  rewriteAll(): void {
+    this.written.clear();
+  }
+
   /** Why the last write failed, while writes fail; null otherwise. */
   get failure(): string | null {
     return this.failing;

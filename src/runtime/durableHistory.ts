@@ -11,6 +11,8 @@ export interface DurableHistory {
   readonly store: HistoryStore;
   /** Reads the route's hours another instance sealed since this one loaded it (a takeover); rejects when Redis cannot be read. */
   loadRoute(route: string): Promise<number>;
+  /** Writes again the hours held of these routes (Redis lost its data); returns how many. */
+  rewriteRoutes(routes: readonly string[]): number;
   /** Why history writes fail (Redis unreachable), or null. */
   degraded(): string | null;
   /** Writes what is pending (best effort) and closes the connection. */
@@ -50,6 +52,7 @@ export async function openDurableHistory(config: Config, logger: Logger): Promis
   return {
     store,
     loadRoute: (route) => store.loadRoute(route),
+    rewriteRoutes: (routes) => store.rewrite(routes),
     degraded() {
       const failure = store.unavailable;
       return failure === null ? null : `${redisOutage('history', client, url, failure)}; hours of ${store.pendingRoutes} routes pending`;

@@ -69,6 +69,8 @@ const MAX_GAP_ALERTS = 100;
 /** Options of {@link openDurableState}. */
 export interface DurableStateOptions {
   readonly loadHistory?: (route: string) => Promise<number>;
+  /** Writes again the history held of these routes (Redis lost its data); returns the hours. */
+  readonly rewriteHistory?: (routes: readonly string[]) => number;
   /**
    * Called with each `gap` record (decisions or outbox messages lost while Redis was unreachable) once it is logged,
    * so receivers are told (the daemon's notifier). A failure is logged: the record is in the decision log either way.
@@ -197,6 +199,23 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
   };
   /** Why the last round of reading other instances' route states failed, while it fails. */
   let followFailure: string | null = null;
+  /**
+   * Redis lost its data (FLUSHALL, a failover to an empty replica): writes again what this instance holds of the
+   * routes it owns — their states, checkpoints and history — and says so once.
+   */
+  const checkStore = async (submit: (run: (engine: PipelineEngine) => DecisionRecord[]) => Promise<unknown>): Promise<void> => {
+    const routes = await mirror.checkStore();
+    if (routes === null) return;
+    checkpointer.rewriteAll();
+    const historyHours = options.rewriteHistory?.(routes) ?? 0;
+    // Route states after the decisions still held, as always; then every owned route's checkpoint.
+    await flushInOrder();
+    const checkpoints = await checkpointer.round(submit);
+    log.warn(
+      { routes, route_states: routes.length, checkpoints, history_hours: historyHours },
+      'Redis lost its data (emptied, or failed over to an empty replica): rewrote the route states, checkpoints and history this instance owns; decisions logged and alerts queued before are gone from it',
+    );
+  };
   /** Routes whose rules changed state in the step being made durable: checkpointed right after its decisions are logged. */
   const transitions = new Set<string>();
   return {
@@ -257,6 +276,7 @@ export async function openDurableState(config: Config, engine: PipelineEngine, l
           concatMap(() =>
             from(
               (async () => {
+                await checkStore(submit);
                 await flushInOrder();
                 await checkPresence();
                 const stored = await mirror.fetchChanged();

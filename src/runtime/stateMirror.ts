@@ -90,6 +90,8 @@ export class StateMirror {
   /** Route-state changes made pending so far, and how many of the first ones are written (or no longer ours to write). */
   private changes = 0;
   private readonly changesSettled = new SettledCount();
+  /** The store's {@link StateStore.epoch} as this instance last wrote to it (null before {@link restore}). */
+  private epoch: string | null = null;
 
   constructor(
     private readonly store: StateStore,
@@ -100,6 +102,7 @@ export class StateMirror {
   /** Loads every stored route into the engine (call before serving). Returns how many. */
   async restore(): Promise<number> {
     await this.store.open();
+    this.epoch = await this.store.epoch();
     // The cursor before the load: a route written meanwhile is read again by the next fetch, never missed.
     this.cursor = (await this.store.changedSince(Number.MAX_SAFE_INTEGER)).cursor;
     const stored = await this.store.loadRoutes();
@@ -123,6 +126,36 @@ export class StateMirror {
     }
     this.engine.experiments.takeChangedRoutes();
     return stored.length;
+  }
+
+  /**
+   * Checks that the store still holds what was written to it (its epoch is the one this instance knew). When it lost
+   * its data (emptied, failed over to an empty replica), claims again every route this instance owns, makes each
+   * one's state pending under its new lease (the next {@link flush} writes it), reads other instances' routes again
+   * from the start of the new write order, and resolves with those routes; null while the store is as it was. What the engine
+   * holds is kept as it is: nothing is restored from the emptied store. Rejects when the store cannot be read (the
+   * next check tries again).
+   */
+  async checkStore(): Promise<string[] | null> {
+    const epoch = await this.store.epoch();
+    if (epoch === this.epoch || this.epoch === null) return null;
+    const nowMs = this.options.nowMs();
+    const rewritten: string[] = [];
+    for (const route of [...this.owned.keys()].sort()) {
+      const lease = await this.store.claim(route, this.options.owner, this.options.leaseMs);
+      if (lease.owner !== this.options.owner) {
+        await this.becomeFollower(route);
+        continue;
+      }
+      this.owned.set(route, { generation: lease.generation, renewAtMs: nowMs + this.options.leaseMs / 3 });
+      this.pending.set(route, { stored: this.storedOf(route, lease.generation), ttlMs: this.ttlOf(route) });
+      this.changes++;
+      rewritten.push(route);
+    }
+    // The write counter started over with the store: a cursor from before would skip every change until it caught up.
+    this.cursor = 0;
+    this.epoch = epoch;
+    return rewritten;
   }
 
   /** Routes this instance owns under a granted lease, with their generation: whose checkpoints it writes. */

@@ -50,6 +50,19 @@ describe('RedisStateStore schema version', () => {
     expect(problems).toEqual([expect.stringMatching(/^badcp:checkpoint:garbled: not JSON/), 'badcp:checkpoint:wrong: not a stored checkpoint (route, generation, data)']);
   });
 
+  it('a store that lost its data (its keys deleted, FLUSHALL) has a new epoch, and its schema version again', async () => {
+    const client = redis.current.client;
+    const store = new RedisStateStore(client, { prefix: 'wiped:', ownsClient: false });
+    await store.open();
+    const epoch = await store.epoch();
+    expect(await new RedisStateStore(client, { prefix: 'wiped:', ownsClient: false }).epoch()).toBe(epoch);
+    await client.del('wiped:epoch', 'wiped:schema');
+    const next = await store.epoch();
+    expect(next).not.toBe(epoch);
+    expect(await store.epoch()).toBe(next);
+    expect(await client.get('wiped:schema')).toBe('1');
+  });
+
   it('keeps every key under the prefix', async () => {
     const client = redis.current.client;
     const store = new RedisStateStore(client, { prefix: 'only:', ownsClient: false });

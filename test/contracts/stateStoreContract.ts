@@ -53,6 +53,15 @@ export function stateStoreContract(name: string, make: () => Promise<StateStoreU
       expect(await store.open()).toEqual({ schemaVersion: STATE_SCHEMA_VERSION });
     });
 
+    it('the epoch is one token, the same on every call while the store keeps its data', async () => {
+      const t = await make();
+      await t.store.open();
+      const epoch = await t.store.epoch();
+      expect(epoch).toMatch(/\S/);
+      await t.store.claim('r', 'i1', 60_000);
+      expect(await t.store.epoch()).toBe(epoch);
+    });
+
     it('a route state round-trips exactly (arm statistics, templates, non-ASCII names); loads are sorted and skip unknown routes', async () => {
       const { store } = await make();
       await store.open();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../ports/ports.js';
 import { systemClock } from '../../runtime/systemClock.js';
 import { STATE_SCHEMA_VERSION, type FencedWrite, type RouteLease, type StateStore, type StoredCheckpoint, type StoredRoute } from '../../ports/stateStore.js';
@@ -19,11 +20,17 @@ export class MemoryStateStore implements StateStore {
   /** Write counter, and the counter value of each route's last write. */
   private version = 0;
   private readonly writtenAt = new Map<string, number>();
+  /** Never changes: what lives in this process's memory is lost only with the process. */
+  private readonly token = randomUUID();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
   async open(): Promise<{ readonly schemaVersion: number }> {
     return { schemaVersion: STATE_SCHEMA_VERSION };
+  }
+
+  async epoch(): Promise<string> {
+    return this.token;
   }
 
   async claim(route: string, owner: string, leaseMs: number, force = false): Promise<RouteLease> {

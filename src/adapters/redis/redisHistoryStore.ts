@@ -151,6 +151,22 @@ export class RedisHistoryStore implements HistoryStore {
     return this.memory.routes();
   }
 
+  /**
+   * Writes again every hour the working set holds of these routes (Redis lost its data: the routes this instance
+   * owns). Returns the hours to be written; the write happens in the background, as an append's does.
+   */
+  rewrite(routes: readonly string[]): number {
+    let hours = 0;
+    for (const route of routes) {
+      const held = this.memory.hours(route, -Infinity, Infinity);
+      if (held.length === 0) continue;
+      this.dirty.set(route, held[0]!.hourStartMs);
+      hours += held.length;
+    }
+    if (hours > 0) this.kick();
+    return hours;
+  }
+
   /** Routes with hours not yet in Redis. */
   get pendingRoutes(): number {
     return this.dirty.size;

@@ -6,6 +6,8 @@
 export interface RedisKeys {
   /** STRING: the layout version the store was written with. */
   readonly schema: string;
+  /** STRING: a random token written into an empty store; another (or none) than a daemon knew means the store lost its data. */
+  readonly epoch: string;
   /** SET: names of the routes with a stored state. */
   readonly routes: string;
   /** ZSET: route names scored by the write counter at their last write (what followers poll). */
@@ -36,6 +38,7 @@ export interface RedisKeys {
 export function redisKeys(prefix: string): RedisKeys {
   return {
     schema: `${prefix}schema`,
+    epoch: `${prefix}epoch`,
     routes: `${prefix}routes`,
     routesChanged: `${prefix}routes:changed`,
     routesVersion: `${prefix}routes:version`,

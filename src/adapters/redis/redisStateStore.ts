@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConfigError } from '../../core/errors.js';
 import { STATE_SCHEMA_VERSION, type FencedWrite, type RouteLease, type StateStore, type StoredCheckpoint, type StoredRoute } from '../../ports/stateStore.js';
@@ -44,6 +45,13 @@ if tonumber(ARGV[1]) < current then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
+/** KEYS[1] epoch, KEYS[2] schema; ARGV new token, schema version. The store's epoch; a store without one gets the new token (and the schema version). */
+const EPOCH = `local e = redis.call('GET', KEYS[1])
+if e then return e end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2], 'NX')
+return ARGV[1]`;
+
 /** Options of {@link RedisStateStore}. */
 export interface RedisStateStoreOptions {
   /** Key prefix (`redis.key_prefix`). */
@@ -80,6 +88,10 @@ export class RedisStateStore implements StateStore {
       throw new ConfigError(`redis: the store under '${this.options.prefix}' has schema version ${version}, newer than this daemon's ${STATE_SCHEMA_VERSION}; upgrade the daemon or use another redis.key_prefix`);
     }
     return { schemaVersion: version };
+  }
+
+  async epoch(): Promise<string> {
+    return String(await this.client.eval(EPOCH, 2, this.keys.epoch, this.keys.schema, randomUUID(), String(STATE_SCHEMA_VERSION)));
   }
 
   async claim(route: string, owner: string, leaseMs: number, force = false): Promise<RouteLease> {
