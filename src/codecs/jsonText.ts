@@ -9,11 +9,17 @@ export function parseJsonText(text: string): unknown {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     if (wideText(text)) throw new SyntaxError('it is UTF-16 or UTF-32 text (NUL bytes between its characters), not UTF-8: send it as UTF-8');
+    if (text.charCodeAt(0) === 0) throw new SyntaxError('it starts with a NUL byte: binary data, not JSON text');
     throw err;
   }
 }
 
-/** Whether UTF-8-decoded text is in fact UTF-16 or UTF-32: a byte-order mark of those, or a NUL among its first characters. */
+/**
+ * Whether UTF-8-decoded text is in fact UTF-16 or UTF-32: a byte-order mark of those, or among its first four
+ * characters both a NUL and a character that is not (text of NULs alone is binary data, not wide text).
+ */
 function wideText(text: string): boolean {
-  return text.startsWith('\uFFFD\uFFFD') || text.slice(0, 4).includes('\u0000');
+  if (text.startsWith('\uFFFD\uFFFD')) return true;
+  const head = text.slice(0, 4);
+  return head.includes('\u0000') && /[^\u0000]/.test(head);
 }

@@ -44,6 +44,12 @@ describe('a JSON body with a byte-order mark', () => {
     }
   });
 
+  it('a body of NUL bytes is called binary data, not UTF-16 text', async () => {
+    const r = await fetch(`${daemon.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(4096) });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toEqual({ error: 'body is not valid JSON: it starts with a NUL byte: binary data, not JSON text' });
+  });
+
   it('a BOM anywhere else is still not JSON', async () => {
     const r = await post('/v1/events', `[${BOM}${JSON.stringify(event)}]`);
     expect(r.status).toBe(400);

@@ -39,10 +39,29 @@ export type DecodeResult = { readonly ok: true; readonly request: unknown } | { 
 
 function decodeWith(type: protobuf.Type, body: Uint8Array): DecodeResult {
   try {
+    const fault = zeroFieldAt(body);
+    if (fault >= 0) return { ok: false, reason: `invalid protobuf ${type.name}: field number 0 at byte ${fault} (no protobuf message has one: not an OTLP protobuf body)` };
     return { ok: true, request: type.decode(body) };
   } catch (err) {
     return { ok: false, reason: `invalid protobuf ${type.name}: ${(err as Error).message}` };
   }
+}
+
+/**
+ * Byte offset of the first top-level tag with field number 0, or -1. Protobuf has no field 0 and other parsers
+ * (Go, Java, C++) refuse it; protobufjs skips it as an unknown field, so a body of NUL bytes decoded as an empty
+ * request and was answered 200. Top-level fields only: they are few (one per resource), so this costs next to
+ * nothing; a malformed length or wire type throws, which the caller reports as the decoder's own error would be.
+ */
+function zeroFieldAt(body: Uint8Array): number {
+  const reader = protobuf.Reader.create(body);
+  while (reader.pos < reader.len) {
+    const at = reader.pos;
+    const tag = reader.uint32();
+    if (tag >>> 3 === 0) return at;
+    reader.skipType(tag & 7);
+  }
+  return -1;
 }
 
 /** Decodes a binary `ExportTraceServiceRequest`. Never throws on data. */

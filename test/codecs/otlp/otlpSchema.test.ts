@@ -105,4 +105,15 @@ describe('own OTLP metrics schema', () => {
     expect(decoded).toMatchObject({ ok: false });
     if (!decoded.ok) expect(decoded.reason).toMatch(/invalid protobuf ExportMetricsServiceRequest/);
   });
+
+  // protobufjs skips a field numbered 0 as unknown, so 2 MB of NUL bytes decoded as an empty request (200, nothing
+  // counted); protobuf has no field 0 and the exporters' own parsers refuse it.
+  it('a body of NUL bytes, or one whose later top-level tag is field 0, is refused naming the byte', () => {
+    expect(decodeTraceRequestProto(new Uint8Array(2 << 20))).toEqual({ ok: false, reason: 'invalid protobuf ExportTraceServiceRequest: field number 0 at byte 0 (no protobuf message has one: not an OTLP protobuf body)' });
+    const valid = ProtobufTraceSerializer.serializeRequest(spans())!;
+    const tail = Uint8Array.from([...valid, 0x00, 0x00]);
+    expect(decodeTraceRequestProto(valid)).toMatchObject({ ok: true });
+    expect(decodeTraceRequestProto(tail)).toMatchObject({ ok: false, reason: expect.stringContaining(`field number 0 at byte ${valid.length}`) });
+    expect(decodeMetricsRequestProto(new Uint8Array(64))).toMatchObject({ ok: false, reason: expect.stringContaining('invalid protobuf ExportMetricsServiceRequest: field number 0 at byte 0') });
+  });
 });
