@@ -70,7 +70,14 @@ export function parseYamlDocument(text: string, source: string): { readonly valu
     const where = pos === undefined ? '' : ` at line ${pos.line}, column ${pos.col}`;
     throw new ConfigError(`${source}: invalid YAML${where}: ${error.message.split('\n')[0]}`);
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The yaml library refuses aliases that expand past the count (a "billion laughs" file) by throwing: that was
+    // "internal error", exit 70, where every other bad file is one line naming it.
+    throw new ConfigError(`${source}: invalid YAML: its aliases (*name) expand too far: ${(err as Error).message}`);
+  }
   // An empty file means the defaults; anything else must be a mapping (a list or a lone
   // scalar used to pass validation and silently run on the defaults).
   if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
