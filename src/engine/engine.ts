@@ -195,6 +195,8 @@ export class PipelineEngine {
   private readonly buckets = new BucketPool(BUCKET_POOL_LIMIT);
   /** Inputs of routes another instance owns, kept until this one owns them ({@link holdRoute}). */
   private readonly held = new HeldInputs(HELD_INPUTS_LIMIT);
+  /** Held inputs refused when they were counted at last (see {@link heldRefused}). */
+  private heldRefusedInputs = 0;
   /** Records produced outside a step (an eviction resolving alerts), emitted with the next step's output. */
   private deferred: DecisionRecord[] = [];
   /** Scratch of {@link closeAndEvaluate}: a route boundary's detector records, emptied before it returns. */
@@ -695,6 +697,15 @@ export class PipelineEngine {
     return inputs.length;
   }
 
+  /**
+   * Held inputs refused when they were counted at last, since start: by a release ({@link releaseRoute}, a takeover)
+   * or by their route's hold overflowing — the restored checkpoint had counted them already, or they had fallen
+   * behind the window meanwhile. Their source took them as accepted when they arrived.
+   */
+  heldRefused(): number {
+    return this.heldRefusedInputs;
+  }
+
   /** Inputs held for a route (see {@link holdRoute}); 0 when it is not held. */
   heldOf(route: string): number {
     return this.held.heldOf(route);
@@ -709,6 +720,8 @@ export class PipelineEngine {
   private replayHeld(inputs: readonly HeldInput[], nowMs: number | undefined): DecisionRecord[] {
     const options: IngestOptions = nowMs === undefined ? {} : { nowMs };
     const out: DecisionRecord[] = [];
+    const routes = [...new Set(inputs.map((i) => i.route))];
+    const refusedBefore = routes.reduce((n, route) => n + this.tooLateEventsOf(route), 0);
     // In arrival order, a run of one kind at a time.
     for (let at = 0; at < inputs.length; ) {
       const observations = isObservation(inputs[at]!);
@@ -720,6 +733,7 @@ export class PipelineEngine {
       for (const record of records) out.push(record);
       at = end;
     }
+    this.heldRefusedInputs += routes.reduce((n, route) => n + this.tooLateEventsOf(route), 0) - refusedBefore;
     return out;
   }
 

@@ -24,9 +24,10 @@ export interface StateMirrorOptions {
    */
   readonly loadHistory?: (route: string) => Promise<number>;
   /**
-   * Called with how many held events a takeover refused (the previous owner's checkpoint had counted them already, or
-   * they were older than the window): they were taken as accepted when they arrived, so the daemon counts them as
-   * rejected here (`promptpilot_events_rejected_total{reason="takeover"}`).
+   * Called with how many held events were refused when they were counted at last — by a takeover (the previous
+   * owner's checkpoint had counted them already, or they were older than the window) or by their route's hold
+   * overflowing its bound (older than the window by then): they were taken as accepted when they arrived, so the
+   * daemon counts them as rejected here (`promptpilot_events_rejected_total{reason="takeover"}`).
    */
   readonly onTakeoverRefused?: (events: number) => void;
 }
@@ -81,6 +82,8 @@ export class StateMirror {
   private readonly holding = new Map<string, number>();
   /** Callers of {@link released} waiting for the held traffic to be counted. */
   private releaseWaiters: (() => void)[] = [];
+  /** The engine's {@link PipelineEngine.heldRefused} as last reported. */
+  private heldRefusedSeen = 0;
   /** Routes whose hold had overflowed at the last step (logged when it rises). */
   private overflowedSeen = 0;
   private readonly pending = new Map<string, { stored: StoredRoute; ttlMs: number | null }>();
@@ -206,6 +209,8 @@ export class StateMirror {
   afterStep(records: readonly DecisionRecord[]): DecisionRecord[] {
     this.wakeReleased();
     this.noteOverflow();
+    // A hold that overflowed in this step counted what it held: what of it came too late is refused there.
+    this.reportHeldRefused();
     const changed = this.engine.experiments.takeChangedRoutes();
     for (const route of changed) {
       const theirs = this.followed.get(route);
@@ -264,6 +269,18 @@ export class StateMirror {
   released(): Promise<void> {
     if (this.engine.heldSizes().inputs === 0) return Promise.resolve();
     return new Promise((resolve) => this.releaseWaiters.push(resolve));
+  }
+
+  /**
+   * Reports the held inputs the engine refused since the last report (a takeover's release, a hold that overflowed in
+   * the step): their source counted them as accepted. Returns how many.
+   */
+  private reportHeldRefused(): number {
+    const total = this.engine.heldRefused();
+    const refused = total - this.heldRefusedSeen;
+    this.heldRefusedSeen = total;
+    if (refused > 0) this.options.onTakeoverRefused?.(refused);
+    return refused;
   }
 
   /** Says so when a route's held traffic passed the bound and is counted here as it comes (see `PipelineEngine.holdRoute`). */
@@ -426,11 +443,9 @@ export class StateMirror {
     // What this instance held while the route was another's is counted now, on top of the checkpoint. What that
     // changes (experiment arms, an experiment's end) is this owner's to write, after the step logged its decisions.
     this.holding.delete(route);
-    const refusedBefore = this.engine.tooLateEventsOf(route);
     const held = this.engine.releaseRoute(route, nowMs);
     // Held inputs the checkpoint had counted already (re-sent, redelivered) or too old for the window are refused, not counted.
-    const refused = this.engine.tooLateEventsOf(route) - refusedBefore;
-    if (refused > 0) this.options.onTakeoverRefused?.(refused);
+    const refused = this.reportHeldRefused();
     if (held > 0) this.options.logger.info({ route, held, refused_calls: refused, generation: lease.generation }, 'counted the route\'s traffic held while another instance owned it');
   }
 
