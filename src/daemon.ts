@@ -32,7 +32,7 @@ import { loadConfig } from './config/load.js';
 import { sendToReceiver } from './adapters/notify/receiverClient.js';
 import { decisionDeliverer, enqueueDecisions, type NamedDecisionSink } from './runtime/decisionOutbox.js';
 import { describeDecision } from './notify/describeDecision.js';
-import { bindHost } from './runtime/bindHost.js';
+import { bindHost, urlHost } from './runtime/bindHost.js';
 import { LoopLag } from './runtime/loopLag.js';
 import { sampledRss } from './runtime/residentMemory.js';
 import { systemClock } from './runtime/systemClock.js';
@@ -409,7 +409,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     throw listenError(cause, host, config.server.port);
   }
   const port = Number(new URL(address).port);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${urlHost(host)}:${port}`;
   if (config.server.probe_port !== undefined) {
     try {
       probes = await startProbePort({
@@ -427,8 +427,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   }
   ready = true;
   probes?.refresh();
-  const probeUrl = probes === null ? undefined : `http://127.0.0.1:${probes.port}`;
-  log.info({ url, ...(probeUrl !== undefined ? { probe_url: probeUrl } : {}), simulator: config.simulator.enabled, kafka: kafkaOn ? config.kafka.role : 'off' }, 'promptpilot listening');
+  const probeUrl = probes === null ? undefined : `http://${urlHost(host)}:${probes.port}`;
+  log.info({ url, host, ...(probeUrl !== undefined ? { probe_url: probeUrl } : {}), simulator: config.simulator.enabled, kafka: kafkaOn ? config.kafka.role : 'off' }, 'promptpilot listening');
   const memory = engine.memoryAdmission();
   const heapLimitMiB = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
   // What the budget admits, said once at start: a small budget (or a long window) admitting few series is no surprise later.

@@ -14,3 +14,15 @@ export function bindHost(config: Config): string {
   if (config.server.host !== undefined) return config.server.host;
   return config.kafka.brokers.length > 0 && config.kafka.role === 'gateway' ? GATEWAY_HOST : SIDECAR_HOST;
 }
+
+/**
+ * The host of a URL that reaches a server bound to `host` from this machine: loopback for the wildcard addresses
+ * (`0.0.0.0`, `::`), else `host` itself (bracketed when IPv6).
+ *
+ * @remarks The daemon logged `http://127.0.0.1:PORT` whatever it bound: bound to one interface (`::1`, `10.0.0.5`)
+ * that URL was refused, and bound to every interface it did not show that it was.
+ */
+export function urlHost(host: string): string {
+  if (host === '' || host === GATEWAY_HOST || host === '::') return SIDECAR_HOST;
+  return host.includes(':') ? `[${host}]` : host;
+}
