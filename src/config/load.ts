@@ -32,9 +32,37 @@ export type Locate = (path: readonly PropertyKey[], at?: 'key' | 'value') => { r
  * number`, with the line and column when `locate` knows them.
  */
 export function parseConfig(raw: unknown, source = 'config', locate?: Locate): Config {
+  const reserved = reservedKeyPath(raw);
+  if (reserved !== null) {
+    const at = locate?.(reserved, 'key');
+    throw new ConfigError(`${source}: ${formatConfigPath(reserved)}: '__proto__' cannot be a name in the config (JavaScript reserves it); choose another${at === undefined ? '' : ` (line ${at.line}, column ${at.col})`}`);
+  }
   const result = ConfigSchema.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(`${source}: ${formatZodIssues(result.error.issues, locate)}`);
   return deepFreeze(result.data);
+}
+
+/**
+ * The path of the first `__proto__` key in a raw config, or null.
+ *
+ * @remarks The schema's maps drop such a key without a word: `routes: {__proto__: {targets: …}}` validated and the
+ * route ran on the global targets.
+ */
+function reservedKeyPath(value: unknown, path: readonly (string | number)[] = []): (string | number)[] | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = reservedKeyPath(value[i], [...path, i]);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') return [...path, key];
+    const found = reservedKeyPath((value as Record<string, unknown>)[key], [...path, key]);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** A config path as the docs write it: `rules[2].threshold`, `routes.support.variants[0].tier`. */
