@@ -76,6 +76,15 @@ describe('/readyz degraded reason for Redis', () => {
     await admin.config('SET', 'maxmemory', '0');
   }, 30_000);
 
+  // At start ioredis rejects the first connect with "Connection is closed." whatever went wrong, and `run` printed
+  // just that; the cause is the connection's last error.
+  it('a first connection that fails says why in plain words: refused, or host not found', async () => {
+    const server = await startRedis();
+    await server.stop();
+    await expect(connectRedis(`redis://127.0.0.1:${server.port}`, { connectTimeoutMs: 2_000 })).rejects.toThrow(`cannot connect to Redis at redis://127.0.0.1:${server.port}: connection refused`);
+    await expect(connectRedis('redis://nosuchhost.invalid:6390', { connectTimeoutMs: 2_000 })).rejects.toThrow('cannot connect to Redis at redis://nosuchhost.invalid:6390: host not found');
+  }, 30_000);
+
   it('table: what ioredis and Redis say, in plain words; endpoints without credentials', async () => {
     const client = new Redis({ lazyConnect: true });
     const cases: [string, string][] = [

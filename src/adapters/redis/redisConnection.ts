@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { TransientIoError, describeError } from '../../core/errors.js';
 import { redactAddress } from '../../runtime/secrets.js';
-import { watchConnection } from './redisFailure.js';
+import { UNKNOWN_CAUSE, redisFailureCause, watchConnection } from './redisFailure.js';
 
 /** Options of {@link connectRedis}. */
 export interface RedisConnectionOptions {
@@ -36,8 +36,12 @@ export async function connectRedis(url: string, options: RedisConnectionOptions 
   try {
     await client.connect();
   } catch (cause) {
+    // ioredis rejects the first connect with "Connection is closed." whatever went wrong; the cause (refused, host
+    // not found, wrong password…) is in the connection's last error, read before disconnect() forgets it.
+    const said = describeError(cause);
+    const why = redisFailureCause(client, said);
     client.disconnect();
-    throw new TransientIoError(`cannot connect to Redis at ${redactAddress(url)}: ${describeError(cause)}`, { cause });
+    throw new TransientIoError(`cannot connect to Redis at ${redactAddress(url)}: ${why === UNKNOWN_CAUSE ? said : why}`, { cause });
   }
   return client;
 }

@@ -30,6 +30,9 @@ const CAUSES: readonly [RegExp, string][] = [
   [/Stream isn't writeable|Connection is closed/i, 'not connected'],
 ];
 
+/** {@link redisFailureCause} of an error it has no plain words for. */
+export const UNKNOWN_CAUSE = 'unexpected error (its text is in the log)';
+
 /**
  * Why a Redis command failed, in plain words (connection refused, timeout,
  * authentication failed, READONLY, OOM…), from its error text and, when it
@@ -44,7 +47,7 @@ export function redisFailureCause(client: Redis, reason: string): string {
     const why = connection === undefined ? undefined : cause(connection);
     if (why !== undefined && why !== 'not connected') return why;
   }
-  return said ?? 'unexpected error (its text is in the log)';
+  return said ?? UNKNOWN_CAUSE;
 }
 
 /** `host:port` of a `redis://` or `rediss://` URL (port 6379 when it names none), never its user or password. */
