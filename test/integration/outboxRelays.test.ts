@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, RedisOutbox } from '../../src/adapters/redis/index.js';
 import type { OutboxItem } from '../../src/ports/ports.js';
 import { OutboxRelay } from '../../src/runtime/outboxRelay.js';
+import { until } from '../helpers/until.js';
 import { startRedis, type RedisServer } from './harness/index.js';
 
 // Several daemons share one outbox in Redis (issue 10): each relays from its own connection, as separate instances
@@ -10,6 +11,8 @@ import { startRedis, type RedisServer } from './harness/index.js';
 // the survivor once the claim lapses — once, in order.
 
 const T0 = 1_700_000_000_000;
+/** A dead instance's claim: long enough that the survivor's first flush, however slow the machine, falls inside it. */
+const CLAIM_MS = 2_000;
 let redis: RedisServer;
 const clients: Redis[] = [];
 
@@ -57,20 +60,19 @@ describe('two relays on one Redis outbox', () => {
     const clock = { now: () => T0 };
     await a.enqueue([1, 2, 3].map((i) => ({ destination: 'notify:oncall', key: `k${i}`, payload: { i } })), T0);
     // A takes the head and hangs in its delivery: the process is gone as far as anyone can tell.
-    let failHung: (err: Error) => void = () => {};
-    const hung = new OutboxRelay(a, new Map([['notify:oncall', () => new Promise<void>((_resolve, reject) => (failHung = reject))]]), { clock, batchSize: 1, leaseMs: 500 });
+    let failHung: ((err: Error) => void) | undefined;
+    const hung = new OutboxRelay(a, new Map([['notify:oncall', () => new Promise<void>((_resolve, reject) => (failHung = reject))]]), { clock, batchSize: 1, leaseMs: CLAIM_MS });
     const hungFlush = hung.flush();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until('A delivering k1', async () => (failHung !== undefined ? true : null), 30_000, 5);
     const delivered: OutboxItem[] = [];
-    const survivor = new OutboxRelay(b, new Map([['notify:oncall', async (items: readonly OutboxItem[]) => void delivered.push(...items)]]), { clock, batchSize: 10, leaseMs: 500 });
+    const survivor = new OutboxRelay(b, new Map([['notify:oncall', async (items: readonly OutboxItem[]) => void delivered.push(...items)]]), { clock, batchSize: 10, leaseMs: CLAIM_MS });
     // While A's claim is live, the survivor delivers nothing of that destination (order: k1 first).
     expect(await survivor.flush()).toBe(0);
     // The claim lapses on the Redis server's clock, which every instance shares.
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(await survivor.flush()).toBe(3);
+    expect(await until('the survivor delivering once A\'s claim lapsed', async () => ((await survivor.flush()) || null), 30_000, 100)).toBe(3);
     expect(delivered.map((i) => [i.key, i.attempts])).toEqual([['k1', 2], ['k2', 1], ['k3', 1]]);
     // A's delivery finally fails: its nack names a lease that is no longer the message's, and changes nothing.
-    failHung(new Error('connection reset'));
+    failHung!(new Error('connection reset'));
     await hungFlush;
     expect(await b.depth('notify:oncall')).toEqual({ pending: 0, deadLettered: 0 });
     expect(await survivor.flush()).toBe(0);

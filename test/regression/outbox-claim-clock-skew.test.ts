@@ -3,7 +3,6 @@
 // own now. An instance whose clock ran 15 s ahead took over a claim its holder was still using and sent the alert a
 // second time; one running behind waited for a dead holder's claim 15 s longer. Claims now lapse on the Redis
 // server's clock, the one every instance shares (as route leases do).
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { RedisOutbox } from '../../src/adapters/redis/index.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -13,6 +12,7 @@ import { AlertNotifier, type ReceiverSend } from '../../src/runtime/alertNotifie
 import { createLogger } from '../../src/runtime/logger.js';
 import { OutboxRelay } from '../../src/runtime/outboxRelay.js';
 import { redisForSuite } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
 
 const SKEW_MS = 15_000;
 const redis = redisForSuite();
@@ -38,7 +38,7 @@ describe('instances whose clocks differ share one Redis outbox', () => {
     const b = await notifier('b', SKEW_MS);
     await (await instance('skew1:')).enqueue([{ destination: 'notify:hook', key: 'k1', payload: { body: '{}' } }], Date.now());
     const sending = a.flush(); // A claims k1 for its 1 s timeout + 10 s; its receiver has not answered yet
-    await sleep(100);
+    await until('A sending k1', async () => (sends.length > 0 ? true : null), 30_000, 5);
     expect(sends).toEqual(['a:k1']);
     expect(await b.flush()).toBe(0); // B's clock is 15 s ahead: by it, A's claim would have lapsed 4 s ago
     answer({ kind: 'delivered', status: 200 });
@@ -50,15 +50,17 @@ describe('instances whose clocks differ share one Redis outbox', () => {
   it('a claim written by an instance 15 s ahead lapses after its lease for the others, not 15 s later', async () => {
     const [a, b] = [await instance('skew2:'), await instance('skew2:')];
     await a.enqueue([{ destination: 'notify:hook', key: 'k1', payload: {} }], Date.now());
-    // A claims k1 for 500 ms and dies mid-delivery (its delivery never ends).
-    const dead = new OutboxRelay(a, new Map([['notify:hook', () => new Promise<void>(() => {})]]), { clock: { now: () => Date.now() + SKEW_MS }, batchSize: 1, leaseMs: 500 });
+    // A claims k1 for 2 s and dies mid-delivery (its delivery never ends).
+    let claimed = 0;
+    const dead = new OutboxRelay(a, new Map([['notify:hook', () => ((claimed = Date.now()), new Promise<void>(() => {}))]]), { clock: { now: () => Date.now() + SKEW_MS }, batchSize: 1, leaseMs: 2_000 });
     void dead.flush();
-    await sleep(50);
+    await until('A delivering k1', async () => (claimed > 0 ? true : null), 30_000, 5);
     const delivered: OutboxItem[] = [];
-    const survivor = new OutboxRelay(b, new Map([['notify:hook', async (items: readonly OutboxItem[]) => void delivered.push(...items)]]), { clock: { now: () => Date.now() }, batchSize: 1, leaseMs: 500 });
+    const survivor = new OutboxRelay(b, new Map([['notify:hook', async (items: readonly OutboxItem[]) => void delivered.push(...items)]]), { clock: { now: () => Date.now() }, batchSize: 1, leaseMs: 2_000 });
     expect(await survivor.flush()).toBe(0);
-    await sleep(600);
-    expect(await survivor.flush()).toBe(1);
+    // The survivor takes k1 over once the 2 s claim lapsed: well before the 17 s a claim lengthened by the skew lasts.
+    await until('the survivor taking k1 over', async () => ((await survivor.flush()) || null), 10_000, 100);
+    expect(Date.now() - claimed).toBeLessThan(SKEW_MS);
     expect(delivered.map((i) => [i.key, i.attempts])).toEqual([['k1', 2]]);
   });
 });
