@@ -19,6 +19,7 @@ outboxContract('RedisOutbox', () => open(redis.current.prefix()), {
     return open(prefixes.get(outbox as RedisOutbox)!);
   },
   share: (outbox) => open(prefixes.get(outbox as RedisOutbox)!),
-  // A lease lapses on the server's clock: short, and waited out for real.
-  ownClock: { leaseMs: 400, lapse: (ms) => sleep(ms + 20) },
+  // A lease lapses on the server's clock, so it is waited out for real: long enough that the checks made while it
+  // holds (a few Redis round trips) cannot outlast it on a loaded CI machine, short enough for four waits.
+  ownClock: { leaseMs: 1_200, lapse: (ms) => sleep(ms + 20) },
 });
