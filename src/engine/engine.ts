@@ -267,7 +267,7 @@ export class PipelineEngine {
       if (!this.held.isEmpty) {
         const kept = this.held.keep(raw);
         if (kept === 'held') continue;
-        if (kept === 'full') for (const record of this.replayHeld(this.held.overflow(raw.route), options.nowMs)) out.push(record);
+        if (kept === 'full') for (const record of this.replayHeld(raw.route, this.held.overflow(raw.route), options.nowMs)) out.push(record);
       }
       // Live mode: an event dated ahead of the wall clock is kept, but it does not move the
       // route's watermark past now (else correctly timed events after it would be late).
@@ -330,7 +330,7 @@ export class PipelineEngine {
       if (!this.held.isEmpty) {
         const kept = this.held.keep(o);
         if (kept === 'held') continue;
-        if (kept === 'full') for (const record of this.replayHeld(this.held.overflow(o.route), options.nowMs)) out.push(record);
+        if (kept === 'full') for (const record of this.replayHeld(o.route, this.held.overflow(o.route), options.nowMs)) out.push(record);
       }
       const markMs = o.ts < nowMs ? o.ts : nowMs;
       let state = this.routes.get(o.route);
@@ -693,7 +693,7 @@ export class PipelineEngine {
    */
   releaseRoute(route: string, nowMs?: number): number {
     const inputs = this.held.release(route);
-    for (const record of this.replayHeld(inputs, nowMs)) this.deferred.push(record);
+    for (const record of this.replayHeld(route, inputs, nowMs)) this.deferred.push(record);
     return inputs.length;
   }
 
@@ -716,12 +716,11 @@ export class PipelineEngine {
     return this.held.sizes();
   }
 
-  /** Counts held inputs; their records are returned (and counted in `counters.decisions` by the caller, not here). */
-  private replayHeld(inputs: readonly HeldInput[], nowMs: number | undefined): DecisionRecord[] {
+  /** Counts a route's held inputs; their records are returned (and counted in `counters.decisions` by the caller, not here). */
+  private replayHeld(route: string, inputs: readonly HeldInput[], nowMs: number | undefined): DecisionRecord[] {
     const options: IngestOptions = nowMs === undefined ? {} : { nowMs };
     const out: DecisionRecord[] = [];
-    const routes = [...new Set(inputs.map((i) => i.route))];
-    const refusedBefore = routes.reduce((n, route) => n + this.tooLateEventsOf(route), 0);
+    const refusedBefore = this.tooLateEventsOf(route);
     // In arrival order, a run of one kind at a time.
     for (let at = 0; at < inputs.length; ) {
       const observations = isObservation(inputs[at]!);
@@ -733,7 +732,7 @@ export class PipelineEngine {
       for (const record of records) out.push(record);
       at = end;
     }
-    this.heldRefusedInputs += routes.reduce((n, route) => n + this.tooLateEventsOf(route), 0) - refusedBefore;
+    this.heldRefusedInputs += this.tooLateEventsOf(route) - refusedBefore;
     return out;
   }
 

@@ -22,6 +22,11 @@ export class HttpFailure {
   ) {}
 }
 
+/** A name the client sent, cut to 64 characters for an error message (it may be arbitrarily long). */
+export function clipped(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
 /**
  * Decodes a request body by its `Content-Encoding`: one coding or a list in the
  * order they were applied (`gzip, identity`; RFC 9110 §8.4), undone in reverse.
@@ -37,8 +42,7 @@ export async function decompressBody(body: Buffer, encodingHeader: unknown, limi
   const codings = header.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
   const unknown = codings.find((c) => !DECODERS.has(c));
   if (unknown !== undefined) {
-    const shown = unknown.length > 64 ? `${unknown.slice(0, 64)}…` : unknown;
-    throw new HttpFailure(415, `unsupported Content-Encoding: ${shown} (use gzip, deflate or identity, or a list of them)`);
+    throw new HttpFailure(415, `unsupported Content-Encoding: ${clipped(unknown)} (use gzip, deflate or identity, or a list of them)`);
   }
   if (codings.length > MAX_CONTENT_CODINGS) throw new HttpFailure(415, `Content-Encoding lists ${codings.length} codings: at most ${MAX_CONTENT_CODINGS} are decoded`);
   // No bytes, nothing to undo: an optional body left empty (a control endpoint's) is no body whatever its coding says.

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clipped } from './decompress.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,10 +29,9 @@ export async function checkQuery(request: FastifyRequest, reply: FastifyReply): 
   const accepted = request.routeOptions.config.queryParameters;
   for (const name in query) {
     if (accepted !== undefined && !accepted.includes(name)) {
-      const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
       const path = request.url.split('?')[0] ?? '';
       const takes = accepted.length === 0 ? 'no query parameters' : accepted.join(', ');
-      return reply.code(400).send({ error: `unknown query parameter '${shown}': ${request.method} ${path} takes ${takes}`, accepted });
+      return reply.code(400).send({ error: `unknown query parameter '${clipped(name)}': ${request.method} ${path} takes ${takes}`, accepted });
     }
     if (Array.isArray(query[name])) return reply.code(400).send({ error: `${name}: query parameter given more than once; it takes one value` });
   }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { decompressBody, HttpFailure } from './decompress.js';
+import { clipped, decompressBody, HttpFailure } from './decompress.js';
 
 /** `charset` values that name UTF-8 (compared lower-case): the IANA name and the alias clients commonly send. */
 const UTF8_LABELS: ReadonlySet<string> = new Set(['utf-8', 'utf8']);
@@ -32,8 +32,7 @@ export function charsetsOf(contentType: unknown): string[] {
 export function checkCharset(contentType: unknown): void {
   const foreign = charsetsOf(contentType).find((charset) => !UTF8_LABELS.has(charset));
   if (foreign === undefined) return;
-  const shown = foreign === '' ? '(empty)' : foreign.length > 64 ? `${foreign.slice(0, 64)}…` : foreign;
-  throw new HttpFailure(415, `unsupported charset: ${shown}; only UTF-8 is accepted (send the body as UTF-8, with charset=utf-8 or no charset)`);
+  throw new HttpFailure(415, `unsupported charset: ${foreign === '' ? '(empty)' : clipped(foreign)}; only UTF-8 is accepted (send the body as UTF-8, with charset=utf-8 or no charset)`);
 }
 
 /**
